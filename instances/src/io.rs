@@ -1,0 +1,84 @@
+//! Reading and writing instance files, and the atomic-write helper every agora output uses.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::file::InstanceFile;
+use crate::types::Instance;
+use crate::validate::{Finding, Validated};
+
+/// Why an instance could not be loaded. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: {} error(s):\n{}", errors.len(), Bulleted(errors))]
+    Invalid { path: PathBuf, errors: Vec<Finding> },
+}
+
+/// Formats findings one per line, indented.
+pub struct Bulleted<'a>(pub &'a [Finding]);
+
+impl fmt::Display for Bulleted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, e) in self.0.iter().enumerate() {
+            if k > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses instance JSON text; `path` is used only in messages.
+pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
+    let file: InstanceFile = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+    })?;
+    file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+}
+
+/// Reads and validates an `agora.instance/v1` file.
+pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    parse_str(&text, path)
+}
+
+/// Serialises an instance as `agora.instance/v1` JSON.
+pub fn to_json(instance: &Instance) -> String {
+    serde_json::to_string_pretty(&InstanceFile::from(instance)).expect("instance files serialise")
+}
+
+/// Writes an instance file atomically.
+pub fn save(instance: &Instance, path: impl AsRef<Path>) -> std::io::Result<()> {
+    write_atomic(path.as_ref(), to_json(instance).as_bytes())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a partial file and a failed write leaves no file behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path.file_name().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?;
+    let tmp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,22 @@
+//! # agora-instances
+//!
+//! The data model of agora: the types of an `agora.instance/v1` day (segments, creators,
+//! campaigns, items, edges, constraints), reading and writing the JSON file format with
+//! validation that reports every mistake with its entity and field, and a seeded generator of
+//! realistic days. This crate knows nothing of solvers.
+//!
+//! ```no_run
+//! let day = agora_instances::load("instances/example-day.json").unwrap();
+//! for w in &day.warnings { eprintln!("warning: {w}"); }
+//! println!("{} edges", day.instance.edges.len());
+//! ```
+
+mod file;
+mod io;
+mod types;
+mod validate;
+
+pub use file::*;
+pub use io::{load, parse_str, save, to_json, write_atomic, Bulleted, LoadError};
+pub use types::*;
+pub use validate::{Finding, Validated};

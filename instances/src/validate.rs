@@ -1,0 +1,540 @@
+//! Validation of an [`InstanceFile`] into an [`Instance`]: every mistake in the file is collected
+//! and reported with the entity and the field it concerns.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::file::*;
+use crate::types::*;
+
+/// One finding about an instance: which entity, which field, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The entity, e.g. `segment "us-teen"`, `edge #4 (us-teen -> pin1)`, `constraint "ad-load"`.
+    pub entity: String,
+    /// The field, e.g. `supply`; empty where the finding concerns the entity as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.entity, self.message)
+        } else {
+            write!(f, "{}, field \"{}\": {}", self.entity, self.field, self.message)
+        }
+    }
+}
+
+/// A validated instance and the warnings its file raised (selectors that match nothing, unknown
+/// top-level fields).
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub instance: Instance,
+    pub warnings: Vec<Finding>,
+}
+
+#[derive(Default)]
+struct Report {
+    errors: Vec<Finding>,
+    warnings: Vec<Finding>,
+}
+
+impl Report {
+    fn error(&mut self, entity: &str, field: &str, message: impl Into<String>) {
+        self.errors.push(Finding { entity: entity.to_string(), field: field.to_string(), message: message.into() });
+    }
+    fn warn(&mut self, entity: &str, field: &str, message: impl Into<String>) {
+        self.warnings.push(Finding { entity: entity.to_string(), field: field.to_string(), message: message.into() });
+    }
+
+    /// A required string field.
+    fn string(&mut self, entity: &str, field: &str, v: &Option<String>) -> String {
+        match v {
+            Some(s) if !s.is_empty() => s.clone(),
+            Some(_) => {
+                self.error(entity, field, "must not be empty");
+                String::new()
+            }
+            None => {
+                self.error(entity, field, "is missing");
+                String::new()
+            }
+        }
+    }
+
+    /// A required number that must satisfy `ok`, described by `rule` (e.g. "> 0").
+    fn number(&mut self, entity: &str, field: &str, v: Option<f64>, rule: Rule) -> f64 {
+        match v {
+            None => {
+                self.error(entity, field, format!("is missing (must be {})", rule.text()));
+                0.0
+            }
+            Some(x) => self.check(entity, field, x, rule),
+        }
+    }
+
+    fn check(&mut self, entity: &str, field: &str, x: f64, rule: Rule) -> f64 {
+        if !x.is_finite() {
+            self.error(entity, field, format!("must be a finite number, got {x}"));
+        } else if !rule.holds(x) {
+            self.error(entity, field, format!("must be {}, got {x}", rule.text()));
+        }
+        x
+    }
+}
+
+/// The ranges the spec imposes on numbers.
+#[derive(Clone, Copy)]
+enum Rule {
+    Positive,
+    NonNegative,
+    Unit,
+    HalfOpenUnit,
+    Finite,
+}
+
+impl Rule {
+    fn holds(self, x: f64) -> bool {
+        match self {
+            Rule::Positive => x > 0.0,
+            Rule::NonNegative => x >= 0.0,
+            Rule::Unit => (0.0..=1.0).contains(&x),
+            Rule::HalfOpenUnit => (0.0..1.0).contains(&x),
+            Rule::Finite => true,
+        }
+    }
+    fn text(self) -> &'static str {
+        match self {
+            Rule::Positive => "> 0",
+            Rule::NonNegative => ">= 0",
+            Rule::Unit => "in [0, 1]",
+            Rule::HalfOpenUnit => "in [0, 1)",
+            Rule::Finite => "a finite number",
+        }
+    }
+}
+
+fn quoted(kind: &str, id: &Option<String>, pos: usize) -> String {
+    match id {
+        Some(id) if !id.is_empty() => format!("{kind} \"{id}\""),
+        _ => format!("{kind} #{pos}"),
+    }
+}
+
+/// Builds an id -> index map, reporting duplicates.
+fn index_ids<'a>(rep: &mut Report, kind: &str, ids: impl Iterator<Item = &'a Option<String>>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (pos, id) in ids.enumerate() {
+        if let Some(id) = id {
+            if map.insert(id.clone(), pos).is_some() {
+                rep.error(&format!("{kind} \"{id}\""), "id", format!("duplicate id (also at position {pos} of \"{kind}s\")"));
+            }
+        }
+    }
+    map
+}
+
+impl InstanceFile {
+    /// Checks the file against the spec and resolves every reference. On failure, returns every
+    /// error found (not only the first).
+    pub fn validate(&self) -> Result<Validated, Vec<Finding>> {
+        let mut rep = Report::default();
+        match self.schema.as_deref() {
+            Some(INSTANCE_SCHEMA) => {}
+            Some(other) => rep.error("instance", "schema", format!("must be \"{INSTANCE_SCHEMA}\", got \"{other}\"")),
+            None => rep.error("instance", "schema", format!("is missing (must be \"{INSTANCE_SCHEMA}\")")),
+        }
+        let name = rep.string("instance", "name", &self.name);
+        for key in self.extra.keys() {
+            rep.warn("instance", key, "unknown field, ignored");
+        }
+        let objective = self.validate_objective(&mut rep);
+
+        let seg_ids = index_ids(&mut rep, "segment", self.segments.iter().map(|s| &s.id));
+        let creator_ids = index_ids(&mut rep, "creator", self.creators.iter().map(|c| &c.id));
+        let campaign_ids = index_ids(&mut rep, "campaign", self.campaigns.iter().map(|a| &a.id));
+        let item_ids = index_ids(&mut rep, "item", self.items.iter().map(|i| &i.id));
+
+        let segments = self
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(pos, s)| {
+                let ent = quoted("segment", &s.id, pos);
+                Segment { id: rep.string(&ent, "id", &s.id), supply: rep.number(&ent, "supply", s.supply, Rule::Positive), tags: s.tags.clone() }
+            })
+            .collect();
+        let creators = self
+            .creators
+            .iter()
+            .enumerate()
+            .map(|(pos, c)| {
+                let ent = quoted("creator", &c.id, pos);
+                let group = match &c.group {
+                    Some(g) if g.is_empty() => {
+                        rep.error(&ent, "group", "must not be empty");
+                        String::new()
+                    }
+                    Some(g) => g.clone(),
+                    None => "default".to_string(),
+                };
+                Creator { id: rep.string(&ent, "id", &c.id), group }
+            })
+            .collect();
+        let campaigns = self
+            .campaigns
+            .iter()
+            .enumerate()
+            .map(|(pos, a)| {
+                let ent = quoted("campaign", &a.id, pos);
+                Campaign { id: rep.string(&ent, "id", &a.id), budget: rep.number(&ent, "budget", a.budget, Rule::NonNegative) }
+            })
+            .collect();
+        let items: Vec<Item> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(pos, i)| {
+                let ent = quoted("item", &i.id, pos);
+                let owner = match (&i.creator, &i.campaign) {
+                    (Some(c), None) => match creator_ids.get(c) {
+                        Some(&k) => Owner::Creator(k),
+                        None => {
+                            rep.error(&ent, "creator", format!("unknown creator \"{c}\""));
+                            Owner::Creator(usize::MAX)
+                        }
+                    },
+                    (None, Some(a)) => match campaign_ids.get(a) {
+                        Some(&k) => Owner::Campaign(k),
+                        None => {
+                            rep.error(&ent, "campaign", format!("unknown campaign \"{a}\""));
+                            Owner::Campaign(usize::MAX)
+                        }
+                    },
+                    (Some(_), Some(_)) => {
+                        rep.error(&ent, "creator", "an item has exactly one of \"creator\" or \"campaign\", this one has both");
+                        Owner::Creator(usize::MAX)
+                    }
+                    (None, None) => {
+                        rep.error(&ent, "creator", "an item has exactly one of \"creator\" or \"campaign\", this one has neither");
+                        Owner::Creator(usize::MAX)
+                    }
+                };
+                let fresh = i.fresh.unwrap_or_else(|| {
+                    rep.error(&ent, "fresh", "is missing (must be true or false)");
+                    false
+                });
+                Item {
+                    id: rep.string(&ent, "id", &i.id),
+                    owner,
+                    topic: rep.string(&ent, "topic", &i.topic),
+                    quality: rep.number(&ent, "quality", i.quality, Rule::Unit),
+                    risk: rep.number(&ent, "risk", i.risk, Rule::Unit),
+                    fresh,
+                    cap: i.cap.map(|c| rep.check(&ent, "cap", c, Rule::Positive)),
+                }
+            })
+            .collect();
+
+        let mut seen_edges: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut edges = Vec::with_capacity(self.edges.len());
+        for (pos, e) in self.edges.iter().enumerate() {
+            let ent = format!(
+                "edge #{pos} ({} -> {})",
+                e.segment.as_deref().unwrap_or("?"),
+                e.item.as_deref().unwrap_or("?")
+            );
+            let segment = match &e.segment {
+                None => {
+                    rep.error(&ent, "segment", "is missing");
+                    None
+                }
+                Some(s) => seg_ids.get(s).copied().or_else(|| {
+                    rep.error(&ent, "segment", format!("unknown segment \"{s}\""));
+                    None
+                }),
+            };
+            let item = match &e.item {
+                None => {
+                    rep.error(&ent, "item", "is missing");
+                    None
+                }
+                Some(i) => item_ids.get(i).copied().or_else(|| {
+                    rep.error(&ent, "item", format!("unknown item \"{i}\""));
+                    None
+                }),
+            };
+            let engagement = rep.number(&ent, "engagement", e.engagement, Rule::NonNegative);
+            let price = rep.check(&ent, "price", e.price.unwrap_or(0.0), Rule::NonNegative);
+            let cap = e.cap.map(|c| rep.check(&ent, "cap", c, Rule::Positive));
+            if let (Some(s), Some(i)) = (segment, item) {
+                if let Some(first) = seen_edges.insert((s, i), pos) {
+                    rep.error(&ent, "", format!("duplicate edge: edge #{first} already links this segment and item"));
+                }
+                if price > 0.0 && items[i].kind() == ItemKind::Organic {
+                    rep.error(&ent, "price", format!("must be 0 on an organic item's edge, got {price}"));
+                }
+                edges.push(Edge { segment: s, item: i, engagement, price, cap });
+            }
+        }
+
+        let mut instance = Instance { name, objective, segments, creators, campaigns, items, edges, constraints: Vec::new() };
+        let mut names = HashSet::new();
+        for (pos, c) in self.constraints.iter().enumerate() {
+            let ent = quoted("constraint", &c.name, pos);
+            if let Some(n) = &c.name {
+                if !names.insert(n.clone()) {
+                    rep.error(&ent, "name", "duplicate constraint name");
+                }
+            }
+            if let Some(con) = validate_constraint(&mut rep, &ent, c, &instance) {
+                instance.constraints.push(con);
+            }
+        }
+        if rep.errors.is_empty() {
+            Ok(Validated { instance, warnings: rep.warnings })
+        } else {
+            Err(rep.errors)
+        }
+    }
+
+    fn validate_objective(&self, rep: &mut Report) -> Objective {
+        let mut o = Objective::default();
+        if let Some(f) = &self.objective {
+            let ent = "objective";
+            for (field, v, slot) in [
+                ("engagement", f.engagement, &mut o.engagement),
+                ("quality", f.quality, &mut o.quality),
+                ("revenue", f.revenue, &mut o.revenue),
+                ("integrity_risk", f.integrity_risk, &mut o.integrity_risk),
+            ] {
+                if let Some(x) = v {
+                    *slot = rep.check(ent, field, x, Rule::Finite);
+                }
+            }
+            if let Some(x) = f.regularization {
+                o.regularization = rep.check(ent, "regularization", x, Rule::NonNegative);
+            }
+            for key in f.extra.keys() {
+                rep.error(
+                    ent,
+                    key,
+                    "unknown objective weight (known: engagement, quality, revenue, integrity_risk, regularization)",
+                );
+            }
+        }
+        o
+    }
+}
+
+/// Which optional fields each constraint type reads (beyond `name`, `type` and `penalty`).
+fn fields_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "ad_load" | "integrity_cap" | "topic_cap" => &["segments", "max_share"],
+        "revenue_floor" => &["min"],
+        "exposure_floor" => &["items", "segments", "min"],
+        "exposure_cap" => &["items", "segments", "max"],
+        "freshness_floor" => &["segments", "min_share"],
+        "exposure_parity" => &["groups", "tolerance"],
+        _ => &[],
+    }
+}
+
+fn present_fields(c: &ConstraintFile) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if c.segments.is_some() {
+        v.push("segments");
+    }
+    if c.items.is_some() {
+        v.push("items");
+    }
+    if c.max_share.is_some() {
+        v.push("max_share");
+    }
+    if c.min_share.is_some() {
+        v.push("min_share");
+    }
+    if c.min.is_some() {
+        v.push("min");
+    }
+    if c.max.is_some() {
+        v.push("max");
+    }
+    if c.groups.is_some() {
+        v.push("groups");
+    }
+    if c.tolerance.is_some() {
+        v.push("tolerance");
+    }
+    v
+}
+
+fn validate_constraint(rep: &mut Report, ent: &str, c: &ConstraintFile, inst: &Instance) -> Option<Constraint> {
+    let name = rep.string(ent, "name", &c.name);
+    let kind_name = match &c.kind {
+        None => {
+            rep.error(ent, "type", format!("is missing (one of: {})", ConstraintKind::TYPE_NAMES.join(", ")));
+            return None;
+        }
+        Some(k) if !ConstraintKind::TYPE_NAMES.contains(&k.as_str()) => {
+            rep.error(ent, "type", format!("unknown constraint type \"{k}\" (one of: {})", ConstraintKind::TYPE_NAMES.join(", ")));
+            return None;
+        }
+        Some(k) => k.as_str(),
+    };
+    let allowed = fields_of(kind_name);
+    for f in present_fields(c) {
+        if !allowed.contains(&f) {
+            rep.error(ent, f, format!("is not a field of type \"{kind_name}\" (its fields: {})", allowed.join(", ")));
+        }
+    }
+    for key in c.extra.keys() {
+        rep.error(ent, key, format!("unknown field (type \"{kind_name}\" has: {}, penalty)", allowed.join(", ")));
+    }
+    let penalty = c.penalty.map(|p| rep.check(ent, "penalty", p, Rule::Positive));
+    let seg = |rep: &mut Report| parse_segments(rep, ent, c.segments.as_ref(), inst);
+    let kind = match kind_name {
+        "ad_load" => ConstraintKind::AdLoad { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
+        "integrity_cap" => {
+            ConstraintKind::IntegrityCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) }
+        }
+        "topic_cap" => ConstraintKind::TopicCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
+        "freshness_floor" => {
+            ConstraintKind::FreshnessFloor { segments: seg(rep), min_share: rep.number(ent, "min_share", c.min_share, Rule::Unit) }
+        }
+        "revenue_floor" => ConstraintKind::RevenueFloor { min: rep.number(ent, "min", c.min, Rule::NonNegative) },
+        "exposure_floor" => ConstraintKind::ExposureFloor {
+            items: parse_items(rep, ent, c.items.as_ref(), inst)?,
+            segments: seg(rep),
+            min: rep.number(ent, "min", c.min, Rule::NonNegative),
+        },
+        "exposure_cap" => ConstraintKind::ExposureCap {
+            items: parse_items(rep, ent, c.items.as_ref(), inst)?,
+            segments: seg(rep),
+            max: rep.number(ent, "max", c.max, Rule::NonNegative),
+        },
+        "exposure_parity" => {
+            let groups = c.groups.clone().unwrap_or_default();
+            let distinct: HashSet<&String> = groups.iter().collect();
+            if c.groups.is_none() {
+                rep.error(ent, "groups", "is missing (a list of at least 2 creator groups)");
+            } else if distinct.len() < 2 || distinct.len() != groups.len() {
+                rep.error(ent, "groups", format!("must list at least 2 distinct creator groups, got {groups:?}"));
+            }
+            for g in &groups {
+                let has_items = inst.items.iter().any(|i| i.creator().is_some_and(|k| inst.creators.get(k).is_some_and(|c| c.group == *g)));
+                if !has_items {
+                    rep.warn(ent, "groups", format!("group \"{g}\" has no organic items: its merit is 0 and its rows are vacuous"));
+                }
+            }
+            ConstraintKind::ExposureParity { groups, tolerance: rep.number(ent, "tolerance", c.tolerance, Rule::HalfOpenUnit) }
+        }
+        _ => unreachable!("type names checked above"),
+    };
+    Some(Constraint { name, penalty, kind })
+}
+
+fn parse_segments(rep: &mut Report, ent: &str, v: Option<&Value>, inst: &Instance) -> SegmentSelector {
+    let sel = match v {
+        None => SegmentSelector::All,
+        Some(Value::String(s)) if s == "*" => SegmentSelector::All,
+        Some(Value::Array(a)) => {
+            let mut ids = Vec::new();
+            for x in a {
+                match x.as_str() {
+                    Some(id) => ids.push(id.to_string()),
+                    None => rep.error(ent, "segments", format!("a segment list holds ids (strings), got {x}")),
+                }
+            }
+            for id in &ids {
+                if !inst.segments.iter().any(|s| s.id == *id) {
+                    rep.warn(ent, "segments", format!("unknown segment \"{id}\" in the list, ignored"));
+                }
+            }
+            SegmentSelector::Ids(ids)
+        }
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("tag") => match o["tag"].as_str() {
+            Some(t) => SegmentSelector::Tag(t.to_string()),
+            None => {
+                rep.error(ent, "segments", "\"tag\" must be a string");
+                SegmentSelector::All
+            }
+        },
+        Some(other) => {
+            rep.error(ent, "segments", format!("unknown segment selector {other} (use \"*\", a list of ids or {{\"tag\": t}})"));
+            return SegmentSelector::All;
+        }
+    };
+    if inst.select_segments(&sel).is_empty() {
+        rep.warn(ent, "segments", "selects no segment");
+    }
+    sel
+}
+
+const ITEM_SELECTOR_KEYS: &str = "creator, creator_group, campaign, topic, kind, ids";
+
+fn parse_items(rep: &mut Report, ent: &str, v: Option<&Value>, inst: &Instance) -> Option<ItemSelector> {
+    let Some(v) = v else {
+        rep.error(ent, "items", format!("is missing (an object with one of: {ITEM_SELECTOR_KEYS})"));
+        return None;
+    };
+    let Some(o) = v.as_object().filter(|o| o.len() == 1) else {
+        rep.error(ent, "items", format!("must be an object with exactly one of: {ITEM_SELECTOR_KEYS}; got {v}"));
+        return None;
+    };
+    let (key, val) = o.iter().next().expect("one entry");
+    let text = |rep: &mut Report| -> Option<String> {
+        match val.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                rep.error(ent, "items", format!("\"{key}\" must be a string, got {val}"));
+                None
+            }
+        }
+    };
+    let sel = match key.as_str() {
+        "creator" => ItemSelector::Creator(text(rep)?),
+        "creator_group" => ItemSelector::CreatorGroup(text(rep)?),
+        "campaign" => ItemSelector::Campaign(text(rep)?),
+        "topic" => ItemSelector::Topic(text(rep)?),
+        "kind" => match text(rep)?.as_str() {
+            "ad" => ItemSelector::Kind(ItemKind::Ad),
+            "organic" => ItemSelector::Kind(ItemKind::Organic),
+            other => {
+                rep.error(ent, "items", format!("\"kind\" is \"ad\" or \"organic\", got \"{other}\""));
+                return None;
+            }
+        },
+        "ids" => {
+            let Some(a) = val.as_array() else {
+                rep.error(ent, "items", format!("\"ids\" must be a list of item ids, got {val}"));
+                return None;
+            };
+            let mut ids = Vec::new();
+            for x in a {
+                match x.as_str() {
+                    Some(s) => ids.push(s.to_string()),
+                    None => rep.error(ent, "items", format!("\"ids\" holds strings, got {x}")),
+                }
+            }
+            ItemSelector::Ids(ids)
+        }
+        other => {
+            rep.error(ent, "items", format!("unknown item selector key \"{other}\" (one of: {ITEM_SELECTOR_KEYS})"));
+            return None;
+        }
+    };
+    // Owners may be unresolved when the file had other errors; only look when they are sound.
+    let owners_ok = inst.items.iter().all(|i| match i.owner {
+        Owner::Creator(c) => c < inst.creators.len(),
+        Owner::Campaign(a) => a < inst.campaigns.len(),
+    });
+    if owners_ok && !(0..inst.items.len()).any(|i| inst.item_matches(&sel, i)) {
+        rep.warn(ent, "items", format!("selects no item ({key} {val})"));
+    }
+    Some(sel)
+}

@@ -1,0 +1,1 @@
+//! Shared helpers for agora's workspace tests.
