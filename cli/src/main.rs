@@ -1,1 +1,159 @@
-fn main() {}
+//! `agora`: plan a day of exposure in a content marketplace.
+//!
+//! Exit codes: 0 success (for `solve`: an optimal plan), 1 an error (bad file, bad settings),
+//! 2 bad command-line usage, 3 the solve ended without an optimum.
+
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use agora_instances::{load, write_atomic, Size};
+use agora_solver::{BackendChoice, Settings};
+
+#[derive(Parser)]
+#[command(name = "agora", version, about = "Plan a day of exposure in a content marketplace: solve, price every rule, pace campaigns.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Solve a day and print a planner's summary; write the agora.solution/v1 file with --out.
+    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).")]
+    Solve {
+        /// The agora.instance/v1 file.
+        instance: PathBuf,
+        /// Where to write the solution file (written atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Backend: highs, clarabel or auto.
+        #[arg(long)]
+        backend: Option<BackendChoice>,
+        /// Wall-clock limit in seconds.
+        #[arg(long, value_name = "SECONDS")]
+        time_limit: Option<f64>,
+        /// A JSON settings file (see README); command-line flags override it.
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// How many binding rules and paced campaigns to list.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+    },
+    /// Check an instance file and report every problem in it.
+    #[command(after_help = "Example:\n  agora validate instances/example-day.json")]
+    Validate {
+        /// The agora.instance/v1 file.
+        instance: PathBuf,
+    },
+    /// Generate a realistic day (seeded, reproducible).
+    #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
+    Generate {
+        /// tiny, small, medium or large.
+        #[arg(long)]
+        size: Size,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A failure with its exit code.
+struct Failure(u8, anyhow::Error);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn err(e: anyhow::Error) -> Failure {
+    Failure(1, e)
+}
+
+fn run(cli: Cli) -> std::result::Result<(), Failure> {
+    match cli.command {
+        Command::Solve { instance, out, backend, time_limit, settings, top } => {
+            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top)
+        }
+        Command::Validate { instance } => validate(&instance).map_err(err),
+        Command::Generate { size, seed, out } => {
+            let inst = agora_instances::generate(size, seed);
+            agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+            println!("wrote {} ({} segments, {} items, {} edges, {} constraints)", out.display(), inst.segments.len(), inst.items.len(), inst.edges.len(), inst.constraints.len());
+            Ok(())
+        }
+    }
+}
+
+fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
+    let v = load(path)?;
+    for w in &v.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    Ok(v.instance)
+}
+
+fn validate(path: &Path) -> Result<()> {
+    let inst = load_instance(path)?;
+    println!(
+        "{}: valid agora.instance/v1 \"{}\" ({} segments, {} creators, {} campaigns, {} items, {} edges, {} constraints)",
+        path.display(),
+        inst.name,
+        inst.segments.len(),
+        inst.creators.len(),
+        inst.campaigns.len(),
+        inst.items.len(),
+        inst.edges.len(),
+        inst.constraints.len()
+    );
+    Ok(())
+}
+
+fn solve(
+    path: &Path,
+    out: Option<&Path>,
+    backend: Option<BackendChoice>,
+    time_limit: Option<f64>,
+    settings_file: Option<&Path>,
+    top: usize,
+) -> std::result::Result<(), Failure> {
+    let mut settings = match settings_file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display())).map_err(err)?;
+            Settings::from_json(&text).with_context(|| format!("{}", f.display())).map_err(err)?
+        }
+        None => Settings::default(),
+    };
+    if let Some(b) = backend {
+        settings.backend = b;
+    }
+    if time_limit.is_some() {
+        settings.time_limit = time_limit;
+    }
+    let inst = load_instance(path).map_err(err)?;
+    let sol = agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?;
+    let file = agora_mechanisms::pacing::solution_file(&inst, &sol);
+    print!("{}", summary::render(&inst, &sol, &file.pacing, top));
+    if let Some(out) = out {
+        write_atomic(out, file.to_json().as_bytes()).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+        println!("\nwrote {}", out.display());
+    }
+    if !sol.status.is_optimal() {
+        return Err(Failure(
+            3,
+            anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{}", sol.status, sol.message.map(|m| format!(" ({m})")).unwrap_or_default()),
+        ));
+    }
+    Ok(())
+}

@@ -1,1 +1,61 @@
+//! # agora-solver
+//!
+//! The optimisation layer of agora: the model IR ([`Model`], rows with their [`RowMeta`]), the
+//! formulation of spec section 3 ([`formulate`]), backends ([`Highs`]), the independent
+//! [`Certificate`] every answer must pass, and shadow prices computed one way for every row.
+//!
+//! ```no_run
+//! use agora_solver::{solve, Settings};
+//! let day = agora_instances::load("instances/example-day.json").unwrap().instance;
+//! let sol = solve(&day, &Settings::default()).unwrap();
+//! println!("{} {}", sol.status, sol.objective);
+//! for row in sol.rows.iter().filter(|r| r.dual != 0.0) {
+//!     println!("{}: {} per unit of {}", row.name, row.shadow_price, row.parameter.0);
+//! }
+//! ```
 
+mod backend;
+mod certificate;
+mod formulate;
+mod highs_backend;
+mod ir;
+mod settings;
+mod shadow;
+mod solution;
+mod status;
+
+use std::time::Instant;
+
+use agora_instances::Instance;
+
+pub use backend::{Backend, BackendResult};
+pub use certificate::{certify, Certificate};
+pub use formulate::formulate;
+pub use highs_backend::Highs;
+pub use ir::{Model, RowMeta, Sense, SparseVec};
+pub use settings::{BackendChoice, Settings};
+pub use shadow::shadow_price;
+pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
+pub use status::{SolveError, Status};
+
+/// Formulates and solves a day with the backend `settings` choose.
+pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveError> {
+    settings.validate()?;
+    let model = formulate(inst);
+    solve_model(inst, &model, settings)
+}
+
+/// Solves an already formulated model of `inst`.
+pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
+    settings.validate()?;
+    let backend: Box<dyn Backend> = match settings.backend {
+        BackendChoice::Highs | BackendChoice::Auto => Box::new(Highs),
+        BackendChoice::Clarabel => {
+            return Err(SolveError::Unsupported { backend: "clarabel", reason: "not built yet".into() })
+        }
+    };
+    let start = Instant::now();
+    let raw = backend.solve(model, settings)?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds))
+}

@@ -1,0 +1,280 @@
+//! Spec section 3: an [`Instance`] becomes a [`Model`] with one named row per spec row.
+
+use std::collections::BTreeMap;
+
+use agora_instances::{ConstraintKind, Instance, ItemKind};
+use sprs::TriMat;
+
+use crate::ir::{Model, RowMeta, Sense, SparseVec};
+
+/// Builds the model of spec section 3 from a validated instance.
+///
+/// Row order: `supply[s]` for every segment, `budget[a]` for every campaign, `item_cap[i]` for
+/// every capped item, then the rows of each constraint in instance order. Columns: one per edge,
+/// in instance order, then one slack per soft row.
+pub fn formulate(inst: &Instance) -> Model {
+    let mut b = Builder::new(inst);
+    b.always_present_rows();
+    for (k, c) in inst.constraints.iter().enumerate() {
+        b.constraint_rows(k, &c.name, c.penalty, &c.kind);
+    }
+    b.finish()
+}
+
+/// A row under construction: its meta and its coefficients.
+struct PendingRow {
+    meta: RowMeta,
+    coefs: SparseVec,
+}
+
+struct Builder<'a> {
+    inst: &'a Instance,
+    /// Edges of each segment.
+    seg_edges: Vec<Vec<usize>>,
+    rows: Vec<PendingRow>,
+    n_slacks: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(inst: &'a Instance) -> Self {
+        let mut seg_edges = vec![Vec::new(); inst.segments.len()];
+        for (e, edge) in inst.edges.iter().enumerate() {
+            seg_edges[edge.segment].push(e);
+        }
+        Builder { inst, seg_edges, rows: Vec::new(), n_slacks: 0 }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        name: String,
+        kind: &'static str,
+        constraint: Option<usize>,
+        segment: Option<usize>,
+        sense: Sense,
+        rhs: f64,
+        parameter: (&'static str, f64),
+        coefs: SparseVec,
+        da: SparseVec,
+        db: f64,
+        penalty: Option<f64>,
+    ) {
+        let slack = penalty.map(|_| {
+            self.n_slacks += 1;
+            self.inst.edges.len() + self.n_slacks - 1
+        });
+        let meta = RowMeta {
+            name,
+            kind,
+            constraint,
+            segment,
+            sense,
+            rhs,
+            parameter,
+            da,
+            db,
+            dquad: Vec::new(),
+            slack,
+            penalty,
+        };
+        self.rows.push(PendingRow { meta, coefs });
+    }
+
+    fn always_present_rows(&mut self) {
+        let inst = self.inst;
+        let rho = inst.objective.regularization;
+        for (s, seg) in inst.segments.iter().enumerate() {
+            let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e, 1.0)).collect();
+            let name = format!("supply[{}]", seg.id);
+            self.push(name, "supply", None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, vec![], 1.0, None);
+            if rho > 0.0 {
+                // quad_e = rho / supply_s, so d quad_e / d supply_s = -rho / supply_s^2.
+                let d = -rho / (seg.supply * seg.supply);
+                self.rows.last_mut().expect("just pushed").meta.dquad = self.seg_edges[s].iter().map(|&e| (e, d)).collect();
+            }
+        }
+        let mut camp_edges: Vec<SparseVec> = vec![Vec::new(); inst.campaigns.len()];
+        let mut item_edges: Vec<SparseVec> = vec![Vec::new(); inst.items.len()];
+        for (e, edge) in inst.edges.iter().enumerate() {
+            if let Some(a) = inst.items[edge.item].campaign() {
+                if edge.price != 0.0 {
+                    camp_edges[a].push((e, edge.price));
+                }
+            }
+            item_edges[edge.item].push((e, 1.0));
+        }
+        for (camp, coefs) in inst.campaigns.iter().zip(camp_edges) {
+            let name = format!("budget[{}]", camp.id);
+            self.push(name, "budget", None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, vec![], 1.0, None);
+        }
+        for (item, coefs) in inst.items.iter().zip(item_edges) {
+            if let Some(cap) = item.cap {
+                let name = format!("item_cap[{}]", item.id);
+                self.push(name, "item_cap", None, None, Sense::Le, cap, ("cap", cap), coefs, vec![], 1.0, None);
+            }
+        }
+    }
+
+    /// A share row of segment `s`: `sum_e (pick_e - share) x_e  <sense>  0`, whose coefficients
+    /// move by -1 per unit of share on every edge of the segment.
+    #[allow(clippy::too_many_arguments)]
+    fn share_row(
+        &mut self,
+        k: usize,
+        name: String,
+        kind: &'static str,
+        s: usize,
+        sense: Sense,
+        field: &'static str,
+        share: f64,
+        penalty: Option<f64>,
+        pick: impl Fn(usize) -> f64,
+    ) {
+        let edges = &self.seg_edges[s];
+        let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v != 0.0).collect();
+        let da: SparseVec = edges.iter().map(|&e| (e, -1.0)).collect();
+        self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), coefs, da, 0.0, penalty);
+    }
+
+    fn constraint_rows(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) {
+        let inst = self.inst;
+        let ty = kind.type_name();
+        match kind {
+            ConstraintKind::AdLoad { segments, max_share } => {
+                for s in inst.select_segments(segments) {
+                    let name = format!("{cname}[{}]", inst.segments[s].id);
+                    let pick = |e: usize| if inst.is_ad_edge(e) { 1.0 } else { 0.0 };
+                    self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
+                }
+            }
+            ConstraintKind::IntegrityCap { segments, max_share } => {
+                for s in inst.select_segments(segments) {
+                    let name = format!("{cname}[{}]", inst.segments[s].id);
+                    let pick = |e: usize| inst.items[inst.edges[e].item].risk;
+                    self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
+                }
+            }
+            ConstraintKind::TopicCap { segments, max_share } => {
+                for s in inst.select_segments(segments) {
+                    // Topics with an edge in this segment, in first-seen order for stable names.
+                    let mut topics: Vec<&str> = Vec::new();
+                    for &e in &self.seg_edges[s] {
+                        let t = inst.items[inst.edges[e].item].topic.as_str();
+                        if !topics.contains(&t) {
+                            topics.push(t);
+                        }
+                    }
+                    for t in topics {
+                        let name = format!("{cname}[{},{t}]", inst.segments[s].id);
+                        let pick = |e: usize| if inst.items[inst.edges[e].item].topic == t { 1.0 } else { 0.0 };
+                        self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
+                    }
+                }
+            }
+            ConstraintKind::FreshnessFloor { segments, min_share } => {
+                for s in inst.select_segments(segments) {
+                    let name = format!("{cname}[{}]", inst.segments[s].id);
+                    let pick = |e: usize| if inst.items[inst.edges[e].item].fresh { 1.0 } else { 0.0 };
+                    self.share_row(k, name, ty, s, Sense::Ge, "min_share", *min_share, penalty, pick);
+                }
+            }
+            ConstraintKind::RevenueFloor { min } => {
+                let coefs: SparseVec = (0..inst.edges.len())
+                    .filter(|&e| inst.is_ad_edge(e) && inst.edges[e].price != 0.0)
+                    .map(|e| (e, inst.edges[e].price))
+                    .collect();
+                self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), coefs, vec![], 1.0, penalty);
+            }
+            ConstraintKind::ExposureFloor { items, segments, min } | ConstraintKind::ExposureCap { items, segments, max: min } => {
+                let (sense, field) = if matches!(kind, ConstraintKind::ExposureFloor { .. }) { (Sense::Ge, "min") } else { (Sense::Le, "max") };
+                let item_mask = inst.select_items(items);
+                let mut seg_mask = vec![false; inst.segments.len()];
+                for s in inst.select_segments(segments) {
+                    seg_mask[s] = true;
+                }
+                let coefs: SparseVec = inst
+                    .edges
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| item_mask[e.item] && seg_mask[e.segment])
+                    .map(|(e, _)| (e, 1.0))
+                    .collect();
+                self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), coefs, vec![], 1.0, penalty);
+            }
+            ConstraintKind::ExposureParity { groups, tolerance } => {
+                // E_g: organic exposure of group g; M_g: the summed quality of g's organic items.
+                let group_of = |e: usize| -> Option<usize> {
+                    let c = inst.items[inst.edges[e].item].creator()?;
+                    groups.iter().position(|g| *g == inst.creators[c].group)
+                };
+                let merit: Vec<f64> = groups
+                    .iter()
+                    .map(|g| {
+                        inst.items
+                            .iter()
+                            .filter(|i| i.kind() == ItemKind::Organic && i.creator().is_some_and(|c| inst.creators[c].group == *g))
+                            .map(|i| i.quality)
+                            .sum()
+                    })
+                    .collect();
+                let mut group_edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+                for e in 0..inst.edges.len() {
+                    if let Some(g) = group_of(e) {
+                        group_edges.entry(g).or_default().push(e);
+                    }
+                }
+                let none = Vec::new();
+                for g in 0..groups.len() {
+                    for h in 0..groups.len() {
+                        if g == h {
+                            continue;
+                        }
+                        // M_h E_g - (1 - tol) M_g E_h >= 0; d/d tol moves h's coefficients by +M_g.
+                        let eg = group_edges.get(&g).unwrap_or(&none);
+                        let eh = group_edges.get(&h).unwrap_or(&none);
+                        let mut coefs: SparseVec = Vec::with_capacity(eg.len() + eh.len());
+                        coefs.extend(eg.iter().map(|&e| (e, merit[h])));
+                        coefs.extend(eh.iter().map(|&e| (e, -(1.0 - tolerance) * merit[g])));
+                        coefs.retain(|&(_, v)| v != 0.0);
+                        let da: SparseVec = eh.iter().map(|&e| (e, merit[g])).collect();
+                        let name = format!("{cname}[{},{}]", groups[g], groups[h]);
+                        self.push(name, ty, Some(k), None, Sense::Ge, 0.0, ("tolerance", *tolerance), coefs, da, 0.0, penalty);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Model {
+        let inst = self.inst;
+        let n_edges = inst.edges.len();
+        let n_cols = n_edges + self.n_slacks;
+        let w = inst.objective;
+        let mut cost = Vec::with_capacity(n_cols);
+        let mut quad = Vec::with_capacity(n_cols);
+        let mut upper = Vec::with_capacity(n_cols);
+        for edge in &inst.edges {
+            let item = &inst.items[edge.item];
+            cost.push(w.engagement * edge.engagement + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk);
+            quad.push(w.regularization / inst.segments[edge.segment].supply);
+            upper.push(edge.cap.unwrap_or(f64::INFINITY));
+        }
+        let nnz: usize = self.rows.iter().map(|r| r.coefs.len() + r.meta.slack.is_some() as usize).sum();
+        let mut tri = TriMat::with_capacity((self.rows.len(), n_cols), nnz);
+        let mut metas = Vec::with_capacity(self.rows.len());
+        for (r, row) in self.rows.into_iter().enumerate() {
+            for &(c, v) in &row.coefs {
+                tri.add_triplet(r, c, v);
+            }
+            if let (Some(c), Some(p)) = (row.meta.slack, row.meta.penalty) {
+                // The slack relaxes the row by its value: a.x - v <= b, or a.x + v >= b.
+                tri.add_triplet(r, c, if row.meta.sense == Sense::Le { -1.0 } else { 1.0 });
+                cost.push(-p);
+                quad.push(0.0);
+                upper.push(f64::INFINITY);
+            }
+            metas.push(row.meta);
+        }
+        Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix: tri.to_csc(), rows: metas }
+    }
+}

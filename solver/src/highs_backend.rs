@@ -1,0 +1,120 @@
+//! The HiGHS backend: builds HiGHS' model from the IR's sparse columns directly.
+
+use highs::{ColProblem, HessianFormat, HighsModelStatus, Sense as HSense};
+
+use crate::backend::{empty_result, Backend, BackendResult};
+use crate::ir::{Model, Sense};
+use crate::settings::Settings;
+use crate::status::{SolveError, Status};
+
+/// Dual simplex for LPs (vertex solutions, exact duals), HiGHS' QP solver for QPs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Highs;
+
+const NAME: &str = "highs";
+
+fn backend_error(reason: impl Into<String>) -> SolveError {
+    SolveError::Backend { backend: NAME, reason: reason.into() }
+}
+
+/// Loads `model` into a new HiGHS instance, minimising `-objective` (HiGHS' QP solver wants a
+/// positive semidefinite Hessian under minimisation).
+pub(crate) fn load(model: &Model, settings: &Settings) -> Result<highs::Model, SolveError> {
+    let mut pb = ColProblem::new();
+    let rows: Vec<highs::Row> = model
+        .rows
+        .iter()
+        .map(|r| match r.sense {
+            Sense::Le => pb.add_row(..=r.rhs),
+            Sense::Ge => pb.add_row(r.rhs..),
+        })
+        .collect();
+    for (j, col) in model.matrix.outer_iterator().enumerate() {
+        let factors = col.iter().map(|(r, &a)| (rows[r], a));
+        let (lo, hi) = (model.lower[j], model.upper[j]);
+        if hi.is_finite() {
+            pb.add_column(-model.cost[j], lo..=hi, factors);
+        } else {
+            pb.add_column(-model.cost[j], lo.., factors);
+        }
+    }
+    let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the model: {s:?}")))?;
+    hm.set_sense(HSense::Minimise);
+    if model.is_qp() {
+        let hessian = model.quad.iter().enumerate().map(|(j, &q)| if q != 0.0 { vec![(j, q)] } else { vec![] });
+        hm.try_pass_hessian(HessianFormat::Triangular, hessian).map_err(|e| backend_error(format!("HiGHS rejected the Hessian: {e}")))?;
+        // HiGHS adds 1e-7 to the Hessian's diagonal by default, which moves the optimum by
+        // 1e-7 / q relatively; agora's diagonal is rho / supply (often 1e-4 or less), so that
+        // bias would reach the plan's fourth digit.
+        hm.try_set_option("qp_regularization_value", 0.0).map_err(|_| backend_error("HiGHS refused option qp_regularization_value"))?;
+    }
+    apply_settings(&mut hm, settings)?;
+    Ok(hm)
+}
+
+fn apply_settings(hm: &mut highs::Model, s: &Settings) -> Result<(), SolveError> {
+    let set_err = |opt: &str| backend_error(format!("HiGHS refused option {opt}"));
+    hm.try_set_option("threads", s.threads as i32).map_err(|_| set_err("threads"))?;
+    hm.try_set_option("primal_feasibility_tolerance", s.primal_tolerance).map_err(|_| set_err("primal_feasibility_tolerance"))?;
+    hm.try_set_option("dual_feasibility_tolerance", s.dual_tolerance).map_err(|_| set_err("dual_feasibility_tolerance"))?;
+    if let Some(t) = s.time_limit {
+        hm.try_set_option("time_limit", t).map_err(|_| set_err("time_limit"))?;
+    }
+    if let Some(n) = s.iteration_limit {
+        let n = n.min(i32::MAX as u64) as i32;
+        for opt in ["simplex_iteration_limit", "ipm_iteration_limit", "qp_iteration_limit"] {
+            hm.try_set_option(opt, n).map_err(|_| set_err(opt))?;
+        }
+    }
+    if s.verbose {
+        hm.try_set_option("output_flag", true).map_err(|_| set_err("output_flag"))?;
+        hm.try_set_option("log_to_console", true).map_err(|_| set_err("log_to_console"))?;
+    }
+    Ok(())
+}
+
+/// Maps HiGHS' model status to the spec's. The spec model is never unbounded (every edge sits in
+/// its segment's supply row, slacks cost their penalty), so HiGHS' "unbounded or infeasible"
+/// means infeasible; the verbatim status is kept in the result's `detail`.
+pub(crate) fn map_status(s: HighsModelStatus) -> Status {
+    match s {
+        HighsModelStatus::Optimal | HighsModelStatus::ModelEmpty => Status::Optimal,
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => Status::Infeasible,
+        HighsModelStatus::Unbounded => Status::Unbounded,
+        HighsModelStatus::ReachedTimeLimit => Status::TimeLimit,
+        HighsModelStatus::ReachedIterationLimit => Status::IterationLimit,
+        _ => Status::NumericalError,
+    }
+}
+
+/// Reads the answer out of a solved HiGHS model, converting back to maximisation.
+pub(crate) fn extract(solved: &highs::SolvedModel, model: &Model) -> BackendResult {
+    let hs = solved.status();
+    let status = map_status(hs);
+    let sol = solved.get_solution();
+    let iterations = [solved.simplex_iteration_count(), solved.ipm_iteration_count(), solved.qp_iteration_count()]
+        .into_iter()
+        .map(|n| n.max(0) as u64)
+        .sum();
+    // HiGHS minimised -f: its row dual is d(-f)/d(rhs).
+    let row_duals = sol.dual_rows().iter().map(|&d| -d).collect();
+    let x = sol.columns().to_vec();
+    let objective = model.objective(&x);
+    let detail = (hs != HighsModelStatus::Optimal).then(|| format!("HiGHS model status {hs:?}"));
+    BackendResult { status, x, row_duals, objective, iterations, detail }
+}
+
+impl Backend for Highs {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn solve(&self, model: &Model, settings: &Settings) -> Result<BackendResult, SolveError> {
+        if model.n_cols() == 0 {
+            return Ok(empty_result(model));
+        }
+        let hm = load(model, settings)?;
+        let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
+        Ok(extract(&solved, model))
+    }
+}

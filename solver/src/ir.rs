@@ -1,0 +1,107 @@
+//! The model IR: the one representation of an optimisation problem that every backend reads.
+//!
+//! Maximise `cost . x - 1/2 * sum_j quad_j x_j^2` subject to `lower <= x <= upper` and one row
+//! per spec row, `a_r . x <sense> rhs_r`. Columns `0..n_edges` are the instance's edges in
+//! instance order; soft rows' slacks follow. Each row carries its [`RowMeta`]: spec name, type,
+//! and how the user's parameter enters it, from which shadow prices are computed the same way
+//! for every row and every backend ([`crate::shadow`]).
+
+use sprs::CsMat;
+
+/// `<=` or `>=`; equality rows do not occur in the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sense {
+    Le,
+    Ge,
+}
+
+impl Sense {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Sense::Le => "<=",
+            Sense::Ge => ">=",
+        }
+    }
+}
+
+/// A sparse vector over the model's columns.
+pub type SparseVec = Vec<(usize, f64)>;
+
+/// Everything about a row except its coefficients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMeta {
+    /// The spec's row name: `supply[s]`, `budget[a]`, `item_cap[i]`, `NAME`, `NAME[s]`,
+    /// `NAME[s,t]`, `NAME[g,h]`.
+    pub name: String,
+    /// `supply`, `budget`, `item_cap`, or the constraint's `type`.
+    pub kind: &'static str,
+    /// Index of the instance constraint the row came from (`None` for the always-present rows).
+    pub constraint: Option<usize>,
+    /// The segment the row is scoped to, where it has one.
+    pub segment: Option<usize>,
+    pub sense: Sense,
+    pub rhs: f64,
+    /// The parameter the user wrote for this row (`supply`, `budget`, `cap`, `min`, `max`,
+    /// `max_share`, `min_share`, `tolerance`) and its value.
+    pub parameter: (&'static str, f64),
+    /// `d a / d theta`: how the row's coefficients move with the parameter (empty for plain bounds).
+    pub da: SparseVec,
+    /// `d rhs / d theta`.
+    pub db: f64,
+    /// `d quad / d theta`: how the objective's quadratic diagonal moves with the parameter
+    /// (a segment's supply divides the regularisation of its edges).
+    pub dquad: SparseVec,
+    /// The column of this row's slack when the row is soft.
+    pub slack: Option<usize>,
+    /// The soft row's penalty per unit of violation.
+    pub penalty: Option<f64>,
+}
+
+/// A formulated model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The first `n_edges` columns are the instance's edges.
+    pub n_edges: usize,
+    /// Linear objective coefficients (maximisation).
+    pub cost: Vec<f64>,
+    /// Diagonal of the quadratic term: the objective subtracts `1/2 quad_j x_j^2`.
+    pub quad: Vec<f64>,
+    pub lower: Vec<f64>,
+    /// `f64::INFINITY` where a column has no upper bound.
+    pub upper: Vec<f64>,
+    /// The constraint matrix, rows x columns, compressed sparse columns.
+    pub matrix: CsMat<f64>,
+    pub rows: Vec<RowMeta>,
+}
+
+impl Model {
+    pub fn n_cols(&self) -> usize {
+        self.cost.len()
+    }
+    pub fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+    /// True when the objective has a quadratic term.
+    pub fn is_qp(&self) -> bool {
+        self.quad.iter().any(|&q| q != 0.0)
+    }
+
+    /// `A x`, the row activities (slacks included).
+    pub fn activities(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n_rows()];
+        for (j, col) in self.matrix.outer_iterator().enumerate() {
+            let xj = x[j];
+            if xj != 0.0 {
+                for (r, &a) in col.iter() {
+                    out[r] += a * xj;
+                }
+            }
+        }
+        out
+    }
+
+    /// The objective at `x`.
+    pub fn objective(&self, x: &[f64]) -> f64 {
+        self.cost.iter().zip(&self.quad).zip(x).map(|((c, q), x)| c * x - 0.5 * q * x * x).sum()
+    }
+}

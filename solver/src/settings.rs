@@ -1,0 +1,107 @@
+//! One settings struct shared by every backend, with documented defaults and validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::status::SolveError;
+
+/// Which backend solves the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendChoice {
+    /// HiGHS: dual simplex for LPs (exact vertex duals), its active-set solver for QPs.
+    #[default]
+    Highs,
+    /// Clarabel: interior point, LP and QP.
+    Clarabel,
+    /// Picks by problem class.
+    Auto,
+}
+
+impl BackendChoice {
+    pub const NAMES: [&'static str; 3] = ["highs", "clarabel", "auto"];
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "highs" => Ok(BackendChoice::Highs),
+            "clarabel" => Ok(BackendChoice::Clarabel),
+            "auto" => Ok(BackendChoice::Auto),
+            _ => Err(format!("unknown backend \"{s}\" (one of: {})", Self::NAMES.join(", "))),
+        }
+    }
+}
+
+/// Solver settings. Every field has a default; a settings file may give any subset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Backend. Default `highs`.
+    pub backend: BackendChoice,
+    /// Wall-clock limit in seconds. Default: none.
+    pub time_limit: Option<f64>,
+    /// Iteration limit (simplex, interior-point or first-order iterations). Default: none.
+    pub iteration_limit: Option<u64>,
+    /// Threads a backend may use. Default 1: agora parallelises over models, not inside one.
+    pub threads: usize,
+    /// Primal feasibility tolerance handed to the backend. Default 1e-7.
+    pub primal_tolerance: f64,
+    /// Dual feasibility (optimality) tolerance handed to the backend. Default 1e-7.
+    pub dual_tolerance: f64,
+    /// Tolerance of agora's own check of every solution, relative to the row's scale
+    /// (`max(1, |rhs|, sum |a_ij x_j|)`). Default 1e-6.
+    pub check_tolerance: f64,
+    /// Print the backend's log. Default false.
+    pub verbose: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            backend: BackendChoice::Highs,
+            time_limit: None,
+            iteration_limit: None,
+            threads: 1,
+            primal_tolerance: 1e-7,
+            dual_tolerance: 1e-7,
+            check_tolerance: 1e-6,
+            verbose: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every field's range; the error names the field.
+    pub fn validate(&self) -> Result<(), SolveError> {
+        let bad = |field: &str, why: String| Err(SolveError::Settings(format!("{field}: {why}")));
+        if let Some(t) = self.time_limit {
+            if !(t.is_finite() && t > 0.0) {
+                return bad("time_limit", format!("must be a positive number of seconds, got {t}"));
+            }
+        }
+        if self.iteration_limit == Some(0) {
+            return bad("iteration_limit", "must be at least 1".into());
+        }
+        if self.threads == 0 || self.threads > 1024 {
+            return bad("threads", format!("must be between 1 and 1024, got {}", self.threads));
+        }
+        for (field, v) in [
+            ("primal_tolerance", self.primal_tolerance),
+            ("dual_tolerance", self.dual_tolerance),
+            ("check_tolerance", self.check_tolerance),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= 1e-2) {
+                return bad(field, format!("must be in (0, 1e-2], got {v}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads settings from JSON text; unknown fields are errors.
+    pub fn from_json(text: &str) -> Result<Settings, SolveError> {
+        let s: Settings = serde_json::from_str(text).map_err(|e| SolveError::Settings(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+}

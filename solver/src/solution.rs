@@ -1,0 +1,335 @@
+//! From a backend's answer to the spec's solution (section 4): plan, terms, every row's
+//! activity, slack, violation, dual and shadow price, after the independent check.
+
+use agora_instances::{Instance, INSTANCE_SCHEMA};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::BackendResult;
+use crate::certificate::{certify, Certificate};
+use crate::ir::{Model, Sense};
+use crate::shadow::shadow_price;
+use crate::status::Status;
+
+/// The `schema` string of solution files.
+pub const SOLUTION_SCHEMA: &str = "agora.solution/v1";
+
+/// Signed contributions to the objective; they add up to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Terms {
+    pub engagement: f64,
+    pub quality: f64,
+    pub revenue: f64,
+    pub integrity_risk: f64,
+    pub regularization: f64,
+    pub penalties: f64,
+}
+
+impl Terms {
+    pub fn total(&self) -> f64 {
+        self.engagement + self.quality + self.revenue + self.integrity_risk + self.regularization + self.penalties
+    }
+}
+
+/// One row of the model at the solution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowReport {
+    pub name: String,
+    /// `supply`, `budget`, `item_cap` or the constraint type.
+    pub kind: &'static str,
+    /// Index of the instance constraint the row came from.
+    pub constraint: Option<usize>,
+    pub sense: Sense,
+    /// Left-hand side at the plan (soft slack excluded).
+    pub activity: f64,
+    /// Right-hand side.
+    pub bound: f64,
+    /// How far the row is from binding (0 when binding or violated).
+    pub slack: f64,
+    /// By how much the plan exceeds the row (a soft row's slack; ~0 for hard rows).
+    pub violation: f64,
+    /// d(objective)/d(rhs), maximisation sign convention.
+    pub dual: f64,
+    /// d(objective)/d(the user's parameter).
+    pub shadow_price: f64,
+    /// The parameter's field name and value.
+    pub parameter: (&'static str, f64),
+}
+
+impl RowReport {
+    /// Binding: no slack and a non-zero dual, or no slack at all.
+    pub fn is_binding(&self, tol: f64) -> bool {
+        self.slack <= tol * self.bound.abs().max(1.0)
+    }
+}
+
+/// A solved (or unsolved) day.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub instance: String,
+    pub status: Status,
+    pub backend: &'static str,
+    /// Objective at the plan, penalties included (0 unless optimal).
+    pub objective: f64,
+    pub terms: Terms,
+    /// Impressions per edge, in instance edge order (empty unless optimal).
+    pub impressions: Vec<f64>,
+    /// Every row, in model order (empty unless optimal).
+    pub rows: Vec<RowReport>,
+    /// The independent check of the backend's answer.
+    pub certificate: Option<Certificate>,
+    pub iterations: u64,
+    /// Wall-clock seconds in the backend.
+    pub solve_seconds: f64,
+    /// Why the status is not optimal, or what the backend said.
+    pub message: Option<String>,
+}
+
+impl Solution {
+    /// Checks and post-processes a backend's answer. A result the check rejects is reported as
+    /// `numerical_error`, never as optimal.
+    pub fn from_backend(
+        inst: &Instance,
+        model: &Model,
+        raw: BackendResult,
+        backend: &'static str,
+        check_tolerance: f64,
+        solve_seconds: f64,
+    ) -> Solution {
+        let mut sol = Solution {
+            instance: inst.name.clone(),
+            status: raw.status,
+            backend,
+            objective: 0.0,
+            terms: Terms::default(),
+            impressions: Vec::new(),
+            rows: Vec::new(),
+            certificate: None,
+            iterations: raw.iterations,
+            solve_seconds,
+            message: raw.detail.clone(),
+        };
+        if raw.status != Status::Optimal {
+            return sol;
+        }
+        let mut x = raw.x;
+        // Impressions below 1e-9 of the segment's supply count as 0 (spec section 4).
+        for (e, edge) in inst.edges.iter().enumerate() {
+            if x[e] < 1e-9 * inst.segments[edge.segment].supply {
+                x[e] = 0.0;
+            }
+        }
+        for v in x.iter_mut().skip(model.n_edges) {
+            *v = v.max(0.0);
+        }
+        let cert = certify(model, &x, &raw.row_duals);
+        sol.certificate = Some(cert.clone());
+        if !cert.passes(check_tolerance) || x.iter().chain(&raw.row_duals).any(|v| !v.is_finite()) {
+            sol.status = Status::NumericalError;
+            sol.message = Some(format!(
+                "the backend reported optimal but agora's check rejects the answer (tolerance {check_tolerance:e}): \
+                 primal residual {:.3e}{}, dual residual {:.3e}, gap {:.3e}",
+                cert.primal_residual,
+                cert.worst_row.as_deref().map(|r| format!(" at row {r}")).unwrap_or_default(),
+                cert.dual_residual,
+                cert.gap
+            ));
+            return sol;
+        }
+
+        let act = model.activities(&x);
+        sol.rows = model
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, meta)| {
+                // Activity is the row's left-hand side without its soft slack.
+                let activity = act[r] - meta.slack.map_or(0.0, |c| x[c] * if meta.sense == Sense::Le { -1.0 } else { 1.0 });
+                let (slack, violation) = match meta.sense {
+                    Sense::Le => ((meta.rhs - activity).max(0.0), (activity - meta.rhs).max(0.0)),
+                    Sense::Ge => ((activity - meta.rhs).max(0.0), (meta.rhs - activity).max(0.0)),
+                };
+                // The certificate bounded any wrong-signed dual by the tolerance: clip it.
+                let dual = match meta.sense {
+                    Sense::Le => raw.row_duals[r].max(0.0),
+                    Sense::Ge => raw.row_duals[r].min(0.0),
+                };
+                RowReport {
+                    name: meta.name.clone(),
+                    kind: meta.kind,
+                    constraint: meta.constraint,
+                    sense: meta.sense,
+                    activity,
+                    bound: meta.rhs,
+                    slack,
+                    violation,
+                    dual,
+                    shadow_price: shadow_price(meta, &x, dual),
+                    parameter: meta.parameter,
+                }
+            })
+            .collect();
+        sol.terms = terms(inst, model, &x);
+        sol.objective = sol.terms.total();
+        x.truncate(model.n_edges);
+        sol.impressions = x;
+        sol
+    }
+
+    /// The row with this spec name.
+    pub fn row(&self, name: &str) -> Option<&RowReport> {
+        self.rows.iter().find(|r| r.name == name)
+    }
+
+    /// Spend of every campaign in the plan (sum of price x impressions over its ad edges).
+    pub fn campaign_spend(&self, inst: &Instance) -> Vec<f64> {
+        let mut spend = vec![0.0; inst.campaigns.len()];
+        for (e, edge) in inst.edges.iter().enumerate() {
+            if let (Some(a), Some(&x)) = (inst.items[edge.item].campaign(), self.impressions.get(e)) {
+                spend[a] += edge.price * x;
+            }
+        }
+        spend
+    }
+
+    /// The spec's solution file; `pacing` comes from `agora_mechanisms::pacing`.
+    pub fn to_file(&self, inst: &Instance, pacing: Vec<PacingEntry>) -> SolutionFile {
+        let plan = self
+            .impressions
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x > 0.0)
+            .map(|(e, &x)| PlanEntry {
+                segment: inst.segments[inst.edges[e].segment].id.clone(),
+                item: inst.items[inst.edges[e].item].id.clone(),
+                impressions: x,
+            })
+            .collect();
+        let constraints = self
+            .rows
+            .iter()
+            .map(|r| ConstraintEntry {
+                name: r.name.clone(),
+                kind: r.kind.to_string(),
+                activity: r.activity,
+                bound: r.bound,
+                slack: r.slack,
+                violation: r.violation,
+                dual: r.dual,
+                shadow_price: r.shadow_price,
+                sense: Some(r.sense.symbol().to_string()),
+                constraint: r.constraint.map(|k| inst.constraints[k].name.clone()),
+                parameter: Some(r.parameter.0.to_string()),
+            })
+            .collect();
+        SolutionFile {
+            schema: SOLUTION_SCHEMA.to_string(),
+            instance: self.instance.clone(),
+            status: self.status,
+            objective: self.objective,
+            terms: self.terms,
+            plan,
+            constraints,
+            pacing,
+            backend: Some(self.backend.to_string()),
+            certificate: self.certificate.clone(),
+            message: self.message.clone(),
+            instance_schema: Some(INSTANCE_SCHEMA.to_string()),
+        }
+    }
+}
+
+/// The objective's terms at `x` (edges then slacks), per spec section 4.
+pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
+    let w = inst.objective;
+    let mut t = Terms::default();
+    for (e, edge) in inst.edges.iter().enumerate() {
+        let xe = x[e];
+        if xe == 0.0 {
+            continue;
+        }
+        let item = &inst.items[edge.item];
+        t.engagement += w.engagement * edge.engagement * xe;
+        t.quality += w.quality * item.quality * xe;
+        t.revenue += w.revenue * edge.price * xe;
+        t.integrity_risk -= w.integrity_risk * item.risk * xe;
+        t.regularization -= 0.5 * w.regularization * xe * xe / inst.segments[edge.segment].supply;
+    }
+    for meta in &model.rows {
+        if let (Some(c), Some(p)) = (meta.slack, meta.penalty) {
+            t.penalties -= p * x[c];
+        }
+    }
+    t
+}
+
+/// A plan entry of the solution file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanEntry {
+    pub segment: String,
+    pub item: String,
+    pub impressions: f64,
+}
+
+/// A row of the solution file's `constraints`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConstraintEntry {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub activity: f64,
+    pub bound: f64,
+    pub slack: f64,
+    pub violation: f64,
+    pub dual: f64,
+    pub shadow_price: f64,
+    /// `<=` or `>=` (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sense: Option<String>,
+    /// The instance constraint's name, for rows that came from one (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    /// The field `shadow_price` differentiates against (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+}
+
+/// A campaign's pacing entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PacingEntry {
+    pub campaign: String,
+    pub budget: f64,
+    pub spend: f64,
+    pub budget_dual: f64,
+    pub multiplier: f64,
+}
+
+/// The `agora.solution/v1` file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolutionFile {
+    pub schema: String,
+    pub instance: String,
+    pub status: Status,
+    pub objective: f64,
+    pub terms: Terms,
+    pub plan: Vec<PlanEntry>,
+    pub constraints: Vec<ConstraintEntry>,
+    pub pacing: Vec<PacingEntry>,
+    /// The backend that produced the solution (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// agora's independent check of the answer (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+    /// Why the status is not optimal (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The schema of the instance solved (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_schema: Option<String>,
+}
+
+impl SolutionFile {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("solution files serialise")
+    }
+}
