@@ -16,6 +16,7 @@
 
 mod backend;
 mod certificate;
+mod clarabel_backend;
 mod formulate;
 mod highs_backend;
 mod ir;
@@ -30,6 +31,7 @@ use agora_instances::Instance;
 
 pub use backend::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
+pub use clarabel_backend::Clarabel;
 pub use formulate::formulate;
 pub use highs_backend::Highs;
 pub use ir::{Model, RowMeta, Sense, SparseVec};
@@ -50,9 +52,7 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Resul
     settings.validate()?;
     let backend: Box<dyn Backend> = match settings.backend {
         BackendChoice::Highs | BackendChoice::Auto => Box::new(Highs),
-        BackendChoice::Clarabel => {
-            return Err(SolveError::Unsupported { backend: "clarabel", reason: "not built yet".into() })
-        }
+        BackendChoice::Clarabel => Box::new(Clarabel),
     };
     let start = Instant::now();
     let raw = backend.solve(model, settings)?;

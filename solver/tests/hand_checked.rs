@@ -2,7 +2,7 @@
 //! the comments): one per constraint type, the always-present rows, soft rows and the QP term.
 
 use agora_instances::{parse_str, Instance};
-use agora_solver::{solve, Settings, Solution, Status};
+use agora_solver::{solve, BackendChoice, Settings, Solution, Status};
 use serde_json::{json, Value};
 
 /// One segment `s` (supply 100) with two organic items: `o1` (creator `c1`, group `new`, topic
@@ -54,10 +54,24 @@ fn instance(v: &Value) -> Instance {
     parse_str(&v.to_string(), "hand.json".as_ref()).expect("valid").instance
 }
 
+/// Solves with HiGHS, and checks that Clarabel reaches the same plan, duals and shadow prices
+/// (every instance here has a unique primal and dual optimum).
 fn solved(v: &Value) -> (Instance, Solution) {
     let inst = instance(v);
     let sol = solve(&inst, &Settings::default()).expect("solves");
     assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    let settings = Settings { backend: BackendChoice::Clarabel, ..Settings::default() };
+    let other = solve(&inst, &settings).expect("solves");
+    assert_eq!(other.status, Status::Optimal, "clarabel: {:?}", other.message);
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-5 * (1.0 + a.abs().max(b.abs()));
+    assert!(near(sol.objective, other.objective), "objective: highs {} clarabel {}", sol.objective, other.objective);
+    for (e, (a, b)) in sol.impressions.iter().zip(&other.impressions).enumerate() {
+        assert!((a - b).abs() <= 1e-4, "edge {e}: highs {a} clarabel {b}");
+    }
+    for (a, b) in sol.rows.iter().zip(&other.rows) {
+        assert!(near(a.dual, b.dual), "{} dual: highs {} clarabel {}", a.name, a.dual, b.dual);
+        assert!(near(a.shadow_price, b.shadow_price), "{} shadow: highs {} clarabel {}", a.name, a.shadow_price, b.shadow_price);
+    }
     (inst, sol)
 }
 
@@ -263,9 +277,11 @@ fn regularization_prices_supply_through_the_objective() {
 fn infeasible_day_is_a_status_not_an_error() {
     // A floor above the supply cannot be met.
     let v = with_constraint(two_items(0.01, 0.05), json!({"name": "floor", "type": "exposure_floor", "items": {"kind": "organic"}, "min": 1000.0}));
-    let sol = solve(&instance(&v), &Settings::default()).unwrap();
-    assert_eq!(sol.status, Status::Infeasible);
-    assert!(sol.impressions.is_empty());
+    for backend in [BackendChoice::Highs, BackendChoice::Clarabel] {
+        let sol = solve(&instance(&v), &Settings { backend, ..Settings::default() }).unwrap();
+        assert_eq!(sol.status, Status::Infeasible, "{backend:?}");
+        assert!(sol.impressions.is_empty());
+    }
 }
 
 #[test]

@@ -1,1 +1,4 @@
-//! Shared helpers for agora's workspace tests.
+//! Shared helpers for agora's workspace-level tests: an independent good_lp formulation of the
+//! spec (the cross-check oracle) and finite-difference tools.
+
+pub mod oracle;

@@ -1,0 +1,27 @@
+# agora: the two commands of the README, and the prerequisites they need.
+#   make run   solves the bundled example day
+#   make test  runs every test of the workspace
+# Both install what a fresh Debian machine lacks (cmake, libclang for HiGHS' build) first.
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO ?= cargo
+
+.PHONY: deps run test bench fmt clippy
+
+deps:
+	@if ! command -v cmake >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then \
+		echo "installing cmake and libclang (needed to build HiGHS)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev; \
+	fi
+
+run: deps
+	$(CARGO) run -p agora-cli -- solve instances/example-day.json --out solution.json
+
+test: deps
+	$(CARGO) test --workspace --all-features
+
+bench: deps
+	$(CARGO) bench -p agora-benches
+
+clippy: deps
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
