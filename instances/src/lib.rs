@@ -10,13 +10,25 @@
 //! for w in &day.warnings { eprintln!("warning: {w}"); }
 //! println!("{} edges", day.instance.edges.len());
 //! ```
+//!
+//! With the `proptest` feature, the `strategies` module offers proptest strategies for the core
+//! types.
 
+mod feasibility;
 mod file;
+mod generate;
 mod io;
+mod params;
 mod types;
 mod validate;
 
+#[cfg(feature = "proptest")]
+pub mod strategies;
+
+pub use feasibility::plan_violations;
 pub use file::*;
+pub use generate::{generate, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
+pub use params::{Param, ParamError};
 pub use io::{load, parse_str, save, to_json, write_atomic, Bulleted, LoadError};
 pub use types::*;
 pub use validate::{Finding, Validated};

@@ -240,7 +240,7 @@ impl Instance {
             ItemSelector::Campaign(id) => item.campaign().is_some_and(|a| self.campaigns[a].id == *id),
             ItemSelector::Topic(t) => item.topic == *t,
             ItemSelector::Kind(k) => item.kind() == *k,
-            ItemSelector::Ids(ids) => ids.iter().any(|id| *id == item.id),
+            ItemSelector::Ids(ids) => ids.contains(&item.id),
         }
     }
 

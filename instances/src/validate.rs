@@ -1,6 +1,7 @@
 //! Validation of an [`InstanceFile`] into an [`Instance`]: every mistake in the file is collected
 //! and reported with the entity and the field it concerns.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -125,13 +126,21 @@ fn quoted(kind: &str, id: &Option<String>, pos: usize) -> String {
     }
 }
 
-/// Builds an id -> index map, reporting duplicates.
+/// Builds an id -> index map, reporting duplicates; references resolve to the first entity with
+/// the id.
 fn index_ids<'a>(rep: &mut Report, kind: &str, ids: impl Iterator<Item = &'a Option<String>>) -> HashMap<String, usize> {
-    let mut map = HashMap::new();
+    let mut map: HashMap<String, usize> = HashMap::new();
     for (pos, id) in ids.enumerate() {
         if let Some(id) = id {
-            if map.insert(id.clone(), pos).is_some() {
-                rep.error(&format!("{kind} \"{id}\""), "id", format!("duplicate id (also at position {pos} of \"{kind}s\")"));
+            match map.entry(id.clone()) {
+                Entry::Occupied(first) => rep.error(
+                    &format!("{kind} \"{id}\""),
+                    "id",
+                    format!("duplicate id (at positions {} and {pos} of \"{kind}s\")", first.get()),
+                ),
+                Entry::Vacant(slot) => {
+                    slot.insert(pos);
+                }
             }
         }
     }
@@ -275,7 +284,9 @@ impl InstanceFile {
                 if let Some(first) = seen_edges.insert((s, i), pos) {
                     rep.error(&ent, "", format!("duplicate edge: edge #{first} already links this segment and item"));
                 }
-                if price > 0.0 && items[i].kind() == ItemKind::Organic {
+                // An item with both owners or none has no kind: its own error says so.
+                let owner_given = self.items[i].creator.is_some() != self.items[i].campaign.is_some();
+                if price > 0.0 && owner_given && items[i].kind() == ItemKind::Organic {
                     rep.error(&ent, "price", format!("must be 0 on an organic item's edge, got {price}"));
                 }
                 edges.push(Edge { segment: s, item: i, engagement, price, cap });
@@ -407,16 +418,17 @@ fn validate_constraint(rep: &mut Report, ent: &str, c: &ConstraintFile, inst: &I
             ConstraintKind::FreshnessFloor { segments: seg(rep), min_share: rep.number(ent, "min_share", c.min_share, Rule::Unit) }
         }
         "revenue_floor" => ConstraintKind::RevenueFloor { min: rep.number(ent, "min", c.min, Rule::NonNegative) },
-        "exposure_floor" => ConstraintKind::ExposureFloor {
-            items: parse_items(rep, ent, c.items.as_ref(), inst)?,
-            segments: seg(rep),
-            min: rep.number(ent, "min", c.min, Rule::NonNegative),
-        },
-        "exposure_cap" => ConstraintKind::ExposureCap {
-            items: parse_items(rep, ent, c.items.as_ref(), inst)?,
-            segments: seg(rep),
-            max: rep.number(ent, "max", c.max, Rule::NonNegative),
-        },
+        // Every field is checked before giving up on a bad selector, so that all errors show.
+        "exposure_floor" => {
+            let items = parse_items(rep, ent, c.items.as_ref(), inst);
+            let (segments, min) = (seg(rep), rep.number(ent, "min", c.min, Rule::NonNegative));
+            ConstraintKind::ExposureFloor { items: items?, segments, min }
+        }
+        "exposure_cap" => {
+            let items = parse_items(rep, ent, c.items.as_ref(), inst);
+            let (segments, max) = (seg(rep), rep.number(ent, "max", c.max, Rule::NonNegative));
+            ConstraintKind::ExposureCap { items: items?, segments, max }
+        }
         "exposure_parity" => {
             let groups = c.groups.clone().unwrap_or_default();
             let distinct: HashSet<&String> = groups.iter().collect();

@@ -1,0 +1,154 @@
+//! An independent check of a plan against every row of the model (spec section 3), written
+//! straight from the spec so that tests can hold a solver's plan, or a generator's witness, to it.
+
+use crate::types::*;
+
+/// Returns one message per row of the model that `plan` (impressions per edge, in the order of
+/// `instance.edges`) violates by more than `rel_tol` relative to the size of the row's terms.
+/// Soft constraints are checked as if they were hard; variable bounds (`x >= 0`, edge caps) are
+/// checked too. Rows are named as in the spec, e.g. `supply[seg-001]`, `ad-load[seg-001]`.
+///
+/// # Panics
+/// If `plan` does not have one entry per edge.
+pub fn plan_violations(instance: &Instance, plan: &[f64], rel_tol: f64) -> Vec<String> {
+    assert_eq!(plan.len(), instance.edges.len(), "the plan needs one entry per edge");
+    let inst = instance;
+    let mut out = Vec::new();
+    // `lhs <= rhs`, with a tolerance scaled by the magnitude of the terms.
+    let mut le = |row: String, lhs: f64, rhs: f64, scale: f64| {
+        let bound = rhs + rel_tol * scale.max(1.0);
+        // NaN anywhere is a violation too.
+        if lhs.is_nan() || bound.is_nan() || lhs > bound {
+            out.push(format!("{row}: {lhs} > {rhs}"));
+        }
+    };
+
+    let ns = inst.segments.len();
+    let mut served = vec![0.0; ns];
+    let mut ads = vec![0.0; ns];
+    let mut risky = vec![0.0; ns];
+    let mut fresh = vec![0.0; ns];
+    let mut spend = vec![0.0; inst.campaigns.len()];
+    let mut item_total = vec![0.0; inst.items.len()];
+    for (e, &x) in inst.edges.iter().zip(plan) {
+        let row = format!("x[{} -> {}]", inst.segments[e.segment].id, inst.items[e.item].id);
+        le(format!("{row} >= 0"), -x, 0.0, 0.0);
+        if let Some(cap) = e.cap {
+            le(format!("{row} <= cap"), x, cap, cap);
+        }
+        let item = &inst.items[e.item];
+        served[e.segment] += x;
+        risky[e.segment] += item.risk * x;
+        if item.fresh {
+            fresh[e.segment] += x;
+        }
+        if let Some(a) = item.campaign() {
+            ads[e.segment] += x;
+            spend[a] += e.price * x;
+        }
+        item_total[e.item] += x;
+    }
+    for (s, seg) in inst.segments.iter().enumerate() {
+        le(format!("supply[{}]", seg.id), served[s], seg.supply, seg.supply);
+    }
+    for (a, camp) in inst.campaigns.iter().enumerate() {
+        le(format!("budget[{}]", camp.id), spend[a], camp.budget, camp.budget);
+    }
+    for (i, item) in inst.items.iter().enumerate() {
+        if let Some(cap) = item.cap {
+            le(format!("item_cap[{}]", item.id), item_total[i], cap, cap);
+        }
+    }
+
+    for c in &inst.constraints {
+        let name = &c.name;
+        match &c.kind {
+            ConstraintKind::AdLoad { segments, max_share } => {
+                for s in inst.select_segments(segments) {
+                    le(format!("{name}[{}]", inst.segments[s].id), ads[s], max_share * served[s], served[s]);
+                }
+            }
+            ConstraintKind::RevenueFloor { min } => {
+                let revenue: f64 = spend.iter().sum();
+                le(name.clone(), *min, revenue, *min);
+            }
+            ConstraintKind::ExposureFloor { items, segments, min } => {
+                let total = selected_exposure(inst, plan, items, segments);
+                le(name.clone(), *min, total, *min);
+            }
+            ConstraintKind::ExposureCap { items, segments, max } => {
+                let total = selected_exposure(inst, plan, items, segments);
+                le(name.clone(), total, *max, *max);
+            }
+            ConstraintKind::IntegrityCap { segments, max_share } => {
+                for s in inst.select_segments(segments) {
+                    le(format!("{name}[{}]", inst.segments[s].id), risky[s], max_share * served[s], served[s]);
+                }
+            }
+            ConstraintKind::TopicCap { segments, max_share } => {
+                let mut topics: Vec<&str> = inst.items.iter().map(|i| i.topic.as_str()).collect();
+                topics.sort_unstable();
+                topics.dedup();
+                let nt = topics.len();
+                let topic_of: Vec<usize> =
+                    inst.items.iter().map(|i| topics.binary_search(&i.topic.as_str()).expect("listed")).collect();
+                // Rows exist where the segment has an edge of the topic, whatever the plan.
+                let mut by_topic: Vec<Option<f64>> = vec![None; ns * nt];
+                for (e, &x) in inst.edges.iter().zip(plan) {
+                    *by_topic[e.segment * nt + topic_of[e.item]].get_or_insert(0.0) += x;
+                }
+                for s in inst.select_segments(segments) {
+                    for (t, topic) in topics.iter().enumerate() {
+                        if let Some(v) = by_topic[s * nt + t] {
+                            le(format!("{name}[{},{topic}]", inst.segments[s].id), v, max_share * served[s], served[s]);
+                        }
+                    }
+                }
+            }
+            ConstraintKind::FreshnessFloor { segments, min_share } => {
+                for s in inst.select_segments(segments) {
+                    le(format!("{name}[{}]", inst.segments[s].id), min_share * served[s], fresh[s], served[s]);
+                }
+            }
+            ConstraintKind::ExposureParity { groups, tolerance } => {
+                let (mut exposure, mut merit) = (vec![0.0; groups.len()], vec![0.0; groups.len()]);
+                for (e, &x) in inst.edges.iter().zip(plan) {
+                    if let Some(g) = group_of(inst, e.item, groups) {
+                        exposure[g] += x;
+                    }
+                }
+                for i in 0..inst.items.len() {
+                    if let Some(g) = group_of(inst, i, groups) {
+                        merit[g] += inst.items[i].quality;
+                    }
+                }
+                for g in 0..groups.len() {
+                    for h in 0..groups.len() {
+                        if g != h {
+                            // M_h E_g - (1 - tolerance) M_g E_h >= 0
+                            let lhs = merit[h] * exposure[g];
+                            let rhs = (1.0 - tolerance) * merit[g] * exposure[h];
+                            le(format!("{name}[{},{}]", groups[g], groups[h]), rhs, lhs, lhs.max(rhs));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn selected_exposure(inst: &Instance, plan: &[f64], items: &ItemSelector, segments: &SegmentSelector) -> f64 {
+    let picked = inst.select_items(items);
+    let mut in_segments = vec![false; inst.segments.len()];
+    for s in inst.select_segments(segments) {
+        in_segments[s] = true;
+    }
+    inst.edges.iter().zip(plan).filter(|(e, _)| picked[e.item] && in_segments[e.segment]).map(|(_, &x)| x).sum()
+}
+
+/// The position in `groups` of the group of item `i`'s creator, if it is organic and listed.
+fn group_of(inst: &Instance, i: usize, groups: &[String]) -> Option<usize> {
+    let c = inst.items[i].creator()?;
+    groups.iter().position(|g| *g == inst.creators[c].group)
+}
