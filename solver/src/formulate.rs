@@ -131,7 +131,9 @@ impl<'a> Builder<'a> {
         pick: impl Fn(usize) -> f64,
     ) {
         let edges = &self.seg_edges[s];
-        let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v != 0.0).collect();
+        // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything above), so that
+        // agora's check judges exactly the model the backend solved.
+        let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v.abs() > 1e-12).collect();
         let da: SparseVec = edges.iter().map(|&e| (e, -1.0)).collect();
         self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), coefs, da, 0.0, penalty);
     }

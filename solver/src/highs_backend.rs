@@ -55,6 +55,9 @@ pub(crate) fn load(model: &Model, settings: &Settings) -> Result<highs::Model, S
 fn apply_settings(hm: &mut highs::Model, s: &Settings) -> Result<(), SolveError> {
     let set_err = |opt: &str| backend_error(format!("HiGHS refused option {opt}"));
     hm.try_set_option("threads", s.threads as i32).map_err(|_| set_err("threads"))?;
+    // HiGHS drops matrix entries below 1e-9 by default; the formulation already dropped those
+    // below 1e-12, and the check must judge the model HiGHS solved.
+    hm.try_set_option("small_matrix_value", 1e-12).map_err(|_| set_err("small_matrix_value"))?;
     hm.try_set_option("primal_feasibility_tolerance", s.primal_tolerance).map_err(|_| set_err("primal_feasibility_tolerance"))?;
     hm.try_set_option("dual_feasibility_tolerance", s.dual_tolerance).map_err(|_| set_err("dual_feasibility_tolerance"))?;
     if let Some(t) = s.time_limit {

@@ -1,0 +1,190 @@
+//! Property tests of the exact solve on generated days: feasibility, strong duality,
+//! complementary slackness, shadow prices against finite differences of the optimum,
+//! monotonicity under tightening, and agreement with the independent good_lp formulation.
+
+use agora_instances::{generate_with, plan_violations, GenerateConfig, Instance, Param, Size};
+use agora_solver::{solve, Settings, Solution, Status};
+use agora_tests::oracle;
+use proptest::prelude::*;
+
+fn tiny(seed: u64, regularization: f64) -> Instance {
+    let mut cfg = GenerateConfig::for_size(Size::Tiny);
+    cfg.regularization = regularization;
+    generate_with(&cfg, seed)
+}
+
+fn optimum(inst: &Instance) -> Option<f64> {
+    let sol = solve(inst, &Settings::default()).expect("no solver error");
+    match sol.status {
+        Status::Optimal => Some(sol.objective),
+        Status::Infeasible => None,
+        other => panic!("unexpected status {other}: {:?}", sol.message),
+    }
+}
+
+fn solved(inst: &Instance) -> Solution {
+    let sol = solve(inst, &Settings::default()).expect("no solver error");
+    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    sol
+}
+
+/// The rows a parameter sets: its shadow price is the sum of theirs.
+fn rows_of(inst: &Instance, sol: &Solution, p: &Param) -> Vec<usize> {
+    let name = match p {
+        Param::Supply(s) => Some(format!("supply[{}]", inst.segments[*s].id)),
+        Param::Budget(a) => Some(format!("budget[{}]", inst.campaigns[*a].id)),
+        Param::ItemCap(i) => Some(format!("item_cap[{}]", inst.items[*i].id)),
+        _ => None,
+    };
+    sol.rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| match (&name, p) {
+            (Some(n), _) => r.name == *n,
+            (None, Param::Constraint(k, _)) => r.constraint == Some(*k),
+            _ => false,
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The parameters whose rows carry shadow prices (not objective weights or penalties).
+fn row_params(inst: &Instance) -> Vec<Param> {
+    Param::all(inst).into_iter().filter(|p| p.loosens_when_raised(inst).is_some()).collect()
+}
+
+fn step(p: &Param, value: f64) -> f64 {
+    match p {
+        Param::Constraint(_, "max_share" | "min_share" | "tolerance") => 1e-4,
+        _ => 1e-4 * value.abs().max(1.0),
+    }
+}
+
+fn in_range(p: &Param, v: f64) -> bool {
+    match p {
+        Param::Constraint(_, "max_share" | "min_share") => (0.0..=1.0).contains(&v),
+        Param::Constraint(_, "tolerance") => (0.0..1.0).contains(&v),
+        Param::Supply(_) | Param::ItemCap(_) => v > 0.0,
+        _ => v >= 0.0,
+    }
+}
+
+fn check_shadow_prices(inst: &Instance) -> Result<(), TestCaseError> {
+    let sol = solved(inst);
+    let v0 = sol.objective;
+    for p in row_params(inst) {
+        let theta = p.get(inst);
+        let h = step(&p, theta);
+        let shadow: f64 = rows_of(inst, &sol, &p).iter().map(|&r| sol.rows[r].shadow_price).sum();
+        let at = |v: f64| -> Option<f64> {
+            if !in_range(&p, v) {
+                return None;
+            }
+            let mut nudged = inst.clone();
+            p.set(&mut nudged, v);
+            optimum(&nudged)
+        };
+        let right = at(theta + h).map(|v| (v - v0) / h);
+        let left = at(theta - h).map(|v| (v0 - v) / h);
+        // At the edge of a parameter's range (a share of 0 or 1) only one side exists, and the
+        // value function may jump there (a freshness floor above 0 in a segment without fresh
+        // edges empties the segment): no derivative to compare with.
+        let (Some(l), Some(r)) = (left, right) else { continue };
+        let (lo, hi) = (l.min(r), l.max(r));
+        // Solver noise in the optimum (relative 1e-9) becomes noise / h in a difference quotient.
+        let tol = 1e-5 * (1.0 + shadow.abs()) + 1e-8 * (1.0 + v0.abs()) / h;
+        prop_assert!(
+            lo - tol <= shadow && shadow <= hi + tol,
+            "{}: shadow price {shadow} outside the one-sided derivatives [{lo}, {hi}] (theta {theta}, h {h})",
+            p.name(inst)
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plan_is_feasible_and_the_certificate_holds(seed in 0u64..100_000) {
+        let inst = tiny(seed, 0.0);
+        let sol = solved(&inst);
+        let cert = sol.certificate.clone().unwrap();
+        prop_assert!(cert.primal_residual <= 1e-7, "{cert:?}");
+        prop_assert!(cert.dual_residual <= 1e-7, "{cert:?}");
+        // Strong duality: the Lagrangian bound at the reported duals meets the objective.
+        prop_assert!(cert.gap.abs() <= 1e-7, "{cert:?}");
+        // The instance crate's own check, which knows nothing of the model IR.
+        // Soft rules may be violated (and paid for); the check treats them as hard, so skip them.
+        let soft: Vec<&str> = inst.constraints.iter().filter(|c| c.penalty.is_some()).map(|c| c.name.as_str()).collect();
+        let violations: Vec<String> = plan_violations(&inst, &sol.impressions, 1e-6)
+            .into_iter()
+            .filter(|v| !soft.iter().any(|n| v.starts_with(&format!("{n}:")) || v.starts_with(&format!("{n}["))))
+            .collect();
+        prop_assert!(violations.is_empty(), "{violations:?}");
+        prop_assert!((sol.terms.total() - sol.objective).abs() <= 1e-9 * (1.0 + sol.objective.abs()));
+    }
+
+    #[test]
+    fn complementary_slackness_and_dual_signs(seed in 0u64..100_000) {
+        let inst = tiny(seed, 0.0);
+        let sol = solved(&inst);
+        for r in &sol.rows {
+            match r.sense {
+                agora_solver::Sense::Le => prop_assert!(r.dual >= 0.0, "{}", r.name),
+                agora_solver::Sense::Ge => prop_assert!(r.dual <= 0.0, "{}", r.name),
+            }
+            let scale = 1.0 + r.bound.abs() + r.activity.abs();
+            prop_assert!((r.dual * r.slack).abs() <= 1e-7 * scale * (1.0 + r.dual.abs()), "{}: dual {} slack {}", r.name, r.dual, r.slack);
+        }
+    }
+
+    #[test]
+    fn shadow_prices_match_finite_differences_lp(seed in 0u64..100_000) {
+        check_shadow_prices(&tiny(seed, 0.0))?;
+    }
+
+    #[test]
+    fn shadow_prices_match_finite_differences_qp(seed in 0u64..100_000) {
+        check_shadow_prices(&tiny(seed, 0.5))?;
+    }
+
+    #[test]
+    fn tightening_a_rule_never_raises_the_optimum(seed in 0u64..100_000) {
+        let inst = tiny(seed, 0.0);
+        let v0 = solved(&inst).objective;
+        for p in row_params(&inst) {
+            let theta = p.get(&inst);
+            let loosens = p.loosens_when_raised(&inst).unwrap();
+            let delta = match p {
+                Param::Constraint(_, "max_share" | "min_share" | "tolerance") => 0.05,
+                _ => 0.1 * theta.abs().max(1e-3),
+            };
+            let tighter = if loosens { theta - delta } else { theta + delta };
+            if !in_range(&p, tighter) {
+                continue;
+            }
+            let mut t = inst.clone();
+            p.set(&mut t, tighter);
+            if let Some(v) = optimum(&t) {
+                prop_assert!(v <= v0 + 1e-7 * (1.0 + v0.abs()), "{}: {theta} -> {tighter} raised the optimum {v0} -> {v}", p.name(&inst));
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_independent_good_lp_formulation(seed in 0u64..100_000) {
+        let inst = tiny(seed, 0.0);
+        let ours = solved(&inst).objective;
+        let theirs = oracle::optimum(&inst).expect("good_lp finds the day feasible");
+        prop_assert!((ours - theirs).abs() <= 1e-6 * (1.0 + theirs.abs()), "agora {ours} vs good_lp {theirs}");
+    }
+}
+
+#[test]
+fn good_lp_cross_check_on_a_small_day() {
+    let inst = generate_with(&GenerateConfig::for_size(Size::Small), 3);
+    let ours = solved(&inst).objective;
+    let theirs = oracle::optimum(&inst).expect("feasible");
+    assert!((ours - theirs).abs() <= 1e-6 * (1.0 + theirs.abs()), "agora {ours} vs good_lp {theirs}");
+}
