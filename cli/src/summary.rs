@@ -73,7 +73,9 @@ pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usiz
     let supply: f64 = inst.segments.iter().map(|s| s.supply).sum();
     let _ = writeln!(w, "  impressions served {} of {} supply ({:.1}%)", num(served), num(supply), 100.0 * served / supply.max(1e-300));
 
-    let mut binding: Vec<&RowReport> = sol.rows.iter().filter(|r| r.dual != 0.0 || r.violation > 0.0).collect();
+    // Interior-point duals of slack rows are tiny but not 0: binding means at the bound with a
+    // dual that matters.
+    let mut binding: Vec<&RowReport> = sol.rows.iter().filter(|r| (r.is_binding(1e-6) && r.dual.abs() > 1e-9) || r.violation > 0.0).collect();
     binding.sort_by(|a, b| b.shadow_price.abs().total_cmp(&a.shadow_price.abs()));
     let _ = writeln!(w, "\nbinding rules ({} of {} rows), by |shadow price|; the objective changes by this much per unit:", binding.len(), sol.rows.len());
     for r in binding.iter().take(top) {

@@ -54,9 +54,9 @@ pub fn certify(model: &Model, x: &[f64], y: &[f64]) -> Certificate {
             worst_row = Some(row.name.clone());
         }
     }
-    for j in 0..model.n_cols() {
-        let lo = (model.lower[j] - x[j]).max(0.0) / model.lower[j].abs().max(1.0);
-        let hi = if model.upper[j].is_finite() { (x[j] - model.upper[j]).max(0.0) / model.upper[j].abs().max(1.0) } else { 0.0 };
+    for ((&xj, &l), &u) in x.iter().zip(&model.lower).zip(&model.upper) {
+        let lo = (l - xj).max(0.0) / l.abs().max(1.0);
+        let hi = if u.is_finite() { (xj - u).max(0.0) / u.abs().max(1.0) } else { 0.0 };
         primal = primal.max(lo).max(hi);
     }
 

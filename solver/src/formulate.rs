@@ -21,6 +21,14 @@ pub fn formulate(inst: &Instance) -> Model {
     b.finish()
 }
 
+/// `c_e`: the objective's linear value of one impression of edge `e` (spec section 3).
+pub fn edge_value(inst: &Instance, e: usize) -> f64 {
+    let w = inst.objective;
+    let edge = &inst.edges[e];
+    let item = &inst.items[edge.item];
+    w.engagement * edge.engagement + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk
+}
+
 /// A row under construction: its meta and its coefficients.
 struct PendingRow {
     meta: RowMeta,
@@ -255,9 +263,8 @@ impl<'a> Builder<'a> {
         let mut cost = Vec::with_capacity(n_cols);
         let mut quad = Vec::with_capacity(n_cols);
         let mut upper = Vec::with_capacity(n_cols);
-        for edge in &inst.edges {
-            let item = &inst.items[edge.item];
-            cost.push(w.engagement * edge.engagement + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk);
+        for (e, edge) in inst.edges.iter().enumerate() {
+            cost.push(edge_value(inst, e));
             quad.push(w.regularization / inst.segments[edge.segment].supply);
             upper.push(edge.cap.unwrap_or(f64::INFINITY));
         }

@@ -32,7 +32,7 @@ use agora_instances::Instance;
 pub use backend::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
 pub use clarabel_backend::Clarabel;
-pub use formulate::formulate;
+pub use formulate::{edge_value, formulate};
 pub use highs_backend::Highs;
 pub use ir::{Model, RowMeta, Sense, SparseVec};
 pub use settings::{BackendChoice, Settings};

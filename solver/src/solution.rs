@@ -56,9 +56,9 @@ pub struct RowReport {
 }
 
 impl RowReport {
-    /// Binding: no slack and a non-zero dual, or no slack at all.
+    /// Binding: the row is at its bound (slack within `tol` relative to the row's size).
     pub fn is_binding(&self, tol: f64) -> bool {
-        self.slack <= tol * self.bound.abs().max(1.0)
+        self.slack <= tol * self.bound.abs().max(self.activity.abs()).max(1.0)
     }
 }
 
@@ -148,6 +148,9 @@ impl Solution {
                     Sense::Le => ((meta.rhs - activity).max(0.0), (activity - meta.rhs).max(0.0)),
                     Sense::Ge => ((activity - meta.rhs).max(0.0), (meta.rhs - activity).max(0.0)),
                 };
+                // Rounding noise (relative 1e-9) is not a violation, nor a slack worth reporting.
+                let noise = 1e-9 * meta.rhs.abs().max(activity.abs()).max(1.0);
+                let (slack, violation) = (if slack <= noise { 0.0 } else { slack }, if violation <= noise { 0.0 } else { violation });
                 // The certificate bounded any wrong-signed dual by the tolerance: clip it.
                 let dual = match meta.sense {
                     Sense::Le => raw.row_duals[r].max(0.0),
