@@ -1,1 +1,12 @@
-
+pub mod pacing;
+pub mod auction;
+pub mod auction_file;
+mod format;
+pub mod fppe;
+pub mod fppe_check;
+mod fppe_polish;
+mod fppe_program;
+pub mod fppe_report;
+pub mod market;
+pub mod myerson;
+pub mod proportional_response;
