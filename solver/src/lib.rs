@@ -50,9 +50,9 @@ pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveErro
 /// Solves an already formulated model of `inst`.
 pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
     settings.validate()?;
-    let backend: Box<dyn Backend> = match settings.backend {
-        BackendChoice::Highs | BackendChoice::Auto => Box::new(Highs),
+    let backend: Box<dyn Backend> = match settings.backend.resolve(model.is_qp()) {
         BackendChoice::Clarabel => Box::new(Clarabel),
+        _ => Box::new(Highs),
     };
     let start = Instant::now();
     let raw = backend.solve(model, settings)?;

@@ -58,7 +58,7 @@ fn instance(v: &Value) -> Instance {
 /// (every instance here has a unique primal and dual optimum).
 fn solved(v: &Value) -> (Instance, Solution) {
     let inst = instance(v);
-    let sol = solve(&inst, &Settings::default()).expect("solves");
+    let sol = solve(&inst, &Settings { backend: BackendChoice::Highs, ..Settings::default() }).expect("solves");
     assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
     let settings = Settings { backend: BackendChoice::Clarabel, ..Settings::default() };
     let other = solve(&inst, &settings).expect("solves");
