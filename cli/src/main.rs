@@ -50,6 +50,27 @@ enum Command {
         /// The agora.instance/v1 file.
         instance: PathBuf,
     },
+    /// Solve a first-price pacing equilibrium (FPPE) of an agora.market/v1 file.
+    #[command(after_help = "Example:\n  agora fppe market.json --out fppe.json\n\nInput: {\"schema\":\"agora.market/v1\",\"goods\":[{\"id\":\"g1\",\"supply\":1}],\"bidders\":[{\"id\":\"b1\",\"budget\":2,\"values\":{\"g1\":2}}]}")]
+    Fppe {
+        /// The agora.market/v1 file.
+        market: PathBuf,
+        /// Where to write the agora.fppe/v1 result (written atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run an auction (agora.auction/v1) under a pricing rule.
+    #[command(after_help = "Example:\n  agora auction bids.json --rule vcg\n\nRules: second-price, first-price (one item, optional reserve); gsp, vcg (slots with click-through rates).")]
+    Auction {
+        /// The agora.auction/v1 file.
+        file: PathBuf,
+        /// second-price, first-price, gsp or vcg.
+        #[arg(long)]
+        rule: agora_mechanisms::auction::Rule,
+        /// Where to write the agora.auction-result/v1 file (written atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
     Generate {
@@ -87,6 +108,20 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top)
         }
         Command::Validate { instance } => validate(&instance).map_err(err),
+        Command::Fppe { market, out } => {
+            use agora_mechanisms::{fppe, fppe_report, market as mk};
+            let m = mk::load(&market).map_err(|e| err(e.into()))?;
+            let result = fppe::solve(&m).with_context(|| format!("{}", market.display())).map_err(err)?;
+            print!("{}", fppe_report::summary(&result, &m));
+            write_out(out.as_deref(), &fppe_report::to_json(&result, &m))
+        }
+        Command::Auction { file, rule, out } => {
+            use agora_mechanisms::{auction, auction_file};
+            let a = auction_file::load(&file).map_err(|e| err(e.into()))?;
+            let outcome = auction::run(&a, rule).with_context(|| format!("{}", file.display())).map_err(err)?;
+            print!("{}", auction_file::summary(&outcome, &a));
+            write_out(out.as_deref(), &auction_file::to_json(&outcome, &a))
+        }
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);
             agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
@@ -94,6 +129,15 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Writes `text` to `out` atomically, when an output was asked for.
+fn write_out(out: Option<&Path>, text: &str) -> std::result::Result<(), Failure> {
+    if let Some(out) = out {
+        write_atomic(out, text.as_bytes()).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+        println!("\nwrote {}", out.display());
+    }
+    Ok(())
 }
 
 fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
@@ -145,10 +189,7 @@ fn solve(
     let sol = agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?;
     let file = agora_mechanisms::pacing::solution_file(&inst, &sol);
     print!("{}", summary::render(&inst, &sol, &file.pacing, top));
-    if let Some(out) = out {
-        write_atomic(out, file.to_json().as_bytes()).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
-        println!("\nwrote {}", out.display());
-    }
+    write_out(out, &file.to_json())?;
     if !sol.status.is_optimal() {
         return Err(Failure(
             3,

@@ -153,7 +153,7 @@ fn generate_is_reproducible_and_valid() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["solve", "validate", "generate"] {
+    for cmd in ["solve", "validate", "generate", "fppe", "auction"] {
         let o = agora(&[cmd, "--help"]);
         assert_eq!(o.status.code(), Some(0));
         assert!(text(&o.stdout).contains("Example"), "{cmd} --help lacks an example");
@@ -165,4 +165,51 @@ fn unknown_backend_is_a_usage_error() {
     let o = agora(&["solve", &example(), "--backend", "gurobi"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("highs"));
+}
+
+#[test]
+fn fppe_reproduces_the_known_two_by_two_answer() {
+    // Values [[2,2],[2,4]], budgets (2,1): multipliers (3/4, 3/8), prices (3/2, 3/2), revenue 3.
+    let dir = tempfile::tempdir().unwrap();
+    let market = dir.path().join("market.json");
+    std::fs::write(
+        &market,
+        r#"{"schema":"agora.market/v1","goods":[{"id":"g1","supply":1},{"id":"g2","supply":1}],
+            "bidders":[{"id":"b1","budget":2,"values":{"g1":2,"g2":2}},{"id":"b2","budget":1,"values":{"g1":2,"g2":4}}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("fppe.json");
+    let o = agora(&["fppe", market.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(r["schema"], "agora.fppe/v1");
+    assert!((r["revenue"].as_f64().unwrap() - 3.0).abs() < 1e-6);
+    let m: Vec<f64> = r["pacing"].as_array().unwrap().iter().map(|p| p["multiplier"].as_f64().unwrap()).collect();
+    assert!((m[0] - 0.75).abs() < 1e-6 && (m[1] - 0.375).abs() < 1e-6, "{m:?}");
+    for p in r["prices"].as_array().unwrap() {
+        assert!((p["price"].as_f64().unwrap() - 1.5).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn auction_runs_vcg_and_rejects_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bids.json");
+    std::fs::write(
+        &file,
+        r#"{"schema":"agora.auction/v1","slots":[{"id":"top","ctr":0.2},{"id":"side","ctr":0.1}],
+            "bids":[{"bidder":"a","bid":3},{"bidder":"b","bid":2},{"bidder":"c","bid":1}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("result.json");
+    let o = agora(&["auction", file.to_str().unwrap(), "--rule", "vcg", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    // VCG: c's bid prices the side slot (0.1 * 1 = 0.1); a pays b's externality on the top slot
+    // (0.2 - 0.1) * 2 + 0.1 = 0.3. Revenue 0.4.
+    assert!((r["revenue"].as_f64().unwrap() - 0.4).abs() < 1e-9, "{r}");
+    std::fs::write(&file, r#"{"schema":"agora.auction/v1","bids":[{"bidder":"a","bid":-1}]}"#).unwrap();
+    let o = agora(&["auction", file.to_str().unwrap(), "--rule", "second-price"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("bid"), "{}", text(&o.stderr));
 }
