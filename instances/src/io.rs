@@ -8,7 +8,7 @@ use crate::file::InstanceFile;
 use crate::types::Instance;
 use crate::validate::{Finding, Validated};
 
-/// Why an instance could not be loaded. Every variant names the file.
+/// Why an input file (instance, market, auction) could not be loaded. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: cannot read: {source}")]
@@ -34,22 +34,40 @@ impl fmt::Display for Bulleted<'_> {
     }
 }
 
-/// Parses instance JSON text; `path` is used only in messages.
-pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
-    let file: InstanceFile = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+/// Parses JSON text into the file type `F` and validates it into `T`: the one path every agora
+/// input format (instances, markets, auctions) takes, so that each reports syntax errors with line
+/// and column and validation errors with entity and field, naming the file. `path` is used only in
+/// messages.
+pub fn parse_json_with<F, T>(text: &str, path: &Path, validate: impl FnOnce(F) -> Result<T, Vec<Finding>>) -> Result<T, LoadError>
+where
+    F: serde::de::DeserializeOwned,
+{
+    let file: F = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
     })?;
-    file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+    validate(file).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+}
+
+/// Reads a file and hands it to [`parse_json_with`].
+pub fn load_json_with<F, T>(path: &Path, validate: impl FnOnce(F) -> Result<T, Vec<Finding>>) -> Result<T, LoadError>
+where
+    F: serde::de::DeserializeOwned,
+{
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    parse_json_with(&text, path, validate)
+}
+
+/// Parses instance JSON text; `path` is used only in messages.
+pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
+    parse_json_with(text, path, |f: InstanceFile| f.validate())
 }
 
 /// Reads and validates an `agora.instance/v1` file.
 pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
-    parse_str(&text, path)
+    load_json_with(path.as_ref(), |f: InstanceFile| f.validate())
 }
 
 /// Serialises an instance as `agora.instance/v1` JSON.

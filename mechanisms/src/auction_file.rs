@@ -34,9 +34,9 @@
 //! order. Payments, utilities and revenue are rounded to 12 significant digits.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use agora_instances::{Bulleted, Finding};
+use agora_instances::Finding;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -152,33 +152,17 @@ impl AuctionFile {
     }
 }
 
-/// Why an auction file could not be loaded. Every variant names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum AuctionFileError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
-    #[error("{path}: {} error(s):\n{}", errors.len(), Bulleted(errors))]
-    Invalid { path: PathBuf, errors: Vec<Finding> },
-}
+/// Why a auction file could not be loaded: the same errors as every agora input file.
+pub type AuctionFileError = agora_instances::LoadError;
 
 /// Parses and validates `agora.auction/v1` JSON text; `path` is used only in messages.
 pub fn parse_str(text: &str, path: &Path) -> Result<Auction, AuctionFileError> {
-    let file: AuctionFile = serde_json::from_str(text).map_err(|e| AuctionFileError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-    })?;
-    file.validate().map_err(|errors| AuctionFileError::Invalid { path: path.to_path_buf(), errors })
+    agora_instances::parse_json_with(text, path, |f: AuctionFile| f.validate())
 }
 
 /// Reads and validates an `agora.auction/v1` file.
 pub fn load(path: impl AsRef<Path>) -> Result<Auction, AuctionFileError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| AuctionFileError::Io { path: path.to_path_buf(), source })?;
-    parse_str(&text, path)
+    agora_instances::load_json_with(path.as_ref(), |f: AuctionFile| f.validate())
 }
 
 /// An `agora.auction-result/v1` file.

@@ -18,9 +18,9 @@
 //! Loading reports every mistake at once, each naming the file, the entity and the field.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use agora_instances::{Bulleted, Finding};
+use agora_instances::Finding;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -246,33 +246,17 @@ impl MarketFile {
     }
 }
 
-/// Why a market could not be loaded. Every variant names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum MarketError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
-    #[error("{path}: {} error(s):\n{}", errors.len(), Bulleted(errors))]
-    Invalid { path: PathBuf, errors: Vec<Finding> },
-}
+/// Why a market file could not be loaded: the same errors as every agora input file.
+pub type MarketError = agora_instances::LoadError;
 
 /// Parses and validates `agora.market/v1` JSON text; `path` is used only in messages.
 pub fn parse_str(text: &str, path: &Path) -> Result<Market, MarketError> {
-    let file: MarketFile = serde_json::from_str(text).map_err(|e| MarketError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-    })?;
-    file.validate().map_err(|errors| MarketError::Invalid { path: path.to_path_buf(), errors })
+    agora_instances::parse_json_with(text, path, |f: MarketFile| f.validate())
 }
 
 /// Reads and validates an `agora.market/v1` file.
 pub fn load(path: impl AsRef<Path>) -> Result<Market, MarketError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| MarketError::Io { path: path.to_path_buf(), source })?;
-    parse_str(&text, path)
+    agora_instances::load_json_with(path.as_ref(), |f: MarketFile| f.validate())
 }
 
 fn finding(entity: &str, field: &str, message: impl Into<String>) -> Finding {

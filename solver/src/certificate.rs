@@ -10,7 +10,8 @@ use crate::ir::{Model, Sense};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
     /// Worst row or bound violation, each relative to its row's scale
-    /// `max(1, |rhs|, sum_j |a_rj x_j|)` (bounds: `max(1, |bound|)`).
+    /// `max(|rhs|, sum_j |a_rj x_j|, 1e-4 max_r |rhs_r|, 1)`: the size of the terms that cancel
+    /// in the row, floored by the model's size (bounds: `max(1, |bound|)`).
     pub primal_residual: f64,
     /// Worst violation of dual feasibility: a dual of the wrong sign (relative to
     /// `max(1, |dual|)`), or a column whose reduced cost says it should grow without bound
@@ -34,13 +35,18 @@ impl Certificate {
 /// sign convention.
 pub fn certify(model: &Model, x: &[f64], y: &[f64]) -> Certificate {
     let act = model.activities(x);
-    // Row scale: the size of the terms that cancel in the row.
-    let mut scale: Vec<f64> = model.rows.iter().map(|r| r.rhs.abs().max(1.0)).collect();
+    // Row scale: the size of the terms that cancel in the row (a share row's terms are whole
+    // segments of impressions, its rhs 0).
+    let mut terms = vec![0.0; model.n_rows()];
     for (j, col) in model.matrix.outer_iterator().enumerate() {
         for (r, &a) in col.iter() {
-            scale[r] = scale[r].max((a * x[j]).abs());
+            terms[r] += (a * x[j]).abs();
         }
     }
+    // Rows whose terms all vanish (a segment a floor empties) are judged against the model's
+    // size instead: 1e-4 of its largest right-hand side.
+    let floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
+    let scale: Vec<f64> = model.rows.iter().zip(&terms).map(|(r, t)| r.rhs.abs().max(*t).max(floor)).collect();
     let mut primal = 0.0f64;
     let mut worst_row = None;
     for (r, row) in model.rows.iter().enumerate() {

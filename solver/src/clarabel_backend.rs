@@ -86,9 +86,9 @@ impl Backend for Clarabel {
         let mut builder = DefaultSettingsBuilder::default();
         builder
             .verbose(settings.verbose)
-            .tol_feas(settings.primal_tolerance * 0.1)
-            .tol_gap_abs(settings.dual_tolerance * 0.1)
-            .tol_gap_rel(settings.dual_tolerance * 0.1)
+            .tol_feas(settings.primal_tolerance * 0.01)
+            .tol_gap_abs(settings.dual_tolerance * 0.01)
+            .tol_gap_rel(settings.dual_tolerance * 0.01)
             .max_threads(settings.threads as u32);
         if let Some(t) = settings.time_limit {
             builder.time_limit(t);

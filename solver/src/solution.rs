@@ -1,7 +1,7 @@
 //! From a backend's answer to the spec's solution (section 4): plan, terms, every row's
 //! activity, slack, violation, dual and shadow price, after the independent check.
 
-use agora_instances::{Instance, INSTANCE_SCHEMA};
+use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendResult;
@@ -118,8 +118,10 @@ impl Solution {
                 x[e] = 0.0;
             }
         }
-        for v in x.iter_mut().skip(model.n_edges) {
-            *v = v.max(0.0);
+        // Interior-point answers sit up to their tolerance outside simple bounds: project onto
+        // them (the rows are then judged at the projected plan).
+        for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
+            *v = v.clamp(lo, hi);
         }
         let cert = certify(model, &x, &raw.row_duals);
         sol.certificate = Some(cert.clone());
@@ -181,6 +183,29 @@ impl Solution {
     /// The row with this spec name.
     pub fn row(&self, name: &str) -> Option<&RowReport> {
         self.rows.iter().find(|r| r.name == name)
+    }
+
+    /// The rows whose parameter is `p`: one for a supply, budget or item cap, every row of the
+    /// constraint for a constraint's field; none for objective weights and penalties.
+    pub fn rows_of<'a>(&'a self, inst: &Instance, p: &Param) -> Vec<&'a RowReport> {
+        let name = match p {
+            Param::Supply(s) => format!("supply[{}]", inst.segments[*s].id),
+            Param::Budget(a) => format!("budget[{}]", inst.campaigns[*a].id),
+            Param::ItemCap(i) => format!("item_cap[{}]", inst.items[*i].id),
+            Param::Constraint(k, field) if *field != "penalty" => {
+                return self.rows.iter().filter(|r| r.constraint == Some(*k)).collect();
+            }
+            _ => return Vec::new(),
+        };
+        self.rows.iter().filter(|r| r.name == name).collect()
+    }
+
+    /// d(optimum)/d(p) for a parameter that sets rows: the sum of its rows' shadow prices
+    /// (moving a constraint's field moves all of its rows). `None` for objective weights and
+    /// penalties, which set no row.
+    pub fn shadow_price_of(&self, inst: &Instance, p: &Param) -> Option<f64> {
+        p.loosens_when_raised(inst)?;
+        Some(self.rows_of(inst, p).iter().map(|r| r.shadow_price).sum())
     }
 
     /// Spend of every campaign in the plan (sum of price x impressions over its ad edges).

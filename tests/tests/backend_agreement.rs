@@ -39,25 +39,6 @@ fn shadow_close(a: f64, b: f64, objective: f64, theta: f64) -> bool {
     rel(a, b) <= SHADOW_REL || (a - b).abs() * theta.abs().max(1.0) <= 1e-5 * objective.abs().max(1.0)
 }
 
-/// The sum of shadow prices of the rows a parameter sets.
-fn shadow_of(inst: &Instance, sol: &Solution, p: &Param) -> f64 {
-    let name = match p {
-        Param::Supply(s) => Some(format!("supply[{}]", inst.segments[*s].id)),
-        Param::Budget(a) => Some(format!("budget[{}]", inst.campaigns[*a].id)),
-        Param::ItemCap(i) => Some(format!("item_cap[{}]", inst.items[*i].id)),
-        _ => None,
-    };
-    sol.rows
-        .iter()
-        .filter(|r| match (&name, p) {
-            (Some(n), _) => r.name == *n,
-            (None, Param::Constraint(k, _)) => r.constraint == Some(*k),
-            _ => false,
-        })
-        .map(|r| r.shadow_price)
-        .sum()
-}
-
 /// True when the optimum has the same slope on both sides of the parameter's value (the row is
 /// not degenerate there), measured by re-solves with `backend`.
 fn two_sided(inst: &Instance, p: &Param, v0: f64, backend: BackendChoice) -> bool {
@@ -98,7 +79,7 @@ proptest! {
         prop_assert!(rel(h.objective, c.objective) <= 1e-6, "objective: highs {} clarabel {}", h.objective, c.objective);
         for p in Param::all(&inst).into_iter().filter(|p| p.loosens_when_raised(&inst).is_some()) {
             if two_sided(&inst, &p, h.objective, BackendChoice::Highs) {
-                let (sh, sc) = (shadow_of(&inst, &h, &p), shadow_of(&inst, &c, &p));
+                let (sh, sc) = (h.shadow_price_of(&inst, &p).unwrap(), c.shadow_price_of(&inst, &p).unwrap());
                 prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst)), "{}: highs {sh} clarabel {sc}", p.name(&inst));
             }
         }
@@ -123,7 +104,7 @@ proptest! {
         // Duals are unique only where the optimum has a two-sided derivative in the parameter.
         for p in Param::all(&inst).into_iter().filter(|p| p.loosens_when_raised(&inst).is_some()) {
             if two_sided(&inst, &p, c.objective, BackendChoice::Clarabel) {
-                let (sh, sc) = (shadow_of(&inst, &h, &p), shadow_of(&inst, &c, &p));
+                let (sh, sc) = (h.shadow_price_of(&inst, &p).unwrap(), c.shadow_price_of(&inst, &p).unwrap());
                 prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst)), "{}: highs {sh} clarabel {sc}", p.name(&inst));
             }
         }
