@@ -125,7 +125,7 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);
             agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
-            println!("wrote {} ({} segments, {} items, {} edges, {} constraints)", out.display(), inst.segments.len(), inst.items.len(), inst.edges.len(), inst.constraints.len());
+            println!("wrote {} ({})", out.display(), inst.shape());
             Ok(())
         }
     }
@@ -150,17 +150,7 @@ fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
 
 fn validate(path: &Path) -> Result<()> {
     let inst = load_instance(path)?;
-    println!(
-        "{}: valid agora.instance/v1 \"{}\" ({} segments, {} creators, {} campaigns, {} items, {} edges, {} constraints)",
-        path.display(),
-        inst.name,
-        inst.segments.len(),
-        inst.creators.len(),
-        inst.campaigns.len(),
-        inst.items.len(),
-        inst.edges.len(),
-        inst.constraints.len()
-    );
+    println!("{}: valid agora.instance/v1 \"{}\" ({})", path.display(), inst.name, inst.shape());
     Ok(())
 }
 

@@ -44,7 +44,7 @@ fn num(x: f64) -> String {
 pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usize) -> String {
     let mut out = String::new();
     let w = &mut out;
-    let _ = writeln!(w, "instance   {}  ({} segments, {} items, {} edges, {} constraints)", inst.name, inst.segments.len(), inst.items.len(), inst.edges.len(), inst.constraints.len());
+    let _ = writeln!(w, "instance   {}  ({})", inst.name, inst.shape());
     let _ = writeln!(w, "status     {}  (backend {}, {} iterations, {:.3} s)", sol.status.as_str().to_uppercase(), sol.backend, sol.iterations, sol.solve_seconds);
     if let Some(m) = &sol.message {
         let _ = writeln!(w, "message    {m}");

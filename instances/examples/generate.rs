@@ -20,16 +20,7 @@ fn main() {
     let g = generate_witnessed(&GenerateConfig::for_size(size), seed);
     let elapsed = start.elapsed();
     let inst = &g.instance;
-    println!(
-        "{}: {} segments, {} creators, {} campaigns, {} items, {} edges in {:.2?}",
-        inst.name,
-        inst.segments.len(),
-        inst.creators.len(),
-        inst.campaigns.len(),
-        inst.items.len(),
-        inst.edges.len(),
-        elapsed
-    );
+    println!("{}: {} in {elapsed:.2?}", inst.name, inst.shape());
     for c in &inst.constraints {
         println!("  {:<28} {:?}{}", c.name, c.kind, c.penalty.map(|p| format!(" penalty {p}")).unwrap_or_default());
     }

@@ -249,6 +249,19 @@ impl Instance {
         (0..self.items.len()).map(|i| self.item_matches(sel, i)).collect()
     }
 
+    /// The day's size in words: `6 segments, 8 creators, 3 campaigns, 21 items, 86 edges, 9 constraints`.
+    pub fn shape(&self) -> String {
+        format!(
+            "{} segments, {} creators, {} campaigns, {} items, {} edges, {} constraints",
+            self.segments.len(),
+            self.creators.len(),
+            self.campaigns.len(),
+            self.items.len(),
+            self.edges.len(),
+            self.constraints.len()
+        )
+    }
+
     /// Whether edge `e` shows an ad.
     pub fn is_ad_edge(&self, e: usize) -> bool {
         self.items[self.edges[e].item].kind() == ItemKind::Ad

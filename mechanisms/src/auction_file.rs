@@ -136,23 +136,12 @@ impl AuctionFile {
             })
             .collect();
         let auction = Auction { bids, slots, reserve: self.reserve.unwrap_or(0.0) };
-        if let Err(more) = auction.validate() {
-            // One error per entity and field: a missing field was reported above.
-            for f in more {
-                if !errors.iter().any(|e| e.entity == f.entity && e.field == f.field) {
-                    errors.push(f);
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(auction)
-        } else {
-            Err(errors)
-        }
+        let more = auction.validate().err().unwrap_or_default();
+        crate::findings::merge(auction, errors, more)
     }
 }
 
-/// Why a auction file could not be loaded: the same errors as every agora input file.
+/// Why an auction file could not be loaded: the same errors as every agora input file.
 pub type AuctionFileError = agora_instances::LoadError;
 
 /// Parses and validates `agora.auction/v1` JSON text; `path` is used only in messages.

@@ -1,6 +1,7 @@
 pub mod pacing;
 pub mod auction;
 pub mod auction_file;
+mod findings;
 mod format;
 pub mod fppe;
 pub mod fppe_check;

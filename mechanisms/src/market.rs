@@ -231,18 +231,8 @@ impl MarketFile {
             })
             .collect();
         let market = Market { goods, bidders };
-        // A missing field was reported above and replaced by a placeholder (empty id, NaN
-        // budget); keep one error per entity and field rather than a follow-on complaint.
-        for f in market.findings() {
-            if !errors.iter().any(|e| e.entity == f.entity && e.field == f.field) {
-                errors.push(f);
-            }
-        }
-        if errors.is_empty() {
-            Ok(market)
-        } else {
-            Err(errors)
-        }
+        let more = market.findings();
+        crate::findings::merge(market, errors, more)
     }
 }
 

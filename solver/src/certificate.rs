@@ -34,7 +34,11 @@ impl Certificate {
 /// Computes the certificate of `(x, y)` for `model`; `y` holds row duals in the maximisation
 /// sign convention.
 pub fn certify(model: &Model, x: &[f64], y: &[f64]) -> Certificate {
-    let act = model.activities(x);
+    certify_at(model, x, y, &model.activities(x))
+}
+
+/// [`certify`] with the row activities `A x` already computed.
+pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64]) -> Certificate {
     // Row scale: the size of the terms that cancel in the row (a share row's terms are whole
     // segments of impressions, its rhs 0).
     let mut terms = vec![0.0; model.n_rows()];

@@ -5,7 +5,7 @@ use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendResult;
-use crate::certificate::{certify, Certificate};
+use crate::certificate::{certify_at, Certificate};
 use crate::ir::{Model, Sense};
 use crate::shadow::shadow_price;
 use crate::status::Status;
@@ -123,7 +123,8 @@ impl Solution {
         for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
             *v = v.clamp(lo, hi);
         }
-        let cert = certify(model, &x, &raw.row_duals);
+        let act = model.activities(&x);
+        let cert = certify_at(model, &x, &raw.row_duals, &act);
         sol.certificate = Some(cert.clone());
         if !cert.passes(check_tolerance) || x.iter().chain(&raw.row_duals).any(|v| !v.is_finite()) {
             sol.status = Status::NumericalError;
@@ -138,7 +139,6 @@ impl Solution {
             return sol;
         }
 
-        let act = model.activities(&x);
         sol.rows = model
             .rows
             .iter()
