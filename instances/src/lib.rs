@@ -18,6 +18,7 @@ mod feasibility;
 mod file;
 mod generate;
 mod io;
+pub mod metrics;
 mod params;
 mod types;
 mod validate;
@@ -26,6 +27,7 @@ mod validate;
 pub mod strategies;
 
 pub use feasibility::plan_violations;
+pub use metrics::PlanMetrics;
 pub use file::*;
 pub use generate::{generate, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use params::{Param, ParamError};
