@@ -71,6 +71,24 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Audit a day's plan for incentive properties under randomised deviations.
+    #[command(after_help = "Example:\n  agora audit instances/example-day.json --trials 8 --seed 1\n\nProperties: budget_feasibility, creator_monotonicity, sybil_same_group, sybil_new_account (see README).\nExit status: 0 audit ran (a failing property is a finding, printed), 1 error, 2 usage, 3 the day has no optimal plan,\n4 a property fails and --fail-on-violation was given.")]
+    Audit {
+        /// The agora.instance/v1 file.
+        instance: PathBuf,
+        /// Deviations tried per property.
+        #[arg(long, default_value_t = 8)]
+        trials: usize,
+        /// Seed of the deviations.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the agora.audit/v1 JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 4 when a property fails.
+        #[arg(long)]
+        fail_on_violation: bool,
+    },
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
     Generate {
@@ -121,6 +139,25 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             let outcome = auction::run(&a, rule).with_context(|| format!("{}", file.display())).map_err(err)?;
             print!("{}", auction_file::summary(&outcome, &a));
             write_out(out.as_deref(), &auction_file::to_json(&outcome, &a))
+        }
+        Command::Audit { instance, trials, seed, json, fail_on_violation } => {
+            use agora_mechanisms::audit::{audit, AuditConfig, AuditError};
+            let inst = load_instance(&instance).map_err(err)?;
+            let cfg = AuditConfig { trials, seed, ..AuditConfig::default() };
+            let report = audit(&inst, &cfg).map_err(|e| match e {
+                AuditError::NotOptimal { .. } => Failure(3, anyhow::Error::new(e).context(instance.display().to_string())),
+                AuditError::Solve(_) => err(anyhow::Error::new(e).context(instance.display().to_string())),
+            })?;
+            if json {
+                print!("{}", report.to_json());
+            } else {
+                println!("audit of \"{}\" ({}), seed {seed}:\n", inst.name, inst.shape());
+                print!("{}", report.table());
+            }
+            if fail_on_violation && !report.all_hold() {
+                return Err(Failure(4, anyhow::anyhow!("{}: a property fails (see the table)", instance.display())));
+            }
+            Ok(())
         }
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);

@@ -4,6 +4,7 @@
 /// A number for a table: 6 decimals without trailing zeros, or 4 significant digits in
 /// scientific notation below 1e-3.
 pub(crate) fn num(x: f64) -> String {
+    let x = x + 0.0; // -0 prints as 0
     let s = format!("{:.6}", x);
     let s = if x != 0.0 && x.abs() < 1e-3 { format!("{x:.3e}") } else { s };
     if s.contains('.') && !s.contains('e') {

@@ -1,4 +1,5 @@
 pub mod pacing;
+pub mod audit;
 pub mod auction;
 pub mod auction_file;
 mod findings;

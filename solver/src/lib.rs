@@ -17,6 +17,7 @@
 mod backend;
 mod certificate;
 mod clarabel_backend;
+mod face;
 mod formulate;
 mod highs_backend;
 mod ir;
@@ -32,6 +33,7 @@ use agora_instances::Instance;
 pub use backend::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
 pub use clarabel_backend::Clarabel;
+pub use face::{optimal_face_range, FaceRange, FACE_TOLERANCE};
 pub use formulate::{edge_value, formulate};
 pub use highs_backend::Highs;
 pub use ir::{Model, RowMeta, Sense, SparseVec};
