@@ -25,19 +25,28 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / (1.0 + a.abs().max(b.abs()))
 }
 
-/// Relative agreement of shadow prices. Clarabel's interior-point duals, even at tolerances 1e-10,
-/// reach 1e-5 on most rows but not all: on share rows of generated days, whose activity is a
-/// difference of terms of 1e5 impressions, deviations up to 2.3e-4 were measured against HiGHS'
-/// vertex duals (which re-solves confirm exactly). The 1e-5 is therefore not met for
-/// every row; 1e-3 holds on every case tried.
-const SHADOW_REL: f64 = 1e-3;
+/// The tolerance for shadow prices, relative to the larger of the two.
+const SHADOW_REL: f64 = 1e-5;
 
-/// Shadow prices agree when they differ by `SHADOW_REL` relatively, or when the difference, applied
-/// over the parameter's whole value, moves the objective by less than 1e-5 of it: interior-point
-/// duals of slack rows are small but not 0 (Clarabel's gap tolerance is relative to the objective).
-fn shadow_close(a: f64, b: f64, objective: f64, theta: f64) -> bool {
-    rel(a, b) <= SHADOW_REL || (a - b).abs() * theta.abs().max(1.0) <= 1e-5 * objective.abs().max(1.0)
+/// Shadow prices agree when they differ by at most `SHADOW_REL` of the larger one, or when the
+/// difference, applied over the parameter's whole value (at least 1), moves the objective by at
+/// most `floor` of itself. The floor is for prices near zero, where relative error means nothing:
+/// - LP (`LP_FLOOR` = 1e-7): an interior point leaves a small dual `mu / slack` on a row that
+///   does not bind, and a share row multiplies it by `T_s` (~1e5 impressions); 1e-7 is Clarabel's
+///   gap tolerance at these settings.
+/// - QP (`QP_FLOOR` = 1e-5, the tolerance): a QP dual is a gradient `c - (rho/s) x` at the
+///   plan, so it carries the plan's error (~1e-6 of supply) times the Hessian. On a row that only
+///   just binds the price is itself of that size (measured: 1.6e-6 vs 2.0e-6 per impression on a
+///   cap of 34,000, both between the one-sided derivatives 3e-10 and 6e-5 at h = 30).
+///
+/// Measured over 200 days each: LP prices agree to 2.8e-8 relative (significant rows) and 2.8e-10
+/// of the objective (near-zero rows); QP prices to 3e-7 relative.
+fn shadow_close(a: f64, b: f64, objective: f64, theta: f64, floor: f64) -> bool {
+    (a - b).abs() <= SHADOW_REL * a.abs().max(b.abs()) || (a - b).abs() * theta.abs().max(1.0) <= floor * objective.abs()
 }
+
+const LP_FLOOR: f64 = 1e-7;
+const QP_FLOOR: f64 = 1e-5;
 
 /// True when the optimum has the same slope on both sides of the parameter's value (the row is
 /// not degenerate there), measured by re-solves with `backend`.
@@ -80,7 +89,7 @@ proptest! {
         for p in Param::all(&inst).into_iter().filter(|p| p.loosens_when_raised(&inst).is_some()) {
             if two_sided(&inst, &p, h.objective, BackendChoice::Highs) {
                 let (sh, sc) = (h.shadow_price_of(&inst, &p).unwrap(), c.shadow_price_of(&inst, &p).unwrap());
-                prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst)), "{}: highs {sh} clarabel {sc}", p.name(&inst));
+                prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst), LP_FLOOR), "{}: highs {sh} clarabel {sc} objective {} theta {}", p.name(&inst), h.objective, p.get(&inst));
             }
         }
     }
@@ -94,18 +103,17 @@ proptest! {
         let c = run(&inst, BackendChoice::Clarabel);
         prop_assert_eq!(c.status, Status::Optimal, "{:?}", c.message);
         prop_assert!(rel(h.objective, c.objective) <= 1e-6, "objective: highs {} clarabel {}", h.objective, c.objective);
-        // The QP optimum is unique, but with the Hessian's diagonal at rho / supply the objective
-        // is flat near it: plans agree to 1e-4 of the segment's supply (1e-5 is not reached on
-        // every day: measured 1.1e-5).
+        // The QP optimum is unique: plans agree to 1e-5 of the segment's supply (measured over 200
+        // days: 3.1e-6).
         for (e, (a, b)) in h.impressions.iter().zip(&c.impressions).enumerate() {
             let supply = inst.segments[inst.edges[e].segment].supply;
-            prop_assert!((a - b).abs() <= 1e-4 * supply, "edge {e}: highs {a} clarabel {b}");
+            prop_assert!((a - b).abs() <= 1e-5 * supply, "edge {e}: highs {a} clarabel {b}");
         }
         // Duals are unique only where the optimum has a two-sided derivative in the parameter.
         for p in Param::all(&inst).into_iter().filter(|p| p.loosens_when_raised(&inst).is_some()) {
             if two_sided(&inst, &p, c.objective, BackendChoice::Clarabel) {
                 let (sh, sc) = (h.shadow_price_of(&inst, &p).unwrap(), c.shadow_price_of(&inst, &p).unwrap());
-                prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst)), "{}: highs {sh} clarabel {sc}", p.name(&inst));
+                prop_assert!(shadow_close(sh, sc, h.objective, p.get(&inst), QP_FLOOR), "{}: highs {sh} clarabel {sc} objective {} theta {}", p.name(&inst), h.objective, p.get(&inst));
             }
         }
     }
