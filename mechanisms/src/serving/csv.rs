@@ -21,6 +21,7 @@ pub(crate) fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
 }
 
 /// A parsed record and the line it starts on (1-based).
+#[derive(Debug)]
 pub(crate) struct Record {
     pub line: usize,
     pub fields: Vec<String>,
@@ -66,7 +67,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Record>, (usize, String)> {
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' => {
                 fields.push(std::mem::take(&mut field));
-                records.push(Record { line: start_line, fields: std::mem::take(&mut fields) });
+                records.push(Record {
+                    line: start_line,
+                    fields: std::mem::take(&mut fields),
+                });
                 quoted = false;
                 line += 1;
                 start_line = line;
@@ -80,7 +84,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Record>, (usize, String)> {
     }
     if !field.is_empty() || !fields.is_empty() || quoted {
         fields.push(field);
-        records.push(Record { line: start_line, fields });
+        records.push(Record {
+            line: start_line,
+            fields,
+        });
     }
     Ok(records)
 }

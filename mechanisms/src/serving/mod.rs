@@ -19,4 +19,6 @@ pub use artifact::{content_hash, write_dir, Artifact, WriteError, SERVING_SCHEMA
 pub use export::{build, ExportError, ExportOptions};
 pub use reader::{read_dir, ReadError};
 pub use score::{Choice, ServingRule};
-pub use simulate::{check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};
+pub use simulate::{
+    check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA,
+};
