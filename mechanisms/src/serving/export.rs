@@ -260,11 +260,13 @@ pub fn build(
                 .map_or(0.0, |c| c.dual)
         })
         .collect();
+    let mut seg_edges = vec![Vec::new(); inst.segments.len()];
+    for (e, edge) in inst.edges.iter().enumerate() {
+        seg_edges[edge.segment].push(e);
+    }
     let mut segments = Vec::with_capacity(inst.segments.len());
     for (s, seg) in inst.segments.iter().enumerate() {
-        let edges: Vec<usize> = (0..inst.edges.len())
-            .filter(|&e| inst.edges[e].segment == s)
-            .collect();
+        let edges = &seg_edges[s];
         let served: f64 = edges.iter().map(|&e| x[e]).sum();
         let unserved_rate = (1.0 - served / seg.supply).max(0.0);
         let unserved_rate = if unserved_rate < 1e-12 {
