@@ -7,7 +7,7 @@ use anyhow::Context;
 use agora_mechanisms::serving::{self, ExportError, ExportOptions};
 use agora_solver::SolutionFile;
 
-use crate::{err, load_instance_bytes, Failure};
+use crate::{err, Failure};
 
 /// Writes the artifact of `solution` (a solution of `instance`) to `out`. Exit 3 when the
 /// solution is not optimal, 1 on any other refusal or error; nothing is written then.
@@ -58,4 +58,18 @@ pub fn run(
         artifact.pacing.len()
     );
     Ok(())
+}
+
+/// Loads an instance and the content hash of its file's bytes (what the manifest records).
+pub(crate) fn load_instance_bytes(
+    path: &Path,
+) -> anyhow::Result<(agora_instances::Instance, String)> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = String::from_utf8(bytes.clone())
+        .with_context(|| format!("{}: not UTF-8", path.display()))?;
+    let v = agora_instances::parse_str(&text, path)?;
+    for w in &v.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    Ok((v.instance, serving::content_hash(&bytes)))
 }

@@ -186,17 +186,6 @@ fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
     Ok(v.instance)
 }
 
-/// Loads an instance and the content hash of its file's bytes.
-fn load_instance_bytes(path: &Path) -> Result<(agora_instances::Instance, String)> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let text = String::from_utf8(bytes.clone()).with_context(|| format!("{}: not UTF-8", path.display()))?;
-    let v = agora_instances::parse_str(&text, path)?;
-    for w in &v.warnings {
-        eprintln!("warning: {}: {w}", path.display());
-    }
-    Ok((v.instance, agora_mechanisms::serving::content_hash(&bytes)))
-}
-
 fn validate(path: &Path) -> Result<()> {
     let inst = load_instance(path)?;
     println!("{}: valid agora.instance/v1 \"{}\" ({})", path.display(), inst.name, inst.shape());

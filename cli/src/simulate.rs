@@ -7,7 +7,8 @@ use anyhow::Context;
 use agora_mechanisms::serving::simulate::{overspends, worst_hard_row, PolicyReport};
 use agora_mechanisms::serving::{self, SimulationConfig};
 
-use crate::{err, load_instance_bytes, write_out, Failure};
+use crate::export::load_instance_bytes;
+use crate::{err, write_out, Failure};
 
 /// Simulates `arrivals` opportunities of `instance` served from the artifact in `dir`; prints a
 /// table and writes the `agora.simulation/v1` report to `out`.
