@@ -3,6 +3,8 @@
 //! Exit codes: 0 success (for `solve`: an optimal plan), 1 an error (bad file, bad settings),
 //! 2 bad command-line usage, 3 the solve ended without an optimum.
 
+mod export;
+mod simulate;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +91,40 @@ enum Command {
         #[arg(long)]
         fail_on_violation: bool,
     },
+    /// Export an optimal solution to a serving artifact (agora.serving/v1 directory).
+    #[command(after_help = "Example:\n  agora export solution.json --instance instances/example-day.json --out serving/\n\nRefuses (writing nothing) a solution that is not optimal (exit 3), names another instance,\nor whose plan fails the independent feasibility check (exit 1). The directory is written\natomically and must not exist (or be empty). See README, \"Serving: the score rule\".")]
+    Export {
+        /// The agora.solution/v1 file.
+        solution: PathBuf,
+        /// The agora.instance/v1 file the solution was solved from.
+        #[arg(long)]
+        instance: PathBuf,
+        /// The artifact directory to create.
+        #[arg(long)]
+        out: PathBuf,
+        /// Start of the validity window, UTC (2026-11-30T00:00:00Z).
+        #[arg(long, value_name = "TIME")]
+        valid_from: Option<String>,
+        /// End of the validity window, UTC.
+        #[arg(long, value_name = "TIME")]
+        valid_to: Option<String>,
+    },
+    /// Simulate a day of serving from an artifact, against the no_pacing and online_dual baselines.
+    #[command(after_help = "Example:\n  agora simulate instances/example-day.json serving/ --arrivals 100000 --seed 1 --out simulation.json\n\nWrites agora.simulation/v1; the same seed gives the same report.")]
+    Simulate {
+        /// The agora.instance/v1 file the artifact was exported for.
+        instance: PathBuf,
+        /// The artifact directory (from agora export).
+        dir: PathBuf,
+        /// Impression opportunities in the day.
+        #[arg(long, default_value_t = 100_000)]
+        arrivals: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the agora.simulation/v1 report (written atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
     Generate {
@@ -159,6 +195,8 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Export { solution, instance, out, valid_from, valid_to } => export::run(&solution, &instance, &out, valid_from, valid_to),
+        Command::Simulate { instance, dir, arrivals, seed, out } => simulate::run(&instance, &dir, arrivals, seed, out.as_deref()),
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);
             agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
