@@ -11,3 +11,4 @@ pub mod fppe_report;
 pub mod market;
 pub mod myerson;
 pub mod proportional_response;
+pub mod report;
