@@ -98,8 +98,8 @@ pub struct CheckedPlan {
 }
 
 /// Reads the plan and the duals of `file`, refusing a file of another instance, a non-optimal
-/// status, a plan entry that names no edge, a plan that breaks a rule (checked independently by
-/// [`plan_violations`]), and a row list that does not cover this instance's model.
+/// status, a plan entry that names no edge, a plan that breaks a hard rule (checked independently
+/// by [`plan_violations`]; soft rules may be violated at their penalty), and a row list that does not cover this instance's model.
 pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_tolerance: f64) -> Result<CheckedPlan, ReportError> {
     if file.schema != SOLUTION_SCHEMA {
         return Err(ReportError::Schema(file.schema.clone()));
@@ -140,7 +140,10 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
         seen[e] = true;
         x[e] = p.impressions;
     }
-    let violations = plan_violations(inst, &x, feasibility_tolerance);
+    // Soft rules may be violated by design (the objective pays for it): check the hard ones.
+    let mut hard = inst.clone();
+    hard.constraints.retain(|c| c.penalty.is_none());
+    let violations = plan_violations(&hard, &x, feasibility_tolerance);
     if let Some(first) = violations.first() {
         return Err(ReportError::Infeasible {
             count: violations.len(),
