@@ -1,0 +1,277 @@
+//! Reports: ecosystem metrics on hand-built plans, content-gap values against re-solves with the
+//! hypothetical item actually added, rule prices against independent re-solves, the solution
+//! checks.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use agora_instances::{generate, parse_str, Creator, Edge, EcosystemMetrics, Instance, Item, Owner, Size};
+use agora_mechanisms::pacing::solution_file;
+use agora_mechanisms::report::{self, gaps, Gap, ReportError, ReportSettings};
+use agora_solver::{solve, Settings, SolutionFile, Status};
+
+fn example() -> Instance {
+    agora_instances::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance
+}
+
+fn solved(inst: &Instance) -> SolutionFile {
+    let sol = solve(inst, &Settings::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    solution_file(inst, &sol)
+}
+
+fn day(text: &str) -> Instance {
+    parse_str(text, Path::new("test.json")).unwrap().instance
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics on hand-built plans.
+
+const METRICS_DAY: &str = r#"{
+  "schema": "agora.instance/v1", "name": "metrics",
+  "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 50}],
+  "creators": [{"id": "c1", "group": "new"}, {"id": "c2", "group": "big"}, {"id": "c3", "group": "new"}],
+  "campaigns": [{"id": "a1", "budget": 10}, {"id": "a2", "budget": 0}],
+  "items": [
+    {"id": "p1", "creator": "c1", "topic": "cats", "quality": 0.4, "risk": 0.1, "fresh": true},
+    {"id": "p2", "creator": "c2", "topic": "dogs", "quality": 0.8, "risk": 0.0, "fresh": false},
+    {"id": "p3", "creator": "c2", "topic": "dogs", "quality": 0.5, "risk": 0.0, "fresh": false},
+    {"id": "ad", "campaign": "a1", "topic": "cats", "quality": 0.5, "risk": 0.2, "fresh": true}
+  ],
+  "edges": [
+    {"segment": "s1", "item": "p1", "engagement": 2, "price": 0},
+    {"segment": "s1", "item": "p2", "engagement": 1, "price": 0},
+    {"segment": "s2", "item": "p2", "engagement": 1, "price": 0},
+    {"segment": "s2", "item": "ad", "engagement": 0.5, "price": 0.25},
+    {"segment": "s2", "item": "p3", "engagement": 1, "price": 0}
+  ],
+  "constraints": [
+    {"name": "cats-floor", "type": "exposure_floor", "items": {"topic": "cats"}, "min": 40},
+    {"name": "rev", "type": "revenue_floor", "min": 0},
+    {"name": "int", "type": "integrity_cap", "segments": ["s2"], "max_share": 0.3},
+    {"name": "int-tight", "type": "integrity_cap", "segments": "*", "max_share": 0.1}
+  ]
+}"#;
+
+#[test]
+fn ecosystem_metrics_of_a_hand_computed_plan() {
+    let inst = day(METRICS_DAY);
+    // s1: p1 30, p2 60; s2: p2 10, ad 20, p3 0.
+    let m = EcosystemMetrics::of(&inst, &[30.0, 60.0, 10.0, 20.0, 0.0]);
+    assert_eq!(m.plan.impressions, 120.0);
+    // engagement 2*30 + 60 + 10 + 0.5*20 = 140.
+    assert!(close(m.engagement, 140.0, 1e-14));
+    // quality (0.4*30 + 0.8*70 + 0.5*20) / 120 = 78/120.
+    assert!(close(m.quality, 78.0 / 120.0, 1e-14));
+    // revenue 5, rpm 1000 * 5 / 120.
+    assert!(close(m.rpm, 1000.0 * 5.0 / 120.0, 1e-14));
+    // fresh: p1 30 + ad 20 = 50 of 120.
+    assert!(close(m.freshness_share, 50.0 / 120.0, 1e-14));
+    // risk: 0.1*30 + 0.2*20 = 7 over 120.
+    assert!(close(m.integrity_rate, 7.0 / 120.0, 1e-14));
+    // Creators [30, 70, 0] of 100: HHI 0.09 + 0.49 = 0.58; entropy -(0.3 log2 0.3 + 0.7 log2 0.7).
+    assert!(close(m.creator_hhi, 0.58, 1e-14));
+    let h = -(0.3f64 * 0.3f64.log2() + 0.7 * 0.7f64.log2());
+    assert!(close(m.creator_entropy_bits, h, 1e-14));
+    // Organic items [30, 70, 0]: the same shares; exp of the entropy in nats is the perplexity
+    // 1 / (0.3^0.3 * 0.7^0.7).
+    assert!(close(m.effective_catalog_size, 0.3f64.powf(-0.3) * 0.7f64.powf(-0.7), 1e-12));
+    // Two of three organic items served; one creator of three without exposure.
+    assert!(close(m.coverage, 2.0 / 3.0, 1e-14));
+    assert!(close(m.zero_exposure_creators, 1.0 / 3.0, 1e-14));
+    assert_eq!(m.group_share, vec![("big".to_string(), 0.7), ("new".to_string(), 0.3)]);
+    // Budgets: a1 spends 5 of 10, a2 0 of 0; overall 5 / 10.
+    assert_eq!(m.budgets.len(), 2);
+    assert!(close(m.budgets[0].utilisation, 0.5, 1e-14));
+    assert_eq!(m.budgets[1].utilisation, 0.0);
+    assert!(close(m.budget_utilisation, 0.5, 1e-14));
+    // Floors: cats = p1 30 + ad 20 = 50 of 40; revenue 5 of 0 counts as attained.
+    assert_eq!(m.floors.len(), 2);
+    assert_eq!((m.floors[0].name.as_str(), m.floors[0].kind), ("cats-floor", "exposure_floor"));
+    assert!(close(m.floors[0].achieved, 50.0, 1e-14) && close(m.floors[0].attainment, 1.25, 1e-14));
+    assert_eq!((m.floors[1].kind, m.floors[1].attainment), ("revenue_floor", 1.0));
+    // Segments.
+    let (s1, s2) = (&m.segments[0], &m.segments[1]);
+    assert_eq!((s1.impressions, s2.impressions), (90.0, 30.0));
+    assert_eq!((s1.ad_load, s2.ad_load), (0.0, 20.0 / 30.0));
+    assert!(close(s1.freshness_share, 1.0 / 3.0, 1e-14) && close(s2.freshness_share, 2.0 / 3.0, 1e-14));
+    assert!(close(s1.integrity_rate, 3.0 / 90.0, 1e-14) && close(s2.integrity_rate, 4.0 / 30.0, 1e-14));
+    // The tightest cap that selects the segment.
+    assert_eq!((s1.integrity_cap, s2.integrity_cap), (Some(0.1), Some(0.1)));
+    // s1 topics: cats 30, dogs 60 -> entropy of (1/3, 2/3); s2: dogs 10, cats 20.
+    let h13 = -(1.0f64 / 3.0 * (1.0f64 / 3.0).log2() + 2.0 / 3.0 * (2.0f64 / 3.0).log2());
+    assert!(close(s1.topic_entropy_bits, h13, 1e-14) && close(s2.topic_entropy_bits, h13, 1e-14));
+    assert_eq!(s1.largest_topic.as_ref().map(|t| t.0.as_str()), Some("dogs"));
+    assert!(close(s1.largest_topic.as_ref().unwrap().1, 2.0 / 3.0, 1e-14));
+    assert_eq!(s2.largest_topic.as_ref().map(|t| t.0.as_str()), Some("cats"));
+    assert_eq!(s1.topic_mix, vec![("cats".to_string(), 30.0), ("dogs".to_string(), 60.0)]);
+}
+
+#[test]
+fn empty_plan_has_zero_ratios() {
+    let inst = day(METRICS_DAY);
+    let m = EcosystemMetrics::of(&inst, &[0.0; 5]);
+    assert_eq!((m.quality, m.rpm, m.freshness_share, m.integrity_rate, m.coverage), (0.0, 0.0, 0.0, 0.0, 0.0));
+    assert_eq!((m.effective_catalog_size, m.zero_exposure_creators), (0.0, 1.0));
+    assert!(m.segments.iter().all(|s| s.largest_topic.is_none()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gaps: a hand-computed day.
+
+/// s1 has cats (engagement 1) and dogs (0.5); s2 has birds (0.9) and cats (0.2); both share the
+/// tag "x"; every topic is capped at 60% of its segment.
+///
+/// s1's optimum: cats 60, dogs 40; supply dual 0.8, cats-cap dual 0.5 (cats: 1 = 0.8 + 0.4*0.5,
+/// dogs: 0.5 = 0.8 - 0.6*0.5). A birds item in s1 (no birds edge there: its neighbour s2's birds
+/// edge gives engagement 0.9) has column supply 1, cats-cap -0.6, dogs-cap -0.6, so it is worth
+/// 0.9 - 0.8 + 0.6*0.5 = 0.4 per impression: it replaces dogs (0.5) at +0.4 each, up to 40.
+/// s2: birds 60, cats 40; duals supply 0.62, birds-cap 0.7; a dogs item (engagement 0.5 from s1)
+/// is worth 0.5 - 0.62 + 0.6*0.7 = 0.3. Items like the existing ones are worth 0.
+const GAP_DAY: &str = r#"{
+  "schema": "agora.instance/v1", "name": "gaps",
+  "segments": [{"id": "s1", "supply": 100, "tags": ["x"]}, {"id": "s2", "supply": 100, "tags": ["x", "y"]}],
+  "creators": [{"id": "c1"}],
+  "items": [
+    {"id": "cat", "creator": "c1", "topic": "cats", "quality": 0.5, "risk": 0, "fresh": true},
+    {"id": "dog", "creator": "c1", "topic": "dogs", "quality": 0.5, "risk": 0, "fresh": false},
+    {"id": "bird", "creator": "c1", "topic": "birds", "quality": 0.7, "risk": 0.1, "fresh": true},
+    {"id": "cat2", "creator": "c1", "topic": "cats", "quality": 0.5, "risk": 0, "fresh": true}
+  ],
+  "edges": [
+    {"segment": "s1", "item": "cat", "engagement": 1},
+    {"segment": "s1", "item": "dog", "engagement": 0.5},
+    {"segment": "s2", "item": "bird", "engagement": 0.9},
+    {"segment": "s2", "item": "cat2", "engagement": 0.2}
+  ],
+  "constraints": [{"name": "topics", "type": "topic_cap", "segments": "*", "max_share": 0.6}]
+}"#;
+
+fn find<'a>(gaps: &'a [Gap], segment: &str, topic: &str) -> &'a Gap {
+    gaps.iter().find(|g| g.segment == segment && g.topic == topic).unwrap_or_else(|| panic!("no gap {segment}/{topic}"))
+}
+
+fn gaps_of(inst: &Instance, file: &SolutionFile) -> Vec<Gap> {
+    let plan = report::check_solution(inst, file, 1e-6).unwrap();
+    gaps::gaps(inst, &plan.x, &plan.duals)
+}
+
+#[test]
+fn gap_values_of_a_hand_computed_day() {
+    let inst = day(GAP_DAY);
+    let file = solved(&inst);
+    assert!(close(file.objective, 80.0 + 62.0, 1e-9));
+    let g = gaps_of(&inst, &file);
+    assert_eq!(g.len(), 6, "two segments x three topics");
+    let birds = find(&g, "s1", "birds");
+    assert!(close(birds.value, 0.4, 1e-9), "{birds:?}");
+    assert_eq!((birds.item.basis, birds.item.basis_edges, birds.existing_edges), (gaps::Basis::Neighbours, 1, 0));
+    assert_eq!((birds.item.engagement, birds.item.quality, birds.item.risk, birds.item.fresh), (0.9, 0.7, 0.1, true));
+    let dogs = find(&g, "s2", "dogs");
+    assert!(close(dogs.value, 0.3, 1e-9), "{dogs:?}");
+    for (s, t) in [("s1", "cats"), ("s1", "dogs"), ("s2", "birds"), ("s2", "cats")] {
+        let gap = find(&g, s, t);
+        assert_eq!(gap.item.basis, gaps::Basis::Segment);
+        assert!(gap.value.abs() < 1e-9, "{gap:?}");
+    }
+    // Ranked: birds for s1, then dogs for s2.
+    assert_eq!((g[0].segment.as_str(), g[0].topic.as_str()), ("s1", "birds"));
+    assert_eq!((g[1].segment.as_str(), g[1].topic.as_str()), ("s2", "dogs"));
+    // Adding 40 birds impressions to s1 gains 0.4 each (the hand-computed optimum 96 + 62).
+    let gained = solve(&with_item(&inst, birds, 1000.0), &Settings::default()).unwrap();
+    assert!(close(gained.objective, 96.0 + 62.0, 1e-9), "{}", gained.objective);
+}
+
+/// A day where a segment's only topic row forbids everything: a topic new to that segment would
+/// create a row that binds at the plan, which the gap says.
+#[test]
+fn gap_in_an_unserved_segment_carries_a_caveat() {
+    let inst = day(&GAP_DAY.replace(r#"{"segment": "s2", "item": "cat2", "engagement": 0.2}"#, r#"{"segment": "s1", "item": "cat2", "engagement": 0.2}"#));
+    let file = solved(&inst);
+    let g = gaps_of(&inst, &file);
+    let dogs = find(&g, "s2", "dogs");
+    assert!(dogs.caveat.as_deref().is_some_and(|c| c.contains("topics[s2,") && c.contains("binds at the plan")), "{dogs:?}");
+    assert!(find(&g, "s1", "birds").caveat.is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gaps against re-solves with the hypothetical item added.
+
+/// `inst` with the gap's item actually added: a new creator in a group no rule names, the item
+/// with the gap's attributes, one edge to the gap's segment with `cap` impressions at most.
+fn with_item(inst: &Instance, gap: &Gap, cap: f64) -> Instance {
+    let mut d = inst.clone();
+    d.creators.push(Creator { id: "test-added-creator".into(), group: "test-added-group".into() });
+    let owner = Owner::Creator(d.creators.len() - 1);
+    let it = &gap.item;
+    d.items.push(Item { id: "test-added-item".into(), owner, topic: gap.topic.clone(), quality: it.quality, risk: it.risk, fresh: it.fresh, cap: None });
+    let segment = inst.segments.iter().position(|s| s.id == gap.segment).unwrap();
+    d.edges.push(Edge { segment, item: d.items.len() - 1, engagement: it.engagement, price: 0.0, cap: Some(cap) });
+    d
+}
+
+/// Checks every gap of `inst` against the re-solve: clearly positive values within 1% of the
+/// gain per impression for a cap of `cap_share` of the segment's supply, negative ones with no
+/// gain. Returns how many of each.
+fn check_gaps_against_resolves(inst: &Instance, label: &str, cap_share: f64) -> (usize, usize) {
+    let file = solved(inst);
+    let base = file.objective;
+    let g = gaps_of(inst, &file);
+    let (mut positive, mut negative) = (0, 0);
+    for gap in &g {
+        let s = inst.segments.iter().position(|s| s.id == gap.segment).unwrap();
+        let cap = cap_share * inst.segments[s].supply;
+        let sol = solve(&with_item(inst, gap, cap), &Settings::default()).unwrap();
+        assert_eq!(sol.status, Status::Optimal, "{label} {}/{}", gap.segment, gap.topic);
+        let gain = sol.objective - base;
+        // Both optima are accurate to far better than 1e-8 of the objective.
+        let noise = 1e-8 * base.abs().max(1.0);
+        if gap.value * cap > 100.0 * noise && gap.caveat.is_none() {
+            let ratio = gain / (gap.value * cap);
+            println!("{label} {}/{}: value {:.6e} gain/cap {:.6e} ratio {ratio:.5}", gap.segment, gap.topic, gap.value, gain / cap);
+            assert!((ratio - 1.0).abs() < 0.01, "{label} {}/{}: value {} but gain per impression {}", gap.segment, gap.topic, gap.value, gain / cap);
+            positive += 1;
+        } else if gap.value < -1e-6 {
+            assert!(gain.abs() <= noise, "{label} {}/{}: value {} < 0 but the optimum moved by {gain}", gap.segment, gap.topic, gap.value);
+            negative += 1;
+        }
+    }
+    (positive, negative)
+}
+
+#[test]
+fn gap_values_match_resolves_on_the_example_day() {
+    let (positive, negative) = check_gaps_against_resolves(&example(), "example", 1e-3);
+    assert!(positive >= 3 && negative >= 10, "{positive} positive, {negative} negative gaps checked");
+}
+
+#[test]
+fn gap_values_match_resolves_on_generated_days() {
+    let (mut positive, mut negative) = (0, 0);
+    for seed in 1..=6 {
+        let (p, n) = check_gaps_against_resolves(&generate(Size::Tiny, seed), &format!("tiny-{seed}"), 1e-3);
+        positive += p;
+        negative += n;
+    }
+    assert!(positive >= 5 && negative >= 20, "{positive} positive, {negative} negative gaps checked");
+}
+
+#[test]
+fn gap_values_match_resolves_under_regularisation() {
+    let (mut positive, mut negative) = (0, 0);
+    for seed in [1, 2] {
+        let mut inst = generate(Size::Tiny, seed);
+        inst.objective.regularization = 0.5;
+        let (p, n) = check_gaps_against_resolves(&inst, &format!("tiny-{seed}-qp"), 1e-4);
+        positive += p;
+        negative += n;
+    }
+    let mut inst = example();
+    inst.objective.regularization = 0.5;
+    let (p, n) = check_gaps_against_resolves(&inst, "example-qp", 1e-4);
+    assert!(positive + p >= 3, "{} positive, {} negative gaps checked", positive + p, negative + n);
+}
