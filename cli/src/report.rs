@@ -32,7 +32,10 @@ pub fn run(args: Args<'_>) -> Result<()> {
         solve.backend = b;
     }
     let file: SolutionFile = agora_instances::load_json_with(args.solution, |f: SolutionFile| Ok(f))?;
-    let settings = ReportSettings { solve, ..ReportSettings::default() };
+    let settings = ReportSettings {
+        solve,
+        ..ReportSettings::default()
+    };
     let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
     let charts = rep.charts()?;
     print!("{}", report::tables::render(&rep, args.top));

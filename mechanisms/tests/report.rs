@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use agora_instances::{generate, parse_str, Creator, Edge, EcosystemMetrics, Instance, Item, Owner, Size};
+use agora_instances::{generate, parse_str, Creator, EcosystemMetrics, Edge, Instance, Item, Owner, Size};
 use agora_mechanisms::pacing::solution_file;
 use agora_mechanisms::report::{self, gaps, Gap, ReportError, ReportSettings};
 use agora_solver::{solve, Settings, SolutionFile, Status};
 
 fn example() -> Instance {
-    agora_instances::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance
+    agora_instances::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json"))
+        .unwrap()
+        .instance
 }
 
 fn solved(inst: &Instance) -> SolutionFile {
@@ -152,7 +154,9 @@ const GAP_DAY: &str = r#"{
 }"#;
 
 fn find<'a>(gaps: &'a [Gap], segment: &str, topic: &str) -> &'a Gap {
-    gaps.iter().find(|g| g.segment == segment && g.topic == topic).unwrap_or_else(|| panic!("no gap {segment}/{topic}"))
+    gaps.iter()
+        .find(|g| g.segment == segment && g.topic == topic)
+        .unwrap_or_else(|| panic!("no gap {segment}/{topic}"))
 }
 
 fn gaps_of(inst: &Instance, file: &SolutionFile) -> Vec<Gap> {
@@ -169,8 +173,14 @@ fn gap_values_of_a_hand_computed_day() {
     assert_eq!(g.len(), 6, "two segments x three topics");
     let birds = find(&g, "s1", "birds");
     assert!(close(birds.value, 0.4, 1e-9), "{birds:?}");
-    assert_eq!((birds.item.basis, birds.item.basis_edges, birds.existing_edges), (gaps::Basis::Neighbours, 1, 0));
-    assert_eq!((birds.item.engagement, birds.item.quality, birds.item.risk, birds.item.fresh), (0.9, 0.7, 0.1, true));
+    assert_eq!(
+        (birds.item.basis, birds.item.basis_edges, birds.existing_edges),
+        (gaps::Basis::Neighbours, 1, 0)
+    );
+    assert_eq!(
+        (birds.item.engagement, birds.item.quality, birds.item.risk, birds.item.fresh),
+        (0.9, 0.7, 0.1, true)
+    );
     let dogs = find(&g, "s2", "dogs");
     assert!(close(dogs.value, 0.3, 1e-9), "{dogs:?}");
     for (s, t) in [("s1", "cats"), ("s1", "dogs"), ("s2", "birds"), ("s2", "cats")] {
@@ -190,11 +200,19 @@ fn gap_values_of_a_hand_computed_day() {
 /// create a row that binds at the plan, which the gap says.
 #[test]
 fn gap_in_an_unserved_segment_carries_a_caveat() {
-    let inst = day(&GAP_DAY.replace(r#"{"segment": "s2", "item": "cat2", "engagement": 0.2}"#, r#"{"segment": "s1", "item": "cat2", "engagement": 0.2}"#));
+    let inst = day(&GAP_DAY.replace(
+        r#"{"segment": "s2", "item": "cat2", "engagement": 0.2}"#,
+        r#"{"segment": "s1", "item": "cat2", "engagement": 0.2}"#,
+    ));
     let file = solved(&inst);
     let g = gaps_of(&inst, &file);
     let dogs = find(&g, "s2", "dogs");
-    assert!(dogs.caveat.as_deref().is_some_and(|c| c.contains("topics[s2,") && c.contains("binds at the plan")), "{dogs:?}");
+    assert!(
+        dogs.caveat
+            .as_deref()
+            .is_some_and(|c| c.contains("topics[s2,") && c.contains("binds at the plan")),
+        "{dogs:?}"
+    );
     assert!(find(&g, "s1", "birds").caveat.is_none());
 }
 
@@ -205,12 +223,29 @@ fn gap_in_an_unserved_segment_carries_a_caveat() {
 /// with the gap's attributes, one edge to the gap's segment with `cap` impressions at most.
 fn with_item(inst: &Instance, gap: &Gap, cap: f64) -> Instance {
     let mut d = inst.clone();
-    d.creators.push(Creator { id: "test-added-creator".into(), group: "test-added-group".into() });
+    d.creators.push(Creator {
+        id: "test-added-creator".into(),
+        group: "test-added-group".into(),
+    });
     let owner = Owner::Creator(d.creators.len() - 1);
     let it = &gap.item;
-    d.items.push(Item { id: "test-added-item".into(), owner, topic: gap.topic.clone(), quality: it.quality, risk: it.risk, fresh: it.fresh, cap: None });
+    d.items.push(Item {
+        id: "test-added-item".into(),
+        owner,
+        topic: gap.topic.clone(),
+        quality: it.quality,
+        risk: it.risk,
+        fresh: it.fresh,
+        cap: None,
+    });
     let segment = inst.segments.iter().position(|s| s.id == gap.segment).unwrap();
-    d.edges.push(Edge { segment, item: d.items.len() - 1, engagement: it.engagement, price: 0.0, cap: Some(cap) });
+    d.edges.push(Edge {
+        segment,
+        item: d.items.len() - 1,
+        engagement: it.engagement,
+        price: 0.0,
+        cap: Some(cap),
+    });
     d
 }
 
@@ -232,11 +267,30 @@ fn check_gaps_against_resolves(inst: &Instance, label: &str, cap_share: f64) -> 
         let noise = 1e-8 * base.abs().max(1.0);
         if gap.value * cap > 100.0 * noise && gap.caveat.is_none() {
             let ratio = gain / (gap.value * cap);
-            println!("{label} {}/{}: value {:.6e} gain/cap {:.6e} ratio {ratio:.5}", gap.segment, gap.topic, gap.value, gain / cap);
-            assert!((ratio - 1.0).abs() < 0.01, "{label} {}/{}: value {} but gain per impression {}", gap.segment, gap.topic, gap.value, gain / cap);
+            println!(
+                "{label} {}/{}: value {:.6e} gain/cap {:.6e} ratio {ratio:.5}",
+                gap.segment,
+                gap.topic,
+                gap.value,
+                gain / cap
+            );
+            assert!(
+                (ratio - 1.0).abs() < 0.01,
+                "{label} {}/{}: value {} but gain per impression {}",
+                gap.segment,
+                gap.topic,
+                gap.value,
+                gain / cap
+            );
             positive += 1;
         } else if gap.value < -1e-6 {
-            assert!(gain.abs() <= noise, "{label} {}/{}: value {} < 0 but the optimum moved by {gain}", gap.segment, gap.topic, gap.value);
+            assert!(
+                gain.abs() <= noise,
+                "{label} {}/{}: value {} < 0 but the optimum moved by {gain}",
+                gap.segment,
+                gap.topic,
+                gap.value
+            );
             negative += 1;
         }
     }

@@ -4,7 +4,7 @@
 //!   cumulative share of creators against cumulative share of impressions, both in percent), with
 //!   the line of equality;
 //! * [`topic_mix`]: one stacked bar per segment, each topic's share of the segment's impressions
-//!   in percent;
+//!   in percent (ads included, as in the topic caps);
 //! * [`shadow_prices`]: the shadow prices of the rows with a non-zero dual, one bar each, in
 //!   objective units per unit of the row's parameter (per percentage point for shares), the unit
 //!   written in each bar's label;
@@ -88,8 +88,8 @@ pub fn lorenz(exposure: &[f64]) -> Result<String, ReportError> {
     Ok(buf)
 }
 
-/// One stacked bar per segment (at most [`MAX_BARS`], the most served), each topic's share of
-/// the segment's impressions.
+/// One stacked horizontal bar per segment (at most [`MAX_BARS`], the most served), each topic's
+/// share of the segment's impressions; the legend to the right.
 pub fn topic_mix(segments: &[SegmentMetrics]) -> Result<String, ReportError> {
     let err = chart_error("topic_mix.svg");
     let mut shown: Vec<&SegmentMetrics> = segments.iter().filter(|s| s.impressions > 0.0).collect();
@@ -105,58 +105,57 @@ pub fn topic_mix(segments: &[SegmentMetrics]) -> Result<String, ReportError> {
     } else {
         "Topic mix per segment".to_string()
     };
+    let legend_width = 180;
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut buf, (SIZE.0 + legend_width, SIZE.1)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
+        let (left, right) = root.split_horizontally(SIZE.0);
+        let mut chart = ChartBuilder::on(&left)
             .caption(caption, ("sans-serif", 22))
             .margin(20)
-            .x_label_area_size(90)
-            .y_label_area_size(70)
-            .right_y_label_area_size(10)
-            .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..100f64)
+            .x_label_area_size(50)
+            .y_label_area_size(160)
+            .build_cartesian_2d(0f64..100f64, (0..n as i32 - 1).into_segmented())
             .map_err(|e| err(e.to_string()))?;
         chart
             .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|v| match v {
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
-            .x_label_style(("sans-serif", 12).into_font().transform(FontTransform::Rotate90))
-            .x_desc("segment")
-            .y_desc("share of the segment's impressions (%)")
+            .x_desc("share of the segment's impressions (%)")
+            .y_desc("segment")
             .draw()
             .map_err(|e| err(e.to_string()))?;
         let mut base = vec![0.0; shown.len()];
         for (t, topic) in topics.iter().enumerate() {
             let color = Palette99::pick(t).to_rgba();
-            let bars: Vec<Rectangle<(SegmentValue<i32>, f64)>> = shown
+            let bars: Vec<Rectangle<(f64, SegmentValue<i32>)>> = shown
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.topic_mix[t].1 > 0.0)
                 .map(|(i, s)| {
                     let share = 100.0 * s.topic_mix[t].1 / s.impressions;
-                    let r = Rectangle::new([(SegmentValue::Exact(i as i32), base[i]), (seg_end(i, n), base[i] + share)], color.filled());
+                    let mut r = Rectangle::new([(base[i], SegmentValue::Exact(i as i32)), (base[i] + share, seg_end(i, n))], color.filled());
+                    r.set_margin(3, 3, 0, 0);
                     base[i] += share;
                     r
                 })
                 .collect();
-            chart
-                .draw_series(bars)
-                .map_err(|e| err(e.to_string()))?
-                .label(topic.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            chart.draw_series(bars).map_err(|e| err(e.to_string()))?;
+            // The legend: one swatch and name per topic, beside the chart.
+            let y = 60 + 22 * t as i32;
+            right
+                .draw(&Rectangle::new([(10, y), (24, y + 14)], color.filled()))
+                .map_err(|e| err(e.to_string()))?;
+            right
+                .draw(&Text::new(topic.clone(), (32, y), ("sans-serif", 14)))
+                .map_err(|e| err(e.to_string()))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        right.draw(&Text::new("topic", (10, 36), ("sans-serif", 16))).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(buf)
@@ -195,7 +194,9 @@ fn bars(chart_name: &'static str, caption: &str, x_desc: &str, items: &[(String,
             .map_err(|e| err(e.to_string()))?;
         let rects = items.iter().enumerate().map(|(i, (_, v))| {
             let color = if *v >= 0.0 { BLUE.mix(0.7) } else { RED.mix(0.7) };
-            Rectangle::new([(0.0, SegmentValue::Exact(i as i32)), (*v, seg_end(i, n))], color.filled())
+            let mut r = Rectangle::new([(0.0, SegmentValue::Exact(i as i32)), (*v, seg_end(i, n))], color.filled());
+            r.set_margin(2, 2, 0, 0);
+            r
         });
         chart.draw_series(rects).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
