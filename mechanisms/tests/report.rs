@@ -253,9 +253,17 @@ fn with_item(inst: &Instance, gap: &Gap, cap: f64) -> Instance {
 /// gain per impression for a cap of `cap_share` of the segment's supply, negative ones with no
 /// gain. Returns how many of each.
 fn check_gaps_against_resolves(inst: &Instance, label: &str, cap_share: f64) -> (usize, usize) {
+    check_some_gaps_against_resolves(inst, label, cap_share, usize::MAX)
+}
+
+/// As [`check_gaps_against_resolves`], for the `ends` best and `ends` worst gaps only.
+fn check_some_gaps_against_resolves(inst: &Instance, label: &str, cap_share: f64, ends: usize) -> (usize, usize) {
     let file = solved(inst);
     let base = file.objective;
-    let g = gaps_of(inst, &file);
+    let mut g = gaps_of(inst, &file);
+    if g.len() > 2 * ends {
+        g.drain(ends..g.len() - ends);
+    }
     let (mut positive, mut negative) = (0, 0);
     for gap in &g {
         let s = inst.segments.iter().position(|s| s.id == gap.segment).unwrap();
@@ -314,6 +322,15 @@ fn gap_values_match_resolves_on_generated_days() {
     assert!(positive >= 5 && negative >= 20, "{positive} positive, {negative} negative gaps checked");
 }
 
+/// On generated small days a segment has 13-35 organic edges per topic and the plan serves the
+/// best of them, so an item with their mean attributes is worth less than what it would displace:
+/// every gap is negative, and adding the item must gain nothing.
+#[test]
+fn gap_values_match_resolves_on_a_small_day() {
+    let (positive, negative) = check_some_gaps_against_resolves(&generate(Size::Small, 1), "small-1", 1e-3, 8);
+    assert!(positive + negative >= 16, "{positive} positive, {negative} negative gaps checked");
+}
+
 #[test]
 fn gap_values_match_resolves_under_regularisation() {
     let (mut positive, mut negative) = (0, 0);
@@ -328,4 +345,161 @@ fn gap_values_match_resolves_under_regularisation() {
     inst.objective.regularization = 0.5;
     let (p, n) = check_gaps_against_resolves(&inst, "example-qp", 1e-4);
     assert!(positive + p >= 3, "{} positive, {} negative gaps checked", positive + p, negative + n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule prices against re-solves done here.
+
+fn check_rule_prices(inst: &Instance, label: &str) {
+    let file = solved(inst);
+    let rep = report::build(inst, &file, &ReportSettings::default()).unwrap();
+    assert_eq!(rep.constraint_prices.len(), inst.constraints.len());
+    let mut positive = 0;
+    for c in &inst.constraints {
+        let price = rep.constraint_prices.iter().find(|p| p.name == c.name).unwrap();
+        let mut without = inst.clone();
+        without.constraints.retain(|k| k.name != c.name);
+        let sol = solve(&without, &Settings::default()).unwrap();
+        assert_eq!(price.status, sol.status, "{label} {}", c.name);
+        let objective_without = price.objective_without.unwrap();
+        assert!(
+            close(objective_without, sol.objective, 1e-9),
+            "{label} {}: {objective_without} vs {}",
+            c.name,
+            sol.objective
+        );
+        let p = price.price.unwrap();
+        assert!(close(p, sol.objective - file.objective, 1e-9), "{label} {}", c.name);
+        // Dropping a rule never hurts (up to the solver's accuracy).
+        assert!(p >= -1e-7 * file.objective.abs().max(1.0), "{label} {}: price {p}", c.name);
+        positive += (p > 1e-6 * file.objective.abs()) as usize;
+    }
+    assert!(positive >= 1, "{label}: no rule has a positive price");
+}
+
+#[test]
+fn rule_prices_match_resolves() {
+    check_rule_prices(&example(), "example");
+    check_rule_prices(&generate(Size::Tiny, 3), "tiny-3");
+    let mut qp = generate(Size::Tiny, 4);
+    qp.objective.regularization = 0.5;
+    check_rule_prices(&qp, "tiny-4-qp");
+}
+
+#[test]
+fn rule_price_of_a_hand_computed_day() {
+    // GAP_DAY without its topic cap serves only the best item of each segment: 100 * 1 + 100 *
+    // 0.9 = 190, against 142 with it, so the rule costs 48.
+    let inst = day(GAP_DAY);
+    let rep = report::build(&inst, &solved(&inst), &ReportSettings::default()).unwrap();
+    let p = &rep.constraint_prices[0];
+    assert_eq!((p.name.as_str(), p.kind, p.status), ("topics", "topic_cap", Status::Optimal));
+    assert!(close(p.objective_without.unwrap(), 190.0, 1e-9) && close(p.price.unwrap(), 48.0, 1e-9), "{p:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a report refuses.
+
+#[test]
+fn refuses_solutions_it_cannot_trust() {
+    let inst = example();
+    let file = solved(&inst);
+    let settings = ReportSettings {
+        skip_constraint_prices: true,
+        ..ReportSettings::default()
+    };
+    assert!(report::build(&inst, &file, &settings).is_ok());
+
+    let mut other = file.clone();
+    other.instance = "another-day".into();
+    let e = report::build(&inst, &other, &settings).unwrap_err();
+    assert!(matches!(e, ReportError::InstanceMismatch { .. }), "{e}");
+    assert!(e.to_string().contains("another-day") && e.to_string().contains("example-day"), "{e}");
+
+    let mut infeasible = file.clone();
+    infeasible.status = Status::Infeasible;
+    assert!(matches!(
+        report::build(&inst, &infeasible, &settings),
+        Err(ReportError::NotOptimal(Status::Infeasible))
+    ));
+
+    // Twice the impressions break the supply rows.
+    let mut doubled = file.clone();
+    doubled.plan.iter_mut().for_each(|p| p.impressions *= 2.0);
+    let e = report::build(&inst, &doubled, &settings).unwrap_err();
+    assert!(matches!(e, ReportError::Infeasible { .. }) && e.to_string().contains("supply["), "{e}");
+
+    let mut unknown = file.clone();
+    unknown.plan[0].item = "no-such-item".into();
+    let e = report::build(&inst, &unknown, &settings).unwrap_err();
+    assert!(
+        matches!(e, ReportError::UnknownEdge { index: 0, .. }) && e.to_string().contains("no-such-item"),
+        "{e}"
+    );
+
+    let mut missing = file.clone();
+    let dropped = missing.constraints.remove(3).name;
+    let e = report::build(&inst, &missing, &settings).unwrap_err();
+    assert!(matches!(e, ReportError::MissingRow(ref r) if *r == dropped), "{e}");
+
+    let mut wrong_sign = file.clone();
+    let k = wrong_sign.constraints.iter().position(|c| c.sense.as_deref() == Some("<=")).unwrap();
+    wrong_sign.constraints[k].dual = -1.0;
+    assert!(matches!(report::build(&inst, &wrong_sign, &settings), Err(ReportError::DualSign { .. })));
+}
+
+#[test]
+fn report_json_and_charts() {
+    let inst = example();
+    let rep = report::build(&inst, &solved(&inst), &ReportSettings::default()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&rep.to_json()).unwrap();
+    assert_eq!(v["schema"], "agora.report/v1");
+    assert_eq!(v["instance"], "example-day");
+    for key in [
+        "engagement",
+        "quality",
+        "revenue",
+        "rpm",
+        "ad_load",
+        "freshness_share",
+        "integrity_rate",
+        "creator_gini",
+        "creator_hhi",
+        "creator_entropy",
+        "effective_catalog_size",
+        "coverage",
+        "zero_exposure_creators",
+        "budget_utilisation",
+    ] {
+        assert!(v["overall"][key].is_number(), "overall.{key}");
+    }
+    let groups = v["overall"]["group_share"].as_object().unwrap();
+    assert!((groups.values().map(|g| g.as_f64().unwrap()).sum::<f64>() - 1.0).abs() < 1e-9);
+    assert_eq!(v["segments"].as_array().unwrap().len(), inst.segments.len());
+    assert_eq!(v["constraint_prices"].as_array().unwrap().len(), inst.constraints.len());
+    let gaps = v["gaps"].as_array().unwrap();
+    assert_eq!(gaps[0]["rank"], 1);
+    assert!(gaps.windows(2).all(|w| w[0]["value"].as_f64() >= w[1]["value"].as_f64()));
+    let charts = rep.charts().unwrap();
+    assert_eq!(charts.iter().map(|c| c.0).collect::<Vec<_>>(), report::CHART_FILES.to_vec());
+    for (name, svg) in &charts {
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{name}");
+    }
+    // Axis titles with units, and every segment's name on the topic-mix chart.
+    assert!(charts[0].1.contains("cumulative organic impressions (%)"));
+    assert!(inst.segments.iter().all(|s| charts[1].1.contains(&s.id)));
+    assert!(charts[2].1.contains("per impression") && charts[2].1.contains("per point of max_share"));
+    assert!(charts[3].1.contains("objective units"));
+}
+
+#[test]
+fn gap_duals_are_read_by_row_name() {
+    // The gap values use the file's duals: zeroing them leaves each item worth its own c.
+    let inst = day(GAP_DAY);
+    let plan = report::check_solution(&inst, &solved(&inst), 1e-6).unwrap();
+    let zero: HashMap<String, f64> = plan.duals.keys().map(|k| (k.clone(), 0.0)).collect();
+    for g in gaps::gaps(&inst, &plan.x, &zero) {
+        assert_eq!(g.value, g.objective_coefficient);
+        assert!(close(g.value, g.item.engagement, 1e-15));
+    }
 }
