@@ -261,7 +261,7 @@ fn check_some_gaps_against_resolves(inst: &Instance, label: &str, cap_share: f64
     let file = solved(inst);
     let base = file.objective;
     let mut g = gaps_of(inst, &file);
-    if g.len() > 2 * ends {
+    if g.len() > ends.saturating_mul(2) {
         g.drain(ends..g.len() - ends);
     }
     let (mut positive, mut negative) = (0, 0);
