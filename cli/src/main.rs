@@ -91,6 +91,9 @@ enum Command {
         /// How many rules and gaps to list.
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Gap items' attributes: mean (plain mean of the topic's edges) or served (weighted by the plan).
+        #[arg(long, default_value = "mean")]
+        gap_profile: agora_mechanisms::report::Profile,
     },
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
@@ -143,8 +146,8 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             print!("{}", auction_file::summary(&outcome, &a));
             write_out(out.as_deref(), &auction_file::to_json(&outcome, &a))
         }
-        Command::Report { instance, solution, out, backend, settings, top } => {
-            let args = report::Args { instance: &instance, solution: &solution, out: &out, backend, settings: settings.as_deref(), top };
+        Command::Report { instance, solution, out, backend, settings, top, gap_profile } => {
+            let args = report::Args { instance: &instance, solution: &solution, out: &out, backend, settings: settings.as_deref(), top, gap_profile };
             report::run(args).map_err(err)
         }
         Command::Generate { size, seed, out } => {

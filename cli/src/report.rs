@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use agora_mechanisms::report::{self, ReportSettings};
+use agora_mechanisms::report::{self, Profile, ReportSettings};
 use agora_solver::{BackendChoice, Settings, SolutionFile};
 
 /// Options of `agora report`.
@@ -16,6 +16,7 @@ pub struct Args<'a> {
     pub backend: Option<BackendChoice>,
     pub settings: Option<&'a Path>,
     pub top: usize,
+    pub gap_profile: Profile,
 }
 
 /// Runs the command; every failure is an error naming the file.
@@ -34,6 +35,7 @@ pub fn run(args: Args<'_>) -> Result<()> {
     let file: SolutionFile = agora_instances::load_json_with(args.solution, |f: SolutionFile| Ok(f))?;
     let settings = ReportSettings {
         solve,
+        gap_profile: args.gap_profile,
         ..ReportSettings::default()
     };
     let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;

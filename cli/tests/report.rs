@@ -126,3 +126,18 @@ fn refuses_a_non_optimal_or_broken_solution() {
     assert!(text(&o.stderr).contains("broken.json"), "{}", text(&o.stderr));
     assert!(!out.exists());
 }
+
+#[test]
+fn gap_profile_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let out = dir.path().join("served");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--gap-profile", "served"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("profile served"));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["gap_profile"], "served");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--gap-profile", "best"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("unknown gap profile"), "{}", text(&o.stderr));
+}

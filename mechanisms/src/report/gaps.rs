@@ -3,9 +3,10 @@
 //!
 //! For each segment `s` and each topic `t` of the instance's organic items, a hypothetical
 //! organic item of topic `t` with one edge to `s` is added to a copy of the instance. Its
-//! attributes are the means over the *basis* edges (see [`Basis`]): engagement is the mean edge
-//! engagement, quality and risk the mean of the edges' items, and it is fresh when at least half
-//! of the basis edges' items are. Its price is 0 (organic), it has no cap, and it belongs to a
+//! attributes are means over the *basis* edges (see [`Basis`]), plain or weighted by the plan's
+//! impressions (see [`Profile`]): engagement is the mean edge engagement, quality and risk the
+//! mean of the edges' items, and it is fresh when at least half of the (weighted) basis edges'
+//! items are. Its price is 0 (organic), it has no cap, and it belongs to a
 //! hypothetical creator of its own group, which no rule names: `creator`, `creator_group` and
 //! `ids` selectors never pick it, so it enters no parity row and changes no group's merit;
 //! `topic` and `kind: organic` selectors do pick it.
@@ -52,6 +53,38 @@ impl Basis {
     }
 }
 
+/// Which statistic of the basis edges a hypothetical item takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// The plain mean over the basis edges: a typical item of the topic. Default.
+    #[default]
+    Mean,
+    /// The mean over the basis edges weighted by the plan's impressions: more of what the plan
+    /// shows. Falls back to the plain mean where the plan serves none of the basis edges.
+    Served,
+}
+
+impl Profile {
+    pub const NAMES: [&'static str; 2] = ["mean", "served"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Mean => "mean",
+            Profile::Served => "served",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mean" => Ok(Profile::Mean),
+            "served" => Ok(Profile::Served),
+            _ => Err(format!("unknown gap profile \"{s}\" (one of: {})", Self::NAMES.join(", "))),
+        }
+    }
+}
+
 /// A new organic item of `topic`, shown in `segment`, that does not exist yet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hypothetical {
@@ -69,6 +102,8 @@ pub struct Hypothetical {
     pub basis: Basis,
     /// How many edges the means are over.
     pub basis_edges: usize,
+    /// The statistic the attributes are (`Served` falls back to `Mean` where nothing is served).
+    pub profile: Profile,
 }
 
 /// The value of one hypothetical item.
@@ -91,8 +126,9 @@ pub struct Gap {
 }
 
 /// One hypothetical item per segment and organic topic (topics of organic items with an edge,
-/// in first-seen edge order), segments in instance order.
-pub fn hypothetical_items(inst: &Instance) -> Vec<Hypothetical> {
+/// in first-seen edge order), segments in instance order, with attributes by `profile` (the
+/// plan `x` weighs the edges for [`Profile::Served`]).
+pub fn hypothetical_items(inst: &Instance, x: &[f64], profile: Profile) -> Vec<Hypothetical> {
     let mut topics: Vec<&str> = Vec::new();
     // by_topic[t][s]: organic edges of topic t in segment s.
     let mut by_topic: Vec<Vec<Vec<usize>>> = Vec::new();
@@ -128,17 +164,24 @@ pub fn hypothetical_items(inst: &Instance) -> Vec<Hypothetical> {
                     (Basis::Neighbours, neighbours)
                 }
             };
-            let n = edges.len() as f64;
-            let mean = |f: &dyn Fn(usize) -> f64| edges.iter().map(|&e| f(e)).sum::<f64>() / n;
-            let fresh = edges.iter().filter(|&&e| inst.items[inst.edges[e].item].fresh).count();
+            let served: f64 = edges.iter().map(|&e| x[e]).sum();
+            let (weight, used): (Box<dyn Fn(usize) -> f64>, Profile) = if profile == Profile::Served && served > 0.0 {
+                (Box::new(|e: usize| x[e] / served), Profile::Served)
+            } else {
+                let n = edges.len() as f64;
+                (Box::new(move |_| 1.0 / n), Profile::Mean)
+            };
+            let mean = |f: &dyn Fn(usize) -> f64| edges.iter().map(|&e| weight(e) * f(e)).sum::<f64>();
+            let fresh_share = mean(&|e| if inst.items[inst.edges[e].item].fresh { 1.0 } else { 0.0 });
             out.push(Hypothetical {
                 segment: s,
                 topic: topic.to_string(),
                 engagement: mean(&|e| inst.edges[e].engagement),
                 quality: mean(&|e| inst.items[inst.edges[e].item].quality),
                 risk: mean(&|e| inst.items[inst.edges[e].item].risk),
-                fresh: 2 * fresh >= edges.len(),
+                fresh: fresh_share >= 0.5,
                 basis,
+                profile: used,
                 basis_edges: edges.len(),
             });
         }
@@ -205,9 +248,9 @@ pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
 }
 
 /// Every segment x topic gap of plan `x` (impressions per edge of `inst`) at the row duals
-/// `duals` (by row name, maximisation convention), best first.
-pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>) -> Vec<Gap> {
-    let items = hypothetical_items(inst);
+/// `duals` (by row name, maximisation convention), items profiled by `profile`, best first.
+pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: Profile) -> Vec<Gap> {
+    let items = hypothetical_items(inst, x, profile);
     let aug = with_hypotheticals(inst, &items);
     let model = formulate(&aug);
     let n0 = inst.edges.len();

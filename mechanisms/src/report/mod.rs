@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 
 use crate::format::round;
 pub use constraint_prices::ConstraintPrice;
-pub use gaps::{Basis, Gap, Hypothetical};
+pub use gaps::{Basis, Gap, Hypothetical, Profile};
 
 /// The `schema` string of report files.
 pub const REPORT_SCHEMA: &str = "agora.report/v1";
@@ -74,6 +74,8 @@ pub struct ReportSettings {
     pub feasibility_tolerance: f64,
     /// Skip the re-solves (`constraint_prices` is then empty). Default false.
     pub skip_constraint_prices: bool,
+    /// The attributes of the gaps' hypothetical items. Default [`Profile::Mean`].
+    pub gap_profile: Profile,
 }
 
 impl Default for ReportSettings {
@@ -82,6 +84,7 @@ impl Default for ReportSettings {
             solve: Settings::default(),
             feasibility_tolerance: 1e-6,
             skip_constraint_prices: false,
+            gap_profile: Profile::Mean,
         }
     }
 }
@@ -228,6 +231,8 @@ pub struct Report {
     pub creator_exposure: Vec<f64>,
     pub binding_rules: Vec<BindingRow>,
     pub constraint_prices: Vec<ConstraintPrice>,
+    /// The profile the gaps' items were built with.
+    pub gap_profile: Profile,
     /// Best first.
     pub gaps: Vec<Gap>,
 }
@@ -253,7 +258,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
     } else {
         constraint_prices::constraint_prices(inst, plan.objective, &settings.solve)?
     };
-    let gaps = gaps::gaps(inst, &plan.x, &plan.duals);
+    let gaps = gaps::gaps(inst, &plan.x, &plan.duals, settings.gap_profile);
     Ok(Report {
         instance: inst.name.clone(),
         objective: plan.objective,
@@ -261,6 +266,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
         metrics,
         binding_rules,
         constraint_prices,
+        gap_profile: settings.gap_profile,
         gaps,
     })
 }
@@ -342,6 +348,7 @@ impl Report {
                     "existing_edges": g.existing_edges,
                     "basis": g.item.basis.as_str(),
                     "basis_edges": g.item.basis_edges,
+                    "profile": g.item.profile.as_str(),
                     "engagement": r(g.item.engagement),
                     "quality": r(g.item.quality),
                     "risk": r(g.item.risk),
@@ -359,6 +366,7 @@ impl Report {
             "segments": segments,
             "binding_rules": binding,
             "constraint_prices": prices,
+            "gap_profile": self.gap_profile.as_str(),
             "gaps": gaps,
             "charts": CHART_FILES,
         })

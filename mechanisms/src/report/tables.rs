@@ -92,7 +92,10 @@ pub fn render(report: &Report, top: usize) -> String {
         out.push_str(&table(&rows));
     }
 
-    out.push_str("\nContent gaps: value per impression of a new organic item (best first)\n");
+    out.push_str(&format!(
+        "\nContent gaps: value per impression of a new organic item, profile {} (best first)\n",
+        report.gap_profile.as_str()
+    ));
     let mut rows = vec![["segment", "topic", "value", "c", "has edges", "basis", "held back most by"]
         .map(String::from)
         .to_vec()];
