@@ -550,3 +550,23 @@ fn gap_duals_are_read_by_row_name() {
         assert!(close(g.value, g.item.engagement, 1e-15));
     }
 }
+
+#[test]
+fn report_of_a_day_without_rules_or_ads() {
+    // One segment, one organic item, nothing else: no rule to price, one gap worth 0 (an item
+    // like the one served), charts drawn from almost nothing.
+    let inst = day(r#"{
+      "schema": "agora.instance/v1", "name": "bare",
+      "segments": [{"id": "s", "supply": 10}],
+      "creators": [{"id": "c"}],
+      "items": [{"id": "i", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}],
+      "edges": [{"segment": "s", "item": "i", "engagement": 0.25}]
+    }"#);
+    let rep = report::build(&inst, &solved(&inst), &ReportSettings::default()).unwrap();
+    assert!(rep.constraint_prices.is_empty());
+    assert_eq!(rep.gaps.len(), 1);
+    assert!(rep.gaps[0].value.abs() < 1e-12, "{:?}", rep.gaps[0]);
+    assert_eq!(rep.metrics.plan.creator_gini, 0.0);
+    assert_eq!((rep.metrics.coverage, rep.metrics.effective_catalog_size), (1.0, 1.0));
+    assert_eq!(rep.charts().unwrap().len(), 4);
+}
