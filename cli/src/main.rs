@@ -5,6 +5,7 @@
 
 mod export;
 mod simulate;
+mod report;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -125,6 +126,29 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Report on a solved day: ecosystem metrics, the price of every rule, content gaps; SVG charts.
+    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg.\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).")]
+    Report {
+        /// The agora.instance/v1 file.
+        instance: PathBuf,
+        /// An agora.solution/v1 file of that instance (from `agora solve --out`).
+        solution: PathBuf,
+        /// The directory to write (replaced as a whole, never left partial).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Backend of the re-solves that price each rule: highs, clarabel or auto.
+        #[arg(long)]
+        backend: Option<BackendChoice>,
+        /// A JSON settings file for the re-solves (see README); --backend overrides it.
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// How many rules and gaps to list.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        /// Gap items' attributes: mean (plain mean of the topic's edges) or served (weighted by the plan).
+        #[arg(long, default_value = "mean")]
+        gap_profile: agora_mechanisms::report::Profile,
+    },
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
     Generate {
@@ -197,6 +221,10 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
         }
         Command::Export { solution, instance, out, valid_from, valid_to } => export::run(&solution, &instance, &out, valid_from, valid_to),
         Command::Simulate { instance, dir, arrivals, seed, out } => simulate::run(&instance, &dir, arrivals, seed, out.as_deref()),
+        Command::Report { instance, solution, out, backend, settings, top, gap_profile } => {
+            let args = report::Args { instance: &instance, solution: &solution, out: &out, backend, settings: settings.as_deref(), top, gap_profile };
+            report::run(args).map_err(err)
+        }
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);
             agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;

@@ -27,7 +27,7 @@ mod validate;
 pub mod strategies;
 
 pub use feasibility::plan_violations;
-pub use metrics::PlanMetrics;
+pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use file::*;
 pub use generate::{generate, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use params::{Param, ParamError};

@@ -13,3 +13,4 @@ pub mod market;
 pub mod myerson;
 pub mod proportional_response;
 pub mod serving;
+pub mod report;

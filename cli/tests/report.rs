@@ -1,0 +1,143 @@
+//! `agora report` end to end: the files it writes, what it prints, what it refuses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn agora(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("runs")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn example() -> String {
+    workspace().join("instances/example-day.json").display().to_string()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Solves `instance` into `dir/name`.
+fn solve(instance: &str, dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let o = agora(&["solve", instance, "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    out
+}
+
+const FILES: [&str; 5] = ["report.json", "lorenz.svg", "topic_mix.svg", "shadow_prices.svg", "rule_prices.svg"];
+
+#[test]
+fn report_on_the_example_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let out = dir.path().join("report");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--top", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let stdout = text(&o.stdout);
+    for section in [
+        "Overall",
+        "Segments",
+        "Price of each rule",
+        "Content gaps",
+        "creator Gini",
+        "effective catalog size",
+    ] {
+        assert!(stdout.contains(section), "{section} missing from\n{stdout}");
+    }
+    for f in FILES {
+        assert!(out.join(f).is_file(), "{f} not written");
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["schema"], "agora.report/v1");
+    assert_eq!(report["instance"], "example-day");
+    let solution: Value = serde_json::from_str(&std::fs::read_to_string(&sol).unwrap()).unwrap();
+    // Rounded to 12 significant digits.
+    let (a, b) = (report["objective"].as_f64().unwrap(), solution["objective"].as_f64().unwrap());
+    assert!((a - b).abs() <= 1e-11 * b.abs(), "{a} vs {b}");
+    // 9 rules, 6 segments x 5 organic topics.
+    assert_eq!(report["constraint_prices"].as_array().unwrap().len(), 9);
+    assert_eq!(report["gaps"].as_array().unwrap().len(), 30);
+    for f in &FILES[1..] {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{f}");
+    }
+    // Nothing but the report directory is left beside it.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    // A second report replaces the directory as a whole.
+    std::fs::write(out.join("stale.txt"), "old").unwrap();
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!out.join("stale.txt").exists() && out.join("report.json").is_file());
+}
+
+#[test]
+fn refuses_a_solution_of_another_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("tiny.json");
+    let o = agora(&["generate", "--size", "tiny", "--seed", "3", "--out", s(&tiny)]);
+    assert_eq!(o.status.code(), Some(0));
+    let sol = solve(s(&tiny), dir.path(), "tiny-solution.json");
+    let out = dir.path().join("report");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("tiny-solution.json") && err.contains("example-day") && err.contains("is for instance"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no report for a refused solution");
+}
+
+#[test]
+fn refuses_a_non_optimal_or_broken_solution() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let text_sol = std::fs::read_to_string(&sol).unwrap();
+    let out = dir.path().join("report");
+
+    let bad = dir.path().join("infeasible.json");
+    std::fs::write(&bad, text_sol.replacen("\"status\": \"optimal\"", "\"status\": \"time_limit\"", 1)).unwrap();
+    let o = agora(&["report", &example(), s(&bad), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("status is time_limit"), "{}", text(&o.stderr));
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, &text_sol[..text_sol.len() / 2]).unwrap();
+    let o = agora(&["report", &example(), s(&broken), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("broken.json"), "{}", text(&o.stderr));
+    assert!(!out.exists());
+}
+
+#[test]
+fn gap_profile_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let out = dir.path().join("served");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--gap-profile", "served"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("profile served"));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["gap_profile"], "served");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--gap-profile", "best"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("unknown gap profile"), "{}", text(&o.stderr));
+}
