@@ -210,6 +210,7 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(20)
+        .margin_right(45)
         .x_label_area_size(55)
         .y_label_area_size(95)
         .build_cartesian_2d(x0..x1, y0..y1)?;
@@ -222,11 +223,11 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
     // One curve per value of the first parameter of a grid, else one curve.
     let per_curve = if f.sweeps.len() == 2 { f.sweeps[1].points } else { f.points.len() };
     for (c, curve) in f.points.chunks(per_curve).enumerate() {
-        let color = if f.sweeps.len() == 2 { Palette99::pick(c).to_rgba() } else { BLUE.to_rgba() };
+        let color = TAB10[c % TAB10.len()];
         let label = if f.sweeps.len() == 2 {
             format!("{} = {}", f.sweeps[0].name, fmt_num(curve[0].values[0]))
         } else {
-            "optimum (filled: Pareto-efficient)".to_string()
+            "optimum".to_string()
         };
         let x = |p: &Point| *p.values.last().expect("a point has values");
         // Lines join consecutive optimal points only: a gap of infeasible points breaks them.
@@ -250,16 +251,19 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
         chart.draw_series(curve.iter().filter_map(|p| Some(Circle::new((x(p), p.objective?), 4, color.stroke_width(1)))))?;
     }
 
-    let bad: Vec<(f64, f64)> = f
-        .points
-        .iter()
-        .filter(|p| p.objective.is_none())
-        .map(|p| (*p.values.last().expect("values"), y0))
-        .collect();
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("filled marker: Pareto-efficient; hollow: dominated")
+        .legend(|(lx, ly)| Circle::new((lx + 10, ly), 4, BLACK.filled()));
+    let bad: Vec<&Point> = f.points.iter().filter(|p| p.objective.is_none()).collect();
     if !bad.is_empty() {
+        let mut statuses: Vec<&str> = bad.iter().map(|p| p.status.as_str()).collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        let at = |p: &&Point| (*p.values.last().expect("a point has values"), y0);
         chart
-            .draw_series(bad.iter().map(|&pt| Cross::new(pt, 7, RED.stroke_width(2))))?
-            .label(format!("not optimal, no value ({} points: infeasible or failed)", bad.len()))
+            .draw_series(bad.iter().map(|p| Cross::new(at(p), 7, RED.stroke_width(2))))?
+            .label(format!("{}: no value ({} points)", statuses.join(", "), bad.len()))
             .legend(|(lx, ly)| Cross::new((lx + 10, ly), 5, RED.stroke_width(2)));
     }
     if let Some(k) = f.knee {
@@ -272,13 +276,38 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend_corner(f))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
     root.present()?;
     Ok(())
 }
+
+/// The legend goes in the upper right unless the curve ends high there.
+fn legend_corner(f: &Frontier) -> SeriesLabelPosition {
+    let ys: Vec<(f64, f64)> = f.points.iter().filter_map(|p| Some((*p.values.last()?, p.objective?))).collect();
+    let right = ys.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+    let left = ys.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+    match (left, right) {
+        (Some(l), Some(r)) if r.1 > l.1 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperRight,
+    }
+}
+
+/// Matplotlib's "tab10" colours: distinct and dark enough on white.
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 
 fn fmt_num(v: f64) -> String {
     let s = format!("{v:.4}");
