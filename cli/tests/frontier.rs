@@ -42,20 +42,20 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
     // No progress bar when stderr is not a terminal.
     assert!(text(&o.stderr).is_empty(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("11 points"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("41 points"), "{}", text(&o.stdout));
 
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("frontier.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "agora.frontier/v1");
     assert_eq!(json["instance"], "example-day");
     assert_eq!(
         json["sweeps"][0],
-        serde_json::json!({"param": "new-creator-exposure.min", "from": 0.0, "to": 1000000.0, "points": 11})
+        serde_json::json!({"param": "new-creator-exposure.min", "from": 0.0, "to": 1000000.0, "points": 41})
     );
     let points = json["points"].as_array().unwrap();
-    assert_eq!(points.len(), 11);
+    assert_eq!(points.len(), 41);
     let csv = std::fs::read_to_string(out.join("frontier.csv")).unwrap();
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows.len(), 12);
+    assert_eq!(rows.len(), 42);
     let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
     for (i, p) in points.iter().enumerate() {
         let r = &rows[i + 1];
@@ -81,8 +81,8 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
         assert_eq!(r[col("efficient")], p["efficient"].to_string());
     }
     // The floor beyond the day's total supply (942,700) cannot be met.
-    assert_eq!(points[10]["status"], "infeasible");
-    assert!(points[10]["objective"].is_null());
+    assert_eq!(points[40]["status"], "infeasible");
+    assert!(points[40]["objective"].is_null());
     let knee = json["knee"].as_u64().expect("a knee") as usize;
     assert_eq!(rows[knee + 1][col("knee")], "true");
     assert_eq!(rows.iter().skip(1).filter(|r| r[col("knee")] == "true").count(), 1);
