@@ -35,7 +35,7 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
         "--sweep",
         "new-creator-exposure.min=0..1000000",
         "--points",
-        "11",
+        "41",
         "--out",
         out.to_str().unwrap(),
     ]);
