@@ -56,3 +56,50 @@ pub fn mark_efficient(points: &mut [Point]) {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::Status;
+
+    fn point(values: [f64; 6], weights: [f64; 6], status: Status) -> Point {
+        Point {
+            values: vec![0.0],
+            status,
+            message: None,
+            objective: status.is_optimal().then_some(0.0),
+            terms: None,
+            metrics: None,
+            shadow_prices: vec![None],
+            efficient: false,
+            hot_start: false,
+            iterations: 0,
+            solve_seconds: 0.0,
+            criteria: status.is_optimal().then_some(Criteria { values, weights }),
+        }
+    }
+
+    #[test]
+    fn efficiency_of_hand_made_points() {
+        // Weighted engagement and revenue; quality has weight 0 and must not count.
+        let w = [1.0, 0.0, 1.0, 0.0, 0.0, 0.0];
+        let mut pts = vec![
+            point([10.0, 0.0, 1.0, 0.0, 0.0, 0.0], w, Status::Optimal),        // efficient: best engagement
+            point([8.0, 99.0, 3.0, 0.0, 0.0, 0.0], w, Status::Optimal),        // efficient: trades
+            point([7.0, 500.0, 2.0, 0.0, 0.0, 0.0], w, Status::Optimal),       // dominated by #1 (quality ignored)
+            point([8.0, 0.0, 3.0 - 1e-12, 0.0, 0.0, 0.0], w, Status::Optimal), // ties #1 within noise
+            point([100.0, 0.0, 100.0, 0.0, 0.0, 0.0], w, Status::Infeasible),  // never efficient, dominates nothing
+        ];
+        mark_efficient(&mut pts);
+        let eff: Vec<bool> = pts.iter().map(|p| p.efficient).collect();
+        assert_eq!(eff, vec![true, true, false, true, false]);
+        // With quality weighted, #2 is no longer dominated.
+        for p in &mut pts {
+            if let Some(c) = p.criteria.as_mut() {
+                c.weights[1] = 0.1;
+            }
+        }
+        mark_efficient(&mut pts);
+        assert!(pts[2].efficient);
+    }
+}

@@ -100,7 +100,8 @@ impl<'a> Chain<'a> {
             }
             let mut edited = None;
             if let Some(mut l) = live.take() {
-                if self.apply(&mut l, v)? {
+                // An edit HiGHS refuses costs the hot start, never the point.
+                if let Ok(true) = self.apply(&mut l, v) {
                     edited = Some(l);
                 }
             }
@@ -170,11 +171,7 @@ impl<'a> Chain<'a> {
 
     /// Moves the live model to the current point in place. `Ok(false)`: it cannot be (the
     /// caller drops it and solves cold).
-    fn apply(&self, l: &mut Live, new: &[f64]) -> Result<bool, SolveError> {
-        let raw_err = |e: highs_raw::RawError| SolveError::Backend {
-            backend: "highs",
-            reason: e.to_string(),
-        };
+    fn apply(&self, l: &mut Live, new: &[f64]) -> Result<bool, highs_raw::RawError> {
         for (k, p) in self.params.iter().enumerate() {
             let (old, now) = (l.values[k], new[k]);
             if old == now {
@@ -190,7 +187,7 @@ impl<'a> Chain<'a> {
                     }
                     // HiGHS minimises -objective.
                     let neg: Vec<f64> = l.model.cost[..n].iter().map(|c| -c).collect();
-                    highs_raw::change_col_costs(&mut l.hm, &neg).map_err(raw_err)?;
+                    highs_raw::change_col_costs(&mut l.hm, &neg)?;
                 }
                 Param::Constraint(_, "penalty") => {
                     for &r in &self.rows[k] {
@@ -198,7 +195,7 @@ impl<'a> Chain<'a> {
                         if let Some(c) = meta.slack {
                             meta.penalty = Some(now);
                             l.model.cost[c] = -now;
-                            highs_raw::change_col_cost(&mut l.hm, c, now).map_err(raw_err)?;
+                            highs_raw::change_col_cost(&mut l.hm, c, now)?;
                         }
                     }
                 }
@@ -215,7 +212,7 @@ impl<'a> Chain<'a> {
                                 Sense::Le => (f64::NEG_INFINITY, meta.rhs),
                                 Sense::Ge => (meta.rhs, f64::INFINITY),
                             };
-                            highs_raw::change_row_bounds(&mut l.hm, r, lo, hi).map_err(raw_err)?;
+                            highs_raw::change_row_bounds(&mut l.hm, r, lo, hi)?;
                         }
                         for &(c, d) in &meta.da {
                             let Some(a) = l.model.matrix.get_mut(r, c) else { return Ok(false) };
@@ -225,7 +222,7 @@ impl<'a> Chain<'a> {
                                 v = 0.0;
                             }
                             *a = v;
-                            highs_raw::change_coeff(&mut l.hm, r, c, v).map_err(raw_err)?;
+                            highs_raw::change_coeff(&mut l.hm, r, c, v)?;
                         }
                     }
                 }
