@@ -26,7 +26,7 @@ fn rel(a: f64, b: f64) -> f64 {
 /// parameter set: same status, objective to 1e-9 relative.
 fn assert_hot_matches_cold(inst: &Instance, spec: &str, points: usize) {
     let sweep = Sweep::parse(inst, spec, points).unwrap();
-    let f = frontier::run(inst, &[sweep.clone()], &one_chain(true), None).unwrap();
+    let f = frontier::run(inst, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
     assert_eq!(f.points.len(), points);
     for (i, p) in f.points.iter().enumerate() {
         let mut day = inst.clone();
@@ -84,7 +84,7 @@ fn hot_started_sweep_on_a_generated_small_day_matches_cold_solves() {
 fn hot_and_cold_runs_agree_and_qps_solve_cold() {
     let day = example();
     let sweep = Sweep::parse(&day, "ad-load.max_share=0.05..0.35", 7).unwrap();
-    let hot = frontier::run(&day, &[sweep.clone()], &one_chain(true), None).unwrap();
+    let hot = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
     let cold = frontier::run(
         &day,
         &[sweep],
@@ -118,7 +118,7 @@ fn hot_and_cold_runs_agree_and_qps_solve_cold() {
     let qp = generate_with(&cfg, 4);
     let name = qp.constraints.iter().find(|c| c.kind.type_name() == "ad_load").unwrap().name.clone();
     let sweep = Sweep::parse(&qp, &format!("{name}.max_share=0.1..0.3"), 4).unwrap();
-    let f = frontier::run(&qp, &[sweep.clone()], &one_chain(true), None).unwrap();
+    let f = frontier::run(&qp, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
     for p in &f.points {
         assert!(!p.hot_start);
         let mut d = qp.clone();
