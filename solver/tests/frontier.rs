@@ -349,5 +349,5 @@ fn files_carry_nulls_for_infeasible_points() {
     assert!(lines[0].starts_with("new-creator-exposure.min,status,objective,"));
     assert!(lines[5].contains(",infeasible,,"), "{}", lines[5]);
     let svg = f.to_svg(&day).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("new-creator-exposure.min (impressions/day)") && svg.contains("infeasible: no value (1 points)"));
+    assert!(svg.starts_with("<svg") && svg.contains("new-creator-exposure.min (impressions/day)") && svg.contains("infeasible: no value (4 points)"));
 }
