@@ -65,6 +65,8 @@ struct Live {
     model: Model,
     /// The values of the swept parameters `model` reflects.
     values: Vec<f64>,
+    /// Scratch for HiGHS' (minimisation) edge costs, reused from point to point.
+    neg_costs: Vec<f64>,
 }
 
 struct Chain<'a> {
@@ -144,14 +146,19 @@ impl<'a> Chain<'a> {
         ensure_entries(&mut model, &self.rows);
         let hm = load(&model, self.settings)?;
         let values = self.params.iter().map(|p| p.get(&self.inst)).collect();
-        let (sol, l) = self.solve_live(Live { hm, model, values })?;
+        let (sol, l) = self.solve_live(Live {
+            hm,
+            model,
+            values,
+            neg_costs: Vec::new(),
+        })?;
         let keep = matches!(sol.status, Status::Optimal | Status::Infeasible);
         Ok((sol, keep.then_some(l)))
     }
 
     /// Runs HiGHS from its current state and checks the answer like any other.
     fn solve_live(&self, l: Live) -> Result<(Solution, Live), SolveError> {
-        let Live { hm, model, values } = l;
+        let Live { hm, model, values, neg_costs } = l;
         let start = Instant::now();
         let solved = hm.try_solve().map_err(|s| SolveError::Backend {
             backend: "highs",
@@ -165,6 +172,7 @@ impl<'a> Chain<'a> {
                 hm: highs::Model::from(solved),
                 model,
                 values,
+                neg_costs,
             },
         ))
     }
@@ -186,8 +194,9 @@ impl<'a> Chain<'a> {
                         l.model.cost[e] = edge_value(&self.inst, e);
                     }
                     // HiGHS minimises -objective.
-                    let neg: Vec<f64> = l.model.cost[..n].iter().map(|c| -c).collect();
-                    highs_raw::change_col_costs(&mut l.hm, &neg)?;
+                    l.neg_costs.clear();
+                    l.neg_costs.extend(l.model.cost[..n].iter().map(|c| -c));
+                    highs_raw::change_col_costs(&mut l.hm, &l.neg_costs)?;
                 }
                 Param::Constraint(_, "penalty") => {
                     for &r in &self.rows[k] {
