@@ -6,6 +6,7 @@
 mod export;
 mod simulate;
 mod report;
+mod frontier;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -149,6 +150,9 @@ enum Command {
         #[arg(long, default_value = "mean")]
         gap_profile: agora_mechanisms::report::Profile,
     },
+    /// Sweep one parameter (a tradeoff curve) or two (a grid): optimum, terms, metrics and slopes at every point.
+    #[command(after_help = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg. Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.")]
+    Frontier(frontier::FrontierArgs),
     /// Generate a realistic day (seeded, reproducible).
     #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
     Generate {
@@ -225,6 +229,7 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             let args = report::Args { instance: &instance, solution: &solution, out: &out, backend, settings: settings.as_deref(), top, gap_profile };
             report::run(args).map_err(err)
         }
+        Command::Frontier(args) => frontier::run(args),
         Command::Generate { size, seed, out } => {
             let inst = agora_instances::generate(size, seed);
             agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;

@@ -1,0 +1,170 @@
+//! `agora frontier`: sweep one or two parameters, print the curve, write the frontier files.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use agora_solver::frontier::{self, output, FrontierSettings, Sweep};
+use agora_solver::{BackendChoice, Settings};
+
+use super::{err, load_instance, Failure};
+
+/// Arguments of `agora frontier`.
+#[derive(Args)]
+pub struct FrontierArgs {
+    /// The agora.instance/v1 file.
+    instance: PathBuf,
+    /// A parameter and its range: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT
+    /// or CONSTRAINT.FIELD, e.g. ad-load.max_share=0.1..0.3. Give it twice for a grid.
+    #[arg(long = "sweep", value_name = "PARAM=FROM..TO", required = true)]
+    sweeps: Vec<String>,
+    /// Points of each sweep (>= 2), in the order of the sweeps; one value applies to all.
+    #[arg(long = "points", value_name = "N", required = true)]
+    points: Vec<usize>,
+    /// The directory to write frontier.json, frontier.csv and frontier.svg into (atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Backend: highs, clarabel or auto (hot starts need HiGHS on an LP).
+    #[arg(long)]
+    backend: Option<BackendChoice>,
+    /// Wall-clock limit per point, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// A JSON settings file (see README); command-line flags override it.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// Solve every point from scratch (for comparison; slower).
+    #[arg(long)]
+    no_hot_start: bool,
+}
+
+/// Runs `agora frontier`.
+pub fn run(a: FrontierArgs) -> Result<(), Failure> {
+    let usage = |e: anyhow::Error| Failure(2, e);
+    let mut solve = match &a.settings {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("{}: cannot read", f.display()))
+                .map_err(err)?;
+            Settings::from_json(&text).with_context(|| format!("{}", f.display())).map_err(err)?
+        }
+        None => Settings::default(),
+    };
+    if let Some(b) = a.backend {
+        solve.backend = b;
+    }
+    if a.time_limit.is_some() {
+        solve.time_limit = a.time_limit;
+    }
+    if a.points.len() != 1 && a.points.len() != a.sweeps.len() {
+        return Err(usage(anyhow!(
+            "give one --points for all sweeps or one per --sweep ({} sweeps, {} --points)",
+            a.sweeps.len(),
+            a.points.len()
+        )));
+    }
+    if a.sweeps.len() > 2 {
+        return Err(usage(anyhow!("give one --sweep (a curve) or two (a grid), not {}", a.sweeps.len())));
+    }
+    let inst = load_instance(&a.instance).map_err(err)?;
+    let sweeps = a
+        .sweeps
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Sweep::parse(&inst, s, a.points[k.min(a.points.len() - 1)]))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(anyhow::Error::new(e).context(format!("{}", a.instance.display()))))?;
+    let total: usize = sweeps.iter().map(|s| s.points).product();
+
+    let bar = progress_bar(total as u64);
+    let tick = || {
+        // Shown only once the sweep has run for a second, and only on a terminal.
+        if bar.is_hidden() && bar.elapsed() > Duration::from_secs(1) && std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.inc(1);
+    };
+    let settings = FrontierSettings {
+        solve,
+        hot_start: !a.no_hot_start,
+        ..FrontierSettings::default()
+    };
+    let f = frontier::run(&inst, &sweeps, &settings, Some(&tick)).map_err(|e| err(e.into()))?;
+    bar.finish_and_clear();
+
+    print!("{}", summary(&f));
+    output::write_dir(&f, &inst, &a.out)
+        .with_context(|| format!("{}: cannot write", a.out.display()))
+        .map_err(err)?;
+    println!("\nwrote {}", files(&a.out));
+    if f.points.iter().all(|p| !p.status.is_optimal()) {
+        return Err(Failure(
+            3,
+            anyhow!("no point of the frontier is optimal: every swept value is infeasible or failed"),
+        ));
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} solving points {pos}/{len} [{bar:30}] {elapsed} (eta {eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn files(dir: &Path) -> String {
+    ["frontier.json", "frontier.csv", "frontier.svg"]
+        .map(|f| dir.join(f).display().to_string())
+        .join(", ")
+}
+
+/// The planner's table: one line per point.
+fn summary(f: &frontier::Frontier) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let names: Vec<&str> = f.sweeps.iter().map(|s| s.name.as_str()).collect();
+    let hot = f.points.iter().filter(|p| p.hot_start).count();
+    let _ = writeln!(s, "frontier of \"{}\": {} points ({} hot-started)", f.instance, f.points.len(), hot);
+    let mut header: Vec<String> = names.iter().map(|n| format!("{n:>14}")).collect();
+    header.push(format!("{:>10}  {:>14}", "status", "objective"));
+    header.extend(names.iter().map(|n| format!("{:>14}", format!("d/d {}", short(n)))));
+    header.push("  efficient".into());
+    let _ = writeln!(s, "{}", header.join(" "));
+    for (i, p) in f.points.iter().enumerate() {
+        let mut cells: Vec<String> = p.values.iter().map(|v| format!("{v:>14.6}")).collect();
+        cells.push(format!(
+            "{:>10}  {:>14}",
+            p.status.as_str(),
+            p.objective.map(|o| format!("{o:.6}")).unwrap_or_else(|| "-".into())
+        ));
+        cells.extend(
+            p.shadow_prices
+                .iter()
+                .map(|d| format!("{:>14}", d.map(|d| format!("{d:.6e}")).unwrap_or_else(|| "-".into()))),
+        );
+        let mark = match (p.status.is_optimal(), p.efficient, f.knee == Some(i)) {
+            (false, _, _) => "  -",
+            (_, true, true) => "  yes  <- knee",
+            (_, false, true) => "  no   <- knee",
+            (_, true, false) => "  yes",
+            (_, false, false) => "  no",
+        };
+        cells.push(mark.into());
+        let _ = writeln!(s, "{}", cells.join(" "));
+    }
+    s
+}
+
+fn short(name: &str) -> &str {
+    if name.len() <= 10 {
+        name
+    } else {
+        name.rsplit(['.', '[']).next().unwrap_or(name).trim_end_matches(']')
+    }
+}

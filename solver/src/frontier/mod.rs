@@ -1,0 +1,207 @@
+//! What-if runs along tradeoff frontiers: sweep one parameter (an epsilon-constraint curve, or a
+//! weighted-sum curve for an objective weight) or two (a grid), solving the day at every point.
+//!
+//! Consecutive points of a chain hot-start HiGHS from the previous basis ([`sweep`]); every
+//! point, hot or cold, goes through [`Solution::from_backend`](crate::Solution::from_backend)
+//! and its independent check. Each optimal point reports its objective, terms, plan metrics and
+//! the derivative of the optimum with respect to every swept parameter; [`pareto`] marks the
+//! efficient points and [`knee`] finds the knee of a one-parameter curve. [`output`] writes
+//! `frontier.json`, `frontier.csv` and `frontier.svg`.
+//!
+//! ```no_run
+//! use agora_solver::frontier::{self, FrontierSettings, Sweep};
+//! let day = agora_instances::load("instances/example-day.json").unwrap().instance;
+//! let sweep = Sweep::parse(&day, "revenue-floor.min=0..800", 9).unwrap();
+//! let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), None).unwrap();
+//! for p in &f.points {
+//!     println!("{:?} {} {:?}", p.values, p.status, p.objective);
+//! }
+//! ```
+
+pub mod knee;
+pub mod output;
+pub mod pareto;
+pub mod sweep;
+
+use agora_instances::{Instance, InstanceFile, Param, ParamError, PlanMetrics};
+
+use crate::settings::Settings;
+use crate::solution::Terms;
+use crate::status::{SolveError, Status};
+
+/// The `schema` string of frontier files.
+pub const FRONTIER_SCHEMA: &str = "agora.frontier/v1";
+
+/// One swept parameter: `points` evenly spaced values from `from` to `to`, both included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    pub param: Param,
+    /// The parameter's spec name, as the user wrote it.
+    pub name: String,
+    pub from: f64,
+    pub to: f64,
+    pub points: usize,
+}
+
+impl Sweep {
+    /// Parses `PARAM=FROM..TO` against `inst`, with `points` values (at least 2).
+    pub fn parse(inst: &Instance, spec: &str, points: usize) -> Result<Sweep, FrontierError> {
+        let bad = |reason: &str| FrontierError::BadSweep {
+            spec: spec.to_string(),
+            reason: reason.to_string(),
+        };
+        let (name, range) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected PARAM=FROM..TO, e.g. ad-load.max_share=0.1..0.3"))?;
+        let (from, to) = range.split_once("..").ok_or_else(|| bad("the range must be FROM..TO, e.g. 0.1..0.3"))?;
+        let number = |t: &str, which: &str| -> Result<f64, FrontierError> {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad(&format!("{which} \"{t}\" is not a finite number")))
+        };
+        let (from, to) = (number(from, "FROM")?, number(to, "TO")?);
+        let param = Param::parse(inst, name.trim())?;
+        Sweep::new(inst, param, from, to, points)
+    }
+
+    /// A sweep of `param` over `from..=to`, checked: `points >= 2`, `from != to`, and both ends
+    /// valid values of the parameter (the instance's own validation judges them).
+    pub fn new(inst: &Instance, param: Param, from: f64, to: f64, points: usize) -> Result<Sweep, FrontierError> {
+        let name = param.name(inst);
+        if points < 2 {
+            return Err(FrontierError::BadSweep {
+                spec: name,
+                reason: format!("--points must be at least 2, got {points}"),
+            });
+        }
+        if !(from.is_finite() && to.is_finite()) || from == to {
+            return Err(FrontierError::BadSweep {
+                spec: name,
+                reason: format!("FROM and TO must be finite and differ, got {from}..{to}"),
+            });
+        }
+        // Every field's valid range is an interval, so checking both ends checks every point.
+        for v in [from, to] {
+            let mut probe = inst.clone();
+            param.set(&mut probe, v);
+            if let Err(findings) = InstanceFile::from(&probe).validate() {
+                let reason = findings.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ");
+                return Err(FrontierError::BadValue { param: name, value: v, reason });
+            }
+        }
+        Ok(Sweep { param, name, from, to, points })
+    }
+
+    /// The swept values, `from` first and `to` exactly last.
+    pub fn values(&self) -> Vec<f64> {
+        let n = self.points - 1;
+        (0..=n)
+            .map(|i| {
+                if i == n {
+                    self.to
+                } else {
+                    self.from + (self.to - self.from) * i as f64 / n as f64
+                }
+            })
+            .collect()
+    }
+}
+
+/// How a frontier is run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierSettings {
+    /// Settings of every solve. `threads` is forced to 1 inside a sweep: agora parallelises
+    /// over chains instead. Default: [`Settings::default`].
+    pub solve: Settings,
+    /// Re-solve consecutive points of a chain from the previous HiGHS basis. Applies to LPs
+    /// solved by HiGHS (backend `highs` or `auto`); QPs and Clarabel always solve cold.
+    /// Default true.
+    pub hot_start: bool,
+    /// Most chains a one-parameter sweep is split into, to run in parallel (each chain starts
+    /// cold). `None`: the rayon pool's thread count, with chains of at least 4 points.
+    /// Default `None`.
+    pub max_chains: Option<usize>,
+}
+
+impl Default for FrontierSettings {
+    fn default() -> Self {
+        FrontierSettings {
+            solve: Settings::default(),
+            hot_start: true,
+            max_chains: None,
+        }
+    }
+}
+
+/// One point of a frontier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The value of every swept parameter, in sweep order.
+    pub values: Vec<f64>,
+    pub status: Status,
+    /// Why the status is not optimal, or what the backend said.
+    pub message: Option<String>,
+    /// The optimum (`None` unless optimal).
+    pub objective: Option<f64>,
+    pub terms: Option<Terms>,
+    pub metrics: Option<PlanMetrics>,
+    /// d(optimum)/d(parameter) for every swept parameter, in sweep order (`None` unless optimal).
+    pub shadow_prices: Vec<Option<f64>>,
+    /// Pareto-efficient among the frontier's optimal points ([`pareto`]); false unless optimal.
+    pub efficient: bool,
+    /// Solved from the previous point's basis.
+    pub hot_start: bool,
+    pub iterations: u64,
+    pub solve_seconds: f64,
+    /// The unweighted criteria [`pareto`] compares (`None` unless optimal).
+    pub criteria: Option<pareto::Criteria>,
+}
+
+/// A computed frontier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frontier {
+    pub instance: String,
+    pub sweeps: Vec<Sweep>,
+    /// Row-major over the grid: the last sweep varies fastest.
+    pub points: Vec<Point>,
+    /// Index into `points` of the knee of a one-parameter sweep ([`knee`]).
+    pub knee: Option<usize>,
+}
+
+/// Something prevented a frontier run.
+#[derive(Debug, thiserror::Error)]
+pub enum FrontierError {
+    #[error("bad sweep \"{spec}\": {reason}")]
+    BadSweep { spec: String, reason: String },
+    #[error(transparent)]
+    UnknownParam(#[from] ParamError),
+    #[error("sweep value {value} of {param} is invalid: {reason}")]
+    BadValue { param: String, value: f64, reason: String },
+    #[error("{0}")]
+    Sweeps(String),
+    #[error(transparent)]
+    Solve(#[from] SolveError),
+}
+
+/// Runs the frontier of `sweeps` (one or two) on `inst`. `progress` is called once per solved
+/// point, from any thread.
+pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, progress: Option<&(dyn Fn() + Sync)>) -> Result<Frontier, FrontierError> {
+    if sweeps.is_empty() || sweeps.len() > 2 {
+        return Err(FrontierError::Sweeps(format!("give one or two sweeps, got {}", sweeps.len())));
+    }
+    if sweeps.len() == 2 && sweeps[0].param == sweeps[1].param {
+        return Err(FrontierError::Sweeps(format!("{} is swept twice", sweeps[0].name)));
+    }
+    settings.solve.validate()?;
+    let mut points = sweep::solve_grid(inst, sweeps, settings, progress)?;
+    pareto::mark_efficient(&mut points);
+    let knee = if sweeps.len() == 1 { knee::knee(&points) } else { None };
+    Ok(Frontier {
+        instance: inst.name.clone(),
+        sweeps: sweeps.to_vec(),
+        points,
+        knee,
+    })
+}

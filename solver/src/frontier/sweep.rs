@@ -1,0 +1,366 @@
+//! Solving the points of a frontier in chains, each point of a chain re-solved from the previous
+//! point's HiGHS basis.
+//!
+//! A chain keeps one HiGHS instance and the model IR it was loaded from. Moving to the next
+//! point changes the swept parameters in both, in place, as the rows' meta says
+//! (design.md): a row's right-hand side moves by `delta * db`, its coefficients by
+//! `delta * da`; an objective weight rewrites the edges' costs, a penalty its slacks' costs.
+//! HiGHS then re-runs from its current basis (dual simplex after a bound change, primal after a
+//! cost change) without presolve. The edited IR is what agora's check judges, so a hot-started
+//! point passes through exactly the same [`Solution::from_backend`] as a cold one.
+//!
+//! A point is solved cold (fresh formulation, fresh solver) when hot starts are off, when the
+//! model is a QP or the backend is not HiGHS (Clarabel has no warm start here), when a
+//! regularisation weight is swept, when an edit needs a coefficient the formulation dropped,
+//! and after a hot re-solve that ended neither optimal nor infeasible (that point is redone
+//! cold, so a hot start can never be the reason a point is lost).
+//!
+//! Chains: a grid runs one chain per value of the first parameter, over the second's values; a
+//! one-parameter sweep is cut into up to [`FrontierSettings::max_chains`] consecutive pieces.
+//! Chains run in parallel on rayon's pool with one HiGHS thread each; a HiGHS model never
+//! leaves the thread that built it.
+
+use std::time::Instant;
+
+use agora_instances::{Instance, Param, PlanMetrics};
+use rayon::prelude::*;
+use sprs::TriMat;
+
+use super::pareto::Criteria;
+use super::{FrontierError, FrontierSettings, Point, Sweep};
+use crate::formulate::{edge_value, formulate};
+use crate::highs_backend::{extract, load};
+use crate::highs_raw;
+use crate::ir::{Model, Sense};
+use crate::settings::{BackendChoice, Settings};
+use crate::solution::Solution;
+use crate::status::{SolveError, Status};
+
+/// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
+pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings, progress: Option<&(dyn Fn() + Sync)>) -> Result<Vec<Point>, FrontierError> {
+    let settings = Settings {
+        threads: 1,
+        ..fs.solve.clone()
+    };
+    let params: Vec<Param> = sweeps.iter().map(|s| s.param.clone()).collect();
+    let axes: Vec<Vec<f64>> = sweeps.iter().map(Sweep::values).collect();
+    let chains: Vec<Vec<Vec<f64>>> = if axes.len() == 2 {
+        axes[0].iter().map(|&a| axes[1].iter().map(|&b| vec![a, b]).collect()).collect()
+    } else {
+        let n = axes[0].len();
+        let wanted = fs.max_chains.unwrap_or_else(|| rayon::current_num_threads().min(n / 4)).clamp(1, n);
+        let len = n.div_ceil(wanted);
+        axes[0].chunks(len).map(|c| c.iter().map(|&v| vec![v]).collect()).collect()
+    };
+    let solved: Result<Vec<Vec<Point>>, SolveError> = chains
+        .into_par_iter()
+        .map(|chain| Chain::new(inst, &params, &settings, fs.hot_start).run(&chain, progress))
+        .collect();
+    Ok(solved?.into_iter().flatten().collect())
+}
+
+/// A HiGHS instance kept alive along a chain, with the IR it holds.
+struct Live {
+    hm: highs::Model,
+    model: Model,
+    /// The values of the swept parameters `model` reflects.
+    values: Vec<f64>,
+    /// Scratch for HiGHS' (minimisation) edge costs, reused from point to point.
+    neg_costs: Vec<f64>,
+}
+
+struct Chain<'a> {
+    inst: Instance,
+    params: &'a [Param],
+    settings: &'a Settings,
+    hot_start: bool,
+    /// The model rows each swept parameter sets (filled from the first formulation).
+    rows: Vec<Vec<usize>>,
+    /// The day has a soft constraint (so `penalties` is a criterion).
+    soft: bool,
+}
+
+impl<'a> Chain<'a> {
+    fn new(inst: &Instance, params: &'a [Param], settings: &'a Settings, hot_start: bool) -> Self {
+        let soft = inst.constraints.iter().any(|c| c.penalty.is_some());
+        Chain {
+            inst: inst.clone(),
+            params,
+            settings,
+            hot_start,
+            rows: Vec::new(),
+            soft,
+        }
+    }
+
+    fn run(mut self, values: &[Vec<f64>], progress: Option<&(dyn Fn() + Sync)>) -> Result<Vec<Point>, SolveError> {
+        let mut live: Option<Live> = None;
+        let mut out = Vec::with_capacity(values.len());
+        for v in values {
+            for (p, &x) in self.params.iter().zip(v) {
+                p.set(&mut self.inst, x);
+            }
+            let mut edited = None;
+            if let Some(mut l) = live.take() {
+                // An edit HiGHS refuses costs the hot start, never the point.
+                if let Ok(true) = self.apply(&mut l, v) {
+                    edited = Some(l);
+                }
+            }
+            let (sol, hot, next) = match edited.map(|l| self.solve_live(l)) {
+                // Infeasible is trusted: dual simplex proves it from any basis.
+                Some(Ok((sol, l))) if matches!(sol.status, Status::Optimal | Status::Infeasible) => (sol, true, Some(l)),
+                _ => {
+                    let (sol, next) = self.solve_cold()?;
+                    (sol, false, next)
+                }
+            };
+            live = next;
+            out.push(self.point(v, &sol, hot));
+            if let Some(f) = progress {
+                f();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Formulates and solves the current point from scratch; keeps HiGHS alive when the point
+    /// may seed hot starts.
+    fn solve_cold(&mut self) -> Result<(Solution, Option<Live>), SolveError> {
+        let model = formulate(&self.inst);
+        if self.rows.is_empty() {
+            self.rows = self.params.iter().map(|p| rows_of(&self.inst, &model, p)).collect();
+        }
+        let hot_capable = self.hot_start
+            && model.n_cols() > 0
+            && !model.is_qp()
+            && self.settings.backend.resolve(false) == BackendChoice::Highs
+            && !self.params.contains(&Param::Objective("regularization"));
+        if !hot_capable {
+            let sol = crate::solve_model(&self.inst, &model, self.settings)?;
+            return Ok((sol, None));
+        }
+        let mut model = model;
+        // The formulation drops coefficients that are 0 at the first point (a share of 0 or 1);
+        // the chain will move them, so they are kept as explicit zeros.
+        ensure_entries(&mut model, &self.rows);
+        let hm = load(&model, self.settings)?;
+        let values = self.params.iter().map(|p| p.get(&self.inst)).collect();
+        let (sol, l) = self.solve_live(Live {
+            hm,
+            model,
+            values,
+            neg_costs: Vec::new(),
+        })?;
+        let keep = matches!(sol.status, Status::Optimal | Status::Infeasible);
+        Ok((sol, keep.then_some(l)))
+    }
+
+    /// Runs HiGHS from its current state and checks the answer like any other.
+    fn solve_live(&self, l: Live) -> Result<(Solution, Live), SolveError> {
+        let Live { hm, model, values, neg_costs } = l;
+        let start = Instant::now();
+        let solved = hm.try_solve().map_err(|s| SolveError::Backend {
+            backend: "highs",
+            reason: format!("HiGHS run failed: {s:?}"),
+        })?;
+        let raw = extract(&solved, &model);
+        let sol = Solution::from_backend(&self.inst, &model, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
+        Ok((
+            sol,
+            Live {
+                hm: highs::Model::from(solved),
+                model,
+                values,
+                neg_costs,
+            },
+        ))
+    }
+
+    /// Moves the live model to the current point in place. `Ok(false)`: it cannot be (the
+    /// caller drops it and solves cold).
+    fn apply(&self, l: &mut Live, new: &[f64]) -> Result<bool, highs_raw::RawError> {
+        for (k, p) in self.params.iter().enumerate() {
+            let (old, now) = (l.values[k], new[k]);
+            if old == now {
+                continue;
+            }
+            let delta = now - old;
+            match p {
+                Param::Objective("regularization") => return Ok(false),
+                Param::Objective(_) => {
+                    let n = l.model.n_edges;
+                    for e in 0..n {
+                        l.model.cost[e] = edge_value(&self.inst, e);
+                    }
+                    // HiGHS minimises -objective.
+                    l.neg_costs.clear();
+                    l.neg_costs.extend(l.model.cost[..n].iter().map(|c| -c));
+                    highs_raw::change_col_costs(&mut l.hm, &l.neg_costs)?;
+                }
+                Param::Constraint(_, "penalty") => {
+                    for &r in &self.rows[k] {
+                        let meta = &mut l.model.rows[r];
+                        if let Some(c) = meta.slack {
+                            meta.penalty = Some(now);
+                            l.model.cost[c] = -now;
+                            highs_raw::change_col_cost(&mut l.hm, c, now)?;
+                        }
+                    }
+                }
+                _ => {
+                    for &r in &self.rows[k] {
+                        let meta = &mut l.model.rows[r];
+                        if !meta.dquad.is_empty() {
+                            return Ok(false);
+                        }
+                        meta.parameter.1 = now;
+                        if meta.db != 0.0 {
+                            meta.rhs += delta * meta.db;
+                            let (lo, hi) = match meta.sense {
+                                Sense::Le => (f64::NEG_INFINITY, meta.rhs),
+                                Sense::Ge => (meta.rhs, f64::INFINITY),
+                            };
+                            highs_raw::change_row_bounds(&mut l.hm, r, lo, hi)?;
+                        }
+                        for &(c, d) in &meta.da {
+                            let Some(a) = l.model.matrix.get_mut(r, c) else { return Ok(false) };
+                            let mut v = *a + delta * d;
+                            // The formulation's rule: entries within 1e-12 of 0 are 0.
+                            if v.abs() <= 1e-12 {
+                                v = 0.0;
+                            }
+                            *a = v;
+                            highs_raw::change_coeff(&mut l.hm, r, c, v)?;
+                        }
+                    }
+                }
+            }
+            l.values[k] = now;
+        }
+        Ok(true)
+    }
+
+    fn point(&self, values: &[f64], sol: &Solution, hot: bool) -> Point {
+        let optimal = sol.status.is_optimal();
+        let shadow_prices = self.params.iter().map(|p| optimal.then(|| derivative(&self.inst, sol, p))).collect();
+        let criteria = optimal.then(|| {
+            let u = unweighted_terms(&self.inst, &sol.impressions);
+            let w = self.inst.objective;
+            Criteria {
+                values: [u[0], u[1], u[2], u[3], u[4], sol.terms.penalties],
+                weights: [
+                    w.engagement,
+                    w.quality,
+                    w.revenue,
+                    w.integrity_risk,
+                    w.regularization,
+                    if self.soft { 1.0 } else { 0.0 },
+                ],
+            }
+        });
+        Point {
+            values: values.to_vec(),
+            status: sol.status,
+            message: sol.message.clone(),
+            objective: optimal.then_some(sol.objective),
+            terms: optimal.then_some(sol.terms),
+            metrics: optimal.then(|| PlanMetrics::of(&self.inst, &sol.impressions)),
+            shadow_prices,
+            efficient: false,
+            hot_start: hot,
+            iterations: sol.iterations,
+            solve_seconds: sol.solve_seconds,
+            criteria,
+        }
+    }
+}
+
+/// Makes every coefficient a swept row's `da` moves an entry of the matrix (explicit zeros).
+fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
+    let mut missing: Vec<(usize, usize)> = Vec::new();
+    for &r in rows.iter().flatten() {
+        missing.extend(
+            model.rows[r]
+                .da
+                .iter()
+                .filter(|&&(c, _)| model.matrix.get(r, c).is_none())
+                .map(|&(c, _)| (r, c)),
+        );
+    }
+    if missing.is_empty() {
+        return;
+    }
+    let mut tri = TriMat::with_capacity(model.matrix.shape(), model.matrix.nnz() + missing.len());
+    for (c, col) in model.matrix.outer_iterator().enumerate() {
+        for (r, &v) in col.iter() {
+            tri.add_triplet(r, c, v);
+        }
+    }
+    for (r, c) in missing {
+        tri.add_triplet(r, c, 0.0);
+    }
+    model.matrix = tri.to_csc();
+}
+
+/// The model rows whose parameter is `p` (none for objective weights).
+fn rows_of(inst: &Instance, model: &Model, p: &Param) -> Vec<usize> {
+    let by_name = |name: String| model.rows.iter().position(|r| r.name == name).into_iter().collect();
+    match p {
+        Param::Supply(s) => model
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == "supply" && r.segment == Some(*s))
+            .map(|(i, _)| i)
+            .collect(),
+        Param::Budget(a) => by_name(format!("budget[{}]", inst.campaigns[*a].id)),
+        Param::ItemCap(i) => by_name(format!("item_cap[{}]", inst.items[*i].id)),
+        Param::Constraint(k, _) => model
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.constraint == Some(*k))
+            .map(|(i, _)| i)
+            .collect(),
+        Param::Objective(_) => Vec::new(),
+    }
+}
+
+/// The objective's terms per unit of weight at plan `x` (edges only), signed as in the
+/// solution's terms: engagement, quality, revenue, integrity_risk, regularization.
+pub fn unweighted_terms(inst: &Instance, x: &[f64]) -> [f64; 5] {
+    let mut t = [0.0; 5];
+    for (edge, &xe) in inst.edges.iter().zip(x) {
+        if xe == 0.0 {
+            continue;
+        }
+        let item = &inst.items[edge.item];
+        t[0] += edge.engagement * xe;
+        t[1] += item.quality * xe;
+        t[2] += edge.price * xe;
+        t[3] -= item.risk * xe;
+        t[4] -= 0.5 * xe * xe / inst.segments[edge.segment].supply;
+    }
+    t
+}
+
+/// d(optimum)/d(p) at an optimal solution, by the envelope theorem: for a parameter that sets
+/// rows, the sum of their shadow prices; for an objective weight, its term per unit of weight;
+/// for a penalty, minus the constraint's total violation.
+pub fn derivative(inst: &Instance, sol: &Solution, p: &Param) -> f64 {
+    match p {
+        Param::Objective(w) => {
+            let t = unweighted_terms(inst, &sol.impressions);
+            match *w {
+                "engagement" => t[0],
+                "quality" => t[1],
+                "revenue" => t[2],
+                "integrity_risk" => t[3],
+                _ => t[4],
+            }
+        }
+        Param::Constraint(k, "penalty") => -sol.rows.iter().filter(|r| r.constraint == Some(*k)).map(|r| r.violation).sum::<f64>(),
+        _ => sol.shadow_price_of(inst, p).unwrap_or(0.0),
+    }
+}
