@@ -9,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use agora_solver::frontier::{self, output, FrontierSettings, Sweep};
-use agora_solver::{BackendChoice, Settings};
+use agora_solver::BackendChoice;
 
 use super::{err, load_instance, Failure};
 
@@ -45,21 +45,7 @@ pub struct FrontierArgs {
 /// Runs `agora frontier`.
 pub fn run(a: FrontierArgs) -> Result<(), Failure> {
     let usage = |e: anyhow::Error| Failure(2, e);
-    let mut solve = match &a.settings {
-        Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("{}: cannot read", f.display()))
-                .map_err(err)?;
-            Settings::from_json(&text).with_context(|| format!("{}", f.display())).map_err(err)?
-        }
-        None => Settings::default(),
-    };
-    if let Some(b) = a.backend {
-        solve.backend = b;
-    }
-    if a.time_limit.is_some() {
-        solve.time_limit = a.time_limit;
-    }
+    let solve = crate::settings_from(a.settings.as_deref(), a.backend, a.time_limit).map_err(err)?;
     if a.points.len() != 1 && a.points.len() != a.sweeps.len() {
         return Err(usage(anyhow!(
             "give one --points for all sweeps or one per --sweep ({} sweeps, {} --points)",

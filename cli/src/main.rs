@@ -134,7 +134,7 @@ enum Command {
         instance: PathBuf,
         /// An agora.solution/v1 file of that instance (from `agora solve --out`).
         solution: PathBuf,
-        /// The directory to write (replaced as a whole, never left partial).
+        /// The directory to write (never left partial; an existing one is replaced only if it holds nothing but a report).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Backend of the re-solves that price each rule: highs, clarabel or auto.
@@ -248,6 +248,24 @@ fn write_out(out: Option<&Path>, text: &str) -> std::result::Result<(), Failure>
     Ok(())
 }
 
+/// Settings from an optional `--settings FILE`, with `--backend` and `--time-limit` on top.
+fn settings_from(file: Option<&Path>, backend: Option<BackendChoice>, time_limit: Option<f64>) -> Result<Settings> {
+    let mut settings = match file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?;
+            Settings::from_json(&text).with_context(|| format!("{}", f.display()))?
+        }
+        None => Settings::default(),
+    };
+    if let Some(b) = backend {
+        settings.backend = b;
+    }
+    if time_limit.is_some() {
+        settings.time_limit = time_limit;
+    }
+    Ok(settings)
+}
+
 fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
     let v = load(path)?;
     for w in &v.warnings {
@@ -270,19 +288,7 @@ fn solve(
     settings_file: Option<&Path>,
     top: usize,
 ) -> std::result::Result<(), Failure> {
-    let mut settings = match settings_file {
-        Some(f) => {
-            let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display())).map_err(err)?;
-            Settings::from_json(&text).with_context(|| format!("{}", f.display())).map_err(err)?
-        }
-        None => Settings::default(),
-    };
-    if let Some(b) = backend {
-        settings.backend = b;
-    }
-    if time_limit.is_some() {
-        settings.time_limit = time_limit;
-    }
+    let settings = settings_from(settings_file, backend, time_limit).map_err(err)?;
     let inst = load_instance(path).map_err(err)?;
     let sol = agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?;
     let file = agora_mechanisms::pacing::solution_file(&inst, &sol);

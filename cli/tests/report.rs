@@ -81,11 +81,16 @@ fn report_on_the_example_day() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 
-    // A second report replaces the directory as a whole.
-    std::fs::write(out.join("stale.txt"), "old").unwrap();
+    // A second report replaces a previous report's directory as a whole...
     let o = agora(&["report", &example(), s(&sol), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(!out.join("stale.txt").exists() && out.join("report.json").is_file());
+    assert!(out.join("report.json").is_file());
+    // ...but never a directory holding anything else (a mistyped --out must not delete it).
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("notes.txt"), "{}", text(&o.stderr));
+    assert!(out.join("notes.txt").is_file() && out.join("report.json").is_file());
 }
 
 #[test]

@@ -100,3 +100,78 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+/// What [`write_dir_atomic`] may do with an output directory that already exists.
+#[derive(Debug, Clone, Copy)]
+pub enum ExistingDir<'a> {
+    /// Refuse unless it is empty (an artifact is never overwritten).
+    Refuse,
+    /// Replace it when it holds nothing but files with these names (a previous run's output);
+    /// refuse otherwise, so that a mistyped `--out` never deletes someone's directory.
+    ReplaceIfOnly(&'a [&'a str]),
+}
+
+/// Writes `files` (name, contents) as the directory `dir`, atomically: every file goes into a
+/// temporary directory beside `dir` and is synced, then the temporary directory is renamed to
+/// `dir` (an existing `dir` that `existing` allows replacing is moved aside first and removed
+/// after). On failure the temporary directory is removed and `dir` is left as it was. A refused
+/// `dir` is an error of kind `AlreadyExists`.
+pub fn write_dir_atomic<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, B)], existing: ExistingDir) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::new(ErrorKind::AlreadyExists, format!("{} exists and is not a directory", dir.display())));
+        }
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name();
+            let allowed = match existing {
+                ExistingDir::Refuse => false,
+                ExistingDir::ReplaceIfOnly(names) => names.iter().any(|n| name == *n),
+            };
+            if !allowed {
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    format!("{} exists and holds {}, which this command did not write: choose another directory", dir.display(), name.to_string_lossy()),
+                ));
+            }
+        }
+    }
+    let name = dir.file_name().ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("{} is not a directory path", dir.display())))?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{}.{pid}.tmp", name.to_string_lossy()));
+    let old = parent.join(format!(".{}.{pid}.old", name.to_string_lossy()));
+    let result = (|| {
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir(&tmp)?;
+        for (file, bytes) in files {
+            let mut f = std::fs::File::create(tmp.join(file.as_ref()))?;
+            f.write_all(bytes.as_ref())?;
+            f.sync_all()?;
+        }
+        let replacing = dir.exists();
+        if replacing {
+            std::fs::rename(dir, &old)?;
+        }
+        if let Err(e) = std::fs::rename(&tmp, dir) {
+            if replacing {
+                let _ = std::fs::rename(&old, dir);
+            }
+            return Err(e);
+        }
+        if replacing {
+            std::fs::remove_dir_all(&old)?;
+        }
+        Ok(())
+    })();
+    if result.is_err() && tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}

@@ -31,6 +31,6 @@ pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use file::*;
 pub use generate::{generate, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use params::{Param, ParamError};
-pub use io::{load, load_json_with, parse_json_with, parse_str, save, to_json, write_atomic, Bulleted, LoadError};
+pub use io::{load, load_json_with, parse_json_with, parse_str, save, to_json, write_atomic, write_dir_atomic, Bulleted, ExistingDir, LoadError};
 pub use types::*;
 pub use validate::{Finding, Validated};

@@ -16,7 +16,6 @@
 //! target, then renamed, so a reader never sees a partial artifact.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -317,59 +316,16 @@ pub enum WriteError {
     },
 }
 
-/// Writes `artifact` to the directory `dir` atomically: every file goes into a temporary
-/// directory beside `dir` (synced to disk), which is then renamed to `dir`. On any failure the
-/// temporary directory is removed and `dir` is left as it was. `dir` must not exist, or be an
-/// empty directory.
+/// Writes `artifact` to the directory `dir` atomically ([`agora_instances::write_dir_atomic`]):
+/// on any failure `dir` is left as it was. `dir` must not exist, or be an empty directory.
 pub fn write_dir(artifact: &Artifact, dir: &Path) -> Result<(), WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WriteError::Io { path, source }
-    };
-    if dir.is_file() || dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
-        return Err(WriteError::Exists {
-            path: dir.to_path_buf(),
-        });
-    }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = dir.file_name().ok_or_else(|| WriteError::Io {
-        path: dir.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory path"),
-    })?;
-    let tmp = parent.join(format!(
-        ".{}.{}.tmp",
-        base.to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).map_err(io(&tmp))?;
-    let result = (|| {
-        for (name, bytes) in artifact.render() {
-            let path = tmp.join(&name);
-            let mut f = std::fs::File::create(&path).map_err(io(&path))?;
-            f.write_all(&bytes).map_err(io(&path))?;
-            f.sync_all().map_err(io(&path))?;
+    agora_instances::write_dir_atomic(dir, &artifact.render(), agora_instances::ExistingDir::Refuse).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            WriteError::Exists { path: dir.to_path_buf() }
+        } else {
+            WriteError::Io { path: dir.to_path_buf(), source }
         }
-        std::fs::rename(&tmp, dir).map_err(|source| {
-            if dir.exists() {
-                WriteError::Exists {
-                    path: dir.to_path_buf(),
-                }
-            } else {
-                WriteError::Io {
-                    path: dir.to_path_buf(),
-                    source,
-                }
-            }
-        })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    })
 }
 
 /// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.

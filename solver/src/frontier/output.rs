@@ -319,57 +319,11 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Writes `frontier.json`, `frontier.csv` and `frontier.svg` into `dir`, atomically: all three
-/// go into a temporary directory beside `dir`, which is then renamed to `dir`. An existing
-/// `dir` is replaced only when it holds nothing but these files (a previous run's output).
+/// Writes `frontier.json`, `frontier.csv` and `frontier.svg` as the directory `dir`, atomically
+/// ([`agora_instances::write_dir_atomic`]). An existing `dir` is replaced only when it holds
+/// nothing but these files (a previous run's output).
 pub fn write_dir(f: &Frontier, inst: &Instance, dir: &Path) -> io::Result<()> {
     const FILES: [&str; 3] = ["frontier.json", "frontier.csv", "frontier.svg"];
-    let files = [f.to_json(), f.to_csv(), f.to_svg(inst)?];
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(io::Error::other(format!("{} exists and is not a directory", dir.display())));
-        }
-        for entry in std::fs::read_dir(dir)? {
-            let name = entry?.file_name();
-            if !FILES.iter().any(|f| name == *f) {
-                return Err(io::Error::other(format!(
-                    "{} exists and holds {:?}, which is not frontier output: choose another --out",
-                    dir.display(),
-                    name
-                )));
-            }
-        }
-    }
-    let name = dir
-        .file_name()
-        .ok_or_else(|| io::Error::other(format!("{} is not a directory name", dir.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        std::fs::create_dir(&tmp)?;
-        for (file, text) in FILES.iter().zip(&files) {
-            std::fs::write(tmp.join(file), text)?;
-        }
-        if dir.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(dir, &old)?;
-            std::fs::rename(&tmp, dir)?;
-            std::fs::remove_dir_all(&old)
-        } else {
-            std::fs::rename(&tmp, dir)
-        }
-    })();
-    if result.is_err() && tmp.exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    let files = [(FILES[0], f.to_json()), (FILES[1], f.to_csv()), (FILES[2], f.to_svg(inst)?)];
+    agora_instances::write_dir_atomic(dir, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
 }
