@@ -1,21 +1,10 @@
 //! `agora audit` end to end: the table, the JSON document, exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
-
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora")).args(args).current_dir(workspace()).output().expect("runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 const EXAMPLE: &str = "instances/example-day.json";
 

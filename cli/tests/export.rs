@@ -1,61 +1,21 @@
 //! `agora export` and `agora simulate` end to end: files, refusals, exit codes, messages.
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn example() -> String {
-    workspace()
-        .join("instances/example-day.json")
-        .display()
-        .to_string()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// Solves the example day into `dir/solution.json`.
-fn solve(dir: &Path) -> PathBuf {
-    let sol = dir.join("solution.json");
-    let o = agora(&["solve", &example(), "--out", s(&sol)]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    sol
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+fn solve_example(dir: &Path) -> PathBuf {
+    solve(&example(), dir, "solution.json")
 }
 
 #[test]
 fn export_then_simulate_the_example_day() {
     let dir = tempfile::tempdir().unwrap();
-    let sol = solve(dir.path());
+    let sol = solve_example(dir.path());
     let art = dir.path().join("serving");
     let o = agora(&[
         "export",
@@ -156,7 +116,7 @@ fn export_then_simulate_the_example_day() {
 #[test]
 fn export_refuses_a_solution_that_is_not_optimal_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let sol = solve(dir.path());
+    let sol = solve_example(dir.path());
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&sol).unwrap()).unwrap();
     v["status"] = "time_limit".into();
     std::fs::write(&sol, v.to_string()).unwrap();
@@ -181,7 +141,7 @@ fn export_refuses_a_solution_that_is_not_optimal_and_writes_nothing() {
 #[test]
 fn export_refuses_a_hand_edited_plan_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let sol = solve(dir.path());
+    let sol = solve_example(dir.path());
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&sol).unwrap()).unwrap();
     let entry = &mut v["plan"][0]["impressions"];
     *entry = (entry.as_f64().unwrap() * 3.0).into();
@@ -207,7 +167,7 @@ fn export_refuses_a_hand_edited_plan_and_writes_nothing() {
 #[test]
 fn export_needs_the_instance_and_keeps_an_existing_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let sol = solve(dir.path());
+    let sol = solve_example(dir.path());
     let o = agora(&["export", s(&sol), "--out", s(&dir.path().join("x"))]);
     assert_eq!(o.status.code(), Some(2), "--instance is required");
     let art = dir.path().join("serving");
@@ -238,7 +198,7 @@ fn export_needs_the_instance_and_keeps_an_existing_directory() {
 #[test]
 fn simulate_refuses_a_corrupted_artifact_and_one_made_for_another_instance() {
     let dir = tempfile::tempdir().unwrap();
-    let sol = solve(dir.path());
+    let sol = solve_example(dir.path());
     let art = dir.path().join("serving");
     assert_eq!(
         agora(&[

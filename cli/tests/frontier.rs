@@ -1,29 +1,10 @@
 //! `agora frontier` end to end: the three files, their agreement, errors and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
-
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn example() -> String {
-    workspace().join("instances/example-day.json").display().to_string()
-}
 
 #[test]
 fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {

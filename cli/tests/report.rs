@@ -1,41 +1,10 @@
 //! `agora report` end to end: the files it writes, what it prints, what it refuses.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
-
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .expect("runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn example() -> String {
-    workspace().join("instances/example-day.json").display().to_string()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Solves `instance` into `dir/name`.
-fn solve(instance: &str, dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(name);
-    let o = agora(&["solve", instance, "--out", s(&out)]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    out
-}
 
 const FILES: [&str; 5] = ["report.json", "lorenz.svg", "topic_mix.svg", "shadow_prices.svg", "rule_prices.svg"];
 
