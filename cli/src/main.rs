@@ -3,6 +3,27 @@
 //! Exit codes: 0 success (for `solve`: an optimal plan), 1 an error (bad file, bad settings),
 //! 2 bad command-line usage, 3 the solve ended without an optimum.
 
+// `print!` and `println!` that never panic: std's panic when stdout is closed
+// (`agora report ... | head`), which would abort a command before it writes its files. Printing is
+// best effort; the files and the exit status are what count. Defined before the modules, so that
+// every module of the binary uses these.
+macro_rules! print {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 mod export;
 mod simulate;
 mod report;

@@ -198,3 +198,21 @@ fn auction_runs_vcg_and_rejects_a_bad_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("bid"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_a_command_writing_its_files() {
+    // `agora solve ... | head -1`: the summary's later lines meet a closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("solution.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(["solve", &example(), "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+    assert!(out.is_file());
+}
