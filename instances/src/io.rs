@@ -141,7 +141,7 @@ pub fn write_dir_atomic<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, 
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)?;
+    // A missing parent is an error, as for a file: a mistyped path must not create a tree.
     let pid = std::process::id();
     let tmp = parent.join(format!(".{}.{pid}.tmp", name.to_string_lossy()));
     let old = parent.join(format!(".{}.{pid}.old", name.to_string_lossy()));
