@@ -25,8 +25,10 @@ fn optimum_with(inst: &Instance, settings: &Settings) -> Option<f64> {
         // HiGHS' QP solver may stall on a nudged day (BackendChoice::resolve); that side is not
         // compared.
         Status::TimeLimit if settings.time_limit.is_some() => None,
-        // Clarabel on LPs: agora's check rejects about one answer in a hundred (see
-        // shadow_prices_match_finite_differences_lp_clarabel); that side is not compared.
+        // A nudged day can be extreme: a share of 0 nudged to 1e-7 leaves a floor row whose terms
+        // total 0.01 impressions, where an interior point's 1e-5 impressions of error exceed
+        // agora's check (1e-6 of the row's scale). Seen once in 300 days (seed 88331); that side
+        // is not compared. Unnudged days must pass (checked in check_shadow_prices).
         Status::NumericalError if settings.backend == BackendChoice::Clarabel => None,
         other => panic!("unexpected status {other}: {:?}", sol.message),
     }
@@ -87,12 +89,11 @@ fn check_shadow_prices(inst: &Instance, settings: &Settings) -> Result<(), TestC
         let (lo, hi) = (l.min(r), l.max(r));
         // Solver noise in the optimum (relative 1e-9 for simplex, 1e-8 for interior point)
         // becomes noise / h in a difference quotient.
-        // Clarabel's interior-point LP duals are accurate to about 2e-4 relatively on share rows
-        // (see backend_agreement.rs); its QP duals, on a smooth value function, to 1e-5.
+        // Clarabel's interior-point duals, LP and QP, are accurate to 1e-5 (see
+        // backend_agreement.rs), its optima to about 1e-7 of the objective.
         let lp = inst.objective.regularization == 0.0;
         let (rel, noise) = match settings.backend.resolve(!lp) {
             BackendChoice::Highs => (1e-5, 1e-8),
-            _ if lp => (1e-3, 1e-7),
             _ => (1e-5, 1e-7),
         };
         let tol = rel * (1.0 + shadow.abs()) + noise * (1.0 + v0.abs()) / h;
@@ -151,10 +152,10 @@ proptest! {
     fn shadow_prices_match_finite_differences_lp_clarabel(seed in 0u64..100_000) {
         let settings = Settings { backend: BackendChoice::Clarabel, ..Settings::default() };
         let inst = tiny(seed, 0.0);
-        // On about one LP day in a hundred agora's check rejects Clarabel's duals (reduced-cost
-        // residual ~1e-6 per column, above check_tolerance): reported as numerical_error, never
-        // optimal, and not compared here.
-        prop_assume!(solve(&inst, &settings).unwrap().status == Status::Optimal);
+        // Every answer must pass agora's check. (Before Clarabel's static regularisation was
+        // lowered and rows scaled, about one LP day in a hundred failed it.)
+        let sol = solve(&inst, &settings).unwrap();
+        prop_assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
         check_shadow_prices(&inst, &settings)?;
     }
 
