@@ -116,8 +116,44 @@ impl Backend for Highs {
         if model.n_cols() == 0 {
             return Ok(empty_result(model));
         }
-        let hm = load(model, settings)?;
-        let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
-        Ok(extract(&solved, model))
+        // HiGHS sometimes ends with status Unknown near a feasibility boundary (4 of 800 points
+        // of an ad-load sweep of the generated small day). Those days solve when presolve is off,
+        // or with the interior point and crossover, so an inconclusive run is retried so; a limit
+        // reached is a status, not retried.
+        let mut tried = Vec::new();
+        let mut last = None;
+        for retry in RETRIES.iter().filter(|r| !(r.lp_only && model.is_qp())) {
+            let mut hm = load(model, settings)?;
+            for &(opt, value) in retry.options {
+                hm.try_set_option(opt, value).map_err(|_| backend_error(format!("HiGHS refused option {opt}")))?;
+            }
+            let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
+            let mut result = extract(&solved, model);
+            if result.status != Status::NumericalError {
+                if !tried.is_empty() {
+                    result.detail = Some(format!("solved with {} after {}", retry.name, tried.join("; ")));
+                }
+                return Ok(result);
+            }
+            tried.push(format!("{}: {}", retry.name, result.detail.as_deref().unwrap_or("no status")));
+            last = Some(result);
+        }
+        let mut result = last.expect("the default run is always tried");
+        result.detail = Some(format!("HiGHS was inconclusive every way it was run ({})", tried.join("; ")));
+        Ok(result)
     }
 }
+
+/// One way of running HiGHS.
+struct Retry {
+    name: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    lp_only: bool,
+}
+
+/// The default run first, then the fallbacks for an inconclusive one.
+const RETRIES: [Retry; 3] = [
+    Retry { name: "the default run", options: &[], lp_only: false },
+    Retry { name: "presolve off", options: &[("presolve", "off")], lp_only: false },
+    Retry { name: "interior point with crossover", options: &[("presolve", "off"), ("solver", "ipm"), ("run_crossover", "on")], lp_only: true },
+];

@@ -37,3 +37,24 @@ fn clarabel_false_infeasible_on_small_qp() {
     assert_eq!(h.status, Status::Optimal, "{:?}", h.message);
     assert!((h.objective - c.objective).abs() <= 1e-6 * h.objective.abs(), "highs {} clarabel {}", h.objective, c.objective);
 }
+
+/// Regression: just below the feasibility boundary of an ad-load sweep (the generated small day is
+/// feasible from a share of about 0.07), HiGHS' default run ended with model status Unknown, and
+/// so did a run without presolve (4 of 800 points). agora retries such runs, last with the interior
+/// point and crossover, which proves them infeasible; Clarabel agrees.
+#[test]
+fn highs_unknown_near_a_feasibility_boundary_is_retried() {
+    let mut inst = generate(Size::Small, 1);
+    let p = agora_instances::Param::parse(&inst, "ad-load.max_share").unwrap();
+    for share in [5.181476846057573e-2, 5.55694618272841e-2, 5.74468085106383e-2, 6.645807259073842e-2] {
+        p.set(&mut inst, share);
+        let sol = solve(&inst, &Settings::default()).unwrap();
+        assert_eq!(sol.status, Status::Infeasible, "share {share}: {:?}", sol.message);
+        assert!(sol.message.as_deref().is_some_and(|m| m.contains("after the default run")), "share {share}: {:?}", sol.message);
+        let clarabel = solve(&inst, &Settings { backend: BackendChoice::Clarabel, ..Settings::default() }).unwrap();
+        assert_eq!(clarabel.status, Status::Infeasible);
+    }
+    // Just above the boundary both solve.
+    p.set(&mut inst, 0.07);
+    assert_eq!(solve(&inst, &Settings::default()).unwrap().status, Status::Optimal);
+}

@@ -152,8 +152,16 @@ impl<'a> Chain<'a> {
             values,
             neg_costs: Vec::new(),
         })?;
-        let keep = matches!(sol.status, Status::Optimal | Status::Infeasible);
-        Ok((sol, keep.then_some(l)))
+        if !matches!(sol.status, Status::Optimal | Status::Infeasible) {
+            // An inconclusive run goes through the backend's own retries (presolve off, then
+            // the interior point), like any cold solve; the live model still seeds the next point
+            // (a hot start from a poor basis is checked like any other, and redone cold if it
+            // fails).
+            let sol = crate::solve_model(&self.inst, &l.model, self.settings)?;
+            let keep = matches!(sol.status, Status::Optimal | Status::Infeasible);
+            return Ok((sol, keep.then_some(l)));
+        }
+        Ok((sol, Some(l)))
     }
 
     /// Runs HiGHS from its current state and checks the answer like any other.
