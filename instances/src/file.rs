@@ -60,6 +60,9 @@ pub struct SegmentFile {
     pub supply: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Fields this version does not know; reported as warnings (one per field, with a count).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -67,12 +70,18 @@ pub struct CreatorFile {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Fields this version does not know; reported as warnings (one per field, with a count).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CampaignFile {
     pub id: Option<String>,
     pub budget: Option<f64>,
+    /// Fields this version does not know; reported as warnings (one per field, with a count).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -88,6 +97,9 @@ pub struct ItemFile {
     pub fresh: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<f64>,
+    /// Fields this version does not know; reported as warnings (one per field, with a count).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -100,6 +112,9 @@ pub struct EdgeFile {
     pub price: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<f64>,
+    /// Fields this version does not know; reported as warnings (one per field, with a count).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -166,17 +181,17 @@ impl From<&Instance> for InstanceFile {
             segments: inst
                 .segments
                 .iter()
-                .map(|s| SegmentFile { id: Some(s.id.clone()), supply: Some(s.supply), tags: s.tags.clone() })
+                .map(|s| SegmentFile { id: Some(s.id.clone()), supply: Some(s.supply), tags: s.tags.clone(), extra: BTreeMap::new() })
                 .collect(),
             creators: inst
                 .creators
                 .iter()
-                .map(|c| CreatorFile { id: Some(c.id.clone()), group: Some(c.group.clone()) })
+                .map(|c| CreatorFile { id: Some(c.id.clone()), group: Some(c.group.clone()), extra: BTreeMap::new() })
                 .collect(),
             campaigns: inst
                 .campaigns
                 .iter()
-                .map(|a| CampaignFile { id: Some(a.id.clone()), budget: Some(a.budget) })
+                .map(|a| CampaignFile { id: Some(a.id.clone()), budget: Some(a.budget), extra: BTreeMap::new() })
                 .collect(),
             items: inst
                 .items
@@ -190,6 +205,7 @@ impl From<&Instance> for InstanceFile {
                     risk: Some(i.risk),
                     fresh: Some(i.fresh),
                     cap: i.cap,
+                    extra: BTreeMap::new(),
                 })
                 .collect(),
             edges: inst
@@ -201,6 +217,7 @@ impl From<&Instance> for InstanceFile {
                     engagement: Some(e.engagement),
                     price: Some(e.price),
                     cap: e.cap,
+                    extra: BTreeMap::new(),
                 })
                 .collect(),
             constraints: inst.constraints.iter().map(constraint_file).collect(),

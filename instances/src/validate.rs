@@ -2,7 +2,7 @@
 //! and reported with the entity and the field it concerns.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use serde_json::Value;
@@ -162,6 +162,11 @@ impl InstanceFile {
             rep.warn("instance", key, "unknown field, ignored");
         }
         let objective = self.validate_objective(&mut rep);
+        unknown_fields(&mut rep, "segment", self.segments.iter().map(|s| (&s.id, &s.extra)));
+        unknown_fields(&mut rep, "creator", self.creators.iter().map(|c| (&c.id, &c.extra)));
+        unknown_fields(&mut rep, "campaign", self.campaigns.iter().map(|a| (&a.id, &a.extra)));
+        unknown_fields(&mut rep, "item", self.items.iter().map(|i| (&i.id, &i.extra)));
+        unknown_fields(&mut rep, "edge", self.edges.iter().map(|e| (&None, &e.extra)));
 
         let seg_ids = index_ids(&mut rep, "segment", self.segments.iter().map(|s| &s.id));
         let creator_ids = index_ids(&mut rep, "creator", self.creators.iter().map(|c| &c.id));
@@ -549,4 +554,21 @@ fn parse_items(rep: &mut Report, ent: &str, v: Option<&Value>, inst: &Instance) 
         rep.warn(ent, "items", format!("selects no item ({key} {val})"));
     }
     Some(sel)
+}
+
+/// One warning per unknown field of a kind of entity, naming the first entity that has it and
+/// how many do: a misspelt optional field (`"capp"` for `"cap"`) must not pass unnoticed, and a
+/// million edges carrying an extra column must not print a million lines.
+fn unknown_fields<'a>(rep: &mut Report, kind: &str, entities: impl Iterator<Item = (&'a Option<String>, &'a BTreeMap<String, serde_json::Value>)>) {
+    let mut seen: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    for (pos, (id, extra)) in entities.enumerate() {
+        for key in extra.keys() {
+            let entry = seen.entry(key.as_str()).or_insert_with(|| (quoted(kind, id, pos), 0));
+            entry.1 += 1;
+        }
+    }
+    for (key, (first, count)) in seen {
+        let others = if count > 1 { format!(" (and {} more {kind}s)", count - 1) } else { String::new() };
+        rep.warn(&first, key, format!("unknown field, ignored{others}"));
+    }
 }

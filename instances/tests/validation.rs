@@ -363,3 +363,24 @@ fn an_item_without_a_valid_owner_does_not_also_blame_its_edges() {
     let errs = errors(&v);
     assert_eq!(errs.len(), 1, "{errs:#?}");
 }
+
+#[test]
+fn unknown_fields_of_entities_are_warnings_naming_the_first_and_counting_the_rest() {
+    let text = r#"{"schema": "agora.instance/v1", "name": "typos",
+        "segments": [{"id": "s", "supply": 10, "region": "eu"}],
+        "creators": [{"id": "c", "grup": "new"}],
+        "items": [{"id": "i", "creator": "c", "topic": "t", "quality": 1, "risk": 0, "fresh": true, "capp": 5},
+                  {"id": "j", "creator": "c", "topic": "t", "quality": 1, "risk": 0, "fresh": true}],
+        "edges": [{"segment": "s", "item": "i", "engagement": 1, "note": "a"},
+                  {"segment": "s", "item": "j", "engagement": 1, "note": "b"}]}"#;
+    let v = agora_instances::parse_str(text, std::path::Path::new("typos.json")).unwrap();
+    let w: Vec<String> = v.warnings.iter().map(|f| f.to_string()).collect();
+    assert_eq!(w.len(), 4, "{w:?}");
+    assert!(w.iter().any(|m| m.contains("segment \"s\"") && m.contains("region")), "{w:?}");
+    assert!(w.iter().any(|m| m.contains("creator \"c\"") && m.contains("grup")), "{w:?}");
+    assert!(w.iter().any(|m| m.contains("item \"i\"") && m.contains("capp")), "{w:?}");
+    assert!(w.iter().any(|m| m.contains("edge #0") && m.contains("note") && m.contains("and 1 more edges")), "{w:?}");
+    // The misspelt group falls back to the default; the misspelt cap is not applied.
+    assert_eq!(v.instance.creators[0].group, "default");
+    assert_eq!(v.instance.items[0].cap, None);
+}
