@@ -570,3 +570,14 @@ fn report_of_a_day_without_rules_or_ads() {
     assert_eq!((rep.metrics.coverage, rep.metrics.effective_catalog_size), (1.0, 1.0));
     assert_eq!(rep.charts().unwrap().len(), 4);
 }
+
+#[test]
+fn rule_prices_do_not_depend_on_how_many_run_at_once() {
+    let inst = example();
+    let sol = solve(&inst, &Settings::default()).unwrap();
+    let one = report::constraint_prices::constraint_prices(&inst, sol.objective, &Settings::default(), 1).unwrap();
+    let two = report::constraint_prices::constraint_prices(&inst, sol.objective, &Settings::default(), 2).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(one.len(), inst.constraints.len());
+    assert!(one.iter().zip(&inst.constraints).all(|(p, c)| p.name == c.name), "constraint order");
+}

@@ -7,6 +7,7 @@
 
 use agora_instances::Instance;
 use agora_solver::{solve, Settings, SolveError, Status};
+use rayon::prelude::*;
 
 /// What one rule costs.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,20 +33,29 @@ pub fn without_constraint(inst: &Instance, k: usize) -> Instance {
 }
 
 /// Re-solves `inst` once per constraint, without it, and prices each against `objective`.
-pub fn constraint_prices(inst: &Instance, objective: f64, settings: &Settings) -> Result<Vec<ConstraintPrice>, SolveError> {
-    inst.constraints
-        .iter()
-        .enumerate()
-        .map(|(k, c)| {
-            let sol = solve(&without_constraint(inst, k), settings)?;
-            let objective_without = sol.status.is_optimal().then_some(sol.objective);
-            Ok(ConstraintPrice {
-                name: c.name.clone(),
-                kind: c.kind.type_name(),
-                status: sol.status,
-                objective_without,
-                price: objective_without.map(|o| o - objective),
+/// `parallelism` re-solves run at once (each with `settings.threads` backend threads); the
+/// result is the same, in constraint order, whatever `parallelism`.
+pub fn constraint_prices(inst: &Instance, objective: f64, settings: &Settings, parallelism: usize) -> Result<Vec<ConstraintPrice>, SolveError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallelism.max(1))
+        .build()
+        .map_err(|e| SolveError::Settings(format!("cannot start {parallelism} threads: {e}")))?;
+    // Each backend model is built, solved and dropped inside the thread that runs its re-solve.
+    pool.install(|| {
+        inst.constraints
+            .par_iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let sol = solve(&without_constraint(inst, k), settings)?;
+                let objective_without = sol.status.is_optimal().then_some(sol.objective);
+                Ok(ConstraintPrice {
+                    name: c.name.clone(),
+                    kind: c.kind.type_name(),
+                    status: sol.status,
+                    objective_without,
+                    price: objective_without.map(|o| o - objective),
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }

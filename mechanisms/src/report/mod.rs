@@ -76,6 +76,8 @@ pub struct ReportSettings {
     pub skip_constraint_prices: bool,
     /// The attributes of the gaps' hypothetical items. Default [`Profile::Mean`].
     pub gap_profile: Profile,
+    /// Rule re-solves run at once. Default: the machine's available parallelism.
+    pub parallelism: usize,
 }
 
 impl Default for ReportSettings {
@@ -85,6 +87,7 @@ impl Default for ReportSettings {
             feasibility_tolerance: 1e-6,
             skip_constraint_prices: false,
             gap_profile: Profile::Mean,
+            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -256,7 +259,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
     let constraint_prices = if settings.skip_constraint_prices {
         Vec::new()
     } else {
-        constraint_prices::constraint_prices(inst, plan.objective, &settings.solve)?
+        constraint_prices::constraint_prices(inst, plan.objective, &settings.solve, settings.parallelism)?
     };
     let gaps = gaps::gaps(inst, &plan.x, &plan.duals, settings.gap_profile);
     Ok(Report {
