@@ -1,0 +1,268 @@
+//! The edge store the first-order method sweeps: the model's edge columns regrouped by segment
+//! block, cut into one chunk per thread, with only the rows that are dualised.
+//!
+//! A segment's supply row is not stored: it is handled exactly in the primal projection
+//! ([`super::projection`]). Soft rows' slack columns are not stored either: a soft row's dual is
+//! boxed by its penalty instead, which is the same problem (the slack is the row's violation).
+//!
+//! Layout per chunk, per stored column (edge): `u32` row indices and `f64` coefficients of its
+//! dualised rows (CSC, no transpose: `A x` is a scatter into a per-chunk accumulator, `A' y` a
+//! gather), its cost, quadratic coefficient, cap and diagonal step-size weight, and the model
+//! column it came from (`u32`). Values are `f64`: the certificate is judged on the unscaled model
+//! at relative 1e-4..1e-6, and `f32` coefficients (7 digits) would put rounding of the same order
+//! into `A x` on rows summing 10^5 terms.
+//!
+//! The store is built from the formulated [`Model`], so every row type the formulation knows is
+//! covered without a second implementation of spec section 3.
+
+use crate::ir::{Model, Sense};
+use crate::status::SolveError;
+
+/// A segment: a contiguous range of a chunk's columns and its supply.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub start: usize,
+    pub end: usize,
+    pub supply: f64,
+    /// The model row of the segment's supply.
+    pub row: usize,
+}
+
+/// The columns one thread sweeps.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chunk {
+    pub blocks: Vec<Block>,
+    /// Model column of each local column.
+    pub col: Vec<u32>,
+    pub cost: Vec<f64>,
+    pub quad: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// Diagonal preconditioner of the primal step (Ruiz then Pock-Chambolle).
+    pub tau: Vec<f64>,
+    /// Start of each local column's entries (length `n + 1`).
+    pub colptr: Vec<usize>,
+    pub rows: Vec<u32>,
+    pub vals: Vec<f64>,
+    /// Length of the chunk's longest block (scratch size).
+    pub max_block: usize,
+}
+
+impl Chunk {
+    pub fn len(&self) -> usize {
+        self.col.len()
+    }
+    pub fn bytes(&self) -> usize {
+        self.blocks.len() * std::mem::size_of::<Block>()
+            + self.col.len() * 4
+            + (self.cost.len() + self.quad.len() + self.upper.len() + self.tau.len()) * 8
+            + self.colptr.len() * std::mem::size_of::<usize>()
+            + self.rows.len() * 4
+            + self.vals.len() * 8
+    }
+}
+
+/// A dualised row.
+#[derive(Debug, Clone)]
+pub(crate) struct DualRow {
+    /// The model row.
+    pub row: usize,
+    pub sense: Sense,
+    pub rhs: f64,
+    /// Dual box: `[lo, hi]` (`[0, inf)` for hard `<=`, `[0, penalty]` for soft `<=`, ...).
+    pub lo: f64,
+    pub hi: f64,
+    pub penalty: Option<f64>,
+    /// The model column of the row's slack, when soft.
+    pub slack: Option<usize>,
+    /// Diagonal preconditioner of the dual step.
+    pub sigma: f64,
+}
+
+/// The whole store.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    pub chunks: Vec<Chunk>,
+    pub dual: Vec<DualRow>,
+    pub n_edges: usize,
+    /// Row-scale floor of agora's certificate: 1e-4 of the model's largest rhs (at least 1).
+    pub scale_floor: f64,
+}
+
+impl Store {
+    pub fn bytes(&self) -> usize {
+        self.chunks.iter().map(Chunk::bytes).sum::<usize>() + self.dual.len() * std::mem::size_of::<DualRow>()
+    }
+    pub fn nnz(&self) -> usize {
+        self.chunks.iter().map(|c| c.vals.len()).sum()
+    }
+}
+
+const BACKEND: &str = "first-order";
+
+/// Builds the store: every edge column must lie in exactly one `supply` row (the formulation
+/// guarantees it); `n_chunks` chunks of about equal work, cut at block boundaries.
+pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
+    let n_edges = model.n_edges;
+    let unsupported = |reason: String| SolveError::Unsupported { backend: BACKEND, reason };
+    if n_edges > u32::MAX as usize || model.n_rows() > u32::MAX as usize {
+        return Err(unsupported("more than 2^32 edges or rows".into()));
+    }
+    // Rows: supply rows become blocks, the others are dualised.
+    let mut block_of_row = vec![u32::MAX; model.n_rows()];
+    let mut dual_of_row = vec![u32::MAX; model.n_rows()];
+    let mut supplies = Vec::new();
+    let mut dual = Vec::new();
+    for (r, meta) in model.rows.iter().enumerate() {
+        if meta.kind == "supply" && meta.slack.is_none() && meta.sense == Sense::Le {
+            block_of_row[r] = supplies.len() as u32;
+            supplies.push((r, meta.rhs));
+        } else {
+            dual_of_row[r] = dual.len() as u32;
+            let (lo, hi) = match (meta.sense, meta.penalty) {
+                (Sense::Le, None) => (0.0, f64::INFINITY),
+                (Sense::Le, Some(p)) => (0.0, p),
+                (Sense::Ge, None) => (f64::NEG_INFINITY, 0.0),
+                (Sense::Ge, Some(p)) => (-p, 0.0),
+            };
+            dual.push(DualRow { row: r, sense: meta.sense, rhs: meta.rhs, lo, hi, penalty: meta.penalty, slack: meta.slack, sigma: 1.0 });
+        }
+    }
+    // Each edge column's block; slack columns must be exactly their soft row's slack.
+    let mut block_of_col = vec![u32::MAX; n_edges];
+    let mut nnz_of_col = vec![0u32; n_edges];
+    for (j, col) in model.matrix.outer_iterator().enumerate() {
+        if j >= n_edges {
+            continue;
+        }
+        for (r, &a) in col.iter() {
+            if block_of_row[r] != u32::MAX {
+                if block_of_col[j] != u32::MAX || a != 1.0 {
+                    return Err(unsupported(format!("column {j} is not in exactly one supply row with coefficient 1")));
+                }
+                block_of_col[j] = block_of_row[r];
+            } else {
+                nnz_of_col[j] += 1;
+            }
+        }
+        if block_of_col[j] == u32::MAX {
+            return Err(unsupported(format!("edge column {j} is in no supply row")));
+        }
+        if model.lower[j] != 0.0 {
+            return Err(unsupported(format!("edge column {j} has a nonzero lower bound")));
+        }
+    }
+    for d in &dual {
+        if let Some(c) = d.slack {
+            let col = model.matrix.outer_view(c).expect("slack column exists");
+            if col.nnz() != 1 || col.iter().next().map(|(r, _)| r) != Some(d.row) || model.quad[c] != 0.0 {
+                return Err(unsupported(format!("slack column {c} is not a plain slack of row {}", model.rows[d.row].name)));
+            }
+        }
+    }
+    // Columns in block order (stable: model order inside a block).
+    let n_blocks = supplies.len();
+    let mut block_len = vec![0usize; n_blocks];
+    for &b in &block_of_col {
+        block_len[b as usize] += 1;
+    }
+    let mut order: Vec<u32> = (0..n_edges as u32).collect();
+    order.sort_by_key(|&j| block_of_col[j as usize]);
+    drop(block_of_col);
+    // Chunk cut points at block boundaries, by work (entries + 1 per column).
+    let work_total: usize = nnz_of_col.iter().map(|&n| n as usize + 1).sum();
+    let n_chunks = n_chunks.max(1);
+    let mut chunks: Vec<Chunk> = (0..n_chunks).map(|_| Chunk::default()).collect();
+    let mut pos = 0usize;
+    let mut done = 0usize;
+    let mut k = 0usize;
+    for (b, &len) in block_len.iter().enumerate() {
+        let work: usize = order[pos..pos + len].iter().map(|&j| nnz_of_col[j as usize] as usize + 1).sum();
+        // Move to the next chunk once this one holds its share.
+        while k + 1 < n_chunks && done >= (k + 1) * work_total / n_chunks {
+            k += 1;
+        }
+        let ch = &mut chunks[k];
+        let start = ch.col.len();
+        for &j in &order[pos..pos + len] {
+            let j = j as usize;
+            if ch.colptr.is_empty() {
+                ch.colptr.push(0);
+            }
+            ch.col.push(j as u32);
+            ch.cost.push(model.cost[j]);
+            ch.quad.push(model.quad[j]);
+            ch.upper.push(model.upper[j]);
+            for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
+                if dual_of_row[r] != u32::MAX {
+                    ch.rows.push(dual_of_row[r]);
+                    ch.vals.push(a);
+                }
+            }
+            ch.colptr.push(ch.rows.len());
+        }
+        ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0 });
+        ch.max_block = ch.max_block.max(len);
+        pos += len;
+        done += work;
+    }
+    for ch in &mut chunks {
+        if ch.colptr.is_empty() {
+            ch.colptr.push(0);
+        }
+    }
+    let scale_floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
+    let mut store = Store { chunks, dual, n_edges, scale_floor };
+    precondition(&mut store);
+    Ok(store)
+}
+
+/// Ruiz equilibration (10 rounds, infinity norm) of the dualised matrix, then Pock-Chambolle
+/// (alpha = 1) on the equilibrated matrix; the resulting diagonal step weights are stored in the
+/// original variables, so that the projection keeps acting on the true supply set. With them
+/// `|| Sigma^1/2 A T^1/2 ||_2 <= 1`, so any step pair with `tau * sigma < 1` converges.
+fn precondition(store: &mut Store) {
+    let m = store.dual.len();
+    let mut rscale = vec![1.0f64; m];
+    let mut cscale: Vec<Vec<f64>> = store.chunks.iter().map(|c| vec![1.0; c.len()]).collect();
+    let mut rmax = vec![0.0f64; m];
+    for _ in 0..10 {
+        rmax.iter_mut().for_each(|v| *v = 0.0);
+        for (ch, cs) in store.chunks.iter().zip(cscale.iter_mut()) {
+            for p in 0..ch.len() {
+                let mut cmax = 0.0f64;
+                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                    let k = ch.rows[e] as usize;
+                    let v = (rscale[k] * ch.vals[e] * cs[p]).abs();
+                    cmax = cmax.max(v);
+                    rmax[k] = rmax[k].max(v);
+                }
+                if cmax > 0.0 {
+                    cs[p] /= cmax.sqrt();
+                }
+            }
+        }
+        for (r, &mx) in rscale.iter_mut().zip(&rmax) {
+            if mx > 0.0 {
+                *r /= mx.sqrt();
+            }
+        }
+    }
+    let mut rsum = vec![0.0f64; m];
+    for (ch, cs) in store.chunks.iter_mut().zip(&cscale) {
+        ch.tau = vec![1.0; ch.len()];
+        for p in 0..ch.len() {
+            let mut csum = 0.0;
+            for e in ch.colptr[p]..ch.colptr[p + 1] {
+                let k = ch.rows[e] as usize;
+                let v = (rscale[k] * ch.vals[e] * cs[p]).abs();
+                csum += v;
+                rsum[k] += v;
+            }
+            // A column in no dualised row moves only within its segment: any weight is valid.
+            ch.tau[p] = if csum > 0.0 { cs[p] * cs[p] / csum } else { cs[p] * cs[p] };
+        }
+    }
+    for (d, (&r, &s)) in store.dual.iter_mut().zip(rscale.iter().zip(&rsum)) {
+        d.sigma = if s > 0.0 { r * r / s } else { r * r };
+    }
+}
