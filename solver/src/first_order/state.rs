@@ -88,6 +88,9 @@ pub(crate) struct State {
     pub omega: f64,
     /// The candidate the `*_eval` buffers and `lam_star` hold.
     pub evaluated: Candidate,
+    /// The model row with the worst primal residual at the last evaluation (`None`: a supply row
+    /// or no violation).
+    pub worst_row: Option<usize>,
 }
 
 impl State {
@@ -130,6 +133,7 @@ impl State {
             count: 0,
             omega: 1.0,
             evaluated: Candidate::Current,
+            worst_row: None,
         };
         st.omega = initial_weight(store, &st);
         st.compute_ax(store);
@@ -199,6 +203,7 @@ impl State {
             primal = primal.max(cs.supply_res);
         }
         let mut dual = 0.0f64;
+        self.worst_row = None;
         for (k, d) in store.dual.iter().enumerate() {
             let act = self.ax_eval[k];
             let viol = match d.sense {
@@ -207,7 +212,13 @@ impl State {
             };
             match d.penalty {
                 Some(p) => obj -= p * viol.max(0.0),
-                None => primal = primal.max(viol.max(0.0) / d.rhs.abs().max(self.terms[k]).max(floor)),
+                None => {
+                    let r = viol.max(0.0) / d.rhs.abs().max(self.terms[k]).max(floor);
+                    if r > primal {
+                        primal = r;
+                        self.worst_row = Some(d.row);
+                    }
+                }
             }
             let yk = self.y_eval[k];
             let wrong = match d.sense {
@@ -254,6 +265,62 @@ impl State {
         }
         self.count = 0;
         (dx, dy2.sqrt())
+    }
+
+    /// Estimates `|| Sigma^1/2 A T^1/2 ||_2` (at most 1 by construction) by `rounds` power
+    /// iterations, using the sum buffers as scratch (they are zero before the first step).
+    pub fn operator_norm(&mut self, store: &Store, rounds: usize) -> f64 {
+        for cs in self.chunks.iter_mut() {
+            cs.x_sum.iter_mut().for_each(|v| *v = 1.0);
+        }
+        let mut norm = 1.0;
+        for _ in 0..rounds {
+            // u = Sigma^1/2 A T^1/2 v
+            store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
+                cs.acc.iter_mut().for_each(|v| *v = 0.0);
+                for p in 0..ch.len() {
+                    let v = cs.x_sum[p] * ch.tau[p].sqrt();
+                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        cs.acc[ch.rows[e] as usize] += ch.vals[e] * v;
+                    }
+                }
+            });
+            reduce(&self.chunks, &mut self.ax_new);
+            for (u, d) in self.ax_new.iter_mut().zip(&store.dual) {
+                *u *= d.sigma.sqrt();
+            }
+            let u = &self.ax_new;
+            // v = T^1/2 A' Sigma^1/2 u, and its norm.
+            store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
+                let mut n2 = 0.0;
+                for p in 0..ch.len() {
+                    let mut s = 0.0;
+                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        let k = ch.rows[e] as usize;
+                        s += ch.vals[e] * u[k] * store.dual[k].sigma.sqrt();
+                    }
+                    let v = s * ch.tau[p].sqrt();
+                    cs.x_sum[p] = v;
+                    n2 += v * v;
+                }
+                cs.dx2 = n2;
+            });
+            let vn = self.chunks.iter().map(|c| c.dx2).sum::<f64>().sqrt();
+            let un = self.ax_new.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if vn == 0.0 || un == 0.0 {
+                norm = 0.0;
+                break;
+            }
+            // |A'u| / |u| after normalising v: the estimate of the largest singular value.
+            norm = vn / un;
+            for cs in self.chunks.iter_mut() {
+                cs.x_sum.iter_mut().for_each(|v| *v /= vn);
+            }
+        }
+        for cs in self.chunks.iter_mut() {
+            cs.x_sum.iter_mut().for_each(|v| *v = 0.0);
+        }
+        norm
     }
 
     /// True when every iterate value is finite.

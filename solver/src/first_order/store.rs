@@ -223,7 +223,19 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
 fn precondition(store: &mut Store) {
     let m = store.dual.len();
     let mut rscale = vec![1.0f64; m];
-    let mut cscale: Vec<Vec<f64>> = store.chunks.iter().map(|c| vec![1.0; c.len()]).collect();
+    // Start from each edge's segment supply: in units of its segment's supply every segment looks
+    // alike, so small segments' rows do not lag behind large ones'.
+    let mut cscale: Vec<Vec<f64>> = store
+        .chunks
+        .iter()
+        .map(|c| {
+            let mut v = vec![1.0; c.len()];
+            for b in &c.blocks {
+                v[b.start..b.end].iter_mut().for_each(|x| *x = b.supply);
+            }
+            v
+        })
+        .collect();
     let mut rmax = vec![0.0f64; m];
     for _ in 0..10 {
         rmax.iter_mut().for_each(|v| *v = 0.0);
