@@ -32,33 +32,49 @@ pub(crate) fn project_capped(x: &mut [f64], g: &[f64], u: &[f64], supply: f64, g
         }
         (s, slope)
     };
-    let (s0, _) = eval(x, 0.0);
-    let lam = if s0 <= supply {
-        0.0
-    } else {
-        let mut lo = 0.0f64;
-        let mut hi = x.iter().zip(g).map(|(&w, &gi)| w / gi).fold(0.0f64, f64::max);
-        let mut lam = if guess > lo && guess < hi { guess } else { 0.5 * (lo + hi) };
-        for _ in 0..200 {
-            let (s, slope) = eval(x, lam);
-            if (s - supply).abs() <= 1e-13 * supply {
-                break;
-            }
-            if s > supply {
-                lo = lam;
-            } else {
-                hi = lam;
-            }
-            if hi - lo <= 1e-15 * hi.abs().max(1e-300) {
-                // The bracket closed: take its feasible end.
-                lam = hi;
-                break;
-            }
-            let newton = if slope > 0.0 { lam + (s - supply) / slope } else { f64::NAN };
-            lam = if newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
+    // Start at the guess (the previous iteration's multiplier, usually exact or one Newton
+    // step away); the bracket [lo, hi] grows from what the evaluations show.
+    let mut lo = 0.0f64;
+    let mut hi = f64::INFINITY;
+    let mut lam = guess.max(0.0);
+    let mut zero_tested = false;
+    for _ in 0..200 {
+        zero_tested |= lam == 0.0;
+        let (s, slope) = eval(x, lam);
+        if lam == 0.0 && s <= supply {
+            break;
         }
-        lam
-    };
+        if (s - supply).abs() <= 1e-13 * supply {
+            break;
+        }
+        if s > supply {
+            lo = lam;
+        } else {
+            hi = lam;
+        }
+        if hi.is_finite() && hi - lo <= 1e-15 * hi {
+            // The bracket closed: take its feasible end.
+            lam = hi;
+            break;
+        }
+        let newton = if slope > 0.0 { lam + (s - supply) / slope } else { f64::NAN };
+        lam = if newton > lo && newton < hi {
+            newton
+        } else if !zero_tested && newton <= 0.0 {
+            // The answer may be 0 itself.
+            0.0
+        } else {
+            if hi == f64::INFINITY {
+                // Past every breakpoint all of x is 0.
+                hi = x.iter().zip(g).map(|(&w, &gi)| w / gi).fold(0.0f64, f64::max);
+                if hi <= lo {
+                    lam = hi;
+                    break;
+                }
+            }
+            0.5 * (lo + hi)
+        };
+    }
     for ((xv, &gi), &ui) in x.iter_mut().zip(g).zip(u) {
         *xv = (*xv - lam * gi).clamp(0.0, ui);
     }

@@ -146,12 +146,20 @@ impl State {
 
     /// `ax = A x` from scratch (start and warm start).
     fn compute_ax(&mut self, store: &Store) {
+        let theta = &store.theta;
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
             cs.acc.iter_mut().for_each(|v| *v = 0.0);
-            for p in 0..ch.len() {
-                let xv = cs.x[p];
-                for e in ch.colptr[p]..ch.colptr[p + 1] {
-                    cs.acc[ch.rows[e] as usize] += ch.vals[e] * xv;
+            for blk in &ch.blocks {
+                let mut served = 0.0;
+                for p in blk.start..blk.end {
+                    let xv = cs.x[p];
+                    served += xv;
+                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
+                    }
+                }
+                for &k in &ch.wide[blk.wide_start..blk.wide_end] {
+                    cs.acc[k as usize] -= theta[k as usize] * served;
                 }
             }
         });
@@ -161,8 +169,8 @@ impl State {
     /// One PDHG iteration with primal step `tau` and dual step `sigma` (scalars times the
     /// diagonal preconditioners).
     pub fn step(&mut self, store: &Store, tau: f64, sigma: f64) {
-        let y = &self.y;
-        store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| primal_step(ch, cs, y, tau));
+        let (y, theta) = (&self.y, &store.theta);
+        store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| primal_step(ch, cs, y, theta, tau));
         reduce(&self.chunks, &mut self.ax_new);
         for (k, d) in store.dual.iter().enumerate() {
             let axbar = 2.0 * self.ax_new[k] - self.ax[k];
@@ -190,9 +198,9 @@ impl State {
                 self.ax_eval[k] = self.ax[k];
             }
         }
-        let y = &self.y_eval;
+        let (y, theta) = (&self.y_eval, &store.theta);
         let floor = store.scale_floor;
-        store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| evaluate_chunk(ch, cs, y, avg, inv, floor));
+        store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| evaluate_chunk(ch, cs, y, theta, avg, inv, floor));
         reduce(&self.chunks, &mut self.terms);
         let mut obj = 0.0;
         let mut bound = 0.0;
@@ -276,32 +284,44 @@ impl State {
         let mut norm = 1.0;
         for _ in 0..rounds {
             // u = Sigma^1/2 A T^1/2 v
+            let theta = &store.theta;
             store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
                 cs.acc.iter_mut().for_each(|v| *v = 0.0);
-                for p in 0..ch.len() {
-                    let v = cs.x_sum[p] * ch.tau[p].sqrt();
-                    for e in ch.colptr[p]..ch.colptr[p + 1] {
-                        cs.acc[ch.rows[e] as usize] += ch.vals[e] * v;
+                for blk in &ch.blocks {
+                    let mut total = 0.0;
+                    for p in blk.start..blk.end {
+                        let v = cs.x_sum[p] * ch.tau[p].sqrt();
+                        total += v;
+                        for e in ch.colptr[p]..ch.colptr[p + 1] {
+                            cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * v;
+                        }
+                    }
+                    for &k in &ch.wide[blk.wide_start..blk.wide_end] {
+                        cs.acc[k as usize] -= theta[k as usize] * total;
                     }
                 }
             });
             reduce(&self.chunks, &mut self.ax_new);
-            for (u, d) in self.ax_new.iter_mut().zip(&store.dual) {
+            for ((u, d), su) in self.ax_new.iter_mut().zip(&store.dual).zip(self.y_eval.iter_mut()) {
                 *u *= d.sigma.sqrt();
+                // y_eval holds Sigma^1/2 u for the transpose product.
+                *su = *u * d.sigma.sqrt();
             }
-            let u = &self.ax_new;
+            let su = &self.y_eval;
             // v = T^1/2 A' Sigma^1/2 u, and its norm.
             store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
                 let mut n2 = 0.0;
-                for p in 0..ch.len() {
-                    let mut s = 0.0;
-                    for e in ch.colptr[p]..ch.colptr[p + 1] {
-                        let k = ch.rows[e] as usize;
-                        s += ch.vals[e] * u[k] * store.dual[k].sigma.sqrt();
+                for blk in &ch.blocks {
+                    let cb: f64 = ch.wide[blk.wide_start..blk.wide_end].iter().map(|&k| theta[k as usize] * su[k as usize]).sum();
+                    for p in blk.start..blk.end {
+                        let mut s = -cb;
+                        for e in ch.colptr[p]..ch.colptr[p + 1] {
+                            s += ch.vals[e] as f64 * su[ch.rows[e] as usize];
+                        }
+                        let v = s * ch.tau[p].sqrt();
+                        cs.x_sum[p] = v;
+                        n2 += v * v;
                     }
-                    let v = s * ch.tau[p].sqrt();
-                    cs.x_sum[p] = v;
-                    n2 += v * v;
                 }
                 cs.dx2 = n2;
             });
@@ -341,13 +361,16 @@ fn reduce(chunks: &[ChunkState], out: &mut [f64]) {
 
 /// `x <- prox(x + tau T (c - A'y))` per segment, then this chunk's part of `A x` and the sum for
 /// the average.
-fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], tau: f64) {
+fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f64) {
     cs.acc.iter_mut().for_each(|v| *v = 0.0);
     for (b, blk) in ch.blocks.iter().enumerate() {
+        let wide = &ch.wide[blk.wide_start..blk.wide_end];
+        // The share rows' `-theta` on every edge of the segment, in A'y.
+        let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         for p in blk.start..blk.end {
-            let mut aty = 0.0;
+            let mut aty = -cb;
             for e in ch.colptr[p]..ch.colptr[p + 1] {
-                aty += ch.vals[e] * y[ch.rows[e] as usize];
+                aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
             }
             let t = tau * ch.tau[p];
             let denom = 1.0 + t * ch.quad[p];
@@ -356,38 +379,51 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], tau: f64) {
         }
         let n = blk.end - blk.start;
         cs.lam[b] = project_capped(&mut cs.x[blk.start..blk.end], &cs.scratch_a[..n], &ch.upper[blk.start..blk.end], blk.supply, cs.lam[b]);
+        let mut served = 0.0;
         for p in blk.start..blk.end {
             let xv = cs.x[p];
             cs.x_sum[p] += xv;
+            served += xv;
             if xv != 0.0 {
                 for e in ch.colptr[p]..ch.colptr[p + 1] {
-                    cs.acc[ch.rows[e] as usize] += ch.vals[e] * xv;
+                    cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
                 }
             }
+        }
+        for &k in wide {
+            cs.acc[k as usize] -= theta[k as usize] * served;
         }
     }
 }
 
 /// One chunk's part of an evaluation: objective, row terms, supply residuals, and each segment's
 /// supply dual and Lagrangian bound at the reduced costs `c - A'y`.
-fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], avg: bool, inv: f64, floor: f64) {
+fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], avg: bool, inv: f64, floor: f64) {
     cs.acc.iter_mut().for_each(|v| *v = 0.0);
     let mut obj = 0.0;
     let mut bound = 0.0;
     let mut supply_res = 0.0f64;
     for (b, blk) in ch.blocks.iter().enumerate() {
+        let wide = &ch.wide[blk.wide_start..blk.wide_end];
+        let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         let mut served = 0.0;
         for p in blk.start..blk.end {
+            // Plans are >= 0 (projected, or averages of projected plans).
             let xv = if avg { cs.x_sum[p] * inv } else { cs.x[p] };
-            let mut aty = 0.0;
+            let mut aty = -cb;
             for e in ch.colptr[p]..ch.colptr[p + 1] {
                 let k = ch.rows[e] as usize;
-                aty += ch.vals[e] * y[k];
-                cs.acc[k] += (ch.vals[e] * xv).abs();
+                let v = ch.vals[e] as f64;
+                aty += v * y[k];
+                // |pick - theta| x, less the theta x every edge is credited with below.
+                cs.acc[k] += ((v - theta[k]).abs() - theta[k]) * xv;
             }
             cs.scratch_a[p - blk.start] = ch.cost[p] - aty;
             obj += ch.cost[p] * xv - 0.5 * ch.quad[p] * xv * xv;
             served += xv;
+        }
+        for &k in wide {
+            cs.acc[k as usize] += theta[k as usize] * served;
         }
         supply_res = supply_res.max((served - blk.supply).max(0.0) / blk.supply.abs().max(served).max(floor));
         let n = blk.end - blk.start;

@@ -26,6 +26,9 @@ pub(crate) struct Block {
     pub supply: f64,
     /// The model row of the segment's supply.
     pub row: usize,
+    /// This segment's share rows: `chunk.wide[wide_start..wide_end]` (dualised row indices).
+    pub wide_start: usize,
+    pub wide_end: usize,
 }
 
 /// The columns one thread sweeps.
@@ -42,7 +45,9 @@ pub(crate) struct Chunk {
     /// Start of each local column's entries (length `n + 1`).
     pub colptr: Vec<usize>,
     pub rows: Vec<u32>,
-    pub vals: Vec<f64>,
+    pub vals: Vec<f32>,
+    /// Share rows of the chunk's blocks (see [`Block::wide_start`]).
+    pub wide: Vec<u32>,
     /// Length of the chunk's longest block (scratch size).
     pub max_block: usize,
 }
@@ -57,7 +62,8 @@ impl Chunk {
             + (self.cost.len() + self.quad.len() + self.upper.len() + self.tau.len()) * 8
             + self.colptr.len() * std::mem::size_of::<usize>()
             + self.rows.len() * 4
-            + self.vals.len() * 8
+            + self.vals.len() * 4
+            + self.wide.len() * 4
     }
 }
 
@@ -83,6 +89,8 @@ pub(crate) struct DualRow {
 pub(crate) struct Store {
     pub chunks: Vec<Chunk>,
     pub dual: Vec<DualRow>,
+    /// Per dualised row: the share `theta` of a segment-wide share row (0 for other rows).
+    pub theta: Vec<f64>,
     pub n_edges: usize,
     /// Row-scale floor of agora's certificate: 1e-4 of the model's largest rhs (at least 1).
     pub scale_floor: f64,
@@ -90,7 +98,7 @@ pub(crate) struct Store {
 
 impl Store {
     pub fn bytes(&self) -> usize {
-        self.chunks.iter().map(Chunk::bytes).sum::<usize>() + self.dual.len() * std::mem::size_of::<DualRow>()
+        self.chunks.iter().map(Chunk::bytes).sum::<usize>() + self.dual.len() * (std::mem::size_of::<DualRow>() + 8)
     }
     pub fn nnz(&self) -> usize {
         self.chunks.iter().map(|c| c.vals.len()).sum()
@@ -101,6 +109,11 @@ const BACKEND: &str = "first-order";
 
 /// Builds the store: every edge column must lie in exactly one `supply` row (the formulation
 /// guarantees it); `n_chunks` chunks of about equal work, cut at block boundaries.
+///
+/// Share rows (`sum_e (pick_e - theta) x_e <sense> 0` over a whole segment, recognised from
+/// their meta: `d a / d theta = -1` on every edge of the segment) are stored as their `pick`
+/// part only, nonzero entries; the `-theta T_s` part is applied per segment. A topic cap then
+/// costs one entry per edge instead of one per topic.
 pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
     let n_edges = model.n_edges;
     let unsupported = |reason: String| SolveError::Unsupported { backend: BACKEND, reason };
@@ -159,15 +172,38 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
             }
         }
     }
-    // Columns in block order (stable: model order inside a block).
     let n_blocks = supplies.len();
     let mut block_len = vec![0usize; n_blocks];
     for &b in &block_of_col {
         block_len[b as usize] += 1;
     }
+    // Segment-wide share rows, per block, and each one's position in its block's list.
+    let mut theta = vec![0.0f64; dual.len()];
+    let mut wide_of_block: Vec<Vec<u32>> = vec![Vec::new(); n_blocks];
+    let mut wide_pos = vec![u32::MAX; dual.len()];
+    let n_segs = model.rows.iter().filter_map(|r| r.segment).max().map_or(0, |s| s + 1);
+    let mut block_of_seg = vec![u32::MAX; n_segs];
+    for (b, &(r, _)) in supplies.iter().enumerate() {
+        if let Some(seg) = model.rows[r].segment {
+            block_of_seg[seg] = b as u32;
+        }
+    }
+    for (k, d) in dual.iter().enumerate() {
+        let meta = &model.rows[d.row];
+        let Some(seg) = meta.segment else { continue };
+        let b = block_of_seg[seg];
+        if b == u32::MAX {
+            continue;
+        }
+        let b = b as usize;
+        if meta.db == 0.0 && meta.da.len() == block_len[b] && meta.da.iter().all(|&(j, v)| v == -1.0 && block_of_col.get(j) == Some(&(b as u32))) {
+            theta[k] = meta.parameter.1;
+            wide_pos[k] = wide_of_block[b].len() as u32;
+            wide_of_block[b].push(k as u32);
+        }
+    }
     let mut order: Vec<u32> = (0..n_edges as u32).collect();
     order.sort_by_key(|&j| block_of_col[j as usize]);
-    drop(block_of_col);
     // Chunk cut points at block boundaries, by work (entries + 1 per column).
     let work_total: usize = nnz_of_col.iter().map(|&n| n as usize + 1).sum();
     let n_chunks = n_chunks.max(1);
@@ -175,35 +211,52 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
     let mut pos = 0usize;
     let mut done = 0usize;
     let mut k = 0usize;
+    let mut pick: Vec<f64> = Vec::new();
     for (b, &len) in block_len.iter().enumerate() {
-        let work: usize = order[pos..pos + len].iter().map(|&j| nnz_of_col[j as usize] as usize + 1).sum();
-        // Move to the next chunk once this one holds its share.
         while k + 1 < n_chunks && done >= (k + 1) * work_total / n_chunks {
             k += 1;
         }
         let ch = &mut chunks[k];
+        if ch.colptr.is_empty() {
+            ch.colptr.push(0);
+        }
+        let wide = &wide_of_block[b];
         let start = ch.col.len();
+        let wide_start = ch.wide.len();
+        ch.wide.extend_from_slice(wide);
         for &j in &order[pos..pos + len] {
             let j = j as usize;
-            if ch.colptr.is_empty() {
-                ch.colptr.push(0);
-            }
             ch.col.push(j as u32);
             ch.cost.push(model.cost[j]);
             ch.quad.push(model.quad[j]);
             ch.upper.push(model.upper[j]);
+            // pick = a + theta for the segment's share rows (theta where the model has no entry).
+            pick.clear();
+            pick.extend(wide.iter().map(|&w| theta[w as usize]));
             for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
-                if dual_of_row[r] != u32::MAX {
-                    ch.rows.push(dual_of_row[r]);
-                    ch.vals.push(a);
+                let d = dual_of_row[r];
+                if d == u32::MAX {
+                    continue;
+                }
+                if wide_pos[d as usize] != u32::MAX {
+                    pick[wide_pos[d as usize] as usize] += a;
+                } else {
+                    ch.rows.push(d);
+                    ch.vals.push(a as f32);
+                }
+            }
+            for (&w, &v) in wide.iter().zip(&pick) {
+                if v != 0.0 {
+                    ch.rows.push(w);
+                    ch.vals.push(v as f32);
                 }
             }
             ch.colptr.push(ch.rows.len());
         }
-        ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0 });
+        ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0, wide_start, wide_end: ch.wide.len() });
         ch.max_block = ch.max_block.max(len);
         pos += len;
-        done += work;
+        done += order[pos - len..pos].iter().map(|&j| nnz_of_col[j as usize] as usize + 1).sum::<usize>();
     }
     for ch in &mut chunks {
         if ch.colptr.is_empty() {
@@ -211,7 +264,7 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
         }
     }
     let scale_floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
-    let mut store = Store { chunks, dual, n_edges, scale_floor };
+    let mut store = Store { chunks, dual, theta, n_edges, scale_floor };
     precondition(&mut store);
     Ok(store)
 }
@@ -222,6 +275,7 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
 /// `|| Sigma^1/2 A T^1/2 ||_2 <= 1`, so any step pair with `tau * sigma < 1` converges.
 fn precondition(store: &mut Store) {
     let m = store.dual.len();
+    let theta = &store.theta;
     let mut rscale = vec![1.0f64; m];
     // Start from each edge's segment supply: in units of its segment's supply every segment looks
     // alike, so small segments' rows do not lag behind large ones'.
@@ -236,20 +290,31 @@ fn precondition(store: &mut Store) {
             v
         })
         .collect();
+    // Entries: stored ones are `pick - theta`; a segment's share rows also hold `-theta` on the
+    // edges they do not pick, bounded here by `theta` on every edge of the segment.
     let mut rmax = vec![0.0f64; m];
     for _ in 0..10 {
         rmax.iter_mut().for_each(|v| *v = 0.0);
         for (ch, cs) in store.chunks.iter().zip(cscale.iter_mut()) {
-            for p in 0..ch.len() {
-                let mut cmax = 0.0f64;
-                for e in ch.colptr[p]..ch.colptr[p + 1] {
-                    let k = ch.rows[e] as usize;
-                    let v = (rscale[k] * ch.vals[e] * cs[p]).abs();
-                    cmax = cmax.max(v);
-                    rmax[k] = rmax[k].max(v);
-                }
-                if cmax > 0.0 {
-                    cs[p] /= cmax.sqrt();
+            for blk in &ch.blocks {
+                let wide = &ch.wide[blk.wide_start..blk.wide_end];
+                for p in blk.start..blk.end {
+                    let mut cmax = 0.0f64;
+                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        let k = ch.rows[e] as usize;
+                        let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
+                        cmax = cmax.max(v);
+                        rmax[k] = rmax[k].max(v);
+                    }
+                    for &k in wide {
+                        let k = k as usize;
+                        let v = (rscale[k] * theta[k] * cs[p]).abs();
+                        cmax = cmax.max(v);
+                        rmax[k] = rmax[k].max(v);
+                    }
+                    if cmax > 0.0 {
+                        cs[p] /= cmax.sqrt();
+                    }
                 }
             }
         }
@@ -259,19 +324,29 @@ fn precondition(store: &mut Store) {
             }
         }
     }
+    // Pock-Chambolle on upper bounds of the absolute row and column sums (still valid).
     let mut rsum = vec![0.0f64; m];
     for (ch, cs) in store.chunks.iter_mut().zip(&cscale) {
         ch.tau = vec![1.0; ch.len()];
-        for p in 0..ch.len() {
-            let mut csum = 0.0;
-            for e in ch.colptr[p]..ch.colptr[p + 1] {
-                let k = ch.rows[e] as usize;
-                let v = (rscale[k] * ch.vals[e] * cs[p]).abs();
-                csum += v;
-                rsum[k] += v;
+        for blk in &ch.blocks {
+            let wide = &ch.wide[blk.wide_start..blk.wide_end];
+            for p in blk.start..blk.end {
+                let mut csum = 0.0;
+                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                    let k = ch.rows[e] as usize;
+                    let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
+                    csum += v;
+                    rsum[k] += v;
+                }
+                for &k in wide {
+                    let k = k as usize;
+                    let v = (rscale[k] * theta[k] * cs[p]).abs();
+                    csum += v;
+                    rsum[k] += v;
+                }
+                // A column in no dualised row moves only within its segment: any weight is valid.
+                ch.tau[p] = if csum > 0.0 { cs[p] * cs[p] / csum } else { cs[p] * cs[p] };
             }
-            // A column in no dualised row moves only within its segment: any weight is valid.
-            ch.tau[p] = if csum > 0.0 { cs[p] * cs[p] / csum } else { cs[p] * cs[p] };
         }
     }
     for (d, (&r, &s)) in store.dual.iter_mut().zip(rscale.iter().zip(&rsum)) {
