@@ -4,6 +4,7 @@
 //! 2 bad command-line usage, 3 the solve ended without an optimum.
 
 mod summary;
+mod warm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Solve a day and print a planner's summary; write the agora.solution/v1 file with --out.
-    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).")]
+    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora solve day2.json --backend first-order --warm-start day1-solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).")]
     Solve {
         /// The agora.instance/v1 file.
         instance: PathBuf,
@@ -43,6 +44,10 @@ enum Command {
         /// How many binding rules and paced campaigns to list.
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Start the first-order backend from an earlier agora.solution/v1 file (its plan and
+        /// duals); implies --backend first-order.
+        #[arg(long, value_name = "SOLUTION")]
+        warm_start: Option<PathBuf>,
     },
     /// Check an instance file and report every problem in it.
     #[command(after_help = "Example:\n  agora validate instances/example-day.json")]
@@ -104,8 +109,8 @@ fn err(e: anyhow::Error) -> Failure {
 
 fn run(cli: Cli) -> std::result::Result<(), Failure> {
     match cli.command {
-        Command::Solve { instance, out, backend, time_limit, settings, top } => {
-            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top)
+        Command::Solve { instance, out, backend, time_limit, settings, top, warm_start } => {
+            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top, warm_start.as_deref())
         }
         Command::Validate { instance } => validate(&instance).map_err(err),
         Command::Fppe { market, out } => {
@@ -161,6 +166,7 @@ fn solve(
     time_limit: Option<f64>,
     settings_file: Option<&Path>,
     top: usize,
+    warm_start: Option<&Path>,
 ) -> std::result::Result<(), Failure> {
     let mut settings = match settings_file {
         Some(f) => {
@@ -176,7 +182,10 @@ fn solve(
         settings.time_limit = time_limit;
     }
     let inst = load_instance(path).map_err(err)?;
-    let sol = agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?;
+    let sol = match warm_start {
+        Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
+        None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
+    };
     let file = agora_mechanisms::pacing::solution_file(&inst, &sol);
     print!("{}", summary::render(&inst, &sol, &file.pacing, top));
     write_out(out, &file.to_json())?;

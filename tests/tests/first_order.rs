@@ -170,3 +170,33 @@ fn the_tolerance_setting_is_validated() {
     assert_ne!(BackendChoice::Auto.resolve(false), BackendChoice::FirstOrder);
     assert_ne!(BackendChoice::Auto.resolve(true), BackendChoice::FirstOrder);
 }
+
+#[test]
+fn a_warm_start_from_yesterdays_solution_file_reaches_the_same_answer_in_fewer_passes() {
+    let yesterday = day(Size::Small, 1, 0.0);
+    let settings = first_order(1e-4);
+    let sol = run(&yesterday, &settings);
+    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    let text = sol.to_file(&yesterday, Vec::new()).to_json();
+    let file: agora_solver::SolutionFile = serde_json::from_str(&text).expect("the solution file reads back");
+
+    // Today: supplies up 1%, budgets down 3%.
+    let mut today = yesterday.clone();
+    today.segments.iter_mut().for_each(|s| s.supply *= 1.01);
+    today.campaigns.iter_mut().for_each(|c| c.budget *= 0.97);
+    let model = formulate(&today);
+    let (warm, matched) = agora_solver::WarmStart::from_solution_file(&today, &model, &file);
+    assert_eq!(matched.rows_matched, model.n_rows());
+    assert_eq!(matched.plan_matched, file.plan.len());
+    let cold = first_order::run(&model, &settings, None).unwrap();
+    let hot = first_order::run(&model, &settings, Some(&warm)).unwrap();
+    assert_eq!(cold.reason, first_order::TerminationReason::Converged);
+    assert_eq!(hot.reason, first_order::TerminationReason::Converged);
+    let (a, b) = (cold.result.objective, hot.result.objective);
+    assert!((a - b).abs() <= 2e-4 * a.abs(), "cold {a} warm {b}");
+    assert!(hot.stats.passes < cold.stats.passes, "warm {} passes, cold {}", hot.stats.passes, cold.stats.passes);
+    eprintln!("warm start: {} passes against {} cold", hot.stats.passes, cold.stats.passes);
+    // Both are the exact optimum to the certified tolerance.
+    let h = run(&today, &exact(BackendChoice::Highs));
+    assert!(objective_agrees(b, h.objective, 1e-4), "warm {b} highs {}", h.objective);
+}

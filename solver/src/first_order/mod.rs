@@ -49,9 +49,11 @@ mod projection;
 mod state;
 mod store;
 pub mod termination;
+mod warm;
 
 pub use pdhg::Stats;
 pub use termination::{Residuals, RestartPolicy, TerminationReason};
+pub use warm::WarmMatch;
 
 use crate::backend::{empty_result, Backend, BackendResult};
 use crate::certificate::Certificate;
