@@ -77,7 +77,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Generate a realistic day (seeded, reproducible).
-    #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
+    #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n  agora generate --size large --edges 10000000 --out big.json   (edges in big.edges.csv)\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6, columnar).")]
     Generate {
         /// tiny, small, medium or large.
         #[arg(long)]
@@ -86,6 +86,12 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Scale the large preset to about this many edges (e.g. 10000000); --size is then ignored.
+        #[arg(long)]
+        edges: Option<usize>,
+        /// Write the edges to OUT's stem + .edges.csv (the default for large days and --edges).
+        #[arg(long)]
+        columnar: bool,
     },
 }
 
@@ -127,10 +133,19 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             print!("{}", auction_file::summary(&outcome, &a));
             write_out(out.as_deref(), &auction_file::to_json(&outcome, &a))
         }
-        Command::Generate { size, seed, out } => {
-            let inst = agora_instances::generate(size, seed);
-            agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
-            println!("wrote {} ({})", out.display(), inst.shape());
+        Command::Generate { size, seed, out, edges, columnar } => {
+            let config = match edges {
+                Some(n) => agora_instances::GenerateConfig::for_edges(n),
+                None => agora_instances::GenerateConfig::for_size(size),
+            };
+            let inst = agora_instances::generate_with(&config, seed);
+            if columnar || edges.is_some() || size == Size::Large {
+                let csv = agora_instances::columnar::save_columnar(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+                println!("wrote {} and {} ({})", out.display(), csv.display(), inst.shape());
+            } else {
+                agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+                println!("wrote {} ({})", out.display(), inst.shape());
+            }
             Ok(())
         }
     }
