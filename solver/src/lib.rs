@@ -35,7 +35,7 @@ pub use certificate::{certify, Certificate};
 pub use clarabel_backend::Clarabel;
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
-pub use highs_backend::Highs;
+pub use highs_backend::{solve_with_method as highs_with_method, Highs};
 pub use ir::{Model, RowMeta, Sense, SparseVec};
 pub use settings::{BackendChoice, Settings};
 pub use shadow::shadow_price;
