@@ -211,6 +211,7 @@ impl State {
             primal = primal.max(cs.supply_res);
         }
         let mut dual = 0.0f64;
+        let mut primal2 = 0.0f64;
         self.worst_row = None;
         for (k, d) in store.dual.iter().enumerate() {
             let act = self.ax_eval[k];
@@ -222,6 +223,7 @@ impl State {
                 Some(p) => obj -= p * viol.max(0.0),
                 None => {
                     let r = viol.max(0.0) / d.rhs.abs().max(self.terms[k]).max(floor);
+                    primal2 += r * r;
                     if r > primal {
                         primal = r;
                         self.worst_row = Some(d.row);
@@ -237,7 +239,7 @@ impl State {
             bound += yk * d.rhs;
         }
         let gap = (bound - obj) / obj.abs().max(1.0);
-        Residuals { primal, dual, gap, objective: obj, bound }
+        Residuals { primal, dual, gap, objective: obj, bound, primal_l2: primal2.sqrt() }
     }
 
     /// Restarts at `which`; returns the primal and dual movement since the last restart (in the

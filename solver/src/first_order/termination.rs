@@ -39,6 +39,8 @@ pub struct Residuals {
     pub objective: f64,
     /// The Lagrangian (dual) bound.
     pub bound: f64,
+    /// The l2 norm of the dualised rows' relative violations (restart decisions).
+    pub primal_l2: f64,
 }
 
 impl Residuals {
@@ -48,7 +50,10 @@ impl Residuals {
     }
     /// One number for restart decisions: the norm of the three.
     pub fn kkt(&self) -> f64 {
-        (self.primal * self.primal + self.dual * self.dual + self.gap * self.gap).sqrt()
+        match std::env::var("FO_KKT").as_deref() {
+            Ok("l2") => (self.primal_l2 * self.primal_l2 + self.dual * self.dual + self.gap * self.gap).sqrt(),
+            _ => (self.primal * self.primal + self.dual * self.dual + self.gap * self.gap).sqrt(),
+        }
     }
 }
 
