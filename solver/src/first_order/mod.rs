@@ -17,8 +17,13 @@
 //! - **preconditioning**: Ruiz equilibration of the dualised rows and columns, then
 //!   Pock-Chambolle diagonal steps, folded into per-edge and per-row step weights so that the
 //!   projection still acts on the true supply set ([`store`]);
-//! - **adaptive restarts to the average** and **primal weight updates** as in PDLP / cuPDLP
-//!   ([`termination::RestartPolicy`]).
+//! - **reflected Halpern iteration** (restarted Halpern PDHG, Lu and Yang 2024):
+//!   `z <- (k+1)/(k+2) (2 T(z) - z) + 1/(k+2) z_0` with `T` the PDHG step above and `z_0` the
+//!   last restart point; the candidate answer is `T(z)`, which always lies in the segments' sets.
+//!   On generated LP days it needed 1.6 to 1.9 times fewer iterations than PDLP's restarts to
+//!   the average, which remain available ([`termination::RestartPolicy::reflection`] = `None`);
+//! - **adaptive restarts** on the candidate's residuals and **primal weight updates** as in
+//!   PDLP / cuPDLP ([`termination::RestartPolicy`]).
 //!
 //! PDHG rather than DuaLip-style dual ascent: dual ascent on the ridge-regularised LP solves the
 //! LP only in the limit of a vanishing ridge (continuation), and its answer's accuracy on the
@@ -28,7 +33,7 @@
 //!
 //! # Certified termination
 //!
-//! Every 64 iterations the current and the average iterate are evaluated on the unscaled model
+//! Every 64 iterations the candidate (and, without reflection, the current iterate) is evaluated on the unscaled model
 //! with the definitions of [`crate::certify`]: the worst relative row violation, the worst dual
 //! infeasibility, and the relative gap between the Lagrangian bound at the duals and the
 //! objective at the plan. For the bound each segment's supply dual is chosen optimally (a

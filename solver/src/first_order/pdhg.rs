@@ -67,6 +67,7 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
     if settings.verbose {
         eprintln!("first-order: {} edges, {} dualised rows, {} entries, preconditioned norm ~{norm:.3}", store.n_edges, store.dual.len(), store.nnz());
     }
+    st.halpern = policy.reflection;
     let r0 = st.evaluate(store, Candidate::Current);
     stats.passes += 1;
     if r0.passes(tol) {
@@ -97,10 +98,11 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
         if !st.is_finite() {
             break TerminationReason::NumericalError;
         }
-        let rc = st.evaluate(store, Candidate::Current);
-        let worst = st.worst_row.map(|r| model.rows[r].name.as_str()).unwrap_or("-");
         let ra = st.evaluate(store, Candidate::Average);
-        stats.passes += 2;
+        let worst = st.worst_row.map(|r| model.rows[r].name.as_str()).unwrap_or("-");
+        // Halpern iterates may leave the segments' sets: only T(z) is a candidate.
+        let rc = if st.halpern.is_some() { Residuals { gap: f64::INFINITY, ..ra } } else { st.evaluate(store, Candidate::Current) };
+        stats.passes += if st.halpern.is_some() { 1 } else { 2 };
         let (cand, rk) = if ra.kkt() <= rc.kkt() { (Candidate::Average, ra) } else { (Candidate::Current, rc) };
         if settings.verbose {
             eprintln!(
@@ -133,8 +135,8 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
         }
     };
     // A limit: report the better candidate's residuals (and still call it optimal if it passes).
-    let rc = st.evaluate(store, Candidate::Current);
     let ra = st.evaluate(store, Candidate::Average);
+    let rc = if st.halpern.is_some() { ra } else { st.evaluate(store, Candidate::Current) };
     stats.passes += 2;
     let cand = if ra.kkt() <= rc.kkt() { Candidate::Average } else { Candidate::Current };
     if reason != TerminationReason::NumericalError && (rc.passes(tol) || ra.passes(tol)) {

@@ -88,6 +88,12 @@ pub(crate) struct State {
     pub omega: f64,
     /// The candidate the `*_eval` buffers and `lam_star` hold.
     pub evaluated: Candidate,
+    /// Reflected Halpern iteration with this reflection (`None`: plain PDHG with averaging).
+    pub halpern: Option<f64>,
+    /// Steps since the last restart (Halpern weights).
+    pub k: u64,
+    /// `A x` at the last restart (Halpern anchor).
+    pub ax_restart: Vec<f64>,
     /// The model row with the worst primal residual at the last evaluation (`None`: a supply row
     /// or no violation).
     pub worst_row: Option<usize>,
@@ -134,9 +140,13 @@ impl State {
             omega: 1.0,
             evaluated: Candidate::Current,
             worst_row: None,
+            halpern: None,
+            k: 0,
+            ax_restart: vec![0.0; m],
         };
         st.omega = initial_weight(store, &st);
         st.compute_ax(store);
+        st.ax_restart.copy_from_slice(&st.ax);
         st
     }
 
@@ -169,6 +179,9 @@ impl State {
     /// One PDHG iteration with primal step `tau` and dual step `sigma` (scalars times the
     /// diagonal preconditioners).
     pub fn step(&mut self, store: &Store, tau: f64, sigma: f64) {
+        if let Some(rho) = self.halpern {
+            return self.halpern_step(store, tau, sigma, rho);
+        }
         let (y, theta) = (&self.y, &store.theta);
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| primal_step(ch, cs, y, theta, tau));
         reduce(&self.chunks, &mut self.ax_new);
@@ -181,6 +194,26 @@ impl State {
             self.ax_sum[k] += self.ax_new[k];
         }
         self.count += 1;
+    }
+
+    /// One reflected Halpern step: `z <- (k+1)/(k+2) ((1+rho) T(z) - rho z) + 1/(k+2) z_restart`
+    /// with `T` the PDHG step; `T(z)` is kept in the sum buffers (the `Average` candidate).
+    fn halpern_step(&mut self, store: &Store, tau: f64, sigma: f64, rho: f64) {
+        let kk = self.k as f64;
+        let (w1, w0) = ((kk + 1.0) / (kk + 2.0), 1.0 / (kk + 2.0));
+        let (y, theta) = (&self.y, &store.theta);
+        store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| halpern_primal(ch, cs, y, theta, tau, w1, w0, rho));
+        reduce(&self.chunks, &mut self.ax_new);
+        for (k, d) in store.dual.iter().enumerate() {
+            let axbar = 2.0 * self.ax_new[k] - self.ax[k];
+            let yp = (self.y[k] + sigma * d.sigma * (axbar - d.rhs)).clamp(d.lo, d.hi);
+            self.y_sum[k] = yp;
+            self.ax_sum[k] = self.ax_new[k];
+            self.y[k] = (w1 * ((1.0 + rho) * yp - rho * self.y[k]) + w0 * self.y_restart[k]).clamp(d.lo, d.hi);
+            self.ax[k] = w1 * ((1.0 + rho) * self.ax_new[k] - rho * self.ax[k]) + w0 * self.ax_restart[k];
+        }
+        self.count = 1;
+        self.k += 1;
     }
 
     /// Residuals of a candidate, with [`crate::certify`]'s definitions; leaves the candidate's
@@ -270,10 +303,12 @@ impl State {
             let dy = self.y[k] - self.y_restart[k];
             dy2 += dy * dy / d.sigma;
             self.y_restart[k] = self.y[k];
+            self.ax_restart[k] = self.ax[k];
             self.y_sum[k] = 0.0;
             self.ax_sum[k] = 0.0;
         }
         self.count = 0;
+        self.k = 0;
         (dx, dy2.sqrt())
     }
 
@@ -391,6 +426,43 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
                     cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
                 }
             }
+        }
+        for &k in wide {
+            cs.acc[k as usize] -= theta[k as usize] * served;
+        }
+    }
+}
+
+/// The primal half of a Halpern step: `T(z)`'s plan into `x_sum` (and its `A x` into `acc`),
+/// the Halpern combination into `x`.
+#[allow(clippy::too_many_arguments)]
+fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f64, w1: f64, w0: f64, rho: f64) {
+    cs.acc.iter_mut().for_each(|v| *v = 0.0);
+    for (b, blk) in ch.blocks.iter().enumerate() {
+        let wide = &ch.wide[blk.wide_start..blk.wide_end];
+        let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
+        for p in blk.start..blk.end {
+            let mut aty = -cb;
+            for e in ch.colptr[p]..ch.colptr[p + 1] {
+                aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
+            }
+            let t = tau * ch.tau[p];
+            let denom = 1.0 + t * ch.quad[p];
+            cs.x_sum[p] = (cs.x[p] + t * (ch.cost[p] - aty)) / denom;
+            cs.scratch_a[p - blk.start] = t / denom;
+        }
+        let n = blk.end - blk.start;
+        cs.lam[b] = project_capped(&mut cs.x_sum[blk.start..blk.end], &cs.scratch_a[..n], &ch.upper[blk.start..blk.end], blk.supply, cs.lam[b]);
+        let mut served = 0.0;
+        for p in blk.start..blk.end {
+            let xp = cs.x_sum[p];
+            served += xp;
+            if xp != 0.0 {
+                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                    cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xp;
+                }
+            }
+            cs.x[p] = w1 * ((1.0 + rho) * xp - rho * cs.x[p]) + w0 * cs.x_restart[p];
         }
         for &k in wide {
             cs.acc[k as usize] -= theta[k as usize] * served;

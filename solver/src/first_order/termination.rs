@@ -39,7 +39,7 @@ pub struct Residuals {
     pub objective: f64,
     /// The Lagrangian (dual) bound.
     pub bound: f64,
-    /// The l2 norm of the dualised rows' relative violations (restart decisions).
+    /// The l2 norm of the dualised rows' relative violations (for logs).
     pub primal_l2: f64,
 }
 
@@ -50,10 +50,7 @@ impl Residuals {
     }
     /// One number for restart decisions: the norm of the three.
     pub fn kkt(&self) -> f64 {
-        match std::env::var("FO_KKT").as_deref() {
-            Ok("l2") => (self.primal_l2 * self.primal_l2 + self.dual * self.dual + self.gap * self.gap).sqrt(),
-            _ => (self.primal * self.primal + self.dual * self.dual + self.gap * self.gap).sqrt(),
-        }
+        (self.primal * self.primal + self.dual * self.dual + self.gap * self.gap).sqrt()
     }
 }
 
@@ -70,11 +67,16 @@ pub struct RestartPolicy {
     pub artificial: f64,
     /// Smoothing of the primal weight update (0: never move, 1: jump).
     pub weight_smoothing: f64,
+    /// Reflected Halpern iteration with this reflection in [0, 1] (restarted Halpern PDHG, Lu and
+    /// Yang 2024); `None`: plain PDHG restarted to the average. Measured on generated small LP
+    /// days (seeds 1-3, iterations to 1e-4): average 6080 / 39552 / 7360, Halpern 0: 9920 /
+    /// 29952 / 9600, 0.5: 6528 / 26368 / 6080, 1: 3904 / 20416 / 4608.
+    pub reflection: Option<f64>,
 }
 
 impl Default for RestartPolicy {
     fn default() -> Self {
-        RestartPolicy { check_every: 64, sufficient: 0.2, necessary: 0.8, artificial: 0.36, weight_smoothing: 0.5 }
+        RestartPolicy { check_every: 64, sufficient: 0.2, necessary: 0.8, artificial: 0.36, weight_smoothing: 0.5, reflection: Some(1.0) }
     }
 }
 
