@@ -14,11 +14,12 @@
 
 /// Finds `lambda` and overwrites `x` (which holds `w` on entry) with
 /// `clamp(w - lambda g, 0, u)`. `guess` is a previous `lambda` to start from.
-pub(crate) fn project_capped(x: &mut [f64], g: &[f64], u: &[f64], supply: f64, guess: f64) -> f64 {
+pub(crate) fn project_capped(x: &mut [f64], g: &[f64], u: &[f32], supply: f64, guess: f64) -> f64 {
     let eval = |x: &[f64], lam: f64| -> (f64, f64) {
         let mut s = 0.0;
         let mut slope = 0.0;
         for ((&w, &gi), &ui) in x.iter().zip(g).zip(u) {
+            let ui = ui as f64;
             let v = w - lam * gi;
             if v <= 0.0 {
                 continue;
@@ -76,7 +77,7 @@ pub(crate) fn project_capped(x: &mut [f64], g: &[f64], u: &[f64], supply: f64, g
         };
     }
     for ((xv, &gi), &ui) in x.iter_mut().zip(g).zip(u) {
-        *xv = (*xv - lam * gi).clamp(0.0, ui);
+        *xv = (*xv - lam * gi).clamp(0.0, ui as f64);
     }
     lam
 }
@@ -84,7 +85,7 @@ pub(crate) fn project_capped(x: &mut [f64], g: &[f64], u: &[f64], supply: f64, g
 /// The supply dual of an LP segment and its contribution to the Lagrangian bound:
 /// `min over lambda >= 0 of lambda * supply + sum_e u_e (d_e - lambda)^+`, where uncapped edges
 /// force `lambda >= d_e`. `order` is scratch of the segment's length.
-pub(crate) fn lp_block_dual(d: &[f64], u: &[f64], supply: f64, order: &mut Vec<u32>) -> (f64, f64) {
+pub(crate) fn lp_block_dual(d: &[f64], u: &[f32], supply: f64, order: &mut Vec<u32>) -> (f64, f64) {
     let mut lam0 = 0.0f64;
     for (&de, &ue) in d.iter().zip(u) {
         if !ue.is_finite() {
@@ -97,7 +98,7 @@ pub(crate) fn lp_block_dual(d: &[f64], u: &[f64], supply: f64, order: &mut Vec<u
     let mut lam = lam0;
     let mut cum = 0.0;
     for &i in order.iter() {
-        cum += u[i as usize];
+        cum += u[i as usize] as f64;
         if cum > supply {
             lam = d[i as usize].max(lam0);
             break;
@@ -106,7 +107,7 @@ pub(crate) fn lp_block_dual(d: &[f64], u: &[f64], supply: f64, order: &mut Vec<u
     let mut bound = lam * supply;
     for &i in order.iter() {
         let i = i as usize;
-        bound += u[i] * (d[i] - lam).max(0.0);
+        bound += u[i] as f64 * (d[i] - lam).max(0.0);
     }
     (lam, bound)
 }
@@ -114,16 +115,16 @@ pub(crate) fn lp_block_dual(d: &[f64], u: &[f64], supply: f64, order: &mut Vec<u
 /// The supply dual of a QP segment and its contribution to the Lagrangian bound:
 /// `max over {0 <= x <= u, sum x <= supply} of d.x - 1/2 sum q_e x_e^2`. `w`, `g` are scratch of
 /// the segment's length.
-pub(crate) fn qp_block_dual(d: &[f64], q: &[f64], u: &[f64], supply: f64, w: &mut [f64], g: &mut [f64]) -> (f64, f64) {
+pub(crate) fn qp_block_dual(d: &[f64], q: f64, u: &[f32], supply: f64, w: &mut [f64], g: &mut [f64]) -> (f64, f64) {
     for k in 0..d.len() {
-        w[k] = d[k] / q[k];
-        g[k] = 1.0 / q[k];
+        w[k] = d[k] / q;
+        g[k] = 1.0 / q;
     }
     let lam = project_capped(w, g, u, supply, 0.0);
     let mut bound = lam * supply;
     for k in 0..d.len() {
         let x = w[k];
-        bound += (d[k] - lam) * x - 0.5 * q[k] * x * x;
+        bound += (d[k] - lam) * x - 0.5 * q * x * x;
     }
     (lam, bound)
 }
@@ -136,12 +137,12 @@ mod tests {
     fn projection_matches_hand_computation() {
         // w = (3, 1, 2), unit weights, supply 3: lambda = 1 gives (2, 0, 1).
         let mut x = vec![3.0, 1.0, 2.0];
-        let lam = project_capped(&mut x, &[1.0; 3], &[f64::INFINITY; 3], 3.0, 0.0);
+        let lam = project_capped(&mut x, &[1.0; 3], &[f32::INFINITY; 3], 3.0, 0.0);
         assert!((lam - 1.0).abs() < 1e-12, "{lam}");
         assert_eq!(x, vec![2.0, 0.0, 1.0]);
         // A cap of 1.5 on the first edge: 1.5 + (1 - l) + (2 - l) = 3 at l = 0.75.
         let mut x = vec![3.0, 1.0, 2.0];
-        let lam = project_capped(&mut x, &[1.0; 3], &[1.5, f64::INFINITY, f64::INFINITY], 3.0, 0.9);
+        let lam = project_capped(&mut x, &[1.0; 3], &[1.5, f32::INFINITY, f32::INFINITY], 3.0, 0.9);
         assert!((lam - 0.75).abs() < 1e-12, "{lam}");
         assert!(x[0] == 1.5 && (x[1] - 0.25).abs() < 1e-12 && (x[2] - 1.25).abs() < 1e-12, "{x:?}");
         // Inside the set already: unchanged.
@@ -158,7 +159,7 @@ mod tests {
         assert_eq!(lam, 2.0);
         assert_eq!(bound, 2.0 * 1.5 + 1.0); // = 3 * 1 + 2 * 0.5, the knapsack optimum
         // An uncapped edge worth 2.5 sets the floor.
-        let (lam, bound) = lp_block_dual(&[3.0, 2.5, 1.0], &[1.0, f64::INFINITY, 1.0], 1.5, &mut order);
+        let (lam, bound) = lp_block_dual(&[3.0, 2.5, 1.0], &[1.0, f32::INFINITY, 1.0], 1.5, &mut order);
         assert_eq!(lam, 2.5);
         assert_eq!(bound, 2.5 * 1.5 + 0.5);
     }

@@ -164,7 +164,7 @@ impl State {
                 for p in blk.start..blk.end {
                     let xv = cs.x[p];
                     served += xv;
-                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                    for e in ch.range(p) {
                         cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
                     }
                 }
@@ -287,7 +287,7 @@ impl State {
                     cs.x[p] = cs.x_sum[p] * inv;
                 }
                 let dx = cs.x[p] - cs.x_restart[p];
-                dx2 += dx * dx / ch.tau[p];
+                dx2 += dx * dx / ch.tau[p] as f64;
                 cs.x_restart[p] = cs.x[p];
                 cs.x_sum[p] = 0.0;
             }
@@ -327,9 +327,9 @@ impl State {
                 for blk in &ch.blocks {
                     let mut total = 0.0;
                     for p in blk.start..blk.end {
-                        let v = cs.x_sum[p] * ch.tau[p].sqrt();
+                        let v = cs.x_sum[p] * (ch.tau[p] as f64).sqrt();
                         total += v;
-                        for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        for e in ch.range(p) {
                             cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * v;
                         }
                     }
@@ -352,10 +352,10 @@ impl State {
                     let cb: f64 = ch.wide[blk.wide_start..blk.wide_end].iter().map(|&k| theta[k as usize] * su[k as usize]).sum();
                     for p in blk.start..blk.end {
                         let mut s = -cb;
-                        for e in ch.colptr[p]..ch.colptr[p + 1] {
+                        for e in ch.range(p) {
                             s += ch.vals[e] as f64 * su[ch.rows[e] as usize];
                         }
-                        let v = s * ch.tau[p].sqrt();
+                        let v = s * (ch.tau[p] as f64).sqrt();
                         cs.x_sum[p] = v;
                         n2 += v * v;
                     }
@@ -406,12 +406,12 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
         let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         for p in blk.start..blk.end {
             let mut aty = -cb;
-            for e in ch.colptr[p]..ch.colptr[p + 1] {
+            for e in ch.range(p) {
                 aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
             }
-            let t = tau * ch.tau[p];
-            let denom = 1.0 + t * ch.quad[p];
-            cs.x[p] = (cs.x[p] + t * (ch.cost[p] - aty)) / denom;
+            let t = tau * ch.tau[p] as f64;
+            let denom = 1.0 + t * blk.quad;
+            cs.x[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
             cs.scratch_a[p - blk.start] = t / denom;
         }
         let n = blk.end - blk.start;
@@ -422,7 +422,7 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
             cs.x_sum[p] += xv;
             served += xv;
             if xv != 0.0 {
-                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                for e in ch.range(p) {
                     cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
                 }
             }
@@ -443,12 +443,12 @@ fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau
         let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         for p in blk.start..blk.end {
             let mut aty = -cb;
-            for e in ch.colptr[p]..ch.colptr[p + 1] {
+            for e in ch.range(p) {
                 aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
             }
-            let t = tau * ch.tau[p];
-            let denom = 1.0 + t * ch.quad[p];
-            cs.x_sum[p] = (cs.x[p] + t * (ch.cost[p] - aty)) / denom;
+            let t = tau * ch.tau[p] as f64;
+            let denom = 1.0 + t * blk.quad;
+            cs.x_sum[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
             cs.scratch_a[p - blk.start] = t / denom;
         }
         let n = blk.end - blk.start;
@@ -458,7 +458,7 @@ fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau
             let xp = cs.x_sum[p];
             served += xp;
             if xp != 0.0 {
-                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                for e in ch.range(p) {
                     cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xp;
                 }
             }
@@ -485,15 +485,15 @@ fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], avg
             // Plans are >= 0 (projected, or averages of projected plans).
             let xv = if avg { cs.x_sum[p] * inv } else { cs.x[p] };
             let mut aty = -cb;
-            for e in ch.colptr[p]..ch.colptr[p + 1] {
+            for e in ch.range(p) {
                 let k = ch.rows[e] as usize;
                 let v = ch.vals[e] as f64;
                 aty += v * y[k];
                 // |pick - theta| x, less the theta x every edge is credited with below.
                 cs.acc[k] += ((v - theta[k]).abs() - theta[k]) * xv;
             }
-            cs.scratch_a[p - blk.start] = ch.cost[p] - aty;
-            obj += ch.cost[p] * xv - 0.5 * ch.quad[p] * xv * xv;
+            cs.scratch_a[p - blk.start] = ch.cost[p] as f64 - aty;
+            obj += ch.cost[p] as f64 * xv - 0.5 * blk.quad * xv * xv;
             served += xv;
         }
         for &k in wide {
@@ -505,8 +505,8 @@ fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], avg
         let u = &ch.upper[blk.start..blk.end];
         let (lam, g) = if n == 0 {
             (0.0, 0.0)
-        } else if ch.quad[blk.start] > 0.0 {
-            qp_block_dual(d, &ch.quad[blk.start..blk.end], u, blk.supply, &mut cs.scratch_b[..n], &mut cs.scratch_c[..n])
+        } else if blk.quad > 0.0 {
+            qp_block_dual(d, blk.quad, u, blk.supply, &mut cs.scratch_b[..n], &mut cs.scratch_c[..n])
         } else {
             lp_block_dual(d, u, blk.supply, &mut cs.order)
         };
@@ -529,9 +529,10 @@ fn initial_weight(store: &Store, st: &State) -> f64 {
         for blk in &ch.blocks {
             let n = (blk.end - blk.start).max(1) as f64;
             for p in blk.start..blk.end {
-                c2 += ch.tau[p] * ch.cost[p] * ch.cost[p];
-                let xg = (blk.supply / n).min(ch.upper[p]);
-                x2 += xg * xg / ch.tau[p];
+                let (t, c) = (ch.tau[p] as f64, ch.cost[p] as f64);
+                c2 += t * c * c;
+                let xg = (blk.supply / n).min(ch.upper[p] as f64);
+                x2 += xg * xg / t;
             }
         }
     }

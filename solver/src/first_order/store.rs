@@ -5,12 +5,17 @@
 //! ([`super::projection`]). Soft rows' slack columns are not stored either: a soft row's dual is
 //! boxed by its penalty instead, which is the same problem (the slack is the row's violation).
 //!
-//! Layout per chunk, per stored column (edge): `u32` row indices and `f64` coefficients of its
+//! Layout per chunk, per stored column (edge): `u32` row indices and `f32` coefficients of its
 //! dualised rows (CSC, no transpose: `A x` is a scatter into a per-chunk accumulator, `A' y` a
-//! gather), its cost, quadratic coefficient, cap and diagonal step-size weight, and the model
-//! column it came from (`u32`). Values are `f64`: the certificate is judged on the unscaled model
-//! at relative 1e-4..1e-6, and `f32` coefficients (7 digits) would put rounding of the same order
-//! into `A x` on rows summing 10^5 terms.
+//! gather), `f32` cost, cap and diagonal step weight, a `u32` column pointer and the model
+//! column it came from (`u32`); the quadratic coefficient `rho / supply` is stored once per
+//! segment. About 20 bytes per edge plus 8 per stored coefficient.
+//!
+//! Why `f32` values: they halve the store, and they cannot make an answer wrong, only limit how
+//! accurate it can get. The iteration solves the model with its data rounded to `f32` (relative
+//! error 6e-8), but every candidate is judged by agora's certificate on the unscaled `f64` model,
+//! so the rounding shows up as residuals of order 1e-7, below the smallest tolerance allowed
+//! (1e-6). Iterates, duals, accumulators and everything the certificate computes are `f64`.
 //!
 //! The store is built from the formulated [`Model`], so every row type the formulation knows is
 //! covered without a second implementation of spec section 3.
@@ -26,6 +31,8 @@ pub(crate) struct Block {
     pub supply: f64,
     /// The model row of the segment's supply.
     pub row: usize,
+    /// The quadratic coefficient of the segment's edges (`rho / supply`, the same for all).
+    pub quad: f64,
     /// This segment's share rows: `chunk.wide[wide_start..wide_end]` (dualised row indices).
     pub wide_start: usize,
     pub wide_end: usize,
@@ -37,13 +44,13 @@ pub(crate) struct Chunk {
     pub blocks: Vec<Block>,
     /// Model column of each local column.
     pub col: Vec<u32>,
-    pub cost: Vec<f64>,
-    pub quad: Vec<f64>,
-    pub upper: Vec<f64>,
+    /// Costs, caps and step weights in `f32` (see the module docs).
+    pub cost: Vec<f32>,
+    pub upper: Vec<f32>,
     /// Diagonal preconditioner of the primal step (Ruiz then Pock-Chambolle).
-    pub tau: Vec<f64>,
+    pub tau: Vec<f32>,
     /// Start of each local column's entries (length `n + 1`).
-    pub colptr: Vec<usize>,
+    pub colptr: Vec<u32>,
     pub rows: Vec<u32>,
     pub vals: Vec<f32>,
     /// Share rows of the chunk's blocks (see [`Block::wide_start`]).
@@ -56,11 +63,16 @@ impl Chunk {
     pub fn len(&self) -> usize {
         self.col.len()
     }
+    /// The entries of local column `p`.
+    #[inline]
+    pub fn range(&self, p: usize) -> std::ops::Range<usize> {
+        self.colptr[p] as usize..self.colptr[p + 1] as usize
+    }
     pub fn bytes(&self) -> usize {
         self.blocks.len() * std::mem::size_of::<Block>()
             + self.col.len() * 4
-            + (self.cost.len() + self.quad.len() + self.upper.len() + self.tau.len()) * 8
-            + self.colptr.len() * std::mem::size_of::<usize>()
+            + (self.cost.len() + self.upper.len() + self.tau.len()) * 4
+            + self.colptr.len() * 4
             + self.rows.len() * 4
             + self.vals.len() * 4
             + self.wide.len() * 4
@@ -227,9 +239,11 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
         for &j in &order[pos..pos + len] {
             let j = j as usize;
             ch.col.push(j as u32);
-            ch.cost.push(model.cost[j]);
-            ch.quad.push(model.quad[j]);
-            ch.upper.push(model.upper[j]);
+            ch.cost.push(model.cost[j] as f32);
+            ch.upper.push(model.upper[j] as f32);
+            if model.quad[j] != model.quad[order[pos] as usize] {
+                return Err(unsupported(format!("edge column {j}'s quadratic coefficient differs from its segment's")));
+            }
             // pick = a + theta for the segment's share rows (theta where the model has no entry).
             pick.clear();
             pick.extend(wide.iter().map(|&w| theta[w as usize]));
@@ -251,9 +265,13 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
                     ch.vals.push(v as f32);
                 }
             }
-            ch.colptr.push(ch.rows.len());
+            if ch.rows.len() > u32::MAX as usize {
+                return Err(unsupported("more than 2^32 entries in one chunk (use more threads)".into()));
+            }
+            ch.colptr.push(ch.rows.len() as u32);
         }
-        ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0, wide_start, wide_end: ch.wide.len() });
+        let quad = if len > 0 { model.quad[order[pos] as usize] } else { 0.0 };
+        ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0, quad, wide_start, wide_end: ch.wide.len() });
         ch.max_block = ch.max_block.max(len);
         pos += len;
         done += order[pos - len..pos].iter().map(|&j| nnz_of_col[j as usize] as usize + 1).sum::<usize>();
@@ -300,7 +318,7 @@ fn precondition(store: &mut Store) {
                 let wide = &ch.wide[blk.wide_start..blk.wide_end];
                 for p in blk.start..blk.end {
                     let mut cmax = 0.0f64;
-                    for e in ch.colptr[p]..ch.colptr[p + 1] {
+                    for e in ch.range(p) {
                         let k = ch.rows[e] as usize;
                         let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
                         cmax = cmax.max(v);
@@ -327,12 +345,12 @@ fn precondition(store: &mut Store) {
     // Pock-Chambolle on upper bounds of the absolute row and column sums (still valid).
     let mut rsum = vec![0.0f64; m];
     for (ch, cs) in store.chunks.iter_mut().zip(&cscale) {
-        ch.tau = vec![1.0; ch.len()];
+        ch.tau = vec![1.0f32; ch.len()];
         for blk in &ch.blocks {
             let wide = &ch.wide[blk.wide_start..blk.wide_end];
             for p in blk.start..blk.end {
                 let mut csum = 0.0;
-                for e in ch.colptr[p]..ch.colptr[p + 1] {
+                for e in ch.range(p) {
                     let k = ch.rows[e] as usize;
                     let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
                     csum += v;
@@ -345,7 +363,7 @@ fn precondition(store: &mut Store) {
                     rsum[k] += v;
                 }
                 // A column in no dualised row moves only within its segment: any weight is valid.
-                ch.tau[p] = if csum > 0.0 { cs[p] * cs[p] / csum } else { cs[p] * cs[p] };
+                ch.tau[p] = (if csum > 0.0 { cs[p] * cs[p] / csum } else { cs[p] * cs[p] }) as f32;
             }
         }
     }
