@@ -164,9 +164,9 @@ impl State {
                 for p in blk.start..blk.end {
                     let xv = cs.x[p];
                     served += xv;
-                    for e in ch.range(p) {
-                        cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
-                    }
+                    ch.for_each_entry(p, |k_, v_| {
+                        cs.acc[k_] += v_ * xv;
+                    });
                 }
                 for &k in &ch.wide[blk.wide_start..blk.wide_end] {
                     cs.acc[k as usize] -= theta[k as usize] * served;
@@ -329,9 +329,9 @@ impl State {
                     for p in blk.start..blk.end {
                         let v = cs.x_sum[p] * (ch.tau[p] as f64).sqrt();
                         total += v;
-                        for e in ch.range(p) {
-                            cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * v;
-                        }
+                        ch.for_each_entry(p, |k_, v_| {
+                            cs.acc[k_] += v_ * v;
+                        });
                     }
                     for &k in &ch.wide[blk.wide_start..blk.wide_end] {
                         cs.acc[k as usize] -= theta[k as usize] * total;
@@ -352,9 +352,9 @@ impl State {
                     let cb: f64 = ch.wide[blk.wide_start..blk.wide_end].iter().map(|&k| theta[k as usize] * su[k as usize]).sum();
                     for p in blk.start..blk.end {
                         let mut s = -cb;
-                        for e in ch.range(p) {
-                            s += ch.vals[e] as f64 * su[ch.rows[e] as usize];
-                        }
+                        ch.for_each_entry(p, |k_, v_| {
+                            s += v_ * su[k_];
+                        });
                         let v = s * (ch.tau[p] as f64).sqrt();
                         cs.x_sum[p] = v;
                         n2 += v * v;
@@ -406,9 +406,9 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
         let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         for p in blk.start..blk.end {
             let mut aty = -cb;
-            for e in ch.range(p) {
-                aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
-            }
+            ch.for_each_entry(p, |k_, v_| {
+                aty += v_ * y[k_];
+            });
             let t = tau * ch.tau[p] as f64;
             let denom = 1.0 + t * blk.quad;
             cs.x[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
@@ -422,9 +422,9 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
             cs.x_sum[p] += xv;
             served += xv;
             if xv != 0.0 {
-                for e in ch.range(p) {
-                    cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xv;
-                }
+                ch.for_each_entry(p, |k_, v_| {
+                    cs.acc[k_] += v_ * xv;
+                });
             }
         }
         for &k in wide {
@@ -443,9 +443,9 @@ fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau
         let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
         for p in blk.start..blk.end {
             let mut aty = -cb;
-            for e in ch.range(p) {
-                aty += ch.vals[e] as f64 * y[ch.rows[e] as usize];
-            }
+            ch.for_each_entry(p, |k_, v_| {
+                aty += v_ * y[k_];
+            });
             let t = tau * ch.tau[p] as f64;
             let denom = 1.0 + t * blk.quad;
             cs.x_sum[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
@@ -458,9 +458,9 @@ fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau
             let xp = cs.x_sum[p];
             served += xp;
             if xp != 0.0 {
-                for e in ch.range(p) {
-                    cs.acc[ch.rows[e] as usize] += ch.vals[e] as f64 * xp;
-                }
+                ch.for_each_entry(p, |k_, v_| {
+                    cs.acc[k_] += v_ * xp;
+                });
             }
             cs.x[p] = w1 * ((1.0 + rho) * xp - rho * cs.x[p]) + w0 * cs.x_restart[p];
         }
@@ -485,13 +485,13 @@ fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], avg
             // Plans are >= 0 (projected, or averages of projected plans).
             let xv = if avg { cs.x_sum[p] * inv } else { cs.x[p] };
             let mut aty = -cb;
-            for e in ch.range(p) {
-                let k = ch.rows[e] as usize;
-                let v = ch.vals[e] as f64;
+            ch.for_each_entry(p, |k_, v_| {
+                let k = k_;
+                let v = v_;
                 aty += v * y[k];
                 // |pick - theta| x, less the theta x every edge is credited with below.
                 cs.acc[k] += ((v - theta[k]).abs() - theta[k]) * xv;
-            }
+            });
             cs.scratch_a[p - blk.start] = ch.cost[p] as f64 - aty;
             obj += ch.cost[p] as f64 * xv - 0.5 * blk.quad * xv * xv;
             served += xv;

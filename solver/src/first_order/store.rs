@@ -20,6 +20,8 @@
 //! The store is built from the formulated [`Model`], so every row type the formulation knows is
 //! covered without a second implementation of spec section 3.
 
+use std::collections::HashMap;
+
 use crate::ir::{Model, Sense};
 use crate::status::SolveError;
 
@@ -55,6 +57,9 @@ pub(crate) struct Chunk {
     pub vals: Vec<f32>,
     /// Share rows of the chunk's blocks (see [`Block::wide_start`]).
     pub wide: Vec<u32>,
+    /// Per local column: its pattern (entries shared by many edges, see [`Patterns`]).
+    pub pat: Vec<u16>,
+    pub patterns: Patterns,
     /// Length of the chunk's longest block (scratch size).
     pub max_block: usize,
 }
@@ -68,6 +73,21 @@ impl Chunk {
     pub fn range(&self, p: usize) -> std::ops::Range<usize> {
         self.colptr[p] as usize..self.colptr[p + 1] as usize
     }
+    /// Calls `f(dualised row, coefficient)` for every stored entry of local column `p`: its own,
+    /// then its pattern's (two plain loops: a chained iterator measured about 3x slower here).
+    #[inline(always)]
+    pub fn for_each_entry(&self, p: usize, mut f: impl FnMut(usize, f64)) {
+        for e in self.range(p) {
+            f(self.rows[e] as usize, self.vals[e] as f64);
+        }
+        let q = self.pat[p] as usize;
+        if q != 0 {
+            let pt = &self.patterns;
+            for e in pt.start[q] as usize..pt.start[q + 1] as usize {
+                f(pt.rows[e] as usize, pt.vals[e] as f64);
+            }
+        }
+    }
     pub fn bytes(&self) -> usize {
         self.blocks.len() * std::mem::size_of::<Block>()
             + self.col.len() * 4
@@ -76,8 +96,37 @@ impl Chunk {
             + self.rows.len() * 4
             + self.vals.len() * 4
             + self.wide.len() * 4
+            + self.pat.len() * 2
+            + self.patterns.bytes()
     }
 }
+
+/// Entries many edges share exactly: an exposure floor's or cap's `1` on the edges it selects,
+/// a parity row's merit on its groups' edges. A parity constraint over three groups puts four
+/// entries on every organic edge, the same four for every edge of a group: stored once per
+/// pattern, they cost an edge a `u16` instead of 32 bytes. Pattern 0 is empty.
+#[derive(Debug, Clone)]
+pub(crate) struct Patterns {
+    pub start: Vec<u32>,
+    pub rows: Vec<u32>,
+    pub vals: Vec<f32>,
+}
+
+impl Default for Patterns {
+    fn default() -> Self {
+        Patterns { start: vec![0, 0], rows: Vec::new(), vals: Vec::new() }
+    }
+}
+
+impl Patterns {
+    fn bytes(&self) -> usize {
+        self.start.len() * 4 + self.rows.len() * 8
+    }
+}
+
+/// Row kinds whose entries go to [`Patterns`]: coefficients that depend on the item's group or
+/// selection only, not on the edge's own numbers.
+const PATTERN_KINDS: [&str; 3] = ["exposure_parity", "exposure_floor", "exposure_cap"];
 
 /// A dualised row.
 #[derive(Debug, Clone)]
@@ -224,6 +273,11 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
     let mut done = 0usize;
     let mut k = 0usize;
     let mut pick: Vec<f64> = Vec::new();
+    let pattern_row: Vec<bool> = dual.iter().map(|d| PATTERN_KINDS.contains(&model.rows[d.row].kind)).collect();
+    let mut patterns = Patterns::default();
+    let mut pattern_of: HashMap<Vec<(u32, u32)>, u16> = HashMap::new();
+    let mut key: Vec<(u32, u32)> = Vec::new();
+    let mut pat_of_col = vec![0u16; n_edges];
     for (b, &len) in block_len.iter().enumerate() {
         while k + 1 < n_chunks && done >= (k + 1) * work_total / n_chunks {
             k += 1;
@@ -247,12 +301,15 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
             // pick = a + theta for the segment's share rows (theta where the model has no entry).
             pick.clear();
             pick.extend(wide.iter().map(|&w| theta[w as usize]));
+            key.clear();
             for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
                 let d = dual_of_row[r];
                 if d == u32::MAX {
                     continue;
                 }
-                if wide_pos[d as usize] != u32::MAX {
+                if pattern_row[d as usize] {
+                    key.push((d, (a as f32).to_bits()));
+                } else if wide_pos[d as usize] != u32::MAX {
                     pick[wide_pos[d as usize] as usize] += a;
                 } else {
                     ch.rows.push(d);
@@ -263,6 +320,32 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
                 if v != 0.0 {
                     ch.rows.push(w);
                     ch.vals.push(v as f32);
+                }
+            }
+            if !key.is_empty() {
+                let next = pattern_of.len() + 1;
+                let id = match pattern_of.get(&key) {
+                    Some(&id) => Some(id),
+                    None if next <= u16::MAX as usize => {
+                        for &(d, bits) in &key {
+                            patterns.rows.push(d);
+                            patterns.vals.push(f32::from_bits(bits));
+                        }
+                        patterns.start.push(patterns.rows.len() as u32);
+                        pattern_of.insert(key.clone(), next as u16);
+                        Some(next as u16)
+                    }
+                    // Too many distinct patterns: the entries stay the column's own.
+                    None => None,
+                };
+                match id {
+                    Some(id) => pat_of_col[j] = id,
+                    None => {
+                        for &(d, bits) in &key {
+                            ch.rows.push(d);
+                            ch.vals.push(f32::from_bits(bits));
+                        }
+                    }
                 }
             }
             if ch.rows.len() > u32::MAX as usize {
@@ -280,7 +363,10 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
         if ch.colptr.is_empty() {
             ch.colptr.push(0);
         }
+        ch.pat = ch.col.iter().map(|&j| pat_of_col[j as usize]).collect();
+        ch.patterns = patterns.clone();
     }
+    drop(pat_of_col);
     let scale_floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
     let mut store = Store { chunks, dual, theta, n_edges, scale_floor };
     precondition(&mut store);
@@ -318,12 +404,12 @@ fn precondition(store: &mut Store) {
                 let wide = &ch.wide[blk.wide_start..blk.wide_end];
                 for p in blk.start..blk.end {
                     let mut cmax = 0.0f64;
-                    for e in ch.range(p) {
-                        let k = ch.rows[e] as usize;
-                        let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
+                    ch.for_each_entry(p, |k_, v_| {
+                        let k = k_;
+                        let v = (rscale[k] * (v_ - theta[k]) * cs[p]).abs();
                         cmax = cmax.max(v);
                         rmax[k] = rmax[k].max(v);
-                    }
+                    });
                     for &k in wide {
                         let k = k as usize;
                         let v = (rscale[k] * theta[k] * cs[p]).abs();
@@ -350,12 +436,12 @@ fn precondition(store: &mut Store) {
             let wide = &ch.wide[blk.wide_start..blk.wide_end];
             for p in blk.start..blk.end {
                 let mut csum = 0.0;
-                for e in ch.range(p) {
-                    let k = ch.rows[e] as usize;
-                    let v = (rscale[k] * (ch.vals[e] as f64 - theta[k]) * cs[p]).abs();
+                ch.for_each_entry(p, |k_, v_| {
+                    let k = k_;
+                    let v = (rscale[k] * (v_ - theta[k]) * cs[p]).abs();
                     csum += v;
                     rsum[k] += v;
-                }
+                });
                 for &k in wide {
                     let k = k as usize;
                     let v = (rscale[k] * theta[k] * cs[p]).abs();
