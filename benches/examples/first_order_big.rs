@@ -7,7 +7,8 @@
 //!
 //! Prints one line per method: status, seconds, residuals of agora's certificate, and for the
 //! first-order backend its iterations, passes over the edges, ns per edge per pass and peak bytes
-//! per edge. `highs` adds the two HiGHS runs (each with the same time limit). See
+//! per edge. `highs` adds the two HiGHS runs (each with the same time limit); `VERBOSE=1` logs
+//! the first-order residuals every 64 iterations to stderr. See
 //! `benches/scripts/big.sh`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -77,7 +78,8 @@ fn main() {
         mb(PEAK.load(Ordering::Relaxed))
     );
 
-    let settings = Settings { backend: BackendChoice::FirstOrder, threads, time_limit: Some(limit), ..Settings::default() };
+    let verbose = std::env::var("VERBOSE").is_ok();
+    let settings = Settings { backend: BackendChoice::FirstOrder, threads, time_limit: Some(limit), verbose, ..Settings::default() };
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let t = Instant::now();
