@@ -61,7 +61,11 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
         None => {
             return Err(LoadError::Invalid {
                 path: csv.to_path_buf(),
-                errors: vec![Finding { entity: "line 1".into(), field: String::new(), message: "is missing: expected a header such as segment,item,engagement,price,cap".into() }],
+                errors: vec![Finding {
+                    entity: "line 1".into(),
+                    field: String::new(),
+                    message: "is missing: expected a header such as segment,item,engagement,price,cap".into(),
+                }],
             })
         }
     };

@@ -51,13 +51,7 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
     let tol = settings.first_order_tolerance;
     let limit = settings.iteration_limit.unwrap_or(DEFAULT_ITERATION_LIMIT);
     let start = Instant::now();
-    let mut stats = Stats {
-        store_bytes: store.bytes(),
-        workspace_bytes: st.bytes(),
-        nnz: store.nnz(),
-        n_edges: store.n_edges,
-        ..Stats::default()
-    };
+    let mut stats = Stats { store_bytes: store.bytes(), workspace_bytes: st.bytes(), nnz: store.nnz(), n_edges: store.n_edges, ..Stats::default() };
     // Steps: tau * sigma * |K|^2 = ETA^2 < 1 with K the preconditioned matrix, whose norm is at
     // most 1 (Pock-Chambolle); power iteration usually finds it well below, allowing longer steps.
     // The estimate is from below, hence the margin.
@@ -65,7 +59,12 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
     stats.passes += 2 * POWER_ROUNDS as u64;
     let eta = ETA / (1.1 * norm).clamp(1e-3, 1.0);
     if settings.verbose {
-        eprintln!("first-order: {} edges, {} dualised rows, {} entries, preconditioned norm ~{norm:.3}", store.n_edges, store.dual.len(), store.nnz());
+        eprintln!(
+            "first-order: {} edges, {} dualised rows, {} entries, preconditioned norm ~{norm:.3}",
+            store.n_edges,
+            store.dual.len(),
+            store.nnz()
+        );
     }
     st.halpern = policy.reflection;
     let r0 = st.evaluate(store, Candidate::Current);
@@ -196,7 +195,14 @@ fn try_finish(model: &Model, store: &Store, st: &mut State, c: Candidate, tol: f
     );
     Some(Run {
         reason: TerminationReason::Converged,
-        result: BackendResult { status: crate::status::Status::Optimal, x, row_duals: y, objective, iterations: stats.iterations, detail: Some(detail) },
+        result: BackendResult {
+            status: crate::status::Status::Optimal,
+            x,
+            row_duals: y,
+            objective,
+            iterations: stats.iterations,
+            detail: Some(detail),
+        },
         stats: stats.clone(),
         certificate: Some(cert),
     })

@@ -158,7 +158,7 @@ mod tests {
         let (lam, bound) = lp_block_dual(&[3.0, 2.0, 1.0], &[1.0, 1.0, 1.0], 1.5, &mut order);
         assert_eq!(lam, 2.0);
         assert_eq!(bound, 2.0 * 1.5 + 1.0); // = 3 * 1 + 2 * 0.5, the knapsack optimum
-        // An uncapped edge worth 2.5 sets the floor.
+                                            // An uncapped edge worth 2.5 sets the floor.
         let (lam, bound) = lp_block_dual(&[3.0, 2.5, 1.0], &[1.0, f32::INFINITY, 1.0], 1.5, &mut order);
         assert_eq!(lam, 2.5);
         assert_eq!(bound, 2.5 * 1.5 + 0.5);
