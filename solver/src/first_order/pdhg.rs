@@ -106,9 +106,15 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &S
         stats.passes += if st.halpern.is_some() { 1 } else { 2 };
         let (cand, rk) = if ra.kkt() <= rc.kkt() { (Candidate::Average, ra) } else { (Candidate::Current, rc) };
         if settings.verbose {
+            // The candidate: T(z) under Halpern, the average otherwise; then the current iterate.
+            let current = if st.halpern.is_some() { String::new() } else { format!("  (current: {:.2e} {:+.2e})", rc.primal, rc.gap) };
             eprintln!(
-                "first-order it {it:>7}  primal {:.2e}  gap {:+.2e}  (avg: {:.2e} {:+.2e})  omega {:.3e}  obj {:.8e}  worst {worst}",
-                rc.primal, rc.gap, ra.primal, ra.gap, st.omega, rk.objective
+                "first-order it {it:>7}  primal {:.2e}  gap {:+.2e}{current}  omega {:.3e}  obj {:.8e}  worst {worst}  {:.1} s",
+                ra.primal,
+                ra.gap,
+                st.omega,
+                rk.objective,
+                start.elapsed().as_secs_f64()
             );
         }
         for (c, r) in [(cand, rk), (other(cand), if cand == Candidate::Average { rc } else { ra })] {
