@@ -200,3 +200,29 @@ fn a_warm_start_from_yesterdays_solution_file_reaches_the_same_answer_in_fewer_p
     let h = run(&today, &exact(BackendChoice::Highs));
     assert!(objective_agrees(b, h.objective, 1e-4), "warm {b} highs {}", h.objective);
 }
+
+#[test]
+fn a_day_with_only_supply_rows_and_caps_matches_the_hand_computed_optimum() {
+    // s1 (supply 100): i1 worth 0.3 capped at 40, i2 worth 0.2, i3 worth 0.1 -> 40*0.3 + 60*0.2 = 24.
+    // s2 (supply 10): i3 worth 0.5 -> 5. No dualised row at all: the projection does everything.
+    let text = r#"{"schema": "agora.instance/v1", "name": "hand", "objective": {"engagement": 1, "revenue": 0},
+      "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 10}],
+      "creators": [{"id": "c"}],
+      "items": [{"id": "i1", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false},
+                {"id": "i2", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false},
+                {"id": "i3", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}],
+      "edges": [{"segment": "s1", "item": "i1", "engagement": 0.3, "cap": 40},
+                {"segment": "s1", "item": "i2", "engagement": 0.2},
+                {"segment": "s1", "item": "i3", "engagement": 0.1},
+                {"segment": "s2", "item": "i3", "engagement": 0.5}]}"#;
+    let inst = agora_instances::parse_str(text, std::path::Path::new("hand.json")).unwrap().instance;
+    let f = run(&inst, &first_order(1e-6));
+    assert_eq!(f.status, Status::Optimal, "{:?}", f.message);
+    assert!((f.objective - 29.0).abs() <= 1e-6 * 29.0, "{}", f.objective);
+    for (e, want) in [40.0, 60.0, 0.0, 10.0].into_iter().enumerate() {
+        assert!((f.impressions[e] - want).abs() <= 1e-4, "edge {e}: {} want {want}", f.impressions[e]);
+    }
+    // Supply duals: the marginal edge's value in s1 (i2, 0.2), the best edge's in s2 (0.5).
+    assert!((f.row("supply[s1]").unwrap().dual - 0.2).abs() <= 1e-6);
+    assert!((f.row("supply[s2]").unwrap().dual - 0.5).abs() <= 1e-6);
+}
