@@ -226,3 +226,17 @@ fn a_day_with_only_supply_rows_and_caps_matches_the_hand_computed_optimum() {
     assert!((f.row("supply[s1]").unwrap().dual - 0.2).abs() <= 1e-6);
     assert!((f.row("supply[s2]").unwrap().dual - 0.5).abs() <= 1e-6);
 }
+
+#[test]
+fn a_day_without_edges_pays_its_soft_floor() {
+    let text = r#"{"schema": "agora.instance/v1", "name": "empty",
+      "segments": [{"id": "s1", "supply": 100}], "creators": [{"id": "c"}],
+      "items": [{"id": "i1", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}],
+      "edges": [],
+      "constraints": [{"name": "floor", "type": "exposure_floor", "items": {"ids": ["i1"]}, "min": 5, "penalty": 2}]}"#;
+    let inst = agora_instances::parse_str(text, std::path::Path::new("empty.json")).unwrap().instance;
+    let f = run(&inst, &first_order(1e-4));
+    assert_eq!(f.status, Status::Optimal, "{:?}", f.message);
+    assert!((f.objective + 10.0).abs() < 1e-9, "{}", f.objective);
+    assert_eq!(f.row("floor").unwrap().violation, 5.0);
+}

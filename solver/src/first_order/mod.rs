@@ -98,12 +98,16 @@ const NAME: &str = "first-order";
 /// Solves `model` from `warm` (or from zero), returning the answer and the run's counters.
 pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     settings.validate()?;
-    if model.n_edges == 0 {
-        let mut result = empty_result(model);
-        // Soft rows of an empty model: their slack covers a positive rhs of a floor.
-        result.x = vec![0.0; model.n_cols()];
-        return Ok(Outcome { reason: TerminationReason::Converged, result, stats: Stats::default(), certificate: None });
+    if model.n_cols() == 0 {
+        return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None });
     }
+    if model.n_edges == 0 {
+        // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
+        let result = crate::highs_backend::Highs.solve(model, settings)?;
+        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None });
+    }
+    // The time limit counts from here: building the store is part of the solve.
+    let start = std::time::Instant::now();
     let store = store::build(model, settings.threads)?;
     let warm_y = warm.and_then(|w| w.y.as_ref()).map(|y| {
         if y.len() != model.n_rows() {
@@ -124,7 +128,7 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
         .map_err(|e| SolveError::Backend { backend: NAME, reason: format!("cannot start {} threads: {e}", settings.threads) })?;
     let run = pool.install(|| {
         let mut st = state::State::new(&store, warm_x, warm_y.as_deref());
-        pdhg::execute(model, &store, &mut st, settings)
+        pdhg::execute(model, &store, &mut st, settings, start)
     });
     Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate })
 }

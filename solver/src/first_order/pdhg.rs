@@ -31,7 +31,7 @@ pub struct Stats {
     /// Stored coefficients (dualised rows only).
     pub nnz: usize,
     pub n_edges: usize,
-    /// Wall-clock seconds of the iterations (store build excluded).
+    /// Wall-clock seconds of the run, building the store included.
     pub seconds: f64,
     /// The residuals of the returned pair.
     pub residuals: Option<Residuals>,
@@ -46,11 +46,10 @@ pub(crate) struct Run {
 }
 
 /// Runs restarted PDHG on `store` until the certificate passes or a limit is reached.
-pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &Settings) -> Run {
+pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &Settings, start: Instant) -> Run {
     let policy = RestartPolicy::default();
     let tol = settings.first_order_tolerance;
     let limit = settings.iteration_limit.unwrap_or(DEFAULT_ITERATION_LIMIT);
-    let start = Instant::now();
     let mut stats = Stats { store_bytes: store.bytes(), workspace_bytes: st.bytes(), nnz: store.nnz(), n_edges: store.n_edges, ..Stats::default() };
     // Steps: tau * sigma * |K|^2 = ETA^2 < 1 with K the preconditioned matrix, whose norm is at
     // most 1 (Pock-Chambolle); power iteration usually finds it well below, allowing longer steps.

@@ -13,6 +13,9 @@ pub enum TerminationReason {
     TimeLimit,
     /// An iterate became non-finite.
     NumericalError,
+    /// The model has no edge column (only soft rows' slacks): solved exactly by HiGHS; the
+    /// result's status says how it ended.
+    NoEdges,
 }
 
 impl TerminationReason {
@@ -22,7 +25,8 @@ impl TerminationReason {
             TerminationReason::Converged => Status::Optimal,
             TerminationReason::IterationLimit => Status::IterationLimit,
             TerminationReason::TimeLimit => Status::TimeLimit,
-            TerminationReason::NumericalError => Status::NumericalError,
+            // `NoEdges` has no status of its own (the result carries HiGHS'); never `optimal` here.
+            TerminationReason::NumericalError | TerminationReason::NoEdges => Status::NumericalError,
         }
     }
 }
