@@ -29,6 +29,7 @@ mod simulate;
 mod report;
 mod frontier;
 mod summary;
+mod warm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Solve a day and print a planner's summary; write the agora.solution/v1 file with --out.
-    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).")]
+    #[command(after_help = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora solve day2.json --backend first-order --warm-start day1-solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).")]
     Solve {
         /// The agora.instance/v1 file.
         instance: PathBuf,
@@ -68,6 +69,10 @@ enum Command {
         /// How many binding rules and paced campaigns to list.
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Start the first-order backend from an earlier agora.solution/v1 file (its plan and
+        /// duals); implies --backend first-order.
+        #[arg(long, value_name = "SOLUTION")]
+        warm_start: Option<PathBuf>,
     },
     /// Check an instance file and report every problem in it.
     #[command(after_help = "Example:\n  agora validate instances/example-day.json")]
@@ -175,7 +180,7 @@ enum Command {
     #[command(after_help = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg. Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.")]
     Frontier(frontier::FrontierArgs),
     /// Generate a realistic day (seeded, reproducible).
-    #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6).")]
+    #[command(after_help = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n  agora generate --size large --edges 10000000 --out big.json   (edges in big.edges.csv)\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6, columnar).")]
     Generate {
         /// tiny, small, medium or large.
         #[arg(long)]
@@ -184,6 +189,12 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Scale the large preset to about this many edges (e.g. 10000000); --size is then ignored.
+        #[arg(long)]
+        edges: Option<usize>,
+        /// Write the edges to OUT's stem + .edges.csv (the default for large days and --edges).
+        #[arg(long)]
+        columnar: bool,
     },
 }
 
@@ -207,8 +218,8 @@ fn err(e: anyhow::Error) -> Failure {
 
 fn run(cli: Cli) -> std::result::Result<(), Failure> {
     match cli.command {
-        Command::Solve { instance, out, backend, time_limit, settings, top } => {
-            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top)
+        Command::Solve { instance, out, backend, time_limit, settings, top, warm_start } => {
+            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top, warm_start.as_deref())
         }
         Command::Validate { instance } => validate(&instance).map_err(err),
         Command::Fppe { market, out } => {
@@ -251,10 +262,19 @@ fn run(cli: Cli) -> std::result::Result<(), Failure> {
             report::run(args).map_err(err)
         }
         Command::Frontier(args) => frontier::run(args),
-        Command::Generate { size, seed, out } => {
-            let inst = agora_instances::generate(size, seed);
-            agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
-            println!("wrote {} ({})", out.display(), inst.shape());
+        Command::Generate { size, seed, out, edges, columnar } => {
+            let config = match edges {
+                Some(n) => agora_instances::GenerateConfig::for_edges(n),
+                None => agora_instances::GenerateConfig::for_size(size),
+            };
+            let inst = agora_instances::generate_with(&config, seed);
+            if columnar || edges.is_some() || size == Size::Large {
+                let csv = agora_instances::columnar::save_columnar(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+                println!("wrote {} and {} ({})", out.display(), csv.display(), inst.shape());
+            } else {
+                agora_instances::save(&inst, &out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+                println!("wrote {} ({})", out.display(), inst.shape());
+            }
             Ok(())
         }
     }
@@ -308,10 +328,14 @@ fn solve(
     time_limit: Option<f64>,
     settings_file: Option<&Path>,
     top: usize,
+    warm_start: Option<&Path>,
 ) -> std::result::Result<(), Failure> {
-    let settings = settings_from(settings_file, backend, time_limit).map_err(err)?;
+    let mut settings = settings_from(settings_file, backend, time_limit).map_err(err)?;
     let inst = load_instance(path).map_err(err)?;
-    let sol = agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?;
+    let sol = match warm_start {
+        Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
+        None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
+    };
     let file = agora_mechanisms::pacing::solution_file(&inst, &sol);
     print!("{}", summary::render(&inst, &sol, &file.pacing, top));
     write_out(out, &file.to_json())?;

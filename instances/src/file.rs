@@ -30,6 +30,10 @@ pub struct InstanceFile {
     pub items: Vec<ItemFile>,
     #[serde(default)]
     pub edges: Vec<EdgeFile>,
+    /// A CSV file of edges, relative to the instance file, instead of inline `edges` (agora's
+    /// addition for large days; see [`crate::columnar`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges_file: Option<String>,
     #[serde(default)]
     pub constraints: Vec<ConstraintFile>,
     /// Fields this version does not know; reported as warnings.
@@ -220,6 +224,7 @@ impl From<&Instance> for InstanceFile {
                     extra: BTreeMap::new(),
                 })
                 .collect(),
+            edges_file: None,
             constraints: inst.constraints.iter().map(constraint_file).collect(),
             extra: BTreeMap::new(),
         }

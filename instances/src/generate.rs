@@ -211,6 +211,23 @@ impl GenerateConfig {
         }
     }
 
+    /// The `large` preset scaled to about `edges` edges (within some 20%: edges come from random
+    /// degrees): items (creators, campaigns) scale with `edges`, segments with its square root, so
+    /// segments grow too without thinning out. `for_edges(10_000_000)` is the 10^7-edge day of the
+    /// first-order backend's benchmark (about 1,000 segments of 10^4 edges each).
+    pub fn for_edges(edges: usize) -> Self {
+        // The large preset makes about 1.24 million edges.
+        let large = GenerateConfig::for_size(Size::Large);
+        let f = edges as f64 / 1.24e6;
+        GenerateConfig {
+            label: format!("edges{edges}"),
+            segments: ((large.segments as f64 * f.sqrt()).round() as usize).max(1),
+            creators: ((large.creators as f64 * f).round() as usize).max(GROUPS.len()),
+            campaigns: ((large.campaigns as f64 * f).round() as usize).max(1),
+            ..large
+        }
+    }
+
     fn check(&self) {
         assert!(self.segments >= 1, "GenerateConfig::segments must be >= 1");
         assert!(self.creators >= GROUPS.len(), "GenerateConfig::creators must be >= 3 (one per creator group)");

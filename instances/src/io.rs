@@ -60,14 +60,21 @@ where
     parse_json_with(&text, path, validate)
 }
 
-/// Parses instance JSON text; `path` is used only in messages.
+/// Parses instance JSON text; `path` is used in messages and to resolve an `edges_file`.
 pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
-    parse_json_with(text, path, |f: InstanceFile| f.validate())
+    let file: InstanceFile = parse_json_with(text, path, Ok::<InstanceFile, Vec<Finding>>)?;
+    if file.edges_file.is_some() {
+        return crate::columnar::validate_with_edges_file(file, path);
+    }
+    file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
 }
 
-/// Reads and validates an `agora.instance/v1` file.
+/// Reads and validates an `agora.instance/v1` file (its edges from its `edges_file`, if it
+/// names one).
 pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
-    load_json_with(path.as_ref(), |f: InstanceFile| f.validate())
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    parse_str(&text, path)
 }
 
 /// Serialises an instance as `agora.instance/v1` JSON.

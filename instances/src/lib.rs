@@ -14,6 +14,7 @@
 //! With the `proptest` feature, the `strategies` module offers proptest strategies for the core
 //! types.
 
+pub mod columnar;
 mod feasibility;
 mod file;
 mod generate;

@@ -107,6 +107,31 @@ pub(crate) fn extract(solved: &highs::SolvedModel, model: &Model) -> BackendResu
     BackendResult { status, x, row_duals, objective, iterations, detail }
 }
 
+/// Solves `model` with HiGHS' method `method` (its option `solver`: `"simplex"`, `"ipm"`,
+/// `"pdlp"`, ...) and extra options (values written as text: integers, reals, `true`/`false`,
+/// or strings), for benchmarks against the first-order backend. The `highs` backend itself is
+/// unchanged by this.
+pub fn solve_with_method(model: &Model, settings: &Settings, method: &str, options: &[(&str, &str)]) -> Result<BackendResult, SolveError> {
+    let mut hm = load(model, settings)?;
+    hm.try_set_option("solver", method).map_err(|_| backend_error(format!("HiGHS refused solver = {method}")))?;
+    for &(opt, v) in options {
+        let ok = if let Ok(i) = v.parse::<i32>() {
+            hm.try_set_option(opt, i).is_ok()
+        } else if let Ok(x) = v.parse::<f64>() {
+            hm.try_set_option(opt, x).is_ok()
+        } else if let Ok(b) = v.parse::<bool>() {
+            hm.try_set_option(opt, b).is_ok()
+        } else {
+            hm.try_set_option(opt, v).is_ok()
+        };
+        if !ok {
+            return Err(backend_error(format!("HiGHS refused option {opt} = {v}")));
+        }
+    }
+    let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
+    Ok(extract(&solved, model))
+}
+
 impl Backend for Highs {
     fn name(&self) -> &'static str {
         NAME

@@ -18,6 +18,7 @@ mod backend;
 mod certificate;
 mod clarabel_backend;
 mod face;
+pub mod first_order;
 mod formulate;
 pub mod frontier;
 mod highs_backend;
@@ -36,8 +37,9 @@ pub use backend::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
 pub use clarabel_backend::Clarabel;
 pub use face::{optimal_face_range, FaceRange, FACE_TOLERANCE};
+pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
-pub use highs_backend::Highs;
+pub use highs_backend::{solve_with_method as highs_with_method, Highs};
 pub use ir::{Model, RowMeta, Sense, SparseVec};
 pub use settings::{BackendChoice, Settings};
 pub use shadow::shadow_price;
@@ -56,10 +58,22 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Resul
     settings.validate()?;
     let backend: Box<dyn Backend> = match settings.backend.resolve(model.is_qp()) {
         BackendChoice::Clarabel => Box::new(Clarabel),
+        BackendChoice::FirstOrder => return solve_model_warm(inst, model, settings, None),
         _ => Box::new(Highs),
     };
     let start = Instant::now();
     let raw = backend.solve(model, settings)?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds))
+}
+
+/// Solves with the first-order backend from a warm start (an earlier plan and duals); the
+/// answer is checked at `first_order_tolerance`, the accuracy it was certified to.
+pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Solution, SolveError> {
+    settings.validate()?;
+    let start = Instant::now();
+    let out = first_order::run(model, settings, warm)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let tol = settings.first_order_tolerance.max(settings.check_tolerance);
+    Ok(Solution::from_backend(inst, model, out.result, FirstOrder.name(), tol, seconds))
 }

@@ -15,10 +15,14 @@ pub enum BackendChoice {
     /// Picks by problem class: HiGHS for LPs, Clarabel for QPs (see [`BackendChoice::resolve`]).
     #[default]
     Auto,
+    /// agora's first-order method (restarted PDHG over segment blocks, [`crate::first_order`]):
+    /// certified to `first_order_tolerance`, for days too large for the exact backends.
+    /// `auto` never picks it.
+    FirstOrder,
 }
 
 impl BackendChoice {
-    pub const NAMES: [&'static str; 3] = ["highs", "clarabel", "auto"];
+    pub const NAMES: [&'static str; 4] = ["highs", "clarabel", "auto", "first-order"];
 
     /// The backend `auto` stands for, given whether the model has a quadratic term.
     ///
@@ -43,6 +47,7 @@ impl std::str::FromStr for BackendChoice {
             "highs" => Ok(BackendChoice::Highs),
             "clarabel" => Ok(BackendChoice::Clarabel),
             "auto" => Ok(BackendChoice::Auto),
+            "first-order" => Ok(BackendChoice::FirstOrder),
             _ => Err(format!("unknown backend \"{s}\" (one of: {})", Self::NAMES.join(", "))),
         }
     }
@@ -69,6 +74,10 @@ pub struct Settings {
     pub check_tolerance: f64,
     /// Print the backend's log. Default false.
     pub verbose: bool,
+    /// The first-order backend reports `optimal` only when its relative primal residual, dual
+    /// residual and duality gap on the unscaled model are all at most this; it is also the
+    /// tolerance of agora's check of its answers. Default 1e-4; valid range [1e-6, 1e-2].
+    pub first_order_tolerance: f64,
 }
 
 impl Default for Settings {
@@ -82,6 +91,7 @@ impl Default for Settings {
             dual_tolerance: 1e-7,
             check_tolerance: 1e-6,
             verbose: false,
+            first_order_tolerance: 1e-4,
         }
     }
 }
@@ -109,6 +119,10 @@ impl Settings {
             if !(v.is_finite() && v > 0.0 && v <= 1e-2) {
                 return bad(field, format!("must be in (0, 1e-2], got {v}"));
             }
+        }
+        let t = self.first_order_tolerance;
+        if !(t.is_finite() && (1e-6..=1e-2).contains(&t)) {
+            return bad("first_order_tolerance", format!("must be in [1e-6, 1e-2], got {t}"));
         }
         Ok(())
     }

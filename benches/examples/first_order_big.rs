@@ -1,0 +1,140 @@
+//! One large day, once: the first-order backend against HiGHS' interior point and HiGHS' PDLP on
+//! the same model in the same process, with peak memory counted by a counting allocator.
+//!
+//! ```text
+//! cargo run --release -p agora-benches --example first_order_big -- DAY.json [THREADS] [TIME_LIMIT_S] [highs]
+//! ```
+//!
+//! Prints one line per method: status, seconds, residuals of agora's certificate, and for the
+//! first-order backend its iterations, passes over the edges, ns per edge per pass and peak bytes
+//! per edge. `highs` adds the two HiGHS runs (each with the same time limit); `VERBOSE=1` logs
+//! the first-order residuals every 64 iterations to stderr. See
+//! `benches/scripts/big.sh`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use agora_solver::{certify, first_order, formulate, highs_with_method, BackendChoice, Settings};
+
+/// Counts live heap bytes and their peak.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new > l.size() {
+                let now = LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn mb(b: usize) -> f64 {
+    b as f64 / 1e6
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args.get(1).expect("usage: first_order_big DAY.json [THREADS] [TIME_LIMIT_S] [highs]");
+    let threads: usize = args.get(2).map(|t| t.parse().expect("THREADS")).unwrap_or(2);
+    let limit: f64 = args.get(3).map(|t| t.parse().expect("TIME_LIMIT_S")).unwrap_or(3600.0);
+    let with_highs = args.get(4).is_some_and(|a| a == "highs");
+
+    let t = Instant::now();
+    let inst = agora_instances::load(path).expect("loads").instance;
+    let n = inst.edges.len();
+    println!("day {path}: {} ({:.1} s to load, heap {:.0} MB)", inst.shape(), t.elapsed().as_secs_f64(), mb(LIVE.load(Ordering::Relaxed)));
+    let t = Instant::now();
+    let model = formulate(&inst);
+    println!(
+        "formulated: {} rows, {} entries in {:.1} s (heap {:.0} MB, peak {:.0} MB)",
+        model.n_rows(),
+        model.matrix.nnz(),
+        t.elapsed().as_secs_f64(),
+        mb(LIVE.load(Ordering::Relaxed)),
+        mb(PEAK.load(Ordering::Relaxed))
+    );
+
+    let verbose = std::env::var("VERBOSE").is_ok();
+    let settings = Settings { backend: BackendChoice::FirstOrder, threads, time_limit: Some(limit), verbose, ..Settings::default() };
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let t = Instant::now();
+    let out = first_order::run(&model, &settings, None).expect("runs");
+    let secs = t.elapsed().as_secs_f64();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let s = &out.stats;
+    let r = s.residuals.expect("residuals");
+    let ns = s.seconds * 1e9 / (s.passes as f64 * n as f64);
+    println!(
+        "first-order ({threads} threads): {:?} in {secs:.1} s; primal {:.2e} dual {:.2e} gap {:.2e}; objective {:.9e}; \
+         {} iterations, {} passes, {} restarts; {ns:.1} ns/edge/pass; store+workspace {:.1} B/edge ({} entries, {:.2}/edge); \
+         peak heap of the run {:.1} B/edge",
+        out.reason,
+        r.primal,
+        r.dual,
+        r.gap,
+        out.result.objective,
+        s.iterations,
+        s.passes,
+        s.restarts,
+        (s.store_bytes + s.workspace_bytes) as f64 / n as f64,
+        s.nnz,
+        s.nnz as f64 / n as f64,
+        peak as f64 / n as f64
+    );
+
+    if with_highs {
+        for (method, opts) in [
+            ("ipm", vec![("run_crossover", "off")]),
+            ("pdlp", vec![("primal_feasibility_tolerance", "1e-4"), ("dual_feasibility_tolerance", "1e-4"), ("pdlp_optimality_tolerance", "1e-4")]),
+        ] {
+            let hs = Settings { backend: BackendChoice::Highs, threads, time_limit: Some(limit), ..Settings::default() };
+            let base = LIVE.load(Ordering::Relaxed);
+            PEAK.store(base, Ordering::Relaxed);
+            let t = Instant::now();
+            match highs_with_method(&model, &hs, method, &opts) {
+                Ok(res) => {
+                    let secs = t.elapsed().as_secs_f64();
+                    let c = certify(&model, &res.x, &res.row_duals);
+                    println!(
+                        "highs {method}: {} in {secs:.1} s; primal {:.2e} dual {:.2e} gap {:.2e}; objective {:.9e}; {} iterations; \
+                         Rust-side peak heap {:.1} B/edge (HiGHS' C++ heap is not counted){}",
+                        res.status,
+                        c.primal_residual,
+                        c.dual_residual,
+                        c.gap,
+                        res.objective,
+                        res.iterations,
+                        (PEAK.load(Ordering::Relaxed) - base) as f64 / n as f64,
+                        res.detail.map(|d| format!(" ({d})")).unwrap_or_default()
+                    );
+                }
+                Err(e) => println!("highs {method}: error {e}"),
+            }
+        }
+    }
+}

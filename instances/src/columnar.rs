@@ -1,0 +1,262 @@
+//! Columnar edges: an instance file may name a CSV file of edges (`"edges_file"`, a path
+//! relative to the instance file) instead of listing them inline, so that a day of 10^7 edges
+//! is read and written without a JSON object per edge.
+//!
+//! The CSV has a header naming its columns, in any order: `segment`, `item`, `engagement`
+//! (required) and `price`, `cap` (optional columns; an empty cell means price 0, no cap). Fields
+//! containing a comma, a quote or a line break are quoted (RFC 4180). Every error names the
+//! edges file, the line and the column; at most [`MAX_ERRORS`] are listed.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::file::InstanceFile;
+use crate::io::{write_atomic, LoadError};
+use crate::types::{Edge, Instance, ItemKind};
+use crate::validate::{Finding, Validated};
+
+/// Errors listed before the rest are summarised.
+pub const MAX_ERRORS: usize = 50;
+
+/// The edges file of `instance_path` that `file` names, resolved against the instance's
+/// directory.
+pub fn edges_path(instance_path: &Path, edges_file: &str) -> PathBuf {
+    match instance_path.parent() {
+        Some(dir) => dir.join(edges_file),
+        None => PathBuf::from(edges_file),
+    }
+}
+
+/// Validates an instance file whose edges live in its `edges_file`, reading them from the CSV.
+pub fn validate_with_edges_file(file: InstanceFile, path: &Path) -> Result<Validated, LoadError> {
+    let rel = file.edges_file.clone().unwrap_or_default();
+    let invalid = |field: &str, message: String| LoadError::Invalid {
+        path: path.to_path_buf(),
+        errors: vec![Finding { entity: "instance".into(), field: field.into(), message }],
+    };
+    if !file.edges.is_empty() {
+        return Err(invalid("edges_file", "cannot be given together with inline \"edges\"".into()));
+    }
+    if rel.is_empty() {
+        return Err(invalid("edges_file", "is empty".into()));
+    }
+    let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
+    let csv = edges_path(path, &rel);
+    validated.instance.edges = read_edges(&csv, &validated.instance)?;
+    Ok(validated)
+}
+
+/// Reads and validates the edges of `inst` (whose segments and items are known) from a CSV file.
+pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
+    let io_err = |source| LoadError::Io { path: csv.to_path_buf(), source };
+    let reader = BufReader::with_capacity(1 << 20, File::open(csv).map_err(io_err)?);
+    let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
+    let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
+    let mut errs = Errors::default();
+    let mut lines = reader.lines();
+    let header = match lines.next() {
+        Some(h) => h.map_err(io_err)?,
+        None => {
+            return Err(LoadError::Invalid {
+                path: csv.to_path_buf(),
+                errors: vec![Finding {
+                    entity: "line 1".into(),
+                    field: String::new(),
+                    message: "is missing: expected a header such as segment,item,engagement,price,cap".into(),
+                }],
+            })
+        }
+    };
+    let mut fields: Vec<String> = Vec::new();
+    split_csv(&header, &mut fields);
+    let col = |name: &str| fields.iter().position(|f| f.trim() == name);
+    let (c_seg, c_item, c_eng, c_price, c_cap) = (col("segment"), col("item"), col("engagement"), col("price"), col("cap"));
+    let n_cols = fields.len();
+    for (name, c) in [("segment", c_seg), ("item", c_item), ("engagement", c_eng)] {
+        if c.is_none() {
+            errs.add(1, name, "column is missing from the header".into());
+        }
+    }
+    for f in &fields {
+        if !["segment", "item", "engagement", "price", "cap"].contains(&f.trim()) {
+            errs.add(1, f.trim(), "unknown column".into());
+        }
+    }
+    if errs.count > 0 {
+        return Err(LoadError::Invalid { path: csv.to_path_buf(), errors: errs.list });
+    }
+    let (c_seg, c_item, c_eng) = (c_seg.unwrap_or(0), c_item.unwrap_or(0), c_eng.unwrap_or(0));
+    let mut edges = Vec::new();
+    let mut cells: Vec<String> = Vec::new();
+    for (k, line) in lines.enumerate() {
+        let ln = k + 2;
+        let line = line.map_err(io_err)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        split_csv(&line, &mut cells);
+        if cells.len() != n_cols {
+            errs.add(ln, "", format!("has {} fields, the header {n_cols}", cells.len()));
+            continue;
+        }
+        let segment = seg_ids.get(cells[c_seg].as_str()).copied();
+        if segment.is_none() {
+            errs.add(ln, "segment", format!("unknown segment \"{}\"", cells[c_seg]));
+        }
+        let item = item_ids.get(cells[c_item].as_str()).copied();
+        if item.is_none() {
+            errs.add(ln, "item", format!("unknown item \"{}\"", cells[c_item]));
+        }
+        let engagement = match number(&mut errs, ln, "engagement", cells.get(c_eng), false) {
+            Some(Some(v)) => Some(v),
+            Some(None) => {
+                errs.add(ln, "engagement", "is missing".into());
+                None
+            }
+            None => None,
+        };
+        let price = number(&mut errs, ln, "price", c_price.and_then(|c| cells.get(c)), false);
+        let cap = number(&mut errs, ln, "cap", c_cap.and_then(|c| cells.get(c)), true);
+        if let (Some(s), Some(i), Some(engagement), Some(price), Some(cap)) = (segment, item, engagement, price, cap) {
+            let price = price.unwrap_or(0.0);
+            if price > 0.0 && inst.items[i].kind() == ItemKind::Organic {
+                errs.add(ln, "price", format!("must be 0 on an organic item's edge, got {price}"));
+                continue;
+            }
+            edges.push(Edge { segment: s, item: i, engagement, price, cap });
+        }
+    }
+    // Duplicates, by sorting (segment, item) keys rather than hashing 10^7 pairs.
+    let mut keys: Vec<(u64, u32)> = edges.iter().enumerate().map(|(k, e)| (((e.segment as u64) << 32) | e.item as u64, k as u32)).collect();
+    keys.sort_unstable();
+    for w in keys.windows(2) {
+        if w[0].0 == w[1].0 {
+            let e = &edges[w[1].1 as usize];
+            errs.add(
+                0,
+                "",
+                format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1),
+            );
+        }
+    }
+    if errs.count > 0 {
+        let more = errs.count - errs.list.len();
+        if more > 0 {
+            errs.list.push(Finding { entity: "file".into(), field: String::new(), message: format!("{more} more errors not listed") });
+        }
+        return Err(LoadError::Invalid { path: csv.to_path_buf(), errors: errs.list });
+    }
+    Ok(edges)
+}
+
+/// Errors found so far: the first [`MAX_ERRORS`] and how many in all.
+#[derive(Default)]
+struct Errors {
+    list: Vec<Finding>,
+    count: usize,
+}
+
+impl Errors {
+    /// Line 0 stands for the file as a whole.
+    fn add(&mut self, line: usize, field: &str, message: String) {
+        self.count += 1;
+        if self.list.len() < MAX_ERRORS {
+            let entity = if line == 0 { "file".to_string() } else { format!("line {line}") };
+            self.list.push(Finding { entity, field: field.into(), message });
+        }
+    }
+}
+
+/// A number cell: `Some(None)` when empty, `None` (and an error) when invalid.
+fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, positive: bool) -> Option<Option<f64>> {
+    let cell = cell.map(|c| c.trim()).unwrap_or("");
+    if cell.is_empty() {
+        return Some(None);
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() && (if positive { v > 0.0 } else { v >= 0.0 }) => Some(Some(v)),
+        Ok(v) => {
+            errs.add(ln, field, format!("must be {}, got {v}", if positive { "> 0" } else { ">= 0" }));
+            None
+        }
+        Err(_) => {
+            errs.add(ln, field, format!("not a number: \"{cell}\""));
+            None
+        }
+    }
+}
+
+/// Splits one CSV line into `out` (RFC 4180 quoting).
+fn split_csv(line: &str, out: &mut Vec<String>) {
+    out.clear();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if cur.is_empty() => quoted = true,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur.trim_end_matches('\r').to_string());
+}
+
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// Writes `inst` in columnar form: the edges to `<stem>.edges.csv` next to `path`, streamed,
+/// then the instance file naming it (both atomically: temporary files, then renames, edges
+/// first). Returns the edges file's path.
+pub fn save_columnar(inst: &Instance, path: &Path) -> std::io::Result<PathBuf> {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "instance".into());
+    let rel = format!("{stem}.edges.csv");
+    let csv = edges_path(path, &rel);
+    let tmp = csv.with_file_name(format!(".{rel}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        writeln!(w, "segment,item,engagement,price,cap")?;
+        for e in &inst.edges {
+            write!(w, "{},{},{},{},", csv_field(&inst.segments[e.segment].id), csv_field(&inst.items[e.item].id), e.engagement, e.price)?;
+            match e.cap {
+                Some(c) => writeln!(w, "{c}")?,
+                None => writeln!(w)?,
+            }
+        }
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &csv)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    // The instance without its edges (cheap: segments, items and constraints only).
+    let head = Instance {
+        name: inst.name.clone(),
+        objective: inst.objective,
+        segments: inst.segments.clone(),
+        creators: inst.creators.clone(),
+        campaigns: inst.campaigns.clone(),
+        items: inst.items.clone(),
+        edges: Vec::new(),
+        constraints: inst.constraints.clone(),
+    };
+    let mut file = InstanceFile::from(&head);
+    file.edges_file = Some(rel);
+    let json = serde_json::to_string_pretty(&file).expect("instance files serialise");
+    write_atomic(path, json.as_bytes())?;
+    Ok(csv)
+}

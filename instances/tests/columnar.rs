@@ -1,0 +1,92 @@
+//! Columnar instances: an `edges_file` CSV instead of inline edges, written by the generator for
+//! large days; the loader's errors name the file, the line and the field.
+
+use std::path::Path;
+
+use agora_instances::columnar::save_columnar;
+use agora_instances::{generate, load, GenerateConfig, Size};
+
+fn write(dir: &Path, json: &str, csv: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("day.edges.csv"), csv).unwrap();
+    let path = dir.join("day.json");
+    std::fs::write(&path, json).unwrap();
+    path
+}
+
+/// A day with two segments and one organic and one ad item, edges in `day.edges.csv`.
+const HEAD: &str = r#"{"schema": "agora.instance/v1", "name": "d", "edges_file": "day.edges.csv",
+  "segments": [{"id": "s1", "supply": 100}, {"id": "s,2", "supply": 50}],
+  "creators": [{"id": "c"}], "campaigns": [{"id": "a", "budget": 1}],
+  "items": [{"id": "i", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false},
+            {"id": "ad", "campaign": "a", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}]}"#;
+
+#[test]
+fn a_generated_day_round_trips_through_the_columnar_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = generate(Size::Small, 3);
+    let path = dir.path().join("small.json");
+    let csv = save_columnar(&day, &path).unwrap();
+    assert_eq!(csv, dir.path().join("small.edges.csv"));
+    let json = std::fs::read_to_string(&path).unwrap();
+    assert!(json.contains("\"edges_file\": \"small.edges.csv\"") && !json.contains("\"engagement\": 0."), "edges are not inlined");
+    let back = load(&path).unwrap();
+    assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+    assert_eq!(back.instance, day, "bit-exact round trip");
+}
+
+#[test]
+fn quoted_ids_and_optional_columns_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "item,segment,engagement,price,cap\ni,s1,0.1,,\nad,\"s,2\",0.2,0.01,30\n";
+    let inst = load(write(dir.path(), HEAD, csv)).unwrap().instance;
+    assert_eq!(inst.edges.len(), 2);
+    assert_eq!((inst.edges[1].segment, inst.edges[1].item, inst.edges[1].price, inst.edges[1].cap), (1, 1, 0.01, Some(30.0)));
+    assert_eq!((inst.edges[0].price, inst.edges[0].cap), (0.0, None));
+}
+
+#[test]
+fn every_bad_line_is_reported_with_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "segment,item,engagement,price\n\
+               s9,i,0.1,0\n\
+               s1,i,-1,0\n\
+               s1,ad,0.1,abc\n\
+               s1,i,0.1\n\
+               s1,i,0.1,0.5\n\
+               s1,ad,0.1,0.01\n\
+               s1,ad,0.2,0.01\n";
+    let err = load(write(dir.path(), HEAD, csv)).unwrap_err().to_string();
+    for want in [
+        "day.edges.csv",
+        "line 2, field \"segment\": unknown segment \"s9\"",
+        "line 3, field \"engagement\": must be >= 0",
+        "line 4, field \"price\": not a number",
+        "line 5: has 3 fields, the header 4",
+        "line 6, field \"price\": must be 0 on an organic item's edge",
+        "duplicate edge s1 -> ad",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn header_mistakes_missing_files_and_mixed_forms_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(write(dir.path(), HEAD, "segment,item,clicks\n")).unwrap_err().to_string();
+    assert!(err.contains("field \"engagement\": column is missing") && err.contains("field \"clicks\": unknown column"), "{err}");
+    let path = dir.path().join("day.json");
+    std::fs::remove_file(dir.path().join("day.edges.csv")).unwrap();
+    let err = load(&path).unwrap_err().to_string();
+    assert!(err.contains("day.edges.csv") && err.contains("cannot read"), "{err}");
+    let mixed = HEAD.replace("\"edges_file\"", "\"edges\": [{\"segment\": \"s1\", \"item\": \"i\", \"engagement\": 1}], \"edges_file\"");
+    std::fs::write(&path, mixed).unwrap();
+    let err = load(&path).unwrap_err().to_string();
+    assert!(err.contains("day.json") && err.contains("edges_file") && err.contains("inline"), "{err}");
+}
+
+#[test]
+fn the_edge_count_configuration_is_close_to_its_target() {
+    let inst = agora_instances::generate_with(&GenerateConfig::for_edges(50_000), 1);
+    let n = inst.edges.len() as f64;
+    assert!((0.7..=1.3).contains(&(n / 50_000.0)), "{n} edges");
+}

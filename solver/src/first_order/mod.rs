@@ -1,0 +1,144 @@
+//! The first-order backend: restarted PDHG over segment blocks, for days too large for the
+//! exact backends, with a certified answer.
+//!
+//! # The method, and why this one
+//!
+//! The model (spec section 3) is `max c.x - 1/2 sum q_e x_e^2` over edges grouped by segment,
+//! where each segment's edges form a block `{0 <= x_e <= cap_e, sum x_e <= supply_s}` and every
+//! other row (budgets, item caps, share rows, floors, parity) is dualised. This is restarted PDHG
+//! (the method of PDLP) with the blocks kept in the primal projection:
+//!
+//! - **primal step**: `x <- argmin over the block of |x - (x + T (c - A'y))|_{T^-1}^2 / 2 + q/2 |x|^2`,
+//!   an exact projection onto a capped simplex in a diagonal metric ([`projection`]): the
+//!   supply rows and bounds never have residuals, and the segment's structure costs nothing;
+//! - **dual step**: `y <- clip(y + Sigma (A (2x+ - x) - b))`, clipped to each row's sign, and for
+//!   soft rows to `[0, penalty]` (the slack column is replaced by the penalty's dual box: the
+//!   same problem, the slack being the row's violation);
+//! - **preconditioning**: Ruiz equilibration of the dualised rows and columns, then
+//!   Pock-Chambolle diagonal steps, folded into per-edge and per-row step weights so that the
+//!   projection still acts on the true supply set ([`store`]);
+//! - **reflected Halpern iteration** (restarted Halpern PDHG, Lu and Yang 2024):
+//!   `z <- (k+1)/(k+2) (2 T(z) - z) + 1/(k+2) z_0` with `T` the PDHG step above and `z_0` the
+//!   last restart point; the candidate answer is `T(z)`, which always lies in the segments' sets.
+//!   On generated LP days it needed 1.6 to 1.9 times fewer iterations than PDLP's restarts to
+//!   the average, which remain available ([`termination::RestartPolicy::reflection`] = `None`);
+//! - **adaptive restarts** on the candidate's residuals and **primal weight updates** as in
+//!   PDLP / cuPDLP ([`termination::RestartPolicy`]).
+//!
+//! PDHG rather than DuaLip-style dual ascent: dual ascent on the ridge-regularised LP solves the
+//! LP only in the limit of a vanishing ridge (continuation), and its answer's accuracy on the
+//! LP itself must still be certified separately; PDHG solves the LP (rho = 0) and the QP
+//! (rho > 0) directly, its averaged iterates give primal-dual pairs whose gap is a certificate,
+//! and restarts give it linear convergence on LPs. The ridge of a QP enters the prox exactly.
+//!
+//! # Certified termination
+//!
+//! Every 64 iterations the candidate (and, without reflection, the current iterate) is evaluated on the unscaled model
+//! with the definitions of [`crate::certify`]: the worst relative row violation, the worst dual
+//! infeasibility, and the relative gap between the Lagrangian bound at the duals and the
+//! objective at the plan. For the bound each segment's supply dual is chosen optimally (a
+//! knapsack threshold for LPs, a one-dimensional projection for QPs), which also gives the
+//! supply rows' duals in the same max-sense convention as the other backends. A candidate that
+//! passes is assembled in model space and checked once more by [`crate::certify`] itself; only
+//! then is the status `optimal`. Otherwise the run ends at `iteration_limit` or `time_limit`
+//! with the residuals reached in its message.
+//!
+//! # Parallelism and determinism
+//!
+//! The store is cut into one chunk per thread at segment boundaries (balanced by entries);
+//! chunks are swept in parallel (rayon, a pool of exactly `threads` threads) and their partial
+//! `A x` are summed in chunk order, so results are bitwise identical for a fixed thread count.
+
+// The sweeps index several parallel arrays (coefficients, rows, costs, iterates) by the same
+// position; iterator chains over five slices would hide that.
+#![allow(clippy::needless_range_loop)]
+
+mod pdhg;
+mod projection;
+mod state;
+mod store;
+pub mod termination;
+mod warm;
+
+pub use pdhg::Stats;
+pub use termination::{Residuals, RestartPolicy, TerminationReason};
+pub use warm::WarmMatch;
+
+use crate::backend::{empty_result, Backend, BackendResult};
+use crate::certificate::Certificate;
+use crate::ir::Model;
+use crate::settings::Settings;
+use crate::status::SolveError;
+
+/// The first-order backend (`--backend first-order`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FirstOrder;
+
+/// A starting point in model space, e.g. from an earlier solution of a similar day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarmStart {
+    /// Values of the model's columns (edges first); missing: start from 0.
+    pub x: Option<Vec<f64>>,
+    /// Row duals in the max-sense convention, per model row; missing: start from 0.
+    pub y: Option<Vec<f64>>,
+}
+
+/// A first-order run: the backend's answer plus what it cost.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub reason: TerminationReason,
+    pub result: BackendResult,
+    pub stats: Stats,
+    /// The certificate the answer passed (when `reason` is `Converged`).
+    pub certificate: Option<Certificate>,
+}
+
+const NAME: &str = "first-order";
+
+/// Solves `model` from `warm` (or from zero), returning the answer and the run's counters.
+pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+    settings.validate()?;
+    if model.n_cols() == 0 {
+        return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None });
+    }
+    if model.n_edges == 0 {
+        // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
+        let result = crate::highs_backend::Highs.solve(model, settings)?;
+        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None });
+    }
+    // The time limit counts from here: building the store is part of the solve.
+    let start = std::time::Instant::now();
+    let store = store::build(model, settings.threads)?;
+    let warm_y = warm.and_then(|w| w.y.as_ref()).map(|y| {
+        if y.len() != model.n_rows() {
+            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())));
+        }
+        Ok(store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>())
+    });
+    let warm_y = warm_y.transpose()?;
+    let warm_x = warm.and_then(|w| w.x.as_deref());
+    if let Some(x) = warm_x {
+        if x.len() < model.n_edges {
+            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| SolveError::Backend { backend: NAME, reason: format!("cannot start {} threads: {e}", settings.threads) })?;
+    let run = pool.install(|| {
+        let mut st = state::State::new(&store, warm_x, warm_y.as_deref());
+        pdhg::execute(model, &store, &mut st, settings, start)
+    });
+    Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate })
+}
+
+impl Backend for FirstOrder {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn solve(&self, model: &Model, settings: &Settings) -> Result<BackendResult, SolveError> {
+        Ok(run(model, settings, None)?.result)
+    }
+}
