@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use super::projection::{lp_block_dual, project_capped, qp_block_dual};
-use super::store::{Chunk, Store};
+use super::store::{Block, Chunk, Store};
 use super::termination::Residuals;
 use crate::ir::Sense;
 
@@ -401,35 +401,12 @@ fn reduce(chunks: &[ChunkState], out: &mut [f64]) {
 fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f64) {
     cs.acc.iter_mut().for_each(|v| *v = 0.0);
     for (b, blk) in ch.blocks.iter().enumerate() {
-        let wide = &ch.wide[blk.wide_start..blk.wide_end];
-        // The share rows' `-theta` on every edge of the segment, in A'y.
-        let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
-        for p in blk.start..blk.end {
-            let mut aty = -cb;
-            ch.for_each_entry(p, |k_, v_| {
-                aty += v_ * y[k_];
-            });
-            let t = tau * ch.tau[p] as f64;
-            let denom = 1.0 + t * blk.quad;
-            cs.x[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
-            cs.scratch_a[p - blk.start] = t / denom;
+        let (lo, hi) = (blk.start, blk.end);
+        cs.lam[b] = prox_block(ch, blk, y, theta, tau, &mut cs.x[lo..hi], &mut cs.scratch_a, cs.lam[b]);
+        for p in lo..hi {
+            cs.x_sum[p] += cs.x[p];
         }
-        let n = blk.end - blk.start;
-        cs.lam[b] = project_capped(&mut cs.x[blk.start..blk.end], &cs.scratch_a[..n], &ch.upper[blk.start..blk.end], blk.supply, cs.lam[b]);
-        let mut served = 0.0;
-        for p in blk.start..blk.end {
-            let xv = cs.x[p];
-            cs.x_sum[p] += xv;
-            served += xv;
-            if xv != 0.0 {
-                ch.for_each_entry(p, |k_, v_| {
-                    cs.acc[k_] += v_ * xv;
-                });
-            }
-        }
-        for &k in wide {
-            cs.acc[k as usize] -= theta[k as usize] * served;
-        }
+        accumulate_block(ch, blk, theta, &cs.x[lo..hi], &mut cs.acc);
     }
 }
 
@@ -439,34 +416,53 @@ fn primal_step(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f
 fn halpern_primal(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], tau: f64, w1: f64, w0: f64, rho: f64) {
     cs.acc.iter_mut().for_each(|v| *v = 0.0);
     for (b, blk) in ch.blocks.iter().enumerate() {
-        let wide = &ch.wide[blk.wide_start..blk.wide_end];
-        let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
-        for p in blk.start..blk.end {
-            let mut aty = -cb;
+        let (lo, hi) = (blk.start, blk.end);
+        cs.x_sum[lo..hi].copy_from_slice(&cs.x[lo..hi]);
+        cs.lam[b] = prox_block(ch, blk, y, theta, tau, &mut cs.x_sum[lo..hi], &mut cs.scratch_a, cs.lam[b]);
+        accumulate_block(ch, blk, theta, &cs.x_sum[lo..hi], &mut cs.acc);
+        for p in lo..hi {
+            cs.x[p] = w1 * ((1.0 + rho) * cs.x_sum[p] - rho * cs.x[p]) + w0 * cs.x_restart[p];
+        }
+    }
+}
+
+/// One segment block's primal prox in place: `x <- prox(x + tau T (c - A'y))`, projected onto
+/// `{0 <= x <= cap, sum x <= supply}`. Returns the projection's multiplier (the next call's
+/// warm start).
+#[allow(clippy::too_many_arguments)]
+fn prox_block(ch: &Chunk, blk: &Block, y: &[f64], theta: &[f64], tau: f64, x: &mut [f64], scratch: &mut [f64], lam: f64) -> f64 {
+    let wide = &ch.wide[blk.wide_start..blk.wide_end];
+    // The share rows' `-theta` on every edge of the segment, in A'y.
+    let cb: f64 = wide.iter().map(|&k| theta[k as usize] * y[k as usize]).sum();
+    for (i, p) in (blk.start..blk.end).enumerate() {
+        let mut aty = -cb;
+        ch.for_each_entry(p, |k_, v_| {
+            aty += v_ * y[k_];
+        });
+        let t = tau * ch.tau[p] as f64;
+        let denom = 1.0 + t * blk.quad;
+        x[i] = (x[i] + t * (ch.cost[p] as f64 - aty)) / denom;
+        scratch[i] = t / denom;
+    }
+    let n = blk.end - blk.start;
+    project_capped(x, &scratch[..n], &ch.upper[blk.start..blk.end], blk.supply, lam)
+}
+
+/// Adds one segment block's plan `x` to the row activities `acc` (share rows' `-theta T_s`
+/// included).
+fn accumulate_block(ch: &Chunk, blk: &Block, theta: &[f64], x: &[f64], acc: &mut [f64]) {
+    let mut served = 0.0;
+    for (i, p) in (blk.start..blk.end).enumerate() {
+        let xv = x[i];
+        served += xv;
+        if xv != 0.0 {
             ch.for_each_entry(p, |k_, v_| {
-                aty += v_ * y[k_];
+                acc[k_] += v_ * xv;
             });
-            let t = tau * ch.tau[p] as f64;
-            let denom = 1.0 + t * blk.quad;
-            cs.x_sum[p] = (cs.x[p] + t * (ch.cost[p] as f64 - aty)) / denom;
-            cs.scratch_a[p - blk.start] = t / denom;
         }
-        let n = blk.end - blk.start;
-        cs.lam[b] = project_capped(&mut cs.x_sum[blk.start..blk.end], &cs.scratch_a[..n], &ch.upper[blk.start..blk.end], blk.supply, cs.lam[b]);
-        let mut served = 0.0;
-        for p in blk.start..blk.end {
-            let xp = cs.x_sum[p];
-            served += xp;
-            if xp != 0.0 {
-                ch.for_each_entry(p, |k_, v_| {
-                    cs.acc[k_] += v_ * xp;
-                });
-            }
-            cs.x[p] = w1 * ((1.0 + rho) * xp - rho * cs.x[p]) + w0 * cs.x_restart[p];
-        }
-        for &k in wide {
-            cs.acc[k as usize] -= theta[k as usize] * served;
-        }
+    }
+    for &k in &ch.wide[blk.wide_start..blk.wide_end] {
+        acc[k as usize] -= theta[k as usize] * served;
     }
 }
 
