@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use agora_instances::{ConstraintKind, Instance, ItemKind};
-use sprs::TriMat;
+use sprs::CsMat;
 
 use crate::ir::{Model, RowMeta, Sense, SparseVec};
 
@@ -268,22 +268,43 @@ impl<'a> Builder<'a> {
             quad.push(w.regularization / inst.segments[edge.segment].supply);
             upper.push(edge.cap.unwrap_or(f64::INFINITY));
         }
-        let nnz: usize = self.rows.iter().map(|r| r.coefs.len() + r.meta.slack.is_some() as usize).sum();
-        let mut tri = TriMat::with_capacity((self.rows.len(), n_cols), nnz);
+        // The rows are built row by row; the matrix is stored by column. A counting pass sizes
+        // each column, a filling pass places each row's entries: rows are visited in order, so
+        // every column's row indices come out sorted, with no triplet buffer and no sort.
+        let slack_entry = |row: &PendingRow| match (row.meta.slack, row.meta.sense) {
+            // The slack relaxes the row by its value: a.x - v <= b, or a.x + v >= b.
+            (Some(c), Sense::Le) => Some((c, -1.0)),
+            (Some(c), Sense::Ge) => Some((c, 1.0)),
+            (None, _) => None,
+        };
+        let mut indptr = vec![0usize; n_cols + 1];
+        for row in &self.rows {
+            for &(c, _) in row.coefs.iter().chain(slack_entry(row).iter()) {
+                indptr[c + 1] += 1;
+            }
+        }
+        for c in 0..n_cols {
+            indptr[c + 1] += indptr[c];
+        }
+        let nnz = indptr[n_cols];
+        let mut next = indptr.clone();
+        let mut indices = vec![0usize; nnz];
+        let mut data = vec![0.0; nnz];
         let mut metas = Vec::with_capacity(self.rows.len());
         for (r, row) in self.rows.into_iter().enumerate() {
-            for &(c, v) in &row.coefs {
-                tri.add_triplet(r, c, v);
+            for &(c, v) in row.coefs.iter().chain(slack_entry(&row).iter()) {
+                indices[next[c]] = r;
+                data[next[c]] = v;
+                next[c] += 1;
             }
-            if let (Some(c), Some(p)) = (row.meta.slack, row.meta.penalty) {
-                // The slack relaxes the row by its value: a.x - v <= b, or a.x + v >= b.
-                tri.add_triplet(r, c, if row.meta.sense == Sense::Le { -1.0 } else { 1.0 });
+            if let Some(p) = row.meta.penalty {
                 cost.push(-p);
                 quad.push(0.0);
                 upper.push(f64::INFINITY);
             }
             metas.push(row.meta);
         }
-        Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix: tri.to_csc(), rows: metas }
+        let matrix = CsMat::new_csc((metas.len(), n_cols), indptr, indices, data);
+        Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix, rows: metas }
     }
 }
