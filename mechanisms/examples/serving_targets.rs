@@ -4,7 +4,7 @@
 
 use agora_instances::{generate, generate_with, GenerateConfig, Instance, Size};
 use agora_mechanisms::pacing::solution_file;
-use agora_mechanisms::serving::simulate::{overspends, worst_hard_row, PolicyReport};
+use agora_mechanisms::serving::simulate::{hard_rows, overspends, worst_hard_row, PolicyReport};
 use agora_mechanisms::serving::{build, content_hash, simulate, ExportOptions, SimulationConfig};
 use agora_solver::{solve, BackendChoice, Settings};
 
@@ -84,20 +84,5 @@ fn main() {
 
 /// Hard rows (not supply, not soft) more than 2% beyond their limit.
 fn count_over(inst: &Instance, p: &PolicyReport) -> usize {
-    let soft: Vec<&str> = inst
-        .constraints
-        .iter()
-        .filter(|c| c.penalty.is_some())
-        .map(|c| c.name.as_str())
-        .collect();
-    p.rows
-        .iter()
-        .filter(|r| {
-            !r.name.starts_with("supply[")
-                && !soft
-                    .iter()
-                    .any(|s| r.name == *s || r.name.starts_with(&format!("{s}[")))
-        })
-        .filter(|r| r.excess() > 0.02)
-        .count()
+    hard_rows(inst, p).filter(|r| r.excess() > 0.02).count()
 }

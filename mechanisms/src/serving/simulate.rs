@@ -366,31 +366,19 @@ fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport 
     }
 }
 
-/// The largest [`RowOutcome::excess`] over the hard rows of `inst` that a policy controls (rows of
-/// constraints without a penalty, budgets and item caps), with the row's name. Supply rows are
-/// left out: their realised value is the random stream's traffic (a segment drawn more often
-/// than its supply share gets more impressions), not a policy's choice.
+/// The rows of `policy` that a policy controls: rows of constraints without a penalty, budgets
+/// and item caps. Supply rows are left out: their realised value is the random stream's traffic (a
+/// segment drawn more often than its supply share gets more impressions), not a policy's choice.
+pub fn hard_rows<'a>(inst: &'a Instance, policy: &'a PolicyReport) -> impl Iterator<Item = &'a RowOutcome> + 'a {
+    let soft: Vec<&str> = inst.constraints.iter().filter(|c| c.penalty.is_some()).map(|c| c.name.as_str()).collect();
+    let is_soft = move |name: &str| soft.iter().any(|s| name == *s || name.strip_prefix(s).is_some_and(|rest| rest.starts_with('[')));
+    policy.rows.iter().filter(move |r| !r.name.starts_with("supply[") && !is_soft(&r.name))
+}
+
+/// The largest [`RowOutcome::excess`] over the [`hard_rows`] of `policy`, with the row's name.
 pub fn worst_hard_row(inst: &Instance, policy: &PolicyReport) -> (f64, Option<String>) {
-    let soft: Vec<&str> = inst
-        .constraints
-        .iter()
-        .filter(|c| c.penalty.is_some())
-        .map(|c| c.name.as_str())
-        .collect();
-    let is_soft = |name: &str| {
-        soft.iter().any(|s| {
-            name == *s
-                || name
-                    .strip_prefix(s)
-                    .is_some_and(|rest| rest.starts_with('['))
-        })
-    };
     let mut worst = (0.0, None);
-    for r in policy
-        .rows
-        .iter()
-        .filter(|r| !r.name.starts_with("supply[") && !is_soft(&r.name))
-    {
+    for r in hard_rows(inst, policy) {
         let ex = r.excess();
         if ex > worst.0 {
             worst = (ex, Some(r.name.clone()));
