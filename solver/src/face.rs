@@ -2,8 +2,8 @@
 //!
 //! An LP optimum is often not unique: a whole face of plans reaches the same objective, and which
 //! vertex a backend returns is an accident of pivoting. Questions such as "does this creator gain
-//! exposure?" must then be asked of the face, not of one vertex: [`optimal_face_range`] returns the
-//! smallest and largest value of `sum w_j x_j` over the plans whose objective is within a small
+//! exposure?" must then be asked of the face, not of one vertex: [`optimal_face_extreme`] returns
+//! the smallest or largest value of `sum w_j x_j` over the plans whose objective is within a small
 //! tolerance of the optimum. A QP with `rho > 0` has a unique plan, so there is no face to explore.
 
 use crate::backend::Backend;
@@ -12,11 +12,13 @@ use crate::ir::{Model, RowMeta, Sense};
 use crate::settings::Settings;
 use crate::status::{SolveError, Status};
 
-/// The range of a linear function over the (near-)optimal face.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FaceRange {
-    pub min: f64,
-    pub max: f64,
+/// Which end of the (near-)optimal face to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaceEnd {
+    /// The smallest value of the function over the face.
+    Least,
+    /// The largest.
+    Most,
 }
 
 /// Relative slack on the objective floor that defines the face: plans within
@@ -24,30 +26,29 @@ pub struct FaceRange {
 /// own feasibility tolerances so that the floor row never makes the restricted LP infeasible.
 pub const FACE_TOLERANCE: f64 = 1e-7;
 
-/// The smallest and largest `sum w_j x_j` (columns `j` of `model`) over the plans of `model`
-/// whose objective is at least `optimum - FACE_TOLERANCE * max(1, |optimum|)`.
+/// The smallest or largest (`end`) `sum w_j x_j` (columns `j` of `model`) over the plans of
+/// `model` whose objective is at least `optimum - FACE_TOLERANCE * max(1, |optimum|)`: one LP.
 ///
 /// Returns `Ok(None)` for a QP (its plan is unique: read the function off the plan) and an error
-/// when either restricted LP does not solve to optimality.
-pub fn optimal_face_range(model: &Model, optimum: f64, w: &[(usize, f64)], settings: &Settings) -> Result<Option<FaceRange>, SolveError> {
+/// when the restricted LP does not solve to optimality.
+pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end: FaceEnd, settings: &Settings) -> Result<Option<f64>, SolveError> {
     if model.is_qp() {
         return Ok(None);
     }
     let mut face = with_objective_floor(model, optimum - FACE_TOLERANCE * optimum.abs().max(1.0));
-    let mut extreme = |sign: f64| -> Result<f64, SolveError> {
-        face.cost.iter_mut().for_each(|c| *c = 0.0);
-        for &(j, wj) in w {
-            face.cost[j] += sign * wj;
-        }
-        let r = Highs.solve(&face, settings)?;
-        if r.status != Status::Optimal {
-            return Err(SolveError::Backend { backend: "highs", reason: format!("the optimal-face LP ended {}", r.status) });
-        }
-        Ok(sign * r.objective)
+    let sign = match end {
+        FaceEnd::Most => 1.0,
+        FaceEnd::Least => -1.0,
     };
-    let max = extreme(1.0)?;
-    let min = extreme(-1.0)?;
-    Ok(Some(FaceRange { min, max }))
+    face.cost.iter_mut().for_each(|c| *c = 0.0);
+    for &(j, wj) in w {
+        face.cost[j] += sign * wj;
+    }
+    let r = Highs.solve(&face, settings)?;
+    if r.status != Status::Optimal {
+        return Err(SolveError::Backend { backend: "highs", reason: format!("the optimal-face LP ended {}", r.status) });
+    }
+    Ok(Some(sign * r.objective))
 }
 
 /// `model` with one more row, `cost . x >= floor`.

@@ -19,11 +19,13 @@
 //! new-creator rules, which may also pay.
 //!
 //! LP optima are often not unique, so Sybil gains are measured on the optimal face
-//! ([`agora_solver::optimal_face_range`]): the gain is the smallest exposure the pair can get after
+//! ([`agora_solver::optimal_face_extreme`]): the gain is the smallest exposure the pair can get after
 //! the split minus the largest the creator could get before. A positive gain is guaranteed by the
 //! model, whichever optimal plan a backend returns.
 
 mod deviations;
+
+use std::collections::HashMap;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -31,7 +33,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use agora_instances::{metrics, Instance, Owner};
-use agora_solver::{formulate, optimal_face_range, Settings, Solution, SolveError, Status};
+use agora_solver::{formulate, optimal_face_extreme, FaceEnd, Model, Settings, Solution, SolveError, Status};
 
 pub use deviations::{creators_with_own_rules, raise_engagement, split_creator};
 
@@ -158,8 +160,9 @@ pub fn audit(inst: &Instance, cfg: &AuditConfig) -> Result<Audit, AuditError> {
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let mut budgets = BudgetCheck::new(inst, &base, "the day's plan");
     let monotone = creator_monotonicity(inst, &base, cfg, &mut rng, &mut budgets)?;
-    let same = sybil(inst, &base, cfg, &mut rng, &mut budgets, SybilKind::SameGroup)?;
-    let fresh = sybil(inst, &base, cfg, &mut rng, &mut budgets, SybilKind::NewAccount)?;
+    let mut before = MostBefore { model: formulate(inst), most: HashMap::new() };
+    let same = sybil(inst, &base, cfg, &mut rng, &mut budgets, &mut before, SybilKind::SameGroup)?;
+    let fresh = sybil(inst, &base, cfg, &mut rng, &mut budgets, &mut before, SybilKind::NewAccount)?;
     Ok(Audit { schema: AUDIT_SCHEMA, instance: inst.name.clone(), seed: cfg.seed, checks: vec![budgets.finish(), monotone, same, fresh] })
 }
 
@@ -294,7 +297,34 @@ enum SybilKind {
     NewAccount,
 }
 
-fn sybil(inst: &Instance, base: &Solution, cfg: &AuditConfig, rng: &mut StdRng, budgets: &mut BudgetCheck, kind: SybilKind) -> Result<Check, AuditError> {
+/// The most exposure each creator could get on the day's optimal face, found once per creator
+/// for both Sybil checks.
+struct MostBefore {
+    model: Model,
+    most: HashMap<usize, f64>,
+}
+
+impl MostBefore {
+    fn get(&mut self, inst: &Instance, base: &Solution, c: usize, settings: &Settings) -> Result<f64, AuditError> {
+        if let Some(&v) = self.most.get(&c) {
+            return Ok(v);
+        }
+        let v = exposure_extreme(inst, &self.model, base, &[c], FaceEnd::Most, settings)?;
+        self.most.insert(c, v);
+        Ok(v)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sybil(
+    inst: &Instance,
+    base: &Solution,
+    cfg: &AuditConfig,
+    rng: &mut StdRng,
+    budgets: &mut BudgetCheck,
+    before: &mut MostBefore,
+    kind: SybilKind,
+) -> Result<Check, AuditError> {
     let property = match kind {
         SybilKind::SameGroup => "sybil_same_group",
         SybilKind::NewAccount => "sybil_new_account",
@@ -308,7 +338,6 @@ fn sybil(inst: &Instance, base: &Solution, cfg: &AuditConfig, rng: &mut StdRng, 
     let own = creators_with_own_rules(inst);
     let first: Vec<usize> = own.into_iter().filter(|c| splittable.contains(c)).collect();
     let creators = draw(splittable, &first, cfg.trials, rng);
-    let base_model = formulate(inst);
     let supply: f64 = inst.segments.iter().map(|s| s.supply).sum();
     let mut worst = Worst::new();
     for &c in &creators {
@@ -323,22 +352,24 @@ fn sybil(inst: &Instance, base: &Solution, cfg: &AuditConfig, rng: &mut StdRng, 
             continue;
         };
         budgets.observe(&day, &after_sol, &what);
-        let before = exposure_range(inst, &base_model, base, &[c], &cfg.settings)?;
-        let after = exposure_range(&day, &formulate(&day), &after_sol, &[c, clone], &cfg.settings)?;
-        let tol = 1e-6 * before.1.max(1.0) + 1e-9 * supply;
-        worst.offer(after.0 - before.1, tol, || format!("{what}: exposure at most {} before, at least {} after", num(before.1), num(after.0)));
+        let most_before = before.get(inst, base, c, &cfg.settings)?;
+        let least_after = exposure_extreme(&day, &formulate(&day), &after_sol, &[c, clone], FaceEnd::Least, &cfg.settings)?;
+        let tol = 1e-6 * most_before.max(1.0) + 1e-9 * supply;
+        worst.offer(least_after - most_before, tol, || format!("{what}: exposure at most {} before, at least {} after", num(most_before), num(least_after)));
     }
     Ok(worst.check(property, "impressions"))
 }
 
-/// The least and most exposure `creators` get over the optimal face (the plan's value for a QP).
-fn exposure_range(inst: &Instance, model: &agora_solver::Model, sol: &Solution, creators: &[usize], settings: &Settings) -> Result<(f64, f64), AuditError> {
+/// The least or most exposure (`end`) `creators` get over the optimal face (the plan's value
+/// for a QP).
+fn exposure_extreme(inst: &Instance, model: &Model, sol: &Solution, creators: &[usize], end: FaceEnd, settings: &Settings) -> Result<f64, AuditError> {
     let edges = deviations::edges_of_creators(inst, creators);
     let w: Vec<(usize, f64)> = edges.iter().map(|&e| (e, 1.0)).collect();
     let at_plan: f64 = edges.iter().map(|&e| sol.impressions[e]).sum();
-    Ok(match optimal_face_range(model, sol.objective, &w, settings)? {
-        // The face is measured by a second LP; the plan itself lies on it.
-        Some(r) => (r.min.min(at_plan), r.max.max(at_plan)),
-        None => (at_plan, at_plan),
+    // The face is measured by a second LP; the plan itself lies on it.
+    Ok(match (optimal_face_extreme(model, sol.objective, &w, end, settings)?, end) {
+        (Some(v), FaceEnd::Least) => v.min(at_plan),
+        (Some(v), FaceEnd::Most) => v.max(at_plan),
+        (None, _) => at_plan,
     })
 }
