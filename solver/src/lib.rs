@@ -36,7 +36,7 @@ use agora_instances::Instance;
 pub use backend::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
 pub use clarabel_backend::Clarabel;
-pub use face::{optimal_face_range, FaceRange, FACE_TOLERANCE};
+pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
 pub use highs_backend::{solve_with_method as highs_with_method, Highs};
@@ -55,12 +55,13 @@ pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveErro
 
 /// Solves an already formulated model of `inst`.
 pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
-    settings.validate()?;
     let backend: Box<dyn Backend> = match settings.backend.resolve(model.is_qp()) {
         BackendChoice::Clarabel => Box::new(Clarabel),
+        // It validates the settings itself.
         BackendChoice::FirstOrder => return solve_model_warm(inst, model, settings, None),
         _ => Box::new(Highs),
     };
+    settings.validate()?;
     let start = Instant::now();
     let raw = backend.solve(model, settings)?;
     let seconds = start.elapsed().as_secs_f64();
