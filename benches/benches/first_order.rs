@@ -8,7 +8,7 @@
 //! from `benches/scripts/big.sh`, which runs each method once in one process.
 
 use agora_instances::{generate_with, GenerateConfig};
-use agora_solver::{first_order, formulate, solve_model, BackendChoice, Settings};
+use agora_solver::{first_order, formulate, solve_model, BackendChoice, FirstOrderMethod, Settings};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn first_order_vs_highs(c: &mut Criterion) {
@@ -22,7 +22,7 @@ fn first_order_vs_highs(c: &mut Criterion) {
         b.iter(|| solve_model(&inst, model, &highs).expect("solves").iterations)
     });
     for iterations in [1u64, 500] {
-        let fo = Settings { backend: BackendChoice::FirstOrder, iteration_limit: Some(iterations), threads: 1, ..Settings::default() };
+        let fo = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, iteration_limit: Some(iterations), threads: 1, ..Settings::default() };
         g.bench_with_input(BenchmarkId::new("first-order", format!("{iterations} iterations")), &model, |b, model| {
             b.iter(|| first_order::run(model, &fo, None).expect("runs").stats.passes)
         });

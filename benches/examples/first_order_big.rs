@@ -15,7 +15,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use agora_solver::{certify, first_order, formulate, highs_with_method, BackendChoice, Settings};
+use agora_solver::{certify, first_order, formulate, highs_with_method, BackendChoice, FirstOrderMethod, Settings};
 
 /// Counts live heap bytes and their peak.
 struct Counting;
@@ -79,36 +79,67 @@ fn main() {
     );
 
     let verbose = std::env::var("VERBOSE").is_ok();
-    let settings = Settings { backend: BackendChoice::FirstOrder, threads, time_limit: Some(limit), verbose, ..Settings::default() };
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let t = Instant::now();
-    let out = first_order::run(&model, &settings, None).expect("runs");
-    let secs = t.elapsed().as_secs_f64();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    let s = &out.stats;
-    let r = s.residuals.expect("residuals");
-    let ns = s.seconds * 1e9 / (s.passes as f64 * n as f64);
-    println!(
-        "first-order ({threads} threads): {:?} in {secs:.1} s; primal {:.2e} dual {:.2e} gap {:.2e}; objective {:.9e}; \
-         {} iterations, {} passes, {} restarts; {ns:.1} ns/edge/pass; store+workspace {:.1} B/edge ({} entries, {:.2}/edge); \
-         peak heap of the run {:.1} B/edge",
-        out.reason,
-        r.primal,
-        r.dual,
-        r.gap,
-        out.result.objective,
-        s.iterations,
-        s.passes,
-        s.restarts,
-        (s.store_bytes + s.workspace_bytes) as f64 / n as f64,
-        s.nnz,
-        s.nnz as f64 / n as f64,
-        peak as f64 / n as f64
-    );
+    // The first-order backend's methods: sifting (what `auto` runs on an LP) and, with PDHG=1, PDHG.
+    let mut methods = vec![FirstOrderMethod::Sifting];
+    if std::env::var("PDHG").is_ok() || model.is_qp() {
+        methods = if model.is_qp() { vec![FirstOrderMethod::Pdhg] } else { vec![FirstOrderMethod::Sifting, FirstOrderMethod::Pdhg] };
+    }
+    for method in methods {
+        let settings = Settings {
+            backend: BackendChoice::FirstOrder,
+            first_order_method: method,
+            threads,
+            time_limit: Some(limit),
+            verbose,
+            ..Settings::default()
+        };
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = Instant::now();
+        let out = first_order::run(&model, &settings, None).expect("runs");
+        let secs = t.elapsed().as_secs_f64();
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let c = certify(&model, &out.result.x, &out.result.row_duals);
+        let s = &out.stats;
+        let detail = match &out.sift {
+            Some(f) => format!(
+                "{} restricted LPs ({:.1} s in HiGHS, {} simplex iterations), working set {} edges ({:.2}% of the day), {} pricing passes ({:.2} s, {:.1} ns/edge/pass)",
+                f.rounds,
+                f.lp_seconds,
+                f.simplex_iterations,
+                f.working_set,
+                100.0 * f.working_set as f64 / n as f64,
+                f.pricing_passes,
+                f.pricing_seconds,
+                f.pricing_seconds * 1e9 / (f.pricing_passes.max(1) as f64 * n as f64)
+            ),
+            None => format!(
+                "{} iterations, {} passes, {} restarts; {:.1} ns/edge/pass; store+workspace {:.1} B/edge ({} entries, {:.2}/edge)",
+                s.iterations,
+                s.passes,
+                s.restarts,
+                s.seconds * 1e9 / (s.passes.max(1) as f64 * n as f64),
+                (s.store_bytes + s.workspace_bytes) as f64 / n as f64,
+                s.nnz,
+                s.nnz as f64 / n as f64
+            ),
+        };
+        println!(
+            "first-order {method:?} ({threads} threads): {} ({:?}) in {secs:.1} s; primal {:.2e} dual {:.2e} gap {:.2e}; objective {:.9e}; {detail}; \
+             peak heap of the run above the formulated model {:.1} B/edge",
+            out.result.status,
+            out.reason,
+            c.primal_residual,
+            c.dual_residual,
+            c.gap,
+            out.result.objective,
+            peak as f64 / n as f64
+        );
+    }
 
     if with_highs {
         for (method, opts) in [
+            ("simplex", vec![]),
             ("ipm", vec![("run_crossover", "off")]),
             ("pdlp", vec![("primal_feasibility_tolerance", "1e-4"), ("dual_feasibility_tolerance", "1e-4"), ("pdlp_optimality_tolerance", "1e-4")]),
         ] {

@@ -38,7 +38,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use agora_instances::{load, write_atomic, Size};
-use agora_solver::{BackendChoice, Settings};
+use agora_solver::{BackendChoice, FirstOrderMethod, Settings};
 
 #[derive(Parser)]
 #[command(name = "agora", version, about = "Plan a day of exposure in a content marketplace: solve, price every rule, pace campaigns.")]
@@ -57,9 +57,13 @@ enum Command {
         /// Where to write the solution file (written atomically).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Backend: highs, clarabel or auto.
+        /// Backend: highs, clarabel, auto or first-order.
         #[arg(long)]
         backend: Option<BackendChoice>,
+        /// The first-order backend's method: auto (sifting for LPs, PDHG for QPs), sifting (LPs
+        /// only) or pdhg; implies --backend first-order.
+        #[arg(long)]
+        method: Option<FirstOrderMethod>,
         /// Wall-clock limit in seconds.
         #[arg(long, value_name = "SECONDS")]
         time_limit: Option<f64>,
@@ -218,8 +222,8 @@ fn err(e: anyhow::Error) -> Failure {
 
 fn run(cli: Cli) -> std::result::Result<(), Failure> {
     match cli.command {
-        Command::Solve { instance, out, backend, time_limit, settings, top, warm_start } => {
-            solve(&instance, out.as_deref(), backend, time_limit, settings.as_deref(), top, warm_start.as_deref())
+        Command::Solve { instance, out, backend, method, time_limit, settings, top, warm_start } => {
+            solve(&instance, out.as_deref(), backend, method, time_limit, settings.as_deref(), top, warm_start.as_deref())
         }
         Command::Validate { instance } => validate(&instance).map_err(err),
         Command::Fppe { market, out } => {
@@ -321,16 +325,22 @@ fn validate(path: &Path) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn solve(
     path: &Path,
     out: Option<&Path>,
     backend: Option<BackendChoice>,
+    method: Option<FirstOrderMethod>,
     time_limit: Option<f64>,
     settings_file: Option<&Path>,
     top: usize,
     warm_start: Option<&Path>,
 ) -> std::result::Result<(), Failure> {
+    let backend = backend.or(method.map(|_| BackendChoice::FirstOrder));
     let mut settings = settings_from(settings_file, backend, time_limit).map_err(err)?;
+    if let Some(m) = method {
+        settings.first_order_method = m;
+    }
     let inst = load_instance(path).map_err(err)?;
     let sol = match warm_start {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,

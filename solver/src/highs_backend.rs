@@ -52,7 +52,7 @@ pub(crate) fn load(model: &Model, settings: &Settings) -> Result<highs::Model, S
     Ok(hm)
 }
 
-fn apply_settings(hm: &mut highs::Model, s: &Settings) -> Result<(), SolveError> {
+pub(crate) fn apply_settings(hm: &mut highs::Model, s: &Settings) -> Result<(), SolveError> {
     let set_err = |opt: &str| backend_error(format!("HiGHS refused option {opt}"));
     hm.try_set_option("threads", s.threads as i32).map_err(|_| set_err("threads"))?;
     // HiGHS drops matrix entries below 1e-9 by default; the formulation already dropped those

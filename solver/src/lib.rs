@@ -41,7 +41,7 @@ pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
 pub use highs_backend::{solve_with_method as highs_with_method, Highs};
 pub use ir::{Model, RowMeta, Sense, SparseVec};
-pub use settings::{BackendChoice, Settings};
+pub use settings::{BackendChoice, FirstOrderMethod, Settings};
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};

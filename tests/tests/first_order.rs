@@ -3,7 +3,7 @@
 //! is cut short, and bitwise reproducibility for a fixed thread count.
 
 use agora_instances::{generate_with, GenerateConfig, Instance, Param, Size};
-use agora_solver::{first_order, formulate, solve, BackendChoice, Settings, Solution, Status};
+use agora_solver::{first_order, formulate, solve, BackendChoice, FirstOrderMethod, Settings, Solution, Status};
 use proptest::prelude::*;
 
 fn day(size: Size, seed: u64, regularization: f64) -> Instance {
@@ -16,8 +16,15 @@ fn day(size: Size, seed: u64, regularization: f64) -> Instance {
 /// accurate enough to compare.
 const TOL: f64 = 1e-6;
 
+/// PDHG (LPs would otherwise be sifted: `tests/tests/sifting.rs`).
 fn first_order(tol: f64) -> Settings {
-    Settings { backend: BackendChoice::FirstOrder, first_order_tolerance: tol, iteration_limit: Some(2_000_000), ..Settings::default() }
+    Settings {
+        backend: BackendChoice::FirstOrder,
+        first_order_method: FirstOrderMethod::Pdhg,
+        first_order_tolerance: tol,
+        iteration_limit: Some(2_000_000),
+        ..Settings::default()
+    }
 }
 
 fn exact(backend: BackendChoice) -> Settings {
@@ -121,7 +128,7 @@ proptest! {
 fn small_lp_day_agrees_with_highs_at_the_default_tolerance() {
     let inst = day(Size::Small, 1, 0.0);
     let h = run(&inst, &exact(BackendChoice::Highs));
-    let f = run(&inst, &Settings { backend: BackendChoice::FirstOrder, ..Settings::default() });
+    let f = run(&inst, &Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, ..Settings::default() });
     assert_eq!(f.status, Status::Optimal, "{:?}", f.message);
     let cert = f.certificate.expect("certificate");
     assert!(cert.primal_residual <= 1e-4 && cert.dual_residual <= 1e-4 && cert.gap.abs() <= 1e-4, "{cert:?}");

@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use agora_instances::{generate, Size};
-use agora_solver::{first_order, formulate, BackendChoice, Settings};
+use agora_solver::{first_order, formulate, BackendChoice, FirstOrderMethod, Settings};
 
 struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
@@ -32,7 +32,7 @@ fn iterations_allocate_nothing() {
     let model = formulate(&generate(Size::Small, 2));
     for threads in [1, 2] {
         let count = |iterations: u64| {
-            let settings = Settings { backend: BackendChoice::FirstOrder, threads, iteration_limit: Some(iterations), ..Settings::default() };
+            let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, threads, iteration_limit: Some(iterations), ..Settings::default() };
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             let out = first_order::run(&model, &settings, None).unwrap();
             assert_eq!(out.stats.iterations, iterations, "the run must not end early");

@@ -55,20 +55,22 @@
 
 mod pdhg;
 mod projection;
+mod sift;
 mod state;
 mod store;
 pub mod termination;
 mod warm;
 
 pub use pdhg::Stats;
+pub use sift::SiftStats;
 pub use termination::{Residuals, RestartPolicy, TerminationReason};
 pub use warm::WarmMatch;
 
 use crate::backend::{empty_result, Backend, BackendResult};
-use crate::certificate::Certificate;
+use crate::certificate::{certify, Certificate};
 use crate::ir::Model;
-use crate::settings::Settings;
-use crate::status::SolveError;
+use crate::settings::{FirstOrderMethod, Settings};
+use crate::status::{SolveError, Status};
 
 /// The first-order backend (`--backend first-order`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -91,6 +93,10 @@ pub struct Outcome {
     pub stats: Stats,
     /// The certificate the answer passed (when `reason` is `Converged`).
     pub certificate: Option<Certificate>,
+    /// The method that ran (`pdhg` or `sifting`).
+    pub method: FirstOrderMethod,
+    /// Sifting's counters, when it ran.
+    pub sift: Option<SiftStats>,
 }
 
 const NAME: &str = "first-order";
@@ -99,12 +105,18 @@ const NAME: &str = "first-order";
 pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     settings.validate()?;
     if model.n_cols() == 0 {
-        return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None });
+        let (method, sift) = (FirstOrderMethod::Pdhg, None);
+        return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None, method, sift });
     }
     if model.n_edges == 0 {
         // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
         let result = crate::highs_backend::Highs.solve(model, settings)?;
-        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None });
+        let (method, sift) = (FirstOrderMethod::Pdhg, None);
+        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift });
+    }
+    let method = settings.first_order_method.resolve(model.is_qp());
+    if method == FirstOrderMethod::Sifting {
+        return run_sifting(model, settings, warm);
     }
     // The time limit counts from here: building the store is part of the solve.
     let start = std::time::Instant::now();
@@ -130,7 +142,62 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
         let mut st = state::State::new(&store, warm_x, warm_y.as_deref());
         pdhg::execute(model, &store, &mut st, settings, start)
     });
-    Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate })
+    Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate, method, sift: None })
+}
+
+/// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
+/// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
+fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+    if model.is_qp() {
+        return Err(SolveError::Unsupported {
+            backend: NAME,
+            reason: "sifting solves LPs; this model has a quadratic term (regularization > 0): use the pdhg method".into(),
+        });
+    }
+    let start = std::time::Instant::now();
+    let y0 = match warm.and_then(|w| w.y.as_ref()) {
+        Some(y) if y.len() != model.n_rows() => {
+            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())))
+        }
+        Some(y) => y.clone(),
+        None => vec![0.0; model.n_rows()],
+    };
+    let x0 = warm.and_then(|w| w.x.as_deref());
+    if let Some(x) = x0 {
+        if x.len() < model.n_edges {
+            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
+        }
+    }
+    let (mut result, sift) = sift::sift(model, settings, &y0, x0, start)?;
+    let stats = Stats { n_edges: model.n_edges, seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
+    let mut certificate = None;
+    let reason = match result.status {
+        Status::Optimal if result.detail.is_some() => TerminationReason::Delegated,
+        Status::Optimal => {
+            let cert = certify(model, &result.x, &result.row_duals);
+            if cert.passes(settings.first_order_tolerance) {
+                result.detail = Some(format!(
+                    "sifting: {} restricted LPs over {} of {} edges ({} simplex iterations), {} pricing passes; \
+                     relative primal residual {:.3e}, dual residual {:.3e}, gap {:.3e}",
+                    sift.rounds, sift.working_set, model.n_edges, sift.simplex_iterations, sift.pricing_passes,
+                    cert.primal_residual, cert.dual_residual, cert.gap
+                ));
+                certificate = Some(cert);
+                TerminationReason::Converged
+            } else {
+                result.status = Status::NumericalError;
+                result.detail = Some(format!(
+                    "sifting's answer failed agora's certificate: primal {:.3e}, dual {:.3e}, gap {:.3e} (tolerance {:e})",
+                    cert.primal_residual, cert.dual_residual, cert.gap, settings.first_order_tolerance
+                ));
+                TerminationReason::NumericalError
+            }
+        }
+        Status::TimeLimit => TerminationReason::TimeLimit,
+        Status::IterationLimit => TerminationReason::IterationLimit,
+        _ => TerminationReason::Delegated,
+    };
+    Ok(Outcome { reason, result, stats, certificate, method: FirstOrderMethod::Sifting, sift: Some(sift) })
 }
 
 impl Backend for FirstOrder {
@@ -142,3 +209,4 @@ impl Backend for FirstOrder {
         Ok(run(model, settings, None)?.result)
     }
 }
+

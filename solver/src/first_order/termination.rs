@@ -16,6 +16,9 @@ pub enum TerminationReason {
     /// The model has no edge column (only soft rows' slacks): solved exactly by HiGHS; the
     /// result's status says how it ended.
     NoEdges,
+    /// Sifting handed the model to HiGHS whole (a floor no working set could serve, or a
+    /// restricted LP HiGHS could not settle): the result's status says how it ended.
+    Delegated,
 }
 
 impl TerminationReason {
@@ -25,8 +28,8 @@ impl TerminationReason {
             TerminationReason::Converged => Status::Optimal,
             TerminationReason::IterationLimit => Status::IterationLimit,
             TerminationReason::TimeLimit => Status::TimeLimit,
-            // `NoEdges` has no status of its own (the result carries HiGHS'); never `optimal` here.
-            TerminationReason::NumericalError | TerminationReason::NoEdges => Status::NumericalError,
+            // `NoEdges` and `Delegated` have no status of its own (the result carries HiGHS'); never `optimal` here.
+            TerminationReason::NumericalError | TerminationReason::NoEdges | TerminationReason::Delegated => Status::NumericalError,
         }
     }
 }

@@ -1,0 +1,347 @@
+//! The exact finish of an LP: sifting (column generation over the edges) from the first-order
+//! method's duals.
+//!
+//! # Why
+//!
+//! A day's LP has far more edges than rows: the 10^7-edge generated day has 9.9 million edge
+//! columns and about 28 thousand rows, and an optimal vertex has at most one positive edge per
+//! row. PDHG's iteration counts grow with the day (README, "First-order backend"), but its duals
+//! are soon good enough to say which edges can matter. Sifting keeps a *working set* of edges,
+//! solves the LP restricted to it exactly (HiGHS' simplex, hot-started as the set grows), prices
+//! every other edge at the restricted duals with one pass over the edges, and adds the edges
+//! whose reduced cost is positive. When none is, the restricted optimum is optimal for the whole
+//! day: its plan is feasible (the other edges are 0) and its duals are feasible for every
+//! column, which is exactly what agora's certificate then checks on the full model.
+//!
+//! # Feasibility of a restricted LP
+//!
+//! A floor (`>=` row with a positive right-hand side) may have no edge in the working set yet.
+//! Every such hard row gets an *artificial* column, the row's slack at a cost `M` per unit (a
+//! big-M phase one), so a restricted LP always has a plan and duals; pricing at those duals
+//! pulls in the edges that serve the floor. An answer with an artificial still positive once
+//! pricing finds nothing is not an answer: `M` grows and the loop goes on, and past its last
+//! value the full model goes to HiGHS, which proves infeasibility or finds what sifting missed.
+
+use std::time::Instant;
+
+use highs::{ColProblem, HighsModelStatus, Sense as HSense};
+
+use crate::backend::BackendResult;
+use crate::highs_backend::{apply_settings, map_status};
+use crate::ir::{Model, Sense};
+use crate::settings::Settings;
+use crate::status::{SolveError, Status};
+
+/// Counters of a sifting finish.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiftStats {
+    /// Restricted LPs solved.
+    pub rounds: u32,
+    /// Edges in the working set at the end.
+    pub working_set: usize,
+    /// Passes over all edges pricing them.
+    pub pricing_passes: u64,
+    /// Simplex iterations over all rounds.
+    pub simplex_iterations: u64,
+    /// Seconds in HiGHS.
+    pub lp_seconds: f64,
+    /// Seconds pricing.
+    pub pricing_seconds: f64,
+}
+
+const NAME: &str = "first-order";
+
+fn backend_error(reason: impl Into<String>) -> SolveError {
+    SolveError::Backend { backend: NAME, reason: reason.into() }
+}
+
+/// The artificial cost `M` starts at this multiple of the largest edge cost ...
+const BIG_M_START: f64 = 1e4;
+/// ... grows by this factor while an artificial stays positive ...
+const BIG_M_GROWTH: f64 = 1e3;
+/// ... up to this multiple, after which the full model goes to HiGHS.
+const BIG_M_LAST: f64 = 1e10;
+
+/// Edges each segment contributes to the first working set, beyond those the warm plan uses:
+/// this many plus two per row scoped to the segment (a vertex needs at most one per row).
+const SEED_PER_SEGMENT: usize = 8;
+
+/// Solves the LP `model` exactly by sifting from row duals `y0` (max-sense, per model row) and,
+/// optionally, a plan `x0` whose positive edges start in the working set.
+pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
+    let n = model.n_edges;
+    let groups = Groups::of(model);
+    let mut stats = SiftStats::default();
+    let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
+
+    // Rows needing an artificial column: hard rows that x = 0 violates.
+    let artificial: Vec<(usize, f64)> = model
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.slack.is_none())
+        .filter_map(|(i, r)| match r.sense {
+            Sense::Ge if r.rhs > 0.0 => Some((i, 1.0)),
+            Sense::Le if r.rhs < 0.0 => Some((i, -1.0)),
+            _ => None,
+        })
+        .collect();
+
+    // The first working set: per segment the best edges at y0, and every edge x0 uses.
+    let t = Instant::now();
+    let mut in_set = vec![false; n];
+    if let Some(x0) = x0 {
+        for j in 0..n {
+            if x0[j] > 0.0 {
+                in_set[j] = true;
+            }
+        }
+    }
+    for j in groups.best(model, y0, &in_set, None) {
+        in_set[j] = true;
+    }
+    stats.pricing_passes += 1;
+    stats.pricing_seconds += t.elapsed().as_secs_f64();
+    let mut working: Vec<usize> = (0..n).filter(|&j| in_set[j]).collect();
+
+    // The restricted LP: every row, the working edges, the slack columns, the artificials.
+    let mut pb = ColProblem::new();
+    let rows: Vec<highs::Row> = model
+        .rows
+        .iter()
+        .map(|r| match r.sense {
+            Sense::Le => pb.add_row(..=r.rhs),
+            Sense::Ge => pb.add_row(r.rhs..),
+        })
+        .collect();
+    let add_model_col = |pb: &mut ColProblem, j: usize| {
+        let col = model.matrix.outer_view(j).expect("column exists");
+        let factors = col.iter().map(|(r, &a)| (rows[r], a));
+        let (lo, hi) = (model.lower[j], model.upper[j]);
+        if hi.is_finite() {
+            pb.add_column(-model.cost[j], lo..=hi, factors);
+        } else {
+            pb.add_column(-model.cost[j], lo.., factors);
+        }
+    };
+    // Column order in HiGHS: artificials, slacks, then working edges as they are added.
+    let mut big_m = BIG_M_START * cmax;
+    for &(r, a) in &artificial {
+        pb.add_column(big_m, 0.0.., [(rows[r], a)]);
+    }
+    let slacks: Vec<usize> = (n..model.n_cols()).collect();
+    for &j in &slacks {
+        add_model_col(&mut pb, j);
+    }
+    for &j in &working {
+        add_model_col(&mut pb, j);
+    }
+    let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the restricted model: {s:?}")))?;
+    hm.set_sense(HSense::Minimise);
+    apply_settings(&mut hm, settings)?;
+
+    loop {
+        if let Some(limit) = settings.time_limit {
+            let left = limit - start.elapsed().as_secs_f64();
+            if left <= 0.0 {
+                return Ok((limit_result(model, Status::TimeLimit, "the time limit", &stats), stats));
+            }
+            hm.try_set_option("time_limit", left).map_err(|_| backend_error("HiGHS refused option time_limit"))?;
+        }
+        let t = Instant::now();
+        let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
+        stats.lp_seconds += t.elapsed().as_secs_f64();
+        stats.rounds += 1;
+        stats.simplex_iterations += solved.simplex_iteration_count().max(0) as u64;
+        let hs = solved.status();
+        if hs != HighsModelStatus::Optimal {
+            let status = map_status(hs);
+            if matches!(status, Status::TimeLimit | Status::IterationLimit) {
+                return Ok((limit_result(model, status, "a limit in a restricted LP", &stats), stats));
+            }
+            // The restricted LP is feasible by construction and bounded (every edge sits in its
+            // segment's supply row): anything else is HiGHS' trouble; the full model decides.
+            return full_model(model, settings, stats, &format!("a restricted LP ended {hs:?}"));
+        }
+        let sol = solved.get_solution();
+        let y: Vec<f64> = sol.dual_rows().iter().map(|&v| -v).collect();
+        let cols = sol.columns();
+        let art_used = cols[..artificial.len()].iter().any(|&v| v > 1e-9);
+
+        let t = Instant::now();
+        let add_now = groups.best(model, &y, &in_set, Some(PRICING_TOLERANCE));
+        stats.pricing_passes += 1;
+        stats.pricing_seconds += t.elapsed().as_secs_f64();
+        if settings.verbose {
+            eprintln!(
+                "sifting round {}: {} working edges, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
+                stats.rounds,
+                working.len(),
+                -solved.objective_value(),
+                add_now.len(),
+                if art_used { "in use" } else { "0" },
+                start.elapsed().as_secs_f64()
+            );
+        }
+        if add_now.is_empty() {
+            if !art_used {
+                let mut x = vec![0.0; model.n_cols()];
+                for (k, &j) in slacks.iter().chain(&working).enumerate() {
+                    x[j] = cols[artificial.len() + k];
+                }
+                stats.working_set = working.len();
+                let objective = model.objective(&x);
+                let result = BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.simplex_iterations, detail: None };
+                return Ok((result, stats));
+            }
+            if big_m >= BIG_M_LAST * cmax {
+                return full_model(model, settings, stats, "a floor stayed unserved at the largest artificial cost");
+            }
+            big_m *= BIG_M_GROWTH;
+            let mut m: highs::Model = solved.into();
+            for k in 0..artificial.len() {
+                crate::highs_raw::change_col_cost(&mut m, k, big_m).map_err(|e| backend_error(format!("HiGHS refused an artificial's cost: {e:?}")))?;
+            }
+            hm = m;
+            continue;
+        }
+        let mut m: highs::Model = solved.into();
+        for &j in &add_now {
+            in_set[j] = true;
+            working.push(j);
+            let col = model.matrix.outer_view(j).expect("column exists");
+            let factors: Vec<(highs::Row, f64)> = col.iter().map(|(r, &a)| (rows[r], a)).collect();
+            let (lo, hi) = (model.lower[j], model.upper[j]);
+            let added = if hi.is_finite() { m.try_add_column(-model.cost[j], lo..=hi, factors) } else { m.try_add_column(-model.cost[j], lo.., factors) };
+            added.map_err(|s| backend_error(format!("HiGHS refused a column: {s:?}")))?;
+        }
+        hm = m;
+    }
+}
+
+/// A column prices in when its reduced cost exceeds this times `1 + |c_j| + sum_r |a_rj y_r|`
+/// (the scale of the certificate's dual residual): rounding, not a gain.
+const PRICING_TOLERANCE: f64 = 1e-9;
+
+/// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
+#[inline]
+fn reduced_cost(model: &Model, y: &[f64], j: usize) -> (f64, f64) {
+    let col = model.matrix.outer_view(j).expect("column exists");
+    let mut aty = 0.0;
+    let mut mag = 0.0;
+    for (r, &a) in col.iter() {
+        aty += a * y[r];
+        mag += (a * y[r]).abs();
+    }
+    (model.cost[j] - aty, 1.0 + model.cost[j].abs() + mag)
+}
+
+/// Edge columns grouped by segment (by their supply row), and how many each may add per round.
+struct Groups {
+    /// Edge columns, segment by segment (`u32`: 4 bytes per edge is this finish's whole store).
+    cols: Vec<u32>,
+    start: Vec<usize>,
+    /// Edges a segment adds per round.
+    quota: Vec<usize>,
+}
+
+impl Groups {
+    fn of(model: &Model) -> Groups {
+        let n = model.n_edges;
+        let mut group_of_row = vec![usize::MAX; model.n_rows()];
+        let mut n_groups = 0;
+        for (r, meta) in model.rows.iter().enumerate() {
+            if meta.kind == "supply" {
+                group_of_row[r] = n_groups;
+                n_groups += 1;
+            }
+        }
+        // Rows scoped to a segment, counted per supply row's segment.
+        let mut scoped = vec![0usize; n_groups];
+        let mut group_of_seg = std::collections::HashMap::new();
+        for (r, meta) in model.rows.iter().enumerate() {
+            if meta.kind == "supply" {
+                if let Some(s) = meta.segment {
+                    group_of_seg.insert(s, group_of_row[r]);
+                }
+            }
+        }
+        for meta in &model.rows {
+            if let Some(g) = meta.segment.and_then(|s| group_of_seg.get(&s)) {
+                scoped[*g] += 1;
+            }
+        }
+        // Each edge's group: its supply row (a model without one puts the edge in group 0).
+        let mut group = vec![0u32; n];
+        for (j, g) in group.iter_mut().enumerate() {
+            let col = model.matrix.outer_view(j).expect("column exists");
+            if let Some((r, _)) = col.iter().find(|(r, _)| group_of_row[*r] != usize::MAX) {
+                *g = group_of_row[r] as u32;
+            }
+        }
+        let n_groups = n_groups.max(1);
+        let mut start = vec![0usize; n_groups + 1];
+        for &g in &group {
+            start[g as usize + 1] += 1;
+        }
+        for g in 0..n_groups {
+            start[g + 1] += start[g];
+        }
+        let mut fill = start.clone();
+        let mut cols = vec![0u32; n];
+        for (j, &g) in group.iter().enumerate() {
+            cols[fill[g as usize]] = j as u32;
+            fill[g as usize] += 1;
+        }
+        let quota = (0..n_groups).map(|g| SEED_PER_SEGMENT + 2 * scoped.get(g).copied().unwrap_or(0)).collect();
+        Groups { cols, start, quota }
+    }
+
+    /// Prices every column not yet in the set at duals `y` (one pass over the edges) and returns,
+    /// per group, up to its quota of those with the largest reduced costs; with a `tolerance`,
+    /// only those whose reduced cost exceeds it relative to their terms' size. Reduced costs are
+    /// computed group by group, never stored for all edges.
+    fn best(&self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut cand: Vec<(f64, u32)> = Vec::new();
+        for g in 0..self.quota.len() {
+            cand.clear();
+            for &j in &self.cols[self.start[g]..self.start[g + 1]] {
+                if in_set[j as usize] {
+                    continue;
+                }
+                let (d, scale) = reduced_cost(model, y, j as usize);
+                if tolerance.map_or(true, |t| d > t * scale) {
+                    cand.push((d, j));
+                }
+            }
+            let k = self.quota[g].min(cand.len());
+            if k < cand.len() {
+                cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
+            }
+            out.extend(cand[..k].iter().map(|&(_, j)| j as usize));
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The answer when a limit ends sifting: no plan.
+fn limit_result(model: &Model, status: Status, what: &str, stats: &SiftStats) -> BackendResult {
+    BackendResult {
+        status,
+        x: vec![0.0; model.n_cols()],
+        row_duals: vec![0.0; model.n_rows()],
+        objective: 0.0,
+        iterations: stats.simplex_iterations,
+        detail: Some(format!("sifting stopped at {what} after {} restricted LPs", stats.rounds)),
+    }
+}
+
+/// Hands the whole model to HiGHS (with its retries) when sifting cannot settle it.
+fn full_model(model: &Model, settings: &Settings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
+    use crate::backend::Backend;
+    let mut result = crate::highs_backend::Highs.solve(model, settings)?;
+    result.detail = Some(format!("{why}; solved as a whole by HiGHS{}", result.detail.map(|d| format!(" ({d})")).unwrap_or_default()));
+    Ok((result, stats))
+}

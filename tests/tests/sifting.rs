@@ -1,0 +1,191 @@
+//! The first-order backend's LP method, sifting: exact optima on generated days (against HiGHS
+//! on the whole model, and the good_lp oracle), hand-checked floors its first working set cannot
+//! serve, infeasible days, limits, warm starts, and QPs refused.
+
+use agora_instances::{generate_with, parse_str, GenerateConfig, Instance, Size};
+use agora_solver::first_order::{self, TerminationReason};
+use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, SolveError, Solution, Status};
+use proptest::prelude::*;
+
+fn day(size: Size, seed: u64) -> Instance {
+    let mut cfg = GenerateConfig::for_size(size);
+    cfg.regularization = 0.0;
+    generate_with(&cfg, seed)
+}
+
+fn sifting() -> Settings {
+    Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() }
+}
+
+fn highs() -> Settings {
+    Settings { backend: BackendChoice::Highs, ..Settings::default() }
+}
+
+fn run(inst: &Instance, settings: &Settings) -> Solution {
+    solve(inst, settings).expect("no solver error")
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / (1.0 + a.abs().max(b.abs()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Sifting's answer is a vertex optimum like HiGHS' on the whole model: the same objective
+    /// to simplex accuracy, a certificate far inside the tolerance, duals of the spec's signs.
+    #[test]
+    fn sifted_optimum_equals_highs_on_the_whole_model(seed in 0u64..100_000, small in proptest::bool::weighted(0.25)) {
+        let inst = day(if small { Size::Small } else { Size::Tiny }, seed);
+        let h = run(&inst, &highs());
+        let s = run(&inst, &sifting());
+        prop_assert_eq!(h.status, s.status, "{:?}", s.message);
+        if s.status == Status::Optimal {
+            prop_assert!(rel(s.objective, h.objective) <= 1e-9, "sifting {} highs {}", s.objective, h.objective);
+            let cert = s.certificate.clone().expect("an optimal solution carries its certificate");
+            prop_assert!(cert.passes(1e-7), "{cert:?}");
+            for r in &s.rows {
+                let ok = match r.sense { agora_solver::Sense::Le => r.dual >= 0.0, agora_solver::Sense::Ge => r.dual <= 0.0 };
+                prop_assert!(ok, "{}: dual {}", r.name, r.dual);
+            }
+        }
+    }
+
+    /// An independent formulation (good_lp, tests/src/oracle.rs) reaches the same optimum.
+    #[test]
+    fn sifted_optimum_equals_the_good_lp_oracle(seed in 0u64..100_000) {
+        let inst = day(Size::Tiny, seed);
+        let s = run(&inst, &sifting());
+        match agora_tests::oracle::optimum(&inst) {
+            Some(v) => {
+                prop_assert_eq!(s.status, Status::Optimal, "{:?}", s.message);
+                prop_assert!(rel(s.objective, v) <= 1e-7, "sifting {} oracle {v}", s.objective);
+            }
+            None => prop_assert_ne!(s.status, Status::Optimal),
+        }
+    }
+}
+
+/// Twelve items worth 1.00, 0.95, ..., 0.45 per impression (item caps of 10) and one worth 0.01
+/// with a floor of 35, in one segment of 100 impressions. The first working set holds a
+/// segment's 10 best edges at zero duals, so it cannot serve the floor: the artificial column
+/// does, pricing brings the floor's item in, and the second restricted LP is the optimum.
+/// By hand: f gets 35, the six best items 10 each, the seventh (0.70) the last 5:
+/// 0.35 + 10 (1 + .95 + .9 + .85 + .8 + .75) + 5 (0.7) = 56.35. Raising the floor by one moves an
+/// impression from the 0.70 item to f: shadow price 0.01 - 0.70 = -0.69; one more impression of
+/// supply goes to the 0.70 item: 0.70.
+const FLOOR_OUT_OF_REACH: &str = r#"{"schema": "agora.instance/v1", "name": "floor-out-of-reach",
+  "objective": {"engagement": 1, "revenue": 0},
+  "segments": [{"id": "s", "supply": 100}],
+  "creators": [{"id": "c"}],
+  "items": [ITEMS, {"id": "f", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}],
+  "edges": [EDGES, {"segment": "s", "item": "f", "engagement": 0.01, "price": 0}],
+  "constraints": [{"name": "floor", "type": "exposure_floor", "items": {"ids": ["f"]}, "min": MIN}]}"#;
+
+fn floor_day(min: f64) -> Instance {
+    let items: Vec<String> =
+        (1..=12).map(|k| format!(r#"{{"id": "a{k}", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false, "cap": 10}}"#)).collect();
+    let edges: Vec<String> =
+        (1..=12).map(|k| format!(r#"{{"segment": "s", "item": "a{k}", "engagement": {}, "price": 0}}"#, 1.0 - 0.05 * (k - 1) as f64)).collect();
+    let text = FLOOR_OUT_OF_REACH.replace("ITEMS", &items.join(",")).replace("EDGES", &edges.join(",")).replace("MIN", &min.to_string());
+    parse_str(&text, std::path::Path::new("floor-out-of-reach.json")).expect("valid").instance
+}
+
+#[test]
+fn a_floor_the_first_working_set_cannot_serve_is_served_at_the_hand_computed_optimum() {
+    let inst = floor_day(35.0);
+    let model = formulate(&inst);
+    let out = first_order::run(&model, &sifting(), None).unwrap();
+    assert_eq!(out.reason, TerminationReason::Converged, "{:?}", out.result.detail);
+    let stats = out.sift.expect("sifting ran");
+    assert!(stats.rounds >= 2, "the floor's item must have been priced in, not seeded: {stats:?}");
+    let sol = run(&inst, &sifting());
+    assert_eq!(sol.status, Status::Optimal);
+    assert!((sol.objective - 56.35).abs() <= 1e-9, "{}", sol.objective);
+    let price = |name: &str| sol.rows.iter().find(|r| r.name == name).expect(name).shadow_price;
+    assert!((price("floor") - (-0.69)).abs() <= 1e-9, "floor {}", price("floor"));
+    assert!((price("supply[s]") - 0.70).abs() <= 1e-9, "supply {}", price("supply[s]"));
+}
+
+#[test]
+fn an_infeasible_floor_is_proven_infeasible() {
+    // A floor of 150 impressions in a segment of 100: the artificial never leaves; past the
+    // largest artificial cost the whole model goes to HiGHS, which proves it.
+    let inst = floor_day(150.0);
+    let model = formulate(&inst);
+    let out = first_order::run(&model, &sifting(), None).unwrap();
+    assert_eq!(out.reason, TerminationReason::Delegated);
+    assert_eq!(out.result.status, Status::Infeasible, "{:?}", out.result.detail);
+    let sol = run(&inst, &sifting());
+    assert_eq!(sol.status, Status::Infeasible);
+    assert!(sol.impressions.is_empty(), "no plan without an optimum");
+}
+
+#[test]
+fn the_working_set_is_a_small_part_of_the_day() {
+    let inst = day(Size::Medium, 1);
+    let model = formulate(&inst);
+    let out = first_order::run(&model, &sifting(), None).unwrap();
+    assert_eq!(out.reason, TerminationReason::Converged, "{:?}", out.result.detail);
+    let s = out.sift.expect("sifting ran");
+    // One pricing pass seeds the set, one follows each restricted LP.
+    assert_eq!(s.pricing_passes, s.rounds as u64 + 1);
+    assert!(s.working_set * 4 < model.n_edges, "{} of {} edges", s.working_set, model.n_edges);
+    // Edges outside the working set are 0 in the plan.
+    let positive = out.result.x[..model.n_edges].iter().filter(|&&v| v > 0.0).count();
+    assert!(positive <= s.working_set);
+    let h = agora_solver::solve_model(&inst, &model, &highs()).unwrap();
+    assert!(rel(out.result.objective, h.objective) <= 1e-9, "sifting {} highs {}", out.result.objective, h.objective);
+}
+
+#[test]
+fn a_warm_start_from_yesterdays_solution_file_needs_fewer_pricing_passes() {
+    let yesterday = day(Size::Small, 1);
+    let sol = run(&yesterday, &sifting());
+    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    let file: agora_solver::SolutionFile = serde_json::from_str(&sol.to_file(&yesterday, Vec::new()).to_json()).unwrap();
+    // Today: supplies up 1%, budgets down 3%.
+    let mut today = yesterday.clone();
+    today.segments.iter_mut().for_each(|s| s.supply *= 1.01);
+    today.campaigns.iter_mut().for_each(|c| c.budget *= 0.97);
+    let model = formulate(&today);
+    let (warm, _) = agora_solver::WarmStart::from_solution_file(&today, &model, &file);
+    let cold = first_order::run(&model, &sifting(), None).unwrap();
+    let hot = first_order::run(&model, &sifting(), Some(&warm)).unwrap();
+    assert_eq!(cold.reason, TerminationReason::Converged);
+    assert_eq!(hot.reason, TerminationReason::Converged);
+    assert!(rel(cold.result.objective, hot.result.objective) <= 1e-9, "cold {} warm {}", cold.result.objective, hot.result.objective);
+    let (c, h) = (cold.sift.unwrap(), hot.sift.unwrap());
+    assert!(h.pricing_passes < c.pricing_passes, "warm {h:?}\ncold {c:?}");
+    eprintln!("warm start: {} pricing passes, {} simplex iterations; cold {} and {}", h.pricing_passes, h.simplex_iterations, c.pricing_passes, c.simplex_iterations);
+}
+
+#[test]
+fn a_time_limit_is_a_status_without_a_plan() {
+    let inst = day(Size::Small, 2);
+    let sol = run(&inst, &Settings { time_limit: Some(1e-9), ..sifting() });
+    assert_eq!(sol.status, Status::TimeLimit, "{:?}", sol.message);
+    assert!(sol.impressions.is_empty() && sol.rows.is_empty());
+}
+
+#[test]
+fn qps_go_to_pdhg_and_sifting_refuses_them() {
+    assert_eq!(FirstOrderMethod::Auto.resolve(false), FirstOrderMethod::Sifting);
+    assert_eq!(FirstOrderMethod::Auto.resolve(true), FirstOrderMethod::Pdhg);
+    let mut cfg = GenerateConfig::for_size(Size::Tiny);
+    cfg.regularization = 0.5;
+    let inst = generate_with(&cfg, 4);
+    match solve(&inst, &sifting()) {
+        Err(SolveError::Unsupported { reason, .. }) => assert!(reason.contains("quadratic"), "{reason}"),
+        other => panic!("expected an unsupported-model error, got {other:?}"),
+    }
+    let auto = Settings { first_order_method: FirstOrderMethod::Auto, ..sifting() };
+    let sol = run(&inst, &auto);
+    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+    assert!(sol.message.as_deref().is_some_and(|m| !m.contains("sifting")), "{:?}", sol.message);
+    // The settings file spells the method in kebab case; a wrong name is an error naming it.
+    let s = Settings::from_json(r#"{"backend": "first-order", "first_order_method": "pdhg"}"#).unwrap();
+    assert_eq!(s.first_order_method, FirstOrderMethod::Pdhg);
+    let err = Settings::from_json(r#"{"first_order_method": "simplex"}"#).unwrap_err().to_string();
+    assert!(err.contains("simplex"), "{err}");
+}
