@@ -57,3 +57,25 @@ fn a_bad_first_order_tolerance_is_an_error_naming_the_field() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("first_order_tolerance"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn the_method_flag_chooses_sifting_or_pdhg() {
+    let example = workspace().join("instances/example-day.json").display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut objectives = Vec::new();
+    for (method, says_sifting) in [("sifting", true), ("pdhg", false)] {
+        let out = dir.path().join(format!("{method}.json"));
+        // --method implies --backend first-order.
+        let o = agora(&["solve", &example, "--method", method, "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+        let stdout = text(&o.stdout);
+        assert_eq!(stdout.contains("sifting:"), says_sifting, "{method}: {stdout}");
+        let sol: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(sol["backend"], "first-order");
+        objectives.push(sol["objective"].as_f64().unwrap());
+    }
+    assert!((objectives[0] - objectives[1]).abs() <= 1e-4 * objectives[0].abs(), "{objectives:?}");
+    let o = agora(&["solve", &example, "--method", "simplex"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("sifting"), "the error lists the methods: {}", text(&o.stderr));
+}

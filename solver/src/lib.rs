@@ -41,7 +41,7 @@ pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
 pub use highs_backend::{solve_with_method as highs_with_method, Highs};
 pub use ir::{Model, RowMeta, Sense, SparseVec};
-pub use settings::{BackendChoice, FirstOrderMethod, Settings};
+pub use settings::{BackendChoice, FirstOrderMethod, Settings, AUTO_SIFTING_EDGES};
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
@@ -55,8 +55,13 @@ pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveErro
 
 /// Solves an already formulated model of `inst`.
 pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
-    let backend: Box<dyn Backend> = match settings.backend.resolve(model.is_qp()) {
+    let backend: Box<dyn Backend> = match settings.backend.resolve_for(model) {
         BackendChoice::Clarabel => Box::new(Clarabel),
+        // `auto` chose it for the LP's size: it sifts, whatever method the settings name.
+        BackendChoice::FirstOrder if settings.backend == BackendChoice::Auto => {
+            let sifting = Settings { first_order_method: FirstOrderMethod::Sifting, ..settings.clone() };
+            return solve_model_warm(inst, model, &sifting, None);
+        }
         // It validates the settings itself.
         BackendChoice::FirstOrder => return solve_model_warm(inst, model, settings, None),
         _ => Box::new(Highs),
@@ -69,12 +74,17 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Resul
 }
 
 /// Solves with the first-order backend from a warm start (an earlier plan and duals); the
-/// answer is checked at `first_order_tolerance`, the accuracy it was certified to.
+/// answer is checked at `first_order_tolerance`, the accuracy it was certified to (sifting's,
+/// exact, at `check_tolerance`).
 pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Solution, SolveError> {
     settings.validate()?;
     let start = Instant::now();
     let out = first_order::run(model, settings, warm)?;
     let seconds = start.elapsed().as_secs_f64();
-    let tol = settings.first_order_tolerance.max(settings.check_tolerance);
+    // Sifting's answers are exact vertex solutions, checked like the exact backends'.
+    let tol = match out.method {
+        FirstOrderMethod::Sifting => settings.check_tolerance,
+        _ => settings.first_order_tolerance.max(settings.check_tolerance),
+    };
     Ok(Solution::from_backend(inst, model, out.result, FirstOrder.name(), tol, seconds))
 }

@@ -174,7 +174,7 @@ fn the_tolerance_setting_is_validated() {
     let s = Settings::from_json(r#"{"backend": "first-order", "first_order_tolerance": 1e-6}"#).unwrap();
     assert_eq!(s.backend, BackendChoice::FirstOrder);
     assert_eq!("first-order".parse::<BackendChoice>(), Ok(BackendChoice::FirstOrder));
-    // auto never picks it.
+    // auto picks it only by size (tests/tests/sifting.rs), never by class.
     assert_ne!(BackendChoice::Auto.resolve(false), BackendChoice::FirstOrder);
     assert_ne!(BackendChoice::Auto.resolve(true), BackendChoice::FirstOrder);
 }

@@ -4,7 +4,7 @@
 
 use agora_instances::{generate_with, parse_str, GenerateConfig, Instance, Size};
 use agora_solver::first_order::{self, TerminationReason};
-use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, SolveError, Solution, Status};
+use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, SolveError, Solution, Status, AUTO_SIFTING_EDGES};
 use proptest::prelude::*;
 
 fn day(size: Size, seed: u64) -> Instance {
@@ -188,4 +188,31 @@ fn qps_go_to_pdhg_and_sifting_refuses_them() {
     assert_eq!(s.first_order_method, FirstOrderMethod::Pdhg);
     let err = Settings::from_json(r#"{"first_order_method": "simplex"}"#).unwrap_err().to_string();
     assert!(err.contains("simplex"), "{err}");
+}
+
+#[test]
+fn auto_sifts_large_lps_only() {
+    // A generated day just above the size rule: auto sifts it, and the answer is HiGHS' optimum.
+    let mut cfg = GenerateConfig::for_edges(AUTO_SIFTING_EDGES + AUTO_SIFTING_EDGES / 4);
+    cfg.regularization = 0.0;
+    let inst = generate_with(&cfg, 3);
+    let model = formulate(&inst);
+    assert!(model.n_edges >= AUTO_SIFTING_EDGES, "{} edges", model.n_edges);
+    assert_eq!(BackendChoice::Auto.resolve_for(&model), BackendChoice::FirstOrder);
+    assert_eq!(BackendChoice::Highs.resolve_for(&model), BackendChoice::Highs);
+    // Even when the settings name PDHG, auto's choice sifts.
+    let auto = Settings { first_order_method: FirstOrderMethod::Pdhg, ..Settings::default() };
+    let s = agora_solver::solve_model(&inst, &model, &auto).unwrap();
+    assert_eq!(s.status, Status::Optimal, "{:?}", s.message);
+    assert_eq!(s.backend, "first-order");
+    assert!(s.message.as_deref().is_some_and(|m| m.starts_with("sifting")), "{:?}", s.message);
+    let h = agora_solver::solve_model(&inst, &model, &highs()).unwrap();
+    assert!(rel(s.objective, h.objective) <= 1e-9, "sifting {} highs {}", s.objective, h.objective);
+    // Smaller LPs and every QP keep the class rule.
+    let small = formulate(&day(Size::Medium, 1));
+    assert!(small.n_edges < AUTO_SIFTING_EDGES);
+    assert_eq!(BackendChoice::Auto.resolve_for(&small), BackendChoice::Highs);
+    cfg.regularization = 0.5;
+    let qp = formulate(&generate_with(&cfg, 3));
+    assert_eq!(BackendChoice::Auto.resolve_for(&qp), BackendChoice::Clarabel);
 }
