@@ -5,11 +5,12 @@
 //! cargo run --release -p agora-benches --example first_order_big -- DAY.json [THREADS] [TIME_LIMIT_S] [highs]
 //! ```
 //!
-//! Prints one line per method: status, seconds, residuals of agora's certificate, and for the
-//! first-order backend its iterations, passes over the edges, ns per edge per pass and peak bytes
-//! per edge. `highs` adds the two HiGHS runs (each with the same time limit); `VERBOSE=1` logs
-//! the first-order residuals every 64 iterations to stderr. See
-//! `benches/scripts/big.sh`.
+//! Prints one line per method: status, seconds, residuals of agora's certificate; for sifting its
+//! restricted LPs, working set and pricing passes; for PDHG its iterations, passes over the
+//! edges and ns per edge per pass; for both the peak heap of the run per edge. `highs` adds
+//! HiGHS' simplex, interior point and PDLP on the whole model (each with the same time limit);
+//! `PDHG_MAX_EDGES` (default 10^6) bounds the days PDHG runs on; `VERBOSE=1` logs progress to
+//! stderr. See `benches/scripts/big.sh`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,11 +80,14 @@ fn main() {
     );
 
     let verbose = std::env::var("VERBOSE").is_ok();
-    // The first-order backend's methods: sifting (what `auto` runs on an LP) and, with PDHG=1, PDHG.
-    let mut methods = vec![FirstOrderMethod::Sifting];
-    if std::env::var("PDHG").is_ok() || model.is_qp() {
-        methods = if model.is_qp() { vec![FirstOrderMethod::Pdhg] } else { vec![FirstOrderMethod::Sifting, FirstOrderMethod::Pdhg] };
-    }
+    // The first-order backend's methods: sifting (what `auto` runs on an LP) and PDHG, the latter
+    // on days up to PDHG_MAX_EDGES edges (default 10^6: at 10^7 it does not finish in hours).
+    let pdhg_max: usize = std::env::var("PDHG_MAX_EDGES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let methods = match (model.is_qp(), n <= pdhg_max) {
+        (true, _) => vec![FirstOrderMethod::Pdhg],
+        (false, true) => vec![FirstOrderMethod::Sifting, FirstOrderMethod::Pdhg],
+        (false, false) => vec![FirstOrderMethod::Sifting],
+    };
     for method in methods {
         let settings = Settings {
             backend: BackendChoice::FirstOrder,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The first-order backend against HiGHS' interior point and HiGHS' PDLP on generated days of
-# 10^5, 10^6 and 10^7 edges: time to 1e-4, passes over the edges, ns per edge per pass, peak
-# bytes per edge (README, "First-order backend").
+# The first-order backend (sifting, and PDHG up to PDHG_MAX_EDGES) against HiGHS' simplex,
+# interior point and PDLP on generated days of 10^5, 10^6 and 10^7 edges: time to the answer,
+# passes over the edges, ns per edge per pass, peak bytes per edge (README, "First-order backend").
 #
 #   benches/scripts/big.sh [EDGES ...]        default: 100000 1000000 10000000
 #
 # Environment: THREADS (default 2), LIMIT (seconds per method, default 3600), HIGHS_MAX_EDGES
-# (HiGHS runs only on days up to this size, default 1000000), OUT (default target/big).
+# (HiGHS runs only on days up to this size, default 1000000), PDHG_MAX_EDGES (likewise for
+# PDHG, default 1000000), OUT (default target/big).
 # Each day is generated once (seed 1, columnar: DAY.json + DAY.edges.csv) and reused. Each
 # method runs once, in one process per day (benches/examples/first_order_big.rs); the process's
 # peak resident memory (formulation and HiGHS included) comes from /usr/bin/time.
