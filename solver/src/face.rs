@@ -73,9 +73,9 @@ fn with_objective_floor(model: &Model, floor: f64) -> Model {
         sense: Sense::Ge,
         rhs: floor,
         parameter: ("objective", floor),
-        da: Vec::new(),
+        da: Default::default(),
         db: 1.0,
-        dquad: Vec::new(),
+        dquad: Default::default(),
         slack: None,
         penalty: None,
     });

@@ -1,11 +1,12 @@
 //! Spec section 3: an [`Instance`] becomes a [`Model`] with one named row per spec row.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use agora_instances::{ConstraintKind, Instance, ItemKind};
 use sprs::CsMat;
 
-use crate::ir::{Model, RowMeta, Sense, SparseVec};
+use crate::ir::{Model, ParamVec, RowMeta, Sense, SparseVec};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -37,8 +38,8 @@ struct PendingRow {
 
 struct Builder<'a> {
     inst: &'a Instance,
-    /// Edges of each segment.
-    seg_edges: Vec<Vec<usize>>,
+    /// Edges of each segment (shared by the `da` of the segment's share rows).
+    seg_edges: Vec<Arc<[usize]>>,
     rows: Vec<PendingRow>,
     n_slacks: usize,
 }
@@ -49,6 +50,7 @@ impl<'a> Builder<'a> {
         for (e, edge) in inst.edges.iter().enumerate() {
             seg_edges[edge.segment].push(e);
         }
+        let seg_edges = seg_edges.into_iter().map(Arc::from).collect();
         Builder { inst, seg_edges, rows: Vec::new(), n_slacks: 0 }
     }
 
@@ -63,7 +65,7 @@ impl<'a> Builder<'a> {
         rhs: f64,
         parameter: (&'static str, f64),
         coefs: SparseVec,
-        da: SparseVec,
+        da: ParamVec,
         db: f64,
         penalty: Option<f64>,
     ) {
@@ -81,7 +83,7 @@ impl<'a> Builder<'a> {
             parameter,
             da,
             db,
-            dquad: Vec::new(),
+            dquad: ParamVec::default(),
             slack,
             penalty,
         };
@@ -94,11 +96,11 @@ impl<'a> Builder<'a> {
         for (s, seg) in inst.segments.iter().enumerate() {
             let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e, 1.0)).collect();
             let name = format!("supply[{}]", seg.id);
-            self.push(name, "supply", None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, vec![], 1.0, None);
+            self.push(name, "supply", None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, ParamVec::default(), 1.0, None);
             if rho > 0.0 {
                 // quad_e = rho / supply_s, so d quad_e / d supply_s = -rho / supply_s^2.
                 let d = -rho / (seg.supply * seg.supply);
-                self.rows.last_mut().expect("just pushed").meta.dquad = self.seg_edges[s].iter().map(|&e| (e, d)).collect();
+                self.rows.last_mut().expect("just pushed").meta.dquad = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: d };
             }
         }
         let mut camp_edges: Vec<SparseVec> = vec![Vec::new(); inst.campaigns.len()];
@@ -113,12 +115,12 @@ impl<'a> Builder<'a> {
         }
         for (camp, coefs) in inst.campaigns.iter().zip(camp_edges) {
             let name = format!("budget[{}]", camp.id);
-            self.push(name, "budget", None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, vec![], 1.0, None);
+            self.push(name, "budget", None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, ParamVec::default(), 1.0, None);
         }
         for (item, coefs) in inst.items.iter().zip(item_edges) {
             if let Some(cap) = item.cap {
                 let name = format!("item_cap[{}]", item.id);
-                self.push(name, "item_cap", None, None, Sense::Le, cap, ("cap", cap), coefs, vec![], 1.0, None);
+                self.push(name, "item_cap", None, None, Sense::Le, cap, ("cap", cap), coefs, ParamVec::default(), 1.0, None);
             }
         }
     }
@@ -142,7 +144,7 @@ impl<'a> Builder<'a> {
         // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything above), so that
         // agora's check judges exactly the model the backend solved.
         let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v.abs() > 1e-12).collect();
-        let da: SparseVec = edges.iter().map(|&e| (e, -1.0)).collect();
+        let da = ParamVec::Uniform { cols: edges.clone(), value: -1.0 };
         self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), coefs, da, 0.0, penalty);
     }
 
@@ -168,7 +170,7 @@ impl<'a> Builder<'a> {
                 for s in inst.select_segments(segments) {
                     // Topics with an edge in this segment, in first-seen order for stable names.
                     let mut topics: Vec<&str> = Vec::new();
-                    for &e in &self.seg_edges[s] {
+                    for &e in self.seg_edges[s].iter() {
                         let t = inst.items[inst.edges[e].item].topic.as_str();
                         if !topics.contains(&t) {
                             topics.push(t);
@@ -193,7 +195,7 @@ impl<'a> Builder<'a> {
                     .filter(|&e| inst.is_ad_edge(e) && inst.edges[e].price != 0.0)
                     .map(|e| (e, inst.edges[e].price))
                     .collect();
-                self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), coefs, vec![], 1.0, penalty);
+                self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), coefs, ParamVec::default(), 1.0, penalty);
             }
             ConstraintKind::ExposureFloor { items, segments, min } | ConstraintKind::ExposureCap { items, segments, max: min } => {
                 let (sense, field) = if matches!(kind, ConstraintKind::ExposureFloor { .. }) { (Sense::Ge, "min") } else { (Sense::Le, "max") };
@@ -209,7 +211,7 @@ impl<'a> Builder<'a> {
                     .filter(|(_, e)| item_mask[e.item] && seg_mask[e.segment])
                     .map(|(e, _)| (e, 1.0))
                     .collect();
-                self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), coefs, vec![], 1.0, penalty);
+                self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), coefs, ParamVec::default(), 1.0, penalty);
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {
                 // E_g: organic exposure of group g; M_g: the summed quality of g's organic items.
@@ -248,7 +250,7 @@ impl<'a> Builder<'a> {
                         coefs.retain(|&(_, v)| v != 0.0);
                         let da: SparseVec = eh.iter().map(|&e| (e, merit[g])).collect();
                         let name = format!("{cname}[{},{}]", groups[g], groups[h]);
-                        self.push(name, ty, Some(k), None, Sense::Ge, 0.0, ("tolerance", *tolerance), coefs, da, 0.0, penalty);
+                        self.push(name, ty, Some(k), None, Sense::Ge, 0.0, ("tolerance", *tolerance), coefs, da.into(), 0.0, penalty);
                     }
                 }
             }

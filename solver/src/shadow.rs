@@ -10,7 +10,7 @@ use crate::ir::RowMeta;
 /// The derivative of the optimal objective with respect to the parameter the user wrote for
 /// this row, at the primal-dual pair `(x, dual)`.
 pub fn shadow_price(meta: &RowMeta, x: &[f64], dual: f64) -> f64 {
-    let da_x: f64 = meta.da.iter().map(|&(j, d)| d * x[j]).sum();
-    let dq: f64 = meta.dquad.iter().map(|&(j, d)| d * x[j] * x[j]).sum();
+    let da_x: f64 = meta.da.iter().map(|(j, d)| d * x[j]).sum();
+    let dq: f64 = meta.dquad.iter().map(|(j, d)| d * x[j] * x[j]).sum();
     -dual * (da_x - meta.db) - 0.5 * dq
 }

@@ -317,7 +317,7 @@ fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport 
         if let Some(p) = meta.penalty {
             objective -= p * over.max(0.0);
         }
-        let d: f64 = meta.da.iter().map(|&(j, v)| v * padded[j]).sum();
+        let d: f64 = meta.da.iter().map(|(j, v)| v * padded[j]).sum();
         let (limit, realised) = match meta.kind {
             "ad_load" | "integrity_cap" | "topic_cap" | "freshness_floor" => {
                 let share = meta.parameter.1;

@@ -1,17 +1,24 @@
-//! The exact finish of an LP: sifting (column generation over the edges) from the first-order
-//! method's duals.
+//! Sifting: the first-order backend's method for LPs (column generation over the edges).
 //!
 //! # Why
 //!
 //! A day's LP has far more edges than rows: the 10^7-edge generated day has 9.9 million edge
-//! columns and about 28 thousand rows, and an optimal vertex has at most one positive edge per
-//! row. PDHG's iteration counts grow with the day (README, "First-order backend"), but its duals
-//! are soon good enough to say which edges can matter. Sifting keeps a *working set* of edges,
-//! solves the LP restricted to it exactly (HiGHS' simplex, hot-started as the set grows), prices
-//! every other edge at the restricted duals with one pass over the edges, and adds the edges
-//! whose reduced cost is positive. When none is, the restricted optimum is optimal for the whole
-//! day: its plan is feasible (the other edges are 0) and its duals are feasible for every
-//! column, which is exactly what agora's certificate then checks on the full model.
+//! columns and 29 thousand rows, and an optimal vertex has at most as many edges strictly
+//! between their bounds as there are rows. PDHG's iteration counts grow with the day (README,
+//! "First-order backend"); which edges can matter is told by reduced costs at the current duals.
+//! Sifting keeps a *working set* of edges, solves the LP restricted to it exactly (HiGHS'
+//! simplex, hot-started as the set grows), prices every other edge at the restricted duals with
+//! one pass over the edges, and adds each segment's best edges whose reduced cost is positive.
+//! When none is, the restricted optimum is optimal for the whole day: its plan is feasible (the
+//! other edges are 0) and its duals are feasible for every column, which is exactly what
+//! agora's certificate then checks on the full model.
+//!
+//! The first working set is each segment's best edges at the starting duals (zero, or a warm
+//! start's) plus every edge a warm start's plan uses. Per round a segment adds at most
+//! `SEED_PER_SEGMENT` plus two per row scoped to it, so no segment floods the restricted LP.
+//!
+//! Memory: a `u32` per edge (the edges grouped by segment) and a `bool` per edge (in the set or
+//! not); reduced costs are computed segment by segment and never stored for the whole day.
 //!
 //! # Feasibility of a restricted LP
 //!
@@ -25,6 +32,7 @@
 use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
+use rayon::prelude::*;
 
 use crate::backend::BackendResult;
 use crate::highs_backend::{apply_settings, map_status};
@@ -297,30 +305,33 @@ impl Groups {
         Groups { cols, start, quota }
     }
 
-    /// Prices every column not yet in the set at duals `y` (one pass over the edges) and returns,
-    /// per group, up to its quota of those with the largest reduced costs; with a `tolerance`,
-    /// only those whose reduced cost exceeds it relative to their terms' size. Reduced costs are
-    /// computed group by group, never stored for all edges.
+    /// Prices every column not yet in the set at duals `y` (one pass over the edges, segments in
+    /// parallel on the current rayon pool) and returns, per group, up to its quota of those with
+    /// the largest reduced costs; with a `tolerance`, only those whose reduced cost exceeds it
+    /// relative to their terms' size. Reduced costs are computed group by group, never stored for
+    /// all edges. The result is sorted, so it does not depend on the thread count.
     fn best(&self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>) -> Vec<usize> {
-        let mut out = Vec::new();
-        let mut cand: Vec<(f64, u32)> = Vec::new();
-        for g in 0..self.quota.len() {
-            cand.clear();
-            for &j in &self.cols[self.start[g]..self.start[g + 1]] {
-                if in_set[j as usize] {
-                    continue;
+        let per_group: Vec<Vec<usize>> = (0..self.quota.len())
+            .into_par_iter()
+            .map_init(Vec::new, |cand: &mut Vec<(f64, u32)>, g| {
+                cand.clear();
+                for &j in &self.cols[self.start[g]..self.start[g + 1]] {
+                    if in_set[j as usize] {
+                        continue;
+                    }
+                    let (d, scale) = reduced_cost(model, y, j as usize);
+                    if tolerance.map_or(true, |t| d > t * scale) {
+                        cand.push((d, j));
+                    }
                 }
-                let (d, scale) = reduced_cost(model, y, j as usize);
-                if tolerance.map_or(true, |t| d > t * scale) {
-                    cand.push((d, j));
+                let k = self.quota[g].min(cand.len());
+                if k < cand.len() {
+                    cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
                 }
-            }
-            let k = self.quota[g].min(cand.len());
-            if k < cand.len() {
-                cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
-            }
-            out.extend(cand[..k].iter().map(|&(_, j)| j as usize));
-        }
+                cand[..k].iter().map(|&(_, j)| j as usize).collect()
+            })
+            .collect();
+        let mut out: Vec<usize> = per_group.into_iter().flatten().collect();
         out.sort_unstable();
         out
     }

@@ -257,7 +257,7 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
             continue;
         }
         let b = b as usize;
-        if meta.db == 0.0 && meta.da.len() == block_len[b] && meta.da.iter().all(|&(j, v)| v == -1.0 && block_of_col.get(j) == Some(&(b as u32))) {
+        if meta.db == 0.0 && meta.da.len() == block_len[b] && meta.da.iter().all(|(j, v)| v == -1.0 && block_of_col.get(j) == Some(&(b as u32))) {
             theta[k] = meta.parameter.1;
             wide_pos[k] = wide_of_block[b].len() as u32;
             wide_of_block[b].push(k as u32);

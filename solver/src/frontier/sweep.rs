@@ -231,7 +231,7 @@ impl<'a> Chain<'a> {
                             };
                             highs_raw::change_row_bounds(&mut l.hm, r, lo, hi)?;
                         }
-                        for &(c, d) in &meta.da {
+                        for (c, d) in meta.da.iter() {
                             let Some(a) = l.model.matrix.get_mut(r, c) else { return Ok(false) };
                             let mut v = *a + delta * d;
                             // The formulation's rule: entries within 1e-12 of 0 are 0.
@@ -292,8 +292,8 @@ fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
             model.rows[r]
                 .da
                 .iter()
-                .filter(|&&(c, _)| model.matrix.get(r, c).is_none())
-                .map(|&(c, _)| (r, c)),
+                .filter(|&(c, _)| model.matrix.get(r, c).is_none())
+                .map(|(c, _)| (r, c)),
         );
     }
     if missing.is_empty() {
