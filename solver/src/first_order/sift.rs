@@ -320,7 +320,12 @@ impl Groups {
                         continue;
                     }
                     let (d, scale) = reduced_cost(model, y, j as usize);
-                    if tolerance.map_or(true, |t| d > t * scale) {
+                    // (`Option::is_none_or` needs Rust 1.82; the workspace supports 1.80.)
+                    let wanted = match tolerance {
+                        Some(t) => d > t * scale,
+                        None => true,
+                    };
+                    if wanted {
                         cand.push((d, j));
                     }
                 }
