@@ -17,26 +17,44 @@ fn backend_error(reason: impl Into<String>) -> SolveError {
     SolveError::Backend { backend: NAME, reason: reason.into() }
 }
 
-/// Loads `model` into a new HiGHS instance, minimising `-objective` (HiGHS' QP solver wants a
-/// positive semidefinite Hessian under minimisation).
-pub(crate) fn load(model: &Model, settings: &Settings) -> Result<highs::Model, SolveError> {
-    let mut pb = ColProblem::new();
-    let rows: Vec<highs::Row> = model
+/// Every row of `model`, in order, as rows of `pb`.
+pub(crate) fn add_rows(pb: &mut ColProblem, model: &Model) -> Vec<highs::Row> {
+    model
         .rows
         .iter()
         .map(|r| match r.sense {
             Sense::Le => pb.add_row(..=r.rhs),
             Sense::Ge => pb.add_row(r.rhs..),
         })
-        .collect();
-    for (j, col) in model.matrix.outer_iterator().enumerate() {
-        let factors = col.iter().map(|(r, &a)| (rows[r], a));
-        let (lo, hi) = (model.lower[j], model.upper[j]);
-        if hi.is_finite() {
-            pb.add_column(-model.cost[j], lo..=hi, factors);
-        } else {
-            pb.add_column(-model.cost[j], lo.., factors);
-        }
+        .collect()
+}
+
+/// Column `j` of `model` into `pb`, its cost negated (HiGHS minimises `-objective`); `rows` from
+/// [`add_rows`]. An infinite upper bound is HiGHS' "none".
+pub(crate) fn add_column(pb: &mut ColProblem, model: &Model, rows: &[highs::Row], j: usize) {
+    let (cost, bounds, factors) = column(model, rows, j);
+    pb.add_column(cost, bounds, factors);
+}
+
+/// Column `j` of `model` as HiGHS takes it: negated cost, bounds, `(row, coefficient)` entries.
+pub(crate) fn column<'a>(
+    model: &'a Model,
+    rows: &'a [highs::Row],
+    j: usize,
+) -> (f64, std::ops::RangeInclusive<f64>, impl Iterator<Item = (highs::Row, f64)> + 'a) {
+    let col = model.matrix.outer_view(j).expect("column exists");
+    let factors = col.into_raw_storage();
+    let entries = factors.0.iter().zip(factors.1).map(move |(&r, &a)| (rows[r], a));
+    (-model.cost[j], model.lower[j]..=model.upper[j], entries)
+}
+
+/// Loads `model` into a new HiGHS instance, minimising `-objective` (HiGHS' QP solver wants a
+/// positive semidefinite Hessian under minimisation).
+pub(crate) fn load(model: &Model, settings: &Settings) -> Result<highs::Model, SolveError> {
+    let mut pb = ColProblem::new();
+    let rows = add_rows(&mut pb, model);
+    for j in 0..model.n_cols() {
+        add_column(&mut pb, model, &rows, j);
     }
     let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the model: {s:?}")))?;
     hm.set_sense(HSense::Minimise);

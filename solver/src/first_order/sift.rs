@@ -35,7 +35,7 @@ use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 use rayon::prelude::*;
 
 use crate::backend::BackendResult;
-use crate::highs_backend::{apply_settings, map_status};
+use crate::highs_backend::{add_column, add_rows, apply_settings, column, map_status};
 use crate::ir::{Model, Sense};
 use crate::settings::Settings;
 use crate::status::{SolveError, Status};
@@ -114,35 +114,15 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
 
     // The restricted LP: every row, the working edges, the slack columns, the artificials.
     let mut pb = ColProblem::new();
-    let rows: Vec<highs::Row> = model
-        .rows
-        .iter()
-        .map(|r| match r.sense {
-            Sense::Le => pb.add_row(..=r.rhs),
-            Sense::Ge => pb.add_row(r.rhs..),
-        })
-        .collect();
-    let add_model_col = |pb: &mut ColProblem, j: usize| {
-        let col = model.matrix.outer_view(j).expect("column exists");
-        let factors = col.iter().map(|(r, &a)| (rows[r], a));
-        let (lo, hi) = (model.lower[j], model.upper[j]);
-        if hi.is_finite() {
-            pb.add_column(-model.cost[j], lo..=hi, factors);
-        } else {
-            pb.add_column(-model.cost[j], lo.., factors);
-        }
-    };
+    let rows = add_rows(&mut pb, model);
     // Column order in HiGHS: artificials, slacks, then working edges as they are added.
     let mut big_m = BIG_M_START * cmax;
     for &(r, a) in &artificial {
         pb.add_column(big_m, 0.0.., [(rows[r], a)]);
     }
     let slacks: Vec<usize> = (n..model.n_cols()).collect();
-    for &j in &slacks {
-        add_model_col(&mut pb, j);
-    }
-    for &j in &working {
-        add_model_col(&mut pb, j);
+    for &j in slacks.iter().chain(&working) {
+        add_column(&mut pb, model, &rows, j);
     }
     let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the restricted model: {s:?}")))?;
     hm.set_sense(HSense::Minimise);
@@ -217,10 +197,8 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
         for &j in &add_now {
             in_set[j] = true;
             working.push(j);
-            let col = model.matrix.outer_view(j).expect("column exists");
-            let factors: Vec<(highs::Row, f64)> = col.iter().map(|(r, &a)| (rows[r], a)).collect();
-            let (lo, hi) = (model.lower[j], model.upper[j]);
-            let added = if hi.is_finite() { m.try_add_column(-model.cost[j], lo..=hi, factors) } else { m.try_add_column(-model.cost[j], lo.., factors) };
+            let (cost, bounds, factors) = column(model, &rows, j);
+            let added = m.try_add_column(cost, bounds, factors);
             added.map_err(|s| backend_error(format!("HiGHS refused a column: {s:?}")))?;
         }
         hm = m;
