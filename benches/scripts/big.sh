@@ -7,7 +7,7 @@
 #
 # Environment: THREADS (default 2), LIMIT (seconds per method, default 3600), HIGHS_MAX_EDGES
 # (HiGHS runs only on days up to this size, default 1000000), PDHG_MAX_EDGES (likewise for
-# PDHG, default 1000000), OUT (default target/big).
+# PDHG, default 2000000), OUT (default target/big).
 # Each day is generated once (seed 1, columnar: DAY.json + DAY.edges.csv) and reused. Each
 # method runs once, in one process per day (benches/examples/first_order_big.rs); the process's
 # peak resident memory (formulation and HiGHS included) comes from /usr/bin/time.

@@ -12,15 +12,15 @@ pub enum BackendChoice {
     Highs,
     /// Clarabel: interior point, LP and QP.
     Clarabel,
-    /// Picks by problem class and size: HiGHS for LPs, the first-order backend's sifting for LPs
-    /// of at least [`AUTO_SIFTING_EDGES`] edges, Clarabel for QPs (see
+    /// Picks by problem class and size: the first-order backend's sifting for days of at least
+    /// [`AUTO_SIFTING_EDGES`] edges; below, HiGHS for LPs and Clarabel for QPs (see
     /// [`BackendChoice::resolve_for`]).
     #[default]
     Auto,
     /// agora's backend for days too large for the exact backends ([`crate::first_order`]):
-    /// sifting for LPs (exact), restarted PDHG over segment blocks for QPs (certified to
+    /// sifting (exact) or restarted PDHG over segment blocks (certified to
     /// `first_order_tolerance`); `first_order_method` chooses. `auto` picks it, with sifting, for
-    /// LPs of at least [`AUTO_SIFTING_EDGES`] edges.
+    /// days of at least [`AUTO_SIFTING_EDGES`] edges.
     FirstOrder,
 }
 
@@ -43,17 +43,18 @@ impl BackendChoice {
     }
 }
 
-/// LPs with at least this many edges go to sifting under `auto`. Measured on generated days
+/// Days with at least this many edges go to sifting under `auto`. Measured on generated days
 /// (README, "First-order backend"): at 94 thousand edges sifting took 0.2 s and HiGHS' simplex on
-/// the whole model 2.4 s; at 1 million, 1.6 s against 67 s. Below this size both take well under
-/// a second or two and HiGHS' whole-model answer is the simpler one.
+/// the whole model 2.4 s; at 1 million, 1.6 s against 67 s; on the 84-thousand-edge medium QP
+/// day, 0.80 s against Clarabel's 7.1 s. Below this size the whole-model answers take a few
+/// seconds at most and are the simpler path.
 pub const AUTO_SIFTING_EDGES: usize = 100_000;
 
 impl BackendChoice {
-    /// [`BackendChoice::resolve`], with the size rule: `auto` sends an LP of at least
+    /// [`BackendChoice::resolve`], with the size rule: `auto` sends a day of at least
     /// [`AUTO_SIFTING_EDGES`] edges to the first-order backend (which sifts it).
     pub fn resolve_for(self, model: &crate::ir::Model) -> BackendChoice {
-        if self == BackendChoice::Auto && !model.is_qp() && model.n_edges >= AUTO_SIFTING_EDGES {
+        if self == BackendChoice::Auto && model.n_edges >= AUTO_SIFTING_EDGES {
             return BackendChoice::FirstOrder;
         }
         self.resolve(model.is_qp())
@@ -77,26 +78,26 @@ impl std::str::FromStr for BackendChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirstOrderMethod {
-    /// Sifting for LPs, PDHG for QPs (see [`FirstOrderMethod::resolve`]).
+    /// Sifting (see [`FirstOrderMethod::resolve`]).
     #[default]
     Auto,
     /// Restarted PDHG over segment blocks, certified to `first_order_tolerance` (LPs and QPs).
     Pdhg,
-    /// Sifting: exact restricted LPs over a working set of edges, priced by passes over all
-    /// edges (LPs only; exact, certified like the exact backends).
+    /// Sifting: exact restricted problems over a working set of edges, priced by passes over all
+    /// edges (LPs with HiGHS; QPs with HiGHS for their linear part, then Clarabel).
     Sifting,
 }
 
 impl FirstOrderMethod {
     pub const NAMES: [&'static str; 3] = ["auto", "pdhg", "sifting"];
 
-    /// The method `auto` stands for. LPs are sifted: on the generated 10^5, 10^6 and 10^7-edge
-    /// days sifting reached an exact optimum in 0.2 s, 1.6 s and 25 s where PDHG needed 540 s,
-    /// more than 900 s and more than 2,400 s for 1e-4 (README, "First-order backend"). QPs go to
-    /// PDHG: a QP's optimum spreads over many edges, so a working set would be most of the day.
-    pub fn resolve(self, is_qp: bool) -> FirstOrderMethod {
+    /// The method `auto` stands for: sifting. On the generated 10^5, 10^6 and 10^7-edge LP days
+    /// it reached an exact optimum in 0.2 s, 1.6 s and 26 s where PDHG needed 70 s and more than
+    /// 900 s and 2,400 s for 1e-4; on the medium QP day (rho 0.5) 0.80 s against PDHG's 22.9 s
+    /// (README, "First-order backend"). PDHG stays for days whose optimum uses most edges (a
+    /// large ridge spreads a QP's plan), where a working set would be the whole day.
+    pub fn resolve(self) -> FirstOrderMethod {
         match self {
-            FirstOrderMethod::Auto if is_qp => FirstOrderMethod::Pdhg,
             FirstOrderMethod::Auto => FirstOrderMethod::Sifting,
             other => other,
         }
@@ -140,8 +141,7 @@ pub struct Settings {
     /// residual and duality gap on the unscaled model are all at most this; it is also the
     /// tolerance of agora's check of its answers. Default 1e-4; valid range [1e-6, 1e-2].
     pub first_order_tolerance: f64,
-    /// How the first-order backend solves: `auto` (sifting for LPs, PDHG for QPs), `pdhg` or
-    /// `sifting` (LPs only). Default `auto`.
+    /// How the first-order backend solves: `auto` (sifting), `sifting` or `pdhg`. Default `auto`.
     pub first_order_method: FirstOrderMethod,
 }
 

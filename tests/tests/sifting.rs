@@ -1,10 +1,10 @@
-//! The first-order backend's LP method, sifting: exact optima on generated days (against HiGHS
-//! on the whole model, and the good_lp oracle), hand-checked floors its first working set cannot
-//! serve, infeasible days, limits, warm starts, and QPs refused.
+//! The first-order backend's sifting: exact optima on generated days (LPs against HiGHS on the
+//! whole model and the good_lp oracle, QPs against Clarabel), hand-checked floors its first
+//! working set cannot serve, infeasible days, limits, warm starts, and the size rule of `auto`.
 
 use agora_instances::{generate_with, parse_str, GenerateConfig, Instance, Size};
 use agora_solver::first_order::{self, TerminationReason};
-use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, SolveError, Solution, Status, AUTO_SIFTING_EDGES};
+use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, Solution, Status, AUTO_SIFTING_EDGES};
 use proptest::prelude::*;
 
 fn day(size: Size, seed: u64) -> Instance {
@@ -66,6 +66,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// A QP is sifted in two phases (its linear part with HiGHS, then the QP with Clarabel):
+    /// the optimum is unique, so objective and plan agree with Clarabel on the whole model.
+    #[test]
+    fn sifted_qp_optimum_equals_clarabel_on_the_whole_model(seed in 0u64..100_000, small in proptest::bool::weighted(0.25)) {
+        let mut cfg = GenerateConfig::for_size(if small { Size::Small } else { Size::Tiny });
+        cfg.regularization = 0.5;
+        let inst = generate_with(&cfg, seed);
+        let c = run(&inst, &Settings { backend: BackendChoice::Clarabel, ..Settings::default() });
+        let s = run(&inst, &sifting());
+        prop_assert_eq!(c.status, s.status, "{:?}", s.message);
+        if s.status == Status::Optimal {
+            prop_assert!(s.message.as_deref().is_some_and(|m| m.contains("QPs")), "{:?}", s.message);
+            prop_assert!(rel(s.objective, c.objective) <= 1e-7, "sifting {} clarabel {}", s.objective, c.objective);
+            for (e, (a, b)) in s.impressions.iter().zip(&c.impressions).enumerate() {
+                let supply = inst.segments[inst.edges[e].segment].supply;
+                prop_assert!((a - b).abs() <= 1e-5 * supply, "edge {e}: sifting {a} clarabel {b}");
+            }
+        }
+    }
+}
+
 /// Twelve items worth 1.00, 0.95, ..., 0.45 per impression (item caps of 10) and one worth 0.01
 /// with a floor of 35, in one segment of 100 impressions. The first working set holds a
 /// segment's 10 best edges at zero duals, so it cannot serve the floor: the artificial column
@@ -119,6 +143,13 @@ fn an_infeasible_floor_is_proven_infeasible() {
     let sol = run(&inst, &sifting());
     assert_eq!(sol.status, Status::Infeasible);
     assert!(sol.impressions.is_empty(), "no plan without an optimum");
+    // A QP's linear part is sifted first, so it is found out the same way, and Clarabel proves it.
+    let mut qp = inst.clone();
+    qp.objective.regularization = 0.5;
+    let out = first_order::run(&formulate(&qp), &sifting(), None).unwrap();
+    assert_eq!(out.reason, TerminationReason::Delegated);
+    assert_eq!(out.result.status, Status::Infeasible, "{:?}", out.result.detail);
+    assert!(out.result.detail.as_deref().is_some_and(|d| d.contains("clarabel")), "{:?}", out.result.detail);
 }
 
 #[test]
@@ -157,7 +188,7 @@ fn a_warm_start_from_yesterdays_solution_file_needs_fewer_pricing_passes() {
     assert!(rel(cold.result.objective, hot.result.objective) <= 1e-9, "cold {} warm {}", cold.result.objective, hot.result.objective);
     let (c, h) = (cold.sift.unwrap(), hot.sift.unwrap());
     assert!(h.pricing_passes < c.pricing_passes, "warm {h:?}\ncold {c:?}");
-    eprintln!("warm start: {} pricing passes, {} simplex iterations; cold {} and {}", h.pricing_passes, h.simplex_iterations, c.pricing_passes, c.simplex_iterations);
+    eprintln!("warm start: {} pricing passes, {} simplex iterations; cold {} and {}", h.pricing_passes, h.restricted_iterations, c.pricing_passes, c.restricted_iterations);
 }
 
 #[test]
@@ -169,20 +200,9 @@ fn a_time_limit_is_a_status_without_a_plan() {
 }
 
 #[test]
-fn qps_go_to_pdhg_and_sifting_refuses_them() {
-    assert_eq!(FirstOrderMethod::Auto.resolve(false), FirstOrderMethod::Sifting);
-    assert_eq!(FirstOrderMethod::Auto.resolve(true), FirstOrderMethod::Pdhg);
-    let mut cfg = GenerateConfig::for_size(Size::Tiny);
-    cfg.regularization = 0.5;
-    let inst = generate_with(&cfg, 4);
-    match solve(&inst, &sifting()) {
-        Err(SolveError::Unsupported { reason, .. }) => assert!(reason.contains("quadratic"), "{reason}"),
-        other => panic!("expected an unsupported-model error, got {other:?}"),
-    }
-    let auto = Settings { first_order_method: FirstOrderMethod::Auto, ..sifting() };
-    let sol = run(&inst, &auto);
-    assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
-    assert!(sol.message.as_deref().is_some_and(|m| !m.contains("sifting")), "{:?}", sol.message);
+fn the_method_setting_is_read_and_auto_sifts() {
+    assert_eq!(FirstOrderMethod::Auto.resolve(), FirstOrderMethod::Sifting);
+    assert_eq!(FirstOrderMethod::Pdhg.resolve(), FirstOrderMethod::Pdhg);
     // The settings file spells the method in kebab case; a wrong name is an error naming it.
     let s = Settings::from_json(r#"{"backend": "first-order", "first_order_method": "pdhg"}"#).unwrap();
     assert_eq!(s.first_order_method, FirstOrderMethod::Pdhg);
@@ -191,7 +211,7 @@ fn qps_go_to_pdhg_and_sifting_refuses_them() {
 }
 
 #[test]
-fn auto_sifts_large_lps_only() {
+fn auto_sifts_large_days_only() {
     // A generated day just above the size rule: auto sifts it, and the answer is HiGHS' optimum.
     let mut cfg = GenerateConfig::for_edges(AUTO_SIFTING_EDGES + AUTO_SIFTING_EDGES / 4);
     cfg.regularization = 0.0;
@@ -208,11 +228,14 @@ fn auto_sifts_large_lps_only() {
     assert!(s.message.as_deref().is_some_and(|m| m.starts_with("sifting")), "{:?}", s.message);
     let h = agora_solver::solve_model(&inst, &model, &highs()).unwrap();
     assert!(rel(s.objective, h.objective) <= 1e-9, "sifting {} highs {}", s.objective, h.objective);
-    // Smaller LPs and every QP keep the class rule.
+    // QPs of that size too; smaller days keep the class rule.
+    cfg.regularization = 0.5;
+    let qp = formulate(&generate_with(&cfg, 3));
+    assert_eq!(BackendChoice::Auto.resolve_for(&qp), BackendChoice::FirstOrder);
     let small = formulate(&day(Size::Medium, 1));
     assert!(small.n_edges < AUTO_SIFTING_EDGES);
     assert_eq!(BackendChoice::Auto.resolve_for(&small), BackendChoice::Highs);
-    cfg.regularization = 0.5;
-    let qp = formulate(&generate_with(&cfg, 3));
-    assert_eq!(BackendChoice::Auto.resolve_for(&qp), BackendChoice::Clarabel);
+    let mut small_qp = GenerateConfig::for_size(Size::Medium);
+    small_qp.regularization = 0.5;
+    assert_eq!(BackendChoice::Auto.resolve_for(&formulate(&generate_with(&small_qp, 1))), BackendChoice::Clarabel);
 }

@@ -68,6 +68,7 @@
 
 mod pdhg;
 mod projection;
+mod restricted;
 pub(crate) mod sift;
 mod state;
 mod store;
@@ -127,7 +128,7 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
         return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift });
     }
-    let method = settings.first_order_method.resolve(model.is_qp());
+    let method = settings.first_order_method.resolve();
     if method == FirstOrderMethod::Sifting {
         return run_sifting(model, settings, warm);
     }
@@ -158,12 +159,6 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
 /// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
 /// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
 fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
-    if model.is_qp() {
-        return Err(SolveError::Unsupported {
-            backend: NAME,
-            reason: "sifting solves LPs; this model has a quadratic term (regularization > 0): use the pdhg method".into(),
-        });
-    }
     let start = std::time::Instant::now();
     let y0 = match warm.and_then(|w| w.y.as_ref()) {
         Some(y) if y.len() != model.n_rows() => {
@@ -188,9 +183,15 @@ fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> 
             let cert = certify(model, &result.x, &result.row_duals);
             if cert.passes(settings.first_order_tolerance) {
                 result.detail = Some(format!(
-                    "sifting: {} restricted LPs over {} of {} edges ({} simplex iterations), {} pricing passes; \
+                    "sifting: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes; \
                      relative primal residual {:.3e}, dual residual {:.3e}, gap {:.3e}",
-                    sift.rounds, sift.working_set, model.n_edges, sift.simplex_iterations, sift.pricing_passes,
+                    sift.rounds,
+                    if model.is_qp() { "LPs, then QPs," } else { "LPs" },
+                    sift.working_set,
+                    model.n_edges,
+                    sift.restricted_iterations,
+                    if model.is_qp() { "simplex and interior-point" } else { "simplex" },
+                    sift.pricing_passes,
                     cert.primal_residual, cert.dual_residual, cert.gap
                 ));
                 certificate = Some(cert);

@@ -31,36 +31,30 @@
 
 use std::time::Instant;
 
-use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 use rayon::prelude::*;
 
 use crate::backend::BackendResult;
-use crate::highs_backend::{add_column, add_rows, apply_settings, column, map_status};
+use super::restricted::{Artificial, Restricted};
 use crate::ir::{Model, Sense};
 use crate::settings::Settings;
 use crate::status::{SolveError, Status};
 
-/// Counters of a sifting finish.
+/// Counters of a sifting run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiftStats {
-    /// Restricted LPs solved.
+    /// Restricted problems solved.
     pub rounds: u32,
     /// Edges in the working set at the end.
     pub working_set: usize,
     /// Passes over all edges pricing them.
     pub pricing_passes: u64,
-    /// Simplex iterations over all rounds.
-    pub simplex_iterations: u64,
-    /// Seconds in HiGHS.
-    pub lp_seconds: f64,
+    /// Iterations of the restricted solver over all rounds (HiGHS' simplex for LPs, Clarabel's
+    /// interior point for QPs).
+    pub restricted_iterations: u64,
+    /// Seconds in the restricted solver.
+    pub restricted_seconds: f64,
     /// Seconds pricing.
     pub pricing_seconds: f64,
-}
-
-const NAME: &str = "first-order";
-
-fn backend_error(reason: impl Into<String>) -> SolveError {
-    SolveError::Backend { backend: NAME, reason: reason.into() }
 }
 
 /// The artificial cost `M` starts at this multiple of the largest edge cost ...
@@ -74,16 +68,21 @@ const BIG_M_LAST: f64 = 1e10;
 /// this many plus two per row scoped to the segment (a vertex needs at most one per row).
 const SEED_PER_SEGMENT: usize = 8;
 
-/// Solves the LP `model` exactly by sifting from row duals `y0` (max-sense, per model row) and,
-/// optionally, a plan `x0` whose positive edges start in the working set.
+/// Solves `model` by sifting from row duals `y0` (max-sense, per model row) and, optionally, a
+/// plan `x0` whose positive edges start in the working set.
+///
+/// An LP is sifted with HiGHS. A QP is sifted twice: first its linear part (the LP with the
+/// ridge dropped) with HiGHS, whose optimal working set serves every row, then the QP itself
+/// with Clarabel from that set, with no artificial columns: an interior point copes badly with
+/// big-M costs (on the medium QP day the first restricted QP with them stopped "insufficient
+/// progress"), and a working set that already serves every row needs none.
 pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
     let n = model.n_edges;
     let groups = Groups::of(model);
     let mut stats = SiftStats::default();
-    let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
 
     // Rows needing an artificial column: hard rows that x = 0 violates.
-    let artificial: Vec<(usize, f64)> = model
+    let artificial: Vec<Artificial> = model
         .rows
         .iter()
         .enumerate()
@@ -97,111 +96,131 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
 
     // The first working set: per segment the best edges at y0, and every edge x0 uses.
     let t = Instant::now();
-    let mut in_set = vec![false; n];
+    let mut set = WorkingSet { in_set: vec![false; n], cols: (n..model.n_cols()).collect() };
     if let Some(x0) = x0 {
         for j in 0..n {
             if x0[j] > 0.0 {
-                in_set[j] = true;
+                set.in_set[j] = true;
             }
         }
     }
-    for j in groups.best(model, y0, &in_set, None) {
-        in_set[j] = true;
+    for j in groups.best(model, y0, &set.in_set, None) {
+        set.in_set[j] = true;
     }
+    set.cols.extend((0..n).filter(|&j| set.in_set[j]));
     stats.pricing_passes += 1;
     stats.pricing_seconds += t.elapsed().as_secs_f64();
-    let mut working: Vec<usize> = (0..n).filter(|&j| in_set[j]).collect();
 
-    // The restricted LP: every row, the working edges, the slack columns, the artificials.
-    let mut pb = ColProblem::new();
-    let rows = add_rows(&mut pb, model);
-    // Column order in HiGHS: artificials, slacks, then working edges as they are added.
-    let mut big_m = BIG_M_START * cmax;
-    for &(r, a) in &artificial {
-        pb.add_column(big_m, 0.0.., [(rows[r], a)]);
+    let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
+    let big_m = BIG_M_START * cmax;
+    let lp = Restricted::highs(model, settings, &artificial, &set.cols, big_m)?;
+    let lp_end = rounds(model, settings, &groups, &mut set, lp, &artificial, big_m, cmax, start, &mut stats)?;
+    let end = match lp_end {
+        End::Optimal { .. } if model.is_qp() => {
+            let qp = Restricted::clarabel(model, &set.cols);
+            rounds(model, settings, &groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
+        }
+        other => other,
+    };
+    match end {
+        End::Optimal { cols, y } => {
+            let mut x = vec![0.0; model.n_cols()];
+            for (&j, &v) in set.cols.iter().zip(&cols) {
+                x[j] = v;
+            }
+            stats.working_set = set.cols.len() - (model.n_cols() - n);
+            let objective = model.objective(&x);
+            Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
+        }
+        End::Stopped(result) => Ok((result, stats)),
+        End::Delegate(why) => full_model(model, settings, stats, &why),
     }
-    let slacks: Vec<usize> = (n..model.n_cols()).collect();
-    for &j in slacks.iter().chain(&working) {
-        add_column(&mut pb, model, &rows, j);
-    }
-    let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the restricted model: {s:?}")))?;
-    hm.set_sense(HSense::Minimise);
-    apply_settings(&mut hm, settings)?;
+}
 
+/// The columns of the restricted problems: the slacks, then the working edges in the order they
+/// were added; and for every edge whether it is among them.
+struct WorkingSet {
+    in_set: Vec<bool>,
+    cols: Vec<usize>,
+}
+
+/// How a sequence of rounds ended.
+enum End {
+    /// The restricted optimum priced out: values of the working set's columns, and row duals.
+    Optimal { cols: Vec<f64>, y: Vec<f64> },
+    /// A limit: the result to report.
+    Stopped(BackendResult),
+    /// The full model must decide, for this reason.
+    Delegate(String),
+}
+
+/// Solves `restricted`, prices, adds, until no edge prices in (or a limit, or trouble).
+#[allow(clippy::too_many_arguments)]
+fn rounds(
+    model: &Model,
+    settings: &Settings,
+    groups: &Groups,
+    set: &mut WorkingSet,
+    mut restricted: Restricted<'_>,
+    artificial: &[Artificial],
+    mut big_m: f64,
+    cmax: f64,
+    start: Instant,
+    stats: &mut SiftStats,
+) -> Result<End, SolveError> {
     loop {
-        if let Some(limit) = settings.time_limit {
-            let left = limit - start.elapsed().as_secs_f64();
-            if left <= 0.0 {
-                return Ok((limit_result(model, Status::TimeLimit, "the time limit", &stats), stats));
-            }
-            hm.try_set_option("time_limit", left).map_err(|_| backend_error("HiGHS refused option time_limit"))?;
+        let time_left = settings.time_limit.map(|limit| limit - start.elapsed().as_secs_f64());
+        if time_left.is_some_and(|t| t <= 0.0) {
+            return Ok(End::Stopped(limit_result(model, Status::TimeLimit, "the time limit", stats)));
         }
         let t = Instant::now();
-        let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
-        stats.lp_seconds += t.elapsed().as_secs_f64();
+        let answer = restricted.solve(settings, time_left)?;
+        stats.restricted_seconds += t.elapsed().as_secs_f64();
         stats.rounds += 1;
-        stats.simplex_iterations += solved.simplex_iteration_count().max(0) as u64;
-        let hs = solved.status();
-        if hs != HighsModelStatus::Optimal {
-            let status = map_status(hs);
-            if matches!(status, Status::TimeLimit | Status::IterationLimit) {
-                return Ok((limit_result(model, status, "a limit in a restricted LP", &stats), stats));
+        stats.restricted_iterations += answer.iterations;
+        if answer.status != Status::Optimal {
+            if matches!(answer.status, Status::TimeLimit | Status::IterationLimit) {
+                return Ok(End::Stopped(limit_result(model, answer.status, "a limit in a restricted problem", stats)));
             }
-            // The restricted LP is feasible by construction and bounded (every edge sits in its
-            // segment's supply row): anything else is HiGHS' trouble; the full model decides.
-            return full_model(model, settings, stats, &format!("a restricted LP ended {hs:?}"));
+            // A restricted problem is feasible by construction (artificials, or a working set
+            // that served every row) and bounded (every edge sits in its segment's supply row):
+            // anything else is the solver's trouble.
+            return Ok(End::Delegate(format!("a restricted problem ended {}", answer.detail.as_deref().unwrap_or(answer.status.as_str()))));
         }
-        let sol = solved.get_solution();
-        let y: Vec<f64> = sol.dual_rows().iter().map(|&v| -v).collect();
-        let cols = sol.columns();
-        let art_used = cols[..artificial.len()].iter().any(|&v| v > 1e-9);
-
+        let art_used = answer.cols[..artificial.len()].iter().any(|&v| v > 1e-9);
         let t = Instant::now();
-        let add_now = groups.best(model, &y, &in_set, Some(PRICING_TOLERANCE));
+        let add = groups.best(model, &answer.y, &set.in_set, Some(PRICING_TOLERANCE));
         stats.pricing_passes += 1;
         stats.pricing_seconds += t.elapsed().as_secs_f64();
         if settings.verbose {
             eprintln!(
                 "sifting round {}: {} working edges, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
                 stats.rounds,
-                working.len(),
-                -solved.objective_value(),
-                add_now.len(),
+                set.cols.len(),
+                answer.objective,
+                add.len(),
                 if art_used { "in use" } else { "0" },
                 start.elapsed().as_secs_f64()
             );
         }
-        if add_now.is_empty() {
+        if add.is_empty() {
             if !art_used {
-                let mut x = vec![0.0; model.n_cols()];
-                for (k, &j) in slacks.iter().chain(&working).enumerate() {
-                    x[j] = cols[artificial.len() + k];
-                }
-                stats.working_set = working.len();
-                let objective = model.objective(&x);
-                let result = BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.simplex_iterations, detail: None };
-                return Ok((result, stats));
+                let mut cols = answer.cols;
+                cols.drain(..artificial.len());
+                return Ok(End::Optimal { cols, y: answer.y });
             }
             if big_m >= BIG_M_LAST * cmax {
-                return full_model(model, settings, stats, "a floor stayed unserved at the largest artificial cost");
+                return Ok(End::Delegate("a floor stayed unserved at the largest artificial cost".into()));
             }
             big_m *= BIG_M_GROWTH;
-            let mut m: highs::Model = solved.into();
-            for k in 0..artificial.len() {
-                crate::highs_raw::change_col_cost(&mut m, k, big_m).map_err(|e| backend_error(format!("HiGHS refused an artificial's cost: {e:?}")))?;
-            }
-            hm = m;
+            restricted.set_big_m(big_m)?;
             continue;
         }
-        let mut m: highs::Model = solved.into();
-        for &j in &add_now {
-            in_set[j] = true;
-            working.push(j);
-            let (cost, bounds, factors) = column(model, &rows, j);
-            let added = m.try_add_column(cost, bounds, factors);
-            added.map_err(|s| backend_error(format!("HiGHS refused a column: {s:?}")))?;
+        for &j in &add {
+            set.in_set[j] = true;
         }
-        hm = m;
+        set.cols.extend_from_slice(&add);
+        restricted.add(&add)?;
     }
 }
 
@@ -327,15 +346,21 @@ fn limit_result(model: &Model, status: Status, what: &str, stats: &SiftStats) ->
         x: vec![0.0; model.n_cols()],
         row_duals: vec![0.0; model.n_rows()],
         objective: 0.0,
-        iterations: stats.simplex_iterations,
-        detail: Some(format!("sifting stopped at {what} after {} restricted LPs", stats.rounds)),
+        iterations: stats.restricted_iterations,
+        detail: Some(format!("sifting stopped at {what} after {} restricted problems", stats.rounds)),
     }
 }
 
-/// Hands the whole model to HiGHS (with its retries) when sifting cannot settle it.
+/// Hands the whole model to the exact backend `auto` would pick by class (HiGHS for LPs,
+/// Clarabel for QPs) when sifting cannot settle it.
 fn full_model(model: &Model, settings: &Settings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
     use crate::backend::Backend;
-    let mut result = crate::highs_backend::Highs.solve(model, settings)?;
-    result.detail = Some(format!("{why}; solved as a whole by HiGHS{}", result.detail.map(|d| format!(" ({d})")).unwrap_or_default()));
+    let backend: Box<dyn Backend> = if model.is_qp() { Box::new(crate::clarabel_backend::Clarabel) } else { Box::new(crate::highs_backend::Highs) };
+    let mut result = backend.solve(model, settings)?;
+    result.detail = Some(format!(
+        "{why}; solved as a whole by {}{}",
+        backend.name(),
+        result.detail.map(|d| format!(" ({d})")).unwrap_or_default()
+    ));
     Ok((result, stats))
 }
