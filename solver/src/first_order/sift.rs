@@ -120,6 +120,15 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
             let qp = Restricted::clarabel(model, &set.cols);
             rounds(model, settings, &groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
         }
+        End::Delegate(why) if model.is_qp() => {
+            // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
+            // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
+            // numerical error).
+            if let Some(result) = infeasible_rows(model, settings, &why)? {
+                return Ok((result, stats));
+            }
+            End::Delegate(why)
+        }
         other => other,
     };
     match end {
@@ -349,6 +358,24 @@ fn limit_result(model: &Model, status: Status, what: &str, stats: &SiftStats) ->
         iterations: stats.restricted_iterations,
         detail: Some(format!("sifting stopped at {what} after {} restricted problems", stats.rounds)),
     }
+}
+
+/// `Some(infeasible result)` when HiGHS proves that no plan satisfies `model`'s rows (its linear
+/// part solved as a whole); `None` when one does or HiGHS cannot say.
+fn infeasible_rows(model: &Model, settings: &Settings, why: &str) -> Result<Option<BackendResult>, SolveError> {
+    let all: Vec<usize> = (0..model.n_cols()).collect();
+    let answer = Restricted::highs(model, settings, &[], &all, 0.0)?.solve(settings, settings.time_limit)?;
+    if answer.status != Status::Infeasible {
+        return Ok(None);
+    }
+    Ok(Some(BackendResult {
+        status: Status::Infeasible,
+        x: vec![0.0; model.n_cols()],
+        row_duals: vec![0.0; model.n_rows()],
+        objective: 0.0,
+        iterations: answer.iterations,
+        detail: Some(format!("{why}; HiGHS proved that no plan satisfies the rows (the linear part, solved as a whole)")),
+    }))
 }
 
 /// Hands the whole model to the exact backend `auto` would pick by class (HiGHS for LPs,
