@@ -1,18 +1,20 @@
-//! The first-order backend: agora's backend for days too large for the exact backends. It has
-//! two methods ([`crate::FirstOrderMethod`]):
+//! The first-order backend: agora's backend for days too large for the exact backends' whole-
+//! model solves. It has two methods ([`crate::FirstOrderMethod`]):
 //!
-//! - **sifting** for LPs (`sift.rs`): exact restricted LPs over a small working set of edges,
-//!   priced by passes over all edges. An optimal vertex has at most as many edges strictly
-//!   between their bounds as the model has rows, and a day has far more edges than rows, so the working set stays small (0.85% of the 10^7-edge
-//!   day) and the answer is exact. This is what `auto` runs on an LP, and what the `auto` backend
-//!   picks for LPs of at least [`crate::AUTO_SIFTING_EDGES`] edges;
-//! - **restarted PDHG** over segment blocks for QPs (and LPs on request), certified to
-//!   `first_order_tolerance`; the rest of this page is about it.
+//! - **sifting** (`sift.rs`, the default): exact restricted problems over a small working set of
+//!   edges, priced by passes over all edges. An optimal LP vertex has at most as many edges
+//!   strictly between their bounds as the model has rows, and a day has far more edges than
+//!   rows, so the working set stays small (0.85% of the 10^7-edge day) and the answer is exact.
+//!   QPs too: the ridge is small, and the QP optimum of the medium generated day uses 2% of its
+//!   edges. The `auto` backend picks it for days of at least [`crate::AUTO_SIFTING_EDGES`] edges;
+//! - **restarted PDHG** over segment blocks, certified to `first_order_tolerance`, for days
+//!   whose optimum uses most edges (a large ridge spreads a QP's plan) or on request; the rest of
+//!   this page is about it.
 //!
-//! Why both: on generated LP days PDHG needed 68,416 iterations (540 s) at 10^5 edges and did
-//! not reach 1e-4 in 900 s at 10^6 or 2,400 s at 10^7, while sifting solved them exactly in
-//! 0.2 s, 1.6 s and 26 s. A QP's optimum spreads over most edges (the ridge makes every edge
-//! with a positive reduced cost share), so its working set would be the day: QPs keep PDHG.
+//! Measured on generated days (README, "First-order backend"): PDHG needed 68,416 iterations
+//! (70 s) at 10^5 edges and did not reach 1e-4 in 900 s at 10^6 or 2,400 s at 10^7, where
+//! sifting solved them exactly in 0.2 s, 1.6 s and 26 s; on the medium QP day sifting took
+//! 0.80 s, PDHG 22.9 s.
 //!
 //! # PDHG: the method, and why this one
 //!
@@ -22,14 +24,14 @@
 //! (the method of PDLP) with the blocks kept in the primal projection:
 //!
 //! - **primal step**: `x <- argmin over the block of |x - (x + T (c - A'y))|_{T^-1}^2 / 2 + q/2 |x|^2`,
-//!   an exact projection onto a capped simplex in a diagonal metric ([`projection`]): the
+//!   an exact projection onto a capped simplex in a diagonal metric (`projection.rs`): the
 //!   supply rows and bounds never have residuals, and the segment's structure costs nothing;
 //! - **dual step**: `y <- clip(y + Sigma (A (2x+ - x) - b))`, clipped to each row's sign, and for
 //!   soft rows to `[0, penalty]` (the slack column is replaced by the penalty's dual box: the
 //!   same problem, the slack being the row's violation);
 //! - **preconditioning**: Ruiz equilibration of the dualised rows and columns, then
 //!   Pock-Chambolle diagonal steps, folded into per-edge and per-row step weights so that the
-//!   projection still acts on the true supply set ([`store`]);
+//!   projection still acts on the true supply set (`store.rs`);
 //! - **reflected Halpern iteration** (restarted Halpern PDHG, Lu and Yang 2024):
 //!   `z <- (k+1)/(k+2) (2 T(z) - z) + 1/(k+2) z_0` with `T` the PDHG step above and `z_0` the
 //!   last restart point; the candidate answer is `T(z)`, which always lies in the segments' sets.

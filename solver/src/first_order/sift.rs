@@ -1,4 +1,4 @@
-//! Sifting: the first-order backend's method for LPs (column generation over the edges).
+//! Sifting: the first-order backend's default method (column generation over the edges).
 //!
 //! # Why
 //!
@@ -16,6 +16,15 @@
 //! The first working set is each segment's best edges at the starting duals (zero, or a warm
 //! start's) plus every edge a warm start's plan uses. Per round a segment adds at most
 //! `SEED_PER_SEGMENT` plus two per row scoped to it, so no segment floods the restricted LP.
+//!
+//! # QPs
+//!
+//! With a ridge, an edge left out is optimal at 0 under the same test (its reduced cost is not
+//! positive), so sifting applies unchanged; only the restricted solver differs. A QP is sifted
+//! twice: its linear part first (HiGHS, big-M artificials), whose final working set serves every
+//! row, then the QP itself from that set with Clarabel and no artificials (an interior point
+//! copes badly with big-M costs). If the linear part cannot be served, HiGHS on the whole linear
+//! part proves infeasibility, since the rows are the same.
 //!
 //! Memory: a `u32` per edge (the edges grouped by segment) and a `bool` per edge (in the set or
 //! not); reduced costs are computed segment by segment and never stored for the whole day.
