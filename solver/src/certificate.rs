@@ -20,7 +20,8 @@ pub struct Certificate {
     /// `(dual bound - primal objective) / max(1, |primal objective|)`: by weak duality, how far
     /// the plan can be from the optimum.
     pub gap: f64,
-    /// Name of the row with the worst primal violation, where one is violated.
+    /// Name of the row with the worst primal violation, where one is violated (or "the bounds of
+    /// column j" when a variable bound is the worst).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst_row: Option<String>,
 }
@@ -64,10 +65,13 @@ pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64]) -> Ce
             worst_row = Some(row.name.clone());
         }
     }
-    for ((&xj, &l), &u) in x.iter().zip(&model.lower).zip(&model.upper) {
+    for (j, ((&xj, &l), &u)) in x.iter().zip(&model.lower).zip(&model.upper).enumerate() {
         let lo = (l - xj).max(0.0) / l.abs().max(1.0);
         let hi = if u.is_finite() { (xj - u).max(0.0) / u.abs().max(1.0) } else { 0.0 };
-        primal = primal.max(lo).max(hi);
+        if lo.max(hi) > primal {
+            primal = lo.max(hi);
+            worst_row = Some(format!("the bounds of column {j}"));
+        }
     }
 
     let mut dual = 0.0f64;

@@ -18,6 +18,10 @@ const NAME: &str = "clarabel";
 /// Clarabel's static KKT regularisation (its default is 1e-8); see [`Clarabel::solve`].
 const STATIC_REGULARIZATION: f64 = 1e-12;
 
+/// Clarabel's tolerances as fractions of the settings', tried in turn while it ends "almost
+/// solved"; see [`Clarabel::solve`].
+const TOLERANCE_FACTORS: [f64; 3] = [1e-3, 1e-2, 1e-1];
+
 /// Clarabel's `tol_ktratio` (its default is 1e-6); see [`Clarabel::solve`].
 const KT_RATIO_TOLERANCE: f64 = 1e-9;
 
@@ -99,10 +103,15 @@ impl Backend for Clarabel {
         // Clarabel's residuals are measured on its own scaling, agora's check on the model's rows,
         // so Clarabel is asked for 1e-3 of the settings' tolerances (1e-10 by default): at 1e-2 one
         // nudged day in a few hundred passed Clarabel's test but not agora's. Where Clarabel stalls
-        // just short of 1e-3 ("almost solved", about one day in 300), it runs again at 1e-2.
-        let mut solver = run(settings, 1e-3, &p, &q, &a, &b, cones)?;
-        if solver.solution.status == SolverStatus::AlmostSolved {
-            solver = run(settings, 1e-2, &p, &q, &a, &b, cones)?;
+        // just short of it ("almost solved", about one day in 300), it runs again at 1e-2, then
+        // 1e-1 (tiny day seed 15951 stalled at residuals 1.0e-9 and 1.1e-9, just above 1e-2's).
+        // agora's check (1e-6 by default) still judges every answer.
+        let mut solver = run(settings, TOLERANCE_FACTORS[0], &p, &q, &a, &b, cones)?;
+        for &factor in &TOLERANCE_FACTORS[1..] {
+            if solver.solution.status != SolverStatus::AlmostSolved {
+                break;
+            }
+            solver = run(settings, factor, &p, &q, &a, &b, cones)?;
         }
         let sol = &solver.solution;
         let mut status = map_status(sol.status);
@@ -116,7 +125,10 @@ impl Backend for Clarabel {
             }
         }
         let row_duals = scale.iter().zip(&sol.z).map(|(s, &z)| z / s).collect();
-        let x: Vec<f64> = sol.x.iter().zip(&xi).map(|(v, s)| v * s).collect();
+        // An interior point ends a hair outside a bound it approaches (x = -1e-11 in Clarabel's
+        // units is -3e-4 impressions on a column scaled by a supply of 3e7): the plan is clipped
+        // to its bounds, which moves each row by at most that much.
+        let x: Vec<f64> = sol.x.iter().zip(&xi).enumerate().map(|(j, (v, s))| (v * s).clamp(model.lower[j], model.upper[j])).collect();
         let objective = model.objective(&x);
         Ok(BackendResult { status, x, row_duals, objective, iterations: sol.iterations as u64, detail })
     }

@@ -170,7 +170,15 @@ impl Backend for Highs {
             for &(opt, value) in retry.options {
                 hm.try_set_option(opt, value).map_err(|_| backend_error(format!("HiGHS refused option {opt}")))?;
             }
-            let solved = hm.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
+            // A run that fails outright (HiGHS status Error: seen on a nudged tiny QP day, seed
+            // 57235) is inconclusive too.
+            let solved = match hm.try_solve() {
+                Ok(solved) => solved,
+                Err(st) => {
+                    tried.push(format!("{}: HiGHS run failed ({st:?})", retry.name));
+                    continue;
+                }
+            };
             let mut result = extract(&solved, model);
             if result.status != Status::NumericalError {
                 if !tried.is_empty() {
@@ -181,8 +189,17 @@ impl Backend for Highs {
             tried.push(format!("{}: {}", retry.name, result.detail.as_deref().unwrap_or("no status")));
             last = Some(result);
         }
-        let mut result = last.expect("the default run is always tried");
-        result.detail = Some(format!("HiGHS was inconclusive every way it was run ({})", tried.join("; ")));
+        let why = format!("HiGHS was inconclusive every way it was run ({})", tried.join("; "));
+        // A solver that fails is an outcome (status `numerical_error`), not an error of the input.
+        let mut result = last.unwrap_or_else(|| BackendResult {
+            status: Status::NumericalError,
+            x: vec![0.0; model.n_cols()],
+            row_duals: vec![0.0; model.n_rows()],
+            objective: 0.0,
+            iterations: 0,
+            detail: None,
+        });
+        result.detail = Some(why);
         Ok(result)
     }
 }

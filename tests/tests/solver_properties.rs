@@ -30,6 +30,9 @@ fn optimum_with(inst: &Instance, settings: &Settings) -> Option<f64> {
         // agora's check (1e-6 of the row's scale). Seen once in 300 days (seed 88331); that side
         // is not compared. Unnudged days must pass (checked in check_shadow_prices).
         Status::NumericalError if settings.backend == BackendChoice::Clarabel => None,
+        // HiGHS' QP solver may also fail outright on a nudged day (tiny day seed 57235: status
+        // Error with presolve on and off); that side is not compared either.
+        Status::NumericalError if settings.backend == BackendChoice::Highs && inst.objective.regularization > 0.0 => None,
         other => panic!("unexpected status {other}: {:?}", sol.message),
     }
 }

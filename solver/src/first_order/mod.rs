@@ -201,8 +201,12 @@ fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> 
             } else {
                 result.status = Status::NumericalError;
                 result.detail = Some(format!(
-                    "sifting's answer failed agora's certificate: primal {:.3e}, dual {:.3e}, gap {:.3e} (tolerance {:e})",
-                    cert.primal_residual, cert.dual_residual, cert.gap, settings.first_order_tolerance
+                    "sifting's answer failed agora's certificate: primal {:.3e} (worst row {}), dual {:.3e}, gap {:.3e} (tolerance {:e})",
+                    cert.primal_residual,
+                    cert.worst_row.as_deref().unwrap_or("-"),
+                    cert.dual_residual,
+                    cert.gap,
+                    settings.first_order_tolerance
                 ));
                 TerminationReason::NumericalError
             }
