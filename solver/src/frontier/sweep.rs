@@ -9,8 +9,12 @@
 //! cost change) without presolve. The edited IR is what agora's check judges, so a hot-started
 //! point passes through exactly the same [`Solution::from_backend`] as a cold one.
 //!
+//! A point the first-order backend solves (chosen, or `auto` on a day of at least
+//! [`crate::AUTO_SIFTING_EDGES`] edges) starts from the previous optimal point's plan and duals
+//! instead ([`crate::solve_model_warm`]).
+//!
 //! A point is solved cold (fresh formulation, fresh solver) when hot starts are off, when the
-//! model is a QP or the backend is not HiGHS (Clarabel has no warm start here), when a
+//! model is a QP or the backend is Clarabel (it has no warm start), when a
 //! regularisation weight is swept, when an edit needs a coefficient the formulation dropped,
 //! and after a hot re-solve that ended neither optimal nor infeasible (that point is redone
 //! cold, so a hot start can never be the reason a point is lost).
@@ -32,7 +36,8 @@ use crate::formulate::{edge_value, formulate};
 use crate::highs_backend::{extract, load};
 use crate::highs_raw;
 use crate::ir::{Model, Sense};
-use crate::settings::{BackendChoice, Settings};
+use crate::first_order::WarmStart;
+use crate::settings::{BackendChoice, FirstOrderMethod, Settings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
 
@@ -78,6 +83,8 @@ struct Chain<'a> {
     rows: Vec<Vec<usize>>,
     /// The day has a soft constraint (so `penalties` is a criterion).
     soft: bool,
+    /// The last optimal point's plan and duals, which start the next point when it is sifted.
+    warm: Option<WarmStart>,
 }
 
 impl<'a> Chain<'a> {
@@ -90,6 +97,7 @@ impl<'a> Chain<'a> {
             hot_start,
             rows: Vec::new(),
             soft,
+            warm: None,
         }
     }
 
@@ -111,8 +119,8 @@ impl<'a> Chain<'a> {
                 // Infeasible is trusted: dual simplex proves it from any basis.
                 Some(Ok((sol, l))) if matches!(sol.status, Status::Optimal | Status::Infeasible) => (sol, true, Some(l)),
                 _ => {
-                    let (sol, next) = self.solve_cold()?;
-                    (sol, false, next)
+                    let (sol, next, warm) = self.solve_cold()?;
+                    (sol, warm, next)
                 }
             };
             live = next;
@@ -124,21 +132,26 @@ impl<'a> Chain<'a> {
         Ok(out)
     }
 
-    /// Formulates and solves the current point from scratch; keeps HiGHS alive when the point
-    /// may seed hot starts.
-    fn solve_cold(&mut self) -> Result<(Solution, Option<Live>), SolveError> {
+    /// Formulates and solves the current point; keeps HiGHS alive when the point may seed hot
+    /// starts. A point the first-order backend solves (explicitly, or `auto` on a large day)
+    /// starts from the previous optimal point's plan and duals; the flag says whether one did.
+    fn solve_cold(&mut self) -> Result<(Solution, Option<Live>, bool), SolveError> {
         let model = formulate(&self.inst);
         if self.rows.is_empty() {
             self.rows = self.params.iter().map(|p| rows_of(&self.inst, &model, p)).collect();
         }
+        let choice = self.settings.backend.resolve_for(&model);
+        if choice == BackendChoice::FirstOrder && model.n_cols() > 0 {
+            return self.solve_first_order(&model);
+        }
         let hot_capable = self.hot_start
             && model.n_cols() > 0
             && !model.is_qp()
-            && self.settings.backend.resolve(false) == BackendChoice::Highs
+            && choice == BackendChoice::Highs
             && !self.params.contains(&Param::Objective("regularization"));
         if !hot_capable {
             let sol = crate::solve_model(&self.inst, &model, self.settings)?;
-            return Ok((sol, None));
+            return Ok((sol, None, false));
         }
         let mut model = model;
         // The formulation drops coefficients that are 0 at the first point (a share of 0 or 1);
@@ -159,9 +172,31 @@ impl<'a> Chain<'a> {
             // fails).
             let sol = crate::solve_model(&self.inst, &l.model, self.settings)?;
             let keep = matches!(sol.status, Status::Optimal | Status::Infeasible);
-            return Ok((sol, keep.then_some(l)));
+            return Ok((sol, keep.then_some(l), false));
         }
-        Ok((sol, Some(l)))
+        Ok((sol, Some(l), false))
+    }
+
+    /// The first-order backend (sifting under `auto`), warm-started from the previous optimal
+    /// point when hot starts are on and the model has the same shape.
+    fn solve_first_order(&mut self, model: &Model) -> Result<(Solution, Option<Live>, bool), SolveError> {
+        let settings = match self.settings.backend {
+            // `auto` chose it for the day's size: it sifts, as `solve_model` would.
+            BackendChoice::Auto => Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..self.settings.clone() },
+            _ => self.settings.clone(),
+        };
+        let warm = self.warm.as_ref().filter(|w| {
+            self.hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols())
+        });
+        let used = warm.is_some();
+        let sol = crate::solve_model_warm(&self.inst, model, &settings, warm)?;
+        if sol.status.is_optimal() {
+            let mut x = sol.impressions.clone();
+            x.resize(model.n_cols(), 0.0);
+            let y = sol.rows.iter().map(|r| r.dual).collect();
+            self.warm = Some(WarmStart { x: Some(x), y: Some(y) });
+        }
+        Ok((sol, None, used))
     }
 
     /// Runs HiGHS from its current state and checks the answer like any other.
