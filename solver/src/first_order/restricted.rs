@@ -9,24 +9,12 @@
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 use sprs::CsMat;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendResult};
 use crate::clarabel_backend::Clarabel;
 use crate::highs_backend::{add_column, add_rows, apply_settings, column, map_status};
 use crate::ir::{Model, RowMeta};
 use crate::settings::Settings;
-use crate::status::{SolveError, Status};
-
-/// A restricted problem's answer, in max-sense like every backend's.
-pub(crate) struct Answer {
-    pub status: Status,
-    /// Values of the restricted columns (artificials first).
-    pub cols: Vec<f64>,
-    /// Row duals, per model row.
-    pub y: Vec<f64>,
-    pub objective: f64,
-    pub iterations: u64,
-    pub detail: Option<String>,
-}
+use crate::status::SolveError;
 
 /// An artificial column: the row it relaxes and its coefficient there.
 pub(crate) type Artificial = (usize, f64);
@@ -96,8 +84,9 @@ impl<'a> Restricted<'a> {
         Ok(())
     }
 
-    /// Solves the restricted problem within `time_left` seconds.
-    pub fn solve(&mut self, settings: &Settings, time_left: Option<f64>) -> Result<Answer, SolveError> {
+    /// Solves the restricted problem within `time_left` seconds: `x` holds the restricted
+    /// columns' values (artificials first), `row_duals` one dual per model row.
+    pub fn solve(&mut self, settings: &Settings, time_left: Option<f64>) -> Result<BackendResult, SolveError> {
         match self {
             Restricted::Highs { hm, .. } => {
                 let mut m = hm.take().expect("the HiGHS model is kept between rounds");
@@ -107,10 +96,10 @@ impl<'a> Restricted<'a> {
                 let solved = m.try_solve().map_err(|s| backend_error(format!("HiGHS run failed: {s:?}")))?;
                 let hs = solved.status();
                 let sol = solved.get_solution();
-                let answer = Answer {
+                let answer = BackendResult {
                     status: map_status(hs),
-                    cols: sol.columns().to_vec(),
-                    y: sol.dual_rows().iter().map(|&v| -v).collect(),
+                    x: sol.columns().to_vec(),
+                    row_duals: sol.dual_rows().iter().map(|&v| -v).collect(),
                     objective: -solved.objective_value(),
                     iterations: solved.simplex_iteration_count().max(0) as u64,
                     detail: (hs != HighsModelStatus::Optimal).then(|| format!("HiGHS model status {hs:?}")),
@@ -121,8 +110,7 @@ impl<'a> Restricted<'a> {
             Restricted::Clarabel { model, artificial, cols, big_m, rows } => {
                 let sub = clarabel_model(model, artificial, cols, *big_m, rows);
                 let s = Settings { time_limit: time_left, ..settings.clone() };
-                let r = Clarabel.solve(&sub, &s)?;
-                Ok(Answer { status: r.status, cols: r.x, y: r.row_duals, objective: r.objective, iterations: r.iterations, detail: r.detail })
+                Clarabel.solve(&sub, &s)
             }
         }
     }

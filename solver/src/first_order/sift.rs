@@ -205,9 +205,9 @@ fn rounds(
             // anything else is the solver's trouble.
             return Ok(End::Delegate(format!("a restricted problem ended {}", answer.detail.as_deref().unwrap_or(answer.status.as_str()))));
         }
-        let art_used = answer.cols[..artificial.len()].iter().any(|&v| v > 1e-9);
+        let art_used = answer.x[..artificial.len()].iter().any(|&v| v > 1e-9);
         let t = Instant::now();
-        let add = groups.best(model, &answer.y, &set.in_set, Some(PRICING_TOLERANCE));
+        let add = groups.best(model, &answer.row_duals, &set.in_set, Some(PRICING_TOLERANCE));
         stats.pricing_passes += 1;
         stats.pricing_seconds += t.elapsed().as_secs_f64();
         if settings.verbose {
@@ -223,9 +223,9 @@ fn rounds(
         }
         if add.is_empty() {
             if !art_used {
-                let mut cols = answer.cols;
+                let mut cols = answer.x;
                 cols.drain(..artificial.len());
-                return Ok(End::Optimal { cols, y: answer.y });
+                return Ok(End::Optimal { cols, y: answer.row_duals });
             }
             if big_m >= BIG_M_LAST * cmax {
                 return Ok(End::Delegate("a floor stayed unserved at the largest artificial cost".into()));
