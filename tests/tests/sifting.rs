@@ -82,9 +82,16 @@ proptest! {
         if s.status == Status::Optimal {
             prop_assert!(s.message.as_deref().is_some_and(|m| m.contains("QPs")), "{:?}", s.message);
             prop_assert!(rel(s.objective, c.objective) <= 1e-7, "sifting {} clarabel {}", s.objective, c.objective);
+            // Sifting's answer is never the worse one: its plan is a simplex/interior-point
+            // answer on a few edges with every other edge priced out.
+            prop_assert!(s.objective >= c.objective - 1e-9 * c.objective.abs(), "sifting {} clarabel {}", s.objective, c.objective);
+            // The plans: a QP's Hessian `rho / supply` is tiny, so a dual error of 1e-11 moves
+            // an edge by impressions. On small day seed 45980 Clarabel's whole-model plan put 1.9
+            // impressions (1.3e-5 of the supply) on an edge its own duals price at -3.8e-6, i.e.
+            // at 0, where sifting has 0 and the higher objective: plans agree to 1e-4 of supply.
             for (e, (a, b)) in s.impressions.iter().zip(&c.impressions).enumerate() {
                 let supply = inst.segments[inst.edges[e].segment].supply;
-                prop_assert!((a - b).abs() <= 1e-5 * supply, "edge {e}: sifting {a} clarabel {b}");
+                prop_assert!((a - b).abs() <= 1e-4 * supply, "edge {e}: sifting {a} clarabel {b}");
             }
         }
     }
@@ -260,4 +267,23 @@ fn answers_do_not_depend_on_the_thread_count() {
             assert_eq!(bits(&r.result.row_duals), bits(&runs[0].result.row_duals), "rho {rho}: duals differ");
         }
     }
+}
+
+#[test]
+fn a_large_ridge_grows_the_working_set_geometrically() {
+    // rho 50 spreads the QP's optimum over nearly every edge of the small day. QP rounds double a
+    // segment's quota each time it prices in more than that, so the rounds stay few; the answer
+    // is Clarabel's.
+    let mut cfg = GenerateConfig::for_size(Size::Small);
+    cfg.regularization = 50.0;
+    let inst = generate_with(&cfg, 1);
+    let model = formulate(&inst);
+    let out = first_order::run(&model, &sifting(), None).unwrap();
+    assert_eq!(out.reason, TerminationReason::Converged, "{:?}", out.result.detail);
+    let s = out.sift.expect("sifting ran");
+    assert!(s.working_set * 10 > model.n_edges * 9, "a dense optimum: {} of {} edges", s.working_set, model.n_edges);
+    assert!(s.rounds <= 10, "{s:?}");
+    let c = run(&inst, &Settings { backend: BackendChoice::Clarabel, ..Settings::default() });
+    assert_eq!(c.status, Status::Optimal);
+    assert!(rel(out.result.objective, c.objective) <= 1e-7, "sifting {} clarabel {}", out.result.objective, c.objective);
 }

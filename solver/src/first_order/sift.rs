@@ -74,7 +74,8 @@ const BIG_M_GROWTH: f64 = 1e3;
 const BIG_M_LAST: f64 = 1e10;
 
 /// Edges each segment contributes to the first working set, beyond those the warm plan uses:
-/// this many plus two per row scoped to the segment (a vertex needs at most one per row).
+/// this many plus two per row scoped to the segment (a vertex needs at most one per row); the
+/// same per round, doubled for a segment each time it prices in more than that.
 const SEED_PER_SEGMENT: usize = 8;
 
 /// Solves `model` by sifting from row duals `y0` (max-sense, per model row) and, optionally, a
@@ -87,7 +88,7 @@ const SEED_PER_SEGMENT: usize = 8;
 /// progress"), and a working set that already serves every row needs none.
 pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
     let n = model.n_edges;
-    let groups = Groups::of(model);
+    let mut groups = Groups::of(model);
     let mut stats = SiftStats::default();
 
     // Rows needing an artificial column: hard rows that x = 0 violates.
@@ -113,7 +114,7 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
             }
         }
     }
-    for j in groups.best(model, y0, &set.in_set, None) {
+    for j in groups.best(model, y0, &set.in_set, None, false) {
         set.in_set[j] = true;
     }
     set.cols.extend((0..n).filter(|&j| set.in_set[j]));
@@ -123,11 +124,11 @@ pub(crate) fn sift(model: &Model, settings: &Settings, y0: &[f64], x0: Option<&[
     let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
     let big_m = BIG_M_START * cmax;
     let lp = Restricted::highs(model, settings, &artificial, &set.cols, big_m)?;
-    let lp_end = rounds(model, settings, &groups, &mut set, lp, &artificial, big_m, cmax, start, &mut stats)?;
+    let lp_end = rounds(model, settings, &mut groups, &mut set, lp, &artificial, big_m, cmax, start, &mut stats)?;
     let end = match lp_end {
         End::Optimal { .. } if model.is_qp() => {
             let qp = Restricted::clarabel(model, &set.cols);
-            rounds(model, settings, &groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
+            rounds(model, settings, &mut groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
         }
         End::Delegate(why) if model.is_qp() => {
             // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
@@ -177,7 +178,7 @@ enum End {
 fn rounds(
     model: &Model,
     settings: &Settings,
-    groups: &Groups,
+    groups: &mut Groups,
     set: &mut WorkingSet,
     mut restricted: Restricted<'_>,
     artificial: &[Artificial],
@@ -207,7 +208,7 @@ fn rounds(
         }
         let art_used = answer.x[..artificial.len()].iter().any(|&v| v > 1e-9);
         let t = Instant::now();
-        let add = groups.best(model, &answer.row_duals, &set.in_set, Some(PRICING_TOLERANCE));
+        let add = groups.best(model, &answer.row_duals, &set.in_set, Some(PRICING_TOLERANCE), artificial.is_empty() && model.is_qp());
         stats.pricing_passes += 1;
         stats.pricing_seconds += t.elapsed().as_secs_f64();
         if settings.verbose {
@@ -325,8 +326,15 @@ impl Groups {
     /// the largest reduced costs; with a `tolerance`, only those whose reduced cost exceeds it
     /// relative to their terms' size. Reduced costs are computed group by group, never stored for
     /// all edges. The result is sorted, so it does not depend on the thread count.
-    fn best(&self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>) -> Vec<usize> {
-        let per_group: Vec<Vec<usize>> = (0..self.quota.len())
+    ///
+    /// With `grow` (the QP rounds), a group that had more candidates than its quota gets twice
+    /// the quota next time: where a segment's optimum uses many edges (a large ridge: rho 50 on
+    /// the medium day puts 87% of the edges in the optimum) the rounds grow geometrically instead
+    /// of by a fixed step (35 rounds and 99 s there with fixed quotas). An LP vertex needs few
+    /// edges per segment, so LP rounds keep their quotas (growing them made the small-ridge QP
+    /// days slower: its LP phase carried more edges into every round).
+    fn best(&mut self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>, grow: bool) -> Vec<usize> {
+        let per_group: Vec<(Vec<usize>, bool)> = (0..self.quota.len())
             .into_par_iter()
             .map_init(Vec::new, |cand: &mut Vec<(f64, u32)>, g| {
                 cand.clear();
@@ -348,10 +356,16 @@ impl Groups {
                 if k < cand.len() {
                     cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
                 }
-                cand[..k].iter().map(|&(_, j)| j as usize).collect()
+                (cand[..k].iter().map(|&(_, j)| j as usize).collect(), k < cand.len())
             })
             .collect();
-        let mut out: Vec<usize> = per_group.into_iter().flatten().collect();
+        let mut out = Vec::new();
+        for (g, (picked, full)) in per_group.into_iter().enumerate() {
+            out.extend(picked);
+            if full && grow {
+                self.quota[g] *= 2;
+            }
+        }
         out.sort_unstable();
         out
     }
