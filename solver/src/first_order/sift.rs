@@ -15,7 +15,9 @@
 //!
 //! The first working set is each segment's best edges at the starting duals (zero, or a warm
 //! start's) plus every edge a warm start's plan uses. Per round a segment adds at most
-//! `SEED_PER_SEGMENT` plus two per row scoped to it, so no segment floods the restricted LP.
+//! `SEED_PER_SEGMENT` plus two per row scoped to it, so no segment floods the restricted LP; in
+//! QP rounds a segment that prices in more than that gets twice as many next round, so a large
+//! ridge, whose optimum uses most edges, costs a few rounds, not dozens.
 //!
 //! # QPs
 //!
