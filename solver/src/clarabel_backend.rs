@@ -219,7 +219,7 @@ fn row_scales(model: &Model) -> (Vec<f64>, Vec<f64>) {
     let mut nonneg = vec![true; m];
     for (&a, (r, _)) in model.matrix.iter() {
         if a < 0.0 {
-            nonneg[r] = false;
+            nonneg[r as usize] = false;
         }
     }
     let mut xi: Vec<f64> = (0..n).map(|j| if model.upper[j].is_finite() { model.upper[j] } else { f64::INFINITY }).collect();
@@ -238,6 +238,7 @@ fn row_scales(model: &Model) -> (Vec<f64>, Vec<f64>) {
     }
     let mut size: Vec<f64> = model.rows.iter().map(|r| r.rhs.abs()).collect();
     for (&a, (r, j)) in model.matrix.iter() {
+        let (r, j) = (r as usize, j as usize);
         size[r] = size[r].max(a.abs() * xi[j]);
     }
     let scale = size

@@ -54,9 +54,9 @@ pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end
 /// `model` with one more row, `cost . x >= floor`.
 fn with_objective_floor(model: &Model, floor: f64) -> Model {
     let (m, n) = (model.n_rows(), model.n_cols());
-    let mut tri = sprs::TriMat::with_capacity((m + 1, n), model.matrix.nnz() + n);
+    let mut tri = sprs::TriMatI::<f64, u32>::with_capacity((m + 1, n), model.matrix.nnz() + n);
     for (&v, (r, c)) in model.matrix.iter() {
-        tri.add_triplet(r, c, v);
+        tri.add_triplet(r as usize, c as usize, v);
     }
     for (j, &c) in model.cost.iter().enumerate() {
         if c != 0.0 {
@@ -64,7 +64,7 @@ fn with_objective_floor(model: &Model, floor: f64) -> Model {
         }
     }
     let mut face = model.clone();
-    face.matrix = tri.to_csc();
+    face.matrix = tri.to_csc::<usize>();
     face.rows.push(RowMeta {
         name: "objective_floor".into(),
         kind: "objective_floor",

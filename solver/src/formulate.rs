@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use agora_instances::{ConstraintKind, Instance, ItemKind};
-use sprs::CsMat;
 
-use crate::ir::{Model, ParamVec, RowMeta, Sense, SparseVec};
+use crate::ir::{Matrix, Model, ParamVec, RowMeta, Sense, SparseVec};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -52,7 +51,7 @@ enum Pass {
     Count { counts: Vec<usize>, metas: Vec<RowMeta> },
     /// Filling: each row's entries placed in their columns at `next[column]`, rows in order, so
     /// every column's row indices come out sorted.
-    Fill { next: Vec<usize>, indices: Vec<usize>, data: Vec<f64>, row: usize },
+    Fill { next: Vec<usize>, indices: Vec<u32>, data: Vec<f64>, row: u32 },
 }
 
 struct Builder<'a> {
@@ -305,7 +304,7 @@ impl<'a> Builder<'a> {
 }
 
 /// The model from the rows' meta and the filled columns.
-fn finish(inst: &Instance, metas: Vec<RowMeta>, indptr: Vec<usize>, indices: Vec<usize>, data: Vec<f64>) -> Model {
+fn finish(inst: &Instance, metas: Vec<RowMeta>, indptr: Vec<usize>, indices: Vec<u32>, data: Vec<f64>) -> Model {
     let n_edges = inst.edges.len();
     let n_cols = indptr.len() - 1;
     let w = inst.objective;
@@ -324,6 +323,6 @@ fn finish(inst: &Instance, metas: Vec<RowMeta>, indptr: Vec<usize>, indices: Vec
         upper.push(f64::INFINITY);
     }
     debug_assert_eq!(cost.len(), n_cols);
-    let matrix = CsMat::new_csc((metas.len(), n_cols), indptr, indices, data);
+    let matrix = Matrix::new_csc((metas.len(), n_cols), indptr, indices, data);
     Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix, rows: metas }
 }

@@ -44,7 +44,7 @@ pub(crate) fn column<'a>(
 ) -> (f64, std::ops::RangeInclusive<f64>, impl Iterator<Item = (highs::Row, f64)> + 'a) {
     let col = model.matrix.outer_view(j).expect("column exists");
     let factors = col.into_raw_storage();
-    let entries = factors.0.iter().zip(factors.1).map(move |(&r, &a)| (rows[r], a));
+    let entries = factors.0.iter().zip(factors.1).map(move |(&r, &a)| (rows[r as usize], a));
     (-model.cost[j], model.lower[j]..=model.upper[j], entries)
 }
 

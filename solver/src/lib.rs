@@ -40,7 +40,7 @@ pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
 pub use highs_backend::{solve_with_method as highs_with_method, Highs};
-pub use ir::{Model, ParamVec, ParamVecIter, RowMeta, Sense, SparseVec};
+pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowMeta, Sense, SparseVec};
 pub use settings::{BackendChoice, FirstOrderMethod, Settings, AUTO_SIFTING_EDGES};
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};

@@ -7,12 +7,11 @@
 //! they were given and added.
 
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
-use sprs::CsMat;
 
 use crate::backend::{Backend, BackendResult};
 use crate::clarabel_backend::Clarabel;
 use crate::highs_backend::{add_column, add_rows, apply_settings, column, map_status};
-use crate::ir::{Model, RowMeta};
+use crate::ir::{Matrix, Model, RowMeta};
 use crate::settings::Settings;
 use crate::status::SolveError;
 
@@ -121,14 +120,14 @@ fn clarabel_model(model: &Model, artificial: &[Artificial], cols: &[usize], big_
     let n = artificial.len() + cols.len();
     let (mut cost, mut quad, mut lower, mut upper) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let mut indptr = Vec::with_capacity(n + 1);
-    let (mut indices, mut data) = (Vec::new(), Vec::new());
+    let (mut indices, mut data): (Vec<u32>, Vec<f64>) = (Vec::new(), Vec::new());
     indptr.push(0);
     for &(r, a) in artificial {
         cost.push(-big_m);
         quad.push(0.0);
         lower.push(0.0);
         upper.push(f64::INFINITY);
-        indices.push(r);
+        indices.push(r as u32);
         data.push(a);
         indptr.push(indices.len());
     }
@@ -142,6 +141,6 @@ fn clarabel_model(model: &Model, artificial: &[Artificial], cols: &[usize], big_
         data.extend_from_slice(vals);
         indptr.push(indices.len());
     }
-    let matrix = CsMat::new_csc((model.n_rows(), n), indptr, indices, data);
+    let matrix = Matrix::new_csc((model.n_rows(), n), indptr, indices, data);
     Model { n_edges: n, cost, quad, lower, upper, matrix, rows: rows.to_vec() }
 }

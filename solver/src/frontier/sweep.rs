@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use agora_instances::{Instance, Param, PlanMetrics};
 use rayon::prelude::*;
-use sprs::TriMat;
+use sprs::TriMatI;
 
 use super::pareto::Criteria;
 use super::{FrontierError, FrontierSettings, Point, Sweep};
@@ -334,7 +334,7 @@ fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
     if missing.is_empty() {
         return;
     }
-    let mut tri = TriMat::with_capacity(model.matrix.shape(), model.matrix.nnz() + missing.len());
+    let mut tri = TriMatI::<f64, u32>::with_capacity(model.matrix.shape(), model.matrix.nnz() + missing.len());
     for (c, col) in model.matrix.outer_iterator().enumerate() {
         for (r, &v) in col.iter() {
             tri.add_triplet(r, c, v);
@@ -343,7 +343,7 @@ fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
     for (r, c) in missing {
         tri.add_triplet(r, c, 0.0);
     }
-    model.matrix = tri.to_csc();
+    model.matrix = tri.to_csc::<usize>();
 }
 
 /// The model rows whose parameter is `p` (none for objective weights).
