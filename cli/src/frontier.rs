@@ -28,7 +28,8 @@ pub struct FrontierArgs {
     /// The directory to write frontier.json, frontier.csv and frontier.svg into (atomically).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Backend: highs, clarabel or auto (hot starts need HiGHS on an LP).
+    /// Backend: highs, clarabel, auto or first-order (hot starts need HiGHS on an LP; first-order
+    /// points start from the previous point's plan and duals).
     #[arg(long)]
     backend: Option<BackendChoice>,
     /// Wall-clock limit per point, in seconds.
