@@ -1,25 +1,14 @@
 //! `agora solve --backend first-order` and `--warm-start` end to end.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
 
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora")).args(args).current_dir(workspace()).output().expect("runs")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn first_order_solves_carry_their_certificate_and_warm_start_from_a_solution_file() {
-    let example = workspace().join("instances/example-day.json").display().to_string();
+    let example = example();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("solution.json");
     let o = agora(&["solve", &example, "--backend", "first-order", "--out", out.to_str().unwrap()]);
@@ -49,7 +38,7 @@ fn first_order_solves_carry_their_certificate_and_warm_start_from_a_solution_fil
 
 #[test]
 fn a_bad_first_order_tolerance_is_an_error_naming_the_field() {
-    let example = workspace().join("instances/example-day.json").display().to_string();
+    let example = example();
     let dir = tempfile::tempdir().unwrap();
     let settings = dir.path().join("settings.json");
     std::fs::write(&settings, r#"{"backend": "first-order", "first_order_tolerance": 1e-9}"#).unwrap();
@@ -60,7 +49,7 @@ fn a_bad_first_order_tolerance_is_an_error_naming_the_field() {
 
 #[test]
 fn the_method_flag_chooses_sifting_or_pdhg() {
-    let example = workspace().join("instances/example-day.json").display().to_string();
+    let example = example();
     let dir = tempfile::tempdir().unwrap();
     let mut objectives = Vec::new();
     for (method, says_sifting) in [("sifting", true), ("pdhg", false)] {

@@ -55,22 +55,33 @@ pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveErro
 
 /// Solves an already formulated model of `inst`.
 pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
-    let backend: Box<dyn Backend> = match settings.backend.resolve_for(model) {
-        BackendChoice::Clarabel => Box::new(Clarabel),
-        // `auto` chose it for the LP's size: it sifts, whatever method the settings name.
-        BackendChoice::FirstOrder if settings.backend == BackendChoice::Auto => {
-            let sifting = Settings { first_order_method: FirstOrderMethod::Sifting, ..settings.clone() };
-            return solve_model_warm(inst, model, &sifting, None);
-        }
+    let backend = match settings.backend.resolve_for(model) {
         // It validates the settings itself.
-        BackendChoice::FirstOrder => return solve_model_warm(inst, model, settings, None),
-        _ => Box::new(Highs),
+        BackendChoice::FirstOrder => return solve_model_warm(inst, model, &first_order_settings(settings), None),
+        exact => exact_backend(exact),
     };
     settings.validate()?;
     let start = Instant::now();
     let raw = backend.solve(model, settings)?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds))
+}
+
+/// The settings the first-order backend runs with: when `auto` chose it (for the day's size) it
+/// sifts, whatever method the settings name.
+pub(crate) fn first_order_settings(settings: &Settings) -> Settings {
+    match settings.backend {
+        BackendChoice::Auto => Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..settings.clone() },
+        _ => settings.clone(),
+    }
+}
+
+/// The whole-model backend for a resolved choice other than the first-order backend.
+pub(crate) fn exact_backend(choice: BackendChoice) -> Box<dyn Backend> {
+    match choice {
+        BackendChoice::Clarabel => Box::new(Clarabel),
+        _ => Box::new(Highs),
+    }
 }
 
 /// Solves with the first-order backend from a warm start (an earlier plan and duals); the

@@ -136,20 +136,9 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
     }
     // The time limit counts from here: building the store is part of the solve.
     let start = std::time::Instant::now();
+    let (warm_x, warm_y) = warm_parts(model, warm)?;
     let store = store::build(model, settings.threads)?;
-    let warm_y = warm.and_then(|w| w.y.as_ref()).map(|y| {
-        if y.len() != model.n_rows() {
-            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())));
-        }
-        Ok(store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>())
-    });
-    let warm_y = warm_y.transpose()?;
-    let warm_x = warm.and_then(|w| w.x.as_deref());
-    if let Some(x) = warm_x {
-        if x.len() < model.n_edges {
-            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
-        }
-    }
+    let warm_y = warm_y.map(|y| store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>());
     let pool = thread_pool(settings.threads)?;
     let run = pool.install(|| {
         let mut st = state::State::new(&store, warm_x, warm_y.as_deref());
@@ -162,21 +151,17 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
 /// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
 fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     let start = std::time::Instant::now();
-    let y0 = match warm.and_then(|w| w.y.as_ref()) {
-        Some(y) if y.len() != model.n_rows() => {
-            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())))
+    let (x0, y0) = warm_parts(model, warm)?;
+    let zeros;
+    let y0 = match y0 {
+        Some(y) => y,
+        None => {
+            zeros = vec![0.0; model.n_rows()];
+            &zeros
         }
-        Some(y) => y.clone(),
-        None => vec![0.0; model.n_rows()],
     };
-    let x0 = warm.and_then(|w| w.x.as_deref());
-    if let Some(x) = x0 {
-        if x.len() < model.n_edges {
-            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
-        }
-    }
     let pool = thread_pool(settings.threads)?;
-    let (mut result, sift) = pool.install(|| sift::sift(model, settings, &y0, x0, start))?;
+    let (mut result, sift) = pool.install(|| sift::sift(model, settings, y0, x0, start))?;
     let stats = Stats { n_edges: model.n_edges, seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
     let mut certificate = None;
     let reason = match result.status {
@@ -216,6 +201,24 @@ fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> 
         _ => TerminationReason::Delegated,
     };
     Ok(Outcome { reason, result, stats, certificate, method: FirstOrderMethod::Sifting, sift: Some(sift) })
+}
+
+/// The warm start's plan and row duals, each checked against the model's size.
+#[allow(clippy::type_complexity)]
+fn warm_parts<'a>(model: &Model, warm: Option<&'a WarmStart>) -> Result<(Option<&'a [f64]>, Option<&'a [f64]>), SolveError> {
+    let x = warm.and_then(|w| w.x.as_deref());
+    let y = warm.and_then(|w| w.y.as_deref());
+    if let Some(x) = x {
+        if x.len() < model.n_edges {
+            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
+        }
+    }
+    if let Some(y) = y {
+        if y.len() != model.n_rows() {
+            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())));
+        }
+    }
+    Ok((x, y))
 }
 
 /// A pool of exactly `threads` threads: the parallelism is the settings', not the machine's.

@@ -50,7 +50,26 @@ impl<'a> Restricted<'a> {
     pub fn clarabel(model: &'a Model, cols: &[usize]) -> Self {
         // Clarabel reads a row's sense and right-hand side only: the rows are kept without their
         // (large) parameter vectors.
-        let rows = model.rows.iter().map(|r| RowMeta { da: Default::default(), dquad: Default::default(), slack: None, ..r.clone() }).collect();
+        // (Not `..r.clone()`: that would copy a parity row's vector of millions of edges only to
+        // drop it.)
+        let rows = model
+            .rows
+            .iter()
+            .map(|r| RowMeta {
+                name: r.name.clone(),
+                kind: r.kind,
+                constraint: r.constraint,
+                segment: r.segment,
+                sense: r.sense,
+                rhs: r.rhs,
+                parameter: r.parameter,
+                da: Default::default(),
+                db: r.db,
+                dquad: Default::default(),
+                slack: None,
+                penalty: r.penalty,
+            })
+            .collect();
         Restricted::Clarabel { model, artificial: Vec::new(), cols: cols.to_vec(), big_m: 0.0, rows }
     }
 

@@ -406,8 +406,7 @@ fn infeasible_rows(model: &Model, settings: &Settings, why: &str) -> Result<Opti
 /// Hands the whole model to the exact backend `auto` would pick by class (HiGHS for LPs,
 /// Clarabel for QPs) when sifting cannot settle it.
 fn full_model(model: &Model, settings: &Settings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
-    use crate::backend::Backend;
-    let backend: Box<dyn Backend> = if model.is_qp() { Box::new(crate::clarabel_backend::Clarabel) } else { Box::new(crate::highs_backend::Highs) };
+    let backend = crate::exact_backend(crate::BackendChoice::Auto.resolve(model.is_qp()));
     let mut result = backend.solve(model, settings)?;
     result.detail = Some(format!(
         "{why}; solved as a whole by {}{}",

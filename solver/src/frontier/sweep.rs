@@ -37,7 +37,7 @@ use crate::highs_backend::{extract, load};
 use crate::highs_raw;
 use crate::ir::{Model, Sense};
 use crate::first_order::WarmStart;
-use crate::settings::{BackendChoice, FirstOrderMethod, Settings};
+use crate::settings::{BackendChoice, Settings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
 
@@ -180,11 +180,7 @@ impl<'a> Chain<'a> {
     /// The first-order backend (sifting under `auto`), warm-started from the previous optimal
     /// point when hot starts are on and the model has the same shape.
     fn solve_first_order(&mut self, model: &Model) -> Result<(Solution, Option<Live>, bool), SolveError> {
-        let settings = match self.settings.backend {
-            // `auto` chose it for the day's size: it sifts, as `solve_model` would.
-            BackendChoice::Auto => Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..self.settings.clone() },
-            _ => self.settings.clone(),
-        };
+        let settings = crate::first_order_settings(self.settings);
         let warm = self.warm.as_ref().filter(|w| {
             self.hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols())
         });
