@@ -6,7 +6,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: deps run test bench fmt clippy
+.PHONY: deps run test bench fmt fmt-check clippy
 
 deps:
 	@if ! command -v cmake >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then \
@@ -22,6 +22,12 @@ test: deps
 
 bench: deps
 	$(CARGO) bench -p agora-benches
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
 
 clippy: deps
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings

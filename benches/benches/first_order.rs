@@ -2,7 +2,7 @@
 //!
 //! Sifting (the backend's LP method) and HiGHS' dual simplex on the whole model both reach the
 //! exact optimum: both are timed to it, each asserted optimal first, and their ratio is the
-//! number to read. A certified PDHG solve of this day takes minutes (README, "First-order
+//! number to read. A certified PDHG solve of this day takes minutes (docs/backends.md, "First-order
 //! backend"), too long for criterion's repeated samples; the bench times PDHG's fixed work of
 //! 500 iterations (setup included) and its setup alone (edge store, Ruiz and Pock-Chambolle
 //! scaling, power iteration). The larger days come from `benches/scripts/big.sh`, which runs

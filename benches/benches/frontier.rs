@@ -1,6 +1,6 @@
 //! A 20-point frontier sweep hot-started along one chain against the same 20 points solved
 //! cold (fresh formulation and fresh HiGHS each), on the same generated small day, in one
-//! process. The README reports the ratio.
+//! process. benches/RESULTS.md reports the ratio.
 
 use agora_instances::{generate, Instance, Param, Size};
 use agora_solver::frontier::{self, FrontierSettings, Sweep};
@@ -33,12 +33,12 @@ fn sweeps(c: &mut Criterion) {
                 max_chains: Some(1),
                 ..FrontierSettings::default()
             };
-            let f = frontier::run(&inst, std::slice::from_ref(&sweep), &fs, None).expect("runs");
+            let f = frontier::run(&inst, std::slice::from_ref(&sweep), &fs, &agora_solver::Silent).expect("runs");
             let optimal = f.points.iter().filter(|p| p.status.is_optimal()).count();
             let iterations: u64 = f.points.iter().map(|p| p.iterations).sum();
             eprintln!("{label} {mode}: {optimal}/20 optimal, {iterations} simplex iterations in all");
             g.bench_with_input(BenchmarkId::new(label, mode), &sweep, |b, s| {
-                b.iter(|| frontier::run(&inst, std::slice::from_ref(s), &fs, None).expect("runs").points.len())
+                b.iter(|| frontier::run(&inst, std::slice::from_ref(s), &fs, &agora_solver::Silent).expect("runs").points.len())
             });
         }
     }

@@ -1,23 +1,14 @@
 //! Formulation and solve times on generated days. Ratios between benchmarks in one run are
-//! what the README reports (absolute times depend on the machine).
+//! what benches/RESULTS.md reports (absolute times depend on the machine).
 
-use agora_instances::{generate, generate_with, GenerateConfig, Instance, Size};
+use agora_instances::{generate_day, Size};
 use agora_solver::{formulate, solve_model, BackendChoice, Settings, Status};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-
-fn day(size: Size, regularization: f64) -> Instance {
-    if regularization == 0.0 {
-        return generate(size, 1);
-    }
-    let mut cfg = GenerateConfig::for_size(size);
-    cfg.regularization = regularization;
-    generate_with(&cfg, 1)
-}
 
 fn formulate_days(c: &mut Criterion) {
     let mut g = c.benchmark_group("formulate");
     for size in [Size::Small, Size::Medium] {
-        let inst = day(size, 0.0);
+        let inst = generate_day(size, 1, 0.0);
         g.throughput(Throughput::Elements(inst.edges.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(size.name()), &inst, |b, inst| b.iter(|| formulate(inst)));
     }
@@ -29,11 +20,11 @@ fn solve_days(c: &mut Criterion) {
     g.sample_size(10);
     for size in [Size::Small, Size::Medium] {
         for (class, rho) in [("lp", 0.0), ("qp", 0.5)] {
-            let inst = day(size, rho);
+            let inst = generate_day(size, 1, rho);
             let model = formulate(&inst);
             g.throughput(Throughput::Elements(inst.edges.len() as u64));
             for backend in [BackendChoice::Highs, BackendChoice::Clarabel] {
-                // HiGHS' active-set QP solver needs minutes on the medium day (README, "Backends"):
+                // HiGHS' active-set QP solver needs minutes on the medium day (docs/backends.md):
                 // measured once by hand, not here.
                 if size == Size::Medium && class == "qp" && backend == BackendChoice::Highs {
                     continue;

@@ -24,6 +24,8 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+// A counting allocator must implement the unsafe trait; it only forwards to `System`.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(l) };
@@ -141,13 +143,13 @@ fn main() {
     }
 
     if with_highs && model.is_qp() {
-        // HiGHS' QP solver stalls on agora's Hessian (README, "Backends"): QPs are compared with
+        // HiGHS' QP solver stalls on agora's Hessian (docs/backends.md): QPs are compared with
         // Clarabel on the whole model.
         let cs = Settings { backend: BackendChoice::Clarabel, threads, time_limit: Some(limit), ..Settings::default() };
         let base = LIVE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
         let t = Instant::now();
-        match agora_solver::Clarabel.solve(&model, &cs) {
+        match agora_solver::Clarabel.solve(&model, &cs.clone().validated().expect("valid settings")) {
             Ok(res) => {
                 let c = certify(&model, &res.x, &res.row_duals);
                 println!(

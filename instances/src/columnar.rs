@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
@@ -55,22 +55,25 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
     let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
     let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     let mut errs = Errors::default();
-    let mut lines = reader.lines();
-    let header = match lines.next() {
-        Some(h) => h.map_err(io_err)?,
-        None => {
-            return Err(LoadError::Invalid {
-                path: csv.to_path_buf(),
-                errors: vec![Finding {
-                    entity: "line 1".into(),
-                    field: String::new(),
-                    message: "is missing: expected a header such as segment,item,engagement,price,cap".into(),
-                }],
-            })
-        }
+    let mut records = crate::csv::Reader::new(reader);
+    let syntax = |e: crate::csv::ReadError| match e {
+        crate::csv::ReadError::Io(source) => LoadError::Io { path: csv.to_path_buf(), source },
+        crate::csv::ReadError::Syntax { line, message } => LoadError::Invalid {
+            path: csv.to_path_buf(),
+            errors: vec![Finding { entity: format!("line {line}"), field: String::new(), message }],
+        },
     };
     let mut fields: Vec<String> = Vec::new();
-    split_csv(&header, &mut fields);
+    if records.read(&mut fields).map_err(syntax)?.is_none() {
+        return Err(LoadError::Invalid {
+            path: csv.to_path_buf(),
+            errors: vec![Finding {
+                entity: "line 1".into(),
+                field: String::new(),
+                message: "is missing: expected a header such as segment,item,engagement,price,cap".into(),
+            }],
+        });
+    }
     let col = |name: &str| fields.iter().position(|f| f.trim() == name);
     let (c_seg, c_item, c_eng, c_price, c_cap) = (col("segment"), col("item"), col("engagement"), col("price"), col("cap"));
     let n_cols = fields.len();
@@ -90,13 +93,10 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
     let (c_seg, c_item, c_eng) = (c_seg.unwrap_or(0), c_item.unwrap_or(0), c_eng.unwrap_or(0));
     let mut edges = Vec::new();
     let mut cells: Vec<String> = Vec::new();
-    for (k, line) in lines.enumerate() {
-        let ln = k + 2;
-        let line = line.map_err(io_err)?;
-        if line.trim().is_empty() {
+    while let Some(ln) = records.read(&mut cells).map_err(syntax)? {
+        if cells.len() == 1 && cells[0].trim().is_empty() {
             continue;
         }
-        split_csv(&line, &mut cells);
         if cells.len() != n_cols {
             errs.add(ln, "", format!("has {} fields, the header {n_cols}", cells.len()));
             continue;
@@ -188,35 +188,6 @@ fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, posi
     }
 }
 
-/// Splits one CSV line into `out` (RFC 4180 quoting).
-fn split_csv(line: &str, out: &mut Vec<String>) {
-    out.clear();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur.trim_end_matches('\r').to_string());
-}
-
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
 /// Writes `inst` in columnar form: the edges to `<stem>.edges.csv` next to `path`, streamed,
 /// then the instance file naming it (both atomically: temporary files, then renames, edges
 /// first). Returns the edges file's path.
@@ -229,7 +200,7 @@ pub fn save_columnar(inst: &Instance, path: &Path) -> std::io::Result<PathBuf> {
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
         writeln!(w, "segment,item,engagement,price,cap")?;
         for e in &inst.edges {
-            write!(w, "{},{},{},{},", csv_field(&inst.segments[e.segment].id), csv_field(&inst.items[e.item].id), e.engagement, e.price)?;
+            write!(w, "{},{},{},{},", crate::csv::field(&inst.segments[e.segment].id), crate::csv::field(&inst.items[e.item].id), e.engagement, e.price)?;
             match e.cap {
                 Some(c) => writeln!(w, "{c}")?,
                 None => writeln!(w)?,

@@ -15,6 +15,7 @@
 //! types.
 
 pub mod columnar;
+pub mod csv;
 mod feasibility;
 mod file;
 mod generate;
@@ -30,7 +31,7 @@ pub mod strategies;
 pub use feasibility::plan_violations;
 pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use file::*;
-pub use generate::{generate, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
+pub use generate::{generate, generate_day, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use params::{Param, ParamError};
 pub use io::{load, load_json_with, parse_json_with, parse_str, save, to_json, write_atomic, write_dir_atomic, Bulleted, ExistingDir, LoadError};
 pub use types::*;

@@ -2,7 +2,7 @@
 //!
 //! A plan is the impressions per edge, in the instance's edge order (`x[e]` for `inst.edges[e]`).
 //! Every metric here is a function of the instance and the plan alone, so a frontier point, a
-//! report and a simulation compute them the same way. Formulas are in the README ("Plan metrics").
+//! report and a simulation compute them the same way. Formulas are in docs/model.md ("Plan metrics").
 
 use crate::types::{ConstraintKind, Instance, ItemKind};
 

@@ -3,7 +3,7 @@
 
 /// A number for a table: 6 decimals without trailing zeros, or 4 significant digits in
 /// scientific notation below 1e-3.
-pub(crate) fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     let x = x + 0.0; // -0 prints as 0
     let s = format!("{:.6}", x);
     let s = if x != 0.0 && x.abs() < 1e-3 { format!("{x:.3e}") } else { s };
@@ -15,7 +15,7 @@ pub(crate) fn num(x: f64) -> String {
 }
 
 /// Left-aligned columns separated by two spaces; the first row is the header.
-pub(crate) fn table(rows: &[Vec<String>]) -> String {
+pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
@@ -29,7 +29,7 @@ pub(crate) fn table(rows: &[Vec<String>]) -> String {
 
 /// Rounds to 12 significant digits, so that 0.30000000000000004 is written as 0.3. Far below
 /// any accuracy claimed for the numbers rounded.
-pub(crate) fn round(x: f64) -> f64 {
+pub fn round(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }

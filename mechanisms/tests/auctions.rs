@@ -5,8 +5,8 @@
 //! numerical Myerson integral is held to its stated error bound.
 
 use agora_mechanisms::auction::{self, profitable_deviation, Auction, AuctionError, Bid, Outcome, Rule, Slot};
-use agora_mechanisms::auction_file::{self, AuctionFileError, AuctionResultFile};
-use agora_mechanisms::myerson::{self, AllocationRule, MyersonError, Step, StepRule};
+use agora_mechanisms::auction::file::{self as auction_file, AuctionFileError, AuctionResultFile};
+use agora_mechanisms::auction::myerson::{self, AllocationRule, MyersonError, Step, StepRule};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 

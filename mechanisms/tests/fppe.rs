@@ -3,14 +3,14 @@
 //! (Conitzer et al., "Pacing Equilibrium in First-Price Auction Markets", EC 2019).
 //!
 //! Tolerances. A polished FPPE meets the definition to 1e-9 (relative, as scaled in
-//! `fppe_check`); two polished solves of the same or related markets are compared to 1e-8
+//! `fppe::check`); two polished solves of the same or related markets are compared to 1e-8
 //! (multipliers absolutely, prices relative to the good's top value, revenue relative to the
 //! total budget). Proportional response is stopped at an equilibrium gap of 1e-8 and compared to
 //! 1e-6. An unpolished interior-point answer is trusted to 1e-3.
 
 use agora_mechanisms::fppe::{self, FppeError, FppeOptions, FppeResult, Precision, SolveStatus};
-use agora_mechanisms::fppe_check::{check, Violation};
-use agora_mechanisms::fppe_report::{self, FppeFile};
+use agora_mechanisms::fppe::check::{check, Violation};
+use agora_mechanisms::fppe::report::{self as fppe_report, FppeFile};
 use agora_mechanisms::market::{self, Bidder, Good, Market, MarketError};
 use agora_mechanisms::proportional_response::{proportional_response, PrOptions};
 use proptest::prelude::*;

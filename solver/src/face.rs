@@ -6,10 +6,10 @@
 //! the smallest or largest value of `sum w_j x_j` over the plans whose objective is within a small
 //! tolerance of the optimum. A QP with `rho > 0` has a unique plan, so there is no face to explore.
 
-use crate::backend::Backend;
-use crate::highs_backend::Highs;
+use crate::backends::Backend;
+use crate::backends::highs::Highs;
 use crate::ir::{Model, RowMeta, Sense};
-use crate::settings::Settings;
+use crate::settings::ToValid;
 use crate::status::{SolveError, Status};
 
 /// Which end of the (near-)optimal face to find.
@@ -31,7 +31,8 @@ pub const FACE_TOLERANCE: f64 = 1e-7;
 ///
 /// Returns `Ok(None)` for a QP (its plan is unique: read the function off the plan) and an error
 /// when the restricted LP does not solve to optimality.
-pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end: FaceEnd, settings: &Settings) -> Result<Option<f64>, SolveError> {
+pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end: FaceEnd, settings: &(impl ToValid + ?Sized)) -> Result<Option<f64>, SolveError> {
+    let settings = settings.to_valid()?;
     if model.is_qp() {
         return Ok(None);
     }
@@ -44,7 +45,7 @@ pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end
     for &(j, wj) in w {
         face.cost[j] += sign * wj;
     }
-    let r = Highs.solve(&face, settings)?;
+    let r = Highs.solve(&face, &settings)?;
     if r.status != Status::Optimal {
         return Err(SolveError::Backend { backend: "highs", reason: format!("the optimal-face LP ended {}", r.status) });
     }
@@ -67,7 +68,7 @@ fn with_objective_floor(model: &Model, floor: f64) -> Model {
     face.matrix = tri.to_csc::<usize>();
     face.rows.push(RowMeta {
         name: "objective_floor".into(),
-        kind: "objective_floor",
+        kind: crate::ir::RowKind::ObjectiveFloor,
         constraint: None,
         segment: None,
         sense: Sense::Ge,

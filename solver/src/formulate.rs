@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use agora_instances::{ConstraintKind, Instance, ItemKind};
 
-use crate::ir::{Matrix, Model, ParamVec, RowMeta, Sense, SparseVec};
+use crate::ir::{Matrix, Model, ParamVec, RowKind, RowMeta, Sense, SparseVec};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -79,7 +79,7 @@ impl<'a> Builder<'a> {
     fn push(
         &mut self,
         name: String,
-        kind: &'static str,
+        kind: RowKind,
         constraint: Option<usize>,
         segment: Option<usize>,
         sense: Sense,
@@ -124,7 +124,7 @@ impl<'a> Builder<'a> {
         for (s, seg) in inst.segments.iter().enumerate() {
             let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e, 1.0)).collect();
             let name = format!("supply[{}]", seg.id);
-            self.push(name, "supply", None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, ParamVec::default(), 1.0, None);
+            self.push(name, RowKind::Supply, None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, ParamVec::default(), 1.0, None);
             if rho > 0.0 {
                 // quad_e = rho / supply_s, so d quad_e / d supply_s = -rho / supply_s^2.
                 let d = -rho / (seg.supply * seg.supply);
@@ -145,12 +145,12 @@ impl<'a> Builder<'a> {
         }
         for (camp, coefs) in inst.campaigns.iter().zip(camp_edges) {
             let name = format!("budget[{}]", camp.id);
-            self.push(name, "budget", None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, ParamVec::default(), 1.0, None);
+            self.push(name, RowKind::Budget, None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, ParamVec::default(), 1.0, None);
         }
         for (item, coefs) in inst.items.iter().zip(item_edges) {
             if let Some(cap) = item.cap {
                 let name = format!("item_cap[{}]", item.id);
-                self.push(name, "item_cap", None, None, Sense::Le, cap, ("cap", cap), coefs, ParamVec::default(), 1.0, None);
+                self.push(name, RowKind::ItemCap, None, None, Sense::Le, cap, ("cap", cap), coefs, ParamVec::default(), 1.0, None);
             }
         }
     }
@@ -162,7 +162,7 @@ impl<'a> Builder<'a> {
         &mut self,
         k: usize,
         name: String,
-        kind: &'static str,
+        kind: RowKind,
         s: usize,
         sense: Sense,
         field: &'static str,
@@ -180,7 +180,7 @@ impl<'a> Builder<'a> {
 
     fn constraint_rows(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) {
         let inst = self.inst;
-        let ty = kind.type_name();
+        let ty = RowKind::of_constraint(kind);
         match kind {
             ConstraintKind::AdLoad { segments, max_share } => {
                 for s in inst.select_segments(segments) {

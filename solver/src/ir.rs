@@ -92,14 +92,80 @@ impl Iterator for ParamVecIter<'_> {
     }
 }
 
+/// What a row is: one of the always-present rows, a row of an instance constraint of that
+/// type, or a row agora adds for its own purposes. Written in files as the spec's `type`
+/// string ([`RowKind::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// `supply[s]`: a segment's impressions.
+    Supply,
+    /// `budget[a]`: a campaign's spend.
+    Budget,
+    /// `item_cap[i]`: an item's impressions.
+    ItemCap,
+    AdLoad,
+    RevenueFloor,
+    ExposureFloor,
+    ExposureCap,
+    IntegrityCap,
+    TopicCap,
+    FreshnessFloor,
+    ExposureParity,
+    /// The objective held at a floor (the optimal-face programs of the audit; never in a day's
+    /// own model).
+    ObjectiveFloor,
+}
+
+impl RowKind {
+    /// The kind of the rows an instance constraint formulates to.
+    pub fn of_constraint(kind: &agora_instances::ConstraintKind) -> RowKind {
+        use agora_instances::ConstraintKind as K;
+        match kind {
+            K::AdLoad { .. } => RowKind::AdLoad,
+            K::RevenueFloor { .. } => RowKind::RevenueFloor,
+            K::ExposureFloor { .. } => RowKind::ExposureFloor,
+            K::ExposureCap { .. } => RowKind::ExposureCap,
+            K::IntegrityCap { .. } => RowKind::IntegrityCap,
+            K::TopicCap { .. } => RowKind::TopicCap,
+            K::FreshnessFloor { .. } => RowKind::FreshnessFloor,
+            K::ExposureParity { .. } => RowKind::ExposureParity,
+        }
+    }
+
+    /// The spec's `type` string: `supply`, `budget`, `item_cap` or the constraint's type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowKind::Supply => "supply",
+            RowKind::Budget => "budget",
+            RowKind::ItemCap => "item_cap",
+            RowKind::AdLoad => "ad_load",
+            RowKind::RevenueFloor => "revenue_floor",
+            RowKind::ExposureFloor => "exposure_floor",
+            RowKind::ExposureCap => "exposure_cap",
+            RowKind::IntegrityCap => "integrity_cap",
+            RowKind::TopicCap => "topic_cap",
+            RowKind::FreshnessFloor => "freshness_floor",
+            RowKind::ExposureParity => "exposure_parity",
+            RowKind::ObjectiveFloor => "objective_floor",
+        }
+    }
+}
+
+impl std::fmt::Display for RowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything about a row except its coefficients.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowMeta {
     /// The spec's row name: `supply[s]`, `budget[a]`, `item_cap[i]`, `NAME`, `NAME[s]`,
     /// `NAME[s,t]`, `NAME[g,h]`.
     pub name: String,
-    /// `supply`, `budget`, `item_cap`, or the constraint's `type`.
-    pub kind: &'static str,
+    /// What the row is.
+    pub kind: RowKind,
     /// Index of the instance constraint the row came from (`None` for the always-present rows).
     pub constraint: Option<usize>,
     /// The segment the row is scoped to, where it has one.
@@ -168,5 +234,22 @@ impl Model {
     /// The objective at `x`.
     pub fn objective(&self, x: &[f64]) -> f64 {
         self.cost.iter().zip(&self.quad).zip(x).map(|((c, q), x)| c * x - 0.5 * q * x * x).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowKind;
+
+    #[test]
+    fn row_kinds_are_written_as_the_spec_type_strings() {
+        for name in agora_instances::ConstraintKind::TYPE_NAMES {
+            let kind: RowKind = serde_json::from_value(serde_json::Value::String(name.into())).unwrap();
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+        for kind in [RowKind::Supply, RowKind::Budget, RowKind::ItemCap, RowKind::ObjectiveFloor] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.to_string());
+        }
     }
 }

@@ -14,18 +14,19 @@
 //! }
 //! ```
 
-mod backend;
+pub mod backends;
 mod certificate;
-mod clarabel_backend;
 mod face;
 pub mod first_order;
 mod formulate;
 pub mod frontier;
-mod highs_backend;
-mod highs_raw;
 mod ir;
+pub mod observe;
+pub mod pacing;
+pub mod pdhg;
 mod settings;
 mod shadow;
+pub mod sifting;
 mod solution;
 mod status;
 
@@ -33,45 +34,45 @@ use std::time::Instant;
 
 use agora_instances::Instance;
 
-pub use backend::{Backend, BackendResult};
+pub use backends::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
-pub use clarabel_backend::Clarabel;
+pub use backends::clarabel::Clarabel;
 pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
-pub use highs_backend::{solve_with_method as highs_with_method, Highs};
-pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowMeta, Sense, SparseVec};
-pub use settings::{BackendChoice, FirstOrderMethod, Settings, AUTO_SIFTING_EDGES};
+pub use backends::highs::{solve_with_method as highs_with_method, Highs};
+pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
+pub use observe::{Observer, Silent, StderrLog};
+pub use settings::{BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_SIFTING_EDGES};
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
 
 /// Formulates and solves a day with the backend `settings` choose.
-pub fn solve(inst: &Instance, settings: &Settings) -> Result<Solution, SolveError> {
-    settings.validate()?;
+pub fn solve(inst: &Instance, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
+    let settings = settings.to_valid()?;
     let model = formulate(inst);
-    solve_model(inst, &model, settings)
+    solve_model(inst, &model, settings.as_ref())
 }
 
 /// Solves an already formulated model of `inst`.
-pub fn solve_model(inst: &Instance, model: &Model, settings: &Settings) -> Result<Solution, SolveError> {
+pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
+    let settings = settings.to_valid()?;
     let backend = match settings.backend.resolve_for(model) {
-        // It validates the settings itself.
-        BackendChoice::FirstOrder => return solve_model_warm(inst, model, &first_order_settings(settings), None),
+        BackendChoice::FirstOrder => return solve_model_warm(inst, model, &first_order_settings(&settings), None),
         exact => exact_backend(exact),
     };
-    settings.validate()?;
     let start = Instant::now();
-    let raw = backend.solve(model, settings)?;
+    let raw = backend.solve(model, &settings)?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds))
 }
 
 /// The settings the first-order backend runs with: when `auto` chose it (for the day's size) it
 /// sifts, whatever method the settings name.
-pub(crate) fn first_order_settings(settings: &Settings) -> Settings {
+pub(crate) fn first_order_settings(settings: &ValidSettings) -> ValidSettings {
     match settings.backend {
-        BackendChoice::Auto => Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..settings.clone() },
+        BackendChoice::Auto => settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting),
         _ => settings.clone(),
     }
 }
@@ -87,10 +88,10 @@ pub(crate) fn exact_backend(choice: BackendChoice) -> Box<dyn Backend> {
 /// Solves with the first-order backend from a warm start (an earlier plan and duals); the
 /// answer is checked at `first_order_tolerance`, the accuracy it was certified to (sifting's,
 /// exact, at `check_tolerance`).
-pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Solution, SolveError> {
-    settings.validate()?;
+pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Solution, SolveError> {
+    let settings = settings.to_valid()?;
     let start = Instant::now();
-    let out = first_order::run(model, settings, warm)?;
+    let out = first_order::run(model, settings.as_ref(), warm)?;
     let seconds = start.elapsed().as_secs_f64();
     // Sifting's answers are exact vertex solutions, checked like the exact backends'.
     let tol = match out.method {

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::observe::{Observer, Silent, StderrLog};
 use crate::status::SolveError;
 
 /// Which backend solves the model.
@@ -30,10 +34,10 @@ impl BackendChoice {
     /// The backend `auto` stands for, given whether the model has a quadratic term.
     ///
     /// LPs go to HiGHS: its dual simplex returns vertex solutions with exact duals, hot-starts
-    /// re-solves, and is faster than Clarabel on every LP day measured (README, "Backends").
+    /// re-solves, and is faster than Clarabel on every LP day measured (benches/RESULTS.md).
     /// QPs go to Clarabel: HiGHS' active-set QP solver stalls on agora's Hessian, whose diagonal
     /// `rho / supply` is tiny (1e-6..1e-5): on generated tiny day seed 52 with rho = 0.5 it ran
-    /// 2.9 million iterations in 3 s without converging, where Clarabel needs about 20.
+    /// millions of iterations without converging, where Clarabel needs about 20.
     pub fn resolve(self, is_qp: bool) -> BackendChoice {
         match self {
             BackendChoice::Auto if is_qp => BackendChoice::Clarabel,
@@ -43,10 +47,9 @@ impl BackendChoice {
     }
 }
 
-/// Days with at least this many edges go to sifting under `auto`. Measured on generated days
-/// (README, "First-order backend"): at 94 thousand edges sifting took 0.2 s and HiGHS' simplex on
-/// the whole model 2.4 s; at 1 million, 1.6 s against 67 s; on the 84-thousand-edge medium QP
-/// day, 0.80 s against Clarabel's 7.1 s. Below this size the whole-model answers take a few
+/// Days with at least this many edges go to sifting under `auto`, LP or QP: from about this size
+/// sifting beats HiGHS' simplex and Clarabel on the whole model by an order of magnitude and more
+/// (benches/RESULTS.md, "First-order backend"). Below it the whole-model answers take a few
 /// seconds at most and are the simpler path.
 pub const AUTO_SIFTING_EDGES: usize = 100_000;
 
@@ -91,11 +94,10 @@ pub enum FirstOrderMethod {
 impl FirstOrderMethod {
     pub const NAMES: [&'static str; 3] = ["auto", "pdhg", "sifting"];
 
-    /// The method `auto` stands for: sifting. On the generated 10^5, 10^6 and 10^7-edge LP days
-    /// it reached an exact optimum in 0.2 s, 1.6 s and 26 s where PDHG needed 70 s and more than
-    /// 900 s and 2,400 s for 1e-4; on the medium QP day (rho 0.5) 0.80 s against PDHG's 22.9 s
-    /// (README, "First-order backend"). PDHG stays for days whose optimum uses most edges (a
-    /// large ridge spreads a QP's plan), where a working set would be the whole day.
+    /// The method `auto` stands for: sifting, for LPs and QPs. On every generated day measured it
+    /// reached an exact optimum far sooner than PDHG reached 1e-4 (benches/RESULTS.md,
+    /// "First-order backend"). PDHG stays for days whose optimum uses most edges (a large ridge
+    /// spreads a QP's plan), where a working set would be the whole day.
     pub fn resolve(self) -> FirstOrderMethod {
         match self {
             FirstOrderMethod::Auto => FirstOrderMethod::Sifting,
@@ -133,7 +135,7 @@ pub struct Settings {
     /// Dual feasibility (optimality) tolerance handed to the backend. Default 1e-7.
     pub dual_tolerance: f64,
     /// Tolerance of agora's own check of every solution, relative to the row's scale
-    /// (`max(1, |rhs|, sum |a_ij x_j|)`). Default 1e-6.
+    /// (`max(|rhs|, sum |a_ij x_j|, 1e-4 max(1, max |rhs|))`, docs/model.md). Default 1e-6.
     pub check_tolerance: f64,
     /// Print the backend's log. Default false.
     pub verbose: bool,
@@ -165,7 +167,7 @@ impl Default for Settings {
 impl Settings {
     /// Checks every field's range; the error names the field.
     pub fn validate(&self) -> Result<(), SolveError> {
-        let bad = |field: &str, why: String| Err(SolveError::Settings(format!("{field}: {why}")));
+        let bad = |field: &str, reason: String| Err(SolveError::Settings { field: field.into(), reason });
         if let Some(t) = self.time_limit {
             if !(t.is_finite() && t > 0.0) {
                 return bad("time_limit", format!("must be a positive number of seconds, got {t}"));
@@ -193,10 +195,106 @@ impl Settings {
         Ok(())
     }
 
-    /// Reads settings from JSON text; unknown fields are errors.
+    /// These settings, checked once: what every solve path takes. Log lines go to standard
+    /// error when `verbose`, nowhere otherwise ([`ValidSettings::observed_by`] changes that).
+    pub fn validated(self) -> Result<ValidSettings, SolveError> {
+        self.validate()?;
+        let observer: Arc<dyn Observer> = if self.verbose { Arc::new(StderrLog) } else { Arc::new(Silent) };
+        Ok(ValidSettings { settings: self, observer })
+    }
+
+    /// Reads settings from JSON text; unknown fields are errors. A type error names the field.
     pub fn from_json(text: &str) -> Result<Settings, SolveError> {
-        let s: Settings = serde_json::from_str(text).map_err(|e| SolveError::Settings(e.to_string()))?;
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let s: Settings = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "settings".to_string() } else { path };
+            SolveError::Settings { field, reason: e.into_inner().to_string() }
+        })?;
         s.validate()?;
         Ok(s)
+    }
+}
+
+/// [`Settings`] that passed [`Settings::validate`], with the [`Observer`] that hears the solve's
+/// log. Solve paths take this type, so settings are checked once, where they enter, and a
+/// backend cannot be handed an invalid value. Only fields without a range (the backend and the
+/// first-order method) and the time left can change afterwards, through the methods below.
+#[derive(Clone)]
+pub struct ValidSettings {
+    settings: Settings,
+    observer: Arc<dyn Observer>,
+}
+
+impl ValidSettings {
+    /// The settings themselves.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Who hears the solve's log lines.
+    pub fn observer(&self) -> &dyn Observer {
+        self.observer.as_ref()
+    }
+
+    /// The same settings, heard by `observer`.
+    pub fn observed_by(mut self, observer: Arc<dyn Observer>) -> ValidSettings {
+        self.observer = observer;
+        self
+    }
+
+    /// The same settings for another backend and first-order method.
+    pub fn with_backend(&self, backend: BackendChoice, method: FirstOrderMethod) -> ValidSettings {
+        let mut v = self.clone();
+        v.settings.backend = backend;
+        v.settings.first_order_method = method;
+        v
+    }
+
+    /// The same settings with at most `seconds` of wall clock (at least a millisecond, so the
+    /// limit stays valid when time has all but run out).
+    pub fn with_time_left(&self, seconds: Option<f64>) -> ValidSettings {
+        let mut v = self.clone();
+        v.settings.time_limit = seconds.map(|s| if s.is_finite() { s.max(1e-3) } else { 1e-3 });
+        v
+    }
+}
+
+impl std::ops::Deref for ValidSettings {
+    type Target = Settings;
+    fn deref(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+impl std::fmt::Debug for ValidSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ValidSettings").field(&self.settings).finish()
+    }
+}
+
+/// What a solve entry point accepts: plain [`Settings`], checked on entry, or [`ValidSettings`],
+/// already checked (then borrowed as they are).
+pub trait ToValid {
+    /// The checked settings.
+    fn to_valid(&self) -> Result<Cow<'_, ValidSettings>, SolveError>;
+}
+
+impl ToValid for Settings {
+    fn to_valid(&self) -> Result<Cow<'_, ValidSettings>, SolveError> {
+        self.clone().validated().map(Cow::Owned)
+    }
+}
+
+impl ToValid for ValidSettings {
+    fn to_valid(&self) -> Result<Cow<'_, ValidSettings>, SolveError> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl TryFrom<Settings> for ValidSettings {
+    type Error = SolveError;
+    fn try_from(s: Settings) -> Result<ValidSettings, SolveError> {
+        s.validated()
     }
 }

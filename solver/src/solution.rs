@@ -4,9 +4,9 @@
 use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::BackendResult;
+use crate::backends::BackendResult;
 use crate::certificate::{certify_at, Certificate};
-use crate::ir::{Model, Sense};
+use crate::ir::{Model, RowKind, Sense};
 use crate::shadow::shadow_price;
 use crate::status::Status;
 
@@ -34,8 +34,8 @@ impl Terms {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowReport {
     pub name: String,
-    /// `supply`, `budget`, `item_cap` or the constraint type.
-    pub kind: &'static str,
+    /// What the row is.
+    pub kind: RowKind,
     /// Index of the instance constraint the row came from.
     pub constraint: Option<usize>,
     pub sense: Sense,
@@ -82,6 +82,8 @@ pub struct Solution {
     pub solve_seconds: f64,
     /// Why the status is not optimal, or what the backend said.
     pub message: Option<String>,
+    /// One pacing entry per campaign, in instance order ([`crate::pacing`]; empty unless optimal).
+    pub pacing: Vec<PacingEntry>,
 }
 
 impl Solution {
@@ -107,6 +109,7 @@ impl Solution {
             iterations: raw.iterations,
             solve_seconds,
             message: raw.detail.clone(),
+            pacing: Vec::new(),
         };
         if raw.status != Status::Optimal {
             return sol;
@@ -177,6 +180,7 @@ impl Solution {
         sol.objective = sol.terms.total();
         x.truncate(model.n_edges);
         sol.impressions = x;
+        sol.pacing = crate::pacing::pacing(inst, &sol);
         sol
     }
 
@@ -219,8 +223,8 @@ impl Solution {
         spend
     }
 
-    /// The spec's solution file; `pacing` comes from `agora_mechanisms::pacing`.
-    pub fn to_file(&self, inst: &Instance, pacing: Vec<PacingEntry>) -> SolutionFile {
+    /// The spec's complete solution file (section 4), pacing included.
+    pub fn to_file(&self, inst: &Instance) -> SolutionFile {
         let plan = self
             .impressions
             .iter()
@@ -237,7 +241,7 @@ impl Solution {
             .iter()
             .map(|r| ConstraintEntry {
                 name: r.name.clone(),
-                kind: r.kind.to_string(),
+                kind: r.kind,
                 activity: r.activity,
                 bound: r.bound,
                 slack: r.slack,
@@ -257,7 +261,7 @@ impl Solution {
             terms: self.terms,
             plan,
             constraints,
-            pacing,
+            pacing: self.pacing.clone(),
             backend: Some(self.backend.to_string()),
             certificate: self.certificate.clone(),
             message: self.message.clone(),
@@ -303,7 +307,7 @@ pub struct PlanEntry {
 pub struct ConstraintEntry {
     pub name: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: RowKind,
     pub activity: f64,
     pub bound: f64,
     pub slack: f64,

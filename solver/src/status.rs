@@ -41,8 +41,15 @@ impl fmt::Display for Status {
 /// Something prevented a solve (as opposed to a solve that ended without an optimum).
 #[derive(Debug, thiserror::Error)]
 pub enum SolveError {
-    #[error("invalid settings: {0}")]
-    Settings(String),
+    /// A setting is out of its range, or a settings file does not parse; `field` names it.
+    #[error("invalid settings: {field}: {reason}")]
+    Settings { field: String, reason: String },
+    /// A warm start's plan or duals do not fit the model (another day's shape).
+    #[error("the warm start does not fit the model: {reason}")]
+    WarmStart { reason: String },
+    /// A thread pool of the asked size could not be started.
+    #[error("cannot start {threads} threads: {reason}")]
+    Threads { threads: usize, reason: String },
     #[error("the {backend} backend cannot solve this model: {reason}")]
     Unsupported { backend: &'static str, reason: String },
     #[error("the {backend} backend failed: {reason}")]

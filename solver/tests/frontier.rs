@@ -1,5 +1,5 @@
 //! Frontiers: hot-started sweeps against independent cold solves, the envelope theorem against
-//! finite differences, the shape of a floor's value function, infeasible points, grids, files.
+//! finite differences, the shape of a floor's value function, infeasible points, grids (the files: agora-analysis).
 
 use agora_instances::{generate, generate_with, load, GenerateConfig, Instance, Param, Size};
 use agora_solver::frontier::{self, FrontierError, FrontierSettings, Sweep};
@@ -26,7 +26,7 @@ fn rel(a: f64, b: f64) -> f64 {
 /// parameter set: same status, objective to 1e-9 relative.
 fn assert_hot_matches_cold(inst: &Instance, spec: &str, points: usize) {
     let sweep = Sweep::parse(inst, spec, points).unwrap();
-    let f = frontier::run(inst, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
+    let f = frontier::run(inst, std::slice::from_ref(&sweep), &one_chain(true), &agora_solver::Silent).unwrap();
     assert_eq!(f.points.len(), points);
     for (i, p) in f.points.iter().enumerate() {
         let mut day = inst.clone();
@@ -84,7 +84,7 @@ fn hot_started_sweep_on_a_generated_small_day_matches_cold_solves() {
 fn hot_and_cold_runs_agree_and_qps_solve_cold() {
     let day = example();
     let sweep = Sweep::parse(&day, "ad-load.max_share=0.05..0.35", 7).unwrap();
-    let hot = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
+    let hot = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), &agora_solver::Silent).unwrap();
     let cold = frontier::run(
         &day,
         &[sweep],
@@ -92,7 +92,7 @@ fn hot_and_cold_runs_agree_and_qps_solve_cold() {
             hot_start: false,
             ..FrontierSettings::default()
         },
-        None,
+        &agora_solver::Silent,
     )
     .unwrap();
     assert!(cold.points.iter().all(|p| !p.hot_start));
@@ -118,7 +118,7 @@ fn hot_and_cold_runs_agree_and_qps_solve_cold() {
     let qp = generate_with(&cfg, 4);
     let name = qp.constraints.iter().find(|c| c.kind.type_name() == "ad_load").unwrap().name.clone();
     let sweep = Sweep::parse(&qp, &format!("{name}.max_share=0.1..0.3"), 4).unwrap();
-    let f = frontier::run(&qp, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
+    let f = frontier::run(&qp, std::slice::from_ref(&sweep), &one_chain(true), &agora_solver::Silent).unwrap();
     for p in &f.points {
         assert!(!p.hot_start);
         let mut d = qp.clone();
@@ -162,7 +162,7 @@ fn reported_slopes_lie_between_one_sided_finite_differences() {
         let p = Param::parse(&day, name).unwrap();
         let v = p.get(&day);
         let sweep = Sweep::new(&day, p, v - h, v + h, 3).unwrap();
-        let f = frontier::run(&day, &[sweep], &one_chain(true), None).unwrap();
+        let f = frontier::run(&day, &[sweep], &one_chain(true), &agora_solver::Silent).unwrap();
         let y: Vec<f64> = f
             .points
             .iter()
@@ -187,12 +187,12 @@ fn floor_sweep_is_non_increasing_concave_then_infeasible() {
     let total: f64 = day.segments.iter().map(|s| s.supply).sum();
     // A coarse sweep past the total supply: every floor above it is infeasible.
     let coarse = Sweep::parse(&day, &format!("new-creator-exposure.min=0..{}", 1.25 * total), 26).unwrap();
-    let c = frontier::run(&day, &[coarse], &FrontierSettings::default(), None).unwrap();
+    let c = frontier::run(&day, &[coarse], &FrontierSettings::default(), &agora_solver::Silent).unwrap();
     assert!(c.points.iter().filter(|p| p.values[0] > total).all(|p| p.status == Status::Infeasible));
     let bad = c.points.iter().find(|p| !p.status.is_optimal()).expect("some floor is infeasible").values[0];
     // A fine sweep up to the first infeasible floor of the coarse one.
     let sweep = Sweep::parse(&day, &format!("new-creator-exposure.min=0..{bad}"), 26).unwrap();
-    let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), None).unwrap();
+    let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), &agora_solver::Silent).unwrap();
     let opt: Vec<(f64, f64, f64)> = f.points.iter().filter_map(|p| Some((p.values[0], p.objective?, p.shadow_prices[0]?))).collect();
     assert!(opt.len() >= 5, "{} optimal points", opt.len());
     let scale = opt[0].1.abs().max(1.0);
@@ -230,7 +230,7 @@ fn floor_sweep_is_non_increasing_concave_then_infeasible() {
 fn weighted_sum_sweep_reports_the_unweighted_term_as_slope() {
     let day = example();
     let sweep = Sweep::parse(&day, "objective.revenue=0..30", 7).unwrap();
-    let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), None).unwrap();
+    let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), &agora_solver::Silent).unwrap();
     for p in &f.points {
         let t = p.terms.unwrap();
         let m = p.metrics.unwrap();
@@ -251,7 +251,7 @@ fn a_grid_is_row_major_and_matches_cold_solves() {
     let day = example();
     let a = Sweep::parse(&day, "ad-load.max_share=0.1..0.3", 3).unwrap();
     let b = Sweep::parse(&day, "revenue-floor.min=0..1500", 4).unwrap();
-    let f = frontier::run(&day, &[a.clone(), b.clone()], &FrontierSettings::default(), None).unwrap();
+    let f = frontier::run(&day, &[a.clone(), b.clone()], &FrontierSettings::default(), &agora_solver::Silent).unwrap();
     assert_eq!(f.points.len(), 12);
     assert_eq!(f.knee, None);
     for (i, p) in f.points.iter().enumerate() {
@@ -272,12 +272,15 @@ fn a_grid_is_row_major_and_matches_cold_solves() {
 fn progress_is_reported_once_per_point() {
     let day = example();
     let sweep = Sweep::parse(&day, "revenue-floor.min=0..1000", 5).unwrap();
-    let n = std::sync::atomic::AtomicUsize::new(0);
-    let tick = || {
-        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    };
-    frontier::run(&day, &[sweep], &FrontierSettings::default(), Some(&tick)).unwrap();
-    assert_eq!(n.into_inner(), 5);
+    struct Count(std::sync::atomic::AtomicU64);
+    impl agora_solver::Observer for Count {
+        fn advance(&self, units: u64) {
+            self.0.fetch_add(units, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let n = Count(std::sync::atomic::AtomicU64::new(0));
+    frontier::run(&day, &[sweep], &FrontierSettings::default(), &n).unwrap();
+    assert_eq!(n.0.into_inner(), 5);
 }
 
 #[test]
@@ -302,11 +305,11 @@ fn bad_sweeps_are_clear_errors() {
     let e = msg(Sweep::parse(&day, "supply[eu-teen]=-5..10", 3));
     assert!(e.contains("supply"), "{e}");
     let s = Sweep::parse(&day, "ad-load.max_share=0.1..0.2", 3).unwrap();
-    let e = frontier::run(&day, &[s.clone(), s.clone()], &FrontierSettings::default(), None)
+    let e = frontier::run(&day, &[s.clone(), s.clone()], &FrontierSettings::default(), &agora_solver::Silent)
         .unwrap_err()
         .to_string();
     assert!(e.contains("swept twice"), "{e}");
-    let e = frontier::run(&day, &[s.clone(), s.clone(), s], &FrontierSettings::default(), None)
+    let e = frontier::run(&day, &[s.clone(), s.clone(), s], &FrontierSettings::default(), &agora_solver::Silent)
         .unwrap_err()
         .to_string();
     assert!(e.contains("one or two"), "{e}");
@@ -322,34 +325,6 @@ fn sweep_values_are_evenly_spaced_and_end_exactly() {
     for (i, x) in v.iter().enumerate() {
         assert!((x - (0.3 - 0.05 * i as f64)).abs() < 1e-15);
     }
-}
-
-#[test]
-fn files_carry_nulls_for_infeasible_points() {
-    let day = example();
-    let total: f64 = day.segments.iter().map(|s| s.supply).sum();
-    let sweep = Sweep::parse(&day, &format!("new-creator-exposure.min=0..{}", 2.0 * total), 5).unwrap();
-    let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), None).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&f.to_json()).unwrap();
-    assert_eq!(json["schema"], "agora.frontier/v1");
-    assert_eq!(json["sweeps"][0]["param"], "new-creator-exposure.min");
-    let last = &json["points"][4];
-    assert_eq!(last["status"], "infeasible");
-    assert!(last["objective"].is_null() && last["terms"].is_null() && last["metrics"].is_null());
-    assert!(last["shadow_prices"]["new-creator-exposure.min"].is_null());
-    assert_eq!(last["efficient"], false);
-    let first = &json["points"][0];
-    assert_eq!(first["status"], "optimal");
-    for m in ["ad_load", "revenue", "new_creator_share", "creator_gini"] {
-        assert!(first["metrics"][m].is_number(), "{m}");
-    }
-    let csv = f.to_csv();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 6);
-    assert!(lines[0].starts_with("new-creator-exposure.min,status,objective,"));
-    assert!(lines[5].contains(",infeasible,,"), "{}", lines[5]);
-    let svg = f.to_svg(&day).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("new-creator-exposure.min (impressions/day)") && svg.contains("infeasible: no value (4 points)"));
 }
 
 mod properties {
@@ -370,7 +345,7 @@ mod properties {
             let (from, to) = if v == 0.0 { (0.0, 1.0) } else { (lo * v, hi * v) };
             // A range the format rejects (a share above 1) is not a sweep: skip it.
             let Ok(sweep) = Sweep::new(&day, p.clone(), from, to, 5) else { return Ok(()) };
-            let f = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), None).unwrap();
+            let f = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), &agora_solver::Silent).unwrap();
             for q in &f.points {
                 let mut d = day.clone();
                 p.set(&mut d, q.values[0]);
@@ -396,7 +371,7 @@ fn first_order_sweeps_start_each_point_from_the_previous_one() {
     let first_order = Settings { backend: agora_solver::BackendChoice::FirstOrder, ..Settings::default() };
     let run = |hot_start: bool| {
         let fs = FrontierSettings { solve: first_order.clone(), ..one_chain(hot_start) };
-        frontier::run(&inst, std::slice::from_ref(&sweep), &fs, None).unwrap()
+        frontier::run(&inst, std::slice::from_ref(&sweep), &fs, &agora_solver::Silent).unwrap()
     };
     let (warm, cold) = (run(true), run(false));
     for (i, (w, c)) in warm.points.iter().zip(&cold.points).enumerate() {

@@ -2,16 +2,10 @@
 //! whole model and the good_lp oracle, QPs against Clarabel), hand-checked floors its first
 //! working set cannot serve, infeasible days, limits, warm starts, and the size rule of `auto`.
 
-use agora_instances::{generate_with, parse_str, GenerateConfig, Instance, Size};
+use agora_instances::{generate_day, generate_with, parse_str, GenerateConfig, Instance, Size};
 use agora_solver::first_order::{self, TerminationReason};
 use agora_solver::{formulate, solve, BackendChoice, FirstOrderMethod, Settings, Solution, Status, AUTO_SIFTING_EDGES};
 use proptest::prelude::*;
-
-fn day(size: Size, seed: u64) -> Instance {
-    let mut cfg = GenerateConfig::for_size(size);
-    cfg.regularization = 0.0;
-    generate_with(&cfg, seed)
-}
 
 fn sifting() -> Settings {
     Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() }
@@ -36,7 +30,7 @@ proptest! {
     /// to simplex accuracy, a certificate far inside the tolerance, duals of the spec's signs.
     #[test]
     fn sifted_optimum_equals_highs_on_the_whole_model(seed in 0u64..100_000, small in proptest::bool::weighted(0.25)) {
-        let inst = day(if small { Size::Small } else { Size::Tiny }, seed);
+        let inst = generate_day(if small { Size::Small } else { Size::Tiny }, seed, 0.0);
         let h = run(&inst, &highs());
         let s = run(&inst, &sifting());
         prop_assert_eq!(h.status, s.status, "{:?}", s.message);
@@ -54,7 +48,7 @@ proptest! {
     /// An independent formulation (good_lp, tests/src/oracle.rs) reaches the same optimum.
     #[test]
     fn sifted_optimum_equals_the_good_lp_oracle(seed in 0u64..100_000) {
-        let inst = day(Size::Tiny, seed);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         let s = run(&inst, &sifting());
         match agora_tests::oracle::optimum(&inst) {
             Some(v) => {
@@ -162,7 +156,7 @@ fn an_infeasible_floor_is_proven_infeasible() {
 
 #[test]
 fn the_working_set_is_a_small_part_of_the_day() {
-    let inst = day(Size::Medium, 1);
+    let inst = generate_day(Size::Medium, 1, 0.0);
     let model = formulate(&inst);
     let out = first_order::run(&model, &sifting(), None).unwrap();
     assert_eq!(out.reason, TerminationReason::Converged, "{:?}", out.result.detail);
@@ -179,10 +173,10 @@ fn the_working_set_is_a_small_part_of_the_day() {
 
 #[test]
 fn a_warm_start_from_yesterdays_solution_file_needs_fewer_pricing_passes() {
-    let yesterday = day(Size::Small, 1);
+    let yesterday = generate_day(Size::Small, 1, 0.0);
     let sol = run(&yesterday, &sifting());
     assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
-    let file: agora_solver::SolutionFile = serde_json::from_str(&sol.to_file(&yesterday, Vec::new()).to_json()).unwrap();
+    let file: agora_solver::SolutionFile = serde_json::from_str(&sol.to_file(&yesterday).to_json()).unwrap();
     // Today: supplies up 1%, budgets down 3%.
     let mut today = yesterday.clone();
     today.segments.iter_mut().for_each(|s| s.supply *= 1.01);
@@ -201,7 +195,7 @@ fn a_warm_start_from_yesterdays_solution_file_needs_fewer_pricing_passes() {
 
 #[test]
 fn a_time_limit_is_a_status_without_a_plan() {
-    let inst = day(Size::Small, 2);
+    let inst = generate_day(Size::Small, 2, 0.0);
     let sol = run(&inst, &Settings { time_limit: Some(1e-9), ..sifting() });
     assert_eq!(sol.status, Status::TimeLimit, "{:?}", sol.message);
     assert!(sol.impressions.is_empty() && sol.rows.is_empty());
@@ -240,7 +234,7 @@ fn auto_sifts_large_days_only() {
     cfg.regularization = 0.5;
     let qp = formulate(&generate_with(&cfg, 3));
     assert_eq!(BackendChoice::Auto.resolve_for(&qp), BackendChoice::FirstOrder);
-    let small = formulate(&day(Size::Medium, 1));
+    let small = formulate(&generate_day(Size::Medium, 1, 0.0));
     assert!(small.n_edges < AUTO_SIFTING_EDGES);
     assert_eq!(BackendChoice::Auto.resolve_for(&small), BackendChoice::Highs);
     let mut small_qp = GenerateConfig::for_size(Size::Medium);

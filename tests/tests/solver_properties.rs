@@ -2,16 +2,10 @@
 //! complementary slackness, shadow prices against finite differences of the optimum,
 //! monotonicity under tightening, and agreement with the independent good_lp formulation.
 
-use agora_instances::{generate_with, plan_violations, GenerateConfig, Instance, Param, Size};
+use agora_instances::{generate_day, generate_with, plan_violations, GenerateConfig, Instance, Param, Size};
 use agora_solver::{solve, BackendChoice, Settings, Solution, Status};
 use agora_tests::oracle;
 use proptest::prelude::*;
-
-fn tiny(seed: u64, regularization: f64) -> Instance {
-    let mut cfg = GenerateConfig::for_size(Size::Tiny);
-    cfg.regularization = regularization;
-    generate_with(&cfg, seed)
-}
 
 fn optimum(inst: &Instance) -> Option<f64> {
     optimum_with(inst, &Settings::default())
@@ -114,7 +108,7 @@ proptest! {
 
     #[test]
     fn plan_is_feasible_and_the_certificate_holds(seed in 0u64..100_000) {
-        let inst = tiny(seed, 0.0);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         let sol = solved(&inst);
         let cert = sol.certificate.clone().unwrap();
         prop_assert!(cert.primal_residual <= 1e-7, "{cert:?}");
@@ -134,7 +128,7 @@ proptest! {
 
     #[test]
     fn complementary_slackness_and_dual_signs(seed in 0u64..100_000) {
-        let inst = tiny(seed, 0.0);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         let sol = solved(&inst);
         for r in &sol.rows {
             match r.sense {
@@ -148,13 +142,13 @@ proptest! {
 
     #[test]
     fn shadow_prices_match_finite_differences_lp(seed in 0u64..100_000) {
-        check_shadow_prices(&tiny(seed, 0.0), &Settings::default())?;
+        check_shadow_prices(&generate_day(Size::Tiny, seed, 0.0), &Settings::default())?;
     }
 
     #[test]
     fn shadow_prices_match_finite_differences_lp_clarabel(seed in 0u64..100_000) {
         let settings = Settings { backend: BackendChoice::Clarabel, ..Settings::default() };
-        let inst = tiny(seed, 0.0);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         // Every answer must pass agora's check. (Before Clarabel's static regularisation was
         // lowered and rows scaled, about one LP day in a hundred failed it.)
         let sol = solve(&inst, &settings).unwrap();
@@ -164,13 +158,13 @@ proptest! {
 
     #[test]
     fn shadow_prices_match_finite_differences_qp(seed in 0u64..100_000) {
-        check_shadow_prices(&tiny(seed, 0.5), &Settings::default())?;
+        check_shadow_prices(&generate_day(Size::Tiny, seed, 0.5), &Settings::default())?;
     }
 
     #[test]
     fn shadow_prices_match_finite_differences_qp_highs(seed in 0u64..100_000) {
         let settings = Settings { backend: BackendChoice::Highs, time_limit: Some(2.0), ..Settings::default() };
-        let inst = tiny(seed, 0.5);
+        let inst = generate_day(Size::Tiny, seed, 0.5);
         // HiGHS' active-set QP solver can stall on agora's tiny Hessian (see BackendChoice::resolve):
         // only days it solves are compared.
         prop_assume!(solve(&inst, &settings).unwrap().status == Status::Optimal);
@@ -179,7 +173,7 @@ proptest! {
 
     #[test]
     fn tightening_a_rule_never_raises_the_optimum(seed in 0u64..100_000) {
-        let inst = tiny(seed, 0.0);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         let v0 = solved(&inst).objective;
         for p in row_params(&inst) {
             let theta = p.get(&inst);
@@ -202,7 +196,7 @@ proptest! {
 
     #[test]
     fn agrees_with_the_independent_good_lp_formulation(seed in 0u64..100_000) {
-        let inst = tiny(seed, 0.0);
+        let inst = generate_day(Size::Tiny, seed, 0.0);
         let ours = solved(&inst).objective;
         let theirs = oracle::optimum(&inst).expect("good_lp finds the day feasible");
         prop_assert!((ours - theirs).abs() <= 1e-6 * (1.0 + theirs.abs()), "agora {ours} vs good_lp {theirs}");

@@ -11,10 +11,8 @@
 //!   whose optimum uses most edges (a large ridge spreads a QP's plan) or on request; the rest of
 //!   this page is about it.
 //!
-//! Measured on generated days (README, "First-order backend"): PDHG needed 68,416 iterations
-//! (70 s) at 10^5 edges and did not reach 1e-4 in 900 s at 10^6 or 2,400 s at 10^7, where
-//! sifting solved them exactly in 0.2 s, 1.6 s and 26 s; on the medium QP day sifting took
-//! 0.80 s, PDHG 22.9 s.
+//! On generated days sifting is faster than PDHG by one to three orders of magnitude, LP and
+//! small-ridge QP alike (benches/RESULTS.md, "First-order backend").
 //!
 //! # PDHG: the method, and why this one
 //!
@@ -68,24 +66,19 @@
 // position; iterator chains over five slices would hide that.
 #![allow(clippy::needless_range_loop)]
 
-mod pdhg;
-mod projection;
-mod restricted;
-pub(crate) mod sift;
-mod state;
-mod store;
-pub mod termination;
+pub(crate) mod store;
 mod warm;
 
-pub use pdhg::Stats;
-pub use sift::SiftStats;
+pub use crate::pdhg::termination;
+pub use crate::pdhg::Stats;
+pub use crate::sifting::SiftStats;
 pub use termination::{Residuals, RestartPolicy, TerminationReason};
 pub use warm::WarmMatch;
 
-use crate::backend::{empty_result, Backend, BackendResult};
+use crate::backends::{empty_result, Backend, BackendResult};
 use crate::certificate::{certify, Certificate};
 use crate::ir::Model;
-use crate::settings::{FirstOrderMethod, Settings};
+use crate::settings::{FirstOrderMethod, ToValid, ValidSettings};
 use crate::status::{SolveError, Status};
 
 /// The first-order backend (`--backend first-order`).
@@ -115,18 +108,19 @@ pub struct Outcome {
     pub sift: Option<SiftStats>,
 }
 
-const NAME: &str = "first-order";
+pub(crate) const NAME: &str = "first-order";
 
 /// Solves `model` from `warm` (or from zero), returning the answer and the run's counters.
-pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
-    settings.validate()?;
+pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+    let settings = settings.to_valid()?;
+    let settings = settings.as_ref();
     if model.n_cols() == 0 {
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
         return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None, method, sift });
     }
     if model.n_edges == 0 {
         // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
-        let result = crate::highs_backend::Highs.solve(model, settings)?;
+        let result = crate::backends::highs::Highs.solve(model, settings)?;
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
         return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift });
     }
@@ -141,15 +135,15 @@ pub fn run(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Resu
     let warm_y = warm_y.map(|y| store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>());
     let pool = thread_pool(settings.threads)?;
     let run = pool.install(|| {
-        let mut st = state::State::new(&store, warm_x, warm_y.as_deref());
-        pdhg::execute(model, &store, &mut st, settings, start)
+        let mut st = crate::pdhg::state::State::new(&store, warm_x, warm_y.as_deref());
+        crate::pdhg::execute(model, &store, &mut st, settings, start)
     });
     Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate, method, sift: None })
 }
 
 /// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
 /// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
-fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     let start = std::time::Instant::now();
     let (x0, y0) = warm_parts(model, warm)?;
     let zeros;
@@ -161,7 +155,7 @@ fn run_sifting(model: &Model, settings: &Settings, warm: Option<&WarmStart>) -> 
         }
     };
     let pool = thread_pool(settings.threads)?;
-    let (mut result, sift) = pool.install(|| sift::sift(model, settings, y0, x0, start))?;
+    let (mut result, sift) = pool.install(|| crate::sifting::sift(model, settings, y0, x0, start))?;
     let stats = Stats { n_edges: model.n_edges, seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
     let mut certificate = None;
     let reason = match result.status {
@@ -210,12 +204,12 @@ fn warm_parts<'a>(model: &Model, warm: Option<&'a WarmStart>) -> Result<(Option<
     let y = warm.and_then(|w| w.y.as_deref());
     if let Some(x) = x {
         if x.len() < model.n_edges {
-            return Err(SolveError::Settings(format!("warm start has {} values, the model {} edges", x.len(), model.n_edges)));
+            return Err(SolveError::WarmStart { reason: format!("it has {} values, the model {} edges", x.len(), model.n_edges) });
         }
     }
     if let Some(y) = y {
         if y.len() != model.n_rows() {
-            return Err(SolveError::Settings(format!("warm start has {} row duals, the model {} rows", y.len(), model.n_rows())));
+            return Err(SolveError::WarmStart { reason: format!("it has {} row duals, the model {} rows", y.len(), model.n_rows()) });
         }
     }
     Ok((x, y))
@@ -234,7 +228,7 @@ impl Backend for FirstOrder {
         NAME
     }
 
-    fn solve(&self, model: &Model, settings: &Settings) -> Result<BackendResult, SolveError> {
+    fn solve(&self, model: &Model, settings: &ValidSettings) -> Result<BackendResult, SolveError> {
         Ok(run(model, settings, None)?.result)
     }
 }

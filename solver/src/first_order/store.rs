@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::{Model, Sense};
+use crate::ir::{Model, RowKind, Sense};
 use crate::status::SolveError;
 
 /// A segment: a contiguous range of a chunk's columns and its supply.
@@ -126,7 +126,7 @@ impl Patterns {
 
 /// Row kinds whose entries go to [`Patterns`]: coefficients that depend on the item's group or
 /// selection only, not on the edge's own numbers.
-const PATTERN_KINDS: [&str; 3] = ["exposure_parity", "exposure_floor", "exposure_cap"];
+const PATTERN_KINDS: [RowKind; 3] = [RowKind::ExposureParity, RowKind::ExposureFloor, RowKind::ExposureCap];
 
 /// A dualised row.
 #[derive(Debug, Clone)]
@@ -187,7 +187,7 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
     let mut supplies = Vec::new();
     let mut dual = Vec::new();
     for (r, meta) in model.rows.iter().enumerate() {
-        if meta.kind == "supply" && meta.slack.is_none() && meta.sense == Sense::Le {
+        if meta.kind == RowKind::Supply && meta.slack.is_none() && meta.sense == Sense::Le {
             block_of_row[r] = supplies.len() as u32;
             supplies.push((r, meta.rhs));
         } else {

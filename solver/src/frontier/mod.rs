@@ -12,19 +12,19 @@
 //! use agora_solver::frontier::{self, FrontierSettings, Sweep};
 //! let day = agora_instances::load("instances/example-day.json").unwrap().instance;
 //! let sweep = Sweep::parse(&day, "revenue-floor.min=0..800", 9).unwrap();
-//! let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), None).unwrap();
+//! let f = frontier::run(&day, &[sweep], &FrontierSettings::default(), &agora_solver::Silent).unwrap();
 //! for p in &f.points {
 //!     println!("{:?} {} {:?}", p.values, p.status, p.objective);
 //! }
 //! ```
 
 pub mod knee;
-pub mod output;
 pub mod pareto;
 pub mod sweep;
 
 use agora_instances::{Instance, InstanceFile, Param, ParamError, PlanMetrics};
 
+use crate::observe::Observer;
 use crate::settings::Settings;
 use crate::solution::Terms;
 use crate::status::{SolveError, Status};
@@ -185,17 +185,18 @@ pub enum FrontierError {
     Solve(#[from] SolveError),
 }
 
-/// Runs the frontier of `sweeps` (one or two) on `inst`. `progress` is called once per solved
+/// Runs the frontier of `sweeps` (one or two) on `inst`. `observer` advances by one per solved
 /// point, from any thread.
-pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, progress: Option<&(dyn Fn() + Sync)>) -> Result<Frontier, FrontierError> {
+pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, observer: &dyn Observer) -> Result<Frontier, FrontierError> {
     if sweeps.is_empty() || sweeps.len() > 2 {
         return Err(FrontierError::Sweeps(format!("give one or two sweeps, got {}", sweeps.len())));
     }
     if sweeps.len() == 2 && sweeps[0].param == sweeps[1].param {
         return Err(FrontierError::Sweeps(format!("{} is swept twice", sweeps[0].name)));
     }
-    settings.solve.validate()?;
-    let mut points = sweep::solve_grid(inst, sweeps, settings, progress)?;
+    // Chains run in parallel, one HiGHS thread each.
+    let solve = Settings { threads: 1, ..settings.solve.clone() }.validated()?;
+    let mut points = sweep::solve_grid(inst, sweeps, settings, &solve, observer)?;
     pareto::mark_efficient(&mut points);
     let knee = if sweeps.len() == 1 { knee::knee(&points) } else { None };
     Ok(Frontier {

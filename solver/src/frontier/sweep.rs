@@ -33,20 +33,17 @@ use sprs::TriMatI;
 use super::pareto::Criteria;
 use super::{FrontierError, FrontierSettings, Point, Sweep};
 use crate::formulate::{edge_value, formulate};
-use crate::highs_backend::{extract, load};
-use crate::highs_raw;
+use crate::backends::highs::{extract, load};
+use crate::backends::highs_raw;
 use crate::ir::{Model, Sense};
 use crate::first_order::WarmStart;
-use crate::settings::{BackendChoice, Settings};
+use crate::observe::Observer;
+use crate::settings::{BackendChoice, ValidSettings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
 
 /// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
-pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings, progress: Option<&(dyn Fn() + Sync)>) -> Result<Vec<Point>, FrontierError> {
-    let settings = Settings {
-        threads: 1,
-        ..fs.solve.clone()
-    };
+pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings, settings: &ValidSettings, observer: &dyn Observer) -> Result<Vec<Point>, FrontierError> {
     let params: Vec<Param> = sweeps.iter().map(|s| s.param.clone()).collect();
     let axes: Vec<Vec<f64>> = sweeps.iter().map(Sweep::values).collect();
     let chains: Vec<Vec<Vec<f64>>> = if axes.len() == 2 {
@@ -59,7 +56,7 @@ pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSetting
     };
     let solved: Result<Vec<Vec<Point>>, SolveError> = chains
         .into_par_iter()
-        .map(|chain| Chain::new(inst, &params, &settings, fs.hot_start).run(&chain, progress))
+        .map(|chain| Chain::new(inst, &params, settings, fs.hot_start).run(&chain, observer))
         .collect();
     Ok(solved?.into_iter().flatten().collect())
 }
@@ -77,7 +74,7 @@ struct Live {
 struct Chain<'a> {
     inst: Instance,
     params: &'a [Param],
-    settings: &'a Settings,
+    settings: &'a ValidSettings,
     hot_start: bool,
     /// The model rows each swept parameter sets (filled from the first formulation).
     rows: Vec<Vec<usize>>,
@@ -88,7 +85,7 @@ struct Chain<'a> {
 }
 
 impl<'a> Chain<'a> {
-    fn new(inst: &Instance, params: &'a [Param], settings: &'a Settings, hot_start: bool) -> Self {
+    fn new(inst: &Instance, params: &'a [Param], settings: &'a ValidSettings, hot_start: bool) -> Self {
         let soft = inst.constraints.iter().any(|c| c.penalty.is_some());
         Chain {
             inst: inst.clone(),
@@ -101,7 +98,7 @@ impl<'a> Chain<'a> {
         }
     }
 
-    fn run(mut self, values: &[Vec<f64>], progress: Option<&(dyn Fn() + Sync)>) -> Result<Vec<Point>, SolveError> {
+    fn run(mut self, values: &[Vec<f64>], observer: &dyn Observer) -> Result<Vec<Point>, SolveError> {
         let mut live: Option<Live> = None;
         let mut out = Vec::with_capacity(values.len());
         for v in values {
@@ -125,9 +122,7 @@ impl<'a> Chain<'a> {
             };
             live = next;
             out.push(self.point(v, &sol, hot));
-            if let Some(f) = progress {
-                f();
-            }
+            observer.advance(1);
         }
         Ok(out)
     }
@@ -350,7 +345,7 @@ fn rows_of(inst: &Instance, model: &Model, p: &Param) -> Vec<usize> {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.kind == "supply" && r.segment == Some(*s))
+            .filter(|(_, r)| r.kind == crate::ir::RowKind::Supply && r.segment == Some(*s))
             .map(|(i, _)| i)
             .collect(),
         Param::Budget(a) => by_name(format!("budget[{}]", inst.campaigns[*a].id)),

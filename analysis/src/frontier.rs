@@ -1,0 +1,327 @@
+//! A frontier's files: `frontier.json` (`agora.frontier/v1`), `frontier.csv` (the same numbers,
+//! one row per point) and `frontier.svg` (the curve, or one curve per value of the first
+//! parameter of a grid), written together into a directory atomically by [`write_dir`].
+//!
+//! Points that are not optimal have no values: `null` in JSON, empty cells in CSV, and in the
+//! chart red crosses on the bottom axis, listed in the legend, never a point of the curve.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+use agora_instances::{ConstraintKind, Instance, Param};
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use agora_instances::csv::write_record;
+use agora_solver::frontier::{Frontier, Point, FRONTIER_SCHEMA};
+use agora_solver::{Status, Terms};
+
+/// The `agora.frontier/v1` file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrontierFile {
+    pub schema: String,
+    pub instance: String,
+    pub sweeps: Vec<SweepEntry>,
+    pub points: Vec<PointEntry>,
+    /// Index into `points` of the knee; `null` for grids and curves without one.
+    pub knee: Option<usize>,
+}
+
+/// A sweep of the frontier file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepEntry {
+    pub param: String,
+    pub from: f64,
+    pub to: f64,
+    pub points: usize,
+}
+
+/// A point of the frontier file. Numbers are `null` unless `status` is `optimal`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointEntry {
+    pub values: BTreeMap<String, f64>,
+    pub status: Status,
+    pub objective: Option<f64>,
+    pub terms: Option<Terms>,
+    pub metrics: Option<MetricsEntry>,
+    pub shadow_prices: BTreeMap<String, Option<f64>>,
+    pub efficient: bool,
+    /// Solved from the previous point's basis (agora's addition).
+    pub hot_start: bool,
+    /// Iterations of the backend (agora's addition).
+    pub iterations: u64,
+    /// Why the status is not optimal (agora's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The plan metrics of a point (docs/model.md, "Plan metrics").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MetricsEntry {
+    pub ad_load: f64,
+    pub revenue: f64,
+    pub new_creator_share: f64,
+    pub creator_gini: f64,
+}
+
+/// A frontier's outputs (the solver computes the [`Frontier`]; this crate writes it).
+pub trait FrontierOutput {
+    /// The `agora.frontier/v1` file of this frontier.
+    fn to_file(&self) -> FrontierFile;
+    /// `frontier.json`.
+    fn to_json(&self) -> String;
+    /// `frontier.csv`: a header, then one row per point; cells of a point that is not optimal
+    /// are empty.
+    fn to_csv(&self) -> String;
+    /// `frontier.svg`: the optimum against the (last) swept parameter.
+    fn to_svg(&self, inst: &Instance) -> io::Result<String>;
+}
+
+impl FrontierOutput for Frontier {
+    fn to_file(&self) -> FrontierFile {
+        let names: Vec<&str> = self.sweeps.iter().map(|s| s.name.as_str()).collect();
+        FrontierFile {
+            schema: FRONTIER_SCHEMA.to_string(),
+            instance: self.instance.clone(),
+            sweeps: self
+                .sweeps
+                .iter()
+                .map(|s| SweepEntry {
+                    param: s.name.clone(),
+                    from: s.from,
+                    to: s.to,
+                    points: s.points,
+                })
+                .collect(),
+            points: self
+                .points
+                .iter()
+                .map(|p| PointEntry {
+                    values: names.iter().map(|n| n.to_string()).zip(p.values.iter().copied()).collect(),
+                    status: p.status,
+                    objective: p.objective,
+                    terms: p.terms,
+                    metrics: p.metrics.map(|m| MetricsEntry {
+                        ad_load: m.ad_load,
+                        revenue: m.revenue,
+                        new_creator_share: m.new_creator_share,
+                        creator_gini: m.creator_gini,
+                    }),
+                    shadow_prices: names.iter().map(|n| n.to_string()).zip(p.shadow_prices.iter().copied()).collect(),
+                    efficient: p.efficient,
+                    hot_start: p.hot_start,
+                    iterations: p.iterations,
+                    message: p.message.clone(),
+                })
+                .collect(),
+            knee: self.knee,
+        }
+    }
+
+    /// `frontier.json`.
+    fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_file()).expect("frontier files serialise")
+    }
+
+    /// `frontier.csv`: a header, then one row per point; cells of a point that is not optimal
+    /// are empty.
+    fn to_csv(&self) -> String {
+        let mut header: Vec<String> = self.sweeps.iter().map(|s| s.name.clone()).collect();
+        header.extend(["status", "objective"].map(String::from));
+        header.extend(["engagement", "quality", "revenue", "integrity_risk", "regularization", "penalties"].map(|t| format!("term.{t}")));
+        header.extend(["ad_load", "revenue", "new_creator_share", "creator_gini"].map(|m| format!("metric.{m}")));
+        header.extend(self.sweeps.iter().map(|s| format!("shadow_price[{}]", s.name)));
+        header.extend(["efficient", "knee", "hot_start"].map(String::from));
+        let mut out = String::new();
+        write_record(&mut out, &header);
+        for (i, p) in self.points.iter().enumerate() {
+            let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
+            row.push(p.status.as_str().to_string());
+            row.push(num(p.objective));
+            let t = p
+                .terms
+                .map(|t| [t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties]);
+            for k in 0..6 {
+                row.push(num(t.map(|t| t[k])));
+            }
+            let m = p.metrics;
+            row.push(num(m.map(|m| m.ad_load)));
+            row.push(num(m.map(|m| m.revenue)));
+            row.push(num(m.map(|m| m.new_creator_share)));
+            row.push(num(m.map(|m| m.creator_gini)));
+            row.extend(p.shadow_prices.iter().map(|&s| num(s)));
+            row.push(p.efficient.to_string());
+            row.push((self.knee == Some(i)).to_string());
+            row.push(p.hot_start.to_string());
+            write_record(&mut out, &row);
+        }
+        out
+    }
+
+    /// `frontier.svg`: the optimum against the (last) swept parameter.
+    fn to_svg(&self, inst: &Instance) -> io::Result<String> {
+        let mut buf = String::new();
+        draw(self, inst, &mut buf).map_err(|e| io::Error::other(format!("cannot draw the chart: {e}")))?;
+        Ok(buf)
+    }
+}
+
+
+/// The unit of a parameter, for axis labels.
+pub fn unit(inst: &Instance, p: &Param) -> &'static str {
+    match p {
+        Param::Supply(_) | Param::ItemCap(_) => "impressions/day",
+        Param::Budget(_) => "currency/day",
+        Param::Objective(_) => "weight",
+        Param::Constraint(_, "penalty") => "objective units per unit of violation",
+        Param::Constraint(_, "max_share" | "min_share") => "share, 0-1",
+        Param::Constraint(_, "tolerance") => "fraction, 0-1",
+        Param::Constraint(k, _) => match inst.constraints[*k].kind {
+            ConstraintKind::RevenueFloor { .. } => "currency/day",
+            _ => "impressions/day",
+        },
+    }
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
+    let xs = f.sweeps.last().expect("a frontier has a sweep");
+    let (x0, x1) = (xs.from.min(xs.to), xs.from.max(xs.to));
+    let ys: Vec<f64> = f.points.iter().filter_map(|p| p.objective).collect();
+    let (mut y0, mut y1) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &y| (lo.min(y), hi.max(y)));
+    if ys.is_empty() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.08).max(1e-6 * y1.abs().max(1.0));
+    let (y0, y1) = (y0 - pad, y1 + pad);
+
+    let root = SVGBackend::with_string(buf, (960, 600)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let title = if ys.is_empty() {
+        format!("{}: no sweep point is feasible", f.instance)
+    } else {
+        format!("{}: optimum along {}", f.instance, xs.name)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(20)
+        .margin_right(45)
+        .x_label_area_size(55)
+        .y_label_area_size(95)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("{} ({})", xs.name, unit(inst, &xs.param)))
+        .y_desc("optimal objective (objective units/day)")
+        .draw()?;
+
+    // One curve per value of the first parameter of a grid, else one curve.
+    let per_curve = if f.sweeps.len() == 2 { f.sweeps[1].points } else { f.points.len() };
+    for (c, curve) in f.points.chunks(per_curve).enumerate() {
+        let color = TAB10[c % TAB10.len()];
+        let label = if f.sweeps.len() == 2 {
+            format!("{} = {}", f.sweeps[0].name, fmt_num(curve[0].values[0]))
+        } else {
+            "optimum".to_string()
+        };
+        let x = |p: &Point| *p.values.last().expect("a point has values");
+        // Lines join consecutive optimal points only: a gap of infeasible points breaks them.
+        let mut first = true;
+        for run in curve.split(|p| p.objective.is_none()).filter(|r| !r.is_empty()) {
+            let s = chart.draw_series(LineSeries::new(
+                run.iter().map(|p| (x(p), p.objective.unwrap_or_default())),
+                color.stroke_width(2),
+            ))?;
+            if first {
+                s.label(label.clone())
+                    .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 20, ly)], color.stroke_width(2)));
+                first = false;
+            }
+        }
+        chart.draw_series(curve.iter().filter_map(|p| {
+            let y = p.objective?;
+            let style = if p.efficient { color.filled() } else { WHITE.filled() };
+            Some(Circle::new((x(p), y), 4, style))
+        }))?;
+        chart.draw_series(curve.iter().filter_map(|p| Some(Circle::new((x(p), p.objective?), 4, color.stroke_width(1)))))?;
+    }
+
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("filled marker: Pareto-efficient; hollow: dominated")
+        .legend(|(lx, ly)| Circle::new((lx + 10, ly), 4, BLACK.filled()));
+    let bad: Vec<&Point> = f.points.iter().filter(|p| p.objective.is_none()).collect();
+    if !bad.is_empty() {
+        let mut statuses: Vec<&str> = bad.iter().map(|p| p.status.as_str()).collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        let at = |p: &&Point| (*p.values.last().expect("a point has values"), y0);
+        chart
+            .draw_series(bad.iter().map(|p| Cross::new(at(p), 7, RED.stroke_width(2))))?
+            .label(format!("{}: no value ({} points)", statuses.join(", "), bad.len()))
+            .legend(|(lx, ly)| Cross::new((lx + 10, ly), 5, RED.stroke_width(2)));
+    }
+    if let Some(k) = f.knee {
+        let p = &f.points[k];
+        let y = p.objective.expect("the knee is an optimal point");
+        chart
+            .draw_series(std::iter::once(Circle::new((p.values[0], y), 9, RGBColor(230, 120, 0).stroke_width(3))))?
+            .label(format!("knee: {} = {}", xs.name, fmt_num(p.values[0])))
+            .legend(|(lx, ly)| Circle::new((lx + 10, ly), 5, RGBColor(230, 120, 0).stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(legend_corner(f))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The legend goes in the upper right unless the curve ends high there.
+fn legend_corner(f: &Frontier) -> SeriesLabelPosition {
+    let ys: Vec<(f64, f64)> = f.points.iter().filter_map(|p| Some((*p.values.last()?, p.objective?))).collect();
+    let right = ys.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+    let left = ys.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+    match (left, right) {
+        (Some(l), Some(r)) if r.1 > l.1 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperRight,
+    }
+}
+
+/// Matplotlib's "tab10" colours: distinct and dark enough on white.
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn fmt_num(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes `frontier.json`, `frontier.csv` and `frontier.svg` as the directory `dir`, atomically
+/// ([`agora_instances::write_dir_atomic`]). An existing `dir` is replaced only when it holds
+/// nothing but these files (a previous run's output).
+pub fn write_dir(f: &Frontier, inst: &Instance, dir: &Path) -> io::Result<()> {
+    const FILES: [&str; 3] = ["frontier.json", "frontier.csv", "frontier.svg"];
+    let files = [(FILES[0], f.to_json()), (FILES[1], f.to_csv()), (FILES[2], f.to_svg(inst)?)];
+    agora_instances::write_dir_atomic(dir, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
+}

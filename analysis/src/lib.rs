@@ -1,0 +1,21 @@
+//! # agora-analysis
+//!
+//! Everything agora derives from a solved day for people and for serving, apart from the solve
+//! itself: the export of a checked plan to a serving artifact and its proof by simulation, the
+//! ecosystem report with rule prices and content gaps, and the frontier's files. Every chart is
+//! drawn here (plotters, SVG backend only), so the solver carries no drawing code.
+//!
+//! - [`export`]: from a checked optimal solution to an `agora.serving/v1` artifact;
+//! - [`simulate`] (with its policies): a seeded day of opportunities served by the exported rule
+//!   and two baselines;
+//! - [`report`]: `agora.report/v1`, its tables and charts, rule prices and content gaps;
+//! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier.
+
+pub mod export;
+pub mod frontier;
+mod policies;
+pub mod report;
+pub mod simulate;
+
+pub use export::{build, ExportError, ExportOptions};
+pub use simulate::{check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};

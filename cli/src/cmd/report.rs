@@ -1,0 +1,64 @@
+//! `agora report`: read an instance and an optimal solution of it, print the report's tables,
+//! write `report.json` and the SVG charts into a directory (a temporary directory, then a rename).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use agora_analysis::report::{self, Profile, ReportSettings};
+use agora_solver::{BackendChoice, SolutionFile};
+
+use super::{err, load_instance, settings_from, Failure};
+
+pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg.\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
+
+/// Arguments of `agora report`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The agora.instance/v1 file.
+    instance: PathBuf,
+    /// An agora.solution/v1 file of that instance (from `agora solve --out`).
+    solution: PathBuf,
+    /// The directory to write (never left partial; an existing one is replaced only if it holds nothing but a report).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Backend of the re-solves that price each rule: highs, clarabel or auto.
+    #[arg(long)]
+    backend: Option<BackendChoice>,
+    /// A JSON settings file for the re-solves (docs/settings.md); --backend overrides it.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// How many rules and gaps to list.
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+    /// Gap items' attributes: mean (plain mean of the topic's edges) or served (weighted by the plan).
+    #[arg(long, default_value = "mean")]
+    gap_profile: Profile,
+}
+
+/// Runs `agora report`; every failure is an error naming the file.
+pub fn run(args: Args) -> Result<(), Failure> {
+    report(args).map_err(err)
+}
+
+fn report(args: Args) -> Result<()> {
+    let inst = &load_instance(&args.instance)?;
+    let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
+    let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
+    let settings = ReportSettings {
+        solve,
+        gap_profile: args.gap_profile,
+        ..ReportSettings::default()
+    };
+    let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    let charts = rep.charts()?;
+    print!("{}", report::tables::render(&rep, args.top));
+    let mut files: Vec<(&str, String)> = vec![("report.json", rep.to_json())];
+    files.extend(charts);
+    // An existing directory is replaced only when it holds nothing but a report's files.
+    let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+    agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names)).with_context(|| format!("{}: cannot write", args.out.display()))?;
+    println!("\nwrote {} ({})", args.out.display(), files.iter().map(|f| f.0).collect::<Vec<_>>().join(", "));
+    Ok(())
+}
+

@@ -1,0 +1,79 @@
+//! `agora simulate`: a day of serving from an artifact, against two baselines.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use agora_analysis::simulate::{overspends, worst_hard_row, PolicyReport};
+use agora_analysis::SimulationConfig;
+
+use super::export::load_instance_bytes;
+use super::{err, write_out, Failure};
+
+pub const AFTER_HELP: &str = "Example:\n  agora simulate instances/example-day.json serving/ --arrivals 100000 --seed 1 --out simulation.json\n\nWrites agora.simulation/v1; the same seed gives the same report.";
+
+/// Arguments of `agora simulate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The agora.instance/v1 file the artifact was exported for.
+    instance: PathBuf,
+    /// The artifact directory (from agora export).
+    dir: PathBuf,
+    /// Impression opportunities in the day.
+    #[arg(long, default_value_t = 100_000)]
+    arrivals: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the agora.simulation/v1 report (written atomically).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Simulates `arrivals` opportunities of `instance` served from the artifact in `dir`; prints a
+/// table and writes the `agora.simulation/v1` report to `out`.
+pub fn run(a: Args) -> Result<(), Failure> {
+    let Args { instance, dir, arrivals, seed, out } = a;
+    let (instance, dir, out) = (instance.as_path(), dir.as_path(), out.as_deref());
+    let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
+    let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
+    agora_analysis::check_instance(&artifact, &inst.name, &hash)
+        .with_context(|| format!("{}", dir.display()))
+        .map_err(err)?;
+    let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed })
+        .map_err(|e| err(e.into()))?;
+    println!(
+        "{} opportunities of {} impressions each, seed {seed}; plan objective {:.6}",
+        arrivals,
+        fmt_k(&inst, arrivals),
+        report.plan.objective
+    );
+    println!(
+        "{:<12} {:>16} {:>10} {:>10} {:>28}",
+        "policy", "objective", "retention", "overspend", "worst hard row (excess)"
+    );
+    let policies: [(&str, &PolicyReport); 3] = [
+        ("exported", &report.exported),
+        ("no_pacing", &report.baselines.no_pacing),
+        ("online_dual", &report.baselines.online_dual),
+    ];
+    for (name, p) in policies {
+        let (excess, row) = worst_hard_row(&inst, p);
+        let row = row
+            .map(|r| format!("{r} ({:.2}%)", 100.0 * excess))
+            .unwrap_or_else(|| "none beyond its limit".into());
+        println!(
+            "{name:<12} {:>16.6} {:>9.2}% {:>10} {:>28}",
+            p.objective,
+            100.0 * p.retention,
+            if overspends(p) { "YES" } else { "no" },
+            row
+        );
+    }
+    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    write_out(out, &json)
+}
+
+fn fmt_k(inst: &agora_instances::Instance, arrivals: usize) -> String {
+    let total: f64 = inst.segments.iter().map(|s| s.supply).sum();
+    format!("{:.4}", total / arrivals as f64)
+}

@@ -1,0 +1,67 @@
+//! `agora solve`: solve a day, print a planner's summary, write `agora.solution/v1`.
+
+use std::path::PathBuf;
+
+use agora_solver::{BackendChoice, FirstOrderMethod};
+
+use super::{err, load_instance, settings_from, summary, warm, write_out, Failure};
+
+pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora solve day2.json --backend first-order --warm-start day1-solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).";
+
+/// Arguments of `agora solve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The agora.instance/v1 file.
+    instance: PathBuf,
+    /// Where to write the solution file (written atomically).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Backend: highs, clarabel, auto or first-order.
+    #[arg(long)]
+    backend: Option<BackendChoice>,
+    /// The first-order backend's method: auto (sifting), sifting or pdhg; implies
+    /// --backend first-order (docs/backends.md).
+    #[arg(long)]
+    method: Option<FirstOrderMethod>,
+    /// Wall-clock limit in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// A JSON settings file (docs/settings.md); command-line flags override it.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// How many binding rules and paced campaigns to list.
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+    /// Start the first-order backend from an earlier agora.solution/v1 file (its plan and
+    /// duals); implies --backend first-order.
+    #[arg(long, value_name = "SOLUTION")]
+    warm_start: Option<PathBuf>,
+    /// Print the backend's log and agora's own (sifting rounds, PDHG restarts) to standard error.
+    #[arg(long)]
+    verbose: bool,
+}
+
+/// Runs `agora solve`.
+pub fn run(a: Args) -> Result<(), Failure> {
+    let backend = a.backend.or(a.method.map(|_| BackendChoice::FirstOrder));
+    let mut settings = settings_from(a.settings.as_deref(), backend, a.time_limit).map_err(err)?;
+    if let Some(m) = a.method {
+        settings.first_order_method = m;
+    }
+    settings.verbose |= a.verbose;
+    let inst = load_instance(&a.instance).map_err(err)?;
+    let sol = match &a.warm_start {
+        Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
+        None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
+    };
+    let file = sol.to_file(&inst);
+    print!("{}", summary::render(&inst, &sol, &file.pacing, a.top));
+    write_out(a.out.as_deref(), &file.to_json())?;
+    if !sol.status.is_optimal() {
+        return Err(Failure(
+            3,
+            anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{}", sol.status, sol.message.map(|m| format!(" ({m})")).unwrap_or_default()),
+        ));
+    }
+    Ok(())
+}

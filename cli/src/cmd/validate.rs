@@ -1,0 +1,21 @@
+//! `agora validate`: check an instance file and report every problem in it.
+
+use std::path::PathBuf;
+
+use super::{err, load_instance, Failure};
+
+pub const AFTER_HELP: &str = "Example:\n  agora validate instances/example-day.json";
+
+/// Arguments of `agora validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The agora.instance/v1 file.
+    instance: PathBuf,
+}
+
+/// Runs `agora validate`.
+pub fn run(a: Args) -> Result<(), Failure> {
+    let inst = load_instance(&a.instance).map_err(err)?;
+    println!("{}: valid agora.instance/v1 \"{}\" ({})", a.instance.display(), inst.name, inst.shape());
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! `agora solve --warm-start SOLUTION`: the first-order backend started from an earlier solution.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use agora_instances::Instance;
+use agora_solver::{formulate, solve_model_warm, BackendChoice, Settings, Solution, SolutionFile, WarmStart};
+
+use super::{err, Failure};
+
+/// Loads the earlier solution, matches it to the day and solves from it.
+pub(crate) fn solve(inst: &Instance, settings: &mut Settings, backend: Option<BackendChoice>, path: &Path) -> Result<Solution, Failure> {
+    match backend.unwrap_or(settings.backend) {
+        BackendChoice::FirstOrder | BackendChoice::Auto => settings.backend = BackendChoice::FirstOrder,
+        other => {
+            return Err(Failure(
+                2,
+                anyhow::anyhow!(
+                    "--warm-start needs the first-order backend, not {} (drop --backend or use --backend first-order)",
+                    format!("{other:?}").to_lowercase()
+                ),
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display())).map_err(err)?;
+    let file: SolutionFile =
+        serde_json::from_str(&text).with_context(|| format!("{}: not an agora.solution/v1 file", path.display())).map_err(err)?;
+    if file.schema != agora_solver::SOLUTION_SCHEMA {
+        return Err(err(anyhow::anyhow!("{}: schema is \"{}\", expected \"{}\"", path.display(), file.schema, agora_solver::SOLUTION_SCHEMA)));
+    }
+    let model = formulate(inst);
+    let (warm, m) = WarmStart::from_solution_file(inst, &model, &file);
+    if m.plan_matched + m.rows_matched == 0 {
+        eprintln!("warning: {}: nothing in it matches this day's edges or rows; starting cold", path.display());
+    } else if m.plan_unmatched + m.rows_unmatched > 0 {
+        eprintln!("note: {}: {} plan entries and {} rows matched nothing of this day", path.display(), m.plan_unmatched, m.rows_unmatched);
+    }
+    solve_model_warm(inst, &model, settings, Some(&warm)).map_err(|e| err(e.into()))
+}

@@ -1,0 +1,421 @@
+//! The `agora.serving/v1` artifact: what a serving system loads, with no solver at hand, to turn
+//! an opportunity's candidate edges into a choice (the score rule, [`crate::score`]).
+//!
+//! A directory of six files:
+//!
+//! | file | content |
+//! |---|---|
+//! | `manifest.json` | schema, instance name and content hash, backend, status, objective, tolerances, validity window, created-at, the score rule's name, and every data file with its SHA-256 and size |
+//! | `pacing.csv` | `campaign,multiplier,budget,planned_spend,budget_dual` |
+//! | `adjustments.csv` | `name,type,sense,scope,dual,shadow_price,units`: one line per constraint row of the plan |
+//! | `segments.csv` | `segment,supply,unserved_rate,unserved_score,epsilon` |
+//! | `edges.csv` | `segment,item,campaign,value,price,adjustment,rate` |
+//! | `checksum.sha256` | the SHA-256 of `manifest.json` and of every data file, in `sha256sum` format |
+//!
+//! The directory is written atomically ([`write_dir`]): into a temporary directory beside the
+//! target, then renamed, so a reader never sees a partial artifact.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use agora_instances::csv::write_record;
+
+/// The `schema` string of serving artifacts.
+pub const SERVING_SCHEMA: &str = "agora.serving/v1";
+/// The name of the score rule version-1 artifacts are made for (docs/serving.md, "The score rule").
+pub const SCORE_RULE: &str = "agora.score/v1";
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+/// The checksum file's name.
+pub const CHECKSUMS: &str = "checksum.sha256";
+/// The data files, in the order they are listed in the manifest.
+pub const DATA_FILES: [&str; 4] = ["pacing.csv", "adjustments.csv", "segments.csv", "edges.csv"];
+
+/// The headers of the data files, in the order of [`DATA_FILES`].
+pub(crate) const HEADERS: [&[&str]; 4] = [
+    &[
+        "campaign",
+        "multiplier",
+        "budget",
+        "planned_spend",
+        "budget_dual",
+    ],
+    &[
+        "name",
+        "type",
+        "sense",
+        "scope",
+        "dual",
+        "shadow_price",
+        "units",
+    ],
+    &[
+        "segment",
+        "supply",
+        "unserved_rate",
+        "unserved_score",
+        "epsilon",
+    ],
+    &[
+        "segment",
+        "item",
+        "campaign",
+        "value",
+        "price",
+        "adjustment",
+        "rate",
+    ],
+];
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub instance: InstanceRef,
+    /// The backend that produced the plan.
+    pub backend: String,
+    /// Always `optimal`: export refuses anything else.
+    pub status: String,
+    /// The plan's objective (penalties included).
+    pub objective: f64,
+    pub tolerances: Tolerances,
+    pub validity: Validity,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub created_at: String,
+    /// The score rule serving must apply ([`SCORE_RULE`]).
+    pub score_rule: String,
+    /// The data files with their checksums (filled in when the artifact is written).
+    pub files: Vec<FileEntry>,
+}
+
+/// The instance the plan was made for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRef {
+    pub name: String,
+    /// `sha256:` and the hex SHA-256 of the instance file's bytes ([`content_hash`]).
+    pub content_hash: String,
+}
+
+/// The tolerances the plan was checked to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tolerances {
+    /// Relative tolerance of the independent feasibility check export ran on the plan.
+    pub feasibility: f64,
+    /// The solution's own certificate (relative residuals), where it carried one.
+    pub primal_residual: Option<f64>,
+    pub dual_residual: Option<f64>,
+    pub gap: Option<f64>,
+}
+
+/// When serving may use the artifact (UTC, `YYYY-MM-DDTHH:MM:SSZ`); `None` is unbounded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Validity {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A data file of the artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A line of `pacing.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacingRow {
+    pub campaign: String,
+    /// In `(0, 1]`: the factor serving applies to the campaign's score.
+    pub multiplier: f64,
+    pub budget: f64,
+    pub planned_spend: f64,
+    pub budget_dual: f64,
+}
+
+/// A line of `adjustments.csv`: one constraint row of the plan and its dual.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdjustmentRow {
+    /// The spec's row name (`supply[s]`, `ad-load[s]`, ...).
+    pub name: String,
+    /// `supply`, `budget`, `item_cap` or the constraint type.
+    pub kind: String,
+    /// `<=` or `>=`.
+    pub sense: String,
+    /// `segment:ID`, `campaign:ID`, `item:ID` or `day`.
+    pub scope: String,
+    /// d(objective)/d(rhs): `>= 0` on `<=` rows, `<= 0` on `>=` rows.
+    pub dual: f64,
+    pub shadow_price: f64,
+    /// The units of `dual`.
+    pub units: String,
+}
+
+/// A line of `segments.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentRow {
+    pub segment: String,
+    pub supply: f64,
+    /// The share of the segment's opportunities the plan leaves unserved, in `[0, 1]`.
+    pub unserved_rate: f64,
+    /// The score of leaving an opportunity unserved: minus the dual of `supply[s]`.
+    pub unserved_score: f64,
+    /// The width of the score band (objective units per impression), `>= 0`.
+    pub epsilon: f64,
+}
+
+/// A line of `edges.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeRow {
+    pub segment: String,
+    pub item: String,
+    /// The ad's campaign; `None` (an empty field) for organic items.
+    pub campaign: Option<String>,
+    /// `c_e`, the objective's value of one impression.
+    pub value: f64,
+    pub price: f64,
+    /// `sum_r dual_r * a_re` over every row except the budget rows.
+    pub adjustment: f64,
+    /// Planned impressions over the segment's supply, in `[0, 1]`.
+    pub rate: f64,
+}
+
+/// A loaded or freshly built artifact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    pub manifest: Manifest,
+    pub pacing: Vec<PacingRow>,
+    pub adjustments: Vec<AdjustmentRow>,
+    pub segments: Vec<SegmentRow>,
+    pub edges: Vec<EdgeRow>,
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`: the content hash of an instance file.
+pub fn content_hash(bytes: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A number as written in the CSV files: Rust's shortest representation that reads back to the
+/// same `f64`, so the files round-trip exactly.
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+impl Artifact {
+    /// The artifact's files, names and bytes, in the order they are written: the data files, then
+    /// `manifest.json` (with `files` filled in), then `checksum.sha256`.
+    pub fn render(&self) -> Vec<(String, Vec<u8>)> {
+        let mut texts = [String::new(), String::new(), String::new(), String::new()];
+        for (t, h) in texts.iter_mut().zip(HEADERS) {
+            write_record(t, h);
+        }
+        for p in &self.pacing {
+            write_record(
+                &mut texts[0],
+                &[
+                    p.campaign.clone(),
+                    num(p.multiplier),
+                    num(p.budget),
+                    num(p.planned_spend),
+                    num(p.budget_dual),
+                ],
+            );
+        }
+        for a in &self.adjustments {
+            write_record(
+                &mut texts[1],
+                &[
+                    a.name.clone(),
+                    a.kind.clone(),
+                    a.sense.clone(),
+                    a.scope.clone(),
+                    num(a.dual),
+                    num(a.shadow_price),
+                    a.units.clone(),
+                ],
+            );
+        }
+        for s in &self.segments {
+            write_record(
+                &mut texts[2],
+                &[
+                    s.segment.clone(),
+                    num(s.supply),
+                    num(s.unserved_rate),
+                    num(s.unserved_score),
+                    num(s.epsilon),
+                ],
+            );
+        }
+        for e in &self.edges {
+            write_record(
+                &mut texts[3],
+                &[
+                    e.segment.clone(),
+                    e.item.clone(),
+                    e.campaign.clone().unwrap_or_default(),
+                    num(e.value),
+                    num(e.price),
+                    num(e.adjustment),
+                    num(e.rate),
+                ],
+            );
+        }
+        let mut files: Vec<(String, Vec<u8>)> = DATA_FILES
+            .iter()
+            .zip(texts)
+            .map(|(n, t)| (n.to_string(), t.into_bytes()))
+            .collect();
+        let mut manifest = self.manifest.clone();
+        manifest.files = files
+            .iter()
+            .map(|(name, bytes)| FileEntry {
+                name: name.clone(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+            })
+            .collect();
+        let manifest_bytes = serde_json::to_string_pretty(&manifest)
+            .expect("manifests serialise")
+            .into_bytes();
+        files.push((MANIFEST.to_string(), manifest_bytes));
+        let mut sums = String::new();
+        for (name, bytes) in &files {
+            let _ = writeln!(sums, "{}  {name}", sha256_hex(bytes));
+        }
+        files.push((CHECKSUMS.to_string(), sums.into_bytes()));
+        files
+    }
+}
+
+/// Why an artifact could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "{path}: already exists and is not an empty directory; remove it or choose another --out"
+    )]
+    Exists { path: PathBuf },
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Writes `artifact` to the directory `dir` atomically ([`agora_instances::write_dir_atomic`]):
+/// on any failure `dir` is left as it was. `dir` must not exist, or be an empty directory.
+pub fn write_dir(artifact: &Artifact, dir: &Path) -> Result<(), WriteError> {
+    agora_instances::write_dir_atomic(dir, &artifact.render(), agora_instances::ExistingDir::Refuse).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            WriteError::Exists { path: dir.to_path_buf() }
+        } else {
+            WriteError::Io { path: dir.to_path_buf(), source }
+        }
+    })
+}
+
+/// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format_utc(secs)
+}
+
+/// Seconds since 1970-01-01T00:00:00Z as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since the epoch (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Whether `t` is a UTC time written `YYYY-MM-DDTHH:MM:SSZ` with fields in range. Such strings
+/// order in time as they order as text.
+pub fn is_utc_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return false;
+    }
+    let field = |r: std::ops::Range<usize>| {
+        t.get(r)
+            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+    };
+    matches!(
+        (
+            field(0..4),
+            field(5..7),
+            field(8..10),
+            field(11..13),
+            field(14..16),
+            field(17..19)
+        ),
+        (
+            Some(_),
+            Some(1..=12),
+            Some(1..=31),
+            Some(0..=23),
+            Some(0..=59),
+            Some(0..=60)
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_formatting_matches_known_dates() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert!(is_utc_time(&now_utc()));
+        assert!(!is_utc_time("2023-13-14T22:13:20Z"));
+        assert!(!is_utc_time("2023-11-14 22:13:20"));
+    }
+
+    #[test]
+    fn sha256_of_a_known_string() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,419 @@
+//! Sifting: the first-order backend's default method (column generation over the edges).
+//!
+//! # Why
+//!
+//! A day's LP has far more edges than rows: the 10^7-edge generated day has 9.9 million edge
+//! columns and 29 thousand rows, and an optimal vertex has at most as many edges strictly
+//! between their bounds as there are rows. PDHG's iteration counts grow with the day
+//! (docs/backends.md); which edges can matter is told by reduced costs at the current duals.
+//! Sifting keeps a *working set* of edges, solves the LP restricted to it exactly (HiGHS'
+//! simplex, hot-started as the set grows), prices every other edge at the restricted duals with
+//! one pass over the edges, and adds each segment's best edges whose reduced cost is positive.
+//! When none is, the restricted optimum is optimal for the whole day: its plan is feasible (the
+//! other edges are 0) and its duals are feasible for every column, which is exactly what
+//! agora's certificate then checks on the full model.
+//!
+//! The first working set is each segment's best edges at the starting duals (zero, or a warm
+//! start's) plus every edge a warm start's plan uses. Per round a segment adds at most
+//! `SEED_PER_SEGMENT` plus two per row scoped to it, so no segment floods the restricted LP; in
+//! QP rounds a segment that prices in more than that gets twice as many next round, so a large
+//! ridge, whose optimum uses most edges, costs a few rounds, not dozens.
+//!
+//! # QPs
+//!
+//! With a ridge, an edge left out is optimal at 0 under the same test (its reduced cost is not
+//! positive), so sifting applies unchanged; only the restricted solver differs. A QP is sifted
+//! twice: its linear part first (HiGHS, big-M artificials), whose final working set serves every
+//! row, then the QP itself from that set with Clarabel and no artificials (an interior point
+//! copes badly with big-M costs). If the linear part cannot be served, HiGHS on the whole linear
+//! part proves infeasibility, since the rows are the same.
+//!
+//! Memory: a `u32` per edge (the edges grouped by segment) and a `bool` per edge (in the set or
+//! not); reduced costs are computed segment by segment and never stored for the whole day.
+//!
+//! # Feasibility of a restricted LP
+//!
+//! A floor (`>=` row with a positive right-hand side) may have no edge in the working set yet.
+//! Every such hard row gets an *artificial* column, the row's slack at a cost `M` per unit (a
+//! big-M phase one), so a restricted LP always has a plan and duals; pricing at those duals
+//! pulls in the edges that serve the floor. An answer with an artificial still positive once
+//! pricing finds nothing is not an answer: `M` grows and the loop goes on, and past its last
+//! value the full model goes to HiGHS, which proves infeasibility or finds what sifting missed.
+
+mod restricted;
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::backends::BackendResult;
+use restricted::{Artificial, Restricted};
+use crate::ir::{Model, Sense};
+use crate::settings::ValidSettings;
+use crate::status::{SolveError, Status};
+
+/// Counters of a sifting run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiftStats {
+    /// Restricted problems solved.
+    pub rounds: u32,
+    /// Edges in the working set at the end.
+    pub working_set: usize,
+    /// Passes over all edges pricing them.
+    pub pricing_passes: u64,
+    /// Iterations of the restricted solver over all rounds (HiGHS' simplex for LPs, Clarabel's
+    /// interior point for QPs).
+    pub restricted_iterations: u64,
+    /// Seconds in the restricted solver.
+    pub restricted_seconds: f64,
+    /// Seconds pricing.
+    pub pricing_seconds: f64,
+}
+
+/// The artificial cost `M` starts at this multiple of the largest edge cost ...
+const BIG_M_START: f64 = 1e4;
+/// ... grows by this factor while an artificial stays positive ...
+const BIG_M_GROWTH: f64 = 1e3;
+/// ... up to this multiple, after which the full model goes to HiGHS.
+const BIG_M_LAST: f64 = 1e10;
+
+/// Edges each segment contributes to the first working set, beyond those the warm plan uses:
+/// this many plus two per row scoped to the segment (a vertex needs at most one per row); the
+/// same per round, doubled for a segment each time it prices in more than that.
+const SEED_PER_SEGMENT: usize = 8;
+
+/// Solves `model` by sifting from row duals `y0` (max-sense, per model row) and, optionally, a
+/// plan `x0` whose positive edges start in the working set.
+///
+/// An LP is sifted with HiGHS. A QP is sifted twice: first its linear part (the LP with the
+/// ridge dropped) with HiGHS, whose optimal working set serves every row, then the QP itself
+/// with Clarabel from that set, with no artificial columns: an interior point copes badly with
+/// big-M costs (on the medium QP day the first restricted QP with them stopped "insufficient
+/// progress"), and a working set that already serves every row needs none.
+pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
+    let n = model.n_edges;
+    let mut groups = Groups::of(model);
+    let mut stats = SiftStats::default();
+
+    // Rows needing an artificial column: hard rows that x = 0 violates.
+    let artificial: Vec<Artificial> = model
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.slack.is_none())
+        .filter_map(|(i, r)| match r.sense {
+            Sense::Ge if r.rhs > 0.0 => Some((i, 1.0)),
+            Sense::Le if r.rhs < 0.0 => Some((i, -1.0)),
+            _ => None,
+        })
+        .collect();
+
+    // The first working set: per segment the best edges at y0, and every edge x0 uses.
+    let t = Instant::now();
+    let mut set = WorkingSet { in_set: vec![false; n], cols: (n..model.n_cols()).collect() };
+    if let Some(x0) = x0 {
+        for j in 0..n {
+            if x0[j] > 0.0 {
+                set.in_set[j] = true;
+            }
+        }
+    }
+    for j in groups.best(model, y0, &set.in_set, None, false) {
+        set.in_set[j] = true;
+    }
+    set.cols.extend((0..n).filter(|&j| set.in_set[j]));
+    stats.pricing_passes += 1;
+    stats.pricing_seconds += t.elapsed().as_secs_f64();
+
+    let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
+    let big_m = BIG_M_START * cmax;
+    let lp = Restricted::highs(model, settings, &artificial, &set.cols, big_m)?;
+    let lp_end = rounds(model, settings, &mut groups, &mut set, lp, &artificial, big_m, cmax, start, &mut stats)?;
+    let end = match lp_end {
+        End::Optimal { .. } if model.is_qp() => {
+            let qp = Restricted::clarabel(model, &set.cols);
+            rounds(model, settings, &mut groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
+        }
+        End::Delegate(why) if model.is_qp() => {
+            // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
+            // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
+            // numerical error).
+            if let Some(result) = infeasible_rows(model, settings, &why)? {
+                return Ok((result, stats));
+            }
+            End::Delegate(why)
+        }
+        other => other,
+    };
+    match end {
+        End::Optimal { cols, y } => {
+            let mut x = vec![0.0; model.n_cols()];
+            for (&j, &v) in set.cols.iter().zip(&cols) {
+                x[j] = v;
+            }
+            stats.working_set = set.cols.len() - (model.n_cols() - n);
+            let objective = model.objective(&x);
+            Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
+        }
+        End::Stopped(result) => Ok((result, stats)),
+        End::Delegate(why) => full_model(model, settings, stats, &why),
+    }
+}
+
+/// The columns of the restricted problems: the slacks, then the working edges in the order they
+/// were added; and for every edge whether it is among them.
+struct WorkingSet {
+    in_set: Vec<bool>,
+    cols: Vec<usize>,
+}
+
+/// How a sequence of rounds ended.
+enum End {
+    /// The restricted optimum priced out: values of the working set's columns, and row duals.
+    Optimal { cols: Vec<f64>, y: Vec<f64> },
+    /// A limit: the result to report.
+    Stopped(BackendResult),
+    /// The full model must decide, for this reason.
+    Delegate(String),
+}
+
+/// Solves `restricted`, prices, adds, until no edge prices in (or a limit, or trouble).
+#[allow(clippy::too_many_arguments)]
+fn rounds(
+    model: &Model,
+    settings: &ValidSettings,
+    groups: &mut Groups,
+    set: &mut WorkingSet,
+    mut restricted: Restricted<'_>,
+    artificial: &[Artificial],
+    mut big_m: f64,
+    cmax: f64,
+    start: Instant,
+    stats: &mut SiftStats,
+) -> Result<End, SolveError> {
+    loop {
+        let time_left = settings.time_limit.map(|limit| limit - start.elapsed().as_secs_f64());
+        if time_left.is_some_and(|t| t <= 0.0) {
+            return Ok(End::Stopped(limit_result(model, Status::TimeLimit, "the time limit", stats)));
+        }
+        let t = Instant::now();
+        let answer = restricted.solve(settings, time_left)?;
+        stats.restricted_seconds += t.elapsed().as_secs_f64();
+        stats.rounds += 1;
+        stats.restricted_iterations += answer.iterations;
+        if answer.status != Status::Optimal {
+            if matches!(answer.status, Status::TimeLimit | Status::IterationLimit) {
+                return Ok(End::Stopped(limit_result(model, answer.status, "a limit in a restricted problem", stats)));
+            }
+            // A restricted problem is feasible by construction (artificials, or a working set
+            // that served every row) and bounded (every edge sits in its segment's supply row):
+            // anything else is the solver's trouble.
+            return Ok(End::Delegate(format!("a restricted problem ended {}", answer.detail.as_deref().unwrap_or(answer.status.as_str()))));
+        }
+        let art_used = answer.x[..artificial.len()].iter().any(|&v| v > 1e-9);
+        let t = Instant::now();
+        let add = groups.best(model, &answer.row_duals, &set.in_set, Some(PRICING_TOLERANCE), artificial.is_empty() && model.is_qp());
+        stats.pricing_passes += 1;
+        stats.pricing_seconds += t.elapsed().as_secs_f64();
+        if settings.verbose {
+            settings.observer().log(format_args!(
+                "sifting round {}: {} working edges, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
+                stats.rounds,
+                set.cols.len(),
+                answer.objective,
+                add.len(),
+                if art_used { "in use" } else { "0" },
+                start.elapsed().as_secs_f64()
+            ));
+        }
+        if add.is_empty() {
+            if !art_used {
+                let mut cols = answer.x;
+                cols.drain(..artificial.len());
+                return Ok(End::Optimal { cols, y: answer.row_duals });
+            }
+            if big_m >= BIG_M_LAST * cmax {
+                return Ok(End::Delegate("a floor stayed unserved at the largest artificial cost".into()));
+            }
+            big_m *= BIG_M_GROWTH;
+            restricted.set_big_m(big_m)?;
+            continue;
+        }
+        for &j in &add {
+            set.in_set[j] = true;
+        }
+        set.cols.extend_from_slice(&add);
+        restricted.add(&add)?;
+    }
+}
+
+/// A column prices in when its reduced cost exceeds this times `1 + |c_j| + sum_r |a_rj y_r|`
+/// (the scale of the certificate's dual residual): rounding, not a gain.
+const PRICING_TOLERANCE: f64 = 1e-9;
+
+/// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
+#[inline]
+fn reduced_cost(model: &Model, y: &[f64], j: usize) -> (f64, f64) {
+    let col = model.matrix.outer_view(j).expect("column exists");
+    let mut aty = 0.0;
+    let mut mag = 0.0;
+    for (r, &a) in col.iter() {
+        aty += a * y[r];
+        mag += (a * y[r]).abs();
+    }
+    (model.cost[j] - aty, 1.0 + model.cost[j].abs() + mag)
+}
+
+/// Edge columns grouped by segment (by their supply row), and how many each may add per round.
+struct Groups {
+    /// Edge columns, segment by segment (`u32`: 4 bytes per edge is this finish's whole store).
+    cols: Vec<u32>,
+    start: Vec<usize>,
+    /// Edges a segment adds per round.
+    quota: Vec<usize>,
+}
+
+impl Groups {
+    fn of(model: &Model) -> Groups {
+        let n = model.n_edges;
+        let mut group_of_row = vec![usize::MAX; model.n_rows()];
+        let mut n_groups = 0;
+        for (r, meta) in model.rows.iter().enumerate() {
+            if meta.kind == crate::ir::RowKind::Supply {
+                group_of_row[r] = n_groups;
+                n_groups += 1;
+            }
+        }
+        // Rows scoped to a segment, counted per supply row's segment.
+        let mut scoped = vec![0usize; n_groups];
+        let mut group_of_seg = std::collections::HashMap::new();
+        for (r, meta) in model.rows.iter().enumerate() {
+            if meta.kind == crate::ir::RowKind::Supply {
+                if let Some(s) = meta.segment {
+                    group_of_seg.insert(s, group_of_row[r]);
+                }
+            }
+        }
+        for meta in &model.rows {
+            if let Some(g) = meta.segment.and_then(|s| group_of_seg.get(&s)) {
+                scoped[*g] += 1;
+            }
+        }
+        // Each edge's group: its supply row (a model without one puts the edge in group 0).
+        let mut group = vec![0u32; n];
+        for (j, g) in group.iter_mut().enumerate() {
+            let col = model.matrix.outer_view(j).expect("column exists");
+            if let Some((r, _)) = col.iter().find(|(r, _)| group_of_row[*r] != usize::MAX) {
+                *g = group_of_row[r] as u32;
+            }
+        }
+        let n_groups = n_groups.max(1);
+        let mut start = vec![0usize; n_groups + 1];
+        for &g in &group {
+            start[g as usize + 1] += 1;
+        }
+        for g in 0..n_groups {
+            start[g + 1] += start[g];
+        }
+        let mut fill = start.clone();
+        let mut cols = vec![0u32; n];
+        for (j, &g) in group.iter().enumerate() {
+            cols[fill[g as usize]] = j as u32;
+            fill[g as usize] += 1;
+        }
+        let quota = (0..n_groups).map(|g| SEED_PER_SEGMENT + 2 * scoped.get(g).copied().unwrap_or(0)).collect();
+        Groups { cols, start, quota }
+    }
+
+    /// Prices every column not yet in the set at duals `y` (one pass over the edges, segments in
+    /// parallel on the current rayon pool) and returns, per group, up to its quota of those with
+    /// the largest reduced costs; with a `tolerance`, only those whose reduced cost exceeds it
+    /// relative to their terms' size. Reduced costs are computed group by group, never stored for
+    /// all edges. The result is sorted, so it does not depend on the thread count.
+    ///
+    /// With `grow` (the QP rounds), a group that had more candidates than its quota gets twice
+    /// the quota next time: where a segment's optimum uses many edges (a large ridge: rho 50 on
+    /// the medium day puts 87% of the edges in the optimum) the rounds grow geometrically instead
+    /// of by a fixed step (fixed quotas took 35 rounds there). An LP vertex needs few
+    /// edges per segment, so LP rounds keep their quotas (growing them made the small-ridge QP
+    /// days slower: its LP phase carried more edges into every round).
+    fn best(&mut self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>, grow: bool) -> Vec<usize> {
+        let per_group: Vec<(Vec<usize>, bool)> = (0..self.quota.len())
+            .into_par_iter()
+            .map_init(Vec::new, |cand: &mut Vec<(f64, u32)>, g| {
+                cand.clear();
+                for &j in &self.cols[self.start[g]..self.start[g + 1]] {
+                    if in_set[j as usize] {
+                        continue;
+                    }
+                    let (d, scale) = reduced_cost(model, y, j as usize);
+                    // (`Option::is_none_or` needs Rust 1.82; the workspace supports 1.80.)
+                    let wanted = match tolerance {
+                        Some(t) => d > t * scale,
+                        None => true,
+                    };
+                    if wanted {
+                        cand.push((d, j));
+                    }
+                }
+                let k = self.quota[g].min(cand.len());
+                if k < cand.len() {
+                    cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
+                }
+                (cand[..k].iter().map(|&(_, j)| j as usize).collect(), k < cand.len())
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (g, (picked, full)) in per_group.into_iter().enumerate() {
+            out.extend(picked);
+            if full && grow {
+                self.quota[g] *= 2;
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The answer when a limit ends sifting: no plan.
+fn limit_result(model: &Model, status: Status, what: &str, stats: &SiftStats) -> BackendResult {
+    BackendResult {
+        status,
+        x: vec![0.0; model.n_cols()],
+        row_duals: vec![0.0; model.n_rows()],
+        objective: 0.0,
+        iterations: stats.restricted_iterations,
+        detail: Some(format!("sifting stopped at {what} after {} restricted problems", stats.rounds)),
+    }
+}
+
+/// `Some(infeasible result)` when HiGHS proves that no plan satisfies `model`'s rows (its linear
+/// part solved as a whole); `None` when one does or HiGHS cannot say.
+fn infeasible_rows(model: &Model, settings: &ValidSettings, why: &str) -> Result<Option<BackendResult>, SolveError> {
+    let all: Vec<usize> = (0..model.n_cols()).collect();
+    let answer = Restricted::highs(model, settings, &[], &all, 0.0)?.solve(settings, settings.time_limit)?;
+    if answer.status != Status::Infeasible {
+        return Ok(None);
+    }
+    Ok(Some(BackendResult {
+        status: Status::Infeasible,
+        x: vec![0.0; model.n_cols()],
+        row_duals: vec![0.0; model.n_rows()],
+        objective: 0.0,
+        iterations: answer.iterations,
+        detail: Some(format!("{why}; HiGHS proved that no plan satisfies the rows (the linear part, solved as a whole)")),
+    }))
+}
+
+/// Hands the whole model to the exact backend `auto` would pick by class (HiGHS for LPs,
+/// Clarabel for QPs) when sifting cannot settle it.
+fn full_model(model: &Model, settings: &ValidSettings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
+    let backend = crate::exact_backend(crate::BackendChoice::Auto.resolve(model.is_qp()));
+    let mut result = backend.solve(model, settings)?;
+    result.detail = Some(format!(
+        "{why}; solved as a whole by {}{}",
+        backend.name(),
+        result.detail.map(|d| format!(" ({d})")).unwrap_or_default()
+    ));
+    Ok((result, stats))
+}
