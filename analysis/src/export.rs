@@ -28,39 +28,83 @@ pub struct ExportOptions {
 /// Why a solution cannot be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The solution's status is not `optimal`.
     #[error("the solution's status is {0}, not optimal: only an optimal plan may be exported")]
     NotOptimal(Status),
-    #[error("the solution is for instance \"{solution}\" but the instance file is \"{instance}\"")]
-    WrongInstance { solution: String, instance: String },
+    /// The solution is of another instance, or of another version of it (its recorded content hash
+    /// differs); the message says which.
+    #[error("{0}")]
+    OtherInstance(String),
+    /// A plan entry names an edge the instance does not have.
     #[error("plan entry {segment} -> {item}: no such edge in the instance")]
-    UnknownEdge { segment: String, item: String },
+    UnknownEdge {
+        /// The entry's segment id.
+        segment: String,
+        /// The entry's item id.
+        item: String,
+    },
+    /// A plan entry's edge is listed twice.
     #[error("plan entry {segment} -> {item}: listed twice")]
-    DuplicateEdge { segment: String, item: String },
+    DuplicateEdge {
+        /// The entry's segment id.
+        segment: String,
+        /// The entry's item id.
+        item: String,
+    },
+    /// The plan breaks a hard row or a bound by more than the relative tolerance (soft rows may be
+    /// violated: they are paid for).
     #[error("the plan fails the feasibility check (relative tolerance {tolerance:e}) on {} row(s): {}", violations.len(), violations.iter().take(5).cloned().collect::<Vec<_>>().join("; "))]
     Infeasible {
+        /// The relative tolerance of the check ([`FEASIBILITY_TOLERANCE`]).
         tolerance: f64,
+        /// Every violation, in words, naming its row.
         violations: Vec<String>,
     },
+    /// A row of the instance's model is missing from the solution's `constraints`.
     #[error("constraint row {0}: missing from the solution")]
     MissingRow(String),
+    /// A row's dual has the wrong sign: negative on a `<=` row or positive on a `>=` row.
     #[error("constraint row {name}: dual {dual} has the wrong sign for a {sense} row")]
     DualSign {
+        /// The row's spec name.
         name: String,
+        /// `<=` or `>=`.
         sense: &'static str,
+        /// The dual the solution gives.
         dual: f64,
     },
+    /// A dual, shadow price or planned impression count is not finite.
     #[error("{what}: {value} is not a finite number")]
-    NotFinite { what: String, value: f64 },
+    NotFinite {
+        /// Which number, in words.
+        what: String,
+        /// Its value.
+        value: f64,
+    },
+    /// The solution's objective does not match the one recomputed from its plan.
     #[error("the solution's objective {reported} does not match its plan's, {recomputed}")]
-    Objective { reported: f64, recomputed: f64 },
-    #[error("campaign {0}: missing from the solution's pacing")]
-    MissingPacing(String),
-    #[error("campaign {campaign}: the solution's multiplier {reported} does not match its plan's, {recomputed}")]
-    Pacing {
-        campaign: String,
+    Objective {
+        /// The objective in the solution.
         reported: f64,
+        /// The objective of the plan, recomputed from the instance (penalties included).
         recomputed: f64,
     },
+    /// A campaign has no entry in the solution's `pacing`.
+    #[error("campaign {0}: missing from the solution's pacing")]
+    MissingPacing(String),
+    /// A campaign's multiplier differs by more than 1e-6 from the one recomputed from the plan and its
+    /// budget dual.
+    #[error("campaign {campaign}: the solution's multiplier {reported} does not match its plan's, {recomputed}")]
+    Pacing {
+        /// The campaign's id.
+        campaign: String,
+        /// The multiplier in the solution.
+        reported: f64,
+        /// The multiplier recomputed from the plan.
+        recomputed: f64,
+    },
+    /// The validity window is malformed: a time not written `YYYY-MM-DDTHH:MM:SSZ`, or a start not
+    /// before the end.
     #[error("validity window: {0}")]
     Validity(String),
 }
@@ -76,12 +120,7 @@ pub fn build(
     if sol.status != Status::Optimal {
         return Err(ExportError::NotOptimal(sol.status));
     }
-    if sol.instance != inst.name {
-        return Err(ExportError::WrongInstance {
-            solution: sol.instance.clone(),
-            instance: inst.name.clone(),
-        });
-    }
+    sol.check_instance(inst).map_err(ExportError::OtherInstance)?;
     for t in [&opts.valid_from, &opts.valid_to].into_iter().flatten() {
         if !is_utc_time(t) {
             return Err(ExportError::Validity(format!(

@@ -20,9 +20,13 @@ use agora_solver::{Status, Terms};
 /// The `agora.frontier/v1` file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrontierFile {
+    /// Always `agora.frontier/v1`.
     pub schema: String,
+    /// The name of the instance swept.
     pub instance: String,
+    /// The swept parameters (one or two), in sweep order.
     pub sweeps: Vec<SweepEntry>,
+    /// Row-major over the grid: the last sweep varies fastest.
     pub points: Vec<PointEntry>,
     /// Index into `points` of the knee; `null` for grids and curves without one.
     pub knee: Option<usize>,
@@ -31,21 +35,33 @@ pub struct FrontierFile {
 /// A sweep of the frontier file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepEntry {
+    /// The parameter's spec name, as the user wrote it.
     pub param: String,
+    /// The first value.
     pub from: f64,
+    /// The last value.
     pub to: f64,
+    /// How many evenly spaced values, both ends included.
     pub points: usize,
 }
 
 /// A point of the frontier file. Numbers are `null` unless `status` is `optimal`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointEntry {
+    /// The value of every swept parameter, by its name.
     pub values: BTreeMap<String, f64>,
+    /// How the point's solve ended.
     pub status: Status,
+    /// The optimum, penalties included.
     pub objective: Option<f64>,
+    /// The objective's signed terms at the point's plan.
     pub terms: Option<Terms>,
+    /// The plan metrics of the point's plan.
     pub metrics: Option<MetricsEntry>,
+    /// d(optimum)/d(parameter) for every swept parameter, by its name (objective units per unit of the
+    /// parameter).
     pub shadow_prices: BTreeMap<String, Option<f64>>,
+    /// Pareto-efficient among the frontier's optimal points (false unless optimal).
     pub efficient: bool,
     /// Solved from the previous point's basis (agora's addition).
     pub hot_start: bool,
@@ -59,9 +75,13 @@ pub struct PointEntry {
 /// The plan metrics of a point (docs/model.md, "Plan metrics").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MetricsEntry {
+    /// Ad impressions over all impressions (0 for an empty plan).
     pub ad_load: f64,
+    /// Sum of price x impressions over ad edges (currency per day, before the revenue weight).
     pub revenue: f64,
+    /// Organic impressions of creators in group `new` over all organic impressions.
     pub new_creator_share: f64,
+    /// Gini coefficient of every creator's organic impressions (0: perfect equality).
     pub creator_gini: f64,
 }
 

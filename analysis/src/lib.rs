@@ -11,6 +11,8 @@
 //! - [`report`]: `agora.report/v1`, its tables and charts, rule prices and content gaps;
 //! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier.
 
+#![warn(missing_docs)]
+
 pub mod export;
 pub mod frontier;
 mod policies;

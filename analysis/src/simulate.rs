@@ -33,23 +33,31 @@ pub struct SimulationConfig {
 /// `agora.simulation/v1`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulationReport {
+    /// Always [`SIMULATION_SCHEMA`].
     pub schema: String,
+    /// Impression opportunities simulated.
     pub arrivals: usize,
+    /// The plan's objective, the yardstick of `retention`.
     pub plan: PlanObjective,
+    /// What the exported policy (the score rule over the artifact) made of the day.
     pub exported: PolicyReport,
+    /// The two baseline policies.
     pub baselines: Baselines,
 }
 
 /// The plan's objective, from the artifact's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanObjective {
+    /// The objective in the artifact's manifest.
     pub objective: f64,
 }
 
 /// The two baselines.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Baselines {
+    /// `no_pacing`: the eligible edge of highest raw value, ignoring every rule but caps and budgets.
     pub no_pacing: PolicyReport,
+    /// `online_dual`: dual mirror descent on every row but the supplies.
     pub online_dual: PolicyReport,
 }
 
@@ -60,15 +68,20 @@ pub struct PolicyReport {
     pub objective: f64,
     /// `objective / plan objective`.
     pub retention: f64,
+    /// Every campaign's budget and realised spend, in instance order.
     pub campaigns: Vec<CampaignSpend>,
+    /// Every row of the model, in model order, in the user's units.
     pub rows: Vec<RowOutcome>,
 }
 
 /// A campaign's budget and realised spend.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CampaignSpend {
+    /// The campaign's id.
     pub campaign: String,
+    /// The campaign's daily budget (currency per day).
     pub budget: f64,
+    /// What the policy spent on the campaign's ads over the day (currency).
     pub spend: f64,
 }
 
@@ -88,10 +101,13 @@ pub enum Limit {
 /// side. A share or ratio over nothing served holds trivially and is reported at its limit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowOutcome {
+    /// The row's spec name.
     pub name: String,
     /// `max` for `<=` rows, `min` for `>=` rows.
     pub kind: Limit,
+    /// The user's limit: a share, `1 - tolerance` for a parity row, or the row's bound.
     pub limit: f64,
+    /// What the policy achieved, in the same unit as `limit`.
     pub realised: f64,
 }
 
@@ -116,15 +132,22 @@ impl RowOutcome {
 /// Why a simulation cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
+    /// The artifact was exported for another instance file (name or content hash differ).
     #[error("the artifact was made for instance \"{artifact}\" ({artifact_hash}), not \"{instance}\" ({instance_hash})")]
     WrongInstance {
+        /// The instance name in the artifact's manifest.
         artifact: String,
+        /// The content hash in the artifact's manifest.
         artifact_hash: String,
+        /// The name of the instance given.
         instance: String,
+        /// The content hash of the instance file given.
         instance_hash: String,
     },
+    /// The artifact's segments or edges do not match the instance's.
     #[error("the artifact and the instance disagree: {0}")]
     Mismatch(String),
+    /// The number of arrivals is 0.
     #[error("--arrivals must be at least 1")]
     NoArrivals,
 }

@@ -381,7 +381,7 @@ fn export_refuses_a_solution_of_another_instance_an_edited_multiplier_and_a_bad_
     other.instance = "another-day".into();
     assert!(matches!(
         build(&inst, &hash, &other, &opts()),
-        Err(ExportError::WrongInstance { .. })
+        Err(ExportError::OtherInstance(_))
     ));
     let mut edited = sol.clone();
     edited.pacing[0].multiplier *= 0.5;

@@ -37,6 +37,12 @@ use cmd::Failure;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The largest input file any command reads, in bytes (checked before reading).
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = agora_instances::limits::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: u64,
+    /// Let an instance's edges_file be an absolute path or lie outside the instance's directory.
+    #[arg(long, global = true)]
+    allow_outside_edges: bool,
 }
 
 /// One variant per command; each command's arguments and code live in `cmd/<command>.rs`.
@@ -76,6 +82,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges });
     let result = match cli.command {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Validate(a) => cmd::validate::run(a),

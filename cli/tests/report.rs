@@ -74,7 +74,7 @@ fn refuses_a_solution_of_another_instance() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     let err = text(&o.stderr);
     assert!(
-        err.contains("tiny-solution.json") && err.contains("example-day") && err.contains("is for instance"),
+        err.contains("tiny-solution.json") && err.contains("example-day") && err.contains("is of instance"),
         "{err}"
     );
     assert!(!out.exists(), "no report for a refused solution");

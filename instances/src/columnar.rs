@@ -8,12 +8,14 @@
 //! edges file, the line and the column; at most [`MAX_ERRORS`] are listed.
 
 use std::collections::HashMap;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
-use crate::io::{write_atomic, LoadError};
+use crate::io::{open_input, write_atomic, LoadError, ReadOptions};
+use crate::limits::{excerpt, max_magnitude};
 use crate::types::{Edge, Instance, ItemKind};
 use crate::validate::{Finding, Validated};
 
@@ -29,29 +31,74 @@ pub fn edges_path(instance_path: &Path, edges_file: &str) -> PathBuf {
     }
 }
 
+/// The edges file `edges_file` of the instance at `instance_path`, if agora may read it: a
+/// relative path that stays inside the instance's directory, unless `opts` allow any path.
+pub fn confined_edges_path(instance_path: &Path, edges_file: &str, opts: &ReadOptions) -> Result<PathBuf, String> {
+    let rel = Path::new(edges_file);
+    if opts.allow_outside_edges {
+        return Ok(edges_path(instance_path, edges_file));
+    }
+    if rel.is_absolute() {
+        return Err(format!("\"{}\" is an absolute path; an edges file must be named relative to the instance's directory (or pass --allow-outside-edges)", excerpt(edges_file)));
+    }
+    // Lexically: `..` may not climb above the instance's directory at any point.
+    let mut depth = 0usize;
+    for c in rel.components() {
+        match c {
+            std::path::Component::ParentDir if depth == 0 => {
+                return Err(format!("\"{}\" leaves the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)", excerpt(edges_file)));
+            }
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+    }
+    let path = edges_path(instance_path, edges_file);
+    // And physically: a symbolic link inside the directory may not lead out of it.
+    if let (Ok(real), Some(dir)) = (path.canonicalize(), instance_path.parent()) {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        if let Ok(real_dir) = dir.canonicalize() {
+            if !real.starts_with(&real_dir) {
+                return Err(format!("\"{}\" resolves outside the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)", excerpt(edges_file)));
+            }
+        }
+    }
+    Ok(path)
+}
+
 /// Validates an instance file whose edges live in its `edges_file`, reading them from the CSV.
-pub fn validate_with_edges_file(file: InstanceFile, path: &Path) -> Result<Validated, LoadError> {
+pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOptions) -> Result<Validated, LoadError> {
     let rel = file.edges_file.clone().unwrap_or_default();
     let invalid = |field: &str, message: String| LoadError::Invalid {
         path: path.to_path_buf(),
         errors: vec![Finding { entity: "instance".into(), field: field.into(), message }],
     };
-    if !file.edges.is_empty() {
+    if file.edges.as_ref().is_some_and(|e| !e.is_empty()) {
         return Err(invalid("edges_file", "cannot be given together with inline \"edges\"".into()));
     }
     if rel.is_empty() {
         return Err(invalid("edges_file", "is empty".into()));
     }
+    let csv = confined_edges_path(path, &rel, opts).map_err(|m| invalid("edges_file", m))?;
     let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-    let csv = edges_path(path, &rel);
-    validated.instance.edges = read_edges(&csv, &validated.instance)?;
+    validated.instance.edges = read_edges_with(&csv, &validated.instance, opts)?;
+    validated.sources = vec![path.to_path_buf(), csv];
     Ok(validated)
 }
 
 /// Reads and validates the edges of `inst` (whose segments and items are known) from a CSV file.
 pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
-    let io_err = |source| LoadError::Io { path: csv.to_path_buf(), source };
-    let reader = BufReader::with_capacity(1 << 20, File::open(csv).map_err(io_err)?);
+    read_edges_with(csv, inst, &ReadOptions::default())
+}
+
+/// [`read_edges`] under `opts` (the file's size limit).
+pub fn read_edges_with(csv: &Path, inst: &Instance, opts: &ReadOptions) -> Result<Vec<Edge>, LoadError> {
+    let (file, _) = open_input(csv, opts)?;
+    read_edges_from(BufReader::with_capacity(1 << 20, file), csv, inst)
+}
+
+/// Reads and validates edges from CSV text in `reader`; `csv` names it in messages.
+pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
     let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
     let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     let mut errs = Errors::default();
@@ -74,6 +121,12 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
             }],
         });
     }
+    // A byte-order mark some editors write is not part of the first column's name.
+    if let Some(first) = fields.first_mut() {
+        if let Some(rest) = first.strip_prefix('\u{feff}') {
+            *first = rest.to_string();
+        }
+    }
     let col = |name: &str| fields.iter().position(|f| f.trim() == name);
     let (c_seg, c_item, c_eng, c_price, c_cap) = (col("segment"), col("item"), col("engagement"), col("price"), col("cap"));
     let n_cols = fields.len();
@@ -84,7 +137,7 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
     }
     for f in &fields {
         if !["segment", "item", "engagement", "price", "cap"].contains(&f.trim()) {
-            errs.add(1, f.trim(), "unknown column".into());
+            errs.add(1, "", format!("unknown column \"{}\" (the columns are segment, item, engagement, price, cap)", excerpt(f.trim())));
         }
     }
     if errs.count > 0 {
@@ -103,11 +156,11 @@ pub fn read_edges(csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
         }
         let segment = seg_ids.get(cells[c_seg].as_str()).copied();
         if segment.is_none() {
-            errs.add(ln, "segment", format!("unknown segment \"{}\"", cells[c_seg]));
+            errs.add(ln, "segment", format!("unknown segment \"{}\"", excerpt(&cells[c_seg])));
         }
         let item = item_ids.get(cells[c_item].as_str()).copied();
         if item.is_none() {
-            errs.add(ln, "item", format!("unknown item \"{}\"", cells[c_item]));
+            errs.add(ln, "item", format!("unknown item \"{}\"", excerpt(&cells[c_item])));
         }
         let engagement = match number(&mut errs, ln, "engagement", cells.get(c_eng), false) {
             Some(Some(v)) => Some(v),
@@ -176,13 +229,17 @@ fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, posi
         return Some(None);
     }
     match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() && (if positive { v > 0.0 } else { v >= 0.0 }) => Some(Some(v)),
+        Ok(v) if v.is_finite() && (if positive { v > 0.0 } else { v >= 0.0 }) && v <= max_magnitude(field) => Some(Some(v)),
+        Ok(v) if v.is_finite() && v > max_magnitude(field) => {
+            errs.add(ln, field, format!("must be at most {:e} (docs/formats.md, \"Limits\"), got {v:e}", max_magnitude(field)));
+            None
+        }
         Ok(v) => {
             errs.add(ln, field, format!("must be {}, got {v}", if positive { "> 0" } else { ">= 0" }));
             None
         }
         Err(_) => {
-            errs.add(ln, field, format!("not a number: \"{cell}\""));
+            errs.add(ln, field, format!("not a number: \"{}\"", excerpt(cell)));
             None
         }
     }

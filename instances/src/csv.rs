@@ -30,7 +30,9 @@ pub fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
 /// A parsed record and the line it starts on (1-based).
 #[derive(Debug)]
 pub struct Record {
+    /// The 1-based line the record starts on.
     pub line: usize,
+    /// The record's fields, unquoted (outer quotes removed, doubled quotes made single).
     pub fields: Vec<String>,
 }
 
@@ -106,7 +108,12 @@ pub enum ReadError {
     /// Reading the underlying file failed.
     Io(std::io::Error),
     /// The text is not valid CSV (or not UTF-8) at this 1-based line.
-    Syntax { line: usize, message: String },
+    Syntax {
+        /// The 1-based line of the problem (for a quoted field never closed, the line its record starts on).
+        line: usize,
+        /// What is wrong, e.g. `a quote inside an unquoted field`.
+        message: String,
+    },
 }
 
 /// Streams the records of a file, one at a time, into a reused buffer: a quoted field may

@@ -14,26 +14,35 @@ use crate::types::*;
 /// An instance file as written, before validation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct InstanceFile {
+    /// `schema`: must be `agora.instance/v1`; absence is an error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// `name`: the day's name; absence is an error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `objective`: the weights; absent means every default (engagement and revenue 1, the rest 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub objective: Option<ObjectiveFile>,
-    #[serde(default)]
-    pub segments: Vec<SegmentFile>,
+    /// Required; `None` when the file has no `segments` key (one error, not one per reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<SegmentFile>>,
+    /// `creators`; absent means none.
     #[serde(default)]
     pub creators: Vec<CreatorFile>,
+    /// `campaigns`; absent means none.
     #[serde(default)]
     pub campaigns: Vec<CampaignFile>,
-    #[serde(default)]
-    pub items: Vec<ItemFile>,
-    #[serde(default)]
-    pub edges: Vec<EdgeFile>,
+    /// Required; `None` when the file has no `items` key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemFile>>,
+    /// Required unless `edges_file` names the edges; `None` when the file has no `edges` key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<Vec<EdgeFile>>,
     /// A CSV file of edges, relative to the instance file, instead of inline `edges` (agora's
     /// addition for large days; see [`crate::columnar`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges_file: Option<String>,
+    /// `constraints`; absent means none.
     #[serde(default)]
     pub constraints: Vec<ConstraintFile>,
     /// Fields this version does not know; reported as warnings.
@@ -41,16 +50,22 @@ pub struct InstanceFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// The `objective` object: the objective's weights, each optional.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ObjectiveFile {
+    /// `engagement`: the weight of predicted engagement; absent means 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engagement: Option<f64>,
+    /// `quality`: the weight of item quality; absent means 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<f64>,
+    /// `revenue`: the weight of revenue; absent means 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revenue: Option<f64>,
+    /// `integrity_risk`: the weight of expected policy-breaking impressions; absent means 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrity_risk: Option<f64>,
+    /// `regularization`: `rho` (>= 0), the weight of the quadratic term; absent means 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regularization: Option<f64>,
     /// Unknown weights are errors: a misspelt weight would silently count as 0.
@@ -58,10 +73,14 @@ pub struct ObjectiveFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of `segments`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SegmentFile {
+    /// `id`: unique among segments; absence is an error.
     pub id: Option<String>,
+    /// `supply`: impressions the segment sees today (> 0); absence is an error.
     pub supply: Option<f64>,
+    /// `tags`; absent means none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
@@ -69,9 +88,12 @@ pub struct SegmentFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of `creators`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CreatorFile {
+    /// `id`: unique among creators; absence is an error.
     pub id: Option<String>,
+    /// `group`, such as `new`, `small` or `established`; absent means `"default"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
@@ -79,26 +101,38 @@ pub struct CreatorFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of `campaigns`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CampaignFile {
+    /// `id`: unique among campaigns; absence is an error.
     pub id: Option<String>,
+    /// `budget`: the daily budget (currency, >= 0); absence is an error.
     pub budget: Option<f64>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of `items`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ItemFile {
+    /// `id`: unique among items; absence is an error.
     pub id: Option<String>,
+    /// `creator`: the id of the creator of an organic item; exactly one of `creator` and `campaign` must be given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
+    /// `campaign`: the id of the campaign of an ad; exactly one of `creator` and `campaign` must be given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
+    /// `topic`; absence is an error.
     pub topic: Option<String>,
+    /// `quality`, in [0, 1]; absence is an error.
     pub quality: Option<f64>,
+    /// `risk`: the probability that an impression breaks policy, in [0, 1]; absence is an error.
     pub risk: Option<f64>,
+    /// `fresh`; absence is an error (it does not mean `false`).
     pub fresh: Option<bool>,
+    /// `cap`: the most impressions of the item across all segments (> 0); absent means no cap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<f64>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
@@ -106,14 +140,19 @@ pub struct ItemFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of inline `edges`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EdgeFile {
+    /// `segment`: the id of the segment; absence is an error.
     pub segment: Option<String>,
+    /// `item`: the id of the item; absence is an error.
     pub item: Option<String>,
+    /// `engagement`: predicted user value per impression (>= 0); absence is an error.
     pub engagement: Option<f64>,
     /// Defaults to 0 when absent (organic edges need not write it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<f64>,
+    /// `cap`: the most impressions on this edge (> 0); absent means no cap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<f64>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
@@ -121,27 +160,39 @@ pub struct EdgeFile {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// One entry of `constraints`: the fields its `type` has (any other is an error), the rest absent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConstraintFile {
+    /// `name`: unique among constraints, names its rows; absence is an error.
     pub name: Option<String>,
+    /// `type`: one of [`ConstraintKind::TYPE_NAMES`]; absence is an error.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// `segments`: a segment selector (`"*"`, a list of ids or `{"tag": t}`) as raw JSON; absent means every segment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Value>,
+    /// `items`: an item selector object as raw JSON; `exposure_floor` and `exposure_cap` require it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Value>,
+    /// `max_share`, in [0, 1]; required by `ad_load`, `integrity_cap` and `topic_cap`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_share: Option<f64>,
+    /// `min_share`, in [0, 1]; required by `freshness_floor`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_share: Option<f64>,
+    /// `min` (>= 0; currency for `revenue_floor`, impressions for `exposure_floor`); required by both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// `max`: the most impressions (>= 0); required by `exposure_cap`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// `groups`: at least 2 distinct creator groups; required by `exposure_parity`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
+    /// `tolerance`, in [0, 1); required by `exposure_parity`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
+    /// `penalty`: the objective's cost per unit of violation (> 0), making the rule soft; absent means hard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub penalty: Option<f64>,
     /// Fields no constraint type has: errors.
@@ -182,11 +233,11 @@ impl From<&Instance> for InstanceFile {
                 regularization: Some(o.regularization),
                 extra: BTreeMap::new(),
             }),
-            segments: inst
+            segments: Some(inst
                 .segments
                 .iter()
                 .map(|s| SegmentFile { id: Some(s.id.clone()), supply: Some(s.supply), tags: s.tags.clone(), extra: BTreeMap::new() })
-                .collect(),
+                .collect()),
             creators: inst
                 .creators
                 .iter()
@@ -197,7 +248,7 @@ impl From<&Instance> for InstanceFile {
                 .iter()
                 .map(|a| CampaignFile { id: Some(a.id.clone()), budget: Some(a.budget), extra: BTreeMap::new() })
                 .collect(),
-            items: inst
+            items: Some(inst
                 .items
                 .iter()
                 .map(|i| ItemFile {
@@ -211,8 +262,8 @@ impl From<&Instance> for InstanceFile {
                     cap: i.cap,
                     extra: BTreeMap::new(),
                 })
-                .collect(),
-            edges: inst
+                .collect()),
+            edges: Some(inst
                 .edges
                 .iter()
                 .map(|e| EdgeFile {
@@ -223,7 +274,7 @@ impl From<&Instance> for InstanceFile {
                     cap: e.cap,
                     extra: BTreeMap::new(),
                 })
-                .collect(),
+                .collect()),
             edges_file: None,
             constraints: inst.constraints.iter().map(constraint_file).collect(),
             extra: BTreeMap::new(),

@@ -5,18 +5,50 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
+use crate::limits::{strip_bom, DEFAULT_MAX_INPUT_BYTES};
 use crate::types::Instance;
 use crate::validate::{Finding, Validated};
 
 /// Why an input file (instance, market, auction) could not be loaded. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be opened or read.
     #[error("{path}: cannot read: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The text is not UTF-8, not JSON, or does not fit the file's types (a wrong type, a number out of range).
     #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    Syntax {
+        /// The file concerned.
+        path: PathBuf,
+        /// The 1-based line of the error (0 when the text is not UTF-8).
+        line: usize,
+        /// The 1-based column of the error; for text that is not UTF-8, the byte offset of the first invalid byte.
+        column: usize,
+        /// What is wrong, prefixed with the entity and field it is in where known.
+        message: String,
+    },
+    /// The file parsed but its content is wrong: every validation error (for a CSV edges file, also its syntax error).
     #[error("{path}: {} error(s):\n{}", errors.len(), Bulleted(errors))]
-    Invalid { path: PathBuf, errors: Vec<Finding> },
+    Invalid {
+        /// The file concerned.
+        path: PathBuf,
+        /// Every error found, not only the first.
+        errors: Vec<Finding>,
+    },
+    /// The file is not one agora reads: not a regular file, too large, or outside where it may
+    /// read.
+    #[error("{path}: refused: {reason}")]
+    Refused {
+        /// The file concerned.
+        path: PathBuf,
+        /// Why it was refused, e.g. `is a directory; agora reads regular files only`.
+        reason: String,
+    },
 }
 
 /// Formats findings one per line, indented.
@@ -34,47 +66,178 @@ impl fmt::Display for Bulleted<'_> {
     }
 }
 
+/// How agora reads input files: which files it may read and how large they may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The largest file read, in bytes, checked before reading ([`DEFAULT_MAX_INPUT_BYTES`]).
+    pub max_input_bytes: u64,
+    /// Whether an instance's `edges_file` may be an absolute path or leave the instance's
+    /// directory (`--allow-outside-edges`; off by default, so that a day received from someone
+    /// else cannot make agora read, and echo, any file on the machine).
+    pub allow_outside_edges: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { max_input_bytes: DEFAULT_MAX_INPUT_BYTES, allow_outside_edges: false }
+    }
+}
+
+/// Opens an input file for reading: only a regular file (not a device, fifo, socket or
+/// directory) and no larger than `opts.max_input_bytes`, both checked before a byte is read.
+pub fn open_input(path: &Path, opts: &ReadOptions) -> Result<(std::fs::File, u64), LoadError> {
+    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() { "a directory" } else { "not a regular file (a device, fifo or socket)" };
+        return Err(LoadError::Refused { path: path.to_path_buf(), reason: format!("is {what}; agora reads regular files only") });
+    }
+    if meta.len() > opts.max_input_bytes {
+        return Err(LoadError::Refused {
+            path: path.to_path_buf(),
+            reason: format!("is {} bytes, over the input limit of {} bytes (raise it with --max-input-bytes)", meta.len(), opts.max_input_bytes),
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads a whole input file as UTF-8 text under the rules of [`open_input`].
+pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<String, LoadError> {
+    use std::io::Read;
+    let (mut file, len) = open_input(path, opts)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    // The size was checked, but a file may grow while read: read at most one byte past the limit.
+    Read::by_ref(&mut file).take(opts.max_input_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    if bytes.len() as u64 > opts.max_input_bytes {
+        return Err(LoadError::Refused { path: path.to_path_buf(), reason: format!("grew past the input limit of {} bytes while read", opts.max_input_bytes) });
+    }
+    String::from_utf8(bytes).map_err(|e| LoadError::Syntax {
+        path: path.to_path_buf(),
+        line: 0,
+        column: e.utf8_error().valid_up_to(),
+        message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+    })
+}
+
 /// Parses JSON text into the file type `F` and validates it into `T`: the one path every agora
-/// input format (instances, markets, auctions) takes, so that each reports syntax errors with line
-/// and column and validation errors with entity and field, naming the file. `path` is used only in
-/// messages.
+/// input format (instances, markets, auctions, solutions) takes, so that each reports syntax
+/// errors with line and column, type errors with the entity and field they are in, and
+/// validation errors with entity and field, naming the file. A leading UTF-8 byte-order mark is
+/// accepted. `path` is used only in messages.
 pub fn parse_json_with<F, T>(text: &str, path: &Path, validate: impl FnOnce(F) -> Result<T, Vec<Finding>>) -> Result<T, LoadError>
 where
     F: serde::de::DeserializeOwned,
 {
-    let file: F = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-    })?;
+    let text = strip_bom(text);
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let file: F = match serde_path_to_error::deserialize(de) {
+        Ok(f) => f,
+        Err(e) => {
+            let where_ = located(text, e.path());
+            let inner = e.into_inner();
+            let message = inner.to_string().split(" at line ").next().unwrap_or_default().to_string();
+            return Err(LoadError::Syntax {
+                path: path.to_path_buf(),
+                line: inner.line(),
+                column: inner.column(),
+                message: match where_ {
+                    Some(w) => format!("{w}: {message}"),
+                    None => message,
+                },
+            });
+        }
+    };
     validate(file).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
 }
 
-/// Reads a file and hands it to [`parse_json_with`].
+/// Where a deserialisation error is, in the user's words: `segment #3 ("seg-3"), field "supply"`
+/// for the path `segments[3].supply`, using the entity's `id` (or `name`) when the text has one
+/// there. `None` at the top level.
+fn located(text: &str, path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let segs: Vec<&Segment> = path.iter().collect();
+    if segs.is_empty() {
+        return None;
+    }
+    // The text is syntactically JSON when the error is one of type: look the entity's id up.
+    let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    let mut entity: Option<String> = None;
+    let mut cursor = value.as_ref();
+    let mut field: Option<String> = None;
+    let mut k = 0;
+    while k < segs.len() {
+        match segs[k] {
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                cursor = cursor.and_then(|v| v.get(key));
+                if let Some(Segment::Seq { index }) = segs.get(k + 1) {
+                    cursor = cursor.and_then(|v| v.get(index));
+                    let kind = key.strip_suffix('s').unwrap_or(key);
+                    let id = cursor.and_then(|v| v.get("id").or_else(|| v.get("name"))).and_then(|v| v.as_str());
+                    entity = Some(match id {
+                        Some(id) => format!("{kind} #{index} (\"{}\")", crate::limits::excerpt(id)),
+                        None => format!("{kind} #{index}"),
+                    });
+                    field = None;
+                    k += 2;
+                    continue;
+                }
+                field = Some(match field {
+                    Some(f) => format!("{f}.{key}"),
+                    None => key.clone(),
+                });
+            }
+            Segment::Seq { index } => {
+                field = Some(format!("{}[{index}]", field.unwrap_or_default()));
+            }
+            Segment::Unknown => {}
+        }
+        k += 1;
+    }
+    Some(match (entity, field) {
+        (Some(e), Some(f)) => format!("{e}, field \"{f}\""),
+        (Some(e), None) => e,
+        (None, Some(f)) => format!("field \"{f}\""),
+        (None, None) => return None,
+    })
+}
+
+/// Reads a file (under the default [`ReadOptions`]) and hands it to [`parse_json_with`].
 pub fn load_json_with<F, T>(path: &Path, validate: impl FnOnce(F) -> Result<T, Vec<Finding>>) -> Result<T, LoadError>
 where
     F: serde::de::DeserializeOwned,
 {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let text = read_input(path, &ReadOptions::default())?;
     parse_json_with(&text, path, validate)
 }
 
 /// Parses instance JSON text; `path` is used in messages and to resolve an `edges_file`.
 pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
+    parse_str_with(text, path, &ReadOptions::default())
+}
+
+/// [`parse_str`] under `opts` (what an `edges_file` may be).
+pub fn parse_str_with(text: &str, path: &Path, opts: &ReadOptions) -> Result<Validated, LoadError> {
     let file: InstanceFile = parse_json_with(text, path, Ok::<InstanceFile, Vec<Finding>>)?;
     if file.edges_file.is_some() {
-        return crate::columnar::validate_with_edges_file(file, path);
+        return crate::columnar::validate_with_edges_file(file, path, opts);
     }
-    file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+    let mut v = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
+    v.sources.push(path.to_path_buf());
+    Ok(v)
 }
 
 /// Reads and validates an `agora.instance/v1` file (its edges from its `edges_file`, if it
-/// names one).
+/// names one), under the default [`ReadOptions`].
 pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
+    load_with(path, &ReadOptions::default())
+}
+
+/// [`load`] under `opts`.
+pub fn load_with(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Validated, LoadError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
-    parse_str(&text, path)
+    let text = read_input(path, opts)?;
+    parse_str_with(&text, path, opts)
 }
 
 /// Serialises an instance as `agora.instance/v1` JSON.
@@ -89,7 +252,9 @@ pub fn save(instance: &Instance, path: impl AsRef<Path>) -> std::io::Result<()> 
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// reader never sees a partial file and a failed write leaves no file behind.
+/// The target must pass the output rules ([`crate::output`]) for a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    crate::output::check_output(path, crate::output::OutputKind::File, &[])?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -125,6 +290,7 @@ pub enum ExistingDir<'a> {
 /// `dir` is an error of kind `AlreadyExists`.
 pub fn write_dir_atomic<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, B)], existing: ExistingDir) -> std::io::Result<()> {
     use std::io::{Error, ErrorKind};
+    crate::output::check_output(dir, crate::output::OutputKind::Dir, &[])?;
     if dir.exists() {
         if !dir.is_dir() {
             return Err(Error::new(ErrorKind::AlreadyExists, format!("{} exists and is not a directory", dir.display())));

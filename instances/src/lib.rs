@@ -14,13 +14,18 @@
 //! With the `proptest` feature, the `strategies` module offers proptest strategies for the core
 //! types.
 
+#![warn(missing_docs)]
+
 pub mod columnar;
 pub mod csv;
 mod feasibility;
 mod file;
 mod generate;
+mod hash;
 mod io;
+pub mod limits;
 pub mod metrics;
+pub mod output;
 mod params;
 mod types;
 mod validate;
@@ -29,10 +34,14 @@ mod validate;
 pub mod strategies;
 
 pub use feasibility::plan_violations;
+pub use hash::content_hash;
 pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use file::*;
 pub use generate::{generate, generate_day, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use params::{Param, ParamError};
-pub use io::{load, load_json_with, parse_json_with, parse_str, save, to_json, write_atomic, write_dir_atomic, Bulleted, ExistingDir, LoadError};
+pub use io::{
+    load, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, save, to_json, write_atomic, write_dir_atomic, Bulleted, ExistingDir,
+    LoadError, ReadOptions,
+};
 pub use types::*;
 pub use validate::{Finding, Validated};

@@ -149,7 +149,9 @@ pub fn topics(inst: &Instance) -> Vec<String> {
 /// A campaign's spend against its budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetUse {
+    /// The campaign's id.
     pub campaign: String,
+    /// The campaign's daily budget (currency).
     pub budget: f64,
     /// Sum of `price * x` over the campaign's ad edges.
     pub spend: f64,
@@ -175,7 +177,9 @@ pub struct FloorAttainment {
 /// Metrics of one segment's share of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentMetrics {
+    /// The segment's id.
     pub segment: String,
+    /// The segment's supply (impressions per day).
     pub supply: f64,
     /// Impressions served in the segment (`T_s`).
     pub impressions: f64,
@@ -199,6 +203,7 @@ pub struct SegmentMetrics {
 /// Every ecosystem metric of a plan: the headline [`PlanMetrics`] and the rest a report shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EcosystemMetrics {
+    /// The headline metrics: impressions, ad load, revenue, new-creator share, creator Gini.
     pub plan: PlanMetrics,
     /// `sum engagement_e x_e` (before the objective's weight).
     pub engagement: f64,

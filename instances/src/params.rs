@@ -9,8 +9,11 @@ use crate::types::{ConstraintKind, Instance};
 /// A number in an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Param {
+    /// `supply[SEGMENT]`: a segment's supply (impressions), by index into `segments`.
     Supply(usize),
+    /// `budget[CAMPAIGN]`: a campaign's daily budget (currency), by index into `campaigns`.
     Budget(usize),
+    /// `cap[ITEM]`: an item's cap (impressions), by index into `items`; only items with a cap have one.
     ItemCap(usize),
     /// An objective weight: `engagement`, `quality`, `revenue`, `integrity_risk`, `regularization`.
     Objective(&'static str),
@@ -158,7 +161,9 @@ fn slot<'a>(inst: &'a mut Instance, p: &Param) -> Option<&'a mut f64> {
 /// An unknown parameter name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
+    /// The name as given.
     pub given: String,
+    /// Every valid parameter name of the instance, in [`Param::all`] order.
     pub valid: Vec<String>,
 }
 

@@ -11,22 +11,34 @@ pub const INSTANCE_SCHEMA: &str = "agora.instance/v1";
 /// A validated day: every reference resolves, every number is in range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
+    /// The day's `name`; a solution names its instance by it.
     pub name: String,
+    /// The objective weights, defaults filled in where the file omits them.
     pub objective: Objective,
+    /// The user cohorts, in file order; edges and selectors refer to them by index.
     pub segments: Vec<Segment>,
+    /// The creators of organic items, in file order (empty when the file lists none).
     pub creators: Vec<Creator>,
+    /// The advertisers' campaigns, in file order (empty when the file lists none).
     pub campaigns: Vec<Campaign>,
+    /// The content, organic items and ads, in file order.
     pub items: Vec<Item>,
+    /// The (segment, item) pairs that may be served, one variable `x_e` (impressions) each; a plan lists impressions in this order.
     pub edges: Vec<Edge>,
+    /// The rules of the file's `constraints` list, in file order.
     pub constraints: Vec<Constraint>,
 }
 
 /// Objective weights (spec section 3). `engagement` and `revenue` default to 1, the rest to 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Objective {
+    /// `w_engagement`: the weight of predicted engagement, `engagement_e * x_e`.
     pub engagement: f64,
+    /// `w_quality`: the weight of item quality per impression, `quality_i * x_e`.
     pub quality: f64,
+    /// `w_revenue`: the weight of revenue (currency), `price_e * x_e`.
     pub revenue: f64,
+    /// `w_integrity_risk`: the weight subtracted per expected policy-breaking impression, `risk_i * x_e`.
     pub integrity_risk: f64,
     /// `rho`: the weight of the quadratic term; 0 makes the model an LP.
     pub regularization: f64,
@@ -41,14 +53,18 @@ impl Default for Objective {
 /// A cohort of users; `supply` is the impressions it will see today.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
+    /// Unique id, as written in the file.
     pub id: String,
+    /// Impressions the segment will see today (> 0): the bound of its `supply[s]` row.
     pub supply: f64,
+    /// Labels that `{"tag": t}` segment selectors match (empty when the file gives none).
     pub tags: Vec<String>,
 }
 
 /// A producer of organic content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Creator {
+    /// Unique id, as written in the file.
     pub id: String,
     /// `new`, `small`, `established`, ...; `default` when the file gives none.
     pub group: String,
@@ -57,7 +73,9 @@ pub struct Creator {
 /// An advertiser's campaign with a daily budget (currency).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
+    /// Unique id, as written in the file.
     pub id: String,
+    /// Daily budget (currency, >= 0): bounds the campaign's spend `sum price_e x_e` in its `budget[a]` row.
     pub budget: f64,
 }
 
@@ -65,18 +83,23 @@ pub struct Campaign {
 /// instance's `creators` / `campaigns`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Owner {
+    /// An organic item's creator, by index into `creators`.
     Creator(usize),
+    /// An ad's campaign, by index into `campaigns`.
     Campaign(usize),
 }
 
 /// Organic content or an ad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ItemKind {
+    /// Content from a creator; its edges have price 0.
     Organic,
+    /// Content paid for by an advertiser's campaign.
     Ad,
 }
 
 impl ItemKind {
+    /// The kind's name in the file format (`{"kind": ...}` selectors): `organic` or `ad`.
     pub fn as_str(self) -> &'static str {
         match self {
             ItemKind::Organic => "organic",
@@ -88,30 +111,38 @@ impl ItemKind {
 /// A piece of content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// Unique id, as written in the file.
     pub id: String,
+    /// The creator (organic item) or campaign (ad) the item belongs to.
     pub owner: Owner,
+    /// Topic label, matched by `topic` selectors and grouped by `topic_cap` rows.
     pub topic: String,
+    /// Quality in [0, 1]: the item's `quality` objective term per impression and, for an organic item, its merit in `exposure_parity`.
     pub quality: f64,
     /// Probability that an impression breaks policy.
     pub risk: f64,
+    /// Whether the item counts as fresh for `freshness_floor` rows.
     pub fresh: bool,
     /// Bound on the item's impressions across all segments.
     pub cap: Option<f64>,
 }
 
 impl Item {
+    /// Organic when the item has a creator, ad when it has a campaign.
     pub fn kind(&self) -> ItemKind {
         match self.owner {
             Owner::Creator(_) => ItemKind::Organic,
             Owner::Campaign(_) => ItemKind::Ad,
         }
     }
+    /// The index of the item's creator; `None` for an ad.
     pub fn creator(&self) -> Option<usize> {
         match self.owner {
             Owner::Creator(c) => Some(c),
             Owner::Campaign(_) => None,
         }
     }
+    /// The index of the item's campaign; `None` for an organic item.
     pub fn campaign(&self) -> Option<usize> {
         match self.owner {
             Owner::Campaign(a) => Some(a),
@@ -123,35 +154,90 @@ impl Item {
 /// "The item may be shown to the segment." Indices into `segments` and `items`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
+    /// Index into the instance's `segments`.
     pub segment: usize,
+    /// Index into the instance's `items`.
     pub item: usize,
     /// Predicted user value per impression.
     pub engagement: f64,
     /// Expected revenue per impression (0 for organic items).
     pub price: f64,
+    /// Bound on this edge's impressions `x_e` (> 0); `None` when unbounded.
     pub cap: Option<f64>,
 }
 
 /// A named rule from the instance's `constraints` list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
+    /// Unique name; the constraint's rows are named `NAME` or `NAME[...]` after it.
     pub name: String,
     /// When set, the rule is soft: violating it by `v` costs `penalty * v` in the objective.
     pub penalty: Option<f64>,
+    /// The constraint's type and the fields of that type.
     pub kind: ConstraintKind,
 }
 
 /// The constraint types of spec section 3, with their fields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConstraintKind {
-    AdLoad { segments: SegmentSelector, max_share: f64 },
-    RevenueFloor { min: f64 },
-    ExposureFloor { items: ItemSelector, segments: SegmentSelector, min: f64 },
-    ExposureCap { items: ItemSelector, segments: SegmentSelector, max: f64 },
-    IntegrityCap { segments: SegmentSelector, max_share: f64 },
-    TopicCap { segments: SegmentSelector, max_share: f64 },
-    FreshnessFloor { segments: SegmentSelector, min_share: f64 },
-    ExposureParity { groups: Vec<String>, tolerance: f64 },
+    /// `ad_load`: in each selected segment, ad impressions are at most `max_share * T_s`.
+    AdLoad {
+        /// The segments it applies to, one row `NAME[s]` each.
+        segments: SegmentSelector,
+        /// The largest share of a segment's impressions that may be ads, in [0, 1].
+        max_share: f64,
+    },
+    /// `revenue_floor`: total ad revenue `sum price_e x_e` is at least `min` (one row).
+    RevenueFloor {
+        /// The least revenue (currency, >= 0).
+        min: f64,
+    },
+    /// `exposure_floor`: the impressions of the selected items in the selected segments are at least `min` (one row).
+    ExposureFloor {
+        /// The items counted.
+        items: ItemSelector,
+        /// The segments counted (all when the file omits `segments`).
+        segments: SegmentSelector,
+        /// The least impressions (>= 0).
+        min: f64,
+    },
+    /// `exposure_cap`: the impressions of the selected items in the selected segments are at most `max` (one row).
+    ExposureCap {
+        /// The items counted.
+        items: ItemSelector,
+        /// The segments counted (all when the file omits `segments`).
+        segments: SegmentSelector,
+        /// The most impressions (>= 0).
+        max: f64,
+    },
+    /// `integrity_cap`: in each selected segment, expected policy-breaking impressions `sum risk_i x_e` are at most `max_share * T_s`.
+    IntegrityCap {
+        /// The segments it applies to, one row `NAME[s]` each.
+        segments: SegmentSelector,
+        /// The largest expected share of a segment's impressions that break policy, in [0, 1].
+        max_share: f64,
+    },
+    /// `topic_cap`: in each selected segment, each topic's impressions are at most `max_share * T_s`.
+    TopicCap {
+        /// The segments it applies to, one row `NAME[s,t]` per topic with an edge there.
+        segments: SegmentSelector,
+        /// The largest share of a segment's impressions any one topic may take, in [0, 1].
+        max_share: f64,
+    },
+    /// `freshness_floor`: in each selected segment, impressions of fresh items are at least `min_share * T_s`.
+    FreshnessFloor {
+        /// The segments it applies to, one row `NAME[s]` each.
+        segments: SegmentSelector,
+        /// The least share of a segment's impressions that must go to fresh items, in [0, 1].
+        min_share: f64,
+    },
+    /// `exposure_parity`: each listed creator group's organic impressions per unit of merit are at least `1 - tolerance` times every other's.
+    ExposureParity {
+        /// The creator groups compared (at least 2 distinct), one row `NAME[g,h]` per ordered pair.
+        groups: Vec<String>,
+        /// The allowed relative shortfall, in [0, 1).
+        tolerance: f64,
+    },
 }
 
 impl ConstraintKind {
@@ -207,11 +293,17 @@ pub enum SegmentSelector {
 /// Which items a rule applies to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemSelector {
+    /// `{"creator": id}`: the organic items of that creator.
     Creator(String),
+    /// `{"creator_group": g}`: the organic items of creators in group `g`.
     CreatorGroup(String),
+    /// `{"campaign": id}`: the ads of that campaign.
     Campaign(String),
+    /// `{"topic": t}`: the items (organic and ads) whose topic is `t`.
     Topic(String),
+    /// `{"kind": "ad"}` or `{"kind": "organic"}`: every item of that kind.
     Kind(ItemKind),
+    /// `{"ids": [..]}`: the items with these ids.
     Ids(Vec<String>),
 }
 

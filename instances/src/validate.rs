@@ -17,6 +17,7 @@ pub struct Finding {
     pub entity: String,
     /// The field, e.g. `supply`; empty where the finding concerns the entity as a whole.
     pub field: String,
+    /// What is wrong, e.g. `must be > 0, got -3`.
     pub message: String,
 }
 
@@ -34,8 +35,12 @@ impl fmt::Display for Finding {
 /// top-level fields).
 #[derive(Debug, Clone)]
 pub struct Validated {
+    /// The validated day.
     pub instance: Instance,
+    /// What was ignored or assumed (unknown fields, defaults), one finding each.
     pub warnings: Vec<Finding>,
+    /// Every file read to make the day (the instance file, its edges file), for output checks.
+    pub sources: Vec<std::path::PathBuf>,
 }
 
 #[derive(Default)]
@@ -79,12 +84,24 @@ impl Report {
     }
 
     fn check(&mut self, entity: &str, field: &str, x: f64, rule: Rule) -> f64 {
+        let max = crate::limits::max_magnitude(field);
         if !x.is_finite() {
             self.error(entity, field, format!("must be a finite number, got {x}"));
         } else if !rule.holds(x) {
             self.error(entity, field, format!("must be {}, got {x}", rule.text()));
+        } else if x.abs() > max {
+            self.error(entity, field, format!("must be at most {max:e} in magnitude (docs/formats.md, \"Limits\"), got {x:e}"));
         }
         x
+    }
+
+    /// An id or name: present, not empty, printable and not too long.
+    fn id(&mut self, entity: &str, field: &str, v: &Option<String>) -> String {
+        let s = self.string(entity, field, v);
+        if let Some(problem) = crate::limits::id_problem(&s) {
+            self.error(entity, field, problem);
+        }
+        s
     }
 }
 
@@ -121,7 +138,7 @@ impl Rule {
 
 fn quoted(kind: &str, id: &Option<String>, pos: usize) -> String {
     match id {
-        Some(id) if !id.is_empty() => format!("{kind} \"{id}\""),
+        Some(id) if !id.is_empty() => format!("{kind} \"{}\"", crate::limits::excerpt(id)),
         _ => format!("{kind} #{pos}"),
     }
 }
@@ -157,29 +174,43 @@ impl InstanceFile {
             Some(other) => rep.error("instance", "schema", format!("must be \"{INSTANCE_SCHEMA}\", got \"{other}\"")),
             None => rep.error("instance", "schema", format!("is missing (must be \"{INSTANCE_SCHEMA}\")")),
         }
-        let name = rep.string("instance", "name", &self.name);
+        let name = rep.id("instance", "name", &self.name);
+        // A missing list is one error, and references into it are not errors of their own.
+        let required = |rep: &mut Report, field: &str, v: Option<usize>, what: &str| match v {
+            None => rep.error("instance", field, format!("is missing (a list of the day's {what})")),
+            Some(0) => rep.error("instance", field, format!("must not be empty (a day has at least one of its {what})")),
+            Some(_) => {}
+        };
+        required(&mut rep, "segments", self.segments.as_ref().map(Vec::len), "segments");
+        required(&mut rep, "items", self.items.as_ref().map(Vec::len), "items");
+        if self.edges.is_none() && self.edges_file.is_none() {
+            rep.error("instance", "edges", "is missing (write [] for a day without edges, or name an edges_file)");
+        }
+        let (segments_given, items_given) = (self.segments.is_some(), self.items.is_some());
+        let in_segments: &[SegmentFile] = self.segments.as_deref().unwrap_or_default();
+        let in_items: &[ItemFile] = self.items.as_deref().unwrap_or_default();
+        let in_edges: &[EdgeFile] = self.edges.as_deref().unwrap_or_default();
         for key in self.extra.keys() {
             rep.warn("instance", key, "unknown field, ignored");
         }
         let objective = self.validate_objective(&mut rep);
-        unknown_fields(&mut rep, "segment", self.segments.iter().map(|s| (&s.id, &s.extra)));
+        unknown_fields(&mut rep, "segment", in_segments.iter().map(|s| (&s.id, &s.extra)));
         unknown_fields(&mut rep, "creator", self.creators.iter().map(|c| (&c.id, &c.extra)));
         unknown_fields(&mut rep, "campaign", self.campaigns.iter().map(|a| (&a.id, &a.extra)));
-        unknown_fields(&mut rep, "item", self.items.iter().map(|i| (&i.id, &i.extra)));
-        unknown_fields(&mut rep, "edge", self.edges.iter().map(|e| (&None, &e.extra)));
+        unknown_fields(&mut rep, "item", in_items.iter().map(|i| (&i.id, &i.extra)));
+        unknown_fields(&mut rep, "edge", in_edges.iter().map(|e| (&None, &e.extra)));
 
-        let seg_ids = index_ids(&mut rep, "segment", self.segments.iter().map(|s| &s.id));
+        let seg_ids = index_ids(&mut rep, "segment", in_segments.iter().map(|s| &s.id));
         let creator_ids = index_ids(&mut rep, "creator", self.creators.iter().map(|c| &c.id));
         let campaign_ids = index_ids(&mut rep, "campaign", self.campaigns.iter().map(|a| &a.id));
-        let item_ids = index_ids(&mut rep, "item", self.items.iter().map(|i| &i.id));
+        let item_ids = index_ids(&mut rep, "item", in_items.iter().map(|i| &i.id));
 
-        let segments = self
-            .segments
+        let segments = in_segments
             .iter()
             .enumerate()
             .map(|(pos, s)| {
                 let ent = quoted("segment", &s.id, pos);
-                Segment { id: rep.string(&ent, "id", &s.id), supply: rep.number(&ent, "supply", s.supply, Rule::Positive), tags: s.tags.clone() }
+                Segment { id: rep.id(&ent, "id", &s.id), supply: rep.number(&ent, "supply", s.supply, Rule::Positive), tags: s.tags.clone() }
             })
             .collect();
         let creators = self
@@ -193,10 +224,15 @@ impl InstanceFile {
                         rep.error(&ent, "group", "must not be empty");
                         String::new()
                     }
-                    Some(g) => g.clone(),
+                    Some(g) => {
+                        if let Some(problem) = crate::limits::id_problem(g) {
+                            rep.error(&ent, "group", problem);
+                        }
+                        g.clone()
+                    }
                     None => "default".to_string(),
                 };
-                Creator { id: rep.string(&ent, "id", &c.id), group }
+                Creator { id: rep.id(&ent, "id", &c.id), group }
             })
             .collect();
         let campaigns = self
@@ -205,11 +241,10 @@ impl InstanceFile {
             .enumerate()
             .map(|(pos, a)| {
                 let ent = quoted("campaign", &a.id, pos);
-                Campaign { id: rep.string(&ent, "id", &a.id), budget: rep.number(&ent, "budget", a.budget, Rule::NonNegative) }
+                Campaign { id: rep.id(&ent, "id", &a.id), budget: rep.number(&ent, "budget", a.budget, Rule::NonNegative) }
             })
             .collect();
-        let items: Vec<Item> = self
-            .items
+        let items: Vec<Item> = in_items
             .iter()
             .enumerate()
             .map(|(pos, i)| {
@@ -243,9 +278,9 @@ impl InstanceFile {
                     false
                 });
                 Item {
-                    id: rep.string(&ent, "id", &i.id),
+                    id: rep.id(&ent, "id", &i.id),
                     owner,
-                    topic: rep.string(&ent, "topic", &i.topic),
+                    topic: rep.id(&ent, "topic", &i.topic),
                     quality: rep.number(&ent, "quality", i.quality, Rule::Unit),
                     risk: rep.number(&ent, "risk", i.risk, Rule::Unit),
                     fresh,
@@ -255,12 +290,12 @@ impl InstanceFile {
             .collect();
 
         let mut seen_edges: HashMap<(usize, usize), usize> = HashMap::new();
-        let mut edges = Vec::with_capacity(self.edges.len());
-        for (pos, e) in self.edges.iter().enumerate() {
+        let mut edges = Vec::with_capacity(in_edges.len());
+        for (pos, e) in in_edges.iter().enumerate() {
             let ent = format!(
                 "edge #{pos} ({} -> {})",
-                e.segment.as_deref().unwrap_or("?"),
-                e.item.as_deref().unwrap_or("?")
+                crate::limits::excerpt(e.segment.as_deref().unwrap_or("?")),
+                crate::limits::excerpt(e.item.as_deref().unwrap_or("?"))
             );
             let segment = match &e.segment {
                 None => {
@@ -268,7 +303,9 @@ impl InstanceFile {
                     None
                 }
                 Some(s) => seg_ids.get(s).copied().or_else(|| {
-                    rep.error(&ent, "segment", format!("unknown segment \"{s}\""));
+                    if segments_given {
+                        rep.error(&ent, "segment", format!("unknown segment \"{}\"", crate::limits::excerpt(s)));
+                    }
                     None
                 }),
             };
@@ -278,7 +315,9 @@ impl InstanceFile {
                     None
                 }
                 Some(i) => item_ids.get(i).copied().or_else(|| {
-                    rep.error(&ent, "item", format!("unknown item \"{i}\""));
+                    if items_given {
+                        rep.error(&ent, "item", format!("unknown item \"{}\"", crate::limits::excerpt(i)));
+                    }
                     None
                 }),
             };
@@ -290,7 +329,7 @@ impl InstanceFile {
                     rep.error(&ent, "", format!("duplicate edge: edge #{first} already links this segment and item"));
                 }
                 // An item with both owners or none has no kind: its own error says so.
-                let owner_given = self.items[i].creator.is_some() != self.items[i].campaign.is_some();
+                let owner_given = in_items[i].creator.is_some() != in_items[i].campaign.is_some();
                 if price > 0.0 && owner_given && items[i].kind() == ItemKind::Organic {
                     rep.error(&ent, "price", format!("must be 0 on an organic item's edge, got {price}"));
                 }
@@ -312,7 +351,7 @@ impl InstanceFile {
             }
         }
         if rep.errors.is_empty() {
-            Ok(Validated { instance, warnings: rep.warnings })
+            Ok(Validated { instance, warnings: rep.warnings, sources: Vec::new() })
         } else {
             Err(rep.errors)
         }
@@ -390,7 +429,7 @@ fn present_fields(c: &ConstraintFile) -> Vec<&'static str> {
 }
 
 fn validate_constraint(rep: &mut Report, ent: &str, c: &ConstraintFile, inst: &Instance) -> Option<Constraint> {
-    let name = rep.string(ent, "name", &c.name);
+    let name = rep.id(ent, "name", &c.name);
     let kind_name = match &c.kind {
         None => {
             rep.error(ent, "type", format!("is missing (one of: {})", ConstraintKind::TYPE_NAMES.join(", ")));

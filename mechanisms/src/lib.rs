@@ -12,7 +12,10 @@
 //!
 //! The pacing multipliers of a day's plan are part of its solution (`agora_solver::pacing`).
 
+#![warn(missing_docs)]
+
 pub mod auction;
+#[cfg(feature = "audit")]
 pub mod audit;
 mod findings;
 pub mod format;

@@ -30,15 +30,20 @@ pub const MARKET_SCHEMA: &str = "agora.market/v1";
 /// A good for sale: `supply` units of it (divisible).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Good {
+    /// The good's id.
     pub id: String,
+    /// Units of the good for sale (divisible; finite and > 0).
     pub supply: f64,
 }
 
 /// A budgeted bidder. `values[j]` is its value per unit of `goods[j]` of the market it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bidder {
+    /// The bidder's id.
     pub id: String,
+    /// The bidder's budget (money; finite and > 0).
     pub budget: f64,
+    /// Value per unit of each good, indexed like the market's goods (0 for goods it does not value).
     pub values: Vec<f64>,
 }
 
@@ -47,7 +52,9 @@ pub struct Bidder {
 /// in this crate calls it before doing anything else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Market {
+    /// The goods for sale.
     pub goods: Vec<Good>,
+    /// The bidders.
     pub bidders: Vec<Bidder>,
 }
 
@@ -156,10 +163,13 @@ impl Market {
 /// several mistakes can be read whole and all of them reported.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MarketFile {
+    /// Must be `agora.market/v1` ([`MARKET_SCHEMA`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// The goods as written.
     #[serde(default)]
     pub goods: Vec<GoodFile>,
+    /// The bidders as written.
     #[serde(default)]
     pub bidders: Vec<BidderFile>,
     /// Fields this version does not know; errors.
@@ -170,9 +180,12 @@ pub struct MarketFile {
 /// A good as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GoodFile {
+    /// The good's id (required).
     pub id: Option<String>,
+    /// Units for sale; absent: 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supply: Option<f64>,
+    /// Fields this version does not know; errors.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -180,10 +193,14 @@ pub struct GoodFile {
 /// A bidder as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BidderFile {
+    /// The bidder's id (required).
     pub id: Option<String>,
+    /// The bidder's budget (required, > 0).
     pub budget: Option<f64>,
+    /// Value per unit, by good id; goods not listed are worth 0 to the bidder.
     #[serde(default)]
     pub values: BTreeMap<String, f64>,
+    /// Fields this version does not know; errors.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

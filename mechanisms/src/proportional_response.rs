@@ -66,6 +66,7 @@ pub struct PrResult {
 /// Why the dynamics could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum PrError {
+    /// The market fails validation; every finding is listed.
     #[error("invalid market: {} error(s):\n{}", .0.len(), Bulleted(.0))]
     InvalidMarket(Vec<Finding>),
 }

@@ -73,7 +73,9 @@ pub(crate) const HEADERS: [&[&str]; 4] = [
 /// `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Always [`SERVING_SCHEMA`].
     pub schema: String,
+    /// The instance the plan was made for.
     pub instance: InstanceRef,
     /// The backend that produced the plan.
     pub backend: String,
@@ -81,7 +83,9 @@ pub struct Manifest {
     pub status: String,
     /// The plan's objective (penalties included).
     pub objective: f64,
+    /// The tolerances the plan was checked to.
     pub tolerances: Tolerances,
+    /// When serving may use the artifact.
     pub validity: Validity,
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub created_at: String,
@@ -94,6 +98,7 @@ pub struct Manifest {
 /// The instance the plan was made for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstanceRef {
+    /// The instance's name.
     pub name: String,
     /// `sha256:` and the hex SHA-256 of the instance file's bytes ([`content_hash`]).
     pub content_hash: String,
@@ -106,34 +111,44 @@ pub struct Tolerances {
     pub feasibility: f64,
     /// The solution's own certificate (relative residuals), where it carried one.
     pub primal_residual: Option<f64>,
+    /// The certificate's relative dual residual, where the solution carried one.
     pub dual_residual: Option<f64>,
+    /// The certificate's relative duality gap, where the solution carried one.
     pub gap: Option<f64>,
 }
 
 /// When serving may use the artifact (UTC, `YYYY-MM-DDTHH:MM:SSZ`); `None` is unbounded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Validity {
+    /// The start of the window (UTC, inclusive); `None`: no start.
     pub from: Option<String>,
+    /// The end of the window (UTC, exclusive), after `from`; `None`: no end.
     pub to: Option<String>,
 }
 
 /// A data file of the artifact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileEntry {
+    /// The file's name in the artifact directory.
     pub name: String,
     /// Hex SHA-256 of the file's bytes.
     pub sha256: String,
+    /// The file's size in bytes.
     pub bytes: u64,
 }
 
 /// A line of `pacing.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PacingRow {
+    /// The campaign's id.
     pub campaign: String,
     /// In `(0, 1]`: the factor serving applies to the campaign's score.
     pub multiplier: f64,
+    /// The campaign's daily budget (currency per day).
     pub budget: f64,
+    /// The campaign's spend in the plan (currency per day), at most `budget`.
     pub planned_spend: f64,
+    /// The dual of the campaign's `budget[a]` row (objective units per unit of currency, `>= 0`).
     pub budget_dual: f64,
 }
 
@@ -150,6 +165,7 @@ pub struct AdjustmentRow {
     pub scope: String,
     /// d(objective)/d(rhs): `>= 0` on `<=` rows, `<= 0` on `>=` rows.
     pub dual: f64,
+    /// d(optimum)/d(the row's parameter), in objective units per unit of the parameter.
     pub shadow_price: f64,
     /// The units of `dual`.
     pub units: String,
@@ -158,7 +174,9 @@ pub struct AdjustmentRow {
 /// A line of `segments.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRow {
+    /// The segment's id.
     pub segment: String,
+    /// The segment's supply (impressions per day).
     pub supply: f64,
     /// The share of the segment's opportunities the plan leaves unserved, in `[0, 1]`.
     pub unserved_rate: f64,
@@ -171,12 +189,15 @@ pub struct SegmentRow {
 /// A line of `edges.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdgeRow {
+    /// The segment's id.
     pub segment: String,
+    /// The item's id.
     pub item: String,
     /// The ad's campaign; `None` (an empty field) for organic items.
     pub campaign: Option<String>,
     /// `c_e`, the objective's value of one impression.
     pub value: f64,
+    /// The expected revenue of one impression (currency per impression; 0 for organic items).
     pub price: f64,
     /// `sum_r dual_r * a_re` over every row except the budget rows.
     pub adjustment: f64,
@@ -187,10 +208,15 @@ pub struct EdgeRow {
 /// A loaded or freshly built artifact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
+    /// `manifest.json`.
     pub manifest: Manifest,
+    /// The lines of `pacing.csv`, one per campaign.
     pub pacing: Vec<PacingRow>,
+    /// The lines of `adjustments.csv`, one per constraint row.
     pub adjustments: Vec<AdjustmentRow>,
+    /// The lines of `segments.csv`, one per segment.
     pub segments: Vec<SegmentRow>,
+    /// The lines of `edges.csv`, one per edge.
     pub edges: Vec<EdgeRow>,
 }
 
@@ -305,13 +331,20 @@ impl Artifact {
 /// Why an artifact could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The target exists and is not an empty directory.
     #[error(
         "{path}: already exists and is not an empty directory; remove it or choose another --out"
     )]
-    Exists { path: PathBuf },
+    Exists {
+        /// The target directory.
+        path: PathBuf,
+    },
+    /// Writing the directory failed.
     #[error("{path}: cannot write: {source}")]
     Io {
+        /// The target directory.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -14,6 +14,8 @@
 //! let rule = agora_serving::ServingRule::new(&artifact);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod artifact;
 pub mod reader;
 pub mod score;

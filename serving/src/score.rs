@@ -41,6 +41,7 @@ pub fn score(value: f64, adjustment: f64, multiplier: f64) -> f64 {
 pub enum Choice {
     /// The edge at this index of the artifact's `edges`.
     Edge(usize),
+    /// Leave the opportunity unserved.
     Unserved,
 }
 

@@ -27,6 +27,7 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// True when the primal residual, the dual residual and the absolute gap are all within `tol`.
     pub fn passes(&self, tol: f64) -> bool {
         self.primal_residual <= tol && self.dual_residual <= tol && self.gap.abs() <= tol
     }

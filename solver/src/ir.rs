@@ -13,11 +13,14 @@ use sprs::CsMatI;
 /// `<=` or `>=`; equality rows do not occur in the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sense {
+    /// `<=`: the activity is at most the right-hand side.
     Le,
+    /// `>=`: the activity is at least the right-hand side.
     Ge,
 }
 
 impl Sense {
+    /// The sense as written in files: `<=` or `>=`.
     pub fn symbol(self) -> &'static str {
         match self {
             Sense::Le => "<=",
@@ -40,8 +43,15 @@ pub type Matrix = CsMatI<f64, u32, usize>;
 /// one list instead of holding a copy each (on the 10^7-edge day, 176 bytes per edge).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamVec {
+    /// An explicit list of `(column, value)` entries.
     Sparse(SparseVec),
-    Uniform { cols: Arc<[usize]>, value: f64 },
+    /// One value on every column of a shared list.
+    Uniform {
+        /// The columns, shared between the rows that move the same way.
+        cols: Arc<[usize]>,
+        /// The value on each of those columns.
+        value: f64,
+    },
 }
 
 impl Default for ParamVec {
@@ -64,12 +74,14 @@ impl ParamVec {
             ParamVec::Uniform { cols, value } => ParamVecIter::Uniform(cols.iter(), *value),
         }
     }
+    /// The number of `(column, value)` entries.
     pub fn len(&self) -> usize {
         match self {
             ParamVec::Sparse(v) => v.len(),
             ParamVec::Uniform { cols, .. } => cols.len(),
         }
     }
+    /// True when there is no entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -77,7 +89,9 @@ impl ParamVec {
 
 /// The iterator of [`ParamVec::iter`].
 pub enum ParamVecIter<'a> {
+    /// Over an explicit list.
     Sparse(std::slice::Iter<'a, (usize, f64)>),
+    /// Over a shared column list, with its one value.
     Uniform(std::slice::Iter<'a, usize>, f64),
 }
 
@@ -104,13 +118,22 @@ pub enum RowKind {
     Budget,
     /// `item_cap[i]`: an item's impressions.
     ItemCap,
+    /// `ad_load`: a segment's ad impressions at most `max_share` of its impressions.
     AdLoad,
+    /// `revenue_floor`: ad revenue (price x impressions) at least `min`.
     RevenueFloor,
+    /// `exposure_floor`: impressions of the selected items in the selected segments at least `min`.
     ExposureFloor,
+    /// `exposure_cap`: impressions of the selected items in the selected segments at most `max`.
     ExposureCap,
+    /// `integrity_cap`: a segment's risk-weighted impressions at most `max_share` of its impressions.
     IntegrityCap,
+    /// `topic_cap`: a topic's impressions in a segment at most `max_share` of the segment's impressions.
     TopicCap,
+    /// `freshness_floor`: a segment's impressions of fresh items at least `min_share` of its impressions.
     FreshnessFloor,
+    /// `exposure_parity`: one creator group's organic exposure per unit of merit at least `1 - tolerance`
+    /// times another's.
     ExposureParity,
     /// The objective held at a floor (the optimal-face programs of the audit; never in a day's
     /// own model).
@@ -170,7 +193,9 @@ pub struct RowMeta {
     pub constraint: Option<usize>,
     /// The segment the row is scoped to, where it has one.
     pub segment: Option<usize>,
+    /// Whether the row is `<=` or `>=`.
     pub sense: Sense,
+    /// The right-hand side.
     pub rhs: f64,
     /// The parameter the user wrote for this row (`supply`, `budget`, `cap`, `min`, `max`,
     /// `max_share`, `min_share`, `tolerance`) and its value.
@@ -197,18 +222,22 @@ pub struct Model {
     pub cost: Vec<f64>,
     /// Diagonal of the quadratic term: the objective subtracts `1/2 quad_j x_j^2`.
     pub quad: Vec<f64>,
+    /// Lower bounds of the columns (0 for edges and slacks).
     pub lower: Vec<f64>,
     /// `f64::INFINITY` where a column has no upper bound.
     pub upper: Vec<f64>,
     /// The constraint matrix, rows x columns, compressed sparse columns.
     pub matrix: Matrix,
+    /// Row metadata, in model order (one per row of `matrix`).
     pub rows: Vec<RowMeta>,
 }
 
 impl Model {
+    /// The number of columns (edges, then slacks).
     pub fn n_cols(&self) -> usize {
         self.cost.len()
     }
+    /// The number of rows.
     pub fn n_rows(&self) -> usize {
         self.rows.len()
     }

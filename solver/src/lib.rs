@@ -14,6 +14,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod backends;
 mod certificate;
 mod face;

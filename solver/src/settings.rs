@@ -29,6 +29,7 @@ pub enum BackendChoice {
 }
 
 impl BackendChoice {
+    /// Every choice as `--backend` and settings files spell it.
     pub const NAMES: [&'static str; 4] = ["highs", "clarabel", "auto", "first-order"];
 
     /// The backend `auto` stands for, given whether the model has a quadratic term.
@@ -92,6 +93,7 @@ pub enum FirstOrderMethod {
 }
 
 impl FirstOrderMethod {
+    /// Every method as settings files and the command line spell it.
     pub const NAMES: [&'static str; 3] = ["auto", "pdhg", "sifting"];
 
     /// The method `auto` stands for: sifting, for LPs and QPs. On every generated day measured it

@@ -16,15 +16,22 @@ pub const SOLUTION_SCHEMA: &str = "agora.solution/v1";
 /// Signed contributions to the objective; they add up to it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Terms {
+    /// `w_engagement * sum engagement_e x_e`.
     pub engagement: f64,
+    /// `w_quality * sum quality_i x_e`.
     pub quality: f64,
+    /// `w_revenue * sum price_e x_e`.
     pub revenue: f64,
+    /// `-w_integrity_risk * sum risk_i x_e` (never positive).
     pub integrity_risk: f64,
+    /// `-(rho/2) * sum x_e^2 / supply_s(e)` (never positive).
     pub regularization: f64,
+    /// `-sum penalty * violation` over soft rows (never positive).
     pub penalties: f64,
 }
 
 impl Terms {
+    /// The sum of the terms: the objective.
     pub fn total(&self) -> f64 {
         self.engagement + self.quality + self.revenue + self.integrity_risk + self.regularization + self.penalties
     }
@@ -33,11 +40,13 @@ impl Terms {
 /// One row of the model at the solution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowReport {
+    /// The row's spec name (`supply[s]`, `budget[a]`, `NAME[s]`, ...).
     pub name: String,
     /// What the row is.
     pub kind: RowKind,
     /// Index of the instance constraint the row came from.
     pub constraint: Option<usize>,
+    /// Whether the row is `<=` or `>=`.
     pub sense: Sense,
     /// Left-hand side at the plan (soft slack excluded).
     pub activity: f64,
@@ -65,11 +74,15 @@ impl RowReport {
 /// A solved (or unsolved) day.
 #[derive(Debug, Clone)]
 pub struct Solution {
+    /// The name of the instance solved.
     pub instance: String,
+    /// How the solve ended; only [`Status::Optimal`] carries a trustworthy plan.
     pub status: Status,
+    /// The backend that produced the answer.
     pub backend: &'static str,
     /// Objective at the plan, penalties included (0 unless optimal).
     pub objective: f64,
+    /// The objective's signed terms at the plan (all 0 unless optimal).
     pub terms: Terms,
     /// Impressions per edge, in instance edge order (empty unless optimal).
     pub impressions: Vec<f64>,
@@ -77,6 +90,7 @@ pub struct Solution {
     pub rows: Vec<RowReport>,
     /// The independent check of the backend's answer.
     pub certificate: Option<Certificate>,
+    /// Iterations of the backend's main method.
     pub iterations: u64,
     /// Wall-clock seconds in the backend.
     pub solve_seconds: f64,
@@ -266,6 +280,7 @@ impl Solution {
             certificate: self.certificate.clone(),
             message: self.message.clone(),
             instance_schema: Some(INSTANCE_SCHEMA.to_string()),
+            instance_hash: Some(agora_instances::content_hash(inst)),
         }
     }
 }
@@ -297,22 +312,33 @@ pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
 /// A plan entry of the solution file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanEntry {
+    /// The segment's id.
     pub segment: String,
+    /// The item's id.
     pub item: String,
+    /// Impressions of the item planned in the segment (agora writes only positive ones).
     pub impressions: f64,
 }
 
 /// A row of the solution file's `constraints`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConstraintEntry {
+    /// The row's spec name.
     pub name: String,
+    /// The row's spec `type`: `supply`, `budget`, `item_cap` or its constraint's type.
     #[serde(rename = "type")]
     pub kind: RowKind,
+    /// Left-hand side at the plan (soft slack excluded).
     pub activity: f64,
+    /// Right-hand side.
     pub bound: f64,
+    /// How far the row is from binding (0 when binding or violated).
     pub slack: f64,
+    /// By how much the plan exceeds the row (a soft row's slack; ~0 for hard rows).
     pub violation: f64,
+    /// d(objective)/d(rhs), maximisation sign convention: `>= 0` on `<=` rows, `<= 0` on `>=` rows.
     pub dual: f64,
+    /// d(optimum)/d(the row's parameter), in objective units per unit of the parameter.
     pub shadow_price: f64,
     /// `<=` or `>=` (agora's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,23 +354,38 @@ pub struct ConstraintEntry {
 /// A campaign's pacing entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PacingEntry {
+    /// The campaign's id.
     pub campaign: String,
+    /// The campaign's daily budget (currency per day).
     pub budget: f64,
+    /// The campaign's spend in the plan, sum of price x impressions over its ad edges (currency per day).
     pub spend: f64,
+    /// The dual of the campaign's `budget[a]` row (objective units per unit of currency; `>= 0`, 0 when
+    /// the budget is slack).
     pub budget_dual: f64,
+    /// The factor serving applies to the campaign's bids, in `[0.001, 1]`; exactly 1 when `budget_dual`
+    /// is 0 (docs/pacing.md).
     pub multiplier: f64,
 }
 
 /// The `agora.solution/v1` file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolutionFile {
+    /// Always [`SOLUTION_SCHEMA`].
     pub schema: String,
+    /// The name of the instance solved.
     pub instance: String,
+    /// How the solve ended; only `optimal` carries a trustworthy plan.
     pub status: Status,
+    /// Objective at the plan, penalties included (0 unless optimal).
     pub objective: f64,
+    /// The objective's signed terms; they add up to `objective`.
     pub terms: Terms,
+    /// Every edge with positive impressions, in instance edge order (empty unless optimal).
     pub plan: Vec<PlanEntry>,
+    /// Every model row, in model order (empty unless optimal).
     pub constraints: Vec<ConstraintEntry>,
+    /// One entry per campaign, in instance order (empty unless optimal).
     pub pacing: Vec<PacingEntry>,
     /// The backend that produced the solution (agora's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,9 +399,32 @@ pub struct SolutionFile {
     /// The schema of the instance solved (agora's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_schema: Option<String>,
+    /// The content hash of the instance solved ([`agora_instances::content_hash`]; agora's
+    /// addition): reports, exports and warm starts refuse or flag a solution of another day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_hash: Option<String>,
 }
 
 impl SolutionFile {
+    /// Whether this is a solution of `inst`: the same name and, when the file records one, the
+    /// same content hash. The error says what differs.
+    pub fn check_instance(&self, inst: &Instance) -> Result<(), String> {
+        if self.instance != inst.name {
+            return Err(format!("the solution is of instance \"{}\", not \"{}\"", self.instance, inst.name));
+        }
+        if let Some(recorded) = &self.instance_hash {
+            let actual = agora_instances::content_hash(inst);
+            if *recorded != actual {
+                return Err(format!(
+                    "the solution is of another version of instance \"{}\": it records content hash {recorded}, the instance given hashes to {actual} (solve the day again)",
+                    inst.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("solution files serialise")
     }

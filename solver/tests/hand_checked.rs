@@ -291,7 +291,10 @@ fn infeasible_day_is_a_status_not_an_error() {
 
 #[test]
 fn empty_day_is_optimal_with_nothing_to_plan() {
-    let v = json!({"schema": "agora.instance/v1", "name": "empty", "segments": [{"id": "s", "supply": 5.0}]});
+    // A segment and an item but no edge: segments and items are required and non-empty, edges may
+    // be an empty list.
+    let v = json!({"schema": "agora.instance/v1", "name": "empty", "segments": [{"id": "s", "supply": 5.0}],
+        "creators": [{"id": "c"}], "items": [{"id": "i", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0.0, "fresh": false}], "edges": []});
     let (_, sol) = solved(&v);
     assert_eq!(sol.objective, 0.0);
     assert_row(&sol, "supply[s]", 0.0, 0.0);

@@ -44,6 +44,7 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// The basis as reports write it: `segment`, `neighbours` or `all_segments`.
     pub fn as_str(self) -> &'static str {
         match self {
             Basis::Segment => "segment",
@@ -65,7 +66,9 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile's name, as `from_str` accepts it.
     pub const NAMES: [&'static str; 2] = ["mean", "served"];
+    /// The profile as reports write it: `mean` or `served`.
     pub fn as_str(self) -> &'static str {
         match self {
             Profile::Mean => "mean",
@@ -90,6 +93,7 @@ impl std::str::FromStr for Profile {
 pub struct Hypothetical {
     /// Segment index.
     pub segment: usize,
+    /// The topic of the new item.
     pub topic: String,
     /// Mean engagement of the basis edges.
     pub engagement: f64,
@@ -99,6 +103,7 @@ pub struct Hypothetical {
     pub risk: f64,
     /// At least half of the basis edges' items are fresh.
     pub fresh: bool,
+    /// Which edges the attributes were averaged over.
     pub basis: Basis,
     /// How many edges the means are over.
     pub basis_edges: usize,
@@ -111,6 +116,7 @@ pub struct Hypothetical {
 pub struct Gap {
     /// Segment id.
     pub segment: String,
+    /// The topic of the new item.
     pub topic: String,
     /// Reduced cost at the plan's duals: objective units per impression of the new item.
     pub value: f64,
@@ -118,6 +124,7 @@ pub struct Gap {
     pub objective_coefficient: f64,
     /// Organic edges of the topic the segment already has.
     pub existing_edges: usize,
+    /// The hypothetical item priced.
     pub item: Hypothetical,
     /// The rows that price the item most, `(row, y_r a_rj)`, largest magnitude first (at most 3).
     pub priced_rows: Vec<(String, f64)>,

@@ -35,33 +35,78 @@ pub const REPORT_SCHEMA: &str = "agora.report/v1";
 /// Why a report cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The solution file's `schema` is not `agora.solution/v1`.
     #[error("schema is \"{0}\", expected \"{SOLUTION_SCHEMA}\"")]
     Schema(String),
-    #[error("the solution is for instance \"{solution}\", but the instance is \"{instance}\"")]
-    InstanceMismatch { solution: String, instance: String },
+    /// The solution is of another instance, or of another version of it (its recorded content hash
+    /// differs); the message says which.
+    #[error("{0}")]
+    OtherInstance(String),
+    /// The solution's status is not `optimal`.
     #[error("the solution's status is {0}: only optimal plans are reported")]
     NotOptimal(Status),
+    /// A plan entry names an edge the instance does not have.
     #[error("plan[{index}]: the instance has no edge from segment \"{segment}\" to item \"{item}\"")]
-    UnknownEdge { index: usize, segment: String, item: String },
-    #[error("plan[{index}]: edge \"{segment}\" -> \"{item}\" is listed twice")]
-    DuplicateEdge { index: usize, segment: String, item: String },
-    #[error("plan[{index}].impressions: {value} is not a non-negative number")]
-    BadImpressions { index: usize, value: f64 },
-    #[error("the plan breaks the instance's rules ({count} violations), first: {first}")]
-    Infeasible { count: usize, first: String },
-    #[error("constraints: no row \"{0}\": the solution does not come from this instance's model")]
-    MissingRow(String),
-    #[error("constraints[{index}] (\"{name}\").dual: {value} has the wrong sign for a {sense} row")]
-    DualSign {
+    UnknownEdge {
+        /// The entry's position in `plan` (from 0).
         index: usize,
-        name: String,
-        sense: &'static str,
+        /// The entry's segment id.
+        segment: String,
+        /// The entry's item id.
+        item: String,
+    },
+    /// A plan entry's edge is listed twice.
+    #[error("plan[{index}]: edge \"{segment}\" -> \"{item}\" is listed twice")]
+    DuplicateEdge {
+        /// The position in `plan` of the second listing (from 0).
+        index: usize,
+        /// The entry's segment id.
+        segment: String,
+        /// The entry's item id.
+        item: String,
+    },
+    /// A plan entry's impressions are negative or not finite.
+    #[error("plan[{index}].impressions: {value} is not a non-negative number")]
+    BadImpressions {
+        /// The entry's position in `plan` (from 0).
+        index: usize,
+        /// The impressions it gives.
         value: f64,
     },
+    /// The plan breaks a hard rule or a bound beyond the feasibility tolerance.
+    #[error("the plan breaks the instance's rules ({count} violations), first: {first}")]
+    Infeasible {
+        /// How many violations.
+        count: usize,
+        /// The first violation, in words.
+        first: String,
+    },
+    /// A row of the instance's model is missing from the solution's `constraints`.
+    #[error("constraints: no row \"{0}\": the solution does not come from this instance's model")]
+    MissingRow(String),
+    /// A row's dual has the wrong sign for its sense (beyond 1e-9), or is not finite.
+    #[error("constraints[{index}] (\"{name}\").dual: {value} has the wrong sign for a {sense} row")]
+    DualSign {
+        /// The row's position in `constraints` (from 0).
+        index: usize,
+        /// The row's spec name.
+        name: String,
+        /// `<=` or `>=`.
+        sense: &'static str,
+        /// The dual the solution gives.
+        value: f64,
+    },
+    /// A re-solve behind `constraint_prices` could not run.
     #[error("re-solve failed: {0}")]
     Solve(#[from] SolveError),
+    /// An SVG chart could not be drawn.
     #[error("chart {chart}: {reason}")]
-    Chart { chart: &'static str, reason: String },
+    Chart {
+        /// The chart's file name.
+        chart: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// How a report is made.
@@ -110,12 +155,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
     if file.schema != SOLUTION_SCHEMA {
         return Err(ReportError::Schema(file.schema.clone()));
     }
-    if file.instance != inst.name {
-        return Err(ReportError::InstanceMismatch {
-            solution: file.instance.clone(),
-            instance: inst.name.clone(),
-        });
-    }
+    file.check_instance(inst).map_err(ReportError::OtherInstance)?;
     if !file.status.is_optimal() {
         return Err(ReportError::NotOptimal(file.status));
     }
@@ -186,12 +226,14 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
 /// A row with a non-zero dual, as the solution reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BindingRow {
+    /// The row's spec name.
     pub name: String,
     /// What the row is.
     pub kind: RowKind,
     /// The field the shadow price differentiates against (`supply`, `budget`, `cap`, `min`,
     /// `max`, `max_share`, `min_share`, `tolerance`).
     pub parameter: String,
+    /// d(objective)/d(rhs), non-zero, maximisation sign convention: `>= 0` on `<=` rows, `<= 0` on `>=` rows.
     pub dual: f64,
     /// d(objective) / d(parameter), objective units per unit of the parameter.
     pub shadow_price: f64,
@@ -226,13 +268,17 @@ impl BindingRow {
 /// A report of one solved day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
+    /// The name of the instance reported on.
     pub instance: String,
     /// The solution's objective.
     pub objective: f64,
+    /// The plan's ecosystem metrics, overall and per segment.
     pub metrics: EcosystemMetrics,
     /// Organic impressions per creator, in instance order (the Lorenz curve's data).
     pub creator_exposure: Vec<f64>,
+    /// The rows with a non-zero dual, in solution order.
     pub binding_rules: Vec<BindingRow>,
+    /// For each instance constraint, the optimum without it and what it costs (empty when skipped).
     pub constraint_prices: Vec<ConstraintPrice>,
     /// The profile the gaps' items were built with.
     pub gap_profile: Profile,

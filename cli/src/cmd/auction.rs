@@ -6,7 +6,9 @@ use anyhow::Context;
 
 use agora_mechanisms::auction::{self, file};
 
-use super::{err, write_out, Failure};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora auction bids.json --rule vcg\n\nRules: second-price, first-price (one item, optional reserve); gsp, vcg (slots with click-through rates).";
 
@@ -25,8 +27,9 @@ pub struct Args {
 
 /// Runs `agora auction`.
 pub fn run(a: Args) -> Result<(), Failure> {
+    check_out(a.out.as_deref(), OutputKind::File, &[&a.file])?;
     let auc = file::load(&a.file).map_err(|e| err(e.into()))?;
     let outcome = auction::run(&auc, a.rule).with_context(|| format!("{}", a.file.display())).map_err(err)?;
     print!("{}", file::summary(&outcome, &auc));
-    write_out(a.out.as_deref(), &file::to_json(&outcome, &auc))
+    write_out(a.out.as_deref(), &file::to_json(&outcome, &auc), &[&a.file])
 }

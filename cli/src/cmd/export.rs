@@ -35,6 +35,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<(), Failure> {
     let Args { solution, instance, out, valid_from, valid_to } = a;
     let (solution, instance, out) = (solution.as_path(), instance.as_path(), out.as_path());
+    agora_instances::output::check_output(out, agora_instances::output::OutputKind::Dir, &[solution, instance]).map_err(|e| err(e.into()))?;
     let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
     let sol: SolutionFile =
         agora_instances::load_json_with(solution, Ok).map_err(|e| err(e.into()))?;
@@ -81,10 +82,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
 pub(crate) fn load_instance_bytes(
     path: &Path,
 ) -> anyhow::Result<(agora_instances::Instance, String)> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let text = String::from_utf8(bytes.clone())
-        .with_context(|| format!("{}: not UTF-8", path.display()))?;
-    let v = agora_instances::parse_str(&text, path)?;
+    let text = agora_instances::read_input(path, super::read_options())?;
+    let v = agora_instances::parse_str_with(&text, path, super::read_options())?;
+    let bytes = text.into_bytes();
     for w in &v.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }

@@ -8,7 +8,12 @@ use agora_analysis::frontier as output;
 use agora_solver::frontier::{self, FrontierSettings, Sweep};
 use agora_solver::BackendChoice;
 
-use super::{err, load_instance, settings_from, Failure, Progress};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, load_validated, positive_seconds, settings_from, Failure, Progress};
+
+/// The most points one frontier solves.
+pub const MAX_POINTS: usize = 100_000;
 
 pub const AFTER_HELP: &str = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg. Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.";
 
@@ -31,8 +36,8 @@ pub struct Args {
     /// points start from the previous point's plan and duals).
     #[arg(long)]
     backend: Option<BackendChoice>,
-    /// Wall-clock limit per point, in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    /// Wall-clock limit per point, in seconds (positive).
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
     time_limit: Option<f64>,
     /// A JSON settings file (docs/settings.md); command-line flags override it.
     #[arg(long, value_name = "FILE")]
@@ -56,7 +61,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if a.sweeps.len() > 2 {
         return Err(usage(anyhow!("give one --sweep (a curve) or two (a grid), not {}", a.sweeps.len())));
     }
-    let inst = load_instance(&a.instance).map_err(err)?;
+    let asked: u128 = if a.points.len() == 1 { (a.points[0] as u128).pow(a.sweeps.len() as u32) } else { a.points.iter().map(|&p| p as u128).product() };
+    if asked > MAX_POINTS as u128 {
+        return Err(usage(anyhow!(
+            "the frontier asked for {asked} points, each a solve of the day; the limit is {MAX_POINTS} (fewer --points, or a narrower range)"
+        )));
+    }
+    let day = load_validated(&a.instance).map_err(err)?;
+    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
+    inputs.extend(a.settings.as_deref());
+    check_out(Some(&a.out), OutputKind::Dir, &inputs)?;
+    let inst = day.instance;
     let sweeps = a
         .sweeps
         .iter()

@@ -6,7 +6,23 @@ use anyhow::Context;
 
 use agora_instances::Size;
 
-use super::{err, Failure};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, usage, Failure};
+
+/// The smallest `--edges`: the large preset scaled below this is not the day asked for.
+pub const MIN_EDGES: usize = 1_000;
+/// The largest `--edges`: 2 * 10^8 edges, about 80 GB to solve on one machine.
+pub const MAX_EDGES: usize = 200_000_000;
+
+/// Bytes in the unit a person reads.
+pub fn human_bytes(b: f64) -> String {
+    match b {
+        b if b >= 1e9 => format!("{:.0} GB", b / 1e9),
+        b if b >= 1e6 => format!("{:.0} MB", b / 1e6),
+        b => format!("{:.0} kB", b / 1e3),
+    }
+}
 
 pub const AFTER_HELP: &str = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n  agora generate --size large --edges 10000000 --out big.json   (edges in big.edges.csv)\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6, columnar).";
 
@@ -30,6 +46,15 @@ pub struct Args {
 
 /// Runs `agora generate`.
 pub fn run(a: Args) -> Result<(), Failure> {
+    if let Some(n) = a.edges {
+        if !(MIN_EDGES..=MAX_EDGES).contains(&n) {
+            return Err(usage(format!(
+                "--edges {n} is outside {MIN_EDGES}..={MAX_EDGES}: a day of {n} edges needs about {} of memory to generate and solve (about 400 bytes per edge)",
+                human_bytes(400.0 * n as f64)
+            )));
+        }
+    }
+    check_out(Some(&a.out), OutputKind::File, &[])?;
     let config = match a.edges {
         Some(n) => agora_instances::GenerateConfig::for_edges(n),
         None => agora_instances::GenerateConfig::for_size(a.size),

@@ -23,7 +23,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use agora_instances::{load, write_atomic};
+use std::sync::OnceLock;
+
+use agora_instances::output::{check_output, OutputKind};
+use agora_instances::{load_with, read_input, write_atomic, ReadOptions};
 use agora_solver::{BackendChoice, Observer, Settings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -35,9 +38,38 @@ pub fn err(e: anyhow::Error) -> Failure {
     Failure(1, e)
 }
 
-/// Writes `text` to `out` atomically, when an output was asked for.
-pub fn write_out(out: Option<&Path>, text: &str) -> std::result::Result<(), Failure> {
+/// How every command reads its input files (`--max-input-bytes`, `--allow-outside-edges`).
+static READ_OPTIONS: OnceLock<ReadOptions> = OnceLock::new();
+
+/// Sets how input files are read, once, before a command runs.
+pub fn set_read_options(opts: ReadOptions) {
+    let _ = READ_OPTIONS.set(opts);
+}
+
+/// How input files are read.
+pub fn read_options() -> &'static ReadOptions {
+    READ_OPTIONS.get_or_init(ReadOptions::default)
+}
+
+/// A usage error (exit 2).
+pub fn usage(message: String) -> Failure {
+    Failure(2, anyhow::anyhow!(message))
+}
+
+/// Refuses, before any work, an output path the output rules forbid (an input of the command,
+/// a symbolic link, a device, a read-only file): exit 1, nothing written.
+pub fn check_out(out: Option<&Path>, kind: OutputKind, inputs: &[&Path]) -> std::result::Result<(), Failure> {
+    match out {
+        Some(out) => check_output(out, kind, inputs).map_err(|e| err(e.into())),
+        None => Ok(()),
+    }
+}
+
+/// Writes `text` to `out` atomically, when an output was asked for; `inputs` are the files the
+/// command read, which an output may never replace.
+pub fn write_out(out: Option<&Path>, text: &str, inputs: &[&Path]) -> std::result::Result<(), Failure> {
     if let Some(out) = out {
+        check_output(out, OutputKind::File, inputs).map_err(|e| err(e.into()))?;
         write_atomic(out, text.as_bytes()).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
         println!("\nwrote {}", out.display());
     }
@@ -48,7 +80,7 @@ pub fn write_out(out: Option<&Path>, text: &str) -> std::result::Result<(), Fail
 pub fn settings_from(file: Option<&Path>, backend: Option<BackendChoice>, time_limit: Option<f64>) -> Result<Settings> {
     let mut settings = match file {
         Some(f) => {
-            let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?;
+            let text = read_input(f, read_options())?;
             Settings::from_json(&text).with_context(|| format!("{}", f.display()))?
         }
         None => Settings::default(),
@@ -64,11 +96,25 @@ pub fn settings_from(file: Option<&Path>, backend: Option<BackendChoice>, time_l
 
 /// Loads and validates an instance, printing its warnings.
 pub fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
-    let v = load(path)?;
+    Ok(load_validated(path)?.instance)
+}
+
+/// Loads and validates an instance, printing its warnings; also says which files it read.
+pub fn load_validated(path: &Path) -> Result<agora_instances::Validated> {
+    let v = load_with(path, read_options())?;
     for w in &v.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    Ok(v.instance)
+    Ok(v)
+}
+
+/// A positive, finite number of seconds (`--time-limit`): anything else is a usage error.
+pub fn positive_seconds(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(v) => Err(format!("must be a positive, finite number of seconds, got {v}")),
+        Err(_) => Err(format!("not a number: \"{}\"", agora_instances::limits::excerpt(s))),
+    }
 }
 
 /// A progress bar on standard error that observes long work: shown only on a terminal, and only

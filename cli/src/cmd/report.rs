@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use agora_analysis::report::{self, Profile, ReportSettings};
 use agora_solver::{BackendChoice, SolutionFile};
 
-use super::{err, load_instance, settings_from, Failure};
+use super::{err, load_validated, settings_from, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg.\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
 
@@ -42,7 +42,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 fn report(args: Args) -> Result<()> {
-    let inst = &load_instance(&args.instance)?;
+    let day = load_validated(&args.instance)?;
+    let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
+    inputs.push(&args.solution);
+    inputs.extend(args.settings.as_deref());
+    agora_instances::output::check_output(&args.out, agora_instances::output::OutputKind::Dir, &inputs)?;
+    let inst = &day.instance;
     let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
     let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
     let settings = ReportSettings {

@@ -8,7 +8,13 @@ use agora_analysis::simulate::{overspends, worst_hard_row, PolicyReport};
 use agora_analysis::SimulationConfig;
 
 use super::export::load_instance_bytes;
-use super::{err, write_out, Failure};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, usage, write_out, Failure};
+
+/// The most opportunities one simulation serves (10^8: minutes of work; the 2% row targets are met
+/// from 10^6).
+pub const MAX_ARRIVALS: usize = 100_000_000;
 
 pub const AFTER_HELP: &str = "Example:\n  agora simulate instances/example-day.json serving/ --arrivals 100000 --seed 1 --out simulation.json\n\nWrites agora.simulation/v1; the same seed gives the same report.";
 
@@ -34,6 +40,13 @@ pub struct Args {
 pub fn run(a: Args) -> Result<(), Failure> {
     let Args { instance, dir, arrivals, seed, out } = a;
     let (instance, dir, out) = (instance.as_path(), dir.as_path(), out.as_deref());
+    if arrivals == 0 || arrivals > MAX_ARRIVALS {
+        return Err(usage(format!(
+            "--arrivals {arrivals} is outside 1..={MAX_ARRIVALS}: every arrival is served by three policies, so {arrivals} arrivals are {} policy decisions",
+            3 * arrivals as u128
+        )));
+    }
+    check_out(out, OutputKind::File, &[instance])?;
     let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
     let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
     agora_analysis::check_instance(&artifact, &inst.name, &hash)
@@ -70,7 +83,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         );
     }
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    write_out(out, &json)
+    write_out(out, &json, &[instance])
 }
 
 fn fmt_k(inst: &agora_instances::Instance, arrivals: usize) -> String {

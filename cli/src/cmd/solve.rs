@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use agora_solver::{BackendChoice, FirstOrderMethod};
 
-use super::{err, load_instance, settings_from, summary, warm, write_out, Failure};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, load_validated, positive_seconds, settings_from, summary, usage, warm, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora solve day2.json --backend first-order --warm-start day1-solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).";
 
@@ -23,8 +25,8 @@ pub struct Args {
     /// --backend first-order (docs/backends.md).
     #[arg(long)]
     method: Option<FirstOrderMethod>,
-    /// Wall-clock limit in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    /// Wall-clock limit in seconds (positive).
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
     time_limit: Option<f64>,
     /// A JSON settings file (docs/settings.md); command-line flags override it.
     #[arg(long, value_name = "FILE")]
@@ -43,20 +45,34 @@ pub struct Args {
 
 /// Runs `agora solve`.
 pub fn run(a: Args) -> Result<(), Failure> {
+    if let (Some(m), Some(b)) = (a.method, a.backend) {
+        if b != BackendChoice::FirstOrder {
+            return Err(usage(format!(
+                "--method {} applies to the first-order backend, not --backend {}: drop one of them",
+                format!("{m:?}").to_lowercase(),
+                format!("{b:?}").to_lowercase()
+            )));
+        }
+    }
     let backend = a.backend.or(a.method.map(|_| BackendChoice::FirstOrder));
     let mut settings = settings_from(a.settings.as_deref(), backend, a.time_limit).map_err(err)?;
     if let Some(m) = a.method {
         settings.first_order_method = m;
     }
     settings.verbose |= a.verbose;
-    let inst = load_instance(&a.instance).map_err(err)?;
+    let day = load_validated(&a.instance).map_err(err)?;
+    let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
+    inputs.extend(a.settings.as_deref());
+    inputs.extend(a.warm_start.as_deref());
+    check_out(a.out.as_deref(), OutputKind::File, &inputs)?;
+    let inst = day.instance;
     let sol = match &a.warm_start {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
         None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
     };
     let file = sol.to_file(&inst);
     print!("{}", summary::render(&inst, &sol, &file.pacing, a.top));
-    write_out(a.out.as_deref(), &file.to_json())?;
+    write_out(a.out.as_deref(), &file.to_json(), &inputs)?;
     if !sol.status.is_optimal() {
         return Err(Failure(
             3,

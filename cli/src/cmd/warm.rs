@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
 use agora_instances::Instance;
 use agora_solver::{formulate, solve_model_warm, BackendChoice, Settings, Solution, SolutionFile, WarmStart};
 
@@ -23,11 +21,13 @@ pub(crate) fn solve(inst: &Instance, settings: &mut Settings, backend: Option<Ba
             ));
         }
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display())).map_err(err)?;
-    let file: SolutionFile =
-        serde_json::from_str(&text).with_context(|| format!("{}: not an agora.solution/v1 file", path.display())).map_err(err)?;
+    let file: SolutionFile = agora_instances::load_json_with(path, Ok).map_err(|e| err(e.into()))?;
     if file.schema != agora_solver::SOLUTION_SCHEMA {
         return Err(err(anyhow::anyhow!("{}: schema is \"{}\", expected \"{}\"", path.display(), file.schema, agora_solver::SOLUTION_SCHEMA)));
+    }
+    // Yesterday's solution is the point of a warm start; it is allowed, and said.
+    if let Err(why) = file.check_instance(inst) {
+        eprintln!("note: {}: warm start from another day ({why}); its plan and duals are only a starting point", path.display());
     }
     let model = formulate(inst);
     let (warm, m) = WarmStart::from_solution_file(inst, &model, &file);

@@ -51,12 +51,17 @@ pub const AUCTION_RESULT_SCHEMA: &str = "agora.auction-result/v1";
 /// An auction file as written, before validation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuctionFile {
+    /// Must be `agora.auction/v1` ([`AUCTION_SCHEMA`]).
     pub schema: Option<String>,
+    /// Minimum bid per click; absent: 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserve: Option<f64>,
+    /// The slots, best first; absent or empty: a single item.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slots: Vec<SlotFile>,
+    /// One bid per bidder (required, may be empty).
     pub bids: Option<Vec<BidFile>>,
+    /// Fields this version does not know; errors.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -64,8 +69,11 @@ pub struct AuctionFile {
 /// A slot as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SlotFile {
+    /// The slot's id (required).
     pub id: Option<String>,
+    /// The slot's click-through rate, in [0, 1] (required).
     pub ctr: Option<f64>,
+    /// Fields this version does not know; errors.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -73,10 +81,14 @@ pub struct SlotFile {
 /// A bid as written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BidFile {
+    /// The bidder's id (required).
     pub bidder: Option<String>,
+    /// The bid per click (required, >= 0).
     pub bid: Option<f64>,
+    /// The bidder's true value per click; absent: the bid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// Fields this version does not know; errors.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -157,34 +169,48 @@ pub fn load(path: impl AsRef<Path>) -> Result<Auction, AuctionFileError> {
 /// An `agora.auction-result/v1` file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuctionResultFile {
+    /// Always [`AUCTION_RESULT_SCHEMA`].
     pub schema: String,
+    /// The payment rule applied.
     pub rule: crate::auction::Rule,
+    /// The reserve price per click.
     pub reserve: f64,
+    /// The winners, in slot order.
     pub allocation: Vec<AllocationEntry>,
+    /// Every bidder's payment per impression, in input order.
     pub payments: Vec<PaymentEntry>,
+    /// Every bidder's utility, in input order.
     pub utilities: Vec<UtilityEntry>,
+    /// The sum of the payments (per impression).
     pub revenue: f64,
 }
 
 /// A winner and the slot it won.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllocationEntry {
+    /// The winner's id.
     pub bidder: String,
+    /// The slot's id (`item` when the auction lists no slots).
     pub slot: String,
+    /// The slot's click-through rate.
     pub ctr: f64,
 }
 
 /// A bidder's payment per impression.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentEntry {
+    /// The bidder's id.
     pub bidder: String,
+    /// Payment per impression (click-through rate times price per click); 0 for losers.
     pub payment: f64,
 }
 
 /// A bidder's utility.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UtilityEntry {
+    /// The bidder's id.
     pub bidder: String,
+    /// `value * ctr - payment`, at the bidder's true value.
     pub utility: f64,
 }
 

@@ -38,8 +38,11 @@ use myerson::{Step, StepRule};
 /// defaults to the bid (a truthful bidder).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bid {
+    /// The bidder's id.
     pub bidder: String,
+    /// The bid per click (finite, >= 0).
     pub bid: f64,
+    /// The true value per click; `None`: the bid.
     pub value: Option<f64>,
 }
 
@@ -53,7 +56,9 @@ impl Bid {
 /// An ad slot with its click-through rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Slot {
+    /// The slot's id.
     pub id: String,
+    /// The click-through rate, in [0, 1].
     pub ctr: f64,
 }
 
@@ -63,8 +68,11 @@ pub const ITEM: &str = "item";
 /// An auction: bids, slots best first (none = a single item) and a reserve price per click.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Auction {
+    /// The bids, one per bidder.
     pub bids: Vec<Bid>,
+    /// The slots, best first, with non-increasing click-through rates; empty: a single item.
     pub slots: Vec<Slot>,
+    /// Minimum bid per click; lower bids (and bids of 0) lose.
     pub reserve: f64,
 }
 
@@ -72,9 +80,14 @@ pub struct Auction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
+    /// Single item: the winner pays `max(reserve, next bid)`.
     SecondPrice,
+    /// Single item: the winner pays its own bid.
     FirstPrice,
+    /// Generalised second price: the bidder in slot k pays `ctr_k * max(reserve, bid ranked k+1)`.
     Gsp,
+    /// Vickrey-Clarke-Groves: the bidder ranked k pays
+    /// `sum_{l >= k} (ctr_l - ctr_{l+1}) * max(reserve, bid ranked l+1)`; truthful.
     Vcg,
 }
 
@@ -114,7 +127,9 @@ impl FromStr for Rule {
 /// What one bidder got and paid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BidderOutcome {
+    /// The bidder's id.
     pub bidder: String,
+    /// Its bid per click.
     pub bid: f64,
     /// The value its utility is computed with.
     pub value: f64,
@@ -131,20 +146,32 @@ pub struct BidderOutcome {
 /// The outcome of an auction: one entry per bid, in bid order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The payment rule applied.
     pub rule: Rule,
+    /// One entry per bid, in bid order.
     pub bidders: Vec<BidderOutcome>,
+    /// The sum of the payments (per impression).
     pub revenue: f64,
 }
 
 /// Why an auction could not be run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuctionError {
+    /// The auction fails validation; every finding is listed.
     #[error("invalid auction: {} error(s):\n{}", .0.len(), Bulleted(.0))]
     Invalid(Vec<Finding>),
+    /// A single-item rule was given more than one slot.
     #[error("rule {rule} sells a single item, but the auction has {slots} slots")]
-    TooManySlots { rule: Rule, slots: usize },
+    TooManySlots {
+        /// The single-item rule.
+        rule: Rule,
+        /// The number of slots the auction lists.
+        slots: usize,
+    },
+    /// The name is not one of `second-price`, `first-price`, `gsp`, `vcg`.
     #[error("unknown rule \"{0}\" (expected second-price, first-price, gsp or vcg)")]
     UnknownRule(String),
+    /// A bidder index past the last bid.
     #[error("no bidder #{0} in the auction")]
     NoSuchBidder(usize),
 }
@@ -288,6 +315,7 @@ pub fn run(auction: &Auction, rule: Rule) -> Result<Outcome, AuctionError> {
 /// A bid that would have served a bidder better than its own.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Deviation {
+    /// The better bid, per click.
     pub bid: f64,
     /// Utility (at the bidder's true value) of bidding `bid`.
     pub utility: f64,

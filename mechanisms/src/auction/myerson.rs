@@ -28,7 +28,9 @@ impl<F: Fn(f64) -> f64> AllocationRule for F {
 /// One jump of a piecewise-constant rule: from `threshold` on, the allocation is `level`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Step {
+    /// The bid from which this step's level applies (>= 0).
     pub threshold: f64,
+    /// The allocation from `threshold` on (>= 0).
     pub level: f64,
 }
 
@@ -43,12 +45,36 @@ pub struct StepRule {
 /// Why steps do not form a monotone rule.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MyersonError {
+    /// A threshold or level is negative or not finite.
     #[error("step {index}: threshold and level must be finite and >= 0, got threshold {threshold}, level {level}")]
-    OutOfRange { index: usize, threshold: f64, level: f64 },
+    OutOfRange {
+        /// The step's position in the list (from 0).
+        index: usize,
+        /// Its threshold.
+        threshold: f64,
+        /// Its level.
+        level: f64,
+    },
+    /// A threshold is below the one before it.
     #[error("step {index}: thresholds must not decrease ({previous} then {threshold})")]
-    UnsortedThresholds { index: usize, previous: f64, threshold: f64 },
+    UnsortedThresholds {
+        /// The step's position in the list (from 0).
+        index: usize,
+        /// The previous step's threshold.
+        previous: f64,
+        /// This step's threshold.
+        threshold: f64,
+    },
+    /// A level is below the one before it: the rule is not monotone.
     #[error("step {index}: the allocation must not decrease ({previous} then {level}); no payment makes such a rule truthful")]
-    NotMonotone { index: usize, previous: f64, level: f64 },
+    NotMonotone {
+        /// The step's position in the list (from 0).
+        index: usize,
+        /// The previous step's level.
+        previous: f64,
+        /// This step's level.
+        level: f64,
+    },
 }
 
 impl StepRule {

@@ -49,6 +49,7 @@ pub struct AuditConfig {
     pub trials: usize,
     /// Seed of the deviations drawn; the same seed gives the same audit.
     pub seed: u64,
+    /// Solver settings of every solve.
     pub settings: Settings,
 }
 
@@ -62,7 +63,9 @@ impl Default for AuditConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Every deviation judged stayed within the property's tolerance.
     Holds,
+    /// At least one deviation violated the property by more than its tolerance.
     Fails,
     /// Nothing could be judged: the day offers nothing to try (no campaigns, no creator with two
     /// items, ...) or every deviation left it infeasible.
@@ -70,6 +73,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict as the text table shows it: `holds`, `fails` or `n/a`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
@@ -82,7 +86,10 @@ impl Verdict {
 /// One property's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
+    /// The property's name (`budget_feasibility`, `creator_monotonicity`, `sybil_same_group`,
+    /// `sybil_new_account`).
     pub property: &'static str,
+    /// Whether the property held on every deviation judged.
     pub verdict: Verdict,
     /// Deviations tried and solved to optimality.
     pub trials: usize,
@@ -93,6 +100,7 @@ pub struct Check {
     pub worst_violation: f64,
     /// The violation that counts as numerical noise rather than a failure, in `unit`.
     pub tolerance: f64,
+    /// The unit of `worst_violation` and `tolerance`: `of budget` (a fraction) or `impressions`.
     pub unit: &'static str,
     /// The deviation behind the worst violation, in words.
     pub witness: Option<String>,
@@ -101,19 +109,31 @@ pub struct Check {
 /// An audit of one day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Audit {
+    /// Always [`AUDIT_SCHEMA`].
     pub schema: &'static str,
+    /// The name of the audited instance.
     pub instance: String,
+    /// The seed the deviations were drawn from.
     pub seed: u64,
+    /// One check per property: `budget_feasibility`, `creator_monotonicity`, `sybil_same_group`, `sybil_new_account`.
     pub checks: Vec<Check>,
 }
 
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
+    /// A solve could not run.
     #[error(transparent)]
     Solve(#[from] SolveError),
+    /// The day itself, or a deviation of it, ended without an optimum (a deviation that leaves the day
+    /// infeasible is counted, not an error).
     #[error("{what} ended {status}, so there is no plan to audit")]
-    NotOptimal { what: String, status: Status },
+    NotOptimal {
+        /// Which solve: `the day` or the deviation, in words.
+        what: String,
+        /// How it ended.
+        status: Status,
+    },
 }
 
 impl Audit {

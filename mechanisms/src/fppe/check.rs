@@ -27,25 +27,91 @@ use crate::market::Market;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Violation {
     /// A multiplier outside (0, 1].
-    MultiplierOutOfRange { bidder: String, multiplier: f64 },
+    MultiplierOutOfRange {
+        /// The bidder's id.
+        bidder: String,
+        /// Its multiplier.
+        multiplier: f64,
+    },
     /// Condition 1.
-    PriceNotHighestPacedBid { good: String, price: f64, highest_paced_bid: f64 },
+    PriceNotHighestPacedBid {
+        /// The good's id.
+        good: String,
+        /// Its reported price per unit.
+        price: f64,
+        /// The highest paced bid `max_i a_i v_ij` for it.
+        highest_paced_bid: f64,
+    },
     /// Condition 2: a bidder holds a share of a good it bid less than the price for.
-    LosingBidderAllocated { bidder: String, good: String, share: f64, paced_bid: f64, price: f64 },
+    LosingBidderAllocated {
+        /// The bidder's id.
+        bidder: String,
+        /// The good's id.
+        good: String,
+        /// The fraction of the good's supply the bidder holds.
+        share: f64,
+        /// The bidder's paced bid `a_i v_ij` for the good.
+        paced_bid: f64,
+        /// The good's price per unit.
+        price: f64,
+    },
     /// Condition 3, first half.
-    Oversold { good: String, sold: f64 },
+    Oversold {
+        /// The good's id.
+        good: String,
+        /// The fraction of its supply sold (above 1).
+        sold: f64,
+    },
     /// Condition 3, second half.
-    PricedGoodUnsold { good: String, price: f64, sold: f64 },
+    PricedGoodUnsold {
+        /// The good's id.
+        good: String,
+        /// Its price per unit (> 0).
+        price: f64,
+        /// The fraction of its supply sold (below 1).
+        sold: f64,
+    },
     /// Condition 4.
-    OverBudget { bidder: String, spend: f64, budget: f64 },
+    OverBudget {
+        /// The bidder's id.
+        bidder: String,
+        /// Its reported spend.
+        spend: f64,
+        /// Its budget.
+        budget: f64,
+    },
     /// Condition 5.
-    UnnecessaryPacing { bidder: String, multiplier: f64, spend: f64, budget: f64 },
+    UnnecessaryPacing {
+        /// The bidder's id.
+        bidder: String,
+        /// Its multiplier (below 1).
+        multiplier: f64,
+        /// Its reported spend.
+        spend: f64,
+        /// Its budget.
+        budget: f64,
+    },
     /// The reported spend is not what the shares cost at the prices.
-    SpendMismatch { bidder: String, spend: f64, cost: f64 },
+    SpendMismatch {
+        /// The bidder's id.
+        bidder: String,
+        /// Its reported spend.
+        spend: f64,
+        /// What its shares cost at the prices: `sum_j p_j s_j x_ij`.
+        cost: f64,
+    },
     /// The reported revenue is not `sum_j p_j s_j`.
-    RevenueMismatch { revenue: f64, expected: f64 },
+    RevenueMismatch {
+        /// The reported revenue.
+        revenue: f64,
+        /// `sum_j p_j s_j` at the reported prices.
+        expected: f64,
+    },
     /// The vectors do not match the market's dimensions, or hold non-finite numbers.
-    Malformed { what: String },
+    Malformed {
+        /// What is wrong, in words.
+        what: String,
+    },
 }
 
 impl fmt::Display for Violation {

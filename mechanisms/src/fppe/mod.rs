@@ -59,15 +59,25 @@ use crate::market::Market;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SolveStatus {
+    /// Clarabel solved the program to its tolerances.
     Optimal,
+    /// Clarabel met only its reduced tolerances ("almost solved").
     AlmostOptimal,
+    /// Clarabel found the program primal infeasible.
     PrimalInfeasible,
+    /// Clarabel found the program dual infeasible (unbounded).
     DualInfeasible,
+    /// Primal infeasible to Clarabel's reduced tolerances only.
     AlmostPrimalInfeasible,
+    /// Dual infeasible to Clarabel's reduced tolerances only.
     AlmostDualInfeasible,
+    /// Clarabel reached its iteration limit.
     IterationLimit,
+    /// Clarabel reached its time limit.
     TimeLimit,
+    /// Clarabel hit a numerical error.
     NumericalError,
+    /// Clarabel stopped making progress.
     InsufficientProgress,
     /// The solver did not run, or was stopped by a callback.
     NotRun,
@@ -213,23 +223,44 @@ pub enum Precision {
 /// Why no FPPE was returned.
 #[derive(Debug, thiserror::Error)]
 pub enum FppeError {
+    /// The market fails validation; every finding is listed.
     #[error("invalid market: {} error(s):\n{}", .0.len(), Bulleted(.0))]
     InvalidMarket(Vec<Finding>),
+    /// Clarabel refused the conic program at setup.
     #[error("Clarabel rejected the problem: {0}")]
     Setup(String),
     /// The program is always feasible and bounded for a valid market, so any status but
     /// `Optimal` is numerical trouble; retrying with other [`FppeOptions`] may help.
     #[error("Clarabel stopped with status {status} after {iterations} iterations")]
-    NotSolved { status: SolveStatus, iterations: u32 },
+    NotSolved {
+        /// Where Clarabel stopped.
+        status: SolveStatus,
+        /// Interior-point iterations run.
+        iterations: u32,
+    },
     /// The supply-row dual of a good disagrees with the FPPE definition of its price.
     #[error(
         "good \"{good}\": dual price {dual_price} differs from the highest paced bid {paced_bid} by more than {tolerance} x its price \
          scale"
     )]
-    PriceMismatch { good: String, dual_price: f64, paced_bid: f64, tolerance: f64 },
+    PriceMismatch {
+        /// The good's id.
+        good: String,
+        /// Its price from the supply row's dual.
+        dual_price: f64,
+        /// The highest paced bid `max_i a_i v_ij` for it.
+        paced_bid: f64,
+        /// The relative tolerance (`price_tolerance`), applied to the good's [`price_scale`].
+        tolerance: f64,
+    },
     /// Polishing failed and the interior point's answer misses the FPPE definition.
     #[error("the solver's answer is not an FPPE at tolerance {tolerance}:\n{}", listed(violations))]
-    NotAnEquilibrium { tolerance: f64, violations: Vec<Violation> },
+    NotAnEquilibrium {
+        /// The tolerance the definition was checked at (`price_tolerance`).
+        tolerance: f64,
+        /// Every way the answer misses the definition.
+        violations: Vec<Violation>,
+    },
 }
 
 /// One violation per line, indented.

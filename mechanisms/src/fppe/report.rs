@@ -31,33 +31,46 @@ const SHARE_FLOOR: f64 = 1e-9;
 /// An `agora.fppe/v1` file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FppeFile {
+    /// Always [`FPPE_SCHEMA`].
     pub schema: String,
+    /// Every bidder's multiplier and spend, in market order.
     pub pacing: Vec<PacingEntry>,
+    /// Every good's price, in market order.
     pub prices: Vec<PriceEntry>,
+    /// `sum price * supply` over the goods.
     pub revenue: f64,
+    /// The (bidder, good) pairs with a share above 1e-9.
     pub allocation: Vec<AllocationEntry>,
 }
 
 /// A bidder's multiplier and spend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PacingEntry {
+    /// The bidder's id.
     pub bidder: String,
+    /// Its pacing multiplier, in (0, 1].
     pub multiplier: f64,
+    /// What it pays: `sum price * supply * share` over its goods.
     pub spend: f64,
 }
 
 /// A good's price per unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceEntry {
+    /// The good's id.
     pub good: String,
+    /// Its price per unit of supply.
     pub price: f64,
 }
 
 /// The fraction of a good's supply a bidder gets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllocationEntry {
+    /// The bidder's id.
     pub bidder: String,
+    /// The good's id.
     pub good: String,
+    /// The fraction of the good's supply the bidder gets.
     pub share: f64,
 }
 

@@ -17,47 +17,93 @@ use cross_check::cross_check;
 /// Why an artifact was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// A file of the artifact does not exist.
     #[error("{path}: missing from the artifact")]
-    Missing { path: PathBuf },
+    Missing {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// A file exists but cannot be read.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// `manifest.json` is not JSON, or lacks a field of the manifest or has one of the wrong type.
     #[error("{path}:{line}:{column}: {message}")]
     Syntax {
+        /// The manifest's path.
         path: PathBuf,
+        /// The line of the error (1-based).
         line: usize,
+        /// The column of the error (1-based; 0 at the end of the file).
         column: usize,
+        /// The JSON parser's message.
         message: String,
     },
+    /// The manifest's `schema` is not [`SERVING_SCHEMA`] (another version's artifact, or none).
     #[error("{path}: schema \"{found}\" is not {SERVING_SCHEMA}")]
-    Schema { path: PathBuf, found: String },
-    #[error("{path}: {field}: {message}")]
-    Manifest {
+    Schema {
+        /// The manifest's path.
         path: PathBuf,
-        field: &'static str,
-        message: String,
-    },
-    #[error("{path}: checksum mismatch (expected sha256 {expected}, file has {found}): the file was changed after export")]
-    Checksum {
-        path: PathBuf,
-        expected: String,
+        /// The schema the manifest names (`(none)` when it names none).
         found: String,
     },
-    #[error("{path}: {message}")]
-    Listing { path: PathBuf, message: String },
-    #[error("{path}:{line}: {message}")]
-    Csv {
+    /// A manifest field has a value this reader refuses (score rule, status, content hash, objective,
+    /// tolerances, times, validity window), or the manifest is not UTF-8.
+    #[error("{path}: {field}: {message}")]
+    Manifest {
+        /// The manifest's path.
         path: PathBuf,
-        line: usize,
+        /// The field at fault (`(file)` for the whole file).
+        field: &'static str,
+        /// What is wrong with it.
         message: String,
     },
+    /// A file's SHA-256 (or a data file's size) differs from what the manifest or `checksum.sha256`
+    /// lists: the file was changed after export.
+    #[error("{path}: checksum mismatch (expected sha256 {expected}, file has {found}): the file was changed after export")]
+    Checksum {
+        /// The file whose bytes do not match.
+        path: PathBuf,
+        /// The SHA-256 listed for it.
+        expected: String,
+        /// The SHA-256 of its bytes.
+        found: String,
+    },
+    /// The manifest's `files` or `checksum.sha256` omits a file or lists an unknown one, or
+    /// `checksum.sha256` is not UTF-8.
+    #[error("{path}: {message}")]
+    Listing {
+        /// The listing at fault (`manifest.json` or `checksum.sha256`).
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A line of a CSV file or of `checksum.sha256` is malformed: bad quoting, a wrong header, a wrong
+    /// number of fields, or text that is not UTF-8.
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based; line 1 is a CSV file's header).
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A CSV field is out of its type or range, or the files' references disagree (a key listed twice,
+    /// an unknown segment or campaign, a missing budget or supply row, rates not adding up).
     #[error("{path}:{line}: {field}: {message}")]
     Field {
+        /// The data file.
         path: PathBuf,
+        /// The line (1-based; line 1 is the header).
         line: usize,
+        /// The column at fault.
         field: &'static str,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -146,6 +192,23 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             path: manifest_path,
             message: format!("files: lists unknown file {}", extra.name),
         });
+    }
+    // Exactly the listed files: a file the manifest does not list was not checked, and a
+    // serving system must not be led to trust it.
+    let entries = std::fs::read_dir(dir).map_err(|source| ReadError::Io { path: dir.to_path_buf(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| ReadError::Io { path: dir.to_path_buf(), source })?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name != MANIFEST && name != CHECKSUMS && !DATA_FILES.contains(&name.as_ref()) {
+            return Err(ReadError::Listing {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "holds \"{}\", which the manifest does not list: an artifact holds exactly {MANIFEST}, {CHECKSUMS} and its data files",
+                    agora_instances::limits::excerpt(&name)
+                ),
+            });
+        }
     }
 
     let tol = manifest.tolerances.feasibility;
@@ -242,6 +305,12 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
+    // Only regular files: a fifo or device named like an artifact file would block or never end.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return Err(ReadError::Io { path: path.to_path_buf(), source: std::io::Error::other("not a regular file") });
+        }
+    }
     std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             ReadError::Missing {

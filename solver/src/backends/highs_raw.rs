@@ -16,7 +16,9 @@ use highs_sys::{HighsInt, Highs_changeCoeff, Highs_changeColCost, Highs_changeCo
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("HiGHS {call} failed (status {status})")]
 pub struct RawError {
+    /// The HiGHS C function that failed (or whose index was out of range).
     pub call: &'static str,
+    /// The status HiGHS returned; -2 when agora refused an out-of-range index.
     pub status: i32,
 }
 

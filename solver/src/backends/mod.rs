@@ -17,6 +17,7 @@ use crate::status::{SolveError, Status};
 /// A backend's answer, in the model's own terms.
 #[derive(Debug, Clone)]
 pub struct BackendResult {
+    /// How the backend's solve ended.
     pub status: Status,
     /// Values of every column (edges, then slacks). Meaningful only when `status` is optimal.
     pub x: Vec<f64>,

@@ -97,8 +97,11 @@ pub struct WarmStart {
 /// A first-order run: the backend's answer plus what it cost.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// Why the run ended.
     pub reason: TerminationReason,
+    /// The answer, in the form every backend returns.
     pub result: BackendResult,
+    /// The run's counters (after sifting, only its edges, pricing passes and seconds).
     pub stats: Stats,
     /// The certificate the answer passed (when `reason` is `Converged`).
     pub certificate: Option<Certificate>,

@@ -15,9 +15,11 @@ use crate::solution::SolutionFile;
 pub struct WarmMatch {
     /// Plan entries matched to an edge of the instance.
     pub plan_matched: usize,
+    /// Plan entries that match no edge of the instance, or whose impressions are not finite.
     pub plan_unmatched: usize,
     /// Constraint rows matched to a model row by name.
     pub rows_matched: usize,
+    /// Constraint rows that match no model row by name, or whose dual is not finite.
     pub rows_unmatched: usize,
 }
 

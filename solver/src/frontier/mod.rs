@@ -35,11 +35,15 @@ pub const FRONTIER_SCHEMA: &str = "agora.frontier/v1";
 /// One swept parameter: `points` evenly spaced values from `from` to `to`, both included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sweep {
+    /// The parameter swept.
     pub param: Param,
     /// The parameter's spec name, as the user wrote it.
     pub name: String,
+    /// The first value.
     pub from: f64,
+    /// The last value.
     pub to: f64,
+    /// How many evenly spaced values, at least 2.
     pub points: usize,
 }
 
@@ -140,12 +144,15 @@ impl Default for FrontierSettings {
 pub struct Point {
     /// The value of every swept parameter, in sweep order.
     pub values: Vec<f64>,
+    /// How the point's solve ended.
     pub status: Status,
     /// Why the status is not optimal, or what the backend said.
     pub message: Option<String>,
     /// The optimum (`None` unless optimal).
     pub objective: Option<f64>,
+    /// The objective's signed terms at the point's plan (`None` unless optimal).
     pub terms: Option<Terms>,
+    /// The plan metrics of the point's plan (`None` unless optimal).
     pub metrics: Option<PlanMetrics>,
     /// d(optimum)/d(parameter) for every swept parameter, in sweep order (`None` unless optimal).
     pub shadow_prices: Vec<Option<f64>>,
@@ -153,7 +160,9 @@ pub struct Point {
     pub efficient: bool,
     /// Solved from the previous point's basis.
     pub hot_start: bool,
+    /// Iterations of the backend's main method for this point.
     pub iterations: u64,
+    /// Wall-clock seconds of the point's solve in the backend.
     pub solve_seconds: f64,
     /// The unweighted criteria [`pareto`] compares (`None` unless optimal).
     pub criteria: Option<pareto::Criteria>,
@@ -162,7 +171,9 @@ pub struct Point {
 /// A computed frontier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frontier {
+    /// The name of the instance swept.
     pub instance: String,
+    /// The swept parameters (one or two), in sweep order.
     pub sweeps: Vec<Sweep>,
     /// Row-major over the grid: the last sweep varies fastest.
     pub points: Vec<Point>,
@@ -173,14 +184,31 @@ pub struct Frontier {
 /// Something prevented a frontier run.
 #[derive(Debug, thiserror::Error)]
 pub enum FrontierError {
+    /// A sweep does not parse, or is degenerate (fewer than 2 points, ends equal or not finite).
     #[error("bad sweep \"{spec}\": {reason}")]
-    BadSweep { spec: String, reason: String },
+    BadSweep {
+        /// The sweep as written (or the parameter's name when the sweep was built directly).
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The sweep names a parameter the instance does not have.
     #[error(transparent)]
     UnknownParam(#[from] ParamError),
+    /// An end of the sweep is not a valid value of its parameter (the instance's validation rejects it).
     #[error("sweep value {value} of {param} is invalid: {reason}")]
-    BadValue { param: String, value: f64, reason: String },
+    BadValue {
+        /// The parameter's spec name.
+        param: String,
+        /// The rejected value.
+        value: f64,
+        /// The validation's findings, joined by `; `.
+        reason: String,
+    },
+    /// Not one or two sweeps, or the same parameter swept twice.
     #[error("{0}")]
     Sweeps(String),
+    /// A point could not be solved at all (e.g. invalid settings).
     #[error(transparent)]
     Solve(#[from] SolveError),
 }

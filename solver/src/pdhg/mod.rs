@@ -30,6 +30,7 @@ pub struct Stats {
     pub iterations: u64,
     /// Sweeps over the edge store: two per iteration (`A'y`, `A x`), one per evaluation.
     pub passes: u64,
+    /// Adaptive restarts taken.
     pub restarts: u64,
     /// Bytes of the edge store (what the model's edges cost the backend).
     pub store_bytes: usize,
@@ -37,6 +38,7 @@ pub struct Stats {
     pub workspace_bytes: usize,
     /// Stored coefficients (dualised rows only).
     pub nnz: usize,
+    /// The number of edge columns in the model.
     pub n_edges: usize,
     /// Wall-clock seconds of the run, building the store included.
     pub seconds: f64,

@@ -39,8 +39,11 @@ impl TerminationReason {
 /// gap between the Lagrangian bound at the duals and the objective at the plan.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Residuals {
+    /// Worst relative row violation.
     pub primal: f64,
+    /// Worst relative dual infeasibility.
     pub dual: f64,
+    /// Relative gap between the Lagrangian bound and the objective at the plan.
     pub gap: f64,
     /// Objective at the plan (penalties included).
     pub objective: f64,
