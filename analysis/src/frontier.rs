@@ -70,6 +70,10 @@ pub struct PointEntry {
     /// Why the status is not optimal (agora's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// For an infeasible point, the rules that conflict there (agora's addition; absent when
+    /// none were computed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflict: Vec<String>,
 }
 
 /// The plan metrics of a point (docs/model.md, "Plan metrics").
@@ -133,6 +137,7 @@ impl FrontierOutput for Frontier {
                     hot_start: p.hot_start,
                     iterations: p.iterations,
                     message: p.message.clone(),
+                    conflict: p.conflict.clone(),
                 })
                 .collect(),
             knee: self.knee,

@@ -66,6 +66,9 @@ enum Command {
     /// Audit a day's plan for incentive properties under randomised deviations.
     #[command(after_help = cmd::audit::AFTER_HELP)]
     Audit(cmd::audit::Args),
+    /// Explain an infeasible day: the conflicting rules and the smallest change that makes it feasible.
+    #[command(after_help = cmd::diagnose::AFTER_HELP)]
+    Diagnose(cmd::diagnose::Args),
     /// Export an optimal solution to a serving artifact (agora.serving/v1 directory).
     #[command(after_help = cmd::export::AFTER_HELP)]
     Export(cmd::export::Args),
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Fppe(a) => cmd::fppe::run(a),
         Command::Auction(a) => cmd::auction::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Diagnose(a) => cmd::diagnose::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Report(a) => cmd::report::run(a),

@@ -18,6 +18,7 @@
 
 pub mod backends;
 mod certificate;
+pub mod diagnose;
 mod face;
 pub mod first_order;
 mod formulate;
@@ -39,6 +40,7 @@ use agora_instances::Instance;
 pub use backends::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
 pub use backends::clarabel::Clarabel;
+pub use diagnose::{conflict_of, diagnose, DiagnoseSettings, Diagnosis, DIAGNOSIS_SCHEMA};
 pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};

@@ -147,6 +147,11 @@ pub struct Settings {
     pub first_order_tolerance: f64,
     /// How the first-order backend solves: `auto` (sifting), `sifting` or `pdhg`. Default `auto`.
     pub first_order_method: FirstOrderMethod,
+    /// Explain infeasible days: `agora solve` adds a diagnosis (the conflicting rules and the
+    /// smallest relaxation) to the solution file of an infeasible day, and a frontier names the
+    /// conflict of each infeasible point. Each costs a few extra solves; turn it off for huge
+    /// days. Default true.
+    pub diagnose_infeasible: bool,
 }
 
 impl Default for Settings {
@@ -162,6 +167,7 @@ impl Default for Settings {
             verbose: false,
             first_order_tolerance: 1e-4,
             first_order_method: FirstOrderMethod::Auto,
+            diagnose_infeasible: true,
         }
     }
 }

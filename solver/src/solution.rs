@@ -281,6 +281,7 @@ impl Solution {
             message: self.message.clone(),
             instance_schema: Some(INSTANCE_SCHEMA.to_string()),
             instance_hash: Some(agora_instances::content_hash(inst)),
+            diagnosis: None,
         }
     }
 }
@@ -399,6 +400,10 @@ pub struct SolutionFile {
     /// The schema of the instance solved (agora's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_schema: Option<String>,
+    /// Why an infeasible day is infeasible ([`crate::diagnose`]; agora's addition): the
+    /// conflicting rules and the smallest relaxation. Absent on other days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
     /// The content hash of the instance solved ([`agora_instances::content_hash`]; agora's
     /// addition): reports, exports and warm starts refuse or flag a solution of another day.
     #[serde(default, skip_serializing_if = "Option::is_none")]

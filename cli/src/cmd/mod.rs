@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auction;
+pub mod diagnose;
 pub mod export;
 pub mod fppe;
 pub mod frontier;

@@ -70,8 +70,20 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
         None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
     };
-    let file = sol.to_file(&inst);
+    let mut file = sol.to_file(&inst);
+    // An infeasible day is explained in the file and the summary, unless turned off.
+    if sol.status == agora_solver::Status::Infeasible && settings.diagnose_infeasible {
+        let ds = agora_solver::DiagnoseSettings { solve: settings.clone(), ..Default::default() };
+        match agora_solver::diagnose(&inst, &ds) {
+            Ok(d) if !d.feasible => file.diagnosis = Some(d),
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: the day is infeasible and could not be diagnosed: {e}"),
+        }
+    }
     print!("{}", summary::render(&inst, &sol, &file.pacing, a.top));
+    if let Some(d) = &file.diagnosis {
+        print!("\n{}", d.summary());
+    }
     write_out(a.out.as_deref(), &file.to_json(), &inputs)?;
     if !sol.status.is_optimal() {
         return Err(Failure(

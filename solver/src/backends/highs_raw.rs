@@ -1,5 +1,6 @@
 //! The few HiGHS C calls the safe `highs` crate does not wrap, for in-place model edits between
-//! hot-started re-solves: row bounds, matrix coefficients and column costs.
+//! hot-started re-solves (row and column bounds, matrix coefficients, column costs) and the
+//! certificate of an infeasible model (its dual ray).
 //!
 //! This is agora's only `unsafe` code. Every function takes `&mut highs::Model`, so the pointer
 //! it hands to HiGHS is the live, exclusively borrowed instance the safe crate owns (created by
@@ -10,7 +11,7 @@
 
 use std::os::raw::c_int;
 
-use highs_sys::{HighsInt, Highs_changeCoeff, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds, STATUS_OK};
+use highs_sys::{HighsInt, Highs_changeCoeff, Highs_changeColBounds, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds, Highs_getDualRay, STATUS_OK};
 
 /// A HiGHS call that returned an error status, or an index out of range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -73,4 +74,23 @@ pub fn change_col_costs(hm: &mut highs::Model, costs: &[f64]) -> Result<(), RawE
     check("changeColsCostByRange", unsafe {
         Highs_changeColsCostByRange(hm.as_mut_ptr(), 0, last, costs.as_ptr())
     })
+}
+
+/// Sets column `col`'s bounds to `lower ..= upper` (infinite values for a free side).
+pub fn change_col_bounds(hm: &mut highs::Model, col: usize, lower: f64, upper: f64) -> Result<(), RawError> {
+    let c = index("changeColBounds", col, hm.num_cols())?;
+    // SAFETY: as above; `c` is in range.
+    check("changeColBounds", unsafe { Highs_changeColBounds(hm.as_mut_ptr(), c, lower, upper) })
+}
+
+/// The dual ray of a model HiGHS found infeasible (one value per row: a Farkas certificate,
+/// whose non-zero entries are the rows that take part in the infeasibility), or `None` when
+/// HiGHS has none. `n_rows` must be the model's number of rows.
+pub fn dual_ray(solved: &highs::SolvedModel, n_rows: usize) -> Result<Option<Vec<f64>>, RawError> {
+    let mut ray = vec![0.0; n_rows];
+    let mut has: HighsInt = 0;
+    // SAFETY: the pointer is the live HiGHS instance `solved` owns; HiGHS writes `has` and, when
+    // it has a ray, exactly n_rows (the model's row count) values into `ray`, which outlives the call.
+    check("getDualRay", unsafe { Highs_getDualRay(solved.as_ptr(), &mut has, ray.as_mut_ptr()) })?;
+    Ok((has != 0).then_some(ray))
 }

@@ -166,6 +166,9 @@ pub struct Point {
     pub solve_seconds: f64,
     /// The unweighted criteria [`pareto`] compares (`None` unless optimal).
     pub criteria: Option<pareto::Criteria>,
+    /// For an infeasible point, the rules of its conflict ([`crate::diagnose`]); empty otherwise,
+    /// or when `diagnose_infeasible` is off.
+    pub conflict: Vec<String>,
 }
 
 /// A computed frontier.
@@ -225,6 +228,15 @@ pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, obser
     // Chains run in parallel, one HiGHS thread each.
     let solve = Settings { threads: 1, ..settings.solve.clone() }.validated()?;
     let mut points = sweep::solve_grid(inst, sweeps, settings, &solve, observer)?;
+    if solve.diagnose_infeasible {
+        for p in points.iter_mut().filter(|p| p.status == Status::Infeasible) {
+            let mut day = inst.clone();
+            for (s, &v) in sweeps.iter().zip(&p.values) {
+                s.param.set(&mut day, v);
+            }
+            p.conflict = crate::diagnose::conflict_of(&day, &solve, 16)?.into_iter().map(|c| c.rule).collect();
+        }
+    }
     pareto::mark_efficient(&mut points);
     let knee = if sweeps.len() == 1 { knee::knee(&points) } else { None };
     Ok(Frontier {

@@ -76,6 +76,7 @@ mod tests {
             iterations: 0,
             solve_seconds: 0.0,
             criteria: status.is_optimal().then_some(Criteria { values, weights }),
+            conflict: Vec::new(),
         }
     }
 

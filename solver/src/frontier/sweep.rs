@@ -306,6 +306,7 @@ impl<'a> Chain<'a> {
             iterations: sol.iterations,
             solve_seconds: sol.solve_seconds,
             criteria,
+            conflict: Vec::new(),
         }
     }
 }

@@ -1,0 +1,270 @@
+//! The smallest relaxation: an elastic LP over the relaxable parameters, built from the row
+//! meta's derivatives, then scaled to the exact boundary of feasibility by re-solves.
+//!
+//! A parameter `theta_p` moved by `t` in its loosening direction `sigma_p` (+1 when raising it
+//! loosens, a cap; -1 when lowering does, a floor) moves each of its rows `a x <= b` to
+//! `(a + sigma t da) x <= b + sigma t db`. With `da = 0` (supplies, budgets, caps, floors) that is
+//! linear in `t`: the elastic LP adds one column `delta_p >= 0` per parameter with the entry
+//! `-sigma db` on each of its rows (so a `<=` row gains room as `delta_p` grows) and minimises
+//! `sum_p w_p delta_p / scale_p`. A share row (`da = -1` on its segment's edges) or a parity row
+//! moves by `t (da . x)`, which depends on the plan: the LP uses `da . x` at a reference plan
+//! (each segment's supply spread over its edges, then the elastic LP's own plan, twice), so its
+//! answer is exact only up to that estimate. The answer is therefore scaled, as one vector, to the
+//! boundary of feasibility by re-solves of the relaxed day: the reported relaxation makes the
+//! day feasible, and 0.99 times it does not (feasibility only grows as parameters loosen).
+//!
+//! Weights and scales (docs/diagnose.md): every weight is 1; a share or tolerance's scale is one
+//! percentage point (0.01), a quantity's (a floor, a cap, a budget, a supply) 1% of its value
+//! (at least 0.01), so that relaxing a share by a point and a floor by 1% cost the same.
+//! Supplies are physical limits and relaxed only when asked.
+
+use std::collections::HashMap;
+
+use agora_instances::{Instance, Param};
+
+use super::rules::Live;
+use super::ParamChange;
+use crate::backends::highs::Highs;
+use crate::backends::Backend;
+use crate::formulate::formulate;
+use crate::ir::{Matrix, Model, RowKind, Sense};
+use crate::settings::ValidSettings;
+use crate::status::{SolveError, Status};
+
+/// How far inside the feasible side the reported relaxation sits, relative to its move.
+const MARGIN: f64 = 1e-6;
+
+/// A relaxation and the optimum of the relaxed day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaxation {
+    /// The parameters changed, in the order of the day's rules.
+    pub changes: Vec<ParamChange>,
+    /// The relaxed day's optimum (`None` when its solve did not end optimal).
+    pub objective: Option<f64>,
+}
+
+/// A relaxable parameter and its rows.
+#[derive(Debug, Clone)]
+struct Knob {
+    param: Param,
+    /// +1 when raising the parameter loosens its rows, -1 when lowering does.
+    sigma: f64,
+    rows: Vec<usize>,
+    from: f64,
+    scale: f64,
+    /// How far it may move before leaving its valid range.
+    max_delta: f64,
+}
+
+/// Share-like fields live in [0, 1]; their unit of change is a percentage point.
+fn is_share(field: &str) -> bool {
+    matches!(field, "max_share" | "min_share" | "tolerance")
+}
+
+fn knobs(inst: &Instance, model: &Model, relax_physical: bool) -> Vec<Knob> {
+    let campaign: HashMap<String, usize> = inst.campaigns.iter().enumerate().map(|(a, c)| (format!("budget[{}]", c.id), a)).collect();
+    let item: HashMap<String, usize> = inst.items.iter().enumerate().map(|(i, it)| (format!("item_cap[{}]", it.id), i)).collect();
+    let mut out: Vec<Knob> = Vec::new();
+    let mut index: HashMap<Param, usize> = HashMap::new();
+    for (r, meta) in model.rows.iter().enumerate() {
+        let param = match (meta.kind, meta.constraint) {
+            (RowKind::Supply, _) if relax_physical => meta.segment.map(Param::Supply),
+            (RowKind::Budget, _) => campaign.get(&meta.name).map(|&a| Param::Budget(a)),
+            (RowKind::ItemCap, _) => item.get(&meta.name).map(|&i| Param::ItemCap(i)),
+            (_, Some(k)) if meta.slack.is_none() => Some(Param::Constraint(k, meta.parameter.0)),
+            _ => None,
+        };
+        let Some(param) = param else { continue };
+        let Some(raise) = param.loosens_when_raised(inst) else { continue };
+        if let Some(&j) = index.get(&param) {
+            out[j].rows.push(r);
+            continue;
+        }
+        let from = param.get(inst);
+        let field = meta.parameter.0;
+        let sigma = if raise { 1.0 } else { -1.0 };
+        let scale = if is_share(field) { 0.01 } else { 0.01 * from.abs().max(1.0) };
+        let max_delta = match (is_share(field), raise) {
+            // A tolerance stays below 1, a share at most 1; nothing goes below 0.
+            (true, true) if field == "tolerance" => (1.0 - 1e-6 - from).max(0.0),
+            (true, true) => (1.0 - from).max(0.0),
+            (false, true) => agora_instances::limits::MAX_QUANTITY - from,
+            (_, false) => from.max(0.0),
+        };
+        index.insert(param.clone(), out.len());
+        out.push(Knob { param, sigma, rows: vec![r], from, scale, max_delta });
+    }
+    out
+}
+
+/// The reference plan the first elastic LP estimates `da . x` at: each segment's supply spread
+/// evenly over its edges (within their caps).
+fn spread_plan(inst: &Instance, model: &Model) -> Vec<f64> {
+    let mut count = vec![0usize; inst.segments.len()];
+    for e in &inst.edges {
+        count[e.segment] += 1;
+    }
+    inst.edges.iter().enumerate().map(|(j, e)| (inst.segments[e.segment].supply / count[e.segment] as f64).min(model.upper[j])).collect()
+}
+
+/// The elastic LP: the day's rows with one elastic column per knob, minimising the weighted sum
+/// of the knobs' moves; `x` is the plan at which share and parity rows' `da . x` is estimated.
+fn elastic(model: &Model, knobs: &[Knob], x: &[f64]) -> Model {
+    let (m, n) = (model.n_rows(), model.n_cols());
+    let mut e = model.clone();
+    e.cost.iter_mut().for_each(|c| *c = 0.0);
+    e.quad.iter_mut().for_each(|q| *q = 0.0);
+    let (indptr, indices, data) = (model.matrix.indptr().raw_storage().to_vec(), model.matrix.indices().to_vec(), model.matrix.data().to_vec());
+    let (mut indptr, mut indices, mut data) = (indptr, indices, data);
+    for k in knobs {
+        let mut entries: Vec<(u32, f64)> = Vec::new();
+        for &r in &k.rows {
+            let meta = &model.rows[r];
+            let dax: f64 = meta.da.iter().map(|(j, v)| v * x.get(j).copied().unwrap_or(0.0)).sum();
+            // Moving theta by sigma t moves the row's activity minus its bound by sigma t (da.x - db).
+            let c = k.sigma * (dax - meta.db);
+            // Only the loosening side counts: a `<=` row needs a negative entry, a `>=` row a positive one.
+            let loosens = match meta.sense {
+                Sense::Le => c < 0.0,
+                Sense::Ge => c > 0.0,
+            };
+            if loosens && c.abs() > 1e-12 {
+                entries.push((r as u32, c));
+            }
+        }
+        entries.sort_by_key(|&(r, _)| r);
+        for (r, c) in entries {
+            indices.push(r);
+            data.push(c);
+        }
+        indptr.push(indices.len());
+        e.cost.push(-1.0 / k.scale);
+        e.quad.push(0.0);
+        e.lower.push(0.0);
+        e.upper.push(k.max_delta);
+    }
+    e.matrix = Matrix::new_csc((m, n + knobs.len()), indptr, indices, data);
+    e
+}
+
+/// `inst` with every knob moved by `t` times its elastic move (within its range).
+fn relaxed(inst: &Instance, knobs: &[Knob], delta: &[f64], t: f64) -> Instance {
+    let mut out = inst.clone();
+    for (k, &d) in knobs.iter().zip(delta) {
+        if d > 0.0 {
+            k.param.set(&mut out, k.from + k.sigma * (t * d).min(k.max_delta));
+        }
+    }
+    out
+}
+
+/// Whether some knob with a non-zero move is on a row whose coefficients move with it.
+fn moves_coefficients(model: &Model, knobs: &[Knob], delta: &[f64]) -> bool {
+    knobs.iter().zip(delta).any(|(k, &d)| d > 0.0 && k.rows.iter().any(|&r| !model.rows[r].da.is_empty()))
+}
+
+/// Whether a day has a feasible plan (its rows and bounds only, no objective).
+fn feasible_day(inst: &Instance, settings: &ValidSettings) -> Result<bool, SolveError> {
+    super::rules::phase_one(&formulate(inst), settings)
+}
+
+/// The smallest relaxation of `inst`'s relaxable parameters that makes it feasible, or `None`
+/// when no change of them can.
+///
+/// `live` is the day's feasibility model (every rule switched back on here): when the relaxation
+/// moves only right-hand sides (no share or parity parameter), its feasibility tests are
+/// hot-started re-solves of it instead of cold solves of the relaxed day.
+pub fn smallest(inst: &Instance, model: &Model, settings: &ValidSettings, relax_physical: bool, live: &mut Live) -> Result<Option<Relaxation>, SolveError> {
+    let knobs = knobs(inst, model, relax_physical);
+    if knobs.is_empty() {
+        return Ok(None);
+    }
+    let mut x = spread_plan(inst, model);
+    let mut delta = vec![0.0; knobs.len()];
+    // Two rounds: the second estimates share rows' da.x at the first round's plan (needed only
+    // when the first moved a share or parity parameter).
+    for round in 0..2 {
+        if round == 1 && !moves_coefficients(model, &knobs, &delta) {
+            break;
+        }
+        let e = elastic(model, &knobs, &x);
+        let r = Highs.solve(&e, settings)?;
+        match r.status {
+            Status::Optimal => {}
+            Status::Infeasible if round == 0 => return Ok(None),
+            Status::Infeasible => break,
+            other => return Err(SolveError::Backend { backend: "highs", reason: format!("the elastic LP ended {other}") }),
+        }
+        let n = model.n_cols();
+        delta = r.x[n..].iter().map(|&d| if d > 1e-9 { d } else { 0.0 }).collect();
+        x = r.x[..model.n_edges].to_vec();
+    }
+    for k in 0..live.rules().len() {
+        live.set(k, true)?;
+    }
+    let hot = !moves_coefficients(model, &knobs, &delta);
+    let mut feasible = |t: f64| -> Result<bool, SolveError> {
+        if !hot {
+            return feasible_day(&relaxed(inst, &knobs, &delta, t), settings);
+        }
+        // Only right-hand sides move: the live model, hot-started.
+        live.reset_rhs()?;
+        for (k, &d) in knobs.iter().zip(&delta) {
+            if d > 0.0 {
+                let step = k.sigma * (t * d).min(k.max_delta);
+                for &r in &k.rows {
+                    live.set_rhs(r, model.rows[r].rhs + step * model.rows[r].db)?;
+                }
+            }
+        }
+        let f = live.feasible();
+        live.reset_rhs()?;
+        f
+    };
+    // The boundary along the elastic answer: the smallest t with the day feasible at t delta.
+    // Start a hair inside the feasible side: exactly at the boundary a simplex run may end
+    // without a verdict.
+    let mut hi = 1.0 + MARGIN;
+    let t_max = knobs.iter().zip(&delta).filter(|(_, &d)| d > 0.0).map(|(k, &d)| k.max_delta / d).fold(f64::INFINITY, f64::min).max(1.0);
+    while !feasible(hi)? {
+        if hi >= t_max {
+            return Ok(None);
+        }
+        hi = (hi * 2.0).min(t_max);
+    }
+    // The reported point sits a hair (1e-6 of the move) inside the feasible side, so that the
+    // relaxed day solves with its objective too; 0.99 of it must still be infeasible.
+    let mut lo = 0.0;
+    let mut t = hi * (1.0 + MARGIN);
+    while feasible(0.99 * t)? {
+        hi = 0.99 * t;
+        while lo < 0.995 * hi {
+            let mid = 0.5 * (lo + hi);
+            if feasible(mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        t = hi * (1.0 + MARGIN);
+    }
+    let mut day = relaxed(inst, &knobs, &delta, t);
+    let mut sol = crate::solve(&day, settings)?;
+    // At the boundary a full solve may still read the day as infeasible by its tolerances: step
+    // a little further in (1e-4 of the move at most, thrice).
+    for _ in 0..3 {
+        if sol.status == Status::Optimal {
+            break;
+        }
+        t *= 1.0 + 1e-4;
+        day = relaxed(inst, &knobs, &delta, t);
+        sol = crate::solve(&day, settings)?;
+    }
+    let changes = knobs
+        .iter()
+        .zip(&delta)
+        .filter(|(_, &d)| d > 0.0)
+        .map(|(k, _)| ParamChange { param: k.param.name(inst), from: k.from, to: k.param.get(&day) })
+        .collect();
+    Ok(Some(Relaxation { changes, objective: (sol.status == Status::Optimal).then_some(sol.objective) }))
+}

@@ -1,0 +1,250 @@
+//! The day's hard rules in the planner's vocabulary, and a live feasibility model on which any
+//! of them can be switched off (its bounds set to infinity) and on again between hot-started
+//! HiGHS re-solves.
+
+use agora_instances::Instance;
+
+use crate::backends::highs::{load, map_status, Highs};
+use crate::ir::Matrix;
+use crate::backends::highs_raw;
+use crate::backends::Backend;
+use crate::ir::{Model, RowKind, Sense};
+use crate::settings::ValidSettings;
+use crate::status::{SolveError, Status};
+
+/// A hard rule: every row of one instance constraint, one built-in row, or one edge cap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The constraint's name, or the built-in row's name (`supply[SEG]`, `budget[CAMPAIGN]`,
+    /// `item_cap[ITEM]`), or `cap[SEG,ITEM]` for an edge cap.
+    pub name: String,
+    /// The constraint's type, or `supply`, `budget`, `item_cap`, `cap`.
+    pub kind: String,
+    /// Its rows in the model.
+    pub rows: Vec<usize>,
+    /// Its columns whose upper bound it is (an edge cap).
+    pub cols: Vec<usize>,
+    /// The index of the instance constraint it is, `None` for a built-in rule.
+    pub constraint: Option<usize>,
+}
+
+/// The hard rules of `model` (formulated from `inst`): instance constraints without a penalty
+/// first, in instance order, then supplies, budgets, item caps and edge caps. Soft rules are not
+/// rules here: their slack always lets them hold.
+pub fn hard_rules(inst: &Instance, model: &Model) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = inst
+        .constraints
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.penalty.is_none())
+        .map(|(k, c)| Rule { name: c.name.clone(), kind: c.kind.type_name().to_string(), rows: Vec::new(), cols: Vec::new(), constraint: Some(k) })
+        .collect();
+    for (r, meta) in model.rows.iter().enumerate() {
+        match (meta.kind, meta.constraint) {
+            (RowKind::Supply | RowKind::Budget | RowKind::ItemCap, _) => {
+                rules.push(Rule { name: meta.name.clone(), kind: meta.kind.as_str().to_string(), rows: vec![r], cols: Vec::new(), constraint: None })
+            }
+            (_, Some(k)) if meta.slack.is_none() => {
+                if let Some(rule) = rules.iter_mut().find(|x| x.constraint == Some(k)) {
+                    rule.rows.push(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (e, edge) in inst.edges.iter().enumerate() {
+        if model.upper[e].is_finite() {
+            let name = format!("cap[{},{}]", inst.segments[edge.segment].id, inst.items[edge.item].id);
+            rules.push(Rule { name, kind: "cap".into(), rows: Vec::new(), cols: vec![e], constraint: None });
+        }
+    }
+    rules
+}
+
+/// A feasibility model (the day's rows and bounds, no objective) kept alive in HiGHS, with each
+/// rule on or off.
+pub struct Live {
+    /// The feasibility model with every rule on (costs and the quadratic term zeroed).
+    model: Model,
+    rules: Vec<Rule>,
+    off: Vec<bool>,
+    hm: Option<highs::Model>,
+    settings: ValidSettings,
+    /// The dual ray of the last infeasible solve, when HiGHS gave one.
+    ray: Option<Vec<f64>>,
+    /// Feasibility solves run so far.
+    pub solves: usize,
+    /// Right-hand sides moved by [`Live::set_rhs`], with their day values, last first.
+    moved: Vec<(usize, f64)>,
+}
+
+impl Live {
+    /// The live model of `model`'s hard rules, every rule on.
+    pub fn new(inst: &Instance, model: &Model, settings: &ValidSettings) -> Result<Live, SolveError> {
+        let mut feas = model.clone();
+        feas.cost.iter_mut().for_each(|c| *c = 0.0);
+        feas.quad.iter_mut().for_each(|q| *q = 0.0);
+        let mut hm = load(&feas, settings)?;
+        // No presolve: infeasibility found by presolve comes without a dual ray, and the
+        // re-solves are hot-started from the last basis anyway.
+        hm.try_set_option("presolve", "off").map_err(|_| SolveError::Backend { backend: "highs", reason: "HiGHS refused presolve = off".into() })?;
+        let rules = hard_rules(inst, model);
+        let off = vec![false; rules.len()];
+        Ok(Live { model: feas, rules, off, hm: Some(hm), settings: settings.clone(), ray: None, solves: 0, moved: Vec::new() })
+    }
+
+    /// The hard rules, indexed as [`Live::set`] takes them.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The feasibility model (every rule on).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Whether rule `k` is on.
+    pub fn is_on(&self, k: usize) -> bool {
+        !self.off[k]
+    }
+
+    /// Switches rule `k` on (its bounds as the day has them) or off (to infinity).
+    pub fn set(&mut self, k: usize, on: bool) -> Result<(), SolveError> {
+        if self.off[k] == !on {
+            return Ok(());
+        }
+        self.off[k] = !on;
+        let hm = self.hm.as_mut().expect("the live model is present between solves");
+        let raw = |e: highs_raw::RawError| SolveError::Backend { backend: "highs", reason: e.to_string() };
+        for &r in &self.rules[k].rows {
+            let meta = &self.model.rows[r];
+            let (lo, hi) = match (on, meta.sense) {
+                (false, _) => (f64::NEG_INFINITY, f64::INFINITY),
+                (true, Sense::Le) => (f64::NEG_INFINITY, meta.rhs),
+                (true, Sense::Ge) => (meta.rhs, f64::INFINITY),
+            };
+            highs_raw::change_row_bounds(hm, r, lo, hi).map_err(raw)?;
+        }
+        for &j in &self.rules[k].cols {
+            let hi = if on { self.model.upper[j] } else { f64::INFINITY };
+            highs_raw::change_col_bounds(hm, j, self.model.lower[j], hi).map_err(raw)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the rules now on admit a plan. A run HiGHS does not settle is decided by a
+    /// phase-one LP ([`phase_one`]); a model neither settles is an error.
+    pub fn feasible(&mut self) -> Result<bool, SolveError> {
+        self.solves += 1;
+        let mut hm = self.hm.take().expect("the live model is present between solves");
+        let _ = hm.try_set_option("presolve", "off");
+        let mut solved = hm.solve();
+        if !matches!(map_status(solved.status()), Status::Optimal | Status::Infeasible) {
+            // Near the boundary of feasibility the hot-started simplex may end without a verdict
+            // (HiGHS' "Unknown"); a run through HiGHS' presolve usually settles it, far cheaper
+            // than the cold retries below.
+            let mut hm: highs::Model = solved.into();
+            let _ = hm.try_set_option("presolve", "on");
+            solved = hm.solve();
+        }
+        let status = map_status(solved.status());
+        self.ray = match status {
+            Status::Infeasible => highs_raw::dual_ray(&solved, self.model.n_rows()).ok().flatten(),
+            _ => None,
+        };
+        self.hm = Some(solved.into());
+        match status {
+            Status::Optimal => Ok(true),
+            Status::Infeasible => Ok(false),
+            _ => phase_one(&self.current(), &self.settings),
+        }
+    }
+
+    /// Sets row `r`'s right-hand side to `rhs` (in the live model and the mirror), for a
+    /// relaxation whose parameters move only right-hand sides. `Live::set` restores the day's
+    /// value only through [`Live::reset_rhs`].
+    pub fn set_rhs(&mut self, r: usize, rhs: f64) -> Result<(), SolveError> {
+        let (lo, hi) = match self.model.rows[r].sense {
+            Sense::Le => (f64::NEG_INFINITY, rhs),
+            Sense::Ge => (rhs, f64::INFINITY),
+        };
+        self.moved.push((r, self.model.rows[r].rhs));
+        self.model.rows[r].rhs = rhs;
+        let hm = self.hm.as_mut().expect("the live model is present between solves");
+        highs_raw::change_row_bounds(hm, r, lo, hi).map_err(|e| SolveError::Backend { backend: "highs", reason: e.to_string() })
+    }
+
+    /// Puts back every right-hand side [`Live::set_rhs`] moved.
+    pub fn reset_rhs(&mut self) -> Result<(), SolveError> {
+        while let Some((r, rhs)) = self.moved.pop() {
+            let (lo, hi) = match self.model.rows[r].sense {
+                Sense::Le => (f64::NEG_INFINITY, rhs),
+                Sense::Ge => (rhs, f64::INFINITY),
+            };
+            self.model.rows[r].rhs = rhs;
+            let hm = self.hm.as_mut().expect("the live model is present between solves");
+            highs_raw::change_row_bounds(hm, r, lo, hi).map_err(|e| SolveError::Backend { backend: "highs", reason: e.to_string() })?;
+        }
+        Ok(())
+    }
+
+    /// The last infeasible solve's dual ray (one value per row), if HiGHS gave one.
+    pub fn ray(&self) -> Option<&[f64]> {
+        self.ray.as_deref()
+    }
+
+    /// The feasibility model as it now is (rules off at infinity), for a cold solve.
+    fn current(&self) -> Model {
+        let mut m = self.model.clone();
+        for (k, rule) in self.rules.iter().enumerate().filter(|(k, _)| self.off[*k]) {
+            let _ = k;
+            for &r in &rule.rows {
+                m.rows[r].rhs = match m.rows[r].sense {
+                    Sense::Le => f64::INFINITY,
+                    Sense::Ge => f64::NEG_INFINITY,
+                };
+            }
+            for &j in &rule.cols {
+                m.upper[j] = f64::INFINITY;
+            }
+        }
+        m
+    }
+}
+
+/// Whether `model`'s rows and bounds admit a plan, decided by a phase-one LP: every hard row
+/// gets an artificial column that relaxes it, and the LP minimises their sum, each scaled by its
+/// row's size. That LP always has an optimum, so HiGHS settles it even where a feasibility run
+/// ends without a verdict (near the boundary of feasibility, HiGHS' "Unknown"); the day is
+/// feasible when no row needs more than 1e-7 of its size.
+pub fn phase_one(model: &Model, settings: &ValidSettings) -> Result<bool, SolveError> {
+    let (m, n) = (model.n_rows(), model.n_cols());
+    let mut p = model.clone();
+    p.cost.iter_mut().for_each(|c| *c = 0.0);
+    p.quad.iter_mut().for_each(|q| *q = 0.0);
+    let (mut indptr, mut indices, mut data) = (model.matrix.indptr().raw_storage().to_vec(), model.matrix.indices().to_vec(), model.matrix.data().to_vec());
+    let mut scales = Vec::new();
+    for (r, meta) in model.rows.iter().enumerate() {
+        if meta.slack.is_some() || !meta.rhs.is_finite() {
+            continue;
+        }
+        let scale = meta.rhs.abs().max(1.0);
+        indices.push(r as u32);
+        data.push(match meta.sense {
+            Sense::Le => -1.0,
+            Sense::Ge => 1.0,
+        });
+        indptr.push(indices.len());
+        p.cost.push(-1.0 / scale);
+        p.quad.push(0.0);
+        p.lower.push(0.0);
+        p.upper.push(f64::INFINITY);
+        scales.push(scale);
+    }
+    p.matrix = Matrix::new_csc((m, n + scales.len()), indptr, indices, data);
+    let r = Highs.solve(&p, settings)?;
+    match r.status {
+        Status::Optimal => Ok(r.x[n..].iter().zip(&scales).all(|(a, s)| *a <= 1e-7 * s)),
+        other => Err(SolveError::Backend { backend: "highs", reason: format!("the phase-one LP of a feasibility test ended {other}") }),
+    }
+}
