@@ -9,12 +9,14 @@
 //! - [`simulate`] (with its policies): a seeded day of opportunities served by the exported rule
 //!   and two baselines;
 //! - [`report`]: `agora.report/v1`, its tables and charts, rule prices and content gaps;
-//! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier.
+//! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier;
+//! - [`horizon`]: multi-day simulations of what a policy's rules do to creators, catalog and users.
 
 #![warn(missing_docs)]
 
 pub mod export;
 pub mod frontier;
+pub mod horizon;
 mod policies;
 pub mod report;
 pub mod simulate;

@@ -69,6 +69,9 @@ enum Command {
     /// Explain an infeasible day: the conflicting rules and the smallest change that makes it feasible.
     #[command(after_help = cmd::diagnose::AFTER_HELP)]
     Diagnose(cmd::diagnose::Args),
+    /// Simulate many days: what each policy's rules do to creators, catalog and users.
+    #[command(after_help = cmd::horizon::AFTER_HELP)]
+    Horizon(cmd::horizon::Args),
     /// Export an optimal solution to a serving artifact (agora.serving/v1 directory).
     #[command(after_help = cmd::export::AFTER_HELP)]
     Export(cmd::export::Args),
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Auction(a) => cmd::auction::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Diagnose(a) => cmd::diagnose::run(a),
+        Command::Horizon(a) => cmd::horizon::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Report(a) => cmd::report::run(a),

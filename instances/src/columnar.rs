@@ -271,17 +271,7 @@ pub fn save_columnar(inst: &Instance, path: &Path) -> std::io::Result<PathBuf> {
         let _ = std::fs::remove_file(&tmp);
     }
     result?;
-    // The instance without its edges (cheap: segments, items and constraints only).
-    let head = Instance {
-        name: inst.name.clone(),
-        objective: inst.objective,
-        segments: inst.segments.clone(),
-        creators: inst.creators.clone(),
-        campaigns: inst.campaigns.clone(),
-        items: inst.items.clone(),
-        edges: Vec::new(),
-        constraints: inst.constraints.clone(),
-    };
+    let head = inst.without_edges();
     let mut file = InstanceFile::from(&head);
     file.edges_file = Some(rel);
     let json = serde_json::to_string_pretty(&file).expect("instance files serialise");

@@ -12,16 +12,7 @@ use crate::types::Instance;
 /// segment and item index and the bits of its numbers. It streams over the edges, so a 10^7-edge
 /// day hashes without a copy of them.
 pub fn content_hash(inst: &Instance) -> String {
-    let head = Instance {
-        name: inst.name.clone(),
-        objective: inst.objective,
-        segments: inst.segments.clone(),
-        creators: inst.creators.clone(),
-        campaigns: inst.campaigns.clone(),
-        items: inst.items.clone(),
-        edges: Vec::new(),
-        constraints: inst.constraints.clone(),
-    };
+    let head = inst.without_edges();
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&InstanceFile::from(&head)).expect("instance files serialise"));
     for e in &inst.edges {

@@ -308,6 +308,21 @@ pub enum ItemSelector {
 }
 
 impl Instance {
+    /// The day without its edges: segments, creators, campaigns, items and constraints only
+    /// (cheap beside a 10^7-edge day's edges; what columnar files and content hashes write).
+    pub fn without_edges(&self) -> Instance {
+        Instance {
+            name: self.name.clone(),
+            objective: self.objective,
+            segments: self.segments.clone(),
+            creators: self.creators.clone(),
+            campaigns: self.campaigns.clone(),
+            items: self.items.clone(),
+            edges: Vec::new(),
+            constraints: self.constraints.clone(),
+        }
+    }
+
     /// Indices of the segments `sel` picks, in instance order.
     pub fn select_segments(&self, sel: &SegmentSelector) -> Vec<usize> {
         match sel {

@@ -246,6 +246,35 @@ impl Model {
         self.quad.iter().any(|&q| q != 0.0)
     }
 
+    /// The same rows and bounds without an objective (costs and the quadratic term zeroed): the
+    /// model of "is there a plan at all".
+    pub fn feasibility(&self) -> Model {
+        let mut m = self.clone();
+        m.cost.iter_mut().for_each(|c| *c = 0.0);
+        m.quad.iter_mut().for_each(|q| *q = 0.0);
+        m
+    }
+
+    /// This model with `cols` appended: each new column's entries (row, value; rows ascending),
+    /// linear cost, lower and upper bound, with no quadratic term.
+    pub fn with_columns(&self, cols: impl IntoIterator<Item = (Vec<(u32, f64)>, f64, f64, f64)>) -> Model {
+        let mut m = self.clone();
+        let (mut indptr, mut indices, mut data) = (self.matrix.indptr().raw_storage().to_vec(), self.matrix.indices().to_vec(), self.matrix.data().to_vec());
+        for (entries, cost, lower, upper) in cols {
+            for (r, v) in entries {
+                indices.push(r);
+                data.push(v);
+            }
+            indptr.push(indices.len());
+            m.cost.push(cost);
+            m.quad.push(0.0);
+            m.lower.push(lower);
+            m.upper.push(upper);
+        }
+        m.matrix = Matrix::new_csc((self.n_rows(), m.cost.len()), indptr, indices, data);
+        m
+    }
+
     /// `A x`, the row activities (slacks included).
     pub fn activities(&self, x: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; self.n_rows()];

@@ -11,6 +11,7 @@ pub mod export;
 pub mod fppe;
 pub mod frontier;
 pub mod generate;
+pub mod horizon;
 pub mod report;
 pub mod simulate;
 pub mod solve;

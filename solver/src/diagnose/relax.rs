@@ -27,7 +27,7 @@ use super::ParamChange;
 use crate::backends::highs::Highs;
 use crate::backends::Backend;
 use crate::formulate::formulate;
-use crate::ir::{Matrix, Model, RowKind, Sense};
+use crate::ir::{Model, RowKind, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
 
@@ -110,13 +110,7 @@ fn spread_plan(inst: &Instance, model: &Model) -> Vec<f64> {
 /// The elastic LP: the day's rows with one elastic column per knob, minimising the weighted sum
 /// of the knobs' moves; `x` is the plan at which share and parity rows' `da . x` is estimated.
 fn elastic(model: &Model, knobs: &[Knob], x: &[f64]) -> Model {
-    let (m, n) = (model.n_rows(), model.n_cols());
-    let mut e = model.clone();
-    e.cost.iter_mut().for_each(|c| *c = 0.0);
-    e.quad.iter_mut().for_each(|q| *q = 0.0);
-    let (indptr, indices, data) = (model.matrix.indptr().raw_storage().to_vec(), model.matrix.indices().to_vec(), model.matrix.data().to_vec());
-    let (mut indptr, mut indices, mut data) = (indptr, indices, data);
-    for k in knobs {
+    model.feasibility().with_columns(knobs.iter().map(|k| {
         let mut entries: Vec<(u32, f64)> = Vec::new();
         for &r in &k.rows {
             let meta = &model.rows[r];
@@ -133,18 +127,8 @@ fn elastic(model: &Model, knobs: &[Knob], x: &[f64]) -> Model {
             }
         }
         entries.sort_by_key(|&(r, _)| r);
-        for (r, c) in entries {
-            indices.push(r);
-            data.push(c);
-        }
-        indptr.push(indices.len());
-        e.cost.push(-1.0 / k.scale);
-        e.quad.push(0.0);
-        e.lower.push(0.0);
-        e.upper.push(k.max_delta);
-    }
-    e.matrix = Matrix::new_csc((m, n + knobs.len()), indptr, indices, data);
-    e
+        (entries, -1.0 / k.scale, 0.0, k.max_delta)
+    }))
 }
 
 /// `inst` with every knob moved by `t` times its elastic move (within its range).

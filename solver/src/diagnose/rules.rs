@@ -5,7 +5,6 @@
 use agora_instances::Instance;
 
 use crate::backends::highs::{load, map_status, Highs};
-use crate::ir::Matrix;
 use crate::backends::highs_raw;
 use crate::backends::Backend;
 use crate::ir::{Model, RowKind, Sense};
@@ -81,9 +80,7 @@ pub struct Live {
 impl Live {
     /// The live model of `model`'s hard rules, every rule on.
     pub fn new(inst: &Instance, model: &Model, settings: &ValidSettings) -> Result<Live, SolveError> {
-        let mut feas = model.clone();
-        feas.cost.iter_mut().for_each(|c| *c = 0.0);
-        feas.quad.iter_mut().for_each(|q| *q = 0.0);
+        let feas = model.feasibility();
         let mut hm = load(&feas, settings)?;
         // No presolve: infeasibility found by presolve comes without a dual ray, and the
         // re-solves are hot-started from the last basis anyway.
@@ -218,30 +215,17 @@ impl Live {
 /// ends without a verdict (near the boundary of feasibility, HiGHS' "Unknown"); the day is
 /// feasible when no row needs more than 1e-7 of its size.
 pub fn phase_one(model: &Model, settings: &ValidSettings) -> Result<bool, SolveError> {
-    let (m, n) = (model.n_rows(), model.n_cols());
-    let mut p = model.clone();
-    p.cost.iter_mut().for_each(|c| *c = 0.0);
-    p.quad.iter_mut().for_each(|q| *q = 0.0);
-    let (mut indptr, mut indices, mut data) = (model.matrix.indptr().raw_storage().to_vec(), model.matrix.indices().to_vec(), model.matrix.data().to_vec());
-    let mut scales = Vec::new();
-    for (r, meta) in model.rows.iter().enumerate() {
-        if meta.slack.is_some() || !meta.rhs.is_finite() {
-            continue;
-        }
-        let scale = meta.rhs.abs().max(1.0);
-        indices.push(r as u32);
-        data.push(match meta.sense {
+    let n = model.n_cols();
+    let hard: Vec<(usize, f64)> =
+        model.rows.iter().enumerate().filter(|(_, m)| m.slack.is_none() && m.rhs.is_finite()).map(|(r, m)| (r, m.rhs.abs().max(1.0))).collect();
+    let p = model.feasibility().with_columns(hard.iter().map(|&(r, scale)| {
+        let a = match model.rows[r].sense {
             Sense::Le => -1.0,
             Sense::Ge => 1.0,
-        });
-        indptr.push(indices.len());
-        p.cost.push(-1.0 / scale);
-        p.quad.push(0.0);
-        p.lower.push(0.0);
-        p.upper.push(f64::INFINITY);
-        scales.push(scale);
-    }
-    p.matrix = Matrix::new_csc((m, n + scales.len()), indptr, indices, data);
+        };
+        (vec![(r as u32, a)], -1.0 / scale, 0.0, f64::INFINITY)
+    }));
+    let scales: Vec<f64> = hard.iter().map(|&(_, s)| s).collect();
     let r = Highs.solve(&p, settings)?;
     match r.status {
         Status::Optimal => Ok(r.x[n..].iter().zip(&scales).all(|(a, s)| *a <= 1e-7 * s)),

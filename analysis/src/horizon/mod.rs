@@ -1,0 +1,105 @@
+//! Long-horizon ecosystem dynamics (`agora horizon`, `agora.horizon/v1`): what today's rules do
+//! to creators, catalog and users over many days.
+//!
+//! - [`dynamics`]: the transitions (`agora.dynamics/v1`): creator churn and uploads, freshness,
+//!   new creators, engagement fatigue, user supply;
+//! - [`policy`]: a policy's edits to each day's rules and weights (`agora.policy/v1`);
+//! - [`state`]: the state a plan changes, and one day's transition;
+//! - [`run`]: the receding-horizon loop (each day built from the state, solved warm-started from
+//!   yesterday's solution, its plan applied);
+//! - [`output`]: `horizon.json`, `horizon.csv`, the charts and the summary.
+//!
+//! Policies run on common random numbers (day t of replica r draws from a stream seeded by the
+//! seed, r and t, whatever the policy), so their differences are the policies'. See
+//! docs/horizon.md for the model and a worked example.
+
+pub mod dynamics;
+pub mod output;
+pub mod policy;
+pub mod run;
+pub mod state;
+
+use agora_instances::Instance;
+use agora_solver::Observer;
+
+pub use dynamics::{Dynamics, DYNAMICS_SCHEMA};
+pub use policy::{Policy, POLICY_SCHEMA};
+pub use run::{run_policy, HorizonConfig, HorizonError, Run, METRICS};
+
+/// The `schema` string of horizon files.
+pub const HORIZON_SCHEMA: &str = "agora.horizon/v1";
+
+/// A mean over replicas and the half-width of its 95% confidence interval (Student's t; 0 for a
+/// single replica).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Stat {
+    /// The mean over replicas.
+    pub mean: f64,
+    /// Half the width of the 95% interval around the mean.
+    pub ci95: f64,
+}
+
+impl Stat {
+    /// The statistic of `values` (one per replica).
+    pub fn of(values: &[f64]) -> Stat {
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+        if n < 2 {
+            return Stat { mean, ci95: 0.0 };
+        }
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        Stat { mean, ci95: t975(n - 1) * (var / n as f64).sqrt() }
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom.
+fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    T.get(df.wrapping_sub(1)).copied().unwrap_or(1.96)
+}
+
+/// One policy over every replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyResult {
+    /// The policy.
+    pub name: String,
+    /// Every replica's run.
+    pub runs: Vec<Run>,
+}
+
+/// A horizon: every policy over every replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Horizon {
+    /// The instance's name.
+    pub instance: String,
+    /// The configuration it ran with.
+    pub days: usize,
+    /// The seed of replica 0.
+    pub seed: u64,
+    /// The daily discount factor.
+    pub discount: f64,
+    /// The transitions.
+    pub dynamics: Dynamics,
+    /// One result per policy, in the order given.
+    pub policies: Vec<PolicyResult>,
+}
+
+/// Runs every policy for every replica on `inst`; `observer` advances by one per solved day.
+pub fn run(inst: &Instance, policies: &[Policy], cfg: &HorizonConfig, observer: &dyn Observer) -> Result<Horizon, HorizonError> {
+    if cfg.days == 0 || cfg.replicas == 0 {
+        return Err(HorizonError::Config("days and replicas must be at least 1".into()));
+    }
+    if !(cfg.discount > 0.0 && cfg.discount <= 1.0) {
+        return Err(HorizonError::Config(format!("the discount factor must be in (0, 1], got {}", cfg.discount)));
+    }
+    cfg.dynamics.validate().map_err(|e| HorizonError::Config(format!("dynamics: {}", agora_instances::Bulleted(&e))))?;
+    let mut out = Vec::new();
+    for p in policies {
+        let runs = (0..cfg.replicas).map(|r| run_policy(inst, p, cfg, r, false, observer)).collect::<Result<Vec<_>, _>>()?;
+        out.push(PolicyResult { name: p.name.clone(), runs });
+    }
+    Ok(Horizon { instance: inst.name.clone(), days: cfg.days, seed: cfg.seed, discount: cfg.discount, dynamics: cfg.dynamics.clone(), policies: out })
+}

@@ -1,0 +1,214 @@
+//! A horizon's files: `horizon.json` (`agora.horizon/v1`), `horizon.csv` (one row per policy and
+//! day, the means over replicas), line charts (`active_creators.svg`, `engagement.svg`,
+//! `catalog.svg`), and the summary that answers "which policy wins over N days, by how much, and
+//! what it costs on day 1".
+
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use serde_json::{json, Value};
+
+use super::run::METRICS;
+use super::{Horizon, PolicyResult, Stat, HORIZON_SCHEMA};
+
+/// The per-run totals, in this order.
+pub const TOTALS: [&str; 7] = ["cumulative_engagement", "discounted_engagement", "cumulative_revenue", "discounted_revenue", "creators_retained", "day1_objective", "warm_starts"];
+
+fn totals(p: &PolicyResult, discount: f64) -> Vec<[f64; 7]> {
+    p.runs
+        .iter()
+        .map(|r| {
+            let mut t = [0.0; 7];
+            for (d, rec) in r.days.iter().enumerate() {
+                let f = discount.powi(d as i32);
+                t[0] += rec[1];
+                t[1] += f * rec[1];
+                t[2] += rec[2];
+                t[3] += f * rec[2];
+                t[6] += rec[12];
+            }
+            t[4] = if r.initial_creators > 0 { r.retained as f64 / r.initial_creators as f64 } else { 0.0 };
+            t[5] = r.days.first().map_or(0.0, |rec| rec[0]);
+            t
+        })
+        .collect()
+}
+
+/// Days every replica of `p` completed.
+fn completed(p: &PolicyResult) -> usize {
+    p.runs.iter().map(|r| r.days.len()).min().unwrap_or(0)
+}
+
+/// Metric `m` of day `d` of `p`, over replicas.
+fn stat(p: &PolicyResult, d: usize, m: usize) -> Stat {
+    Stat::of(&p.runs.iter().map(|r| r.days[d][m]).collect::<Vec<_>>())
+}
+
+impl Horizon {
+    /// The `agora.horizon/v1` document.
+    pub fn to_json(&self) -> String {
+        let policies: Vec<Value> = self
+            .policies
+            .iter()
+            .map(|p| {
+                let n = completed(p);
+                let series: serde_json::Map<String, Value> = METRICS
+                    .iter()
+                    .enumerate()
+                    .map(|(m, name)| {
+                        let s: Vec<Stat> = (0..n).map(|d| stat(p, d, m)).collect();
+                        (name.to_string(), json!({"mean": s.iter().map(|x| x.mean).collect::<Vec<_>>(), "ci95": s.iter().map(|x| x.ci95).collect::<Vec<_>>()}))
+                    })
+                    .collect();
+                let t = totals(p, self.discount);
+                let tot: serde_json::Map<String, Value> =
+                    TOTALS.iter().enumerate().map(|(k, name)| (name.to_string(), json!(Stat::of(&t.iter().map(|x| x[k]).collect::<Vec<_>>())))).collect();
+                let mut prices: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+                for r in &p.runs {
+                    for (k, v) in &r.rule_prices {
+                        prices.entry(k.clone()).or_default().push(*v);
+                    }
+                }
+                let prices: serde_json::Map<String, Value> = prices.into_iter().map(|(k, v)| (k, json!(Stat::of(&v)))).collect();
+                let stopped: Vec<Value> = p
+                    .runs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(r, run)| run.stopped.map(|(d, s)| json!({"replica": r, "day": d, "status": s})))
+                    .collect();
+                json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped})
+            })
+            .collect();
+        let doc = json!({
+            "schema": HORIZON_SCHEMA,
+            "instance": self.instance,
+            "days": self.days,
+            "seed": self.seed,
+            "replicas": self.policies.first().map_or(0, |p| p.runs.len()),
+            "discount": self.discount,
+            "dynamics": self.dynamics,
+            "policies": policies,
+            "summary": self.summary(),
+        });
+        serde_json::to_string_pretty(&doc).expect("horizons serialise")
+    }
+
+    /// `horizon.csv`: `policy,day,` then the means of [`METRICS`].
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let mut header = vec!["policy".to_string(), "day".to_string()];
+        header.extend(METRICS.iter().map(|m| m.to_string()));
+        agora_instances::csv::write_record(&mut out, &header);
+        for p in &self.policies {
+            for d in 0..completed(p) {
+                let mut row = vec![p.name.clone(), d.to_string()];
+                row.extend((0..METRICS.len()).map(|m| stat(p, d, m).mean.to_string()));
+                agora_instances::csv::write_record(&mut out, &row);
+            }
+        }
+        out
+    }
+
+    /// Which policy wins over the horizon (discounted engagement), by how much, what it costs on
+    /// day 1, and how many creators each keeps; with 95% intervals over replicas.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let rows: Vec<(String, Vec<Stat>)> = self
+            .policies
+            .iter()
+            .map(|p| {
+                let t = totals(p, self.discount);
+                (p.name.clone(), (0..TOTALS.len()).map(|k| Stat::of(&t.iter().map(|x| x[k]).collect::<Vec<_>>())).collect())
+            })
+            .collect();
+        let _ = writeln!(s, "{} days of \"{}\", {} replica(s), discount {} a day:", self.days, self.instance, self.policies.first().map_or(0, |p| p.runs.len()), self.discount);
+        let _ = writeln!(s, "{:<20} {:>24} {:>24} {:>18} {:>16}", "policy", "cum. engagement", "disc. engagement", "creators kept", "day-1 objective");
+        for (name, t) in &rows {
+            let _ = writeln!(
+                s,
+                "{name:<20} {:>24} {:>24} {:>18} {:>16}",
+                pm(t[0], 1.0),
+                pm(t[1], 1.0),
+                format!("{:.1}% ± {:.1}", 100.0 * t[4].mean, 100.0 * t[4].ci95),
+                format!("{:.2}", t[5].mean)
+            );
+        }
+        for p in &self.policies {
+            for (r, run) in p.runs.iter().enumerate() {
+                if let Some((d, st)) = run.stopped {
+                    let _ = writeln!(s, "note: {} replica {r} stopped on day {d}: the day's solve ended {st}", p.name);
+                }
+            }
+        }
+        if rows.len() >= 2 {
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            order.sort_by(|&a, &b| rows[b].1[1].mean.total_cmp(&rows[a].1[1].mean));
+            let (w, r) = (&rows[order[0]], &rows[order[1]]);
+            let gain = w.1[1].mean - r.1[1].mean;
+            let _ = writeln!(
+                s,
+                "\"{}\" wins on discounted engagement by {:.2} ({:.2}% of \"{}\"); on day 1 it {} {:.2} of objective; it keeps {:.1}% of the creators against {:.1}%.",
+                w.0,
+                gain,
+                100.0 * gain / r.1[1].mean.abs().max(1e-300),
+                r.0,
+                if w.1[5].mean <= r.1[5].mean { "costs" } else { "gains" },
+                (w.1[5].mean - r.1[5].mean).abs(),
+                100.0 * w.1[4].mean,
+                100.0 * r.1[4].mean
+            );
+        }
+        s
+    }
+
+    /// The charts: (file name, SVG), one line per policy, means over replicas.
+    pub fn charts(&self) -> Result<Vec<(String, String)>, String> {
+        [("active_creators.svg", 3, "Active creators", "creators"), ("engagement.svg", 1, "Engagement per day", "engagement (sum of engagement x impressions)"), ("catalog.svg", 6, "Catalog size", "organic items of active creators")]
+            .iter()
+            .map(|&(file, m, title, unit)| {
+                let series: Vec<(String, Vec<f64>)> = self.policies.iter().map(|p| (p.name.clone(), (0..completed(p)).map(|d| stat(p, d, m).mean).collect())).collect();
+                line_chart(title, unit, &series).map(|svg| (file.to_string(), svg))
+            })
+            .collect()
+    }
+}
+
+fn pm(s: Stat, scale: f64) -> String {
+    if s.ci95 > 0.0 {
+        format!("{:.1} ± {:.1}", s.mean * scale, s.ci95 * scale)
+    } else {
+        format!("{:.1}", s.mean * scale)
+    }
+}
+
+/// A line chart of `series` (name, value per day) against the day.
+fn line_chart(title: &str, unit: &str, series: &[(String, Vec<f64>)]) -> Result<String, String> {
+    let days = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(2);
+    let (lo, hi) = series.iter().flat_map(|s| s.1.iter().copied()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo.is_finite() { (lo.min(0.0), if hi > lo { hi * 1.05 } else { lo + 1.0 }) } else { (0.0, 1.0) };
+    let colors = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(255, 127, 14)];
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (900, 500)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(20)
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..(days - 1) as f64, lo..hi)
+            .map_err(|e| e.to_string())?;
+        chart.configure_mesh().x_desc("day").y_desc(unit).draw().map_err(|e| e.to_string())?;
+        for (k, (name, values)) in series.iter().enumerate() {
+            let c = colors[k % colors.len()];
+            chart
+                .draw_series(LineSeries::new(values.iter().enumerate().map(|(d, &v)| (d as f64, v)), c.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(buf)
+}

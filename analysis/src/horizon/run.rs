@@ -1,0 +1,191 @@
+//! The receding-horizon simulation: each day the day's instance is built from the state, solved
+//! under the policy (warm-started from yesterday's solution), and the plan drives the transitions.
+
+use std::collections::BTreeMap;
+
+use agora_instances::metrics::{creator_exposure, effective_number, gini, item_exposure};
+use agora_instances::{Instance, ItemKind, Param};
+use agora_solver::{formulate, solve_model_warm, BackendChoice, FirstOrderMethod, Observer, Settings, SolveError, Status, WarmStart};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::dynamics::Dynamics;
+use super::policy::Policy;
+use super::state::World;
+
+/// The metrics recorded for every policy and day, in this order.
+pub const METRICS: [&str; 15] = [
+    "objective",
+    "engagement",
+    "revenue",
+    "active_creators",
+    "joined",
+    "churned",
+    "catalog",
+    "fresh_share",
+    "creator_gini",
+    "effective_catalog",
+    "supply",
+    "uploaded",
+    "warm_start",
+    "items_lost",
+    "rules_softened",
+];
+
+/// The penalty per unit of violation of a hard rule on a day where the rules cannot all hold:
+/// far above any edge's value, so the plan breaks them as little as it can.
+pub const SOFTENED_PENALTY: f64 = 1e3;
+
+/// How a horizon runs.
+#[derive(Debug, Clone)]
+pub struct HorizonConfig {
+    /// Days simulated (>= 1).
+    pub days: usize,
+    /// The seed of replica 0 (replica r uses seed + r).
+    pub seed: u64,
+    /// Independent replicas (>= 1).
+    pub replicas: usize,
+    /// The daily discount factor of the discounted totals (0.99: 1% a day).
+    pub discount: f64,
+    /// The transitions.
+    pub dynamics: Dynamics,
+    /// The solver settings of every day (solved by sifting, exact, warm-started).
+    pub settings: Settings,
+}
+
+impl Default for HorizonConfig {
+    fn default() -> Self {
+        HorizonConfig { days: 90, seed: 1, replicas: 1, discount: 0.99, dynamics: Dynamics::default(), settings: Settings::default() }
+    }
+}
+
+/// Why a horizon could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HorizonError {
+    /// A policy names a constraint or parameter the day does not have.
+    #[error("{0}")]
+    Policy(String),
+    /// A day could not be solved at all.
+    #[error("day {day} of policy \"{policy}\": {source}")]
+    Solve {
+        /// The day.
+        day: usize,
+        /// The policy.
+        policy: String,
+        /// What failed.
+        source: SolveError,
+    },
+    /// The configuration is out of range.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// One policy's run of one replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Per day, the [`METRICS`] in order.
+    pub days: Vec<[f64; 15]>,
+    /// The day whose solve did not end optimal (the run stops there), if any.
+    pub stopped: Option<(usize, Status)>,
+    /// Each hard rule's shadow price (of its parameter), summed over the days.
+    pub rule_prices: BTreeMap<String, f64>,
+    /// Creators active on day 0 still active at the end.
+    pub retained: usize,
+    /// Active creators on day 0.
+    pub initial_creators: usize,
+    /// Each day's plan (impressions per edge of the day's instance), when asked for.
+    pub plans: Vec<Vec<f64>>,
+    /// Each day's instance as solved (after the policy's edits), when asked for.
+    pub instances: Vec<Instance>,
+}
+
+/// The seed of day `t` of replica `r`: every policy draws day t's randomness from the same start.
+fn day_seed(seed: u64, replica: usize, day: usize) -> u64 {
+    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ ((replica as u64) << 32) ^ day as u64
+}
+
+/// Runs one policy for one replica. `keep` keeps every day's instance and plan (for tests).
+pub fn run_policy(inst: &Instance, policy: &Policy, cfg: &HorizonConfig, replica: usize, keep: bool, observer: &dyn Observer) -> Result<Run, HorizonError> {
+    let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..cfg.settings.clone() };
+    let mut world = World::new(inst.clone());
+    let initial_creators = world.active_creators();
+    let mut out = Run { days: Vec::new(), stopped: None, rule_prices: BTreeMap::new(), retained: 0, initial_creators, plans: Vec::new(), instances: Vec::new() };
+    let mut yesterday: Option<agora_solver::SolutionFile> = None;
+    for t in 0..cfg.days {
+        let mut day = policy.apply(&world.inst).map_err(HorizonError::Policy)?;
+        let model = formulate(&day);
+        let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));
+        let warm_used = warm.as_ref().is_some_and(|(_, m)| m.plan_matched + m.rows_matched > 0);
+        let solve_err = |source| HorizonError::Solve { day: t, policy: policy.name.clone(), source };
+        let mut sol = solve_model_warm(&day, &model, &settings, warm.as_ref().map(|(w, _)| w)).map_err(solve_err)?;
+        // The platform serves every day: a day whose hard rules cannot all hold (the state has
+        // drifted: creators left, users tired) is served with them made soft at a steep penalty.
+        let mut softened = 0;
+        if sol.status == Status::Infeasible {
+            for c in day.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
+                c.penalty = Some(SOFTENED_PENALTY);
+                softened += 1;
+            }
+            sol = agora_solver::solve(&day, &settings).map_err(solve_err)?;
+        }
+        observer.advance(1);
+        if sol.status != Status::Optimal {
+            out.stopped = Some((t, sol.status));
+            break;
+        }
+        let x = &sol.impressions;
+        let engagement: f64 = day.edges.iter().zip(x).map(|(e, v)| e.engagement * v).sum();
+        let revenue: f64 = day.edges.iter().zip(x).map(|(e, v)| e.price * v).sum();
+        let (mut organic, mut fresh) = (0.0, 0.0);
+        for (e, v) in day.edges.iter().zip(x) {
+            let item = &day.items[e.item];
+            if item.kind() == ItemKind::Organic {
+                organic += v;
+                if item.fresh {
+                    fresh += v;
+                }
+            }
+        }
+        let exposure = creator_exposure(&day, x);
+        let active_exposure: Vec<f64> = exposure.iter().enumerate().filter(|(c, _)| world.is_active(*c)).map(|(_, &v)| v).collect();
+        for (k, c) in day.constraints.iter().enumerate() {
+            if c.penalty.is_none() {
+                let field = c.kind.parameter_field();
+                if let Some(p) = sol.shadow_price_of(&day, &Param::Constraint(k, field)) {
+                    *out.rule_prices.entry(c.name.clone()).or_default() += p;
+                }
+            }
+        }
+        let mut record = [0.0; 15];
+        record[0] = sol.objective;
+        record[1] = engagement;
+        record[2] = revenue;
+        record[3] = world.active_creators() as f64;
+        record[6] = world.catalog() as f64;
+        record[7] = if organic > 0.0 { fresh / organic } else { 0.0 };
+        record[8] = gini(&active_exposure);
+        record[9] = effective_number(&item_exposure(&day, x));
+        record[10] = day.segments.iter().map(|s| s.supply).sum();
+        record[12] = if warm_used { 1.0 } else { 0.0 };
+        record[14] = softened as f64;
+        // Tomorrow warm-starts from today's solution (matched by segment and item ids).
+        let file = sol.to_file(&day);
+        // The policy's edits are not part of the state: the plan drives the day as it is.
+        let mut rng = StdRng::seed_from_u64(day_seed(cfg.seed, replica, t));
+        let ev = world.step(x, &cfg.dynamics, &mut rng);
+        record[4] = ev.joined as f64;
+        record[5] = ev.churned as f64;
+        record[11] = ev.uploaded as f64;
+        record[13] = ev.items_lost as f64;
+        out.days.push(record);
+        if keep {
+            out.plans.push(x.clone());
+            out.instances.push(day);
+        }
+        yesterday = Some(file);
+    }
+    let days = out.days.len().max(1) as f64;
+    out.rule_prices.values_mut().for_each(|v| *v /= days);
+    out.retained = (0..initial_creators).filter(|&c| world.is_active(c)).count();
+    Ok(out)
+}

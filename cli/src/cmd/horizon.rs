@@ -1,0 +1,88 @@
+//! `agora horizon`: a receding-horizon simulation of what policies do to creators, catalog and
+//! users over many days.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use agora_analysis::horizon::{self, Dynamics, HorizonConfig, Policy};
+use agora_instances::output::OutputKind;
+
+use super::{check_out, err, load_validated, settings_from, usage, Failure, Progress};
+
+pub const AFTER_HELP: &str = "Example:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n\nPolicies: engagement-only, ecosystem (built in), or an agora.policy/v1 file. Dynamics: defaults, an agora.dynamics/v1\nfile, or `off`. Writes DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg.\nSee docs/horizon.md.";
+
+/// The most days one horizon simulates (ten years).
+pub const MAX_DAYS: usize = 3650;
+/// The most replicas.
+pub const MAX_REPLICAS: usize = 1000;
+
+/// Arguments of `agora horizon`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The agora.instance/v1 file: day 0.
+    instance: PathBuf,
+    /// Days to simulate.
+    #[arg(long, default_value_t = 90)]
+    days: usize,
+    /// A policy: engagement-only, ecosystem, or an agora.policy/v1 file; give it once per policy.
+    #[arg(long = "policy", value_name = "POLICY")]
+    policies: Vec<String>,
+    /// An agora.dynamics/v1 file, or `off` (every transition off); default: the documented defaults.
+    #[arg(long, value_name = "FILE")]
+    dynamics: Option<String>,
+    /// The seed of replica 0 (replica r uses seed + r).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Independent replicas: means with 95% intervals.
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// The daily discount factor of the discounted totals.
+    #[arg(long, default_value_t = 0.99)]
+    discount: f64,
+    /// A JSON settings file for the daily solves (docs/settings.md).
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// The directory to write (atomically; an existing one is replaced only if it holds nothing but a horizon's files).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+const FILES: [&str; 5] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg"];
+
+/// Runs `agora horizon`.
+pub fn run(a: Args) -> Result<(), Failure> {
+    if !(1..=MAX_DAYS).contains(&a.days) {
+        return Err(usage(format!("--days {} is outside 1..={MAX_DAYS}", a.days)));
+    }
+    if !(1..=MAX_REPLICAS).contains(&a.replicas) {
+        return Err(usage(format!("--replicas {} is outside 1..={MAX_REPLICAS}", a.replicas)));
+    }
+    if !(a.discount > 0.0 && a.discount <= 1.0) {
+        return Err(usage(format!("--discount {} is outside (0, 1]", a.discount)));
+    }
+    let specs = if a.policies.is_empty() { vec!["engagement-only".to_string(), "ecosystem".to_string()] } else { a.policies.clone() };
+    let policies = specs.iter().map(|p| Policy::resolve(p)).collect::<Result<Vec<_>, _>>().map_err(|e| err(e.into()))?;
+    let dynamics = match a.dynamics.as_deref() {
+        None => Dynamics::default(),
+        Some("off") => Dynamics::off(),
+        Some(f) => Dynamics::load(Path::new(f)).map_err(|e| err(e.into()))?,
+    };
+    let day = load_validated(&a.instance).map_err(err)?;
+    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
+    inputs.extend(a.settings.as_deref());
+    check_out(Some(&a.out), OutputKind::Dir, &inputs)?;
+    let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
+    let cfg = HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings };
+    let bar = Progress::new((a.days * a.replicas * policies.len()) as u64, "simulating days");
+    let h = horizon::run(&day.instance, &policies, &cfg, &bar).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
+    bar.finish();
+    print!("{}", h.summary());
+    let mut files: Vec<(String, String)> = vec![("horizon.json".into(), h.to_json()), ("horizon.csv".into(), h.to_csv())];
+    files.extend(h.charts().map_err(|e| err(anyhow::anyhow!("cannot draw the charts: {e}")))?);
+    agora_instances::write_dir_atomic(&a.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
+        .with_context(|| format!("{}: cannot write", a.out.display()))
+        .map_err(err)?;
+    println!("\nwrote {} ({})", a.out.display(), FILES.join(", "));
+    Ok(())
+}
