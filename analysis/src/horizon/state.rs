@@ -4,6 +4,9 @@
 //! Creators who leave stay in the instance's creator list (so that indices and selectors stay
 //! valid) but lose every edge of their items; new items and creators are appended.
 
+// The transitions index several parallel per-creator arrays (exposure, history, flags) at once.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::BTreeSet;
 
 use agora_instances::metrics::creator_exposure;

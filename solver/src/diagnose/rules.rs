@@ -107,7 +107,7 @@ impl Live {
 
     /// Switches rule `k` on (its bounds as the day has them) or off (to infinity).
     pub fn set(&mut self, k: usize, on: bool) -> Result<(), SolveError> {
-        if self.off[k] == !on {
+        if self.off[k] != on {
             return Ok(());
         }
         self.off[k] = !on;

@@ -40,6 +40,9 @@
 //! pricing finds nothing is not an answer: `M` grows and the loop goes on, and past its last
 //! value the full model goes to HiGHS, which proves infeasibility or finds what sifting missed.
 
+// Pricing and the working set index several parallel arrays (plan, costs, flags) by column.
+#![allow(clippy::needless_range_loop)]
+
 mod restricted;
 
 use std::time::Instant;
