@@ -111,58 +111,36 @@ pub enum ExportError {
 
 /// Builds the artifact of solution `sol` of instance `inst`, whose file's bytes hash to
 /// `content_hash` ([`content_hash`]).
-pub fn build(
-    inst: &Instance,
-    content_hash: &str,
-    sol: &SolutionFile,
-    opts: &ExportOptions,
-) -> Result<Artifact, ExportError> {
+pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &ExportOptions) -> Result<Artifact, ExportError> {
     if sol.status != Status::Optimal {
         return Err(ExportError::NotOptimal(sol.status));
     }
     sol.check_instance(inst).map_err(ExportError::OtherInstance)?;
     for t in [&opts.valid_from, &opts.valid_to].into_iter().flatten() {
         if !is_utc_time(t) {
-            return Err(ExportError::Validity(format!(
-                "\"{t}\" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ"
-            )));
+            return Err(ExportError::Validity(format!("\"{t}\" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ")));
         }
     }
     if let (Some(from), Some(to)) = (&opts.valid_from, &opts.valid_to) {
         if from >= to {
-            return Err(ExportError::Validity(format!(
-                "it starts at {from}, not before it ends at {to}"
-            )));
+            return Err(ExportError::Validity(format!("it starts at {from}, not before it ends at {to}")));
         }
     }
 
     let x = plan_vector(inst, sol)?;
     let model = formulate(inst);
-    let entries: HashMap<&str, &agora_solver::ConstraintEntry> = sol
-        .constraints
-        .iter()
-        .map(|c| (c.name.as_str(), c))
-        .collect();
+    let entries: HashMap<&str, &agora_solver::ConstraintEntry> = sol.constraints.iter().map(|c| (c.name.as_str(), c)).collect();
     let mut dual = Vec::with_capacity(model.rows.len());
     for meta in &model.rows {
-        let entry = entries
-            .get(meta.name.as_str())
-            .ok_or_else(|| ExportError::MissingRow(meta.name.clone()))?;
+        let entry = entries.get(meta.name.as_str()).ok_or_else(|| ExportError::MissingRow(meta.name.clone()))?;
         finite(&format!("constraint row {} dual", meta.name), entry.dual)?;
-        finite(
-            &format!("constraint row {} shadow_price", meta.name),
-            entry.shadow_price,
-        )?;
+        finite(&format!("constraint row {} shadow_price", meta.name), entry.shadow_price)?;
         let wrong = match meta.sense {
             Sense::Le => entry.dual < 0.0,
             Sense::Ge => entry.dual > 0.0,
         };
         if wrong {
-            return Err(ExportError::DualSign {
-                name: meta.name.clone(),
-                sense: meta.sense.symbol(),
-                dual: entry.dual,
-            });
+            return Err(ExportError::DualSign { name: meta.name.clone(), sense: meta.sense.symbol(), dual: entry.dual });
         }
         dual.push(entry.dual);
     }
@@ -183,31 +161,18 @@ pub fn build(
             soft_names.push(format!("{}: ", meta.name));
         }
     }
-    let violations: Vec<String> = plan_violations(inst, &x, FEASIBILITY_TOLERANCE)
-        .into_iter()
-        .filter(|v| !soft_names.iter().any(|n| v.starts_with(n.as_str())))
-        .collect();
+    let violations: Vec<String> =
+        plan_violations(inst, &x, FEASIBILITY_TOLERANCE).into_iter().filter(|v| !soft_names.iter().any(|n| v.starts_with(n.as_str()))).collect();
     if !violations.is_empty() {
-        return Err(ExportError::Infeasible {
-            tolerance: FEASIBILITY_TOLERANCE,
-            violations,
-        });
+        return Err(ExportError::Infeasible { tolerance: FEASIBILITY_TOLERANCE, violations });
     }
     let t = agora_solver::terms(inst, &model, &padded);
     let recomputed = t.total() - penalties;
-    let scale = t.engagement.abs()
-        + t.quality.abs()
-        + t.revenue.abs()
-        + t.integrity_risk.abs()
-        + t.regularization.abs()
-        + penalties.abs();
+    let scale = t.engagement.abs() + t.quality.abs() + t.revenue.abs() + t.integrity_risk.abs() + t.regularization.abs() + penalties.abs();
     // Written so that a NaN objective fails too.
     let matches = (sol.objective - recomputed).abs() <= FEASIBILITY_TOLERANCE * scale.max(1.0);
     if !matches {
-        return Err(ExportError::Objective {
-            reported: sol.objective,
-            recomputed,
-        });
+        return Err(ExportError::Objective { reported: sol.objective, recomputed });
     }
 
     // Pacing, recomputed from the plan and the budget duals.
@@ -219,37 +184,19 @@ pub fn build(
             value[a] += edge_value(inst, e) * x[e];
         }
     }
-    let budget_dual = |id: &str| {
-        entries
-            .get(format!("budget[{id}]").as_str())
-            .map_or(0.0, |c| c.dual)
-    };
+    let budget_dual = |id: &str| entries.get(format!("budget[{id}]").as_str()).map_or(0.0, |c| c.dual);
     let mut multipliers = Vec::with_capacity(inst.campaigns.len());
     let mut pacing_rows = Vec::with_capacity(inst.campaigns.len());
     for (a, camp) in inst.campaigns.iter().enumerate() {
-        let entry = sol
-            .pacing
-            .iter()
-            .find(|p| p.campaign == camp.id)
-            .ok_or_else(|| ExportError::MissingPacing(camp.id.clone()))?;
+        let entry = sol.pacing.iter().find(|p| p.campaign == camp.id).ok_or_else(|| ExportError::MissingPacing(camp.id.clone()))?;
         let mu = budget_dual(&camp.id);
         let m = pacing::multiplier(mu, spend[a], value[a]);
         let matches = (entry.multiplier - m).abs() <= 1e-6;
         if !matches {
-            return Err(ExportError::Pacing {
-                campaign: camp.id.clone(),
-                reported: entry.multiplier,
-                recomputed: m,
-            });
+            return Err(ExportError::Pacing { campaign: camp.id.clone(), reported: entry.multiplier, recomputed: m });
         }
         multipliers.push(m);
-        pacing_rows.push(PacingRow {
-            campaign: camp.id.clone(),
-            multiplier: m,
-            budget: camp.budget,
-            planned_spend: spend[a],
-            budget_dual: mu,
-        });
+        pacing_rows.push(PacingRow { campaign: camp.id.clone(), multiplier: m, budget: camp.budget, planned_spend: spend[a], budget_dual: mu });
     }
 
     let adjustments = model
@@ -269,12 +216,7 @@ pub fn build(
 
     // Each edge's dual adjustment: every row but the budgets (which the multiplier replaces).
     let mut adjustment = vec![0.0; inst.edges.len()];
-    for (j, col) in model
-        .matrix
-        .outer_iterator()
-        .enumerate()
-        .take(model.n_edges)
-    {
+    for (j, col) in model.matrix.outer_iterator().enumerate().take(model.n_edges) {
         for (r, &a) in col.iter() {
             if model.rows[r].kind != RowKind::Budget {
                 adjustment[j] += dual[r] * a;
@@ -283,22 +225,12 @@ pub fn build(
     }
     let score: Vec<f64> = (0..inst.edges.len())
         .map(|e| {
-            let m = inst.items[inst.edges[e].item]
-                .campaign()
-                .map_or(1.0, |a| multipliers[a]);
+            let m = inst.items[inst.edges[e].item].campaign().map_or(1.0, |a| multipliers[a]);
             agora_serving::score::score(edge_value(inst, e), adjustment[e], m)
         })
         .collect();
 
-    let supply_dual: Vec<f64> = inst
-        .segments
-        .iter()
-        .map(|s| {
-            entries
-                .get(format!("supply[{}]", s.id).as_str())
-                .map_or(0.0, |c| c.dual)
-        })
-        .collect();
+    let supply_dual: Vec<f64> = inst.segments.iter().map(|s| entries.get(format!("supply[{}]", s.id).as_str()).map_or(0.0, |c| c.dual)).collect();
     let mut seg_edges = vec![Vec::new(); inst.segments.len()];
     for (e, edge) in inst.edges.iter().enumerate() {
         seg_edges[edge.segment].push(e);
@@ -308,35 +240,15 @@ pub fn build(
         let edges = &seg_edges[s];
         let served: f64 = edges.iter().map(|&e| x[e]).sum();
         let unserved_rate = (1.0 - served / seg.supply).max(0.0);
-        let unserved_rate = if unserved_rate < 1e-12 {
-            0.0
-        } else {
-            unserved_rate
-        };
+        let unserved_rate = if unserved_rate < 1e-12 { 0.0 } else { unserved_rate };
         let unserved_score = -supply_dual[s];
-        let best = edges
-            .iter()
-            .map(|&e| score[e])
-            .fold(f64::NEG_INFINITY, f64::max);
-        let mut gap = edges
-            .iter()
-            .filter(|&&e| x[e] > 0.0)
-            .map(|&e| best - score[e])
-            .fold(0.0, f64::max);
+        let best = edges.iter().map(|&e| score[e]).fold(f64::NEG_INFINITY, f64::max);
+        let mut gap = edges.iter().filter(|&&e| x[e] > 0.0).map(|&e| best - score[e]).fold(0.0, f64::max);
         if unserved_rate > 0.0 && best.is_finite() {
             gap = gap.max(best - unserved_score);
         }
-        let scale = edges
-            .iter()
-            .map(|&e| edge_value(inst, e).abs())
-            .fold(1.0, f64::max);
-        segments.push(SegmentRow {
-            segment: seg.id.clone(),
-            supply: seg.supply,
-            unserved_rate,
-            unserved_score,
-            epsilon: gap + 1e-9 * scale,
-        });
+        let scale = edges.iter().map(|&e| edge_value(inst, e).abs()).fold(1.0, f64::max);
+        segments.push(SegmentRow { segment: seg.id.clone(), supply: seg.supply, unserved_rate, unserved_score, epsilon: gap + 1e-9 * scale });
     }
 
     let edges = inst
@@ -346,9 +258,7 @@ pub fn build(
         .map(|(e, edge)| EdgeRow {
             segment: inst.segments[edge.segment].id.clone(),
             item: inst.items[edge.item].id.clone(),
-            campaign: inst.items[edge.item]
-                .campaign()
-                .map(|a| inst.campaigns[a].id.clone()),
+            campaign: inst.items[edge.item].campaign().map(|a| inst.campaigns[a].id.clone()),
             value: edge_value(inst, e),
             price: edge.price,
             adjustment: adjustment[e],
@@ -359,10 +269,7 @@ pub fn build(
     let cert = sol.certificate.as_ref();
     let manifest = Manifest {
         schema: SERVING_SCHEMA.to_string(),
-        instance: InstanceRef {
-            name: inst.name.clone(),
-            content_hash: content_hash.to_string(),
-        },
+        instance: InstanceRef { name: inst.name.clone(), content_hash: content_hash.to_string() },
         backend: sol.backend.clone().unwrap_or_else(|| "unknown".to_string()),
         status: Status::Optimal.as_str().to_string(),
         objective: sol.objective,
@@ -372,31 +279,19 @@ pub fn build(
             dual_residual: cert.map(|c| c.dual_residual),
             gap: cert.map(|c| c.gap),
         },
-        validity: Validity {
-            from: opts.valid_from.clone(),
-            to: opts.valid_to.clone(),
-        },
+        validity: Validity { from: opts.valid_from.clone(), to: opts.valid_to.clone() },
         created_at: opts.created_at.clone().unwrap_or_else(now_utc),
         score_rule: SCORE_RULE.to_string(),
         files: Vec::new(),
     };
-    Ok(Artifact {
-        manifest,
-        pacing: pacing_rows,
-        adjustments,
-        segments,
-        edges,
-    })
+    Ok(Artifact { manifest, pacing: pacing_rows, adjustments, segments, edges })
 }
 
 fn finite(what: &str, value: f64) -> Result<(), ExportError> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(ExportError::NotFinite {
-            what: what.to_string(),
-            value,
-        })
+        Err(ExportError::NotFinite { what: what.to_string(), value })
     }
 }
 
@@ -404,33 +299,17 @@ fn finite(what: &str, value: f64) -> Result<(), ExportError> {
 fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportError> {
     let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
     for (e, edge) in inst.edges.iter().enumerate() {
-        index.insert(
-            (
-                inst.segments[edge.segment].id.as_str(),
-                inst.items[edge.item].id.as_str(),
-            ),
-            e,
-        );
+        index.insert((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e);
     }
     let mut x = vec![0.0; inst.edges.len()];
     let mut seen = vec![false; inst.edges.len()];
     for p in &sol.plan {
-        let e = *index
-            .get(&(p.segment.as_str(), p.item.as_str()))
-            .ok_or_else(|| ExportError::UnknownEdge {
-                segment: p.segment.clone(),
-                item: p.item.clone(),
-            })?;
+        let e =
+            *index.get(&(p.segment.as_str(), p.item.as_str())).ok_or_else(|| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() })?;
         if std::mem::replace(&mut seen[e], true) {
-            return Err(ExportError::DuplicateEdge {
-                segment: p.segment.clone(),
-                item: p.item.clone(),
-            });
+            return Err(ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() });
         }
-        finite(
-            &format!("plan entry {} -> {} impressions", p.segment, p.item),
-            p.impressions,
-        )?;
+        finite(&format!("plan entry {} -> {} impressions", p.segment, p.item), p.impressions)?;
         x[e] = p.impressions;
     }
     Ok(x)
@@ -438,13 +317,7 @@ fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportEr
 
 /// What a row is scoped to: `segment:ID`, `campaign:ID`, `item:ID` or `day`.
 fn scope(inst: &Instance, meta: &agora_solver::RowMeta) -> String {
-    let inner = |prefix: &str| {
-        meta.name
-            .strip_prefix(prefix)
-            .and_then(|s| s.strip_suffix(']'))
-            .unwrap_or_default()
-            .to_string()
-    };
+    let inner = |prefix: &str| meta.name.strip_prefix(prefix).and_then(|s| s.strip_suffix(']')).unwrap_or_default().to_string();
     match (meta.kind, meta.segment) {
         (_, Some(s)) => format!("segment:{}", inst.segments[s].id),
         (RowKind::Budget, _) => format!("campaign:{}", inner("budget[")),

@@ -108,16 +108,7 @@ impl FrontierOutput for Frontier {
         FrontierFile {
             schema: FRONTIER_SCHEMA.to_string(),
             instance: self.instance.clone(),
-            sweeps: self
-                .sweeps
-                .iter()
-                .map(|s| SweepEntry {
-                    param: s.name.clone(),
-                    from: s.from,
-                    to: s.to,
-                    points: s.points,
-                })
-                .collect(),
+            sweeps: self.sweeps.iter().map(|s| SweepEntry { param: s.name.clone(), from: s.from, to: s.to, points: s.points }).collect(),
             points: self
                 .points
                 .iter()
@@ -165,9 +156,7 @@ impl FrontierOutput for Frontier {
             let mut row: Vec<String> = p.values.iter().map(|v| v.to_string()).collect();
             row.push(p.status.as_str().to_string());
             row.push(num(p.objective));
-            let t = p
-                .terms
-                .map(|t| [t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties]);
+            let t = p.terms.map(|t| [t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties]);
             for k in 0..6 {
                 row.push(num(t.map(|t| t[k])));
             }
@@ -192,7 +181,6 @@ impl FrontierOutput for Frontier {
         Ok(buf)
     }
 }
-
 
 /// The unit of a parameter, for axis labels.
 pub fn unit(inst: &Instance, p: &Param) -> &'static str {
@@ -225,11 +213,7 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
 
     let root = SVGBackend::with_string(buf, (960, 600)).into_drawing_area();
     root.fill(&WHITE)?;
-    let title = if ys.is_empty() {
-        format!("{}: no sweep point is feasible", f.instance)
-    } else {
-        format!("{}: optimum along {}", f.instance, xs.name)
-    };
+    let title = if ys.is_empty() { format!("{}: no sweep point is feasible", f.instance) } else { format!("{}: optimum along {}", f.instance, xs.name) };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(20)
@@ -237,32 +221,20 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
         .x_label_area_size(55)
         .y_label_area_size(95)
         .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("{} ({})", xs.name, unit(inst, &xs.param)))
-        .y_desc("optimal objective (objective units/day)")
-        .draw()?;
+    chart.configure_mesh().x_desc(format!("{} ({})", xs.name, unit(inst, &xs.param))).y_desc("optimal objective (objective units/day)").draw()?;
 
     // One curve per value of the first parameter of a grid, else one curve.
     let per_curve = if f.sweeps.len() == 2 { f.sweeps[1].points } else { f.points.len() };
     for (c, curve) in f.points.chunks(per_curve).enumerate() {
         let color = TAB10[c % TAB10.len()];
-        let label = if f.sweeps.len() == 2 {
-            format!("{} = {}", f.sweeps[0].name, fmt_num(curve[0].values[0]))
-        } else {
-            "optimum".to_string()
-        };
+        let label = if f.sweeps.len() == 2 { format!("{} = {}", f.sweeps[0].name, fmt_num(curve[0].values[0])) } else { "optimum".to_string() };
         let x = |p: &Point| *p.values.last().expect("a point has values");
         // Lines join consecutive optimal points only: a gap of infeasible points breaks them.
         let mut first = true;
         for run in curve.split(|p| p.objective.is_none()).filter(|r| !r.is_empty()) {
-            let s = chart.draw_series(LineSeries::new(
-                run.iter().map(|p| (x(p), p.objective.unwrap_or_default())),
-                color.stroke_width(2),
-            ))?;
+            let s = chart.draw_series(LineSeries::new(run.iter().map(|p| (x(p), p.objective.unwrap_or_default())), color.stroke_width(2)))?;
             if first {
-                s.label(label.clone())
-                    .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 20, ly)], color.stroke_width(2)));
+                s.label(label.clone()).legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 20, ly)], color.stroke_width(2)));
                 first = false;
             }
         }
@@ -297,12 +269,7 @@ fn draw(f: &Frontier, inst: &Instance, buf: &mut String) -> DrawResult {
             .label(format!("knee: {} = {}", xs.name, fmt_num(p.values[0])))
             .legend(|(lx, ly)| Circle::new((lx + 10, ly), 5, RGBColor(230, 120, 0).stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(legend_corner(f))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    chart.configure_series_labels().position(legend_corner(f)).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
     root.present()?;
     Ok(())
 }

@@ -4,8 +4,8 @@
 use agora_instances::Instance;
 use agora_solver::{edge_value, Model, RowKind, Sense};
 
-use agora_serving::{Choice, ServingRule};
 use crate::simulate::World;
+use agora_serving::{Choice, ServingRule};
 
 /// A serving policy: chooses an edge (instance index) for an opportunity in segment `s`, among
 /// the edges `world` says are eligible, or none; then learns what was served.
@@ -26,10 +26,7 @@ pub(crate) struct Exported {
 impl Policy for Exported {
     fn choose(&mut self, s: usize, world: &World) -> Option<usize> {
         let edge = &self.edge;
-        match self
-            .rule
-            .choose(self.segment[s], |j| world.eligible(edge[j]))
-        {
+        match self.rule.choose(self.segment[s], |j| world.eligible(edge[j])) {
             Choice::Edge(j) => Some(edge[j]),
             Choice::Unserved => None,
         }
@@ -90,31 +87,15 @@ pub(crate) struct OnlineDual {
 impl OnlineDual {
     pub fn new(inst: &Instance, model: &Model, arrivals: usize, k: f64) -> Self {
         let n = arrivals as f64;
-        let rows: Vec<usize> = (0..model.rows.len())
-            .filter(|&r| model.rows[r].kind != RowKind::Supply)
-            .collect();
+        let rows: Vec<usize> = (0..model.rows.len()).filter(|&r| model.rows[r].kind != RowKind::Supply).collect();
         let mut dual_of = vec![usize::MAX; model.rows.len()];
         for (d, &r) in rows.iter().enumerate() {
             dual_of[r] = d;
         }
-        let sigma: Vec<f64> = rows
-            .iter()
-            .map(|&r| {
-                if model.rows[r].sense == Sense::Le {
-                    1.0
-                } else {
-                    -1.0
-                }
-            })
-            .collect();
+        let sigma: Vec<f64> = rows.iter().map(|&r| if model.rows[r].sense == Sense::Le { 1.0 } else { -1.0 }).collect();
         let mut per_edge: Vec<Vec<(usize, f64)>> = vec![Vec::new(); model.n_edges];
         let mut s_max = vec![0.0f64; rows.len()];
-        for (j, col) in model
-            .matrix
-            .outer_iterator()
-            .enumerate()
-            .take(model.n_edges)
-        {
+        for (j, col) in model.matrix.outer_iterator().enumerate().take(model.n_edges) {
             for (r, &a) in col.iter() {
                 let d = dual_of[r];
                 if d != usize::MAX {
@@ -126,47 +107,21 @@ impl OnlineDual {
         let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
         let vbar = value.iter().fold(0.0f64, |m, v| m.max(v.abs())) * k;
         let eta = 1.0 / n.sqrt();
-        let step: Vec<f64> = s_max
-            .iter()
-            .map(|&s| if s > 0.0 { eta * vbar / (s * s) } else { 0.0 })
-            .collect();
-        let allowance: Vec<f64> = rows
-            .iter()
-            .zip(&sigma)
-            .map(|(&r, sg)| sg * model.rows[r].rhs / n)
-            .collect();
-        let cap: Vec<f64> = rows
-            .iter()
-            .map(|&r| model.rows[r].penalty.unwrap_or(f64::INFINITY))
-            .collect();
-        let dense = (0..rows.len())
-            .filter(|&d| allowance[d] != 0.0 && step[d] > 0.0)
-            .collect();
+        let step: Vec<f64> = s_max.iter().map(|&s| if s > 0.0 { eta * vbar / (s * s) } else { 0.0 }).collect();
+        let allowance: Vec<f64> = rows.iter().zip(&sigma).map(|(&r, sg)| sg * model.rows[r].rhs / n).collect();
+        let cap: Vec<f64> = rows.iter().map(|&r| model.rows[r].penalty.unwrap_or(f64::INFINITY)).collect();
+        let dense = (0..rows.len()).filter(|&d| allowance[d] != 0.0 && step[d] > 0.0).collect();
         let mut edge_start = vec![0];
         let mut edge_rows = Vec::new();
         for list in per_edge {
             edge_rows.extend(list);
             edge_start.push(edge_rows.len());
         }
-        OnlineDual {
-            value,
-            quad: model.quad[..model.n_edges].to_vec(),
-            edge_start,
-            edge_rows,
-            step,
-            allowance,
-            cap,
-            mu: vec![0.0; rows.len()],
-            dense,
-            k,
-        }
+        OnlineDual { value, quad: model.quad[..model.n_edges].to_vec(), edge_start, edge_rows, step, allowance, cap, mu: vec![0.0; rows.len()], dense, k }
     }
 
     fn score(&self, e: usize, x: f64) -> f64 {
-        let used: f64 = self.edge_rows[self.edge_start[e]..self.edge_start[e + 1]]
-            .iter()
-            .map(|&(d, a)| self.mu[d] * a)
-            .sum();
+        let used: f64 = self.edge_rows[self.edge_start[e]..self.edge_start[e + 1]].iter().map(|&(d, a)| self.mu[d] * a).sum();
         self.value[e] - self.quad[e] * x - used
     }
 }

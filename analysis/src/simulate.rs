@@ -14,8 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use agora_serving::Artifact;
 use crate::policies::{Exported, NoPacing, OnlineDual, Policy};
+use agora_serving::Artifact;
 use agora_serving::ServingRule;
 
 /// The `schema` string of simulation reports.
@@ -116,16 +116,8 @@ impl RowOutcome {
     /// row `(realised - limit) / |limit|`, for a `min` row `(limit - realised) / |limit|`; a limit
     /// of 0 divides by 1.
     pub fn excess(&self) -> f64 {
-        let over = if self.kind == Limit::Max {
-            self.realised - self.limit
-        } else {
-            self.limit - self.realised
-        };
-        over.max(0.0)
-            / self
-                .limit
-                .abs()
-                .max(if self.limit == 0.0 { 1.0 } else { 0.0 })
+        let over = if self.kind == Limit::Max { self.realised - self.limit } else { self.limit - self.realised };
+        over.max(0.0) / self.limit.abs().max(if self.limit == 0.0 { 1.0 } else { 0.0 })
     }
 }
 
@@ -154,11 +146,7 @@ pub enum SimulateError {
 
 /// Checks that `artifact` was exported for the instance file whose name is `name` and whose
 /// content hash is `content_hash`.
-pub fn check_instance(
-    artifact: &Artifact,
-    name: &str,
-    content_hash: &str,
-) -> Result<(), SimulateError> {
+pub fn check_instance(artifact: &Artifact, name: &str, content_hash: &str) -> Result<(), SimulateError> {
     let i = &artifact.manifest.instance;
     if i.name != name || i.content_hash != content_hash {
         return Err(SimulateError::WrongInstance {
@@ -188,14 +176,7 @@ impl<'a> World<'a> {
         for (e, edge) in inst.edges.iter().enumerate() {
             seg_edges[edge.segment].push(e);
         }
-        World {
-            inst,
-            k,
-            seg_edges,
-            x: vec![0.0; inst.edges.len()],
-            spend: vec![0.0; inst.campaigns.len()],
-            item_total: vec![0.0; inst.items.len()],
-        }
+        World { inst, k, seg_edges, x: vec![0.0; inst.edges.len()], spend: vec![0.0; inst.campaigns.len()], item_total: vec![0.0; inst.items.len()] }
     }
 
     /// Whether one more opportunity's impressions of edge `e` fit its caps and its budget.
@@ -205,16 +186,8 @@ impl<'a> World<'a> {
         // Room with rounding: sums of k are exact to ~1e-15 relative.
         let fits = |used: f64, more: f64, limit: f64| used + more <= limit * (1.0 + 1e-12);
         edge.cap.is_none_or(|c| fits(self.x[e], self.k, c))
-            && item
-                .cap
-                .is_none_or(|c| fits(self.item_total[edge.item], self.k, c))
-            && item.campaign().is_none_or(|a| {
-                fits(
-                    self.spend[a],
-                    edge.price * self.k,
-                    self.inst.campaigns[a].budget,
-                )
-            })
+            && item.cap.is_none_or(|c| fits(self.item_total[edge.item], self.k, c))
+            && item.campaign().is_none_or(|a| fits(self.spend[a], edge.price * self.k, self.inst.campaigns[a].budget))
     }
 
     fn serve(&mut self, e: usize) {
@@ -229,11 +202,7 @@ impl<'a> World<'a> {
 
 /// Simulates a day of `inst` served from `artifact` (check it is for `inst` with
 /// [`check_instance`]) under the three policies.
-pub fn simulate(
-    inst: &Instance,
-    artifact: &Artifact,
-    config: &SimulationConfig,
-) -> Result<SimulationReport, SimulateError> {
+pub fn simulate(inst: &Instance, artifact: &Artifact, config: &SimulationConfig) -> Result<SimulationReport, SimulateError> {
     if config.arrivals == 0 {
         return Err(SimulateError::NoArrivals);
     }
@@ -243,8 +212,7 @@ pub fn simulate(
     let k = total / config.arrivals as f64;
     let plan = artifact.manifest.objective;
     let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
-    let run =
-        |policy: &mut dyn Policy| report(inst, &model, plan, &replay(inst, config, k, policy));
+    let run = |policy: &mut dyn Policy| report(inst, &model, plan, &replay(inst, config, k, policy));
     let exported = run(&mut { exported });
     let no_pacing = run(&mut NoPacing { value });
     let online_dual = run(&mut OnlineDual::new(inst, &model, config.arrivals, k));
@@ -253,10 +221,7 @@ pub fn simulate(
         arrivals: config.arrivals,
         plan: PlanObjective { objective: plan },
         exported,
-        baselines: Baselines {
-            no_pacing,
-            online_dual,
-        },
+        baselines: Baselines { no_pacing, online_dual },
     })
 }
 
@@ -265,28 +230,14 @@ fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, Sim
     let segment = inst
         .segments
         .iter()
-        .map(|s| {
-            rule.segment(&s.id).ok_or_else(|| {
-                SimulateError::Mismatch(format!("segment {} is not in the artifact", s.id))
-            })
-        })
+        .map(|s| rule.segment(&s.id).ok_or_else(|| SimulateError::Mismatch(format!("segment {} is not in the artifact", s.id))))
         .collect::<Result<Vec<_>, _>>()?;
     let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
     for (e, edge) in inst.edges.iter().enumerate() {
-        index.insert(
-            (
-                inst.segments[edge.segment].id.as_str(),
-                inst.items[edge.item].id.as_str(),
-            ),
-            e,
-        );
+        index.insert((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e);
     }
     if artifact.edges.len() != inst.edges.len() {
-        return Err(SimulateError::Mismatch(format!(
-            "{} edges in the artifact, {} in the instance",
-            artifact.edges.len(),
-            inst.edges.len()
-        )));
+        return Err(SimulateError::Mismatch(format!("{} edges in the artifact, {} in the instance", artifact.edges.len(), inst.edges.len())));
     }
     let edge = artifact
         .edges
@@ -295,19 +246,10 @@ fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, Sim
             index
                 .get(&(a.segment.as_str(), a.item.as_str()))
                 .copied()
-                .ok_or_else(|| {
-                    SimulateError::Mismatch(format!(
-                        "edge {} -> {} is not in the instance",
-                        a.segment, a.item
-                    ))
-                })
+                .ok_or_else(|| SimulateError::Mismatch(format!("edge {} -> {} is not in the instance", a.segment, a.item)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Exported {
-        rule,
-        segment,
-        edge,
-    })
+    Ok(Exported { rule, segment, edge })
 }
 
 /// Replays the seeded stream of opportunities under `policy`; returns the served impressions
@@ -323,9 +265,7 @@ fn replay(inst: &Instance, config: &SimulationConfig, k: f64, policy: &mut dyn P
     let mut world = World::new(inst, k);
     for _ in 0..config.arrivals {
         let u = rng.random::<f64>() * acc;
-        let s = cumulative
-            .partition_point(|&c| c <= u)
-            .min(inst.segments.len() - 1);
+        let s = cumulative.partition_point(|&c| c <= u).min(inst.segments.len() - 1);
         let e = policy.choose(s, &world);
         if let Some(e) = e {
             world.serve(e);
@@ -364,12 +304,7 @@ fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport 
             }
             _ => (meta.rhs, act[r]),
         };
-        rows.push(RowOutcome {
-            name: meta.name.clone(),
-            kind: if meta.sense == Sense::Le { Limit::Max } else { Limit::Min },
-            limit,
-            realised,
-        });
+        rows.push(RowOutcome { name: meta.name.clone(), kind: if meta.sense == Sense::Le { Limit::Max } else { Limit::Min }, limit, realised });
     }
     let mut spend = vec![0.0; inst.campaigns.len()];
     for (e, edge) in inst.edges.iter().enumerate() {
@@ -377,22 +312,8 @@ fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport 
             spend[a] += edge.price * x[e];
         }
     }
-    let campaigns = inst
-        .campaigns
-        .iter()
-        .zip(spend)
-        .map(|(c, spend)| CampaignSpend {
-            campaign: c.id.clone(),
-            budget: c.budget,
-            spend,
-        })
-        .collect();
-    PolicyReport {
-        objective,
-        retention: if plan != 0.0 { objective / plan } else { 0.0 },
-        campaigns,
-        rows,
-    }
+    let campaigns = inst.campaigns.iter().zip(spend).map(|(c, spend)| CampaignSpend { campaign: c.id.clone(), budget: c.budget, spend }).collect();
+    PolicyReport { objective, retention: if plan != 0.0 { objective / plan } else { 0.0 }, campaigns, rows }
 }
 
 /// The rows of `policy` that a policy controls: rows of constraints without a penalty, budgets
@@ -418,8 +339,5 @@ pub fn worst_hard_row(inst: &Instance, policy: &PolicyReport) -> (f64, Option<St
 
 /// Whether any campaign spent above its budget (by more than rounding, 1e-9 relative).
 pub fn overspends(policy: &PolicyReport) -> bool {
-    policy
-        .campaigns
-        .iter()
-        .any(|c| c.spend > c.budget * (1.0 + 1e-9) + 1e-12)
+    policy.campaigns.iter().any(|c| c.spend > c.budget * (1.0 + 1e-9) + 1e-12)
 }

@@ -36,4 +36,3 @@ fn files_carry_nulls_for_infeasible_points() {
     let svg = f.to_svg(&day).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("new-creator-exposure.min (impressions/day)") && svg.contains("infeasible: no value (4 points)"));
 }
-

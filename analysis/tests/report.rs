@@ -5,14 +5,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use agora_instances::{generate, parse_str, Creator, EcosystemMetrics, Edge, Instance, Item, Owner, Size};
 use agora_analysis::report::{self, gaps, Gap, Profile, ReportError, ReportSettings};
+use agora_instances::{generate, parse_str, Creator, EcosystemMetrics, Edge, Instance, Item, Owner, Size};
 use agora_solver::{solve, Settings, SolutionFile, Status};
 
 fn example() -> Instance {
-    agora_instances::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json"))
-        .unwrap()
-        .instance
+    agora_instances::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance
 }
 
 fn solved(inst: &Instance) -> SolutionFile {
@@ -153,9 +151,7 @@ const GAP_DAY: &str = r#"{
 }"#;
 
 fn find<'a>(gaps: &'a [Gap], segment: &str, topic: &str) -> &'a Gap {
-    gaps.iter()
-        .find(|g| g.segment == segment && g.topic == topic)
-        .unwrap_or_else(|| panic!("no gap {segment}/{topic}"))
+    gaps.iter().find(|g| g.segment == segment && g.topic == topic).unwrap_or_else(|| panic!("no gap {segment}/{topic}"))
 }
 
 fn gaps_of(inst: &Instance, file: &SolutionFile, profile: Profile) -> Vec<Gap> {
@@ -172,14 +168,8 @@ fn gap_values_of_a_hand_computed_day() {
     assert_eq!(g.len(), 6, "two segments x three topics");
     let birds = find(&g, "s1", "birds");
     assert!(close(birds.value, 0.4, 1e-9), "{birds:?}");
-    assert_eq!(
-        (birds.item.basis, birds.item.basis_edges, birds.existing_edges),
-        (gaps::Basis::Neighbours, 1, 0)
-    );
-    assert_eq!(
-        (birds.item.engagement, birds.item.quality, birds.item.risk, birds.item.fresh),
-        (0.9, 0.7, 0.1, true)
-    );
+    assert_eq!((birds.item.basis, birds.item.basis_edges, birds.existing_edges), (gaps::Basis::Neighbours, 1, 0));
+    assert_eq!((birds.item.engagement, birds.item.quality, birds.item.risk, birds.item.fresh), (0.9, 0.7, 0.1, true));
     let dogs = find(&g, "s2", "dogs");
     assert!(close(dogs.value, 0.3, 1e-9), "{dogs:?}");
     for (s, t) in [("s1", "cats"), ("s1", "dogs"), ("s2", "birds"), ("s2", "cats")] {
@@ -199,19 +189,11 @@ fn gap_values_of_a_hand_computed_day() {
 /// create a row that binds at the plan, which the gap says.
 #[test]
 fn gap_in_an_unserved_segment_carries_a_caveat() {
-    let inst = day(&GAP_DAY.replace(
-        r#"{"segment": "s2", "item": "cat2", "engagement": 0.2}"#,
-        r#"{"segment": "s1", "item": "cat2", "engagement": 0.2}"#,
-    ));
+    let inst = day(&GAP_DAY.replace(r#"{"segment": "s2", "item": "cat2", "engagement": 0.2}"#, r#"{"segment": "s1", "item": "cat2", "engagement": 0.2}"#));
     let file = solved(&inst);
     let g = gaps_of(&inst, &file, Profile::Mean);
     let dogs = find(&g, "s2", "dogs");
-    assert!(
-        dogs.caveat
-            .as_deref()
-            .is_some_and(|c| c.contains("topics[s2,") && c.contains("binds at the plan")),
-        "{dogs:?}"
-    );
+    assert!(dogs.caveat.as_deref().is_some_and(|c| c.contains("topics[s2,") && c.contains("binds at the plan")), "{dogs:?}");
     assert!(find(&g, "s1", "birds").caveat.is_none());
 }
 
@@ -222,29 +204,12 @@ fn gap_in_an_unserved_segment_carries_a_caveat() {
 /// with the gap's attributes, one edge to the gap's segment with `cap` impressions at most.
 fn with_item(inst: &Instance, gap: &Gap, cap: f64) -> Instance {
     let mut d = inst.clone();
-    d.creators.push(Creator {
-        id: "test-added-creator".into(),
-        group: "test-added-group".into(),
-    });
+    d.creators.push(Creator { id: "test-added-creator".into(), group: "test-added-group".into() });
     let owner = Owner::Creator(d.creators.len() - 1);
     let it = &gap.item;
-    d.items.push(Item {
-        id: "test-added-item".into(),
-        owner,
-        topic: gap.topic.clone(),
-        quality: it.quality,
-        risk: it.risk,
-        fresh: it.fresh,
-        cap: None,
-    });
+    d.items.push(Item { id: "test-added-item".into(), owner, topic: gap.topic.clone(), quality: it.quality, risk: it.risk, fresh: it.fresh, cap: None });
     let segment = inst.segments.iter().position(|s| s.id == gap.segment).unwrap();
-    d.edges.push(Edge {
-        segment,
-        item: d.items.len() - 1,
-        engagement: it.engagement,
-        price: 0.0,
-        cap: Some(cap),
-    });
+    d.edges.push(Edge { segment, item: d.items.len() - 1, engagement: it.engagement, price: 0.0, cap: Some(cap) });
     d
 }
 
@@ -283,25 +248,12 @@ fn check_some_gaps_against_resolves(inst: &Instance, label: &str, ends: usize, p
             assert_eq!(sol.status, Status::Optimal, "{label} {}/{}", gap.segment, gap.topic);
             let ratio = (sol.objective - base) / (gap.value * cap);
             println!("{label} {}/{}: value {:.6e} cap {cap:.3e} ratio {ratio:.5}", gap.segment, gap.topic, gap.value);
-            assert!(
-                (ratio - 1.0).abs() < 0.01,
-                "{label} {}/{}: value {} but gain per impression {}",
-                gap.segment,
-                gap.topic,
-                gap.value,
-                ratio * gap.value
-            );
+            assert!((ratio - 1.0).abs() < 0.01, "{label} {}/{}: value {} but gain per impression {}", gap.segment, gap.topic, gap.value, ratio * gap.value);
             positive += 1;
         } else if gap.value < -1e-6 {
             let sol = solve(&with_item(inst, gap, 1e-3 * supply), &Settings::default()).unwrap();
             let gain = sol.objective - base;
-            assert!(
-                gain.abs() <= noise,
-                "{label} {}/{}: value {} < 0 but the optimum moved by {gain}",
-                gap.segment,
-                gap.topic,
-                gap.value
-            );
+            assert!(gain.abs() <= noise, "{label} {}/{}: value {} < 0 but the optimum moved by {gain}", gap.segment, gap.topic, gap.value);
             negative += 1;
         }
     }
@@ -339,11 +291,7 @@ fn gap_values_match_resolves_on_a_small_day() {
 #[test]
 fn served_profile_gap_values_match_resolves() {
     let (mut positive, mut negative) = (0, 0);
-    for (inst, label) in [
-        (generate(Size::Small, 1), "small-1-served"),
-        (generate(Size::Small, 2), "small-2-served"),
-        (example(), "example-served"),
-    ] {
+    for (inst, label) in [(generate(Size::Small, 1), "small-1-served"), (generate(Size::Small, 2), "small-2-served"), (example(), "example-served")] {
         let (p, n) = check_some_gaps_against_resolves(&inst, label, 6, Profile::Served);
         positive += p;
         negative += n;
@@ -408,12 +356,7 @@ fn check_rule_prices(inst: &Instance, label: &str) {
         let sol = solve(&without, &Settings::default()).unwrap();
         assert_eq!(price.status, sol.status, "{label} {}", c.name);
         let objective_without = price.objective_without.unwrap();
-        assert!(
-            close(objective_without, sol.objective, 1e-9),
-            "{label} {}: {objective_without} vs {}",
-            c.name,
-            sol.objective
-        );
+        assert!(close(objective_without, sol.objective, 1e-9), "{label} {}: {objective_without} vs {}", c.name, sol.objective);
         let p = price.price.unwrap();
         assert!(close(p, sol.objective - file.objective, 1e-9), "{label} {}", c.name);
         // Dropping a rule never hurts (up to the solver's accuracy).
@@ -450,10 +393,7 @@ fn rule_price_of_a_hand_computed_day() {
 fn refuses_solutions_it_cannot_trust() {
     let inst = example();
     let file = solved(&inst);
-    let settings = ReportSettings {
-        skip_constraint_prices: true,
-        ..ReportSettings::default()
-    };
+    let settings = ReportSettings { skip_constraint_prices: true, ..ReportSettings::default() };
     assert!(report::build(&inst, &file, &settings).is_ok());
 
     let mut other = file.clone();
@@ -464,10 +404,7 @@ fn refuses_solutions_it_cannot_trust() {
 
     let mut infeasible = file.clone();
     infeasible.status = Status::Infeasible;
-    assert!(matches!(
-        report::build(&inst, &infeasible, &settings),
-        Err(ReportError::NotOptimal(Status::Infeasible))
-    ));
+    assert!(matches!(report::build(&inst, &infeasible, &settings), Err(ReportError::NotOptimal(Status::Infeasible))));
 
     // Twice the impressions break the supply rows.
     let mut doubled = file.clone();
@@ -478,10 +415,7 @@ fn refuses_solutions_it_cannot_trust() {
     let mut unknown = file.clone();
     unknown.plan[0].item = "no-such-item".into();
     let e = report::build(&inst, &unknown, &settings).unwrap_err();
-    assert!(
-        matches!(e, ReportError::UnknownEdge { index: 0, .. }) && e.to_string().contains("no-such-item"),
-        "{e}"
-    );
+    assert!(matches!(e, ReportError::UnknownEdge { index: 0, .. }) && e.to_string().contains("no-such-item"), "{e}");
 
     let mut missing = file.clone();
     let dropped = missing.constraints.remove(3).name;

@@ -2,23 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
-use agora_instances::{generate, Instance, Size};
 use agora_analysis::simulate::{overspends, worst_hard_row};
 use agora_analysis::{build, check_instance, simulate, ExportError, ExportOptions, SimulationConfig};
+use agora_instances::{generate, Instance, Size};
 use agora_serving::artifact::*;
 use agora_serving::{read_dir, write_dir, Choice, ReadError, ServingRule};
 use agora_solver::{solve, Settings, SolutionFile, Status};
 use proptest::prelude::*;
 
 fn example() -> (Instance, Vec<u8>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join("instances/example-day.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("instances/example-day.json");
     let bytes = std::fs::read(&path).unwrap();
-    let inst = agora_instances::parse_str(std::str::from_utf8(&bytes).unwrap(), &path)
-        .unwrap()
-        .instance;
+    let inst = agora_instances::parse_str(std::str::from_utf8(&bytes).unwrap(), &path).unwrap().instance;
     (inst, bytes)
 }
 
@@ -55,24 +50,16 @@ fn tamper(dir: &Path, name: &str, edit: impl Fn(String) -> String, fix_checksums
     if !fix_checksums {
         return;
     }
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST)).unwrap()).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST)).unwrap()).unwrap();
     for f in manifest["files"].as_array_mut().unwrap() {
         let bytes = std::fs::read(dir.join(f["name"].as_str().unwrap())).unwrap();
         f["sha256"] = sha256_hex(&bytes).into();
         f["bytes"] = bytes.len().into();
     }
-    std::fs::write(
-        dir.join(MANIFEST),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join(MANIFEST), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
     let mut sums = String::new();
     for name in DATA_FILES.iter().chain([&MANIFEST]) {
-        sums.push_str(&format!(
-            "{}  {name}\n",
-            sha256_hex(&std::fs::read(dir.join(name)).unwrap())
-        ));
+        sums.push_str(&format!("{}  {name}\n", sha256_hex(&std::fs::read(dir.join(name)).unwrap())));
     }
     std::fs::write(dir.join(CHECKSUMS), sums).unwrap();
 }
@@ -91,48 +78,27 @@ fn artifact_round_trips() {
     assert_eq!(read.manifest.files.len(), 4);
     for f in &read.manifest.files {
         let bytes = std::fs::read(dir.join(&f.name)).unwrap();
-        assert_eq!(
-            (f.sha256.as_str(), f.bytes),
-            (sha256_hex(&bytes).as_str(), bytes.len() as u64)
-        );
+        assert_eq!((f.sha256.as_str(), f.bytes), (sha256_hex(&bytes).as_str(), bytes.len() as u64));
     }
     // What it holds: the solution's pacing, every row and dual, every edge at its planned rate.
     assert_eq!(read.pacing.len(), inst.campaigns.len());
     for (p, s) in read.pacing.iter().zip(&sol.pacing) {
-        assert_eq!(
-            (p.campaign.as_str(), p.multiplier, p.budget_dual),
-            (s.campaign.as_str(), s.multiplier, s.budget_dual)
-        );
+        assert_eq!((p.campaign.as_str(), p.multiplier, p.budget_dual), (s.campaign.as_str(), s.multiplier, s.budget_dual));
         assert!((p.planned_spend - s.spend).abs() <= 1e-9 * s.spend.max(1.0));
     }
     assert_eq!(read.adjustments.len(), sol.constraints.len());
     for (a, c) in read.adjustments.iter().zip(&sol.constraints) {
-        assert_eq!(
-            (a.name.as_str(), a.dual, a.shadow_price),
-            (c.name.as_str(), c.dual, c.shadow_price)
-        );
+        assert_eq!((a.name.as_str(), a.dual, a.shadow_price), (c.name.as_str(), c.dual, c.shadow_price));
     }
     assert_eq!(read.edges.len(), inst.edges.len());
     for p in &sol.plan {
-        let e = read
-            .edges
-            .iter()
-            .find(|e| e.segment == p.segment && e.item == p.item)
-            .unwrap();
-        let supply = inst
-            .segments
-            .iter()
-            .find(|s| s.id == p.segment)
-            .unwrap()
-            .supply;
+        let e = read.edges.iter().find(|e| e.segment == p.segment && e.item == p.item).unwrap();
+        let supply = inst.segments.iter().find(|s| s.id == p.segment).unwrap().supply;
         assert!((e.rate - p.impressions / supply).abs() <= 1e-12);
     }
     assert!(read.is_valid_at("2026-11-30T12:00:00Z"));
     assert!(!read.is_valid_at("2026-12-01T00:00:00Z"));
-    assert_eq!(
-        read.manifest.instance.content_hash,
-        content_hash(&example().1)
-    );
+    assert_eq!(read.manifest.instance.content_hash, content_hash(&example().1));
 }
 
 #[test]
@@ -145,33 +111,16 @@ fn planned_organic_edges_have_zero_reduced_value_and_sit_in_the_band() {
     let mut checked = 0;
     for (s, seg) in a.segments.iter().enumerate() {
         let edges = rule.edges_of(s);
-        let best = edges
-            .iter()
-            .map(|&e| rule.score_of(e))
-            .fold(f64::NEG_INFINITY, f64::max);
+        let best = edges.iter().map(|&e| rule.score_of(e)).fold(f64::NEG_INFINITY, f64::max);
         for &e in edges.iter().filter(|&&e| a.edges[e].rate > 0.0) {
-            assert!(
-                rule.score_of(e) >= best - seg.epsilon,
-                "{} -> {} outside the band",
-                a.edges[e].segment,
-                a.edges[e].item
-            );
+            assert!(rule.score_of(e) >= best - seg.epsilon, "{} -> {} outside the band", a.edges[e].segment, a.edges[e].item);
             if a.edges[e].campaign.is_none() {
-                assert!(
-                    rule.score_of(e).abs() <= 1e-9,
-                    "{} -> {}: score {}",
-                    a.edges[e].segment,
-                    a.edges[e].item,
-                    rule.score_of(e)
-                );
+                assert!(rule.score_of(e).abs() <= 1e-9, "{} -> {}: score {}", a.edges[e].segment, a.edges[e].item, rule.score_of(e));
                 checked += 1;
             }
         }
         for &e in edges.iter().filter(|&&e| a.edges[e].campaign.is_none()) {
-            assert!(
-                rule.score_of(e) <= 1e-9,
-                "an organic edge with positive reduced value"
-            );
+            assert!(rule.score_of(e) <= 1e-9, "an organic edge with positive reduced value");
         }
     }
     assert!(checked > 10);
@@ -186,14 +135,8 @@ fn a_corrupted_byte_is_rejected_naming_the_file() {
     bytes[k] ^= 0x01;
     std::fs::write(&path, bytes).unwrap();
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with("edges.csv")),
-        "{e}"
-    );
-    assert!(
-        e.to_string().contains("edges.csv") && e.to_string().contains("checksum mismatch"),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with("edges.csv")), "{e}");
+    assert!(e.to_string().contains("edges.csv") && e.to_string().contains("checksum mismatch"), "{e}");
 }
 
 #[test]
@@ -201,38 +144,17 @@ fn a_changed_multiplier_with_a_stale_checksum_is_rejected() {
     let (_tmp, dir, artifact, ..) = exported();
     let paced = artifact.pacing.iter().find(|p| p.multiplier < 1.0).unwrap();
     let old = format!("{},{}", paced.campaign, paced.multiplier);
-    tamper(
-        &dir,
-        "pacing.csv",
-        |t| t.replace(&old, &format!("{},0.999", paced.campaign)),
-        false,
-    );
+    tamper(&dir, "pacing.csv", |t| t.replace(&old, &format!("{},0.999", paced.campaign)), false);
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with("pacing.csv")),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with("pacing.csv")), "{e}");
 }
 
 #[test]
 fn an_edited_manifest_is_rejected() {
     let (_tmp, dir, ..) = exported();
-    tamper(
-        &dir,
-        MANIFEST,
-        |t| {
-            t.replace(
-                "\"validity\": {\n    \"from\": \"2026-11-30",
-                "\"validity\": {\n    \"from\": \"2026-11-20",
-            )
-        },
-        false,
-    );
+    tamper(&dir, MANIFEST, |t| t.replace("\"validity\": {\n    \"from\": \"2026-11-30", "\"validity\": {\n    \"from\": \"2026-11-20"), false);
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with(MANIFEST)),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Checksum { ref path, .. } if path.ends_with(MANIFEST)), "{e}");
 }
 
 #[test]
@@ -240,27 +162,16 @@ fn a_missing_file_is_named() {
     let (_tmp, dir, ..) = exported();
     std::fs::remove_file(dir.join("segments.csv")).unwrap();
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Missing { ref path } if path.ends_with("segments.csv")),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Missing { ref path } if path.ends_with("segments.csv")), "{e}");
     assert!(e.to_string().contains("segments.csv: missing"), "{e}");
 }
 
 #[test]
 fn a_wrong_schema_is_named_before_anything_else() {
     let (_tmp, dir, ..) = exported();
-    tamper(
-        &dir,
-        MANIFEST,
-        |t| t.replace("agora.serving/v1", "agora.serving/v2"),
-        false,
-    );
+    tamper(&dir, MANIFEST, |t| t.replace("agora.serving/v1", "agora.serving/v2"), false);
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Schema { ref found, .. } if found == "agora.serving/v2"),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Schema { ref found, .. } if found == "agora.serving/v2"), "{e}");
 }
 
 #[test]
@@ -268,77 +179,29 @@ fn out_of_range_values_are_rejected_even_with_matching_checksums() {
     let (_tmp, dir, artifact, ..) = exported();
     let paced = artifact.pacing.iter().find(|p| p.multiplier < 1.0).unwrap();
     let old = format!("{},{}", paced.campaign, paced.multiplier);
-    tamper(
-        &dir,
-        "pacing.csv",
-        |t| t.replace(&old, &format!("{},1.5", paced.campaign)),
-        true,
-    );
+    tamper(&dir, "pacing.csv", |t| t.replace(&old, &format!("{},1.5", paced.campaign)), true);
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(e, ReadError::Field { field: "multiplier", line, .. } if line >= 2),
-        "{e}"
-    );
-    assert!(
-        e.to_string().contains("pacing.csv") && e.to_string().contains("(0, 1]"),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Field { field: "multiplier", line, .. } if line >= 2), "{e}");
+    assert!(e.to_string().contains("pacing.csv") && e.to_string().contains("(0, 1]"), "{e}");
 }
 
 #[test]
 fn unknown_references_are_rejected() {
     let (_tmp, dir, artifact, ..) = exported();
-    let ad = artifact
-        .edges
-        .iter()
-        .find(|e| e.campaign.is_some())
-        .unwrap();
+    let ad = artifact.edges.iter().find(|e| e.campaign.is_some()).unwrap();
     let camp = ad.campaign.clone().unwrap();
-    tamper(
-        &dir,
-        "edges.csv",
-        |t| {
-            t.replacen(
-                &format!("{},{camp},", ad.item),
-                &format!("{},no-such-campaign,", ad.item),
-                1,
-            )
-        },
-        true,
-    );
+    tamper(&dir, "edges.csv", |t| t.replacen(&format!("{},{camp},", ad.item), &format!("{},no-such-campaign,", ad.item), 1), true);
     let e = read_dir(&dir).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            ReadError::Field {
-                field: "campaign",
-                ..
-            }
-        ),
-        "{e}"
-    );
-    assert!(
-        e.to_string()
-            .contains("no-such-campaign is not listed in pacing.csv"),
-        "{e}"
-    );
+    assert!(matches!(e, ReadError::Field { field: "campaign", .. }), "{e}");
+    assert!(e.to_string().contains("no-such-campaign is not listed in pacing.csv"), "{e}");
 }
 
 #[test]
 fn a_dual_of_the_wrong_sign_is_rejected() {
     let (_tmp, dir, artifact, ..) = exported();
-    let row = artifact
-        .adjustments
-        .iter()
-        .find(|a| a.sense == "<=" && a.dual > 0.0 && a.kind == "ad_load")
-        .unwrap();
+    let row = artifact.adjustments.iter().find(|a| a.sense == "<=" && a.dual > 0.0 && a.kind == "ad_load").unwrap();
     let old = format!(",{},", row.dual);
-    tamper(
-        &dir,
-        "adjustments.csv",
-        |t| t.replacen(&old, &format!(",-{},", row.dual), 1),
-        true,
-    );
+    tamper(&dir, "adjustments.csv", |t| t.replacen(&old, &format!(",-{},", row.dual), 1), true);
     let e = read_dir(&dir).unwrap_err();
     assert!(matches!(e, ReadError::Field { field: "dual", .. }), "{e}");
 }
@@ -349,10 +212,7 @@ fn export_refuses_a_plan_that_is_not_optimal() {
     let mut sol = solved(&inst);
     sol.status = Status::TimeLimit;
     let e = build(&inst, &content_hash(&bytes), &sol, &opts()).unwrap_err();
-    assert!(
-        matches!(e, ExportError::NotOptimal(Status::TimeLimit)),
-        "{e}"
-    );
+    assert!(matches!(e, ExportError::NotOptimal(Status::TimeLimit)), "{e}");
 }
 
 #[test]
@@ -360,11 +220,7 @@ fn export_refuses_a_hand_edited_infeasible_plan() {
     let (inst, bytes) = example();
     let mut sol = solved(&inst);
     // Double one planned edge: its segment's supply (at least) no longer holds.
-    let p = sol
-        .plan
-        .iter_mut()
-        .max_by(|a, b| a.impressions.total_cmp(&b.impressions))
-        .unwrap();
+    let p = sol.plan.iter_mut().max_by(|a, b| a.impressions.total_cmp(&b.impressions)).unwrap();
     p.impressions *= 2.0;
     let seg = p.segment.clone();
     let e = build(&inst, &content_hash(&bytes), &sol, &opts()).unwrap_err();
@@ -379,33 +235,14 @@ fn export_refuses_a_solution_of_another_instance_an_edited_multiplier_and_a_bad_
     let hash = content_hash(&bytes);
     let mut other = sol.clone();
     other.instance = "another-day".into();
-    assert!(matches!(
-        build(&inst, &hash, &other, &opts()),
-        Err(ExportError::OtherInstance(_))
-    ));
+    assert!(matches!(build(&inst, &hash, &other, &opts()), Err(ExportError::OtherInstance(_))));
     let mut edited = sol.clone();
     edited.pacing[0].multiplier *= 0.5;
-    assert!(matches!(
-        build(&inst, &hash, &edited, &opts()),
-        Err(ExportError::Pacing { .. })
-    ));
-    let backwards = ExportOptions {
-        valid_from: Some("2026-12-01T00:00:00Z".into()),
-        valid_to: Some("2026-11-30T00:00:00Z".into()),
-        created_at: None,
-    };
-    assert!(matches!(
-        build(&inst, &hash, &sol, &backwards),
-        Err(ExportError::Validity(_))
-    ));
-    let garbled = ExportOptions {
-        valid_from: Some("tomorrow".into()),
-        ..ExportOptions::default()
-    };
-    assert!(matches!(
-        build(&inst, &hash, &sol, &garbled),
-        Err(ExportError::Validity(_))
-    ));
+    assert!(matches!(build(&inst, &hash, &edited, &opts()), Err(ExportError::Pacing { .. })));
+    let backwards = ExportOptions { valid_from: Some("2026-12-01T00:00:00Z".into()), valid_to: Some("2026-11-30T00:00:00Z".into()), created_at: None };
+    assert!(matches!(build(&inst, &hash, &sol, &backwards), Err(ExportError::Validity(_))));
+    let garbled = ExportOptions { valid_from: Some("tomorrow".into()), ..ExportOptions::default() };
+    assert!(matches!(build(&inst, &hash, &sol, &garbled), Err(ExportError::Validity(_))));
 }
 
 #[test]
@@ -416,10 +253,7 @@ fn writing_is_atomic_and_never_replaces_a_non_empty_directory() {
     assert!(e.to_string().contains("already exists"), "{e}");
     read_dir(&dir).unwrap();
     let parent = dir.parent().unwrap();
-    let names: Vec<String> = std::fs::read_dir(parent)
-        .unwrap()
-        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> = std::fs::read_dir(parent).unwrap().map(|d| d.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, vec!["serving".to_string()]);
     // A parent that does not exist: nothing is created.
     let nowhere = parent.join("no/such/dir");
@@ -436,53 +270,32 @@ fn writing_is_atomic_and_never_replaces_a_non_empty_directory() {
 /// third edge outside the plan scoring -0.01, an ad scoring -0.02; leaving the opportunity
 /// unserved scores `unserved_score`.
 fn hand_artifact(unserved_rate: f64, unserved_score: f64) -> Artifact {
-    let edge =
-        |item: &str, campaign: Option<&str>, value: f64, adjustment: f64, rate: f64| EdgeRow {
-            segment: "s".into(),
-            item: item.into(),
-            campaign: campaign.map(Into::into),
-            value,
-            price: if campaign.is_some() { 0.01 } else { 0.0 },
-            adjustment,
-            rate,
-        };
+    let edge = |item: &str, campaign: Option<&str>, value: f64, adjustment: f64, rate: f64| EdgeRow {
+        segment: "s".into(),
+        item: item.into(),
+        campaign: campaign.map(Into::into),
+        value,
+        price: if campaign.is_some() { 0.01 } else { 0.0 },
+        adjustment,
+        rate,
+    };
     let scale = 1.0 - unserved_rate;
     Artifact {
         manifest: Manifest {
             schema: SERVING_SCHEMA.into(),
-            instance: InstanceRef {
-                name: "hand".into(),
-                content_hash: content_hash(b"hand"),
-            },
+            instance: InstanceRef { name: "hand".into(), content_hash: content_hash(b"hand") },
             backend: "highs".into(),
             status: "optimal".into(),
             objective: 1.0,
-            tolerances: Tolerances {
-                feasibility: 1e-6,
-                primal_residual: None,
-                dual_residual: None,
-                gap: None,
-            },
+            tolerances: Tolerances { feasibility: 1e-6, primal_residual: None, dual_residual: None, gap: None },
             validity: Validity::default(),
             created_at: "2026-11-29T12:00:00Z".into(),
             score_rule: SCORE_RULE.into(),
             files: vec![],
         },
-        pacing: vec![PacingRow {
-            campaign: "a".into(),
-            multiplier: 0.5,
-            budget: 1.0,
-            planned_spend: 0.0,
-            budget_dual: 0.2,
-        }],
+        pacing: vec![PacingRow { campaign: "a".into(), multiplier: 0.5, budget: 1.0, planned_spend: 0.0, budget_dual: 0.2 }],
         adjustments: vec![],
-        segments: vec![SegmentRow {
-            segment: "s".into(),
-            supply: 100.0,
-            unserved_rate,
-            unserved_score,
-            epsilon: 1e-9,
-        }],
+        segments: vec![SegmentRow { segment: "s".into(), supply: 100.0, unserved_rate, unserved_score, epsilon: 1e-9 }],
         edges: vec![
             edge("big", None, 0.05, 0.05, 0.75 * scale),
             edge("small", None, 0.03, 0.03, 0.25 * scale),
@@ -500,44 +313,25 @@ fn the_score_rule_splits_a_tie_by_planned_rates() {
     let picks: Vec<Choice> = (0..8).map(|_| rule.choose(0, |_| true)).collect();
     // Smooth weighted round-robin with weights 3/4, 1/4: big, big, small, big, then again.
     use Choice::Edge;
-    assert_eq!(
-        picks,
-        vec![
-            Edge(0),
-            Edge(0),
-            Edge(1),
-            Edge(0),
-            Edge(0),
-            Edge(0),
-            Edge(1),
-            Edge(0)
-        ]
-    );
+    assert_eq!(picks, vec![Edge(0), Edge(0), Edge(1), Edge(0), Edge(0), Edge(0), Edge(1), Edge(0)]);
     // Without "big", "small" takes everything; with neither, the best score outside the plan.
     assert_eq!(rule.choose(0, |e| e != 0), Edge(1));
     assert_eq!(rule.choose(0, |e| e >= 2), Edge(2));
-    assert_eq!(
-        rule.choose(0, |e| e == 3),
-        Choice::Unserved,
-        "the ad scores below leaving the slot empty"
-    );
+    assert_eq!(rule.choose(0, |e| e == 3), Choice::Unserved, "the ad scores below leaving the slot empty");
     assert_eq!(rule.choose(0, |_| false), Choice::Unserved);
 }
 
 #[test]
 fn the_score_rule_leaves_the_planned_share_unserved() {
     let mut rule = ServingRule::new(&hand_artifact(0.5, 0.0));
-    let unserved = (0..1000)
-        .filter(|_| rule.choose(0, |_| true) == Choice::Unserved)
-        .count();
+    let unserved = (0..1000).filter(|_| rule.choose(0, |_| true) == Choice::Unserved).count();
     assert_eq!(unserved, 500);
 }
 
 fn simulate_example(arrivals: usize, seed: u64) -> String {
     let (_tmp, dir, _, inst, _) = exported();
     let a = read_dir(&dir).unwrap();
-    serde_json::to_string(&simulate(&inst, &a, &SimulationConfig { arrivals, seed }).unwrap())
-        .unwrap()
+    serde_json::to_string(&simulate(&inst, &a, &SimulationConfig { arrivals, seed }).unwrap()).unwrap()
 }
 
 #[test]
@@ -552,35 +346,20 @@ fn the_report_has_the_issue_schema() {
     let (inst, _) = example();
     let v: serde_json::Value = serde_json::from_str(&simulate_example(10_000, 1)).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(
-        keys(&v),
-        ["arrivals", "baselines", "exported", "plan", "schema"]
-    );
+    assert_eq!(keys(&v), ["arrivals", "baselines", "exported", "plan", "schema"]);
     assert_eq!(v["schema"], "agora.simulation/v1");
     assert_eq!(v["arrivals"], 10_000);
     assert_eq!(keys(&v["baselines"]), ["no_pacing", "online_dual"]);
-    for p in [
-        &v["exported"],
-        &v["baselines"]["no_pacing"],
-        &v["baselines"]["online_dual"],
-    ] {
+    for p in [&v["exported"], &v["baselines"]["no_pacing"], &v["baselines"]["online_dual"]] {
         assert_eq!(keys(p), ["campaigns", "objective", "retention", "rows"]);
         let retention = p["objective"].as_f64().unwrap() / v["plan"]["objective"].as_f64().unwrap();
         assert!((p["retention"].as_f64().unwrap() - retention).abs() < 1e-12);
-        assert_eq!(
-            p["campaigns"].as_array().unwrap().len(),
-            inst.campaigns.len()
-        );
+        assert_eq!(p["campaigns"].as_array().unwrap().len(), inst.campaigns.len());
         for row in p["rows"].as_array().unwrap() {
             assert_eq!(keys(row), ["kind", "limit", "name", "realised"]);
         }
         // A share row's limit is the share the user wrote.
-        let ad_load = p["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "ad-load[eu-teen]")
-            .unwrap();
+        let ad_load = p["rows"].as_array().unwrap().iter().find(|r| r["name"] == "ad-load[eu-teen]").unwrap();
         assert_eq!(ad_load["kind"], "max");
         assert_eq!(ad_load["limit"].as_f64().unwrap(), 0.2);
     }
@@ -593,21 +372,10 @@ fn simulate_refuses_an_artifact_of_another_instance() {
     let other = generate(Size::Tiny, 3);
     let bytes = agora_instances::to_json(&other).into_bytes();
     let e = check_instance(&a, &other.name, &content_hash(&bytes)).unwrap_err();
-    assert!(
-        e.to_string().contains("made for instance \"example-day\""),
-        "{e}"
-    );
+    assert!(e.to_string().contains("made for instance \"example-day\""), "{e}");
     // Same name, other content.
     assert!(check_instance(&a, "example-day", &content_hash(b"{}")).is_err());
-    assert!(simulate(
-        &other,
-        &a,
-        &SimulationConfig {
-            arrivals: 10,
-            seed: 1
-        }
-    )
-    .is_err());
+    assert!(simulate(&other, &a, &SimulationConfig { arrivals: 10, seed: 1 }).is_err());
 }
 
 /// Issue 6's targets, at 100,000 opportunities: the exported rule keeps >= 97% of the plan's
@@ -622,35 +390,12 @@ fn the_exported_rule_meets_the_targets() {
     }
     for (inst, bytes) in days {
         let sol = solved(&inst);
-        let a = build(
-            &inst,
-            &content_hash(&bytes),
-            &sol,
-            &ExportOptions::default(),
-        )
-        .unwrap();
-        let r = simulate(
-            &inst,
-            &a,
-            &SimulationConfig {
-                arrivals: 100_000,
-                seed: 1,
-            },
-        )
-        .unwrap();
-        assert!(
-            r.exported.retention >= 0.97,
-            "{}: retention {}",
-            inst.name,
-            r.exported.retention
-        );
+        let a = build(&inst, &content_hash(&bytes), &sol, &ExportOptions::default()).unwrap();
+        let r = simulate(&inst, &a, &SimulationConfig { arrivals: 100_000, seed: 1 }).unwrap();
+        assert!(r.exported.retention >= 0.97, "{}: retention {}", inst.name, r.exported.retention);
         let (excess, row) = worst_hard_row(&inst, &r.exported);
         assert!(excess <= 0.02, "{}: {row:?} {excess}", inst.name);
-        for p in [
-            &r.exported,
-            &r.baselines.no_pacing,
-            &r.baselines.online_dual,
-        ] {
+        for p in [&r.exported, &r.baselines.no_pacing, &r.baselines.online_dual] {
             assert!(!overspends(p), "{}", inst.name);
         }
     }
@@ -693,43 +438,16 @@ proptest! {
 fn the_baselines_behave_as_documented() {
     let (inst, bytes) = example();
     let sol = solved(&inst);
-    let a = build(
-        &inst,
-        &content_hash(&bytes),
-        &sol,
-        &ExportOptions::default(),
-    )
-    .unwrap();
-    let r = simulate(
-        &inst,
-        &a,
-        &SimulationConfig {
-            arrivals: 100_000,
-            seed: 1,
-        },
-    )
-    .unwrap();
+    let a = build(&inst, &content_hash(&bytes), &sol, &ExportOptions::default()).unwrap();
+    let r = simulate(&inst, &a, &SimulationConfig { arrivals: 100_000, seed: 1 }).unwrap();
     // Hard rows more than 2% over (the example day's one soft rule, a penalised exposure cap, is
     // over its limit in the plan itself).
     let soft = inst.constraints.iter().find(|c| c.penalty.is_some()).unwrap().name.clone();
-    let over = |p: &agora_analysis::simulate::PolicyReport| {
-        p.rows
-            .iter()
-            .filter(|r| !r.name.starts_with("supply[") && r.name != soft && r.excess() > 0.02)
-            .count()
-    };
+    let over =
+        |p: &agora_analysis::simulate::PolicyReport| p.rows.iter().filter(|r| !r.name.starts_with("supply[") && r.name != soft && r.excess() > 0.02).count();
     let (np, od) = (&r.baselines.no_pacing, &r.baselines.online_dual);
-    assert!(
-        np.retention > 1.0,
-        "ignoring the rules pays: {}",
-        np.retention
-    );
+    assert!(np.retention > 1.0, "ignoring the rules pays: {}", np.retention);
     assert!(over(np) >= 5, "no_pacing breaks the rules: {}", over(np));
-    assert!(
-        over(od) < over(np),
-        "online_dual {} vs no_pacing {}",
-        over(od),
-        over(np)
-    );
+    assert!(over(od) < over(np), "online_dual {} vs no_pacing {}", over(od), over(np));
     assert_eq!(over(&r.exported), 0);
 }

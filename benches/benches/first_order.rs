@@ -28,7 +28,13 @@ fn first_order_vs_highs(c: &mut Criterion) {
         });
     }
     for iterations in [1u64, 500] {
-        let fo = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, iteration_limit: Some(iterations), threads: 1, ..Settings::default() };
+        let fo = Settings {
+            backend: BackendChoice::FirstOrder,
+            first_order_method: FirstOrderMethod::Pdhg,
+            iteration_limit: Some(iterations),
+            threads: 1,
+            ..Settings::default()
+        };
         g.bench_with_input(BenchmarkId::new("first-order", format!("{iterations} iterations")), &model, |b, model| {
             b.iter(|| first_order::run(model, &fo, None).expect("runs").stats.passes)
         });

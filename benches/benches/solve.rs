@@ -35,9 +35,7 @@ fn solve_days(c: &mut Criterion) {
                 let first = solve_model(&inst, &model, &settings).expect("solves");
                 assert_eq!(first.status, Status::Optimal, "{} {class} {backend:?}: {:?}", size.name(), first.message);
                 let id = BenchmarkId::new(format!("{}/{class}", size.name()), format!("{backend:?}").to_lowercase());
-                g.bench_with_input(id, &model, |b, model| {
-                    b.iter(|| solve_model(&inst, model, &settings).expect("solves").iterations)
-                });
+                g.bench_with_input(id, &model, |b, model| b.iter(|| solve_model(&inst, model, &settings).expect("solves").iterations));
             }
         }
     }

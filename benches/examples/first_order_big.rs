@@ -89,14 +89,8 @@ fn main() {
     let pdhg_max: usize = std::env::var("PDHG_MAX_EDGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
     let methods = if n <= pdhg_max { vec![FirstOrderMethod::Sifting, FirstOrderMethod::Pdhg] } else { vec![FirstOrderMethod::Sifting] };
     for method in methods {
-        let settings = Settings {
-            backend: BackendChoice::FirstOrder,
-            first_order_method: method,
-            threads,
-            time_limit: Some(limit),
-            verbose,
-            ..Settings::default()
-        };
+        let settings =
+            Settings { backend: BackendChoice::FirstOrder, first_order_method: method, threads, time_limit: Some(limit), verbose, ..Settings::default() };
         let base = LIVE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
         let t = Instant::now();

@@ -27,7 +27,12 @@ fn diagnose_names_the_conflict_and_the_relaxation_and_exits_0() {
     let o = agora(&["diagnose", s(&day), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let printed = text(&o.stdout);
-    assert!(printed.contains("is infeasible") && printed.contains("new-creator-exposure (exposure_floor)") && printed.contains("new-creator-exposure.min: 1400000 ->"), "{printed}");
+    assert!(
+        printed.contains("is infeasible")
+            && printed.contains("new-creator-exposure (exposure_floor)")
+            && printed.contains("new-creator-exposure.min: 1400000 ->"),
+        "{printed}"
+    );
     let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(d["schema"], "agora.diagnosis/v1");
     assert_eq!(d["feasible"], false);

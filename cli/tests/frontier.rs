@@ -10,16 +10,7 @@ use serde_json::Value;
 fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("floor");
-    let o = agora(&[
-        "frontier",
-        &example(),
-        "--sweep",
-        "new-creator-exposure.min=0..1000000",
-        "--points",
-        "41",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = agora(&["frontier", &example(), "--sweep", "new-creator-exposure.min=0..1000000", "--points", "41", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
     // No progress bar when stderr is not a terminal.
     assert!(text(&o.stderr).is_empty(), "{}", text(&o.stderr));
@@ -28,10 +19,7 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("frontier.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "agora.frontier/v1");
     assert_eq!(json["instance"], "example-day");
-    assert_eq!(
-        json["sweeps"][0],
-        serde_json::json!({"param": "new-creator-exposure.min", "from": 0.0, "to": 1000000.0, "points": 41})
-    );
+    assert_eq!(json["sweeps"][0], serde_json::json!({"param": "new-creator-exposure.min", "from": 0.0, "to": 1000000.0, "points": 41}));
     let points = json["points"].as_array().unwrap();
     assert_eq!(points.len(), 41);
     let csv = std::fs::read_to_string(out.join("frontier.csv")).unwrap();
@@ -41,10 +29,7 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     for (i, p) in points.iter().enumerate() {
         let r = &rows[i + 1];
         assert_eq!(r[col("status")], p["status"].as_str().unwrap());
-        assert_eq!(
-            r[col("new-creator-exposure.min")].parse::<f64>().unwrap(),
-            p["values"]["new-creator-exposure.min"].as_f64().unwrap()
-        );
+        assert_eq!(r[col("new-creator-exposure.min")].parse::<f64>().unwrap(), p["values"]["new-creator-exposure.min"].as_f64().unwrap());
         match p["objective"].as_f64() {
             Some(o) => {
                 assert_eq!(r[col("objective")].parse::<f64>().unwrap(), o);
@@ -79,16 +64,7 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
     // A second run replaces the previous output.
-    let o = agora(&[
-        "frontier",
-        &example(),
-        "--sweep",
-        "ad-load.max_share=0.1..0.3",
-        "--points",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = agora(&["frontier", &example(), "--sweep", "ad-load.max_share=0.1..0.3", "--points", "3", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("frontier.json")).unwrap()).unwrap();
     assert_eq!(json["points"].as_array().unwrap().len(), 3);
@@ -138,10 +114,7 @@ fn errors_name_the_problem_and_write_nothing() {
     let o = run(&["--sweep", "ad-load.max_shar=0.1..0.2", "--points", "3"]);
     assert_eq!(o.status.code(), Some(2));
     let e = text(&o.stderr);
-    assert!(
-        e.contains("unknown parameter \"ad-load.max_shar\"") && e.contains("valid parameters") && e.contains("ad-load.max_share"),
-        "{e}"
-    );
+    assert!(e.contains("unknown parameter \"ad-load.max_shar\"") && e.contains("valid parameters") && e.contains("ad-load.max_share"), "{e}");
     let o = run(&["--sweep", "ad-load.max_share:0.1..0.2", "--points", "3"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("PARAM=FROM..TO"), "{}", text(&o.stderr));
@@ -171,25 +144,12 @@ fn errors_name_the_problem_and_write_nothing() {
 fn no_optimal_point_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("f");
-    let o = agora(&[
-        "frontier",
-        &example(),
-        "--sweep",
-        "new-creator-exposure.min=2000000..3000000",
-        "--points",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = agora(&["frontier", &example(), "--sweep", "new-creator-exposure.min=2000000..3000000", "--points", "2", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("no point of the frontier is optimal"));
     // The files still say so.
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("frontier.json")).unwrap()).unwrap();
-    assert!(json["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["status"] == "infeasible" && p["objective"].is_null()));
+    assert!(json["points"].as_array().unwrap().iter().all(|p| p["status"] == "infeasible" && p["objective"].is_null()));
 }
 
 #[test]

@@ -16,14 +16,7 @@ fn report_on_the_example_day() {
     let o = agora(&["report", &example(), s(&sol), "--out", s(&out), "--top", "5"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
     let stdout = text(&o.stdout);
-    for section in [
-        "Overall",
-        "Segments",
-        "Price of each rule",
-        "Content gaps",
-        "creator Gini",
-        "effective catalog size",
-    ] {
+    for section in ["Overall", "Segments", "Price of each rule", "Content gaps", "creator Gini", "effective catalog size"] {
         assert!(stdout.contains(section), "{section} missing from\n{stdout}");
     }
     for f in FILES {
@@ -44,10 +37,7 @@ fn report_on_the_example_day() {
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{f}");
     }
     // Nothing but the report directory is left beside it.
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
 
     // A second report replaces a previous report's directory as a whole...
@@ -73,10 +63,7 @@ fn refuses_a_solution_of_another_instance() {
     let o = agora(&["report", &example(), s(&sol), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     let err = text(&o.stderr);
-    assert!(
-        err.contains("tiny-solution.json") && err.contains("example-day") && err.contains("is of instance"),
-        "{err}"
-    );
+    assert!(err.contains("tiny-solution.json") && err.contains("example-day") && err.contains("is of instance"), "{err}");
     assert!(!out.exists(), "no report for a refused solution");
 }
 

@@ -39,14 +39,20 @@ pub fn confined_edges_path(instance_path: &Path, edges_file: &str, opts: &ReadOp
         return Ok(edges_path(instance_path, edges_file));
     }
     if rel.is_absolute() {
-        return Err(format!("\"{}\" is an absolute path; an edges file must be named relative to the instance's directory (or pass --allow-outside-edges)", excerpt(edges_file)));
+        return Err(format!(
+            "\"{}\" is an absolute path; an edges file must be named relative to the instance's directory (or pass --allow-outside-edges)",
+            excerpt(edges_file)
+        ));
     }
     // Lexically: `..` may not climb above the instance's directory at any point.
     let mut depth = 0usize;
     for c in rel.components() {
         match c {
             std::path::Component::ParentDir if depth == 0 => {
-                return Err(format!("\"{}\" leaves the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)", excerpt(edges_file)));
+                return Err(format!(
+                    "\"{}\" leaves the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)",
+                    excerpt(edges_file)
+                ));
             }
             std::path::Component::ParentDir => depth -= 1,
             std::path::Component::Normal(_) => depth += 1,
@@ -59,7 +65,10 @@ pub fn confined_edges_path(instance_path: &Path, edges_file: &str, opts: &ReadOp
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         if let Ok(real_dir) = dir.canonicalize() {
             if !real.starts_with(&real_dir) {
-                return Err(format!("\"{}\" resolves outside the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)", excerpt(edges_file)));
+                return Err(format!(
+                    "\"{}\" resolves outside the instance's directory; an edges file must lie inside it (or pass --allow-outside-edges)",
+                    excerpt(edges_file)
+                ));
             }
         }
     }
@@ -105,10 +114,9 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
     let mut records = crate::csv::Reader::new(reader);
     let syntax = |e: crate::csv::ReadError| match e {
         crate::csv::ReadError::Io(source) => LoadError::Io { path: csv.to_path_buf(), source },
-        crate::csv::ReadError::Syntax { line, message } => LoadError::Invalid {
-            path: csv.to_path_buf(),
-            errors: vec![Finding { entity: format!("line {line}"), field: String::new(), message }],
-        },
+        crate::csv::ReadError::Syntax { line, message } => {
+            LoadError::Invalid { path: csv.to_path_buf(), errors: vec![Finding { entity: format!("line {line}"), field: String::new(), message }] }
+        }
     };
     let mut fields: Vec<String> = Vec::new();
     if records.read(&mut fields).map_err(syntax)?.is_none() {
@@ -187,11 +195,7 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
     for w in keys.windows(2) {
         if w[0].0 == w[1].0 {
             let e = &edges[w[1].1 as usize];
-            errs.add(
-                0,
-                "",
-                format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1),
-            );
+            errs.add(0, "", format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1));
         }
     }
     if errs.count > 0 {

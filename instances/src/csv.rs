@@ -76,10 +76,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, (usize, String)> {
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' => {
                 fields.push(std::mem::take(&mut field));
-                records.push(Record {
-                    line: start_line,
-                    fields: std::mem::take(&mut fields),
-                });
+                records.push(Record { line: start_line, fields: std::mem::take(&mut fields) });
                 quoted = false;
                 line += 1;
                 start_line = line;
@@ -93,14 +90,10 @@ pub fn parse(text: &str) -> Result<Vec<Record>, (usize, String)> {
     }
     if !field.is_empty() || !fields.is_empty() || quoted {
         fields.push(field);
-        records.push(Record {
-            line: start_line,
-            fields,
-        });
+        records.push(Record { line: start_line, fields });
     }
     Ok(records)
 }
-
 
 /// Why a record could not be read: the line it starts on and what is wrong.
 #[derive(Debug)]

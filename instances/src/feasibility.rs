@@ -90,8 +90,7 @@ pub fn plan_violations(instance: &Instance, plan: &[f64], rel_tol: f64) -> Vec<S
                 topics.sort_unstable();
                 topics.dedup();
                 let nt = topics.len();
-                let topic_of: Vec<usize> =
-                    inst.items.iter().map(|i| topics.binary_search(&i.topic.as_str()).expect("listed")).collect();
+                let topic_of: Vec<usize> = inst.items.iter().map(|i| topics.binary_search(&i.topic.as_str()).expect("listed")).collect();
                 // Rows exist where the segment has an edge of the topic, whatever the plan.
                 let mut by_topic: Vec<Option<f64>> = vec![None; ns * nt];
                 for (e, &x) in inst.edges.iter().zip(plan) {

@@ -233,48 +233,43 @@ impl From<&Instance> for InstanceFile {
                 regularization: Some(o.regularization),
                 extra: BTreeMap::new(),
             }),
-            segments: Some(inst
-                .segments
-                .iter()
-                .map(|s| SegmentFile { id: Some(s.id.clone()), supply: Some(s.supply), tags: s.tags.clone(), extra: BTreeMap::new() })
-                .collect()),
-            creators: inst
-                .creators
-                .iter()
-                .map(|c| CreatorFile { id: Some(c.id.clone()), group: Some(c.group.clone()), extra: BTreeMap::new() })
-                .collect(),
-            campaigns: inst
-                .campaigns
-                .iter()
-                .map(|a| CampaignFile { id: Some(a.id.clone()), budget: Some(a.budget), extra: BTreeMap::new() })
-                .collect(),
-            items: Some(inst
-                .items
-                .iter()
-                .map(|i| ItemFile {
-                    id: Some(i.id.clone()),
-                    creator: i.creator().map(|c| inst.creators[c].id.clone()),
-                    campaign: i.campaign().map(|a| inst.campaigns[a].id.clone()),
-                    topic: Some(i.topic.clone()),
-                    quality: Some(i.quality),
-                    risk: Some(i.risk),
-                    fresh: Some(i.fresh),
-                    cap: i.cap,
-                    extra: BTreeMap::new(),
-                })
-                .collect()),
-            edges: Some(inst
-                .edges
-                .iter()
-                .map(|e| EdgeFile {
-                    segment: Some(inst.segments[e.segment].id.clone()),
-                    item: Some(inst.items[e.item].id.clone()),
-                    engagement: Some(e.engagement),
-                    price: Some(e.price),
-                    cap: e.cap,
-                    extra: BTreeMap::new(),
-                })
-                .collect()),
+            segments: Some(
+                inst.segments
+                    .iter()
+                    .map(|s| SegmentFile { id: Some(s.id.clone()), supply: Some(s.supply), tags: s.tags.clone(), extra: BTreeMap::new() })
+                    .collect(),
+            ),
+            creators: inst.creators.iter().map(|c| CreatorFile { id: Some(c.id.clone()), group: Some(c.group.clone()), extra: BTreeMap::new() }).collect(),
+            campaigns: inst.campaigns.iter().map(|a| CampaignFile { id: Some(a.id.clone()), budget: Some(a.budget), extra: BTreeMap::new() }).collect(),
+            items: Some(
+                inst.items
+                    .iter()
+                    .map(|i| ItemFile {
+                        id: Some(i.id.clone()),
+                        creator: i.creator().map(|c| inst.creators[c].id.clone()),
+                        campaign: i.campaign().map(|a| inst.campaigns[a].id.clone()),
+                        topic: Some(i.topic.clone()),
+                        quality: Some(i.quality),
+                        risk: Some(i.risk),
+                        fresh: Some(i.fresh),
+                        cap: i.cap,
+                        extra: BTreeMap::new(),
+                    })
+                    .collect(),
+            ),
+            edges: Some(
+                inst.edges
+                    .iter()
+                    .map(|e| EdgeFile {
+                        segment: Some(inst.segments[e.segment].id.clone()),
+                        item: Some(inst.items[e.item].id.clone()),
+                        engagement: Some(e.engagement),
+                        price: Some(e.price),
+                        cap: e.cap,
+                        extra: BTreeMap::new(),
+                    })
+                    .collect(),
+            ),
             edges_file: None,
             constraints: inst.constraints.iter().map(constraint_file).collect(),
             extra: BTreeMap::new(),
@@ -283,12 +278,7 @@ impl From<&Instance> for InstanceFile {
 }
 
 fn constraint_file(c: &Constraint) -> ConstraintFile {
-    let mut f = ConstraintFile {
-        name: Some(c.name.clone()),
-        kind: Some(c.kind.type_name().to_string()),
-        penalty: c.penalty,
-        ..Default::default()
-    };
+    let mut f = ConstraintFile { name: Some(c.name.clone()), kind: Some(c.kind.type_name().to_string()), penalty: c.penalty, ..Default::default() };
     match &c.kind {
         ConstraintKind::AdLoad { segments, max_share }
         | ConstraintKind::IntegrityCap { segments, max_share }

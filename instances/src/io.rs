@@ -108,7 +108,10 @@ pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<String, LoadError> 
     let (mut file, len) = open_input(path, opts)?;
     let mut bytes = Vec::with_capacity(len as usize);
     // The size was checked, but a file may grow while read: read at most one byte past the limit.
-    Read::by_ref(&mut file).take(opts.max_input_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    Read::by_ref(&mut file)
+        .take(opts.max_input_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     if bytes.len() as u64 > opts.max_input_bytes {
         return Err(LoadError::Refused { path: path.to_path_buf(), reason: format!("grew past the input limit of {} bytes while read", opts.max_input_bytes) });
     }

@@ -34,14 +34,14 @@ mod validate;
 pub mod strategies;
 
 pub use feasibility::plan_violations;
-pub use hash::content_hash;
-pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use file::*;
 pub use generate::{generate, generate_day, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
-pub use params::{Param, ParamError};
+pub use hash::content_hash;
 pub use io::{
-    load, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, save, to_json, write_atomic, write_dir_atomic, Bulleted, ExistingDir,
-    LoadError, ReadOptions,
+    load, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, save, to_json, write_atomic, write_dir_atomic,
+    Bulleted, ExistingDir, LoadError, ReadOptions,
 };
+pub use metrics::{EcosystemMetrics, PlanMetrics};
+pub use params::{Param, ParamError};
 pub use types::*;
 pub use validate::{Finding, Validated};

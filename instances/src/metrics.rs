@@ -41,20 +41,8 @@ impl PlanMetrics {
         }
         let exposure = creator_exposure(inst, x);
         let organic: f64 = exposure.iter().sum();
-        let new: f64 = inst
-            .creators
-            .iter()
-            .zip(&exposure)
-            .filter(|(c, _)| c.group == NEW_CREATOR_GROUP)
-            .map(|(_, e)| e)
-            .sum();
-        PlanMetrics {
-            impressions: total,
-            ad_load: ratio(ads, total),
-            revenue,
-            new_creator_share: ratio(new, organic),
-            creator_gini: gini(&exposure),
-        }
+        let new: f64 = inst.creators.iter().zip(&exposure).filter(|(c, _)| c.group == NEW_CREATOR_GROUP).map(|(_, e)| e).sum();
+        PlanMetrics { impressions: total, ad_load: ratio(ads, total), revenue, new_creator_share: ratio(new, organic), creator_gini: gini(&exposure) }
     }
 }
 
@@ -334,11 +322,7 @@ impl EcosystemMetrics {
             .map(|(s, sg)| {
                 let [t, ads, fr, rk] = seg[s];
                 let mix: Vec<(String, f64)> = topic_names.iter().cloned().zip(seg_topic[s].iter().copied()).collect();
-                let largest = mix
-                    .iter()
-                    .filter(|(_, v)| *v > 0.0)
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(name, v)| (name.clone(), v / t));
+                let largest = mix.iter().filter(|(_, v)| *v > 0.0).max_by(|a, b| a.1.total_cmp(&b.1)).map(|(name, v)| (name.clone(), v / t));
                 SegmentMetrics {
                     segment: sg.id.clone(),
                     supply: sg.supply,

@@ -44,7 +44,9 @@ pub fn check_output(out: &Path, kind: OutputKind, inputs: &[&Path]) -> std::io::
     match kind {
         OutputKind::File if meta.is_dir() => return refuse(ErrorKind::AlreadyExists, "it is a directory, and a file is written here".into()),
         OutputKind::File if !meta.is_file() => return refuse(ErrorKind::AlreadyExists, "it is not a regular file (a device, fifo or socket)".into()),
-        OutputKind::Dir if !meta.is_dir() => return refuse(ErrorKind::AlreadyExists, "it exists and is not a directory, and a directory is written here".into()),
+        OutputKind::Dir if !meta.is_dir() => {
+            return refuse(ErrorKind::AlreadyExists, "it exists and is not a directory, and a directory is written here".into())
+        }
         _ => {}
     }
     if meta.permissions().readonly() {

@@ -62,10 +62,9 @@ impl Param {
         } else if let Some(w) = text.strip_prefix("objective.") {
             WEIGHTS.iter().find(|x| **x == w).map(|w| Param::Objective(w))
         } else if let Some((name, field)) = text.rsplit_once('.') {
-            inst.constraints
-                .iter()
-                .position(|c| c.name == name)
-                .and_then(|k| fields(&inst.constraints[k].kind, inst.constraints[k].penalty.is_some()).into_iter().find(|f| *f == field).map(|f| Param::Constraint(k, f)))
+            inst.constraints.iter().position(|c| c.name == name).and_then(|k| {
+                fields(&inst.constraints[k].kind, inst.constraints[k].penalty.is_some()).into_iter().find(|f| *f == field).map(|f| Param::Constraint(k, f))
+            })
         } else {
             None
         };

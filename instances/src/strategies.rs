@@ -42,37 +42,29 @@ use crate::types::*;
 ///
 /// # Panics
 /// If a range allows fewer than 3 creators or zero segments or campaigns.
-pub fn config(
-    segments: RangeInclusive<usize>,
-    creators: RangeInclusive<usize>,
-    campaigns: RangeInclusive<usize>,
-) -> impl Strategy<Value = GenerateConfig> {
+pub fn config(segments: RangeInclusive<usize>, creators: RangeInclusive<usize>, campaigns: RangeInclusive<usize>) -> impl Strategy<Value = GenerateConfig> {
     assert!(*segments.start() >= 1 && *creators.start() >= 3 && *campaigns.start() >= 1, "dimensions out of range");
     let dims = (segments, creators, campaigns, 1usize..=5, 0.5f64..3.0, 0.5f64..4.0);
     let knobs = (0.05f64..0.5, 0.1f64..0.6, 0.3f64..0.95, 1.0f64..20.0, prop_oneof![Just(0.0), 0.001f64..1.0]);
-    (dims, knobs).prop_map(
-        |((segments, creators, campaigns, topics, items_per_creator, organic_degree), (ad_load, tol, floor, revenue, rho))| {
-            GenerateConfig {
-                label: "proptest".into(),
-                segments,
-                creators,
-                campaigns,
-                topics,
-                items_per_creator,
-                ads_per_campaign: 1.5,
-                organic_degree,
-                ad_degree: organic_degree,
-                ad_load,
-                parity_tolerance: tol,
-                floor_fraction: floor,
-                revenue_weight: revenue,
-                regularization: rho,
-                item_cap_share: 0.1,
-                edge_cap_share: 0.05,
-                ..GenerateConfig::for_size(Size::Tiny)
-            }
-        },
-    )
+    (dims, knobs).prop_map(|((segments, creators, campaigns, topics, items_per_creator, organic_degree), (ad_load, tol, floor, revenue, rho))| GenerateConfig {
+        label: "proptest".into(),
+        segments,
+        creators,
+        campaigns,
+        topics,
+        items_per_creator,
+        ads_per_campaign: 1.5,
+        organic_degree,
+        ad_degree: organic_degree,
+        ad_load,
+        parity_tolerance: tol,
+        floor_fraction: floor,
+        revenue_weight: revenue,
+        regularization: rho,
+        item_cap_share: 0.1,
+        edge_cap_share: 0.05,
+        ..GenerateConfig::for_size(Size::Tiny)
+    })
 }
 
 /// Configurations of small days: 1 to 6 segments, 3 to 10 creators, 1 to 3 campaigns (at most a
@@ -100,15 +92,8 @@ pub fn tiny_instance() -> impl Strategy<Value = Instance> {
 /// Objective weights: engagement 0 to 2, quality 0 to 0.01, revenue 0 to 20, integrity risk 0
 /// to 1, and regularization 0 half of the time, 0.001 to 1 otherwise.
 pub fn objective() -> impl Strategy<Value = Objective> {
-    (0.0f64..2.0, 0.0f64..0.01, 0.0f64..20.0, 0.0f64..1.0, prop_oneof![Just(0.0), 0.001f64..1.0]).prop_map(
-        |(engagement, quality, revenue, integrity_risk, regularization)| Objective {
-            engagement,
-            quality,
-            revenue,
-            integrity_risk,
-            regularization,
-        },
-    )
+    (0.0f64..2.0, 0.0f64..0.01, 0.0f64..20.0, 0.0f64..1.0, prop_oneof![Just(0.0), 0.001f64..1.0])
+        .prop_map(|(engagement, quality, revenue, integrity_risk, regularization)| Objective { engagement, quality, revenue, integrity_risk, regularization })
 }
 
 /// Organic or ad.

@@ -256,16 +256,8 @@ impl ConstraintKind {
     }
 
     /// Every constraint type this version understands.
-    pub const TYPE_NAMES: [&'static str; 8] = [
-        "ad_load",
-        "revenue_floor",
-        "exposure_floor",
-        "exposure_cap",
-        "integrity_cap",
-        "topic_cap",
-        "freshness_floor",
-        "exposure_parity",
-    ];
+    pub const TYPE_NAMES: [&'static str; 8] =
+        ["ad_load", "revenue_floor", "exposure_floor", "exposure_cap", "integrity_cap", "topic_cap", "freshness_floor", "exposure_parity"];
 
     /// The name of the field whose value the rule's shadow price differentiates against.
     pub fn parameter_field(&self) -> &'static str {
@@ -328,9 +320,7 @@ impl Instance {
         match sel {
             SegmentSelector::All => (0..self.segments.len()).collect(),
             SegmentSelector::Ids(ids) => {
-                let mut picked: Vec<usize> = (0..self.segments.len())
-                    .filter(|&s| ids.iter().any(|id| *id == self.segments[s].id))
-                    .collect();
+                let mut picked: Vec<usize> = (0..self.segments.len()).filter(|&s| ids.iter().any(|id| *id == self.segments[s].id)).collect();
                 picked.dedup();
                 picked
             }

@@ -150,11 +150,9 @@ fn index_ids<'a>(rep: &mut Report, kind: &str, ids: impl Iterator<Item = &'a Opt
     for (pos, id) in ids.enumerate() {
         if let Some(id) = id {
             match map.entry(id.clone()) {
-                Entry::Occupied(first) => rep.error(
-                    &format!("{kind} \"{id}\""),
-                    "id",
-                    format!("duplicate id (at positions {} and {pos} of \"{kind}s\")", first.get()),
-                ),
+                Entry::Occupied(first) => {
+                    rep.error(&format!("{kind} \"{id}\""), "id", format!("duplicate id (at positions {} and {pos} of \"{kind}s\")", first.get()))
+                }
                 Entry::Vacant(slot) => {
                     slot.insert(pos);
                 }
@@ -375,11 +373,7 @@ impl InstanceFile {
                 o.regularization = rep.check(ent, "regularization", x, Rule::NonNegative);
             }
             for key in f.extra.keys() {
-                rep.error(
-                    ent,
-                    key,
-                    "unknown objective weight (known: engagement, quality, revenue, integrity_risk, regularization)",
-                );
+                rep.error(ent, key, "unknown objective weight (known: engagement, quality, revenue, integrity_risk, regularization)");
             }
         }
         o
@@ -454,13 +448,9 @@ fn validate_constraint(rep: &mut Report, ent: &str, c: &ConstraintFile, inst: &I
     let seg = |rep: &mut Report| parse_segments(rep, ent, c.segments.as_ref(), inst);
     let kind = match kind_name {
         "ad_load" => ConstraintKind::AdLoad { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
-        "integrity_cap" => {
-            ConstraintKind::IntegrityCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) }
-        }
+        "integrity_cap" => ConstraintKind::IntegrityCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
         "topic_cap" => ConstraintKind::TopicCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
-        "freshness_floor" => {
-            ConstraintKind::FreshnessFloor { segments: seg(rep), min_share: rep.number(ent, "min_share", c.min_share, Rule::Unit) }
-        }
+        "freshness_floor" => ConstraintKind::FreshnessFloor { segments: seg(rep), min_share: rep.number(ent, "min_share", c.min_share, Rule::Unit) },
         "revenue_floor" => ConstraintKind::RevenueFloor { min: rep.number(ent, "min", c.min, Rule::NonNegative) },
         // Every field is checked before giving up on a bad selector, so that all errors show.
         "exposure_floor" => {

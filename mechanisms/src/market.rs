@@ -68,12 +68,7 @@ impl Market {
             errors.push(finding("market", "budgets", format!("{} budgets for {} rows of values", budgets.len(), values.len())));
         }
         let goods = (0..goods_count).map(|j| Good { id: format!("g{}", j + 1), supply: 1.0 }).collect();
-        let bidders = values
-            .iter()
-            .zip(budgets)
-            .enumerate()
-            .map(|(i, (v, &budget))| Bidder { id: format!("b{}", i + 1), budget, values: v.clone() })
-            .collect();
+        let bidders = values.iter().zip(budgets).enumerate().map(|(i, (v, &budget))| Bidder { id: format!("b{}", i + 1), budget, values: v.clone() }).collect();
         let market = Market { goods, bidders };
         errors.extend(market.findings());
         if errors.is_empty() {

@@ -98,8 +98,7 @@ pub fn proportional_response(market: &Market, options: &PrOptions) -> Result<PrR
     let mut iterations = 0;
     loop {
         let whole_price: Vec<f64> = (0..m).map(|j| (0..n).map(|i| bids[i][j]).sum()).collect();
-        let shares: Vec<Vec<f64>> =
-            (0..n).map(|i| (0..m).map(|j| if bids[i][j] > 0.0 { bids[i][j] / whole_price[j] } else { 0.0 }).collect()).collect();
+        let shares: Vec<Vec<f64>> = (0..n).map(|i| (0..m).map(|j| if bids[i][j] > 0.0 { bids[i][j] / whole_price[j] } else { 0.0 }).collect()).collect();
         let utility: Vec<f64> = (0..n).map(|i| (0..m).map(|j| worth[i][j] * shares[i][j]).sum::<f64>() + unspent[i]).collect();
         let multipliers: Vec<f64> = (0..n).map(|i| (budget[i] / utility[i]).min(1.0)).collect();
         let prices: Vec<f64> = (0..m).map(|j| whole_price[j] / market.goods[j].supply).collect();

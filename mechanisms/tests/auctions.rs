@@ -4,9 +4,9 @@
 //! (relative to the largest bid); "no profitable deviation" allows a gain of 1e-9; the
 //! numerical Myerson integral is held to its stated error bound.
 
-use agora_mechanisms::auction::{self, profitable_deviation, Auction, AuctionError, Bid, Outcome, Rule, Slot};
 use agora_mechanisms::auction::file::{self as auction_file, AuctionFileError, AuctionResultFile};
 use agora_mechanisms::auction::myerson::{self, AllocationRule, MyersonError, Step, StepRule};
+use agora_mechanisms::auction::{self, profitable_deviation, Auction, AuctionError, Bid, Outcome, Rule, Slot};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 

@@ -8,9 +8,9 @@
 //! total budget). Proportional response is stopped at an equilibrium gap of 1e-8 and compared to
 //! 1e-6. An unpolished interior-point answer is trusted to 1e-3.
 
-use agora_mechanisms::fppe::{self, FppeError, FppeOptions, FppeResult, Precision, SolveStatus};
 use agora_mechanisms::fppe::check::{check, Violation};
 use agora_mechanisms::fppe::report::{self as fppe_report, FppeFile};
+use agora_mechanisms::fppe::{self, FppeError, FppeOptions, FppeResult, Precision, SolveStatus};
 use agora_mechanisms::market::{self, Bidder, Good, Market, MarketError};
 use agora_mechanisms::proportional_response::{proportional_response, PrOptions};
 use proptest::prelude::*;
@@ -244,11 +244,9 @@ fn market_files_parse() {
 #[test]
 fn market_file_errors_name_file_entity_and_field() {
     // The issue's own example refers to g2, which is not among the goods.
-    let err = parse(
-        r#"{"schema":"agora.market/v1","goods":[{"id":"g1","supply":1}],"bidders":[{"id":"b1","budget":2,"values":{"g1":2,"g2":2}}]}"#,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = parse(r#"{"schema":"agora.market/v1","goods":[{"id":"g1","supply":1}],"bidders":[{"id":"b1","budget":2,"values":{"g1":2,"g2":2}}]}"#)
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("day/market.json: 1 error(s)"), "{err}");
     assert!(err.contains("bidder \"b1\", field \"values.g2\": unknown good \"g2\""), "{err}");
 
@@ -322,10 +320,7 @@ fn the_checker_catches_a_wrong_answer() {
     let mut r = solve_exact(&m);
     r.spend[0] = 2.5;
     let v = check(&m, &r, EXACT);
-    assert!(
-        v.iter().any(|v| matches!(v, Violation::OverBudget { .. })) && v.iter().any(|v| matches!(v, Violation::SpendMismatch { .. })),
-        "{v:?}"
-    );
+    assert!(v.iter().any(|v| matches!(v, Violation::OverBudget { .. })) && v.iter().any(|v| matches!(v, Violation::SpendMismatch { .. })), "{v:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,18 +347,15 @@ fn supply() -> impl Strategy<Value = f64> {
 
 fn random_market(max_bidders: usize, max_goods: usize) -> impl Strategy<Value = Market> {
     (1..=max_bidders, 1..=max_goods).prop_flat_map(|(n, m)| {
-        (
-            prop::collection::vec(prop::collection::vec(value(), m), n),
-            prop::collection::vec(budget(), n),
-            prop::collection::vec(supply(), m),
-        )
-            .prop_map(|(values, budgets, supplies)| {
+        (prop::collection::vec(prop::collection::vec(value(), m), n), prop::collection::vec(budget(), n), prop::collection::vec(supply(), m)).prop_map(
+            |(values, budgets, supplies)| {
                 let mut market = Market::from_values(&values, &budgets).expect("valid");
                 for (g, s) in market.goods.iter_mut().zip(supplies) {
                     g.supply = s;
                 }
                 market
-            })
+            },
+        )
     })
 }
 

@@ -36,38 +36,10 @@ pub const DATA_FILES: [&str; 4] = ["pacing.csv", "adjustments.csv", "segments.cs
 
 /// The headers of the data files, in the order of [`DATA_FILES`].
 pub(crate) const HEADERS: [&[&str]; 4] = [
-    &[
-        "campaign",
-        "multiplier",
-        "budget",
-        "planned_spend",
-        "budget_dual",
-    ],
-    &[
-        "name",
-        "type",
-        "sense",
-        "scope",
-        "dual",
-        "shadow_price",
-        "units",
-    ],
-    &[
-        "segment",
-        "supply",
-        "unserved_rate",
-        "unserved_score",
-        "epsilon",
-    ],
-    &[
-        "segment",
-        "item",
-        "campaign",
-        "value",
-        "price",
-        "adjustment",
-        "rate",
-    ],
+    &["campaign", "multiplier", "budget", "planned_spend", "budget_dual"],
+    &["name", "type", "sense", "scope", "dual", "shadow_price", "units"],
+    &["segment", "supply", "unserved_rate", "unserved_score", "epsilon"],
+    &["segment", "item", "campaign", "value", "price", "adjustment", "rate"],
 ];
 
 /// `manifest.json`.
@@ -250,74 +222,24 @@ impl Artifact {
             write_record(t, h);
         }
         for p in &self.pacing {
-            write_record(
-                &mut texts[0],
-                &[
-                    p.campaign.clone(),
-                    num(p.multiplier),
-                    num(p.budget),
-                    num(p.planned_spend),
-                    num(p.budget_dual),
-                ],
-            );
+            write_record(&mut texts[0], &[p.campaign.clone(), num(p.multiplier), num(p.budget), num(p.planned_spend), num(p.budget_dual)]);
         }
         for a in &self.adjustments {
-            write_record(
-                &mut texts[1],
-                &[
-                    a.name.clone(),
-                    a.kind.clone(),
-                    a.sense.clone(),
-                    a.scope.clone(),
-                    num(a.dual),
-                    num(a.shadow_price),
-                    a.units.clone(),
-                ],
-            );
+            write_record(&mut texts[1], &[a.name.clone(), a.kind.clone(), a.sense.clone(), a.scope.clone(), num(a.dual), num(a.shadow_price), a.units.clone()]);
         }
         for s in &self.segments {
-            write_record(
-                &mut texts[2],
-                &[
-                    s.segment.clone(),
-                    num(s.supply),
-                    num(s.unserved_rate),
-                    num(s.unserved_score),
-                    num(s.epsilon),
-                ],
-            );
+            write_record(&mut texts[2], &[s.segment.clone(), num(s.supply), num(s.unserved_rate), num(s.unserved_score), num(s.epsilon)]);
         }
         for e in &self.edges {
             write_record(
                 &mut texts[3],
-                &[
-                    e.segment.clone(),
-                    e.item.clone(),
-                    e.campaign.clone().unwrap_or_default(),
-                    num(e.value),
-                    num(e.price),
-                    num(e.adjustment),
-                    num(e.rate),
-                ],
+                &[e.segment.clone(), e.item.clone(), e.campaign.clone().unwrap_or_default(), num(e.value), num(e.price), num(e.adjustment), num(e.rate)],
             );
         }
-        let mut files: Vec<(String, Vec<u8>)> = DATA_FILES
-            .iter()
-            .zip(texts)
-            .map(|(n, t)| (n.to_string(), t.into_bytes()))
-            .collect();
+        let mut files: Vec<(String, Vec<u8>)> = DATA_FILES.iter().zip(texts).map(|(n, t)| (n.to_string(), t.into_bytes())).collect();
         let mut manifest = self.manifest.clone();
-        manifest.files = files
-            .iter()
-            .map(|(name, bytes)| FileEntry {
-                name: name.clone(),
-                sha256: sha256_hex(bytes),
-                bytes: bytes.len() as u64,
-            })
-            .collect();
-        let manifest_bytes = serde_json::to_string_pretty(&manifest)
-            .expect("manifests serialise")
-            .into_bytes();
+        manifest.files = files.iter().map(|(name, bytes)| FileEntry { name: name.clone(), sha256: sha256_hex(bytes), bytes: bytes.len() as u64 }).collect();
+        let manifest_bytes = serde_json::to_string_pretty(&manifest).expect("manifests serialise").into_bytes();
         files.push((MANIFEST.to_string(), manifest_bytes));
         let mut sums = String::new();
         for (name, bytes) in &files {
@@ -332,9 +254,7 @@ impl Artifact {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The target exists and is not an empty directory.
-    #[error(
-        "{path}: already exists and is not an empty directory; remove it or choose another --out"
-    )]
+    #[error("{path}: already exists and is not an empty directory; remove it or choose another --out")]
     Exists {
         /// The target directory.
         path: PathBuf,
@@ -363,9 +283,7 @@ pub fn write_dir(artifact: &Artifact, dir: &Path) -> Result<(), WriteError> {
 
 /// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     format_utc(secs)
 }
 
@@ -383,50 +301,20 @@ pub fn format_utc(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Whether `t` is a UTC time written `YYYY-MM-DDTHH:MM:SSZ` with fields in range. Such strings
 /// order in time as they order as text.
 pub fn is_utc_time(t: &str) -> bool {
     let b = t.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
         return false;
     }
-    let field = |r: std::ops::Range<usize>| {
-        t.get(r)
-            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
-            .and_then(|s| s.parse::<u32>().ok())
-    };
+    let field = |r: std::ops::Range<usize>| t.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit())).and_then(|s| s.parse::<u32>().ok());
     matches!(
-        (
-            field(0..4),
-            field(5..7),
-            field(8..10),
-            field(11..13),
-            field(14..16),
-            field(17..19)
-        ),
-        (
-            Some(_),
-            Some(1..=12),
-            Some(1..=31),
-            Some(0..=23),
-            Some(0..=59),
-            Some(0..=60)
-        )
+        (field(0..4), field(5..7), field(8..10), field(11..13), field(14..16), field(17..19)),
+        (Some(_), Some(1..=12), Some(1..=31), Some(0..=23), Some(0..=59), Some(0..=60))
     )
 }
 
@@ -446,9 +334,6 @@ mod tests {
 
     #[test]
     fn sha256_of_a_known_string() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

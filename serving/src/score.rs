@@ -68,17 +68,8 @@ impl ServingRule {
     /// # Panics
     /// If an edge names a segment or campaign the artifact does not list.
     pub fn new(a: &Artifact) -> Self {
-        let segment_index: HashMap<String, usize> = a
-            .segments
-            .iter()
-            .enumerate()
-            .map(|(s, r)| (r.segment.clone(), s))
-            .collect();
-        let multiplier: HashMap<&str, f64> = a
-            .pacing
-            .iter()
-            .map(|p| (p.campaign.as_str(), p.multiplier))
-            .collect();
+        let segment_index: HashMap<String, usize> = a.segments.iter().enumerate().map(|(s, r)| (r.segment.clone(), s)).collect();
+        let multiplier: HashMap<&str, f64> = a.pacing.iter().map(|p| (p.campaign.as_str(), p.multiplier)).collect();
         let seg_of: Vec<usize> = a.edges.iter().map(|e| segment_index[&e.segment]).collect();
         let mut start = vec![0; a.segments.len() + 1];
         for &s in &seg_of {
@@ -93,17 +84,7 @@ impl ServingRule {
             order[fill[s]] = j;
             fill[s] += 1;
         }
-        let score = a
-            .edges
-            .iter()
-            .map(|e| {
-                score(
-                    e.value,
-                    e.adjustment,
-                    e.campaign.as_deref().map_or(1.0, |c| multiplier[c]),
-                )
-            })
-            .collect();
+        let score = a.edges.iter().map(|e| score(e.value, e.adjustment, e.campaign.as_deref().map_or(1.0, |c| multiplier[c]))).collect();
         ServingRule {
             segment_index,
             start,
@@ -150,22 +131,14 @@ impl ServingRule {
         };
         let floor = best - self.epsilon[s];
         let unserved_in = self.unserved_rate[s] > 0.0 && self.unserved_score[s] >= floor;
-        let mut total = if unserved_in {
-            self.unserved_rate[s]
-        } else {
-            0.0
-        };
+        let mut total = if unserved_in { self.unserved_rate[s] } else { 0.0 };
         for &e in &self.order[lo..hi] {
             if self.rate[e] > 0.0 && self.score[e] >= floor && eligible(e) {
                 total += self.rate[e];
             }
         }
         if total <= 0.0 {
-            return if best < self.unserved_score[s] {
-                Choice::Unserved
-            } else {
-                Choice::Edge(best_edge)
-            };
+            return if best < self.unserved_score[s] { Choice::Unserved } else { Choice::Edge(best_edge) };
         }
         let mut pick = Choice::Unserved;
         let mut most = f64::NEG_INFINITY;

@@ -6,8 +6,8 @@
 //! the smallest or largest value of `sum w_j x_j` over the plans whose objective is within a small
 //! tolerance of the optimum. A QP with `rho > 0` has a unique plan, so there is no face to explore.
 
-use crate::backends::Backend;
 use crate::backends::highs::Highs;
+use crate::backends::Backend;
 use crate::ir::{Model, RowMeta, Sense};
 use crate::settings::ToValid;
 use crate::status::{SolveError, Status};
@@ -31,7 +31,13 @@ pub const FACE_TOLERANCE: f64 = 1e-7;
 ///
 /// Returns `Ok(None)` for a QP (its plan is unique: read the function off the plan) and an error
 /// when the restricted LP does not solve to optimality.
-pub fn optimal_face_extreme(model: &Model, optimum: f64, w: &[(usize, f64)], end: FaceEnd, settings: &(impl ToValid + ?Sized)) -> Result<Option<f64>, SolveError> {
+pub fn optimal_face_extreme(
+    model: &Model,
+    optimum: f64,
+    w: &[(usize, f64)],
+    end: FaceEnd,
+    settings: &(impl ToValid + ?Sized),
+) -> Result<Option<f64>, SolveError> {
     let settings = settings.to_valid()?;
     if model.is_qp() {
         return Ok(None);

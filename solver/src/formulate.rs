@@ -235,10 +235,8 @@ impl<'a> Builder<'a> {
                 }
             }
             ConstraintKind::RevenueFloor { min } => {
-                let coefs: SparseVec = (0..inst.edges.len())
-                    .filter(|&e| inst.is_ad_edge(e) && inst.edges[e].price != 0.0)
-                    .map(|e| (e, inst.edges[e].price))
-                    .collect();
+                let coefs: SparseVec =
+                    (0..inst.edges.len()).filter(|&e| inst.is_ad_edge(e) && inst.edges[e].price != 0.0).map(|e| (e, inst.edges[e].price)).collect();
                 self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), coefs, ParamVec::default(), 1.0, penalty);
             }
             ConstraintKind::ExposureFloor { items, segments, min } | ConstraintKind::ExposureCap { items, segments, max: min } => {
@@ -248,13 +246,7 @@ impl<'a> Builder<'a> {
                 for s in inst.select_segments(segments) {
                     seg_mask[s] = true;
                 }
-                let coefs: SparseVec = inst
-                    .edges
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| item_mask[e.item] && seg_mask[e.segment])
-                    .map(|(e, _)| (e, 1.0))
-                    .collect();
+                let coefs: SparseVec = inst.edges.iter().enumerate().filter(|(_, e)| item_mask[e.item] && seg_mask[e.segment]).map(|(e, _)| (e, 1.0)).collect();
                 self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), coefs, ParamVec::default(), 1.0, penalty);
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {
@@ -300,7 +292,6 @@ impl<'a> Builder<'a> {
             }
         }
     }
-
 }
 
 /// The model from the rows' meta and the filled columns.

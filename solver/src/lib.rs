@@ -37,14 +37,14 @@ use std::time::Instant;
 
 use agora_instances::Instance;
 
+pub use backends::clarabel::Clarabel;
+pub use backends::highs::{solve_with_method as highs_with_method, Highs};
 pub use backends::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
-pub use backends::clarabel::Clarabel;
 pub use diagnose::{conflict_of, diagnose, DiagnoseSettings, Diagnosis, DIAGNOSIS_SCHEMA};
 pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
-pub use backends::highs::{solve_with_method as highs_with_method, Highs};
 pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
 pub use settings::{BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_SIFTING_EDGES};

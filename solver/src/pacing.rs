@@ -22,9 +22,9 @@
 //! cost (`c_e >= mu_a price_e`, which the KKT conditions give when no floor forces the campaign's
 //! ads). It is clamped to `[MIN_MULTIPLIER, 1]` for the exceptions (a zero budget, floors).
 
-use agora_instances::Instance;
 use crate::formulate::edge_value;
 use crate::solution::{PacingEntry, Solution};
+use agora_instances::Instance;
 
 /// The smallest multiplier agora exports: the spec requires multipliers in `(0, 1]`.
 pub const MIN_MULTIPLIER: f64 = 1e-3;
@@ -65,13 +65,7 @@ pub fn pacing(inst: &Instance, sol: &Solution) -> Vec<PacingEntry> {
         .zip(value)
         .map(|((camp, spend), value)| {
             let mu = sol.row(&format!("budget[{}]", camp.id)).map_or(0.0, |r| r.dual);
-            PacingEntry {
-                campaign: camp.id.clone(),
-                budget: camp.budget,
-                spend,
-                budget_dual: mu,
-                multiplier: multiplier(mu, spend, value),
-            }
+            PacingEntry { campaign: camp.id.clone(), budget: camp.budget, spend, budget_dual: mu, multiplier: multiplier(mu, spend, value) }
         })
         .collect()
 }

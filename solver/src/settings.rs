@@ -187,11 +187,7 @@ impl Settings {
         if self.threads == 0 || self.threads > 1024 {
             return bad("threads", format!("must be between 1 and 1024, got {}", self.threads));
         }
-        for (field, v) in [
-            ("primal_tolerance", self.primal_tolerance),
-            ("dual_tolerance", self.dual_tolerance),
-            ("check_tolerance", self.check_tolerance),
-        ] {
+        for (field, v) in [("primal_tolerance", self.primal_tolerance), ("dual_tolerance", self.dual_tolerance), ("check_tolerance", self.check_tolerance)] {
             if !(v.is_finite() && v > 0.0 && v <= 1e-2) {
                 return bad(field, format!("must be in (0, 1e-2], got {v}"));
             }

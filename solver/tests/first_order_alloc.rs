@@ -34,7 +34,13 @@ fn iterations_allocate_nothing() {
     let model = formulate(&generate(Size::Small, 2));
     for threads in [1, 2] {
         let count = |iterations: u64| {
-            let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, threads, iteration_limit: Some(iterations), ..Settings::default() };
+            let settings = Settings {
+                backend: BackendChoice::FirstOrder,
+                first_order_method: FirstOrderMethod::Pdhg,
+                threads,
+                iteration_limit: Some(iterations),
+                ..Settings::default()
+            };
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             let out = first_order::run(&model, &settings, None).unwrap();
             assert_eq!(out.stats.iterations, iterations, "the run must not end early");

@@ -11,11 +11,7 @@ fn example() -> Instance {
 
 /// One chain, so that every point after the first is hot-started.
 fn one_chain(hot_start: bool) -> FrontierSettings {
-    FrontierSettings {
-        hot_start,
-        max_chains: Some(1),
-        ..FrontierSettings::default()
-    }
+    FrontierSettings { hot_start, max_chains: Some(1), ..FrontierSettings::default() }
 }
 
 fn rel(a: f64, b: f64) -> f64 {
@@ -85,28 +81,14 @@ fn hot_and_cold_runs_agree_and_qps_solve_cold() {
     let day = example();
     let sweep = Sweep::parse(&day, "ad-load.max_share=0.05..0.35", 7).unwrap();
     let hot = frontier::run(&day, std::slice::from_ref(&sweep), &one_chain(true), &agora_solver::Silent).unwrap();
-    let cold = frontier::run(
-        &day,
-        &[sweep],
-        &FrontierSettings {
-            hot_start: false,
-            ..FrontierSettings::default()
-        },
-        &agora_solver::Silent,
-    )
-    .unwrap();
+    let cold = frontier::run(&day, &[sweep], &FrontierSettings { hot_start: false, ..FrontierSettings::default() }, &agora_solver::Silent).unwrap();
     assert!(cold.points.iter().all(|p| !p.hot_start));
     for (h, c) in hot.points.iter().zip(&cold.points) {
         assert_eq!(h.status, c.status);
         assert_eq!(h.objective.is_some(), c.objective.is_some());
         if let (Some(ho), Some(co)) = (h.objective, c.objective) {
             assert!(rel(ho, co) <= 1e-9);
-            assert!(
-                rel(h.shadow_prices[0].unwrap(), c.shadow_prices[0].unwrap()) <= 1e-6,
-                "{:?} {:?}",
-                h.shadow_prices,
-                c.shadow_prices
-            );
+            assert!(rel(h.shadow_prices[0].unwrap(), c.shadow_prices[0].unwrap()) <= 1e-6, "{:?} {:?}", h.shadow_prices, c.shadow_prices);
         }
         assert_eq!(h.efficient, c.efficient);
     }
@@ -129,11 +111,7 @@ fn hot_and_cold_runs_agree_and_qps_solve_cold() {
             assert!(rel(o, cold.objective) <= 1e-9);
         }
     }
-    assert!(
-        f.points.iter().filter(|p| p.status.is_optimal()).count() >= 2,
-        "{:?}",
-        f.points.iter().map(|p| p.status).collect::<Vec<_>>()
-    );
+    assert!(f.points.iter().filter(|p| p.status.is_optimal()).count() >= 2, "{:?}", f.points.iter().map(|p| p.status).collect::<Vec<_>>());
 }
 
 /// The envelope theorem: at each point the reported derivative lies between the one-sided
@@ -163,19 +141,12 @@ fn reported_slopes_lie_between_one_sided_finite_differences() {
         let v = p.get(&day);
         let sweep = Sweep::new(&day, p, v - h, v + h, 3).unwrap();
         let f = frontier::run(&day, &[sweep], &one_chain(true), &agora_solver::Silent).unwrap();
-        let y: Vec<f64> = f
-            .points
-            .iter()
-            .map(|q| q.objective.unwrap_or_else(|| panic!("{name}: {:?}", q.status)))
-            .collect();
+        let y: Vec<f64> = f.points.iter().map(|q| q.objective.unwrap_or_else(|| panic!("{name}: {:?}", q.status))).collect();
         let (left, right) = ((y[1] - y[0]) / h, (y[2] - y[1]) / h);
         let s = f.points[1].shadow_prices[0].unwrap();
         // Room for rounding of the objective over the step, and for the solver's tolerances.
         let tol = 1e-5 * left.abs().max(right.abs()) + 1e-7 * y[1].abs() / h;
-        assert!(
-            s >= left.min(right) - tol && s <= left.max(right) + tol,
-            "{name} at {v}: slope {s} outside one-sided slopes [{left}, {right}] (tol {tol})"
-        );
+        assert!(s >= left.min(right) - tol && s <= left.max(right) + tol, "{name} at {v}: slope {s} outside one-sided slopes [{left}, {right}] (tol {tol})");
     }
 }
 
@@ -204,11 +175,7 @@ fn floor_sweep_is_non_increasing_concave_then_infeasible() {
         assert!(w[1].1 >= 0.5 * (w[0].1 + w[2].1) - 1e-9 * scale, "not concave at {:?}", w[1]);
         // And the slope at the middle lies between the chords to its neighbours.
         let (l, r) = ((w[1].1 - w[0].1) / (w[1].0 - w[0].0), (w[2].1 - w[1].1) / (w[2].0 - w[1].0));
-        assert!(
-            w[1].2 <= l + 1e-7 * l.abs().max(1e-6) && w[1].2 >= r - 1e-7 * r.abs().max(1e-6),
-            "slope {} outside [{r}, {l}]",
-            w[1].2
-        );
+        assert!(w[1].2 <= l + 1e-7 * l.abs().max(1e-6) && w[1].2 >= r - 1e-7 * r.abs().max(1e-6), "slope {} outside [{r}, {l}]", w[1].2);
     }
     // Feasible points form a prefix; every floor above the total supply is infeasible and has
     // no number reported.
@@ -288,10 +255,7 @@ fn bad_sweeps_are_clear_errors() {
     let day = example();
     let msg = |r: Result<Sweep, FrontierError>| r.unwrap_err().to_string();
     let e = msg(Sweep::parse(&day, "ad-load.max_shar=0.1..0.2", 3));
-    assert!(
-        e.contains("unknown parameter \"ad-load.max_shar\"") && e.contains("ad-load.max_share") && e.contains("supply[eu-teen]"),
-        "{e}"
-    );
+    assert!(e.contains("unknown parameter \"ad-load.max_shar\"") && e.contains("ad-load.max_share") && e.contains("supply[eu-teen]"), "{e}");
     let e = msg(Sweep::parse(&day, "objective.fun=0..1", 3));
     assert!(e.contains("objective.revenue"), "{e}");
     assert!(msg(Sweep::parse(&day, "ad-load.max_share", 3)).contains("PARAM=FROM..TO"));
@@ -305,13 +269,9 @@ fn bad_sweeps_are_clear_errors() {
     let e = msg(Sweep::parse(&day, "supply[eu-teen]=-5..10", 3));
     assert!(e.contains("supply"), "{e}");
     let s = Sweep::parse(&day, "ad-load.max_share=0.1..0.2", 3).unwrap();
-    let e = frontier::run(&day, &[s.clone(), s.clone()], &FrontierSettings::default(), &agora_solver::Silent)
-        .unwrap_err()
-        .to_string();
+    let e = frontier::run(&day, &[s.clone(), s.clone()], &FrontierSettings::default(), &agora_solver::Silent).unwrap_err().to_string();
     assert!(e.contains("swept twice"), "{e}");
-    let e = frontier::run(&day, &[s.clone(), s.clone(), s], &FrontierSettings::default(), &agora_solver::Silent)
-        .unwrap_err()
-        .to_string();
+    let e = frontier::run(&day, &[s.clone(), s.clone(), s], &FrontierSettings::default(), &agora_solver::Silent).unwrap_err().to_string();
     assert!(e.contains("one or two"), "{e}");
 }
 

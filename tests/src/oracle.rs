@@ -97,9 +97,8 @@ pub fn optimum(inst: &Instance) -> Option<f64> {
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {
                 let in_group = |e: usize, g: &String| item_of(e).creator().is_some_and(|k| inst.creators[k].group == *g);
-                let merit = |g: &String| -> f64 {
-                    inst.items.iter().filter(|i| i.creator().is_some_and(|k| inst.creators[k].group == *g)).map(|i| i.quality).sum()
-                };
+                let merit =
+                    |g: &String| -> f64 { inst.items.iter().filter(|i| i.creator().is_some_and(|k| inst.creators[k].group == *g)).map(|i| i.quality).sum() };
                 for g in groups {
                     for h in groups {
                         if g != h {

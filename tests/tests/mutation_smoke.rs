@@ -16,12 +16,17 @@ enum Edit {
     Insert(usize, u8),
     Delete(usize, usize),
     /// Copies `len` bytes from `from` to `to` (keeps the text's own vocabulary: quotes, commas).
-    Splice { from: usize, to: usize, len: usize },
+    Splice {
+        from: usize,
+        to: usize,
+        len: usize,
+    },
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
     // Bytes that matter to JSON and CSV, and a few that do not.
-    let byte = prop_oneof![Just(b'"'), Just(b','), Just(b'{'), Just(b'}'), Just(b'['), Just(b'\n'), Just(b'-'), Just(b'e'), Just(b'9'), Just(0xff), any::<u8>()];
+    let byte =
+        prop_oneof![Just(b'"'), Just(b','), Just(b'{'), Just(b'}'), Just(b'['), Just(b'\n'), Just(b'-'), Just(b'e'), Just(b'9'), Just(0xff), any::<u8>()];
     prop_oneof![
         (any::<usize>(), byte.clone()).prop_map(|(p, b)| Edit::Flip(p, b)),
         (any::<usize>(), byte).prop_map(|(p, b)| Edit::Insert(p, b)),

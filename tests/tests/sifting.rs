@@ -190,7 +190,10 @@ fn a_warm_start_from_yesterdays_solution_file_needs_fewer_pricing_passes() {
     assert!(rel(cold.result.objective, hot.result.objective) <= 1e-9, "cold {} warm {}", cold.result.objective, hot.result.objective);
     let (c, h) = (cold.sift.unwrap(), hot.sift.unwrap());
     assert!(h.pricing_passes < c.pricing_passes, "warm {h:?}\ncold {c:?}");
-    eprintln!("warm start: {} pricing passes, {} simplex iterations; cold {} and {}", h.pricing_passes, h.restricted_iterations, c.pricing_passes, c.restricted_iterations);
+    eprintln!(
+        "warm start: {} pricing passes, {} simplex iterations; cold {} and {}",
+        h.pricing_passes, h.restricted_iterations, c.pricing_passes, c.restricted_iterations
+    );
 }
 
 #[test]
@@ -250,10 +253,7 @@ fn answers_do_not_depend_on_the_thread_count() {
         let mut cfg = GenerateConfig::for_size(size);
         cfg.regularization = rho;
         let model = formulate(&generate_with(&cfg, 7));
-        let runs: Vec<_> = [1, 2, 2]
-            .iter()
-            .map(|&threads| first_order::run(&model, &Settings { threads, ..sifting() }, None).unwrap())
-            .collect();
+        let runs: Vec<_> = [1, 2, 2].iter().map(|&threads| first_order::run(&model, &Settings { threads, ..sifting() }, None).unwrap()).collect();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
         for r in &runs[1..] {
             assert_eq!(r.reason, TerminationReason::Converged, "rho {rho}: {:?}", r.result.detail);

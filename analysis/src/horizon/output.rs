@@ -12,7 +12,8 @@ use super::run::METRICS;
 use super::{Horizon, PolicyResult, Stat, HORIZON_SCHEMA};
 
 /// The per-run totals, in this order.
-pub const TOTALS: [&str; 7] = ["cumulative_engagement", "discounted_engagement", "cumulative_revenue", "discounted_revenue", "creators_retained", "day1_objective", "warm_starts"];
+pub const TOTALS: [&str; 7] =
+    ["cumulative_engagement", "discounted_engagement", "cumulative_revenue", "discounted_revenue", "creators_retained", "day1_objective", "warm_starts"];
 
 fn totals(p: &PolicyResult, discount: f64) -> Vec<[f64; 7]> {
     p.runs
@@ -70,12 +71,8 @@ impl Horizon {
                     }
                 }
                 let prices: serde_json::Map<String, Value> = prices.into_iter().map(|(k, v)| (k, json!(Stat::of(&v)))).collect();
-                let stopped: Vec<Value> = p
-                    .runs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(r, run)| run.stopped.map(|(d, s)| json!({"replica": r, "day": d, "status": s})))
-                    .collect();
+                let stopped: Vec<Value> =
+                    p.runs.iter().enumerate().filter_map(|(r, run)| run.stopped.map(|(d, s)| json!({"replica": r, "day": d, "status": s}))).collect();
                 json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped})
             })
             .collect();
@@ -121,7 +118,14 @@ impl Horizon {
                 (p.name.clone(), (0..TOTALS.len()).map(|k| Stat::of(&t.iter().map(|x| x[k]).collect::<Vec<_>>())).collect())
             })
             .collect();
-        let _ = writeln!(s, "{} days of \"{}\", {} replica(s), discount {} a day:", self.days, self.instance, self.policies.first().map_or(0, |p| p.runs.len()), self.discount);
+        let _ = writeln!(
+            s,
+            "{} days of \"{}\", {} replica(s), discount {} a day:",
+            self.days,
+            self.instance,
+            self.policies.first().map_or(0, |p| p.runs.len()),
+            self.discount
+        );
         let _ = writeln!(s, "{:<20} {:>24} {:>24} {:>18} {:>16}", "policy", "cum. engagement", "disc. engagement", "creators kept", "day-1 objective");
         for (name, t) in &rows {
             let _ = writeln!(
@@ -163,13 +167,18 @@ impl Horizon {
 
     /// The charts: (file name, SVG), one line per policy, means over replicas.
     pub fn charts(&self) -> Result<Vec<(String, String)>, String> {
-        [("active_creators.svg", 3, "Active creators", "creators"), ("engagement.svg", 1, "Engagement per day", "engagement (sum of engagement x impressions)"), ("catalog.svg", 6, "Catalog size", "organic items of active creators")]
-            .iter()
-            .map(|&(file, m, title, unit)| {
-                let series: Vec<(String, Vec<f64>)> = self.policies.iter().map(|p| (p.name.clone(), (0..completed(p)).map(|d| stat(p, d, m).mean).collect())).collect();
-                line_chart(title, unit, &series).map(|svg| (file.to_string(), svg))
-            })
-            .collect()
+        [
+            ("active_creators.svg", 3, "Active creators", "creators"),
+            ("engagement.svg", 1, "Engagement per day", "engagement (sum of engagement x impressions)"),
+            ("catalog.svg", 6, "Catalog size", "organic items of active creators"),
+        ]
+        .iter()
+        .map(|&(file, m, title, unit)| {
+            let series: Vec<(String, Vec<f64>)> =
+                self.policies.iter().map(|p| (p.name.clone(), (0..completed(p)).map(|d| stat(p, d, m).mean).collect())).collect();
+            line_chart(title, unit, &series).map(|svg| (file.to_string(), svg))
+        })
+        .collect()
     }
 }
 

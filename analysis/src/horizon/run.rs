@@ -109,7 +109,8 @@ pub fn run_policy(inst: &Instance, policy: &Policy, cfg: &HorizonConfig, replica
     let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..cfg.settings.clone() };
     let mut world = World::new(inst.clone());
     let initial_creators = world.active_creators();
-    let mut out = Run { days: Vec::new(), stopped: None, rule_prices: BTreeMap::new(), retained: 0, initial_creators, plans: Vec::new(), instances: Vec::new() };
+    let mut out =
+        Run { days: Vec::new(), stopped: None, rule_prices: BTreeMap::new(), retained: 0, initial_creators, plans: Vec::new(), instances: Vec::new() };
     let mut yesterday: Option<agora_solver::SolutionFile> = None;
     for t in 0..cfg.days {
         let mut day = policy.apply(&world.inst).map_err(HorizonError::Policy)?;

@@ -176,7 +176,15 @@ impl World {
                     let topic = inst.items[*own.choose(rng).expect("own is not empty")].topic.clone();
                     let noise = Normal::new(0.0, d.uploads.quality_sd.max(1e-12)).map(|n| n.sample(rng)).unwrap_or(0.0);
                     self.next += 1;
-                    let item = Item { id: format!("{}-u{}", inst.creators[c].id, self.next), owner: Owner::Creator(c), topic, quality: (q + noise).clamp(0.0, 1.0), risk, fresh: true, cap: None };
+                    let item = Item {
+                        id: format!("{}-u{}", inst.creators[c].id, self.next),
+                        owner: Owner::Creator(c),
+                        topic,
+                        quality: (q + noise).clamp(0.0, 1.0),
+                        risk,
+                        fresh: true,
+                        cap: None,
+                    };
                     let i = push_item(inst, &mut self.age, item);
                     for &s in &segs {
                         let e = eng * LogNormal::new(0.0, d.uploads.engagement_sigma.max(1e-12)).map(|l| l.sample(rng)).unwrap_or(1.0);
@@ -196,7 +204,11 @@ impl World {
                 self.active.push(true);
                 self.history.push(Vec::new());
                 let topic = topics.choose(rng).cloned().unwrap_or_else(|| "general".into());
-                let i = push_item(inst, &mut self.age, Item { id: format!("joined-{}-i", self.next), owner: Owner::Creator(c), topic, quality, risk: 0.0, fresh: true, cap: None });
+                let i = push_item(
+                    inst,
+                    &mut self.age,
+                    Item { id: format!("joined-{}-i", self.next), owner: Owner::Creator(c), topic, quality, risk: 0.0, fresh: true, cap: None },
+                );
                 let n_seg = inst.segments.len();
                 for s in rand::seq::index::sample(rng, n_seg, d.joins.reach.min(n_seg)).into_iter() {
                     let e = mean_engagement * LogNormal::new(0.0, d.uploads.engagement_sigma.max(1e-12)).map(|l| l.sample(rng)).unwrap_or(1.0);

@@ -100,11 +100,8 @@ pub fn topic_mix(segments: &[SegmentMetrics]) -> Result<String, ReportError> {
     let n = shown.len().max(1);
     let topics: Vec<String> = segments.first().map(|s| s.topic_mix.iter().map(|t| t.0.clone()).collect()).unwrap_or_default();
     let labels: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
-    let caption = if shown.len() < segments.len() {
-        format!("Topic mix of the {} most served segments", shown.len())
-    } else {
-        "Topic mix per segment".to_string()
-    };
+    let caption =
+        if shown.len() < segments.len() { format!("Topic mix of the {} most served segments", shown.len()) } else { "Topic mix per segment".to_string() };
     let legend_width = 180;
     let mut buf = String::new();
     {
@@ -148,12 +145,8 @@ pub fn topic_mix(segments: &[SegmentMetrics]) -> Result<String, ReportError> {
             chart.draw_series(bars).map_err(|e| err(e.to_string()))?;
             // The legend: one swatch and name per topic, beside the chart.
             let y = 60 + 22 * t as i32;
-            right
-                .draw(&Rectangle::new([(10, y), (24, y + 14)], color.filled()))
-                .map_err(|e| err(e.to_string()))?;
-            right
-                .draw(&Text::new(topic.clone(), (32, y), ("sans-serif", 14)))
-                .map_err(|e| err(e.to_string()))?;
+            right.draw(&Rectangle::new([(10, y), (24, y + 14)], color.filled())).map_err(|e| err(e.to_string()))?;
+            right.draw(&Text::new(topic.clone(), (32, y), ("sans-serif", 14))).map_err(|e| err(e.to_string()))?;
         }
         right.draw(&Text::new("topic", (10, 36), ("sans-serif", 16))).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
@@ -223,10 +216,5 @@ pub fn rule_prices(prices: &[ConstraintPrice]) -> Result<String, ReportError> {
     let mut items: Vec<(String, f64)> = prices.iter().filter_map(|p| Some((format!("{} ({})", p.name, p.kind), p.price?))).collect();
     items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     items.truncate(MAX_BARS);
-    bars(
-        "rule_prices.svg",
-        "Price of each rule (re-solve without it)",
-        "objective units gained by dropping the rule",
-        &items,
-    )
+    bars("rule_prices.svg", "Price of each rule (re-solve without it)", "objective units gained by dropping the rule", &items)
 }

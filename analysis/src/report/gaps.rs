@@ -221,10 +221,7 @@ pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
     let group = fresh_name("hypothetical".into(), &taken);
     let creator_ids: HashSet<&str> = inst.creators.iter().map(|c| c.id.as_str()).collect();
     let creator = out.creators.len();
-    out.creators.push(Creator {
-        id: fresh_name("hypothetical-creator".into(), &creator_ids),
-        group,
-    });
+    out.creators.push(Creator { id: fresh_name("hypothetical-creator".into(), &creator_ids), group });
     let mut item_ids: HashSet<String> = inst.items.iter().map(|i| i.id.clone()).collect();
     for h in items {
         let base = format!("hypothetical:{}:{}", inst.segments[h.segment].id, h.topic);
@@ -234,22 +231,8 @@ pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
         };
         item_ids.insert(id.clone());
         let item = out.items.len();
-        out.items.push(Item {
-            id,
-            owner: Owner::Creator(creator),
-            topic: h.topic.clone(),
-            quality: h.quality,
-            risk: h.risk,
-            fresh: h.fresh,
-            cap: None,
-        });
-        out.edges.push(Edge {
-            segment: h.segment,
-            item,
-            engagement: h.engagement,
-            price: 0.0,
-            cap: None,
-        });
+        out.items.push(Item { id, owner: Owner::Creator(creator), topic: h.topic.clone(), quality: h.quality, risk: h.risk, fresh: h.fresh, cap: None });
+        out.edges.push(Edge { segment: h.segment, item, engagement: h.engagement, price: 0.0, cap: None });
     }
     out
 }
@@ -292,10 +275,7 @@ pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: P
                             Sense::Ge => act[r] - meta.rhs,
                         };
                         if slack <= 1e-9 * meta.rhs.abs().max(act[r].abs()).max(1.0) && caveat.is_none() {
-                            caveat = Some(format!(
-                                "row {} exists only with the new item and binds at the plan: the duals do not price it",
-                                meta.name
-                            ));
+                            caveat = Some(format!("row {} exists only with the new item and binds at the plan: the duals do not price it", meta.name));
                         }
                     }
                 }

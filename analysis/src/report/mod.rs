@@ -159,12 +159,8 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
     if !file.status.is_optimal() {
         return Err(ReportError::NotOptimal(file.status));
     }
-    let edge_of: HashMap<(&str, &str), usize> = inst
-        .edges
-        .iter()
-        .enumerate()
-        .map(|(e, edge)| ((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e))
-        .collect();
+    let edge_of: HashMap<(&str, &str), usize> =
+        inst.edges.iter().enumerate().map(|(e, edge)| ((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e)).collect();
     let mut x = vec![0.0; inst.edges.len()];
     let mut seen = vec![false; inst.edges.len()];
     for (index, p) in file.plan.iter().enumerate() {
@@ -174,11 +170,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
             item: p.item.clone(),
         })?;
         if seen[e] {
-            return Err(ReportError::DuplicateEdge {
-                index,
-                segment: p.segment.clone(),
-                item: p.item.clone(),
-            });
+            return Err(ReportError::DuplicateEdge { index, segment: p.segment.clone(), item: p.item.clone() });
         }
         if !(p.impressions.is_finite() && p.impressions >= 0.0) {
             return Err(ReportError::BadImpressions { index, value: p.impressions });
@@ -191,10 +183,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
     hard.constraints.retain(|c| c.penalty.is_none());
     let violations = plan_violations(&hard, &x, feasibility_tolerance);
     if let Some(first) = violations.first() {
-        return Err(ReportError::Infeasible {
-            count: violations.len(),
-            first: first.clone(),
-        });
+        return Err(ReportError::Infeasible { count: violations.len(), first: first.clone() });
     }
     let mut duals = HashMap::with_capacity(file.constraints.len());
     for (index, c) in file.constraints.iter().enumerate() {
@@ -202,12 +191,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
         let sense = c.sense.as_deref().unwrap_or("");
         let wrong = (sense == "<=" && c.dual < -1e-9) || (sense == ">=" && c.dual > 1e-9) || !c.dual.is_finite();
         if wrong {
-            return Err(ReportError::DualSign {
-                index,
-                name: c.name.clone(),
-                sense: if sense == "<=" { "<=" } else { ">=" },
-                value: c.dual,
-            });
+            return Err(ReportError::DualSign { index, name: c.name.clone(), sense: if sense == "<=" { "<=" } else { ">=" }, value: c.dual });
         }
         duals.insert(c.name.clone(), c.dual);
     }
@@ -216,11 +200,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
             return Err(ReportError::MissingRow(row.name.clone()));
         }
     }
-    Ok(CheckedPlan {
-        x,
-        duals,
-        objective: file.objective,
-    })
+    Ok(CheckedPlan { x, duals, objective: file.objective })
 }
 
 /// A row with a non-zero dual, as the solution reports it.

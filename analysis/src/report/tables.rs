@@ -49,18 +49,7 @@ pub fn render(report: &Report, top: usize) -> String {
     }
 
     out.push_str("\nSegments\n");
-    let mut rows = vec![[
-        "segment",
-        "impressions",
-        "ad load",
-        "fresh",
-        "integrity",
-        "cap",
-        "topic entropy",
-        "largest topic",
-    ]
-    .map(String::from)
-    .to_vec()];
+    let mut rows = vec![["segment", "impressions", "ad load", "fresh", "integrity", "cap", "topic entropy", "largest topic"].map(String::from).to_vec()];
     for s in &m.segments {
         rows.push(vec![
             s.segment.clone(),
@@ -92,13 +81,8 @@ pub fn render(report: &Report, top: usize) -> String {
         out.push_str(&table(&rows));
     }
 
-    out.push_str(&format!(
-        "\nContent gaps: value per impression of a new organic item, profile {} (best first)\n",
-        report.gap_profile.as_str()
-    ));
-    let mut rows = vec![["segment", "topic", "value", "c", "has edges", "basis", "held back most by"]
-        .map(String::from)
-        .to_vec()];
+    out.push_str(&format!("\nContent gaps: value per impression of a new organic item, profile {} (best first)\n", report.gap_profile.as_str()));
+    let mut rows = vec![["segment", "topic", "value", "c", "has edges", "basis", "held back most by"].map(String::from).to_vec()];
     for g in report.gaps.iter().take(top) {
         rows.push(vec![
             g.segment.clone(),

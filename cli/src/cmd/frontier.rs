@@ -52,11 +52,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let usage = |e: anyhow::Error| Failure(2, e);
     let solve = settings_from(a.settings.as_deref(), a.backend, a.time_limit).map_err(err)?;
     if a.points.len() != 1 && a.points.len() != a.sweeps.len() {
-        return Err(usage(anyhow!(
-            "give one --points for all sweeps or one per --sweep ({} sweeps, {} --points)",
-            a.sweeps.len(),
-            a.points.len()
-        )));
+        return Err(usage(anyhow!("give one --points for all sweeps or one per --sweep ({} sweeps, {} --points)", a.sweeps.len(), a.points.len())));
     }
     if a.sweeps.len() > 2 {
         return Err(usage(anyhow!("give one --sweep (a curve) or two (a grid), not {}", a.sweeps.len())));
@@ -82,32 +78,21 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let total: usize = sweeps.iter().map(|s| s.points).product();
 
     let bar = Progress::new(total as u64, "solving points");
-    let settings = FrontierSettings {
-        solve,
-        hot_start: !a.no_hot_start,
-        ..FrontierSettings::default()
-    };
+    let settings = FrontierSettings { solve, hot_start: !a.no_hot_start, ..FrontierSettings::default() };
     let f = frontier::run(&inst, &sweeps, &settings, &bar).map_err(|e| err(e.into()))?;
     bar.finish();
 
     print!("{}", summary(&f));
-    output::write_dir(&f, &inst, &a.out)
-        .with_context(|| format!("{}: cannot write", a.out.display()))
-        .map_err(err)?;
+    output::write_dir(&f, &inst, &a.out).with_context(|| format!("{}: cannot write", a.out.display())).map_err(err)?;
     println!("\nwrote {}", files(&a.out));
     if f.points.iter().all(|p| !p.status.is_optimal()) {
-        return Err(Failure(
-            3,
-            anyhow!("no point of the frontier is optimal: every swept value is infeasible or failed"),
-        ));
+        return Err(Failure(3, anyhow!("no point of the frontier is optimal: every swept value is infeasible or failed")));
     }
     Ok(())
 }
 
 fn files(dir: &Path) -> String {
-    ["frontier.json", "frontier.csv", "frontier.svg"]
-        .map(|f| dir.join(f).display().to_string())
-        .join(", ")
+    ["frontier.json", "frontier.csv", "frontier.svg"].map(|f| dir.join(f).display().to_string()).join(", ")
 }
 
 /// The planner's table: one line per point.
@@ -124,16 +109,8 @@ fn summary(f: &frontier::Frontier) -> String {
     let _ = writeln!(s, "{}", header.join(" "));
     for (i, p) in f.points.iter().enumerate() {
         let mut cells: Vec<String> = p.values.iter().map(|v| format!("{v:>14.6}")).collect();
-        cells.push(format!(
-            "{:>10}  {:>14}",
-            p.status.as_str(),
-            p.objective.map(|o| format!("{o:.6}")).unwrap_or_else(|| "-".into())
-        ));
-        cells.extend(
-            p.shadow_prices
-                .iter()
-                .map(|d| format!("{:>14}", d.map(|d| format!("{d:.6e}")).unwrap_or_else(|| "-".into()))),
-        );
+        cells.push(format!("{:>10}  {:>14}", p.status.as_str(), p.objective.map(|o| format!("{o:.6}")).unwrap_or_else(|| "-".into())));
+        cells.extend(p.shadow_prices.iter().map(|d| format!("{:>14}", d.map(|d| format!("{d:.6e}")).unwrap_or_else(|| "-".into()))));
         let mark = match (p.status.is_optimal(), p.efficient, f.knee == Some(i)) {
             (false, _, _) => "  -",
             (_, true, true) => "  yes  <- knee",

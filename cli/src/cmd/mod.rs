@@ -4,8 +4,8 @@
 //! Exit codes: 0 success (for `solve`: an optimal plan), 1 an error (bad file, bad settings),
 //! 2 bad command-line usage, 3 the solve ended without an optimum, 4 (`audit`) a property fails.
 
-pub mod audit;
 pub mod auction;
+pub mod audit;
 pub mod diagnose;
 pub mod export;
 pub mod fppe;

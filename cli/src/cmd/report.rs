@@ -50,11 +50,7 @@ fn report(args: Args) -> Result<()> {
     let inst = &day.instance;
     let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
     let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
-    let settings = ReportSettings {
-        solve,
-        gap_profile: args.gap_profile,
-        ..ReportSettings::default()
-    };
+    let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
     let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
     let charts = rep.charts()?;
     print!("{}", report::tables::render(&rep, args.top));
@@ -62,8 +58,8 @@ fn report(args: Args) -> Result<()> {
     files.extend(charts);
     // An existing directory is replaced only when it holds nothing but a report's files.
     let names: Vec<&str> = files.iter().map(|f| f.0).collect();
-    agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names)).with_context(|| format!("{}: cannot write", args.out.display()))?;
+    agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("\nwrote {} ({})", args.out.display(), files.iter().map(|f| f.0).collect::<Vec<_>>().join(", "));
     Ok(())
 }
-

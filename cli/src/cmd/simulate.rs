@@ -49,38 +49,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
     check_out(out, OutputKind::File, &[instance])?;
     let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
     let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
-    agora_analysis::check_instance(&artifact, &inst.name, &hash)
-        .with_context(|| format!("{}", dir.display()))
-        .map_err(err)?;
-    let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed })
-        .map_err(|e| err(e.into()))?;
-    println!(
-        "{} opportunities of {} impressions each, seed {seed}; plan objective {:.6}",
-        arrivals,
-        fmt_k(&inst, arrivals),
-        report.plan.objective
-    );
-    println!(
-        "{:<12} {:>16} {:>10} {:>10} {:>28}",
-        "policy", "objective", "retention", "overspend", "worst hard row (excess)"
-    );
-    let policies: [(&str, &PolicyReport); 3] = [
-        ("exported", &report.exported),
-        ("no_pacing", &report.baselines.no_pacing),
-        ("online_dual", &report.baselines.online_dual),
-    ];
+    agora_analysis::check_instance(&artifact, &inst.name, &hash).with_context(|| format!("{}", dir.display())).map_err(err)?;
+    let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed }).map_err(|e| err(e.into()))?;
+    println!("{} opportunities of {} impressions each, seed {seed}; plan objective {:.6}", arrivals, fmt_k(&inst, arrivals), report.plan.objective);
+    println!("{:<12} {:>16} {:>10} {:>10} {:>28}", "policy", "objective", "retention", "overspend", "worst hard row (excess)");
+    let policies: [(&str, &PolicyReport); 3] =
+        [("exported", &report.exported), ("no_pacing", &report.baselines.no_pacing), ("online_dual", &report.baselines.online_dual)];
     for (name, p) in policies {
         let (excess, row) = worst_hard_row(&inst, p);
-        let row = row
-            .map(|r| format!("{r} ({:.2}%)", 100.0 * excess))
-            .unwrap_or_else(|| "none beyond its limit".into());
-        println!(
-            "{name:<12} {:>16.6} {:>9.2}% {:>10} {:>28}",
-            p.objective,
-            100.0 * p.retention,
-            if overspends(p) { "YES" } else { "no" },
-            row
-        );
+        let row = row.map(|r| format!("{r} ({:.2}%)", 100.0 * excess)).unwrap_or_else(|| "none beyond its limit".into());
+        println!("{name:<12} {:>16.6} {:>9.2}% {:>10} {:>28}", p.objective, 100.0 * p.retention, if overspends(p) { "YES" } else { "no" }, row);
     }
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
     write_out(out, &json, &[instance])

@@ -45,7 +45,8 @@ pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usiz
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "instance   {}  ({})", inst.name, inst.shape());
-    let _ = writeln!(w, "status     {}  (backend {}, {} iterations, {:.3} s)", sol.status.as_str().to_uppercase(), sol.backend, sol.iterations, sol.solve_seconds);
+    let _ =
+        writeln!(w, "status     {}  (backend {}, {} iterations, {:.3} s)", sol.status.as_str().to_uppercase(), sol.backend, sol.iterations, sol.solve_seconds);
     if let Some(m) = &sol.message {
         let _ = writeln!(w, "message    {m}");
     }
@@ -88,7 +89,8 @@ pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usiz
     let paced: Vec<&PacingEntry> = pacing.iter().filter(|p| p.multiplier < 1.0).collect();
     let _ = writeln!(w, "\ncampaigns  {} of {} paced (budget binding)", paced.len(), pacing.len());
     for p in paced.iter().take(top) {
-        let _ = writeln!(w, "  {:<24} multiplier {:.4}  spend {} of {}  budget dual {}", p.campaign, p.multiplier, num(p.spend), num(p.budget), num(p.budget_dual));
+        let _ =
+            writeln!(w, "  {:<24} multiplier {:.4}  spend {} of {}  budget dual {}", p.campaign, p.multiplier, num(p.spend), num(p.budget), num(p.budget_dual));
     }
     out
 }

@@ -33,17 +33,13 @@ impl Draft {
 
         // Creators: one of each group at least, then by the group shares.
         let nc = cfg.creators;
-        let mut creator_group: Vec<usize> = (0..nc)
-            .map(|c| if c < GROUPS.len() { c } else { pick_weighted(rng, PROFILES.iter().map(|p| p.share)) })
-            .collect();
+        let mut creator_group: Vec<usize> = (0..nc).map(|c| if c < GROUPS.len() { c } else { pick_weighted(rng, PROFILES.iter().map(|p| p.share)) }).collect();
         creator_group.shuffle(rng);
         let pareto = Pareto::new(1.0, 1.3).expect("valid pareto");
-        let creator_pop: Vec<f64> =
-            creator_group.iter().map(|&g| (PROFILES[g].popularity * pareto.sample(rng)).min(1000.0)).collect();
+        let creator_pop: Vec<f64> = creator_group.iter().map(|&g| (PROFILES[g].popularity * pareto.sample(rng)).min(1000.0)).collect();
         let creator_topic: Vec<usize> = (0..nc).map(|_| rng.random_range(0..nt)).collect();
         let w = width(nc, 4);
-        let creators =
-            (0..nc).map(|c| Creator { id: format!("cr-{c:0w$}"), group: GROUPS[creator_group[c]].to_string() }).collect();
+        let creators = (0..nc).map(|c| Creator { id: format!("cr-{c:0w$}"), group: GROUPS[creator_group[c]].to_string() }).collect();
         // Normalisers so that the configured means hold whatever the popularity draws.
         let mean_pop_items = creator_pop.iter().map(|p| p.powf(0.3)).sum::<f64>() / nc as f64;
         let mean_pop_degree = creator_pop.iter().map(|p| p.sqrt()).sum::<f64>() / nc as f64;
@@ -65,8 +61,7 @@ impl Draft {
         while per_creator.iter().sum::<usize>() < nt {
             per_creator[rng.random_range(0..nc)] += 1;
         }
-        let per_campaign: Vec<usize> =
-            (0..na).map(|_| ((cfg.ads_per_campaign * count_noise.sample(rng)).round() as usize).max(1)).collect();
+        let per_campaign: Vec<usize> = (0..na).map(|_| ((cfg.ads_per_campaign * count_noise.sample(rng)).round() as usize).max(1)).collect();
 
         let n_organic: usize = per_creator.iter().sum();
         let n_items = n_organic + per_campaign.iter().sum::<usize>();
@@ -154,11 +149,7 @@ impl Draft {
         let degree_noise = lognormal(1.0, 0.3);
         let mut reach: Vec<Vec<usize>> = (0..n_items)
             .map(|i| {
-                let mean = if i < n_organic {
-                    cfg.organic_degree * item_pop[i].sqrt() / mean_pop_degree
-                } else {
-                    cfg.ad_degree
-                };
+                let mean = if i < n_organic { cfg.organic_degree * item_pop[i].sqrt() / mean_pop_degree } else { cfg.ad_degree };
                 let d = ((mean * degree_noise.sample(rng)).round() as usize).clamp(1, ns);
                 index::sample(rng, ns, d).into_vec()
             })

@@ -43,9 +43,9 @@ use crate::types::*;
 
 mod draft;
 mod rounding;
-mod witness;
 #[cfg(test)]
 mod tests;
+mod witness;
 
 use rounding::*;
 
@@ -89,11 +89,7 @@ impl FromStr for Size {
     type Err = UnknownSize;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Size::NAMES
-            .iter()
-            .position(|n| *n == s)
-            .map(|k| Size::ALL[k])
-            .ok_or_else(|| UnknownSize(s.to_string()))
+        Size::NAMES.iter().position(|n| *n == s).map(|k| Size::ALL[k]).ok_or_else(|| UnknownSize(s.to_string()))
     }
 }
 
@@ -251,25 +247,15 @@ impl GenerateConfig {
         ] {
             assert!(v.is_finite() && v > 0.0, "GenerateConfig::{name} must be > 0, got {v}");
         }
-        for (name, v) in [
-            ("teen_share", self.teen_share),
-            ("item_cap_share", self.item_cap_share),
-            ("edge_cap_share", self.edge_cap_share),
-        ] {
+        for (name, v) in [("teen_share", self.teen_share), ("item_cap_share", self.item_cap_share), ("edge_cap_share", self.edge_cap_share)] {
             assert!((0.0..=1.0).contains(&v), "GenerateConfig::{name} must be in [0, 1], got {v}");
         }
         assert!(self.ad_load > 0.0 && self.ad_load < 1.0, "GenerateConfig::ad_load must be in (0, 1)");
-        assert!(
-            self.parity_tolerance > 0.0 && self.parity_tolerance < 1.0,
-            "GenerateConfig::parity_tolerance must be in (0, 1)"
-        );
+        assert!(self.parity_tolerance > 0.0 && self.parity_tolerance < 1.0, "GenerateConfig::parity_tolerance must be in (0, 1)");
         assert!(self.floor_fraction > 0.0 && self.floor_fraction <= 1.0, "GenerateConfig::floor_fraction must be in (0, 1]");
         assert!(self.supply_zipf.is_finite() && self.supply_zipf >= 0.0, "GenerateConfig::supply_zipf must be >= 0");
         assert!(self.revenue_weight.is_finite(), "GenerateConfig::revenue_weight must be finite");
-        assert!(
-            self.regularization.is_finite() && self.regularization >= 0.0,
-            "GenerateConfig::regularization must be >= 0"
-        );
+        assert!(self.regularization.is_finite() && self.regularization >= 0.0, "GenerateConfig::regularization must be >= 0");
     }
 }
 
@@ -331,13 +317,7 @@ pub fn generate_witnessed(config: &GenerateConfig, seed: u64) -> Generated {
     let constraints = draft.constraints(config, &witness);
     let instance = Instance {
         name: format!("generated-{}-seed{seed}", config.label),
-        objective: Objective {
-            engagement: 1.0,
-            quality: 0.001,
-            revenue: config.revenue_weight,
-            integrity_risk: 0.05,
-            regularization: config.regularization,
-        },
+        objective: Objective { engagement: 1.0, quality: 0.001, revenue: config.revenue_weight, integrity_risk: 0.05, regularization: config.regularization },
         segments: draft.segments,
         creators: draft.creators,
         campaigns: draft.campaigns,

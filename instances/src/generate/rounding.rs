@@ -16,9 +16,8 @@ pub(super) fn draw_risk(rng: &mut StdRng, borderline: f64) -> f64 {
 
 /// Exact powers of ten: dividing an integer below 2^53 by one of them is correctly rounded, so
 /// the numbers the generator writes survive a trip through JSON unchanged.
-pub(super) const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
+pub(super) const POW10: [f64; 23] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 #[derive(Clone, Copy)]
 pub(super) enum Direction {
@@ -37,11 +36,19 @@ pub(super) fn round_decimal(x: f64, decimals: i32, dir: Direction) -> f64 {
         // The scaling itself rounds: step once more if that landed on the wrong side of `x`.
         Direction::Up => {
             let n = to_int(x).ceil();
-            if from_int(n) < x { from_int(n + 1.0) } else { from_int(n) }
+            if from_int(n) < x {
+                from_int(n + 1.0)
+            } else {
+                from_int(n)
+            }
         }
         Direction::Down => {
             let n = to_int(x).floor();
-            if from_int(n) > x { from_int(n - 1.0) } else { from_int(n) }
+            if from_int(n) > x {
+                from_int(n - 1.0)
+            } else {
+                from_int(n)
+            }
         }
     }
 }

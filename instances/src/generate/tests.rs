@@ -38,20 +38,13 @@ fn check_day(g: &Generated) {
         }
     }
     for s in 0..inst.segments.len() {
-        let organic: Vec<&Item> = inst
-            .edges
-            .iter()
-            .filter(|e| e.segment == s && inst.items[e.item].kind() == ItemKind::Organic)
-            .map(|e| &inst.items[e.item])
-            .collect();
+        let organic: Vec<&Item> =
+            inst.edges.iter().filter(|e| e.segment == s && inst.items[e.item].kind() == ItemKind::Organic).map(|e| &inst.items[e.item]).collect();
         assert!(organic.iter().any(|i| i.risk == 0.0), "segment {s} has no risk-free organic item");
         assert!(organic.iter().any(|i| i.fresh), "segment {s} has no fresh organic item");
     }
     for a in 0..inst.campaigns.len() {
-        assert!(
-            inst.edges.iter().any(|e| inst.items[e.item].campaign() == Some(a)),
-            "campaign {a} has no ad with edges"
-        );
+        assert!(inst.edges.iter().any(|e| inst.items[e.item].campaign() == Some(a)), "campaign {a} has no ad with edges");
     }
     for c in &inst.constraints {
         if let ConstraintKind::TopicCap { max_share, .. } = c.kind {

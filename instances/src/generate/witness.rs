@@ -230,13 +230,7 @@ impl Draft {
                 ConstraintKind::TopicCap { segments: SegmentSelector::All, max_share: share_cap(topic_max).max(round_sig_up(1.5 / nt as f64, 3)).min(1.0) },
             ),
             hard("freshness", ConstraintKind::FreshnessFloor { segments: SegmentSelector::All, min_share: round_decimal(ff * fresh_min, 3, Direction::Down) }),
-            hard(
-                "creator-parity",
-                ConstraintKind::ExposureParity {
-                    groups: GROUPS.iter().map(|g| g.to_string()).collect(),
-                    tolerance: cfg.parity_tolerance,
-                },
-            ),
+            hard("creator-parity", ConstraintKind::ExposureParity { groups: GROUPS.iter().map(|g| g.to_string()).collect(), tolerance: cfg.parity_tolerance }),
         ]
     }
 }

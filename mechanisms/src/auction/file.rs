@@ -97,8 +97,7 @@ impl AuctionFile {
     /// Checks the file; on failure returns every error found, each naming entity and field.
     pub fn validate(&self) -> Result<Auction, Vec<Finding>> {
         let mut errors = Vec::new();
-        let mut err =
-            |entity: &str, field: &str, message: String| errors.push(Finding { entity: entity.into(), field: field.into(), message });
+        let mut err = |entity: &str, field: &str, message: String| errors.push(Finding { entity: entity.into(), field: field.into(), message });
         match self.schema.as_deref() {
             Some(AUCTION_SCHEMA) => {}
             Some(other) => err("auction", "schema", format!("must be \"{AUCTION_SCHEMA}\", got \"{other}\"")),
@@ -226,10 +225,7 @@ pub fn to_file(outcome: &Outcome, auction: &Auction) -> AuctionResultFile {
         schema: AUCTION_RESULT_SCHEMA.to_string(),
         rule: outcome.rule,
         reserve: auction.reserve,
-        allocation: winners
-            .into_iter()
-            .map(|(s, o)| AllocationEntry { bidder: o.bidder.clone(), slot: slot_id(auction, s), ctr: o.ctr })
-            .collect(),
+        allocation: winners.into_iter().map(|(s, o)| AllocationEntry { bidder: o.bidder.clone(), slot: slot_id(auction, s), ctr: o.ctr }).collect(),
         payments: outcome.bidders.iter().map(|o| PaymentEntry { bidder: o.bidder.clone(), payment: round(o.payment) }).collect(),
         utilities: outcome.bidders.iter().map(|o| UtilityEntry { bidder: o.bidder.clone(), utility: round(o.utility) }).collect(),
         revenue: round(outcome.revenue),

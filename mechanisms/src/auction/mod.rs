@@ -182,9 +182,7 @@ impl Auction {
     /// non-increasing down the list.
     pub fn validate(&self) -> Result<(), Vec<Finding>> {
         let mut errors = Vec::new();
-        let mut err = |entity: &str, field: &str, message: String| {
-            errors.push(Finding { entity: entity.to_string(), field: field.to_string(), message })
-        };
+        let mut err = |entity: &str, field: &str, message: String| errors.push(Finding { entity: entity.to_string(), field: field.to_string(), message });
         let bad = |x: f64| !x.is_finite() || x < 0.0;
         if bad(self.reserve) {
             err("auction", "reserve", format!("must be finite and >= 0, got {}", self.reserve));
@@ -253,18 +251,13 @@ impl Auction {
         if bidder >= self.bids.len() {
             return Err(AuctionError::NoSuchBidder(bidder));
         }
-        let mut others: Vec<f64> =
-            (0..self.bids.len()).filter(|&k| k != bidder).map(|k| self.bids[k].bid).filter(|&b| self.eligible(b)).collect();
+        let mut others: Vec<f64> = (0..self.bids.len()).filter(|&k| k != bidder).map(|k| self.bids[k].bid).filter(|&b| self.eligible(b)).collect();
         others.sort_by(|a, b| b.total_cmp(a));
         let ctrs = self.ctrs();
         // Slot l takes beating the l-th highest other bid (and meeting the reserve); from the
         // worst slot up the thresholds rise and the levels rise.
-        let steps = (0..ctrs.len())
-            .rev()
-            .map(|l| Step { threshold: self.reserve.max(others.get(l).copied().unwrap_or(0.0)), level: ctrs[l] })
-            .collect();
-        StepRule::new(steps)
-            .map_err(|e| AuctionError::Invalid(vec![Finding { entity: "auction".into(), field: String::new(), message: e.to_string() }]))
+        let steps = (0..ctrs.len()).rev().map(|l| Step { threshold: self.reserve.max(others.get(l).copied().unwrap_or(0.0)), level: ctrs[l] }).collect();
+        StepRule::new(steps).map_err(|e| AuctionError::Invalid(vec![Finding { entity: "auction".into(), field: String::new(), message: e.to_string() }]))
     }
 }
 
@@ -283,15 +276,7 @@ pub fn run(auction: &Auction, rule: Rule) -> Result<Outcome, AuctionError> {
     let mut bidders: Vec<BidderOutcome> = auction
         .bids
         .iter()
-        .map(|b| BidderOutcome {
-            bidder: b.bidder.clone(),
-            bid: b.bid,
-            value: b.true_value(),
-            slot: None,
-            ctr: 0.0,
-            payment: 0.0,
-            utility: 0.0,
-        })
+        .map(|b| BidderOutcome { bidder: b.bidder.clone(), bid: b.bid, value: b.true_value(), slot: None, ctr: 0.0, payment: 0.0, utility: 0.0 })
         .collect();
     for (rank, &k) in ranked.iter().enumerate().take(ctrs.len()) {
         let payment = match rule {
@@ -325,13 +310,7 @@ pub struct Deviation {
 
 /// The most profitable of `candidates` as a replacement for bidder k's bid, if any beats its
 /// own bid by more than `slack`: a direct test of truthfulness on a grid.
-pub fn profitable_deviation(
-    auction: &Auction,
-    rule: Rule,
-    bidder: usize,
-    candidates: &[f64],
-    slack: f64,
-) -> Result<Option<Deviation>, AuctionError> {
+pub fn profitable_deviation(auction: &Auction, rule: Rule, bidder: usize, candidates: &[f64], slack: f64) -> Result<Option<Deviation>, AuctionError> {
     if bidder >= auction.bids.len() {
         return Err(AuctionError::NoSuchBidder(bidder));
     }

@@ -9,9 +9,7 @@ pub fn items_of(inst: &Instance, c: usize) -> Vec<usize> {
 
 /// Edge indices of creator `c`'s items.
 pub fn edges_of_creators(inst: &Instance, creators: &[usize]) -> Vec<usize> {
-    (0..inst.edges.len())
-        .filter(|&e| inst.items[inst.edges[e].item].creator().is_some_and(|c| creators.contains(&c)))
-        .collect()
+    (0..inst.edges.len()).filter(|&e| inst.items[inst.edges[e].item].creator().is_some_and(|c| creators.contains(&c))).collect()
 }
 
 /// The day with `delta` added to the engagement of every edge of creator `c`'s items: the creator
@@ -51,9 +49,7 @@ pub fn split_creator(inst: &Instance, c: usize, clone_group: &str) -> Option<(In
 
 /// The creator ids that per-creator rules (floors and caps on `{"creator": id}`) name.
 pub fn creators_with_own_rules(inst: &Instance) -> Vec<usize> {
-    (0..inst.creators.len())
-        .filter(|&c| inst.constraints.iter().any(|k| per_creator_copy(k, &inst.creators[c].id, "").is_some()))
-        .collect()
+    (0..inst.creators.len()).filter(|&c| inst.constraints.iter().any(|k| per_creator_copy(k, &inst.creators[c].id, "").is_some())).collect()
 }
 
 /// `k` re-aimed at creator `to`, when `k` is a floor or cap on creator `from` alone.

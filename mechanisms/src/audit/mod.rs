@@ -237,7 +237,16 @@ impl Worst {
         } else {
             Verdict::Holds
         };
-        Check { property, verdict, trials: self.trials, infeasible: self.infeasible, worst_violation: self.violation, tolerance: self.tolerance, unit, witness: self.witness }
+        Check {
+            property,
+            verdict,
+            trials: self.trials,
+            infeasible: self.infeasible,
+            worst_violation: self.violation,
+            tolerance: self.tolerance,
+            unit,
+            witness: self.witness,
+        }
     }
 }
 
@@ -257,7 +266,9 @@ impl BudgetCheck {
         let over = |a: usize| (spend[a] - inst.campaigns[a].budget) / inst.campaigns[a].budget.max(1.0);
         let Some(a) = (0..spend.len()).max_by(|&a, &b| over(a).total_cmp(&over(b))) else { return };
         // The backends' primal feasibility tolerance is 1e-7 per row; allow ten times that.
-        self.0.offer(over(a), 1e-6, || format!("{what}: campaign {} spends {} of a budget of {}", inst.campaigns[a].id, num(spend[a]), num(inst.campaigns[a].budget)));
+        self.0.offer(over(a), 1e-6, || {
+            format!("{what}: campaign {} spends {} of a budget of {}", inst.campaigns[a].id, num(spend[a]), num(inst.campaigns[a].budget))
+        });
     }
 
     fn finish(self) -> Check {

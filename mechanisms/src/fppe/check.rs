@@ -160,8 +160,7 @@ pub fn check(market: &Market, result: &FppeResult, tol: f64) -> Vec<Violation> {
         out.push(Violation::Malformed { what: format!("expected {n} bidders and {m} goods") });
         return out;
     }
-    let finite =
-        result.multipliers.iter().chain(&result.prices).chain(&result.spend).chain(result.shares.iter().flatten()).all(|x| x.is_finite());
+    let finite = result.multipliers.iter().chain(&result.prices).chain(&result.spend).chain(result.shares.iter().flatten()).all(|x| x.is_finite());
     if !finite || result.shares.iter().flatten().any(|&x| x < 0.0) {
         out.push(Violation::Malformed { what: "non-finite numbers or negative shares".to_string() });
         return out;

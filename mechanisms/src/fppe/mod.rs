@@ -49,9 +49,9 @@ use agora_instances::{Bulleted, Finding};
 use clarabel::solver::SolverStatus;
 use serde::{Deserialize, Serialize};
 
+use crate::market::Market;
 use check::Violation;
 use polish::{polish, READINGS};
-use crate::market::Market;
 
 /// Where an interior-point solve ended, as data. Only [`SolveStatus::Optimal`] yields an
 /// equilibrium: `AlmostOptimal` met only Clarabel's reduced tolerances, which is not enough to
@@ -325,12 +325,7 @@ fn attempt_once(market: &Market, options: &FppeOptions) -> Result<FppeResult, Fp
         let paced_bid = (0..n).map(|i| raw.multipliers[i] * market.value(i, j)).fold(0.0, f64::max);
         let gap = (dual_price - paced_bid).abs() / price_scale(market, j);
         if gap > options.price_tolerance {
-            return Err(FppeError::PriceMismatch {
-                good: market.goods[j].id.clone(),
-                dual_price,
-                paced_bid,
-                tolerance: options.price_tolerance,
-            });
+            return Err(FppeError::PriceMismatch { good: market.goods[j].id.clone(), dual_price, paced_bid, tolerance: options.price_tolerance });
         }
         price_discrepancy = price_discrepancy.max(gap);
     }
@@ -351,10 +346,8 @@ fn attempt_once(market: &Market, options: &FppeOptions) -> Result<FppeResult, Fp
     if options.polish {
         for reading in READINGS {
             let p = polish(market, &unpolished.multipliers, &unpolished.shares, reading);
-            let price_discrepancy = (0..m)
-                .filter(|&j| market.top_value(j) > 0.0)
-                .map(|j| (unpolished.prices[j] - p.prices[j]).abs() / price_scale(market, j))
-                .fold(0.0, f64::max);
+            let price_discrepancy =
+                (0..m).filter(|&j| market.top_value(j) > 0.0).map(|j| (unpolished.prices[j] - p.prices[j]).abs() / price_scale(market, j)).fold(0.0, f64::max);
             let candidate = FppeResult {
                 revenue: revenue_of(market, &p.prices),
                 multipliers: p.multipliers,

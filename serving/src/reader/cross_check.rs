@@ -6,126 +6,51 @@ use super::*;
 /// campaign's budget row and every segment's supply row present and agreeing, rates per segment
 /// adding up.
 pub(super) fn cross_check(dir: &Path, a: &Artifact) -> Result<(), ReadError> {
-    let field = |k: usize, line: usize, field: &'static str, message: String| ReadError::Field {
-        path: dir.join(DATA_FILES[k]),
-        line,
-        field,
-        message,
-    };
+    let field = |k: usize, line: usize, field: &'static str, message: String| ReadError::Field { path: dir.join(DATA_FILES[k]), line, field, message };
     // Line k + 2 of a file holds its k-th record (line 1 is the header, records hold no line break).
     let mut campaigns = HashSet::new();
     for (k, p) in a.pacing.iter().enumerate() {
         if !campaigns.insert(p.campaign.as_str()) {
-            return Err(field(
-                0,
-                k + 2,
-                "campaign",
-                format!("{} is listed twice", p.campaign),
-            ));
+            return Err(field(0, k + 2, "campaign", format!("{} is listed twice", p.campaign)));
         }
     }
     let mut rows: HashMap<&str, f64> = HashMap::new();
     for (k, r) in a.adjustments.iter().enumerate() {
         if rows.insert(r.name.as_str(), r.dual).is_some() {
-            return Err(field(
-                1,
-                k + 2,
-                "name",
-                format!("{} is listed twice", r.name),
-            ));
+            return Err(field(1, k + 2, "name", format!("{} is listed twice", r.name)));
         }
     }
     for (k, p) in a.pacing.iter().enumerate() {
         match rows.get(format!("budget[{}]", p.campaign).as_str()) {
             Some(&d) if d == p.budget_dual => {}
-            Some(d) => {
-                return Err(field(
-                    0,
-                    k + 2,
-                    "budget_dual",
-                    format!(
-                        "{} differs from adjustments.csv's budget[{}] dual {d}",
-                        p.budget_dual, p.campaign
-                    ),
-                ))
-            }
-            None => {
-                return Err(field(
-                    0,
-                    k + 2,
-                    "campaign",
-                    format!(
-                        "{}: adjustments.csv has no row budget[{}]",
-                        p.campaign, p.campaign
-                    ),
-                ))
-            }
+            Some(d) => return Err(field(0, k + 2, "budget_dual", format!("{} differs from adjustments.csv's budget[{}] dual {d}", p.budget_dual, p.campaign))),
+            None => return Err(field(0, k + 2, "campaign", format!("{}: adjustments.csv has no row budget[{}]", p.campaign, p.campaign))),
         }
     }
     let mut segments: HashMap<&str, usize> = HashMap::new();
     for (k, s) in a.segments.iter().enumerate() {
         if segments.insert(s.segment.as_str(), k).is_some() {
-            return Err(field(
-                2,
-                k + 2,
-                "segment",
-                format!("{} is listed twice", s.segment),
-            ));
+            return Err(field(2, k + 2, "segment", format!("{} is listed twice", s.segment)));
         }
         match rows.get(format!("supply[{}]", s.segment).as_str()) {
             Some(&d) if -d == s.unserved_score => {}
             Some(d) => {
-                return Err(field(
-                    2,
-                    k + 2,
-                    "unserved_score",
-                    format!(
-                        "{} is not minus adjustments.csv's supply[{}] dual {d}",
-                        s.unserved_score, s.segment
-                    ),
-                ))
+                return Err(field(2, k + 2, "unserved_score", format!("{} is not minus adjustments.csv's supply[{}] dual {d}", s.unserved_score, s.segment)))
             }
-            None => {
-                return Err(field(
-                    2,
-                    k + 2,
-                    "segment",
-                    format!(
-                        "{}: adjustments.csv has no row supply[{}]",
-                        s.segment, s.segment
-                    ),
-                ))
-            }
+            None => return Err(field(2, k + 2, "segment", format!("{}: adjustments.csv has no row supply[{}]", s.segment, s.segment))),
         }
     }
     let mut seen = HashSet::new();
     let mut rate_sum = vec![0.0; a.segments.len()];
     for (k, e) in a.edges.iter().enumerate() {
-        let s = *segments.get(e.segment.as_str()).ok_or_else(|| {
-            field(
-                3,
-                k + 2,
-                "segment",
-                format!("{} is not listed in segments.csv", e.segment),
-            )
-        })?;
+        let s = *segments.get(e.segment.as_str()).ok_or_else(|| field(3, k + 2, "segment", format!("{} is not listed in segments.csv", e.segment)))?;
         if let Some(c) = &e.campaign {
             if !campaigns.contains(c.as_str()) {
-                return Err(field(
-                    3,
-                    k + 2,
-                    "campaign",
-                    format!("{c} is not listed in pacing.csv"),
-                ));
+                return Err(field(3, k + 2, "campaign", format!("{c} is not listed in pacing.csv")));
             }
         }
         if !seen.insert((e.segment.as_str(), e.item.as_str())) {
-            return Err(field(
-                3,
-                k + 2,
-                "item",
-                format!("edge {} -> {} is listed twice", e.segment, e.item),
-            ));
+            return Err(field(3, k + 2, "item", format!("edge {} -> {} is listed twice", e.segment, e.item)));
         }
         rate_sum[s] += e.rate;
     }

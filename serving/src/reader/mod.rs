@@ -118,37 +118,21 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         message: "not UTF-8".into(),
     })?;
     // The schema first, so that another version's artifact is named as such.
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| syntax(&manifest_path, &e))?;
-    let found = value
-        .get("schema")
-        .and_then(|s| s.as_str())
-        .unwrap_or("(none)");
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| syntax(&manifest_path, &e))?;
+    let found = value.get("schema").and_then(|s| s.as_str()).unwrap_or("(none)");
     if found != SERVING_SCHEMA {
-        return Err(ReadError::Schema {
-            path: manifest_path,
-            found: found.to_string(),
-        });
+        return Err(ReadError::Schema { path: manifest_path, found: found.to_string() });
     }
 
     // checksum.sha256 covers the manifest and every data file.
     let sums_path = dir.join(CHECKSUMS);
-    let sums_text = String::from_utf8(read(&sums_path)?).map_err(|_| ReadError::Listing {
-        path: sums_path.clone(),
-        message: "not UTF-8".into(),
-    })?;
+    let sums_text = String::from_utf8(read(&sums_path)?).map_err(|_| ReadError::Listing { path: sums_path.clone(), message: "not UTF-8".into() })?;
     let mut sums: HashMap<String, String> = HashMap::new();
     for (k, line) in sums_text.lines().enumerate() {
         let (hash, name) = line
             .split_once("  ")
-            .filter(|(h, n)| {
-                h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit()) && !n.is_empty()
-            })
-            .ok_or_else(|| ReadError::Csv {
-                path: sums_path.clone(),
-                line: k + 1,
-                message: "expected \"SHA256  FILE\"".into(),
-            })?;
+            .filter(|(h, n)| h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit()) && !n.is_empty())
+            .ok_or_else(|| ReadError::Csv { path: sums_path.clone(), line: k + 1, message: "expected \"SHA256  FILE\"".into() })?;
         sums.insert(name.to_string(), hash.to_ascii_lowercase());
     }
     check_sum(&sums, &sums_path, &manifest_path, &manifest_bytes)?;
@@ -163,35 +147,17 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             .files
             .iter()
             .find(|f| f.name == name)
-            .ok_or_else(|| ReadError::Listing {
-                path: manifest_path.clone(),
-                message: format!("files: does not list {name}"),
-            })?;
+            .ok_or_else(|| ReadError::Listing { path: manifest_path.clone(), message: format!("files: does not list {name}") })?;
         let bytes = read(&path)?;
         let found = sha256_hex(&bytes);
         if found != entry.sha256.to_ascii_lowercase() || bytes.len() as u64 != entry.bytes {
-            return Err(ReadError::Checksum {
-                path,
-                expected: entry.sha256.clone(),
-                found,
-            });
+            return Err(ReadError::Checksum { path, expected: entry.sha256.clone(), found });
         }
         check_sum(&sums, &sums_path, &path, &bytes)?;
-        data.push(String::from_utf8(bytes).map_err(|_| ReadError::Csv {
-            path: path.clone(),
-            line: 1,
-            message: "not UTF-8".into(),
-        })?);
+        data.push(String::from_utf8(bytes).map_err(|_| ReadError::Csv { path: path.clone(), line: 1, message: "not UTF-8".into() })?);
     }
-    if let Some(extra) = manifest
-        .files
-        .iter()
-        .find(|f| !DATA_FILES.contains(&f.name.as_str()))
-    {
-        return Err(ReadError::Listing {
-            path: manifest_path,
-            message: format!("files: lists unknown file {}", extra.name),
-        });
+    if let Some(extra) = manifest.files.iter().find(|f| !DATA_FILES.contains(&f.name.as_str())) {
+        return Err(ReadError::Listing { path: manifest_path, message: format!("files: lists unknown file {}", extra.name) });
     }
     // Exactly the listed files: a file the manifest does not list was not checked, and a
     // serving system must not be led to trust it.
@@ -220,17 +186,9 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             planned_spend: r.num("planned_spend")?,
             budget_dual: r.num("budget_dual")?,
         };
-        r.check(
-            "multiplier",
-            p.multiplier > 0.0 && p.multiplier <= 1.0,
-            "must be in (0, 1]",
-        )?;
+        r.check("multiplier", p.multiplier > 0.0 && p.multiplier <= 1.0, "must be in (0, 1]")?;
         r.check("budget", p.budget >= 0.0, "must be >= 0")?;
-        r.check(
-            "planned_spend",
-            p.planned_spend >= 0.0 && p.planned_spend <= p.budget + tol * p.budget.max(1.0),
-            "must be in [0, budget]",
-        )?;
+        r.check("planned_spend", p.planned_spend >= 0.0 && p.planned_spend <= p.budget + tol * p.budget.max(1.0), "must be in [0, budget]")?;
         r.check("budget_dual", p.budget_dual >= 0.0, "must be >= 0")?;
         Ok(p)
     })?;
@@ -260,16 +218,8 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             epsilon: r.num("epsilon")?,
         };
         r.check("supply", s.supply > 0.0, "must be > 0")?;
-        r.check(
-            "unserved_rate",
-            (0.0..=1.0).contains(&s.unserved_rate),
-            "must be in [0, 1]",
-        )?;
-        r.check(
-            "unserved_score",
-            s.unserved_score <= 0.0,
-            "must be <= 0 (minus the supply row's dual)",
-        )?;
+        r.check("unserved_rate", (0.0..=1.0).contains(&s.unserved_rate), "must be in [0, 1]")?;
+        r.check("unserved_score", s.unserved_score <= 0.0, "must be <= 0 (minus the supply row's dual)")?;
         r.check("epsilon", s.epsilon >= 0.0, "must be >= 0")?;
         Ok(s)
     })?;
@@ -278,11 +228,7 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         let e = EdgeRow {
             segment: r.id("segment")?,
             item: r.id("item")?,
-            campaign: if campaign.is_empty() {
-                None
-            } else {
-                Some(campaign)
-            },
+            campaign: if campaign.is_empty() { None } else { Some(campaign) },
             value: r.num("value")?,
             price: r.num("price")?,
             adjustment: r.num("adjustment")?,
@@ -293,13 +239,7 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         Ok(e)
     })?;
 
-    let artifact = Artifact {
-        manifest,
-        pacing,
-        adjustments,
-        segments,
-        edges,
-    };
+    let artifact = Artifact { manifest, pacing, adjustments, segments, edges };
     cross_check(dir, &artifact)?;
     Ok(artifact)
 }
@@ -313,14 +253,9 @@ fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
     }
     std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            ReadError::Missing {
-                path: path.to_path_buf(),
-            }
+            ReadError::Missing { path: path.to_path_buf() }
         } else {
-            ReadError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+            ReadError::Io { path: path.to_path_buf(), source }
         }
     })
 }
@@ -330,110 +265,50 @@ fn syntax(path: &Path, e: &serde_json::Error) -> ReadError {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
     }
 }
 
-fn check_sum(
-    sums: &HashMap<String, String>,
-    sums_path: &Path,
-    path: &Path,
-    bytes: &[u8],
-) -> Result<(), ReadError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let expected = sums.get(&name).ok_or_else(|| ReadError::Listing {
-        path: sums_path.to_path_buf(),
-        message: format!("does not list {name}"),
-    })?;
+fn check_sum(sums: &HashMap<String, String>, sums_path: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let expected = sums.get(&name).ok_or_else(|| ReadError::Listing { path: sums_path.to_path_buf(), message: format!("does not list {name}") })?;
     let found = sha256_hex(bytes);
     if *expected != found {
-        return Err(ReadError::Checksum {
-            path: path.to_path_buf(),
-            expected: expected.clone(),
-            found,
-        });
+        return Err(ReadError::Checksum { path: path.to_path_buf(), expected: expected.clone(), found });
     }
     Ok(())
 }
 
 fn check_manifest(m: &Manifest, path: &Path) -> Result<(), ReadError> {
-    let bad = |field: &'static str, message: String| {
-        Err(ReadError::Manifest {
-            path: path.to_path_buf(),
-            field,
-            message,
-        })
-    };
+    let bad = |field: &'static str, message: String| Err(ReadError::Manifest { path: path.to_path_buf(), field, message });
     if m.score_rule != SCORE_RULE {
-        return bad(
-            "score_rule",
-            format!(
-                "\"{}\" is not {SCORE_RULE}, the rule this reader implements",
-                m.score_rule
-            ),
-        );
+        return bad("score_rule", format!("\"{}\" is not {SCORE_RULE}, the rule this reader implements", m.score_rule));
     }
     if m.status != "optimal" {
-        return bad(
-            "status",
-            format!("\"{}\": only optimal plans are served", m.status),
-        );
+        return bad("status", format!("\"{}\": only optimal plans are served", m.status));
     }
     let hash = &m.instance.content_hash;
-    if !(hash.len() == 71
-        && hash.starts_with("sha256:")
-        && hash[7..].bytes().all(|c| c.is_ascii_hexdigit()))
-    {
-        return bad(
-            "instance.content_hash",
-            format!("\"{hash}\" is not sha256: and 64 hex digits"),
-        );
+    if !(hash.len() == 71 && hash.starts_with("sha256:") && hash[7..].bytes().all(|c| c.is_ascii_hexdigit())) {
+        return bad("instance.content_hash", format!("\"{hash}\" is not sha256: and 64 hex digits"));
     }
     if !m.objective.is_finite() {
         return bad("objective", "not a finite number".into());
     }
     let t = &m.tolerances;
-    let tolerances = [
-        Some(t.feasibility),
-        t.primal_residual,
-        t.dual_residual,
-        t.gap.map(f64::abs),
-    ];
-    if tolerances
-        .iter()
-        .flatten()
-        .any(|v| !(v.is_finite() && *v >= 0.0))
-    {
+    let tolerances = [Some(t.feasibility), t.primal_residual, t.dual_residual, t.gap.map(f64::abs)];
+    if tolerances.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
         return bad("tolerances", "must be finite and >= 0".into());
     }
-    for (field, t) in [
-        ("validity.from", &m.validity.from),
-        ("validity.to", &m.validity.to),
-        ("created_at", &Some(m.created_at.clone())),
-    ] {
+    for (field, t) in [("validity.from", &m.validity.from), ("validity.to", &m.validity.to), ("created_at", &Some(m.created_at.clone()))] {
         if let Some(t) = t {
             if !is_utc_time(t) {
-                return bad(
-                    field,
-                    format!("\"{t}\" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ"),
-                );
+                return bad(field, format!("\"{t}\" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ"));
             }
         }
     }
     if let (Some(from), Some(to)) = (&m.validity.from, &m.validity.to) {
         if from >= to {
-            return bad(
-                "validity",
-                format!("starts at {from}, not before it ends at {to}"),
-            );
+            return bad("validity", format!("starts at {from}, not before it ends at {to}"));
         }
     }
     Ok(())
@@ -449,11 +324,7 @@ struct Rec<'a> {
 
 impl Rec<'_> {
     fn text(&self, field: &'static str) -> String {
-        let k = self
-            .header
-            .iter()
-            .position(|h| *h == field)
-            .expect("a header field");
+        let k = self.header.iter().position(|h| *h == field).expect("a header field");
         self.fields[k].clone()
     }
     fn id(&self, field: &'static str) -> Result<String, ReadError> {
@@ -477,54 +348,25 @@ impl Rec<'_> {
         }
     }
     fn err(&self, field: &'static str, message: String) -> ReadError {
-        ReadError::Field {
-            path: self.path.to_path_buf(),
-            line: self.line,
-            field,
-            message,
-        }
+        ReadError::Field { path: self.path.to_path_buf(), line: self.line, field, message }
     }
 }
 
-fn parse_file<T>(
-    dir: &Path,
-    k: usize,
-    text: &str,
-    row: impl Fn(&Rec) -> Result<T, ReadError>,
-) -> Result<Vec<T>, ReadError> {
+fn parse_file<T>(dir: &Path, k: usize, text: &str, row: impl Fn(&Rec) -> Result<T, ReadError>) -> Result<Vec<T>, ReadError> {
     let path = dir.join(DATA_FILES[k]);
     let header = HEADERS[k];
-    let records = csv::parse(text).map_err(|(line, message)| ReadError::Csv {
-        path: path.clone(),
-        line,
-        message,
-    })?;
+    let records = csv::parse(text).map_err(|(line, message)| ReadError::Csv { path: path.clone(), line, message })?;
     let mut records = records.into_iter();
     match records.next() {
         Some(h) if h.fields == header => {}
-        _ => {
-            return Err(ReadError::Csv {
-                path,
-                line: 1,
-                message: format!("the header must be {}", header.join(",")),
-            })
-        }
+        _ => return Err(ReadError::Csv { path, line: 1, message: format!("the header must be {}", header.join(",")) }),
     }
     records
         .map(|r| {
             if r.fields.len() != header.len() {
-                return Err(ReadError::Csv {
-                    path: path.clone(),
-                    line: r.line,
-                    message: format!("{} fields, expected {}", r.fields.len(), header.len()),
-                });
+                return Err(ReadError::Csv { path: path.clone(), line: r.line, message: format!("{} fields, expected {}", r.fields.len(), header.len()) });
             }
-            row(&Rec {
-                path: &path,
-                line: r.line,
-                header,
-                fields: &r.fields,
-            })
+            row(&Rec { path: &path, line: r.line, header, fields: &r.fields })
         })
         .collect()
 }

@@ -116,7 +116,10 @@ impl Backend for Clarabel {
         let sol = &solver.solution;
         let mut status = map_status(sol.status);
         let mut detail = (sol.status != SolverStatus::Solved).then(|| {
-            format!("Clarabel status {:?} (primal residual {:.2e}, dual residual {:.2e}, objective {:.6e} vs dual {:.6e})", sol.status, sol.r_prim, sol.r_dual, -sol.obj_val, -sol.obj_val_dual)
+            format!(
+                "Clarabel status {:?} (primal residual {:.2e}, dual residual {:.2e}, objective {:.6e} vs dual {:.6e})",
+                sol.status, sol.r_prim, sol.r_dual, -sol.obj_val, -sol.obj_val_dual
+            )
         });
         if status == Status::Infeasible {
             if let Err(why) = farkas_holds(&a, &b, &sol.z) {
@@ -172,8 +175,8 @@ fn run(
         builder.max_iter(k.min(u32::MAX as u64) as u32);
     }
     let cs = builder.build().map_err(|e| SolveError::Backend { backend: "clarabel", reason: format!("its settings builder refused: {e}") })?;
-    let mut solver = DefaultSolver::new(p, q, a, b, cones, cs)
-        .map_err(|e| SolveError::Backend { backend: NAME, reason: format!("Clarabel rejected the model: {e:?}") })?;
+    let mut solver =
+        DefaultSolver::new(p, q, a, b, cones, cs).map_err(|e| SolveError::Backend { backend: NAME, reason: format!("Clarabel rejected the model: {e:?}") })?;
     solver.solve();
     Ok(solver)
 }

@@ -113,10 +113,7 @@ pub(crate) fn extract(solved: &highs::SolvedModel, model: &Model) -> BackendResu
     let hs = solved.status();
     let status = map_status(hs);
     let sol = solved.get_solution();
-    let iterations = [solved.simplex_iteration_count(), solved.ipm_iteration_count(), solved.qp_iteration_count()]
-        .into_iter()
-        .map(|n| n.max(0) as u64)
-        .sum();
+    let iterations = [solved.simplex_iteration_count(), solved.ipm_iteration_count(), solved.qp_iteration_count()].into_iter().map(|n| n.max(0) as u64).sum();
     // HiGHS minimised -f: its row dual is d(-f)/d(rhs).
     let row_duals = sol.dual_rows().iter().map(|&d| -d).collect();
     let x = sol.columns().to_vec();

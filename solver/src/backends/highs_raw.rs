@@ -11,7 +11,9 @@
 
 use std::os::raw::c_int;
 
-use highs_sys::{HighsInt, Highs_changeCoeff, Highs_changeColBounds, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds, Highs_getDualRay, STATUS_OK};
+use highs_sys::{
+    HighsInt, Highs_changeCoeff, Highs_changeColBounds, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds, Highs_getDualRay, STATUS_OK,
+};
 
 /// A HiGHS call that returned an error status, or an index out of range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -71,9 +73,7 @@ pub fn change_col_costs(hm: &mut highs::Model, costs: &[f64]) -> Result<(), RawE
     let last = index("changeColsCostByRange", costs.len() - 1, hm.num_cols())?;
     // SAFETY: as above; HiGHS reads exactly `last + 1 = costs.len()` values from `costs`, which
     // outlives the call.
-    check("changeColsCostByRange", unsafe {
-        Highs_changeColsCostByRange(hm.as_mut_ptr(), 0, last, costs.as_ptr())
-    })
+    check("changeColsCostByRange", unsafe { Highs_changeColsCostByRange(hm.as_mut_ptr(), 0, last, costs.as_ptr()) })
 }
 
 /// Sets column `col`'s bounds to `lower ..= upper` (infinite values for a free side).

@@ -42,12 +42,5 @@ pub trait Backend {
 
 /// The result for a model without columns: nothing to decide, every dual is 0.
 pub(crate) fn empty_result(model: &Model) -> BackendResult {
-    BackendResult {
-        status: Status::Optimal,
-        x: Vec::new(),
-        row_duals: vec![0.0; model.n_rows()],
-        objective: 0.0,
-        iterations: 0,
-        detail: None,
-    }
+    BackendResult { status: Status::Optimal, x: Vec::new(), row_duals: vec![0.0; model.n_rows()], objective: 0.0, iterations: 0, detail: None }
 }

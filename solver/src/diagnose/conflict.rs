@@ -33,14 +33,14 @@ pub fn find(live: &mut Live, max_builtin_checks: usize) -> Result<Found, SolveEr
     }
     // The certificate of the remaining system weighs the rules that take part in it.
     if live.feasible()? {
-        return Err(SolveError::Backend { backend: "highs", reason: "the conflict's constraints turned out feasible together (a solver inconsistency)".into() });
+        return Err(SolveError::Backend {
+            backend: "highs",
+            reason: "the conflict's constraints turned out feasible together (a solver inconsistency)".into(),
+        });
     }
     let weights = live.ray().map(|ray| builtin_weights(live, ray));
-    let mut candidates: Vec<(f64, usize)> = (0..n)
-        .filter(|&k| live.rules()[k].constraint.is_none())
-        .map(|k| (weights.as_ref().map_or(1.0, |w| w[k]), k))
-        .filter(|&(w, _)| w > 0.0)
-        .collect();
+    let mut candidates: Vec<(f64, usize)> =
+        (0..n).filter(|&k| live.rules()[k].constraint.is_none()).map(|k| (weights.as_ref().map_or(1.0, |w| w[k]), k)).filter(|&(w, _)| w > 0.0).collect();
     let top = candidates.iter().map(|c| c.0).fold(0.0, f64::max);
     candidates.retain(|&(w, _)| w > 1e-9 * top);
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -65,11 +65,8 @@ fn builtin_weights(live: &Live, ray: &[f64]) -> Vec<f64> {
         .iter()
         .map(|rule| {
             let rows = rule.rows.iter().map(|&r| ray[r].abs()).fold(0.0, f64::max);
-            let cols = rule
-                .cols
-                .iter()
-                .map(|&j| model.matrix.outer_view(j).map_or(0.0, |c| c.iter().map(|(r, a)| a * ray[r]).sum::<f64>().abs()))
-                .fold(0.0, f64::max);
+            let cols =
+                rule.cols.iter().map(|&j| model.matrix.outer_view(j).map_or(0.0, |c| c.iter().map(|(r, a)| a * ray[r]).sum::<f64>().abs())).fold(0.0, f64::max);
             rows.max(cols)
         })
         .collect()

@@ -176,7 +176,9 @@ fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>
                     sift.restricted_iterations,
                     if model.is_qp() { "simplex and interior-point" } else { "simplex" },
                     sift.pricing_passes,
-                    cert.primal_residual, cert.dual_residual, cert.gap
+                    cert.primal_residual,
+                    cert.dual_residual,
+                    cert.gap
                 ));
                 certificate = Some(cert);
                 TerminationReason::Converged
@@ -235,4 +237,3 @@ impl Backend for FirstOrder {
         Ok(run(model, settings, None)?.result)
     }
 }
-

@@ -9,11 +9,7 @@ use super::Point;
 
 /// Index into `points` (sweep order) of the knee.
 pub fn knee(points: &[Point]) -> Option<usize> {
-    let curve: Vec<(usize, f64, f64)> = points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, *p.values.first()?, p.objective?)))
-        .collect();
+    let curve: Vec<(usize, f64, f64)> = points.iter().enumerate().filter_map(|(i, p)| Some((i, *p.values.first()?, p.objective?))).collect();
     knee_of(&curve)
 }
 
@@ -22,12 +18,8 @@ pub fn knee_of(curve: &[(usize, f64, f64)]) -> Option<usize> {
     if curve.len() < 3 {
         return None;
     }
-    let (lo_x, hi_x) = curve
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, x, _)| (lo.min(x), hi.max(x)));
-    let (lo_y, hi_y) = curve
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, _, y)| (lo.min(y), hi.max(y)));
+    let (lo_x, hi_x) = curve.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, x, _)| (lo.min(x), hi.max(x)));
+    let (lo_y, hi_y) = curve.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, _, y)| (lo.min(y), hi.max(y)));
     if hi_x <= lo_x || hi_y - lo_y <= 1e-12 * hi_y.abs().max(lo_y.abs()).max(1.0) {
         return None;
     }
@@ -40,10 +32,10 @@ pub fn knee_of(curve: &[(usize, f64, f64)]) -> Option<usize> {
     if len == 0.0 {
         return None;
     }
-    let (best, dist) = pts
-        .iter()
-        .map(|&(i, x, y)| (i, ((x - x0) * dy - (y - y0) * dx).abs() / len))
-        .fold((None, 0.0), |(bi, bd), (i, d)| if d > bd { (Some(i), d) } else { (bi, bd) });
+    let (best, dist) =
+        pts.iter()
+            .map(|&(i, x, y)| (i, ((x - x0) * dy - (y - y0) * dx).abs() / len))
+            .fold((None, 0.0), |(bi, bd), (i, d)| if d > bd { (Some(i), d) } else { (bi, bd) });
     if dist < 1e-6 {
         None
     } else {

@@ -50,20 +50,11 @@ pub struct Sweep {
 impl Sweep {
     /// Parses `PARAM=FROM..TO` against `inst`, with `points` values (at least 2).
     pub fn parse(inst: &Instance, spec: &str, points: usize) -> Result<Sweep, FrontierError> {
-        let bad = |reason: &str| FrontierError::BadSweep {
-            spec: spec.to_string(),
-            reason: reason.to_string(),
-        };
-        let (name, range) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("expected PARAM=FROM..TO, e.g. ad-load.max_share=0.1..0.3"))?;
+        let bad = |reason: &str| FrontierError::BadSweep { spec: spec.to_string(), reason: reason.to_string() };
+        let (name, range) = spec.split_once('=').ok_or_else(|| bad("expected PARAM=FROM..TO, e.g. ad-load.max_share=0.1..0.3"))?;
         let (from, to) = range.split_once("..").ok_or_else(|| bad("the range must be FROM..TO, e.g. 0.1..0.3"))?;
         let number = |t: &str, which: &str| -> Result<f64, FrontierError> {
-            t.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad(&format!("{which} \"{t}\" is not a finite number")))
+            t.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(&format!("{which} \"{t}\" is not a finite number")))
         };
         let (from, to) = (number(from, "FROM")?, number(to, "TO")?);
         let param = Param::parse(inst, name.trim())?;
@@ -75,16 +66,10 @@ impl Sweep {
     pub fn new(inst: &Instance, param: Param, from: f64, to: f64, points: usize) -> Result<Sweep, FrontierError> {
         let name = param.name(inst);
         if points < 2 {
-            return Err(FrontierError::BadSweep {
-                spec: name,
-                reason: format!("--points must be at least 2, got {points}"),
-            });
+            return Err(FrontierError::BadSweep { spec: name, reason: format!("--points must be at least 2, got {points}") });
         }
         if !(from.is_finite() && to.is_finite()) || from == to {
-            return Err(FrontierError::BadSweep {
-                spec: name,
-                reason: format!("FROM and TO must be finite and differ, got {from}..{to}"),
-            });
+            return Err(FrontierError::BadSweep { spec: name, reason: format!("FROM and TO must be finite and differ, got {from}..{to}") });
         }
         // Every field's valid range is an interval, so checking both ends checks every point.
         for v in [from, to] {
@@ -101,15 +86,7 @@ impl Sweep {
     /// The swept values, `from` first and `to` exactly last.
     pub fn values(&self) -> Vec<f64> {
         let n = self.points - 1;
-        (0..=n)
-            .map(|i| {
-                if i == n {
-                    self.to
-                } else {
-                    self.from + (self.to - self.from) * i as f64 / n as f64
-                }
-            })
-            .collect()
+        (0..=n).map(|i| if i == n { self.to } else { self.from + (self.to - self.from) * i as f64 / n as f64 }).collect()
     }
 }
 
@@ -131,11 +108,7 @@ pub struct FrontierSettings {
 
 impl Default for FrontierSettings {
     fn default() -> Self {
-        FrontierSettings {
-            solve: Settings::default(),
-            hot_start: true,
-            max_chains: None,
-        }
+        FrontierSettings { solve: Settings::default(), hot_start: true, max_chains: None }
     }
 }
 
@@ -239,10 +212,5 @@ pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, obser
     }
     pareto::mark_efficient(&mut points);
     let knee = if sweeps.len() == 1 { knee::knee(&points) } else { None };
-    Ok(Frontier {
-        instance: inst.name.clone(),
-        sweeps: sweeps.to_vec(),
-        points,
-        knee,
-    })
+    Ok(Frontier { instance: inst.name.clone(), sweeps: sweeps.to_vec(), points, knee })
 }

@@ -32,18 +32,24 @@ use sprs::TriMatI;
 
 use super::pareto::Criteria;
 use super::{FrontierError, FrontierSettings, Point, Sweep};
-use crate::formulate::{edge_value, formulate};
 use crate::backends::highs::{extract, load};
 use crate::backends::highs_raw;
-use crate::ir::{Model, Sense};
 use crate::first_order::WarmStart;
+use crate::formulate::{edge_value, formulate};
+use crate::ir::{Model, Sense};
 use crate::observe::Observer;
 use crate::settings::{BackendChoice, ValidSettings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
 
 /// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
-pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings, settings: &ValidSettings, observer: &dyn Observer) -> Result<Vec<Point>, FrontierError> {
+pub(crate) fn solve_grid(
+    inst: &Instance,
+    sweeps: &[Sweep],
+    fs: &FrontierSettings,
+    settings: &ValidSettings,
+    observer: &dyn Observer,
+) -> Result<Vec<Point>, FrontierError> {
     let params: Vec<Param> = sweeps.iter().map(|s| s.param.clone()).collect();
     let axes: Vec<Vec<f64>> = sweeps.iter().map(Sweep::values).collect();
     let chains: Vec<Vec<Vec<f64>>> = if axes.len() == 2 {
@@ -54,10 +60,8 @@ pub(crate) fn solve_grid(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSetting
         let len = n.div_ceil(wanted);
         axes[0].chunks(len).map(|c| c.iter().map(|&v| vec![v]).collect()).collect()
     };
-    let solved: Result<Vec<Vec<Point>>, SolveError> = chains
-        .into_par_iter()
-        .map(|chain| Chain::new(inst, &params, settings, fs.hot_start).run(&chain, observer))
-        .collect();
+    let solved: Result<Vec<Vec<Point>>, SolveError> =
+        chains.into_par_iter().map(|chain| Chain::new(inst, &params, settings, fs.hot_start).run(&chain, observer)).collect();
     Ok(solved?.into_iter().flatten().collect())
 }
 
@@ -87,15 +91,7 @@ struct Chain<'a> {
 impl<'a> Chain<'a> {
     fn new(inst: &Instance, params: &'a [Param], settings: &'a ValidSettings, hot_start: bool) -> Self {
         let soft = inst.constraints.iter().any(|c| c.penalty.is_some());
-        Chain {
-            inst: inst.clone(),
-            params,
-            settings,
-            hot_start,
-            rows: Vec::new(),
-            soft,
-            warm: None,
-        }
+        Chain { inst: inst.clone(), params, settings, hot_start, rows: Vec::new(), soft, warm: None }
     }
 
     fn run(mut self, values: &[Vec<f64>], observer: &dyn Observer) -> Result<Vec<Point>, SolveError> {
@@ -154,12 +150,7 @@ impl<'a> Chain<'a> {
         ensure_entries(&mut model, &self.rows);
         let hm = load(&model, self.settings)?;
         let values = self.params.iter().map(|p| p.get(&self.inst)).collect();
-        let (sol, l) = self.solve_live(Live {
-            hm,
-            model,
-            values,
-            neg_costs: Vec::new(),
-        })?;
+        let (sol, l) = self.solve_live(Live { hm, model, values, neg_costs: Vec::new() })?;
         if !matches!(sol.status, Status::Optimal | Status::Infeasible) {
             // An inconclusive run goes through the backend's own retries (presolve off, then
             // the interior point), like any cold solve; the live model still seeds the next point
@@ -176,9 +167,10 @@ impl<'a> Chain<'a> {
     /// point when hot starts are on and the model has the same shape.
     fn solve_first_order(&mut self, model: &Model) -> Result<(Solution, Option<Live>, bool), SolveError> {
         let settings = crate::first_order_settings(self.settings);
-        let warm = self.warm.as_ref().filter(|w| {
-            self.hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols())
-        });
+        let warm = self
+            .warm
+            .as_ref()
+            .filter(|w| self.hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols()));
         let used = warm.is_some();
         let sol = crate::solve_model_warm(&self.inst, model, &settings, warm)?;
         if sol.status.is_optimal() {
@@ -194,21 +186,10 @@ impl<'a> Chain<'a> {
     fn solve_live(&self, l: Live) -> Result<(Solution, Live), SolveError> {
         let Live { hm, model, values, neg_costs } = l;
         let start = Instant::now();
-        let solved = hm.try_solve().map_err(|s| SolveError::Backend {
-            backend: "highs",
-            reason: format!("HiGHS run failed: {s:?}"),
-        })?;
+        let solved = hm.try_solve().map_err(|s| SolveError::Backend { backend: "highs", reason: format!("HiGHS run failed: {s:?}") })?;
         let raw = extract(&solved, &model);
         let sol = Solution::from_backend(&self.inst, &model, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
-        Ok((
-            sol,
-            Live {
-                hm: highs::Model::from(solved),
-                model,
-                values,
-                neg_costs,
-            },
-        ))
+        Ok((sol, Live { hm: highs::Model::from(solved), model, values, neg_costs }))
     }
 
     /// Moves the live model to the current point in place. `Ok(false)`: it cannot be (the
@@ -283,14 +264,7 @@ impl<'a> Chain<'a> {
             let w = self.inst.objective;
             Criteria {
                 values: [u[0], u[1], u[2], u[3], u[4], sol.terms.penalties],
-                weights: [
-                    w.engagement,
-                    w.quality,
-                    w.revenue,
-                    w.integrity_risk,
-                    w.regularization,
-                    if self.soft { 1.0 } else { 0.0 },
-                ],
+                weights: [w.engagement, w.quality, w.revenue, w.integrity_risk, w.regularization, if self.soft { 1.0 } else { 0.0 }],
             }
         });
         Point {
@@ -315,13 +289,7 @@ impl<'a> Chain<'a> {
 fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
     let mut missing: Vec<(usize, usize)> = Vec::new();
     for &r in rows.iter().flatten() {
-        missing.extend(
-            model.rows[r]
-                .da
-                .iter()
-                .filter(|&(c, _)| model.matrix.get(r, c).is_none())
-                .map(|(c, _)| (r, c)),
-        );
+        missing.extend(model.rows[r].da.iter().filter(|&(c, _)| model.matrix.get(r, c).is_none()).map(|(c, _)| (r, c)));
     }
     if missing.is_empty() {
         return;
@@ -342,22 +310,12 @@ fn ensure_entries(model: &mut Model, rows: &[Vec<usize>]) {
 fn rows_of(inst: &Instance, model: &Model, p: &Param) -> Vec<usize> {
     let by_name = |name: String| model.rows.iter().position(|r| r.name == name).into_iter().collect();
     match p {
-        Param::Supply(s) => model
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind == crate::ir::RowKind::Supply && r.segment == Some(*s))
-            .map(|(i, _)| i)
-            .collect(),
+        Param::Supply(s) => {
+            model.rows.iter().enumerate().filter(|(_, r)| r.kind == crate::ir::RowKind::Supply && r.segment == Some(*s)).map(|(i, _)| i).collect()
+        }
         Param::Budget(a) => by_name(format!("budget[{}]", inst.campaigns[*a].id)),
         Param::ItemCap(i) => by_name(format!("item_cap[{}]", inst.items[*i].id)),
-        Param::Constraint(k, _) => model
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.constraint == Some(*k))
-            .map(|(i, _)| i)
-            .collect(),
+        Param::Constraint(k, _) => model.rows.iter().enumerate().filter(|(_, r)| r.constraint == Some(*k)).map(|(i, _)| i).collect(),
         Param::Objective(_) => Vec::new(),
     }
 }

@@ -10,13 +10,13 @@ pub mod termination;
 
 use std::time::Instant;
 
-use state::{Candidate, State};
-use crate::first_order::store::Store;
-use termination::{Residuals, RestartPolicy, TerminationReason, DEFAULT_ITERATION_LIMIT};
 use crate::backends::BackendResult;
 use crate::certificate::{certify, Certificate};
+use crate::first_order::store::Store;
 use crate::ir::{Model, Sense};
 use crate::settings::ValidSettings;
+use state::{Candidate, State};
+use termination::{Residuals, RestartPolicy, TerminationReason, DEFAULT_ITERATION_LIMIT};
 
 /// Step-size factor: `tau * sigma = ETA^2 < 1` and the preconditioned matrix has norm <= 1.
 const ETA: f64 = 0.99;
@@ -207,14 +207,7 @@ fn try_finish(model: &Model, store: &Store, st: &mut State, c: Candidate, tol: f
     );
     Some(Run {
         reason: TerminationReason::Converged,
-        result: BackendResult {
-            status: crate::status::Status::Optimal,
-            x,
-            row_duals: y,
-            objective,
-            iterations: stats.iterations,
-            detail: Some(detail),
-        },
+        result: BackendResult { status: crate::status::Status::Optimal, x, row_duals: y, objective, iterations: stats.iterations, detail: Some(detail) },
         stats: stats.clone(),
         certificate: Some(cert),
     })

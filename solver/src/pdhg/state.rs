@@ -9,8 +9,8 @@
 use rayon::prelude::*;
 
 use super::projection::{lp_block_dual, project_capped, qp_block_dual};
-use crate::first_order::store::{Block, Chunk, Store};
 use super::termination::Residuals;
+use crate::first_order::store::{Block, Chunk, Store};
 use crate::ir::Sense;
 
 /// Which iterate to evaluate or restart to.

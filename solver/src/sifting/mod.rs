@@ -50,10 +50,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::backends::BackendResult;
-use restricted::{Artificial, Restricted};
 use crate::ir::{Model, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
+use restricted::{Artificial, Restricted};
 
 /// Counters of a sifting run.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -413,10 +413,6 @@ fn infeasible_rows(model: &Model, settings: &ValidSettings, why: &str) -> Result
 fn full_model(model: &Model, settings: &ValidSettings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
     let backend = crate::exact_backend(crate::BackendChoice::Auto.resolve(model.is_qp()));
     let mut result = backend.solve(model, settings)?;
-    result.detail = Some(format!(
-        "{why}; solved as a whole by {}{}",
-        backend.name(),
-        result.detail.map(|d| format!(" ({d})")).unwrap_or_default()
-    ));
+    result.detail = Some(format!("{why}; solved as a whole by {}{}", backend.name(), result.detail.map(|d| format!(" ({d})")).unwrap_or_default()));
     Ok((result, stats))
 }

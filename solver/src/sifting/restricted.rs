@@ -8,9 +8,9 @@
 
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 
-use crate::backends::{Backend, BackendResult};
 use crate::backends::clarabel::Clarabel;
 use crate::backends::highs::{add_column, add_rows, apply_settings, column, map_status};
+use crate::backends::{Backend, BackendResult};
 use crate::ir::{Matrix, Model, RowMeta};
 use crate::settings::ValidSettings;
 use crate::status::SolveError;
@@ -94,7 +94,8 @@ impl<'a> Restricted<'a> {
             Restricted::Highs { hm, n_artificial, .. } => {
                 let m = hm.as_mut().expect("the HiGHS model is kept between rounds");
                 for k in 0..*n_artificial {
-                    crate::backends::highs_raw::change_col_cost(m, k, big_m).map_err(|e| backend_error(format!("HiGHS refused an artificial's cost: {e:?}")))?;
+                    crate::backends::highs_raw::change_col_cost(m, k, big_m)
+                        .map_err(|e| backend_error(format!("HiGHS refused an artificial's cost: {e:?}")))?;
                 }
             }
             Restricted::Clarabel { big_m: m, .. } => *m = big_m,
