@@ -3,13 +3,15 @@
 //! Every number an instance may hold is bounded so that a day that validates also solves well:
 //! the backends treat magnitudes from 1e20 as infinite (HiGHS) or lose accuracy long before
 //! (Clarabel's residuals span every row at once), so a supply of 1e20 would read as unbounded and
-//! a floor of 1e25 as a model error naming no field. The bounds leave three orders of magnitude
-//! above the largest marketplace day (10^9 impressions per segment and day) and are documented in
-//! docs/formats.md ("Limits").
+//! a floor of 1e25 as a model error naming no field; Clarabel ends a day with a supply of 1e12
+//! `numerical_error`. At 1e11 every backend solves the bundled day with a supply, budget and
+//! cap of that size (HiGHS and sifting for the LP, Clarabel for LP and QP). The bounds leave two
+//! orders of magnitude above the largest marketplace day (10^9 impressions per segment and day)
+//! and are documented in docs/formats.md ("Limits").
 
 /// The largest supply, budget, cap or floor/cap bound (`min`, `max`) accepted: impressions or
 /// currency per day.
-pub const MAX_QUANTITY: f64 = 1e12;
+pub const MAX_QUANTITY: f64 = 1e11;
 /// The largest per-impression value accepted (engagement, price, quality) and the largest
 /// objective weight.
 pub const MAX_PER_IMPRESSION: f64 = 1e6;

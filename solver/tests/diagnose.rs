@@ -15,7 +15,7 @@ fn status(inst: &Instance) -> Status {
 }
 
 /// Whether a day admits a plan, by HiGHS on its rows and bounds alone (no objective, so a
-/// supply relaxed to 1e12 cannot make the test itself ill-conditioned).
+/// supply relaxed to 1e11 cannot make the test itself ill-conditioned).
 fn feasible(inst: &Instance) -> bool {
     use agora_solver::Backend;
     let mut m = agora_solver::formulate(inst);

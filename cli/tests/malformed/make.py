@@ -114,17 +114,17 @@ case("json-is-an-array", "validate d.json", 1, ["invalid type: sequence"], {"d.j
 case("empty-file", "validate d.json", 1, ["EOF while parsing"], {"d.json": ""})
 
 # 4. Values that validate must solve: ranges are checked and named.
-case("supply-1e20", "validate d.json", 1, [f'segment "{seg0}", field "supply"', "at most 1e12"], {"d.json": mutated(lambda d: d["segments"][0].update(supply=1e20))})
-case("budget-1e300", "validate d.json", 1, [f'campaign "{camp0}", field "budget"', "at most 1e12"], {"d.json": mutated(lambda d: d["campaigns"][0].update(budget=1e300))})
-case("item-cap-1e300", "validate d.json", 1, ['field "cap"', "at most 1e12"], {"d.json": mutated(lambda d: d["items"][0].update(cap=1e300))})
-case("revenue-floor-1e25", "validate d.json", 1, ['constraint "revenue-floor", field "min"', "at most 1e12"], {"d.json": mutated(lambda d: [c.update(min=1e25) for c in d["constraints"] if c["type"] == "revenue_floor"])})
+case("supply-1e20", "validate d.json", 1, [f'segment "{seg0}", field "supply"', "at most 1e11"], {"d.json": mutated(lambda d: d["segments"][0].update(supply=1e20))})
+case("budget-1e300", "validate d.json", 1, [f'campaign "{camp0}", field "budget"', "at most 1e11"], {"d.json": mutated(lambda d: d["campaigns"][0].update(budget=1e300))})
+case("item-cap-1e300", "validate d.json", 1, ['field "cap"', "at most 1e11"], {"d.json": mutated(lambda d: d["items"][0].update(cap=1e300))})
+case("revenue-floor-1e25", "validate d.json", 1, ['constraint "revenue-floor", field "min"', "at most 1e11"], {"d.json": mutated(lambda d: [c.update(min=1e25) for c in d["constraints"] if c["type"] == "revenue_floor"])})
 case("engagement-1e9", "validate d.json", 1, ['field "engagement"', "at most 1e6"], {"d.json": mutated(lambda d: d["edges"][0].update(engagement=1e9))})
 case("penalty-1e12", "validate d.json", 1, ['field "penalty"', "at most 1e9"], {"d.json": mutated(lambda d: [c.update(penalty=1e12) for c in d["constraints"] if "penalty" in c])})
 case("supply-negative", "validate d.json", 1, ['field "supply"', "must be > 0"], {"d.json": mutated(lambda d: d["segments"][0].update(supply=-5))})
 case("supply-zero", "validate d.json", 1, ['field "supply"', "must be > 0"], {"d.json": mutated(lambda d: d["segments"][0].update(supply=0))})
 case("max-share-above-one", "validate d.json", 1, ['field "max_share"', "in [0, 1]"], {"d.json": mutated(lambda d: d["constraints"][0].update(max_share=1.5))})
 case("objective-weight-1e7", "validate d.json", 1, ['field "revenue"', "at most 1e6"], {"d.json": mutated(lambda d: d["objective"].update(revenue=1e7))})
-case("edge-cap-in-csv-1e300", "validate cday.json", 1, ['field "cap"', "at most 1e12"], {"cday.json": CDAY, "cday.edges.csv": CSV.splitlines()[0] + "\n" + CSV.splitlines()[1].rsplit(",", 1)[0] + ",1e300\n"})
+case("edge-cap-in-csv-1e300", "validate cday.json", 1, ['field "cap"', "at most 1e11"], {"cday.json": CDAY, "cday.edges.csv": CSV.splitlines()[0] + "\n" + CSV.splitlines()[1].rsplit(",", 1)[0] + ",1e300\n"})
 
 # 5. Control characters, long ids and byte-order marks.
 case("id-with-escape-and-newline", "validate d.json", 1, ["control character U+001B", "ids must be printable"], {"d.json": mutated(lambda d: d["segments"][0].update(id="seg\u001b[31m\nred"))})
