@@ -12,7 +12,8 @@ fn check(seed: u64, rho: f64, size: Size, backend: BackendChoice) -> Result<(), 
     prop_assume!(sol.status == Status::Optimal);
     // Rows whose terms are all non-negative (bounds, budgets, floors and caps of exposure or
     // revenue), whose size is max(1, |rhs|, activity); share and parity rows mix signs.
-    let plain = |k: RowKind| matches!(k, RowKind::Supply | RowKind::Budget | RowKind::ItemCap | RowKind::ExposureFloor | RowKind::ExposureCap | RowKind::RevenueFloor);
+    let plain =
+        |k: RowKind| matches!(k, RowKind::Supply | RowKind::Budget | RowKind::ItemCap | RowKind::ExposureFloor | RowKind::ExposureCap | RowKind::RevenueFloor);
     for r in sol.rows.iter().filter(|r| plain(r.kind)) {
         if r.slack > 1e-3 * r.bound.abs().max(r.activity.abs()).max(1.0) {
             prop_assert_eq!(r.dual, 0.0, "{}: slack {} but dual {}", r.name, r.slack, r.dual);
