@@ -6,7 +6,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: deps run test bench fmt fmt-check clippy
+.PHONY: deps data run test bench fmt fmt-check clippy
 
 deps:
 	@if ! command -v cmake >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then \
@@ -14,10 +14,15 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev; \
 	fi
 
+# The real data sets the tests and importers read (MovieLens-100k from the recbole 1.2.1 wheel,
+# through pip), into data/; not committed.
+data:
+	scripts/fetch-data.sh
+
 run: deps
 	$(CARGO) run -p agora-cli -- solve instances/example-day.json --out solution.json
 
-test: deps
+test: deps data
 	$(CARGO) test --workspace --all-features
 
 bench: deps

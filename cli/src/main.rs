@@ -72,6 +72,9 @@ enum Command {
     /// Simulate many days: what each policy's rules do to creators, catalog and users.
     #[command(after_help = cmd::horizon::AFTER_HELP)]
     Horizon(cmd::horizon::Args),
+    /// Build a day from a public data set (MovieLens-100k).
+    #[command(after_help = cmd::import::AFTER_HELP)]
+    Import(cmd::import::Args),
     /// Export an optimal solution to a serving artifact (agora.serving/v1 directory).
     #[command(after_help = cmd::export::AFTER_HELP)]
     Export(cmd::export::Args),
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Diagnose(a) => cmd::diagnose::run(a),
         Command::Horizon(a) => cmd::horizon::run(a),
+        Command::Import(a) => cmd::import::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Report(a) => cmd::report::run(a),

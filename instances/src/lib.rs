@@ -22,6 +22,7 @@ mod feasibility;
 mod file;
 mod generate;
 mod hash;
+pub mod import;
 mod io;
 pub mod limits;
 pub mod metrics;

@@ -12,6 +12,7 @@ pub mod fppe;
 pub mod frontier;
 pub mod generate;
 pub mod horizon;
+pub mod import;
 pub mod report;
 pub mod simulate;
 pub mod solve;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Fetches the real data sets agora's importers read, from the Python package registry, into
+# data/ (not committed): MovieLens-100k from the recbole 1.2.1 wheel
+# (recbole/dataset_example/ml-100k/). Idempotent; needs pip and python3.
+#   scripts/fetch-data.sh            -> data/ml-100k/ml-100k.{inter,item,user}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p data
+if [ ! -f data/ml-100k/ml-100k.inter ]; then
+  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip download --no-deps --quiet recbole==1.2.1 -d "$tmp"
+  python3 - "$tmp" <<'PY'
+import glob, os, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "recbole-1.2.1-*.whl"))[0]
+os.makedirs("data/ml-100k", exist_ok=True)
+with zipfile.ZipFile(wheel) as z:
+    for ext in ("inter", "item", "user"):
+        with open(f"data/ml-100k/ml-100k.{ext}", "wb") as out:
+            out.write(z.read(f"recbole/dataset_example/ml-100k/ml-100k.{ext}"))
+PY
+fi
+echo "data/ml-100k: $(wc -l < data/ml-100k/ml-100k.inter) lines of ratings"
