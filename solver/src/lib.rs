@@ -62,14 +62,46 @@ pub fn solve(inst: &Instance, settings: &(impl ToValid + ?Sized)) -> Result<Solu
 /// Solves an already formulated model of `inst`.
 pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
     let settings = settings.to_valid()?;
-    let backend = match settings.backend.resolve_for(model) {
-        BackendChoice::FirstOrder => return solve_model_warm(inst, model, &first_order_settings(&settings), None),
-        exact => exact_backend(exact),
+    let choice = settings.backend.resolve_for(model);
+    let first = match choice {
+        BackendChoice::FirstOrder => solve_model_warm(inst, model, &first_order_settings(&settings), None)?,
+        exact => {
+            let backend = exact_backend(exact);
+            let start = Instant::now();
+            let raw = backend.solve(model, &settings)?;
+            let seconds = start.elapsed().as_secs_f64();
+            Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds)
+        }
     };
-    let start = Instant::now();
-    let raw = backend.solve(model, &settings)?;
-    let seconds = start.elapsed().as_secs_f64();
-    Ok(Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds))
+    if settings.backend != BackendChoice::Auto || first.status != Status::NumericalError {
+        return Ok(first);
+    }
+    auto_fallback(inst, model, &settings, choice, first)
+}
+
+/// `auto` is robust by construction: when its first path ends `numerical_error` (an answer its
+/// check rejects, or a backend that does not converge), it tries the first-order backend's
+/// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6, and says
+/// in `message` which path answered (docs/backends.md, "auto"). A choice other than `auto` is
+/// reported as it ended.
+fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first_choice: BackendChoice, first: Solution) -> Result<Solution, SolveError> {
+    let mut tried = vec![format!("{} ended numerical_error ({})", first.backend, first.message.clone().unwrap_or_default())];
+    let mut paths = Vec::new();
+    if first_choice != BackendChoice::FirstOrder {
+        paths.push(("the first-order backend's sifting", settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting)));
+    }
+    let mut pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
+    pdhg = Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings);
+    paths.push(("PDHG certified at 1e-6", pdhg));
+    for (name, s) in paths {
+        let sol = solve_model_warm(inst, model, &s, None)?;
+        if sol.status == Status::Optimal {
+            let said = sol.message.clone().unwrap_or_default();
+            return Ok(Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol });
+        }
+        tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
+    }
+    Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first })
 }
 
 /// The settings the first-order backend runs with: when `auto` chose it (for the day's size) it

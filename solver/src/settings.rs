@@ -247,6 +247,11 @@ impl ValidSettings {
         self
     }
 
+    /// These settings heard by the same observer as `other`.
+    pub fn observed_by_like(self, other: &ValidSettings) -> ValidSettings {
+        self.observed_by(other.observer.clone())
+    }
+
     /// The same settings for another backend and first-order method.
     pub fn with_backend(&self, backend: BackendChoice, method: FirstOrderMethod) -> ValidSettings {
         let mut v = self.clone();

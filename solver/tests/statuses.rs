@@ -22,3 +22,24 @@ fn auto_picks_highs_for_lps_and_clarabel_for_qps() {
     let inst = generate(Size::Tiny, 4);
     assert_eq!(solve(&inst, &Settings::default()).unwrap().backend, "highs");
 }
+
+/// `auto` falls back when its first path ends `numerical_error`: with a check tolerance of
+/// 1e-15, Clarabel's interior-point answer to a QP fails agora's check; auto then answers by
+/// another path (sifting's vertex answers pass; PDHG is checked at its own 1e-6) and says which.
+/// An explicit backend is reported as it ended.
+#[test]
+fn auto_falls_back_when_its_first_path_fails_the_check() {
+    use agora_solver::FirstOrderMethod;
+    let inst = agora_instances::generate_day(Size::Tiny, 3, 0.5);
+    let strict = Settings { check_tolerance: 1e-15, ..Settings::default() };
+    let clarabel = solve(&inst, &Settings { backend: BackendChoice::Clarabel, ..strict.clone() }).unwrap();
+    assert_eq!(clarabel.status, Status::NumericalError, "{:?}", clarabel.message);
+    let auto = solve(&inst, &strict).unwrap();
+    assert_eq!(auto.status, Status::Optimal, "{:?}", auto.message);
+    let message = auto.message.clone().unwrap();
+    assert!(message.starts_with("auto: clarabel ended numerical_error") && message.contains("answered by"), "{message}");
+    // The answer is the optimum: the same as PDHG's at 1e-6, to that accuracy.
+    let pdhg = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, first_order_tolerance: 1e-6, ..Settings::default() };
+    let reference = solve(&inst, &pdhg).unwrap();
+    assert!((auto.objective - reference.objective).abs() <= 1e-5 * reference.objective.abs(), "{} vs {}", auto.objective, reference.objective);
+}
