@@ -26,6 +26,7 @@ for t in "${TARGETS[@]}"; do
   if cargo +nightly fuzz run "$t" "corpus/$t" -- -runs="$RUNS" -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then status=ok; else status=CRASH; fi
   execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
   echo "$t: $status, ${execs:-?} executions in $(( $(date +%s) - start )) s, $(ls "artifacts/$t" | wc -l) crash files"
-  [ "$status" = ok ] || tail -40 "$log"
+  # Keep the whole log of a failing target: the reason of a stop comes before its statistics.
+  if [ "$status" != ok ]; then cp "$log" "artifacts/$t/fuzz.log"; grep -E "ERROR|panicked|SUMMARY" "$log" | head -5; fi
   rm -f "$log"
 done

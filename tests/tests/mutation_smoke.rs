@@ -141,3 +141,18 @@ proptest! {
         agora_fuzz_harness::artifact(&data, &seed, &scratch.path().join("a"));
     }
 }
+
+/// Inputs the fuzzers found crashing, kept as files and replayed on stable.
+#[test]
+fn fuzz_regressions_replay() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("artifact-") {
+            let scratch = tempfile::tempdir().unwrap();
+            agora_fuzz_harness::artifact(&data, &artifact_dir().join("art"), &scratch.path().join("a"));
+        }
+    }
+}
