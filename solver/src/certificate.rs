@@ -36,23 +36,30 @@ impl Certificate {
 /// Computes the certificate of `(x, y)` for `model`; `y` holds row duals in the maximisation
 /// sign convention.
 pub fn certify(model: &Model, x: &[f64], y: &[f64]) -> Certificate {
-    certify_at(model, x, y, &model.activities(x))
+    certify_at(model, x, y, &model.activities(x), &row_terms(model, x))
 }
 
-/// [`certify`] with the row activities `A x` already computed.
-pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64]) -> Certificate {
-    // Row scale: the size of the terms that cancel in the row (a share row's terms are whole
-    // segments of impressions, its rhs 0).
+/// Each row's size at `x`: the sum of its terms' magnitudes `sum_j |a_rj x_j|`, the size of what
+/// cancels in the row (a share row's terms are whole segments of impressions, its rhs 0). The
+/// check measures rows by it, and so does the dual cleaning of [`crate::Solution`].
+pub(crate) fn row_terms(model: &Model, x: &[f64]) -> Vec<f64> {
     let mut terms = vec![0.0; model.n_rows()];
     for (j, col) in model.matrix.outer_iterator().enumerate() {
-        for (r, &a) in col.iter() {
-            terms[r] += (a * x[j]).abs();
+        if x[j] != 0.0 {
+            for (r, &a) in col.iter() {
+                terms[r] += (a * x[j]).abs();
+            }
         }
     }
+    terms
+}
+
+/// [`certify`] with the row activities `A x` and the row sizes ([`row_terms`]) already computed.
+pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
     // Rows whose terms all vanish (a segment a floor empties) are judged against the model's
     // size instead: 1e-4 of its largest right-hand side.
     let floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
-    let scale: Vec<f64> = model.rows.iter().zip(&terms).map(|(r, t)| r.rhs.abs().max(*t).max(floor)).collect();
+    let scale: Vec<f64> = model.rows.iter().zip(terms).map(|(r, t)| r.rhs.abs().max(*t).max(floor)).collect();
     let mut primal = 0.0f64;
     let mut worst_row = None;
     for (r, row) in model.rows.iter().enumerate() {

@@ -5,7 +5,7 @@ use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backends::BackendResult;
-use crate::certificate::{certify_at, Certificate};
+use crate::certificate::{certify_at, row_terms, Certificate};
 use crate::ir::{Model, RowKind, Sense};
 use crate::shadow::shadow_price;
 use crate::status::Status;
@@ -137,17 +137,10 @@ impl Solution {
             *v = v.clamp(lo, hi);
         }
         let act = model.activities(&x);
-        // Each row's size for complementary slackness below: the sum of its terms' magnitudes,
-        // as the check measures rows (a share row's activity is a small difference of large terms).
-        let mut terms_size = vec![0.0; model.n_rows()];
-        for (j, col) in model.matrix.outer_iterator().enumerate() {
-            if x[j] != 0.0 {
-                for (r, &a) in col.iter() {
-                    terms_size[r] += (a * x[j]).abs();
-                }
-            }
-        }
-        let cert = certify_at(model, &x, &raw.row_duals, &act);
+        // Each row's size, for the check and for complementary slackness below (a share row's
+        // activity is a small difference of large terms).
+        let terms_size = row_terms(model, &x);
+        let cert = certify_at(model, &x, &raw.row_duals, &act, &terms_size);
         sol.certificate = Some(cert.clone());
         if !cert.passes(check_tolerance) || x.iter().chain(&raw.row_duals).any(|v| !v.is_finite()) {
             sol.status = Status::NumericalError;

@@ -115,11 +115,7 @@ impl Live {
         let raw = |e: highs_raw::RawError| SolveError::Backend { backend: "highs", reason: e.to_string() };
         for &r in &self.rules[k].rows {
             let meta = &self.model.rows[r];
-            let (lo, hi) = match (on, meta.sense) {
-                (false, _) => (f64::NEG_INFINITY, f64::INFINITY),
-                (true, Sense::Le) => (f64::NEG_INFINITY, meta.rhs),
-                (true, Sense::Ge) => (meta.rhs, f64::INFINITY),
-            };
+            let (lo, hi) = if on { row_bounds(meta.sense, meta.rhs) } else { (f64::NEG_INFINITY, f64::INFINITY) };
             highs_raw::change_row_bounds(hm, r, lo, hi).map_err(raw)?;
         }
         for &j in &self.rules[k].cols {
@@ -161,10 +157,7 @@ impl Live {
     /// relaxation whose parameters move only right-hand sides. `Live::set` restores the day's
     /// value only through [`Live::reset_rhs`].
     pub fn set_rhs(&mut self, r: usize, rhs: f64) -> Result<(), SolveError> {
-        let (lo, hi) = match self.model.rows[r].sense {
-            Sense::Le => (f64::NEG_INFINITY, rhs),
-            Sense::Ge => (rhs, f64::INFINITY),
-        };
+        let (lo, hi) = row_bounds(self.model.rows[r].sense, rhs);
         self.moved.push((r, self.model.rows[r].rhs));
         self.model.rows[r].rhs = rhs;
         let hm = self.hm.as_mut().expect("the live model is present between solves");
@@ -174,10 +167,7 @@ impl Live {
     /// Puts back every right-hand side [`Live::set_rhs`] moved.
     pub fn reset_rhs(&mut self) -> Result<(), SolveError> {
         while let Some((r, rhs)) = self.moved.pop() {
-            let (lo, hi) = match self.model.rows[r].sense {
-                Sense::Le => (f64::NEG_INFINITY, rhs),
-                Sense::Ge => (rhs, f64::INFINITY),
-            };
+            let (lo, hi) = row_bounds(self.model.rows[r].sense, rhs);
             self.model.rows[r].rhs = rhs;
             let hm = self.hm.as_mut().expect("the live model is present between solves");
             highs_raw::change_row_bounds(hm, r, lo, hi).map_err(|e| SolveError::Backend { backend: "highs", reason: e.to_string() })?;
@@ -193,8 +183,7 @@ impl Live {
     /// The feasibility model as it now is (rules off at infinity), for a cold solve.
     fn current(&self) -> Model {
         let mut m = self.model.clone();
-        for (k, rule) in self.rules.iter().enumerate().filter(|(k, _)| self.off[*k]) {
-            let _ = k;
+        for (rule, _) in self.rules.iter().zip(&self.off).filter(|(_, &off)| off) {
             for &r in &rule.rows {
                 m.rows[r].rhs = match m.rows[r].sense {
                     Sense::Le => f64::INFINITY,
@@ -206,6 +195,14 @@ impl Live {
             }
         }
         m
+    }
+}
+
+/// A row's bounds in HiGHS' form: `<=` rows bounded above by `rhs`, `>=` rows below.
+fn row_bounds(sense: Sense, rhs: f64) -> (f64, f64) {
+    match sense {
+        Sense::Le => (f64::NEG_INFINITY, rhs),
+        Sense::Ge => (rhs, f64::INFINITY),
     }
 }
 
