@@ -15,7 +15,7 @@ deps:
 	fi
 
 # The real data sets the tests and importers read (MovieLens-100k from the recbole 1.2.1 wheel,
-# through pip), into data/; not committed.
+# the Open Bandit sample from the obp 0.4.1 wheel, through pip), into data/; not committed.
 data:
 	scripts/fetch-data.sh
 

@@ -11,12 +11,14 @@
 //! - [`report`]: `agora.report/v1`, its tables and charts, rule prices and content gaps;
 //! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier;
 //! - [`horizon`]: multi-day simulations of what a policy's rules do to creators, catalog and users.
+//! - [`offpolicy`]: engagement estimated from logged feedback, and plans evaluated on logs.
 
 #![warn(missing_docs)]
 
 pub mod export;
 pub mod frontier;
 pub mod horizon;
+pub mod offpolicy;
 mod policies;
 pub mod report;
 pub mod simulate;

@@ -292,7 +292,7 @@ fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport 
         }
         let d: f64 = meta.da.iter().map(|(j, v)| v * padded[j]).sum();
         let (limit, realised) = match meta.kind {
-            RowKind::AdLoad | RowKind::IntegrityCap | RowKind::TopicCap | RowKind::FreshnessFloor => {
+            RowKind::AdLoad | RowKind::IntegrityCap | RowKind::TopicCap | RowKind::FreshnessFloor | RowKind::ExplorationFloor => {
                 let share = meta.parameter.1;
                 // The row is sum (pick - share) x <sense> 0 and d = -T_s.
                 (share, if d < 0.0 { act[r] / -d + share } else { share })

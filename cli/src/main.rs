@@ -72,7 +72,13 @@ enum Command {
     /// Simulate many days: what each policy's rules do to creators, catalog and users.
     #[command(after_help = cmd::horizon::AFTER_HELP)]
     Horizon(cmd::horizon::Args),
-    /// Build a day from a public data set (MovieLens-100k).
+    /// Estimate every edge's engagement from logged feedback (IPS/SNIPS, 95% intervals, empirical-Bayes shrinkage).
+    #[command(after_help = cmd::estimate::AFTER_HELP)]
+    Estimate(cmd::estimate::Args),
+    /// Estimate a plan's click-through on logged feedback before it is served (IPS, SNIPS, DR).
+    #[command(after_help = cmd::evaluate::AFTER_HELP)]
+    Evaluate(cmd::evaluate::Args),
+    /// Build a day from a public data set (MovieLens-100k; the Open Bandit Dataset's logs and day).
     #[command(after_help = cmd::import::AFTER_HELP)]
     Import(cmd::import::Args),
     /// Export an optimal solution to a serving artifact (agora.serving/v1 directory).
@@ -101,6 +107,8 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Diagnose(a) => cmd::diagnose::run(a),
         Command::Horizon(a) => cmd::horizon::run(a),
+        Command::Estimate(a) => cmd::estimate::run(a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),

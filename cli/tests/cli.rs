@@ -138,7 +138,7 @@ fn generate_is_reproducible_and_valid() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["solve", "validate", "generate", "fppe", "auction"] {
+    for cmd in ["solve", "validate", "generate", "fppe", "auction", "import", "estimate", "evaluate"] {
         let o = agora(&[cmd, "--help"]);
         assert_eq!(o.status.code(), Some(0));
         assert!(text(&o.stdout).contains("Example"), "{cmd} --help lacks an example");

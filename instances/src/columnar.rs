@@ -198,31 +198,37 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
             errs.add(0, "", format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1));
         }
     }
-    if errs.count > 0 {
-        let more = errs.count - errs.list.len();
-        if more > 0 {
-            errs.list.push(Finding { entity: "file".into(), field: String::new(), message: format!("{more} more errors not listed") });
-        }
-        return Err(LoadError::Invalid { path: csv.to_path_buf(), errors: errs.list });
-    }
+    errs.into_result(csv)?;
     Ok(edges)
 }
 
-/// Errors found so far: the first [`MAX_ERRORS`] and how many in all.
+/// Errors found so far in a CSV file: the first [`MAX_ERRORS`] and how many in all.
 #[derive(Default)]
-struct Errors {
-    list: Vec<Finding>,
-    count: usize,
+pub(crate) struct Errors {
+    pub(crate) list: Vec<Finding>,
+    pub(crate) count: usize,
 }
 
 impl Errors {
     /// Line 0 stands for the file as a whole.
-    fn add(&mut self, line: usize, field: &str, message: String) {
+    pub(crate) fn add(&mut self, line: usize, field: &str, message: String) {
         self.count += 1;
         if self.list.len() < MAX_ERRORS {
             let entity = if line == 0 { "file".to_string() } else { format!("line {line}") };
             self.list.push(Finding { entity, field: field.into(), message });
         }
+    }
+
+    /// `Ok` when nothing was found, else every listed error and how many more there were.
+    pub(crate) fn into_result(mut self, path: &Path) -> Result<(), LoadError> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        let more = self.count - self.list.len();
+        if more > 0 {
+            self.list.push(Finding { entity: "file".into(), field: String::new(), message: format!("{more} more errors not listed") });
+        }
+        Err(LoadError::Invalid { path: path.to_path_buf(), errors: self.list })
     }
 }
 

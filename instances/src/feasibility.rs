@@ -109,6 +109,12 @@ pub fn plan_violations(instance: &Instance, plan: &[f64], rel_tol: f64) -> Vec<S
                     le(format!("{name}[{}]", inst.segments[s].id), min_share * served[s], fresh[s], served[s]);
                 }
             }
+            ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
+                for (s, e) in inst.explored_edges(segments, *max_n) {
+                    let edge = &inst.edges[e];
+                    le(format!("{name}[{},{}]", inst.segments[s].id, inst.items[edge.item].id), min_share * served[s], plan[e], served[s]);
+                }
+            }
             ConstraintKind::ExposureParity { groups, tolerance } => {
                 let (mut exposure, mut merit) = (vec![0.0; groups.len()], vec![0.0; groups.len()]);
                 for (e, &x) in inst.edges.iter().zip(plan) {

@@ -68,6 +68,10 @@ pub struct ObjectiveFile {
     /// `regularization`: `rho` (>= 0), the weight of the quadratic term; absent means 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regularization: Option<f64>,
+    /// `engagement_estimate`: `point`, `pessimistic` or `optimistic` (agora's addition: which end of
+    /// each edge's engagement interval the objective uses); absent means `point`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement_estimate: Option<String>,
     /// Unknown weights are errors: a misspelt weight would silently count as 0.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
@@ -155,6 +159,16 @@ pub struct EdgeFile {
     /// `cap`: the most impressions on this edge (> 0); absent means no cap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<f64>,
+    /// `n`: logged rounds behind `engagement` (a whole number >= 0; agora's addition, written by
+    /// `agora estimate`); absent means 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// `engagement_lcb`: the lower end of engagement's 95% interval (<= `engagement`); absent means `engagement`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement_lcb: Option<f64>,
+    /// `engagement_ucb`: the upper end of engagement's 95% interval (>= `engagement`); absent means `engagement`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement_ucb: Option<f64>,
     /// Fields this version does not know; reported as warnings (one per field, with a count).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
@@ -177,9 +191,12 @@ pub struct ConstraintFile {
     /// `max_share`, in [0, 1]; required by `ad_load`, `integrity_cap` and `topic_cap`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_share: Option<f64>,
-    /// `min_share`, in [0, 1]; required by `freshness_floor`.
+    /// `min_share`, in [0, 1]; required by `freshness_floor` and `exploration_floor`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_share: Option<f64>,
+    /// `max_n`: a whole number >= 1; required by `exploration_floor` (edges with fewer logged rounds are explored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_n: Option<f64>,
     /// `min` (>= 0; currency for `revenue_floor`, impressions for `exposure_floor`); required by both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
@@ -231,6 +248,7 @@ impl From<&Instance> for InstanceFile {
                 revenue: Some(o.revenue),
                 integrity_risk: Some(o.integrity_risk),
                 regularization: Some(o.regularization),
+                engagement_estimate: (o.engagement_estimate != EngagementEstimate::Point).then(|| o.engagement_estimate.as_str().to_string()),
                 extra: BTreeMap::new(),
             }),
             segments: Some(
@@ -260,13 +278,20 @@ impl From<&Instance> for InstanceFile {
             edges: Some(
                 inst.edges
                     .iter()
-                    .map(|e| EdgeFile {
-                        segment: Some(inst.segments[e.segment].id.clone()),
-                        item: Some(inst.items[e.item].id.clone()),
-                        engagement: Some(e.engagement),
-                        price: Some(e.price),
-                        cap: e.cap,
-                        extra: BTreeMap::new(),
+                    .enumerate()
+                    .map(|(k, e)| {
+                        let ev = (!inst.evidence.is_empty()).then(|| inst.evidence(k));
+                        EdgeFile {
+                            segment: Some(inst.segments[e.segment].id.clone()),
+                            item: Some(inst.items[e.item].id.clone()),
+                            engagement: Some(e.engagement),
+                            price: Some(e.price),
+                            cap: e.cap,
+                            n: ev.map(|v| v.n as f64),
+                            engagement_lcb: ev.map(|v| v.lcb),
+                            engagement_ucb: ev.map(|v| v.ucb),
+                            extra: BTreeMap::new(),
+                        }
                     })
                     .collect(),
             ),
@@ -300,6 +325,11 @@ fn constraint_file(c: &Constraint) -> ConstraintFile {
         ConstraintKind::FreshnessFloor { segments, min_share } => {
             f.segments = Some(segment_selector_value(segments));
             f.min_share = Some(*min_share);
+        }
+        ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
+            f.segments = Some(segment_selector_value(segments));
+            f.min_share = Some(*min_share);
+            f.max_n = Some(*max_n as f64);
         }
         ConstraintKind::ExposureParity { groups, tolerance } => {
             f.groups = Some(groups.clone());

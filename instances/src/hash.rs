@@ -22,6 +22,12 @@ pub fn content_hash(inst: &Instance) -> String {
         h.update(e.price.to_bits().to_le_bytes());
         h.update(e.cap.map_or(u64::MAX, f64::to_bits).to_le_bytes());
     }
+    // Evidence only where the day has it, so that days without it keep their hashes.
+    for v in &inst.evidence {
+        h.update(v.n.to_le_bytes());
+        h.update(v.lcb.to_bits().to_le_bytes());
+        h.update(v.ucb.to_bits().to_le_bytes());
+    }
     let digest = h.finalize();
     let mut out = String::with_capacity(71);
     out.push_str("sha256:");
@@ -48,5 +54,11 @@ mod tests {
         let mut other = day.clone();
         other.edges[0].engagement *= 1.0 + 1e-15;
         assert_ne!(content_hash(&other), h);
+        let mut other = day.clone();
+        other.evidence = (0..day.edges.len()).map(|e| day.evidence(e)).collect();
+        let with_evidence = content_hash(&other);
+        assert_ne!(with_evidence, h);
+        other.evidence[0].n += 1;
+        assert_ne!(content_hash(&other), with_evidence);
     }
 }

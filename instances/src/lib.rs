@@ -25,6 +25,7 @@ mod hash;
 pub mod import;
 mod io;
 pub mod limits;
+pub mod logs;
 pub mod metrics;
 pub mod output;
 mod params;

@@ -28,7 +28,7 @@ pub const EXCERPT_CHARS: usize = 48;
 /// The bound on the magnitude of a number in `field`.
 pub fn max_magnitude(field: &str) -> f64 {
     match field {
-        "engagement" | "price" | "quality" | "revenue" | "integrity_risk" | "regularization" => MAX_PER_IMPRESSION,
+        "engagement" | "engagement_lcb" | "engagement_ucb" | "price" | "quality" | "revenue" | "integrity_risk" | "regularization" => MAX_PER_IMPRESSION,
         "penalty" => MAX_PENALTY,
         _ => MAX_QUANTITY,
     }

@@ -102,6 +102,7 @@ impl Param {
                 | ConstraintKind::IntegrityCap { max_share: v, .. }
                 | ConstraintKind::TopicCap { max_share: v, .. }
                 | ConstraintKind::FreshnessFloor { min_share: v, .. }
+                | ConstraintKind::ExplorationFloor { min_share: v, .. }
                 | ConstraintKind::RevenueFloor { min: v }
                 | ConstraintKind::ExposureFloor { min: v, .. }
                 | ConstraintKind::ExposureCap { max: v, .. }
@@ -148,6 +149,7 @@ fn slot<'a>(inst: &'a mut Instance, p: &Param) -> Option<&'a mut f64> {
                 | ConstraintKind::IntegrityCap { max_share: v, .. }
                 | ConstraintKind::TopicCap { max_share: v, .. }
                 | ConstraintKind::FreshnessFloor { min_share: v, .. }
+                | ConstraintKind::ExplorationFloor { min_share: v, .. }
                 | ConstraintKind::RevenueFloor { min: v }
                 | ConstraintKind::ExposureFloor { min: v, .. }
                 | ConstraintKind::ExposureCap { max: v, .. }

@@ -92,8 +92,16 @@ pub fn tiny_instance() -> impl Strategy<Value = Instance> {
 /// Objective weights: engagement 0 to 2, quality 0 to 0.01, revenue 0 to 20, integrity risk 0
 /// to 1, and regularization 0 half of the time, 0.001 to 1 otherwise.
 pub fn objective() -> impl Strategy<Value = Objective> {
-    (0.0f64..2.0, 0.0f64..0.01, 0.0f64..20.0, 0.0f64..1.0, prop_oneof![Just(0.0), 0.001f64..1.0])
-        .prop_map(|(engagement, quality, revenue, integrity_risk, regularization)| Objective { engagement, quality, revenue, integrity_risk, regularization })
+    (0.0f64..2.0, 0.0f64..0.01, 0.0f64..20.0, 0.0f64..1.0, prop_oneof![Just(0.0), 0.001f64..1.0]).prop_map(
+        |(engagement, quality, revenue, integrity_risk, regularization)| Objective {
+            engagement,
+            quality,
+            revenue,
+            integrity_risk,
+            regularization,
+            engagement_estimate: EngagementEstimate::Point,
+        },
+    )
 }
 
 /// Organic or ad.

@@ -27,6 +27,55 @@ pub struct Instance {
     pub edges: Vec<Edge>,
     /// The rules of the file's `constraints` list, in file order.
     pub constraints: Vec<Constraint>,
+    /// What each edge's engagement rests on (`n`, `engagement_lcb`, `engagement_ucb`, written by
+    /// `agora estimate`): empty when no edge of the file carries those fields, else one entry per
+    /// edge in edge order. Read it through [`Instance::evidence`], which also answers for edges
+    /// appended later (what-if items, new uploads): they have no logged rounds.
+    pub evidence: Vec<Evidence>,
+}
+
+/// What an edge's `engagement` rests on when it was estimated from logged feedback: the number of
+/// logged rounds and a 95% interval (agora's addition to the edge, see docs/estimates.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    /// `n`: logged rounds in which the edge's item was shown to the segment (0: never logged).
+    pub n: u64,
+    /// `engagement_lcb`: the lower end of the 95% interval of the edge's engagement.
+    pub lcb: f64,
+    /// `engagement_ucb`: the upper end of the 95% interval of the edge's engagement.
+    pub ucb: f64,
+}
+
+/// Which engagement of an edge the objective uses (`objective.engagement_estimate`, agora's
+/// addition): the point estimate, or an end of its interval, to plan under uncertainty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngagementEstimate {
+    /// `point`: the edge's `engagement` (the default, and the only choice of version 1's spec).
+    #[default]
+    Point,
+    /// `pessimistic`: the interval's lower end `engagement_lcb`: edges with little evidence pay for it.
+    Pessimistic,
+    /// `optimistic`: the interval's upper end `engagement_ucb`: optimism in the face of uncertainty.
+    Optimistic,
+}
+
+impl EngagementEstimate {
+    /// The name in the file format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngagementEstimate::Point => "point",
+            EngagementEstimate::Pessimistic => "pessimistic",
+            EngagementEstimate::Optimistic => "optimistic",
+        }
+    }
+
+    /// Every choice, for error messages and parsing.
+    pub const ALL: [EngagementEstimate; 3] = [EngagementEstimate::Point, EngagementEstimate::Pessimistic, EngagementEstimate::Optimistic];
+
+    /// The choice named `s` in the file format, if any.
+    pub fn parse(s: &str) -> Option<EngagementEstimate> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
+    }
 }
 
 /// Objective weights (spec section 3). `engagement` and `revenue` default to 1, the rest to 0.
@@ -42,11 +91,13 @@ pub struct Objective {
     pub integrity_risk: f64,
     /// `rho`: the weight of the quadratic term; 0 makes the model an LP.
     pub regularization: f64,
+    /// Which engagement of each edge the objective uses (point unless the file says otherwise).
+    pub engagement_estimate: EngagementEstimate,
 }
 
 impl Default for Objective {
     fn default() -> Self {
-        Objective { engagement: 1.0, quality: 0.0, revenue: 1.0, integrity_risk: 0.0, regularization: 0.0 }
+        Objective { engagement: 1.0, quality: 0.0, revenue: 1.0, integrity_risk: 0.0, regularization: 0.0, engagement_estimate: EngagementEstimate::Point }
     }
 }
 
@@ -231,6 +282,16 @@ pub enum ConstraintKind {
         /// The least share of a segment's impressions that must go to fresh items, in [0, 1].
         min_share: f64,
     },
+    /// `exposure_floor` for the unproven (agora's addition): in each selected segment, every edge
+    /// with fewer than `max_n` logged rounds gets at least `min_share * T_s` impressions.
+    ExplorationFloor {
+        /// The segments it applies to, one row `NAME[s,i]` per edge of theirs with `n < max_n`.
+        segments: SegmentSelector,
+        /// The least share of its segment's impressions each such edge gets, in [0, 1].
+        min_share: f64,
+        /// Edges with fewer logged rounds than this are explored (edges without `n` have 0).
+        max_n: u64,
+    },
     /// `exposure_parity`: each listed creator group's organic impressions per unit of merit are at least `1 - tolerance` times every other's.
     ExposureParity {
         /// The creator groups compared (at least 2 distinct), one row `NAME[g,h]` per ordered pair.
@@ -251,13 +312,14 @@ impl ConstraintKind {
             ConstraintKind::IntegrityCap { .. } => "integrity_cap",
             ConstraintKind::TopicCap { .. } => "topic_cap",
             ConstraintKind::FreshnessFloor { .. } => "freshness_floor",
+            ConstraintKind::ExplorationFloor { .. } => "exploration_floor",
             ConstraintKind::ExposureParity { .. } => "exposure_parity",
         }
     }
 
     /// Every constraint type this version understands.
-    pub const TYPE_NAMES: [&'static str; 8] =
-        ["ad_load", "revenue_floor", "exposure_floor", "exposure_cap", "integrity_cap", "topic_cap", "freshness_floor", "exposure_parity"];
+    pub const TYPE_NAMES: [&'static str; 9] =
+        ["ad_load", "revenue_floor", "exposure_floor", "exposure_cap", "integrity_cap", "topic_cap", "freshness_floor", "exploration_floor", "exposure_parity"];
 
     /// The name of the field whose value the rule's shadow price differentiates against.
     pub fn parameter_field(&self) -> &'static str {
@@ -265,7 +327,7 @@ impl ConstraintKind {
             ConstraintKind::AdLoad { .. } | ConstraintKind::IntegrityCap { .. } | ConstraintKind::TopicCap { .. } => "max_share",
             ConstraintKind::RevenueFloor { .. } | ConstraintKind::ExposureFloor { .. } => "min",
             ConstraintKind::ExposureCap { .. } => "max",
-            ConstraintKind::FreshnessFloor { .. } => "min_share",
+            ConstraintKind::FreshnessFloor { .. } | ConstraintKind::ExplorationFloor { .. } => "min_share",
             ConstraintKind::ExposureParity { .. } => "tolerance",
         }
     }
@@ -312,6 +374,41 @@ impl Instance {
             items: self.items.clone(),
             edges: Vec::new(),
             constraints: self.constraints.clone(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// What edge `e`'s engagement rests on: its [`Evidence`] when the day has some, else no
+    /// logged rounds and the point estimate as both ends of the interval.
+    pub fn evidence(&self, e: usize) -> Evidence {
+        self.evidence.get(e).copied().unwrap_or_else(|| {
+            let g = self.edges[e].engagement;
+            Evidence { n: 0, lcb: g, ucb: g }
+        })
+    }
+
+    /// The rows of an `exploration_floor`: `(segment, edge)` for every edge of a selected segment
+    /// with fewer than `max_n` logged rounds, segments in instance order, then edges in instance
+    /// order (the order of the rows `NAME[s,i]`).
+    pub fn explored_edges(&self, segments: &SegmentSelector, max_n: u64) -> Vec<(usize, usize)> {
+        let mut picked = vec![false; self.segments.len()];
+        for s in self.select_segments(segments) {
+            picked[s] = true;
+        }
+        let mut out: Vec<(usize, usize)> =
+            (0..self.edges.len()).filter(|&e| picked[self.edges[e].segment] && self.evidence(e).n < max_n).map(|e| (self.edges[e].segment, e)).collect();
+        out.sort_by_key(|&(s, e)| (s, e));
+        out
+    }
+
+    /// `engagement_e` as the objective reads it: the point estimate or an end of its interval,
+    /// as `objective.engagement_estimate` says. Everything that values a plan's engagement
+    /// (the objective, its terms, frontiers) goes through here.
+    pub fn planned_engagement(&self, e: usize) -> f64 {
+        match self.objective.engagement_estimate {
+            EngagementEstimate::Point => self.edges[e].engagement,
+            EngagementEstimate::Pessimistic => self.evidence(e).lcb,
+            EngagementEstimate::Optimistic => self.evidence(e).ucb,
         }
     }
 

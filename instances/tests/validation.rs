@@ -384,3 +384,51 @@ fn unknown_fields_of_entities_are_warnings_naming_the_first_and_counting_the_res
     assert_eq!(v.instance.creators[0].group, "default");
     assert_eq!(v.instance.items[0].cap, None);
 }
+
+#[test]
+fn estimated_edges_and_the_exploration_floor_round_trip() {
+    let mut v = base();
+    v["edges"][0]["n"] = json!(12);
+    v["edges"][0]["engagement_lcb"] = json!(0.03);
+    v["edges"][0]["engagement_ucb"] = json!(0.08);
+    v["objective"]["engagement_estimate"] = json!("pessimistic");
+    v["constraints"].as_array_mut().unwrap().push(json!({"name": "explore", "type": "exploration_floor", "min_share": 0.05, "max_n": 20, "penalty": 1.0}));
+    let day = parse(&v).unwrap().instance;
+    assert_eq!(day.evidence.len(), 3);
+    assert_eq!((day.evidence[0].n, day.evidence[0].lcb, day.evidence[0].ucb), (12, 0.03, 0.08));
+    // Edges without the fields: no rounds, the point estimate as both ends.
+    assert_eq!((day.evidence[1].n, day.evidence[1].lcb, day.evidence[1].ucb), (0, 0.01, 0.01));
+    assert_eq!(day.objective.engagement_estimate, agora_instances::EngagementEstimate::Pessimistic);
+    assert_eq!(day.planned_engagement(0), 0.03);
+    // Every edge of a segment with fewer than 20 rounds: all three here.
+    let explore = day.constraints.last().unwrap();
+    let agora_instances::ConstraintKind::ExplorationFloor { segments, max_n, .. } = &explore.kind else { panic!("{explore:?}") };
+    assert_eq!(day.explored_edges(segments, *max_n), vec![(0, 0), (0, 1), (1, 2)]);
+    assert_eq!(day.explored_edges(segments, 12), vec![(0, 1), (1, 2)]);
+    let again = parse_str(&agora_instances::to_json(&day), Path::new("again.json")).unwrap().instance;
+    assert_eq!(again, day);
+    assert_eq!(agora_instances::content_hash(&again), agora_instances::content_hash(&day));
+}
+
+#[test]
+fn bad_estimates_name_the_edge_and_the_field() {
+    let mut v = base();
+    v["edges"][0]["engagement_lcb"] = json!(0.06);
+    assert_single_error(&v, "edge #0 (us-teen -> pin1)", "engagement_lcb", "must be <= engagement (0.05), got 0.06");
+    let mut v = base();
+    v["edges"][1]["engagement_ucb"] = json!(0.001);
+    assert_single_error(&v, "edge #1 (us-teen -> ad1)", "engagement_ucb", "must be >= engagement (0.01), got 0.001");
+    let mut v = base();
+    v["edges"][2]["n"] = json!(2.5);
+    assert_single_error(&v, "edge #2 (eu-adult -> pin2)", "n", "must be a whole number >= 0, got 2.5");
+    let mut v = base();
+    v["objective"]["engagement_estimate"] = json!("cautious");
+    assert_single_error(&v, "objective", "engagement_estimate", "must be \"point\", \"pessimistic\" or \"optimistic\", got \"cautious\"");
+    let mut v = base();
+    v["constraints"].as_array_mut().unwrap().push(json!({"name": "explore", "type": "exploration_floor", "min_share": 0.05}));
+    assert_single_error(&v, "constraint \"explore\"", "max_n", "is missing");
+    let mut v = base();
+    v["constraints"].as_array_mut().unwrap().push(json!({"name": "explore", "type": "exploration_floor", "min_share": 1.5, "max_n": 0}));
+    let found = errors(&v);
+    assert!(found.iter().any(|f| f.field == "min_share") && found.iter().any(|f| f.field == "max_n" && f.message.contains(">= 1")), "{found:?}");
+}

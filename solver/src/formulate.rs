@@ -41,7 +41,7 @@ pub fn edge_value(inst: &Instance, e: usize) -> f64 {
     let w = inst.objective;
     let edge = &inst.edges[e];
     let item = &inst.items[edge.item];
-    w.engagement * edge.engagement + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk
+    w.engagement * inst.planned_engagement(e) + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk
 }
 
 /// Where the builder's rows go.
@@ -232,6 +232,15 @@ impl<'a> Builder<'a> {
                     let name = format!("{cname}[{}]", inst.segments[s].id);
                     let pick = |e: usize| if inst.items[inst.edges[e].item].fresh { 1.0 } else { 0.0 };
                     self.share_row(k, name, ty, s, Sense::Ge, "min_share", *min_share, penalty, pick);
+                }
+            }
+            ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
+                // x_e >= min_share * T_s, one row per unproven edge: a share row whose pick is
+                // the edge itself. Dense in the segment (every edge carries -min_share), so a
+                // segment with k unproven edges of m adds k * m entries.
+                for (s, e) in inst.explored_edges(segments, *max_n) {
+                    let name = format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id);
+                    self.share_row(k, name, ty, s, Sense::Ge, "min_share", *min_share, penalty, |f| if f == e { 1.0 } else { 0.0 });
                 }
             }
             ConstraintKind::RevenueFloor { min } => {

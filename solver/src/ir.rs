@@ -132,6 +132,8 @@ pub enum RowKind {
     TopicCap,
     /// `freshness_floor`: a segment's impressions of fresh items at least `min_share` of its impressions.
     FreshnessFloor,
+    /// `exploration_floor`: an edge with few logged rounds gets at least `min_share` of its segment's impressions.
+    ExplorationFloor,
     /// `exposure_parity`: one creator group's organic exposure per unit of merit at least `1 - tolerance`
     /// times another's.
     ExposureParity,
@@ -152,6 +154,7 @@ impl RowKind {
             K::IntegrityCap { .. } => RowKind::IntegrityCap,
             K::TopicCap { .. } => RowKind::TopicCap,
             K::FreshnessFloor { .. } => RowKind::FreshnessFloor,
+            K::ExplorationFloor { .. } => RowKind::ExplorationFloor,
             K::ExposureParity { .. } => RowKind::ExposureParity,
         }
     }
@@ -169,6 +172,7 @@ impl RowKind {
             RowKind::IntegrityCap => "integrity_cap",
             RowKind::TopicCap => "topic_cap",
             RowKind::FreshnessFloor => "freshness_floor",
+            RowKind::ExplorationFloor => "exploration_floor",
             RowKind::ExposureParity => "exposure_parity",
             RowKind::ObjectiveFloor => "objective_floor",
         }

@@ -304,7 +304,7 @@ pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
             continue;
         }
         let item = &inst.items[edge.item];
-        t.engagement += w.engagement * edge.engagement * xe;
+        t.engagement += w.engagement * inst.planned_engagement(e) * xe;
         t.quality += w.quality * item.quality * xe;
         t.revenue += w.revenue * edge.price * xe;
         t.integrity_risk -= w.integrity_risk * item.risk * xe;

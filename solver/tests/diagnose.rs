@@ -138,7 +138,7 @@ fn tightened(seed: u64, pick: usize, factor: f64) -> Instance {
     use agora_instances::ConstraintKind as K;
     match &mut inst.constraints[k].kind {
         K::ExposureFloor { min, .. } | K::RevenueFloor { min } => *min = (*min * factor).max(1.0) * factor,
-        K::FreshnessFloor { min_share, .. } => *min_share = (*min_share * factor).min(1.0),
+        K::FreshnessFloor { min_share, .. } | K::ExplorationFloor { min_share, .. } => *min_share = (*min_share * factor).min(1.0),
         K::AdLoad { max_share, .. } | K::TopicCap { max_share, .. } | K::IntegrityCap { max_share, .. } => *max_share /= factor,
         K::ExposureCap { max, .. } => *max /= factor,
         K::ExposureParity { tolerance, .. } => *tolerance /= factor,

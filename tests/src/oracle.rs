@@ -2,7 +2,7 @@
 //! own model building), written from the spec text without agora-solver's formulation, so that
 //! the two can be cross-checked. LP only (`regularization = 0`).
 
-use agora_instances::{ConstraintKind, Instance, ItemKind};
+use agora_instances::{ConstraintKind, EngagementEstimate, Instance, ItemKind};
 use good_lp::{constraint, default_solver, variable, variables, Expression, ResolutionError, Solution, SolverModel, Variable};
 
 /// The optimal objective of `inst`, or `None` when good_lp reports it infeasible.
@@ -21,7 +21,14 @@ pub fn optimum(inst: &Instance) -> Option<f64> {
     let mut objective = Expression::from(0.0);
     for (e, edge) in inst.edges.iter().enumerate() {
         let item = &inst.items[edge.item];
-        let c = w.engagement * edge.engagement + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk;
+        // The objective's engagement: the point estimate or an end of the edge's interval.
+        let ev = inst.evidence.get(e);
+        let g = match w.engagement_estimate {
+            EngagementEstimate::Point => edge.engagement,
+            EngagementEstimate::Pessimistic => ev.map_or(edge.engagement, |v| v.lcb),
+            EngagementEstimate::Optimistic => ev.map_or(edge.engagement, |v| v.ucb),
+        };
+        let c = w.engagement * g + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk;
         objective += c * x[e];
     }
     // (lhs, is_le, rhs, penalty): rows collected first so soft slacks can be created.
@@ -93,6 +100,14 @@ pub fn optimum(inst: &Instance) -> Option<f64> {
                     let fresh = sum(&|e| (in_seg(e, s) && item_of(e).fresh) as u8 as f64);
                     let total = sum(&|e| in_seg(e, s) as u8 as f64);
                     rows.push((fresh - *min_share * total, false, 0.0, p));
+                }
+            }
+            ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
+                for s in inst.select_segments(segments) {
+                    let total = sum(&|e| in_seg(e, s) as u8 as f64);
+                    for e in (0..inst.edges.len()).filter(|&e| in_seg(e, s) && inst.evidence.get(e).map_or(0, |v| v.n) < *max_n) {
+                        rows.push((Expression::from(x[e]) - *min_share * total.clone(), false, 0.0, p));
+                    }
                 }
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {

@@ -2,7 +2,10 @@
 //! complementary slackness, shadow prices against finite differences of the optimum,
 //! monotonicity under tightening, and agreement with the independent good_lp formulation.
 
-use agora_instances::{generate_day, generate_with, plan_violations, GenerateConfig, Instance, Param, Size};
+use agora_instances::{
+    generate_day, generate_with, plan_violations, Constraint, ConstraintKind, EngagementEstimate, Evidence, GenerateConfig, Instance, Param, SegmentSelector,
+    Size,
+};
 use agora_solver::{solve, BackendChoice, Settings, Solution, Status};
 use agora_tests::oracle;
 use proptest::prelude::*;
@@ -103,8 +106,80 @@ fn check_shadow_prices(inst: &Instance, settings: &Settings) -> Result<(), TestC
     Ok(())
 }
 
+/// A generated day whose edges carry estimates (as `agora estimate` writes them): logged rounds
+/// 0 to 59, an interval around each engagement, one of the three engagement estimates in the
+/// objective, and an exploration floor (hard or soft) over the edges with fewer than 20 rounds.
+fn with_estimates(seed: u64) -> Instance {
+    let mut inst = generate_day(Size::Tiny, seed, 0.0);
+    // A small deterministic generator (splitmix64), so the test needs no rand of its own.
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xd1b5_4a32_d192_ed03;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    inst.evidence = inst
+        .edges
+        .iter()
+        .map(|e| {
+            let n = (next() * 60.0) as u64;
+            let (down, up) = (next() * 0.8, next() * 1.5);
+            Evidence { n, lcb: e.engagement * (1.0 - down), ucb: e.engagement * (1.0 + up) }
+        })
+        .collect();
+    inst.objective.engagement_estimate = EngagementEstimate::ALL[(seed % 3) as usize];
+    let mut unproven = vec![0usize; inst.segments.len()];
+    for (e, edge) in inst.edges.iter().enumerate() {
+        unproven[edge.segment] += (inst.evidence[e].n < 20) as usize;
+    }
+    let most = unproven.into_iter().max().unwrap_or(1).max(1);
+    let min_share = (0.05 + 0.4 * next()) / most as f64;
+    let penalty = seed.is_multiple_of(2).then_some(0.5);
+    inst.constraints.push(Constraint {
+        name: "explore".into(),
+        penalty,
+        kind: ConstraintKind::ExplorationFloor { segments: SegmentSelector::All, min_share, max_n: 20 },
+    });
+    inst
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn estimated_days_agree_with_good_lp_and_their_shadow_prices_hold(seed in 0u64..100_000) {
+        let inst = with_estimates(seed);
+        let sol = solve(&inst, &Settings::default()).expect("no solver error");
+        let theirs = oracle::optimum(&inst);
+        // Generated days are feasible, so a soft floor keeps them so.
+        if inst.constraints.last().unwrap().penalty.is_some() {
+            prop_assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+        }
+        match sol.status {
+            Status::Optimal => {
+                let theirs = theirs.expect("good_lp finds the day feasible too");
+                prop_assert!((sol.objective - theirs).abs() <= 1e-6 * (1.0 + theirs.abs()), "agora {} vs good_lp {theirs}", sol.objective);
+                // One row per unproven edge of every segment, each served at least its share.
+                let rows: Vec<_> = sol.rows.iter().filter(|r| r.kind == agora_solver::RowKind::ExplorationFloor).collect();
+                let ConstraintKind::ExplorationFloor { min_share, .. } = inst.constraints.last().unwrap().kind else { unreachable!() };
+                prop_assert_eq!(rows.len(), inst.evidence.iter().filter(|v| v.n < 20).count());
+                let mut served = vec![0.0; inst.segments.len()];
+                for (edge, x) in inst.edges.iter().zip(&sol.impressions) {
+                    served[edge.segment] += x;
+                }
+                if inst.constraints.last().unwrap().penalty.is_none() {
+                    for (e, edge) in inst.edges.iter().enumerate().filter(|(e, _)| inst.evidence[*e].n < 20) {
+                        prop_assert!(sol.impressions[e] >= min_share * served[edge.segment] - 1e-6 * (1.0 + served[edge.segment]), "edge {e}");
+                    }
+                }
+                check_shadow_prices(&inst, &Settings::default())?;
+            }
+            Status::Infeasible => prop_assert!(theirs.is_none(), "agora says infeasible, good_lp {theirs:?}"),
+            other => prop_assert!(false, "unexpected status {other}: {:?}", sol.message),
+        }
+    }
 
     #[test]
     fn plan_is_feasible_and_the_certificate_holds(seed in 0u64..100_000) {

@@ -1,18 +1,21 @@
-//! `agora import`: a day built from a public data set.
+//! `agora import`: a day (and, for logged data, its logs) built from a public data set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use agora_instances::import::obd::SegmentBy;
 use agora_instances::output::OutputKind;
 
-use super::{check_out, err, Failure};
+use super::{check_out, err, usage, Failure};
 
-pub const AFTER_HELP: &str = "Example:\n  scripts/fetch-data.sh\n  agora import movielens data/ml-100k --out movielens.json\n\nmovielens: the MovieLens-100k sample (ml-100k.inter, .item, .user) as a day: 30 segments, the films as items of\ntheir catalog lines, 25 synthetic ad campaigns, the usual rules. Every modelling choice: docs/formats.md.";
+pub const AFTER_HELP: &str = "Examples:\n  scripts/fetch-data.sh\n  agora import movielens data/ml-100k --out movielens.json\n  agora import obd data/obd/bts/all --segment-by position --out obd-bts\n\nmovielens: the MovieLens-100k sample (ml-100k.inter, .item, .user) as a day: 30 segments, the films as items of\ntheir catalog lines, 25 synthetic ad campaigns, the usual rules. Every modelling choice: docs/formats.md.\nobd: an Open Bandit Dataset directory (NAME.csv and item_context.csv) as PREFIX.logs.csv (agora.logs/v1) and\nPREFIX.json (a day: one segment per --segment-by value, an edge per logged (segment, item)); docs/estimates.md.";
 
 /// The data sets `agora import` reads.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Source {
     /// MovieLens-100k (the directory holding ml-100k.inter, .item and .user).
     Movielens,
+    /// The Open Bandit Dataset's sample (a directory such as data/obd/bts/all).
+    Obd,
 }
 
 /// Arguments of `agora import`.
@@ -22,18 +25,48 @@ pub struct Args {
     source: Source,
     /// Its directory.
     dir: PathBuf,
-    /// Where to write the agora.instance/v1 file (written atomically).
+    /// movielens: the agora.instance/v1 file to write. obd: the PREFIX of PREFIX.json and PREFIX.logs.csv.
+    /// Written atomically.
     #[arg(long)]
     out: PathBuf,
+    /// obd only: what makes a segment: position, or a hashed user feature user_feature_0 .. user_feature_3.
+    #[arg(long, value_name = "KEY")]
+    segment_by: Option<SegmentBy>,
 }
 
 /// Runs `agora import`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    check_out(Some(&a.out), OutputKind::File, &[])?;
-    let inst = match a.source {
-        Source::Movielens => agora_instances::import::movielens::import(&a.dir).map_err(|e| err(e.into()))?,
+    let write_day = |inst: &agora_instances::Instance, path: &Path| -> Result<(), Failure> {
+        agora_instances::save(inst, path).map_err(|e| err(anyhow::Error::new(e).context(format!("{}: cannot write", path.display()))))?;
+        println!("wrote {} ({})", path.display(), inst.shape());
+        Ok(())
     };
-    agora_instances::save(&inst, &a.out).map_err(|e| err(anyhow::Error::new(e).context(format!("{}: cannot write", a.out.display()))))?;
-    println!("wrote {} ({})", a.out.display(), inst.shape());
-    Ok(())
+    match a.source {
+        Source::Movielens => {
+            if a.segment_by.is_some() {
+                return Err(usage("--segment-by is for obd; movielens segments are fixed (docs/formats.md)".into()));
+            }
+            check_out(Some(&a.out), OutputKind::File, &[])?;
+            let inst = agora_instances::import::movielens::import(&a.dir).map_err(|e| err(e.into()))?;
+            write_day(&inst, &a.out)
+        }
+        Source::Obd => {
+            let by = a.segment_by.unwrap_or(SegmentBy::Position);
+            // PREFIX may be given with the day's extension: obd-bts.json means obd-bts.
+            let prefix = if a.out.extension().is_some_and(|x| x == "json") { a.out.with_extension("") } else { a.out.clone() };
+            let day = prefix.with_file_name(format!("{}.json", file_name(&prefix)));
+            let logs = prefix.with_file_name(format!("{}.logs.csv", file_name(&prefix)));
+            check_out(Some(&day), OutputKind::File, &[])?;
+            check_out(Some(&logs), OutputKind::File, &[])?;
+            let imported = agora_instances::import::obd::import(&a.dir, by).map_err(|e| err(e.into()))?;
+            agora_instances::write_atomic(&logs, imported.logs.to_csv().as_bytes())
+                .map_err(|e| err(anyhow::Error::new(e).context(format!("{}: cannot write", logs.display()))))?;
+            println!("wrote {} ({} rounds, mean reward {:.6})", logs.display(), imported.logs.rounds.len(), imported.logs.mean_reward());
+            write_day(&imported.instance, &day)
+        }
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "obd".into())
 }

@@ -7,6 +7,8 @@
 pub mod auction;
 pub mod audit;
 pub mod diagnose;
+pub mod estimate;
+pub mod evaluate;
 pub mod export;
 pub mod fppe;
 pub mod frontier;

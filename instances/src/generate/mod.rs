@@ -317,13 +317,21 @@ pub fn generate_witnessed(config: &GenerateConfig, seed: u64) -> Generated {
     let constraints = draft.constraints(config, &witness);
     let instance = Instance {
         name: format!("generated-{}-seed{seed}", config.label),
-        objective: Objective { engagement: 1.0, quality: 0.001, revenue: config.revenue_weight, integrity_risk: 0.05, regularization: config.regularization },
+        objective: Objective {
+            engagement: 1.0,
+            quality: 0.001,
+            revenue: config.revenue_weight,
+            integrity_risk: 0.05,
+            regularization: config.regularization,
+            engagement_estimate: EngagementEstimate::Point,
+        },
         segments: draft.segments,
         creators: draft.creators,
         campaigns: draft.campaigns,
         items: draft.items,
         edges: draft.edges,
         constraints,
+        evidence: Vec::new(),
     };
     Generated { instance, witness }
 }

@@ -222,12 +222,20 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
     ];
     Ok(Instance {
         name: "movielens-100k".into(),
-        objective: Objective { engagement: 1.0, quality: 0.001, revenue: 20.0, integrity_risk: 0.05, regularization: 0.0 },
+        objective: Objective {
+            engagement: 1.0,
+            quality: 0.001,
+            revenue: 20.0,
+            integrity_risk: 0.05,
+            regularization: 0.0,
+            engagement_estimate: EngagementEstimate::Point,
+        },
         segments,
         creators,
         campaigns,
         items,
         edges,
         constraints,
+        evidence: Vec::new(),
     })
 }

@@ -16,6 +16,7 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
         "exposure_floor" => &["items", "segments", "min"],
         "exposure_cap" => &["items", "segments", "max"],
         "freshness_floor" => &["segments", "min_share"],
+        "exploration_floor" => &["segments", "min_share", "max_n"],
         "exposure_parity" => &["groups", "tolerance"],
         _ => &[],
     }
@@ -34,6 +35,9 @@ fn present_fields(c: &ConstraintFile) -> Vec<&'static str> {
     }
     if c.min_share.is_some() {
         v.push("min_share");
+    }
+    if c.max_n.is_some() {
+        v.push("max_n");
     }
     if c.min.is_some() {
         v.push("min");
@@ -79,6 +83,17 @@ pub(super) fn validate_constraint(rep: &mut Report, ent: &str, c: &ConstraintFil
         "integrity_cap" => ConstraintKind::IntegrityCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
         "topic_cap" => ConstraintKind::TopicCap { segments: seg(rep), max_share: rep.number(ent, "max_share", c.max_share, Rule::Unit) },
         "freshness_floor" => ConstraintKind::FreshnessFloor { segments: seg(rep), min_share: rep.number(ent, "min_share", c.min_share, Rule::Unit) },
+        "exploration_floor" => {
+            let (segments, min_share) = (seg(rep), rep.number(ent, "min_share", c.min_share, Rule::Unit));
+            let max_n = match c.max_n {
+                None => {
+                    rep.error(ent, "max_n", "is missing (a whole number >= 1: edges with fewer logged rounds are explored)");
+                    1
+                }
+                Some(m) => super::whole_number(rep, ent, "max_n", m, 1),
+            };
+            ConstraintKind::ExplorationFloor { segments, min_share, max_n }
+        }
         "revenue_floor" => ConstraintKind::RevenueFloor { min: rep.number(ent, "min", c.min, Rule::NonNegative) },
         // Every field is checked before giving up on a bad selector, so that all errors show.
         "exposure_floor" => {

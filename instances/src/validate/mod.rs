@@ -137,6 +137,15 @@ impl Rule {
     }
 }
 
+/// A count written as a JSON number (`3`, `3.0`, `1e6`): a whole number `>= min`.
+fn whole_number(rep: &mut Report, entity: &str, field: &str, x: f64, min: u64) -> u64 {
+    if !x.is_finite() || x.fract() != 0.0 || x < min as f64 || x > 9.0e15 {
+        rep.error(entity, field, format!("must be a whole number >= {min}, got {x}"));
+        return min;
+    }
+    x as u64
+}
+
 fn quoted(kind: &str, id: &Option<String>, pos: usize) -> String {
     match id {
         Some(id) if !id.is_empty() => format!("{kind} \"{}\"", crate::limits::excerpt(id)),
@@ -290,6 +299,9 @@ impl InstanceFile {
 
         let mut seen_edges: HashMap<(usize, usize), usize> = HashMap::new();
         let mut edges = Vec::with_capacity(in_edges.len());
+        // Evidence is kept for every edge, or for none when no edge of the file carries any.
+        let any_evidence = in_edges.iter().any(|e| e.n.is_some() || e.engagement_lcb.is_some() || e.engagement_ucb.is_some());
+        let mut evidence = Vec::new();
         for (pos, e) in in_edges.iter().enumerate() {
             let ent = format!(
                 "edge #{pos} ({} -> {})",
@@ -323,6 +335,7 @@ impl InstanceFile {
             let engagement = rep.number(&ent, "engagement", e.engagement, Rule::NonNegative);
             let price = rep.check(&ent, "price", e.price.unwrap_or(0.0), Rule::NonNegative);
             let cap = e.cap.map(|c| rep.check(&ent, "cap", c, Rule::Positive));
+            let ev = any_evidence.then(|| edge_evidence(&mut rep, &ent, e, engagement));
             if let (Some(s), Some(i)) = (segment, item) {
                 if let Some(first) = seen_edges.insert((s, i), pos) {
                     rep.error(&ent, "", format!("duplicate edge: edge #{first} already links this segment and item"));
@@ -333,10 +346,11 @@ impl InstanceFile {
                     rep.error(&ent, "price", format!("must be 0 on an organic item's edge, got {price}"));
                 }
                 edges.push(Edge { segment: s, item: i, engagement, price, cap });
+                evidence.extend(ev);
             }
         }
 
-        let mut instance = Instance { name, objective, segments, creators, campaigns, items, edges, constraints: Vec::new() };
+        let mut instance = Instance { name, objective, segments, creators, campaigns, items, edges, constraints: Vec::new(), evidence };
         let mut names = HashSet::new();
         for (pos, c) in self.constraints.iter().enumerate() {
             let ent = quoted("constraint", &c.name, pos);
@@ -373,12 +387,37 @@ impl InstanceFile {
             if let Some(x) = f.regularization {
                 o.regularization = rep.check(ent, "regularization", x, Rule::NonNegative);
             }
+            if let Some(name) = &f.engagement_estimate {
+                match EngagementEstimate::parse(name) {
+                    Some(e) => o.engagement_estimate = e,
+                    None => rep.error(
+                        ent,
+                        "engagement_estimate",
+                        format!("must be \"point\", \"pessimistic\" or \"optimistic\", got \"{}\"", crate::limits::excerpt(name)),
+                    ),
+                }
+            }
             for key in f.extra.keys() {
-                rep.error(ent, key, "unknown objective weight (known: engagement, quality, revenue, integrity_risk, regularization)");
+                rep.error(ent, key, "unknown objective field (known: engagement, quality, revenue, integrity_risk, regularization, engagement_estimate)");
             }
         }
         o
     }
+}
+
+/// An edge's `n`, `engagement_lcb` and `engagement_ucb`, defaults filled in (no logged rounds,
+/// the point estimate as both ends), with `lcb <= engagement <= ucb`.
+fn edge_evidence(rep: &mut Report, ent: &str, e: &EdgeFile, engagement: f64) -> Evidence {
+    let n = e.n.map(|x| whole_number(rep, ent, "n", x, 0)).unwrap_or(0);
+    let lcb = e.engagement_lcb.map(|x| rep.check(ent, "engagement_lcb", x, Rule::NonNegative)).unwrap_or(engagement);
+    let ucb = e.engagement_ucb.map(|x| rep.check(ent, "engagement_ucb", x, Rule::NonNegative)).unwrap_or(engagement);
+    if lcb > engagement {
+        rep.error(ent, "engagement_lcb", format!("must be <= engagement ({engagement}), got {lcb}"));
+    }
+    if ucb < engagement {
+        rep.error(ent, "engagement_ucb", format!("must be >= engagement ({engagement}), got {ucb}"));
+    }
+    Evidence { n, lcb, ucb }
 }
 
 /// One warning per unknown field of a kind of entity, naming the first entity that has it and

@@ -324,12 +324,12 @@ fn rows_of(inst: &Instance, model: &Model, p: &Param) -> Vec<usize> {
 /// solution's terms: engagement, quality, revenue, integrity_risk, regularization.
 pub fn unweighted_terms(inst: &Instance, x: &[f64]) -> [f64; 5] {
     let mut t = [0.0; 5];
-    for (edge, &xe) in inst.edges.iter().zip(x) {
+    for (e, (edge, &xe)) in inst.edges.iter().zip(x).enumerate() {
         if xe == 0.0 {
             continue;
         }
         let item = &inst.items[edge.item];
-        t[0] += edge.engagement * xe;
+        t[0] += inst.planned_engagement(e) * xe;
         t[1] += item.quality * xe;
         t[2] += edge.price * xe;
         t[3] -= item.risk * xe;
