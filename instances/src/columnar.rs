@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::file::InstanceFile;
 use crate::io::{open_input, write_atomic, LoadError, ReadOptions};
 use crate::limits::{excerpt, max_magnitude};
-use crate::types::{Edge, Instance, ItemKind};
+use crate::types::{Edge, Evidence, Instance, ItemKind};
 use crate::validate::{Finding, Validated};
 
 /// Errors listed before the rest are summarised.
@@ -90,7 +90,10 @@ pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOpti
     }
     let csv = confined_edges_path(path, &rel, opts).map_err(|m| invalid("edges_file", m))?;
     let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-    validated.instance.edges = read_edges_with(&csv, &validated.instance, opts)?;
+    let (file, _) = open_input(&csv, opts)?;
+    let (edges, evidence) = read_edges_and_evidence_from(BufReader::with_capacity(1 << 20, file), &csv, &validated.instance)?;
+    validated.instance.edges = edges;
+    validated.instance.evidence = evidence;
     validated.sources = vec![path.to_path_buf(), csv];
     Ok(validated)
 }
@@ -106,8 +109,20 @@ pub fn read_edges_with(csv: &Path, inst: &Instance, opts: &ReadOptions) -> Resul
     read_edges_from(BufReader::with_capacity(1 << 20, file), csv, inst)
 }
 
-/// Reads and validates edges from CSV text in `reader`; `csv` names it in messages.
+/// The columns an edges file may have: the spec's edge fields, then what `agora estimate` adds.
+pub const EDGE_COLUMNS: [&str; 8] = ["segment", "item", "engagement", "price", "cap", "n", "engagement_lcb", "engagement_ucb"];
+
+/// Reads and validates edges from CSV text in `reader`; `csv` names it in messages. Evidence
+/// columns (`n`, `engagement_lcb`, `engagement_ucb`) are validated and dropped: read them with
+/// [`read_edges_and_evidence_from`].
 pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instance) -> Result<Vec<Edge>, LoadError> {
+    read_edges_and_evidence_from(reader, csv, inst).map(|(edges, _)| edges)
+}
+
+/// Reads and validates edges and, when the header has any of `n`, `engagement_lcb`,
+/// `engagement_ucb`, every edge's [`Evidence`] (empty otherwise; empty cells default as in JSON:
+/// no rounds, the point estimate as both ends).
+pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instance) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
     let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
     let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     let mut errs = Errors::default();
@@ -144,10 +159,13 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
         }
     }
     for f in &fields {
-        if !["segment", "item", "engagement", "price", "cap"].contains(&f.trim()) {
-            errs.add(1, "", format!("unknown column \"{}\" (the columns are segment, item, engagement, price, cap)", excerpt(f.trim())));
+        if !EDGE_COLUMNS.contains(&f.trim()) {
+            errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), EDGE_COLUMNS.join(", ")));
         }
     }
+    let (c_n, c_lcb, c_ucb) = (col("n"), col("engagement_lcb"), col("engagement_ucb"));
+    let with_evidence = c_n.is_some() || c_lcb.is_some() || c_ucb.is_some();
+    let mut evidence = Vec::new();
     if errs.count > 0 {
         return Err(LoadError::Invalid { path: csv.to_path_buf(), errors: errs.list });
     }
@@ -180,13 +198,15 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
         };
         let price = number(&mut errs, ln, "price", c_price.and_then(|c| cells.get(c)), false);
         let cap = number(&mut errs, ln, "cap", c_cap.and_then(|c| cells.get(c)), true);
-        if let (Some(s), Some(i), Some(engagement), Some(price), Some(cap)) = (segment, item, engagement, price, cap) {
+        let ev = if with_evidence { edge_evidence(&mut errs, ln, &cells, (c_n, c_lcb, c_ucb), engagement) } else { Some(None) };
+        if let (Some(s), Some(i), Some(engagement), Some(price), Some(cap), Some(ev)) = (segment, item, engagement, price, cap, ev) {
             let price = price.unwrap_or(0.0);
             if price > 0.0 && inst.items[i].kind() == ItemKind::Organic {
                 errs.add(ln, "price", format!("must be 0 on an organic item's edge, got {price}"));
                 continue;
             }
             edges.push(Edge { segment: s, item: i, engagement, price, cap });
+            evidence.extend(ev);
         }
     }
     // Duplicates, by sorting (segment, item) keys rather than hashing 10^7 pairs.
@@ -199,7 +219,41 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
         }
     }
     errs.into_result(csv)?;
-    Ok(edges)
+    Ok((edges, evidence))
+}
+
+/// One row's evidence cells (`Some(None)` would mean none; here always `Some(Some(..))` unless a
+/// cell is invalid, which is reported).
+fn edge_evidence(
+    errs: &mut Errors,
+    ln: usize,
+    cells: &[String],
+    (c_n, c_lcb, c_ucb): (Option<usize>, Option<usize>, Option<usize>),
+    engagement: Option<f64>,
+) -> Option<Option<Evidence>> {
+    let n = match c_n.and_then(|c| cells.get(c)).map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(cell) => match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9.0e15 => v as u64,
+            _ => {
+                errs.add(ln, "n", format!("must be a whole number >= 0, got \"{}\"", excerpt(cell)));
+                return None;
+            }
+        },
+    };
+    let lcb = number(errs, ln, "engagement_lcb", c_lcb.and_then(|c| cells.get(c)), false)?;
+    let ucb = number(errs, ln, "engagement_ucb", c_ucb.and_then(|c| cells.get(c)), false)?;
+    let g = engagement?;
+    let (lcb, ucb) = (lcb.unwrap_or(g), ucb.unwrap_or(g));
+    if lcb > g {
+        errs.add(ln, "engagement_lcb", format!("must be <= engagement ({g}), got {lcb}"));
+        return None;
+    }
+    if ucb < g {
+        errs.add(ln, "engagement_ucb", format!("must be >= engagement ({g}), got {ucb}"));
+        return None;
+    }
+    Some(Some(Evidence { n, lcb, ucb }))
 }
 
 /// Errors found so far in a CSV file: the first [`MAX_ERRORS`] and how many in all.
@@ -265,13 +319,18 @@ pub fn save_columnar(inst: &Instance, path: &Path) -> std::io::Result<PathBuf> {
     let tmp = csv.with_file_name(format!(".{rel}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        writeln!(w, "segment,item,engagement,price,cap")?;
-        for e in &inst.edges {
+        let with_evidence = !inst.evidence.is_empty();
+        writeln!(w, "segment,item,engagement,price,cap{}", if with_evidence { ",n,engagement_lcb,engagement_ucb" } else { "" })?;
+        for (k, e) in inst.edges.iter().enumerate() {
             write!(w, "{},{},{},{},", crate::csv::field(&inst.segments[e.segment].id), crate::csv::field(&inst.items[e.item].id), e.engagement, e.price)?;
-            match e.cap {
-                Some(c) => writeln!(w, "{c}")?,
-                None => writeln!(w)?,
+            if let Some(c) = e.cap {
+                write!(w, "{c}")?;
             }
+            if with_evidence {
+                let v = inst.evidence(k);
+                write!(w, ",{},{},{}", v.n, v.lcb, v.ucb)?;
+            }
+            writeln!(w)?;
         }
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;

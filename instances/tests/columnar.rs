@@ -90,3 +90,29 @@ fn the_edge_count_configuration_is_close_to_its_target() {
     let n = inst.edges.len() as f64;
     assert!((0.7..=1.3).contains(&(n / 50_000.0)), "{n} edges");
 }
+
+#[test]
+fn estimated_edges_round_trip_through_the_columnar_form_and_bad_cells_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut day = generate(Size::Tiny, 3);
+    day.evidence = (0..day.edges.len())
+        .map(|e| {
+            let g = day.edges[e].engagement;
+            agora_instances::Evidence { n: e as u64 * 3, lcb: g * 0.5, ucb: g * 1.5 }
+        })
+        .collect();
+    let path = dir.path().join("est.json");
+    save_columnar(&day, &path).unwrap();
+    let back = load(&path).unwrap().instance;
+    assert_eq!(back.evidence, day.evidence);
+    assert_eq!(back, day);
+    // Cells default like the JSON fields; a bad one is named by line and column.
+    let d2 = write(dir.path(), HEAD, "segment,item,engagement,n,engagement_lcb,engagement_ucb\ns1,i,0.1,,,\n\"s,2\",i,0.1,4,0.05,\n");
+    let ok = load(&d2).unwrap().instance;
+    assert_eq!((ok.evidence[0].n, ok.evidence[0].lcb, ok.evidence[0].ucb), (0, 0.1, 0.1));
+    assert_eq!((ok.evidence[1].n, ok.evidence[1].lcb, ok.evidence[1].ucb), (4, 0.05, 0.1));
+    let bad = write(dir.path(), HEAD, "segment,item,engagement,n,engagement_lcb\ns1,i,0.1,2.5,0.05\ns1,ad,0.2,1,0.3\n");
+    let err = load(&bad).unwrap_err().to_string();
+    assert!(err.contains("line 2, field \"n\": must be a whole number >= 0, got \"2.5\""), "{err}");
+    assert!(err.contains("line 3, field \"engagement_lcb\": must be <= engagement (0.2), got 0.3"), "{err}");
+}

@@ -47,7 +47,9 @@ pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate};
 pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
-pub use settings::{BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_SIFTING_EDGES};
+pub use settings::{
+    predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES, AUTO_SIFTING_QP_SUPPORT,
+};
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
@@ -81,8 +83,8 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?S
 
 /// `auto` is robust by construction: when its first path ends `numerical_error` (an answer its
 /// check rejects, or a backend that does not converge), it tries the first-order backend's
-/// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6, and says
-/// in `message` which path answered (docs/backends.md, "auto"). A choice other than `auto` is
+/// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6 and
+/// [`polish`]ed where sifting from its support succeeds, and says in `message` which path answered (docs/backends.md, "auto"). A choice other than `auto` is
 /// reported as it ended.
 fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first_choice: BackendChoice, first: Solution) -> Result<Solution, SolveError> {
     let mut tried = vec![format!("{} ended numerical_error ({})", first.backend, first.message.clone().unwrap_or_default())];
@@ -93,15 +95,41 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
     let mut pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
     pdhg = Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings);
     paths.push(("PDHG certified at 1e-6", pdhg));
-    for (name, s) in paths {
+    let n_paths = paths.len();
+    for (k, (name, s)) in paths.into_iter().enumerate() {
         let sol = solve_model_warm(inst, model, &s, None)?;
         if sol.status == Status::Optimal {
             let said = sol.message.clone().unwrap_or_default();
+            // PDHG (the last path) answers to its tolerance: polish it when that can be done exactly.
+            if k + 1 == n_paths {
+                let polished = polish(inst, model, settings, &sol)?;
+                if polished.status == Status::Optimal {
+                    let how = polished.message.clone().unwrap_or_default();
+                    let message = format!("auto: {}; answered by {name}, then polished by sifting from its support: {how}", tried.join("; "));
+                    return Ok(Solution { message: Some(message), ..polished });
+                }
+                tried.push(format!("the polish of {name}'s answer ended {} ({})", polished.status, polished.message.unwrap_or_default()));
+                return Ok(Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol });
+            }
             return Ok(Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol });
         }
         tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
     }
     Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first })
+}
+
+/// Polishes a first-order answer (PDHG's, accurate to its tolerance) into an exact one: sifting
+/// warm-started from it, so that its first working set is the answer's support and its first
+/// prices the answer's duals. For an LP the restricted problems are HiGHS' simplex on that
+/// support, so the result is a vertex with exact duals, checked at `check_tolerance` like any
+/// exact answer; for a QP they are Clarabel's, to its tolerance. The result says how it ended: a
+/// status other than `optimal` means the polish failed and `approx` stands.
+pub fn polish(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Result<Solution, SolveError> {
+    let mut x = approx.impressions.clone();
+    x.resize(model.n_cols(), 0.0);
+    let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
+    let warm = WarmStart { x: Some(x), y: (y.len() == model.n_rows()).then_some(y) };
+    solve_model_warm(inst, model, &settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting), Some(&warm))
 }
 
 /// The settings the first-order backend runs with: when `auto` chose it (for the day's size) it

@@ -16,9 +16,11 @@ pub enum BackendChoice {
     Highs,
     /// Clarabel: interior point, LP and QP.
     Clarabel,
-    /// Picks by problem class and size: the first-order backend's sifting for days of at least
-    /// [`AUTO_SIFTING_EDGES`] edges; below, HiGHS for LPs and Clarabel for QPs (see
-    /// [`BackendChoice::resolve_for`]).
+    /// Picks the fastest exact path by a rule measured on days of every size (benches/RESULTS.md,
+    /// "auto"; [`BackendChoice::resolve_for`]): sifting for LPs of at least
+    /// [`AUTO_HIGHS_LP_EDGES`] edges and HiGHS below; for QPs, sifting when the optimum is
+    /// predicted to serve few edges, Clarabel otherwise; sifting for every day of at least
+    /// [`AUTO_SIFTING_EDGES`] edges.
     #[default]
     Auto,
     /// agora's backend for days too large for the exact backends ([`crate::first_order`]):
@@ -32,7 +34,8 @@ impl BackendChoice {
     /// Every choice as `--backend` and settings files spell it.
     pub const NAMES: [&'static str; 4] = ["highs", "clarabel", "auto", "first-order"];
 
-    /// The backend `auto` stands for, given whether the model has a quadratic term.
+    /// The whole-model backend `auto` stands for, given whether the model has a quadratic term
+    /// (what sifting's fallback and a tiny day use; [`BackendChoice::resolve_for`] is the full rule).
     ///
     /// LPs go to HiGHS: its dual simplex returns vertex solutions with exact duals, hot-starts
     /// re-solves, and is faster than Clarabel on every LP day measured (benches/RESULTS.md).
@@ -54,15 +57,93 @@ impl BackendChoice {
 /// seconds at most and are the simpler path.
 pub const AUTO_SIFTING_EDGES: usize = 100_000;
 
+/// LPs below this many edges go to HiGHS under `auto`; from it, to sifting (benches/RESULTS.md,
+/// "auto"): sifting's first restricted LP is already most of a tiny day, while from a few
+/// thousand edges on it solves LPs 1-7 times faster than HiGHS on the whole model.
+pub const AUTO_HIGHS_LP_EDGES: usize = 1_000;
+
+/// QPs whose predicted optimal support ([`predicted_support`]) is at most this fraction of the
+/// edges go to sifting under `auto` (from [`AUTO_HIGHS_LP_EDGES`] edges on); more spread-out
+/// optima go to Clarabel, since sifting then grows its working set toward the whole model.
+pub const AUTO_SIFTING_QP_SUPPORT: f64 = 0.25;
+
 impl BackendChoice {
-    /// [`BackendChoice::resolve`], with the size rule: `auto` sends a day of at least
-    /// [`AUTO_SIFTING_EDGES`] edges to the first-order backend (which sifts it).
+    /// [`BackendChoice::resolve`], with the measured rule (benches/RESULTS.md, "auto") for `auto`:
+    /// - a day of at least [`AUTO_SIFTING_EDGES`] edges: sifting, LP or QP;
+    /// - an LP: HiGHS below [`AUTO_HIGHS_LP_EDGES`] edges, sifting from there;
+    /// - a QP: Clarabel below [`AUTO_HIGHS_LP_EDGES`] edges or when its predicted support exceeds
+    ///   [`AUTO_SIFTING_QP_SUPPORT`] of the edges, sifting otherwise.
     pub fn resolve_for(self, model: &crate::ir::Model) -> BackendChoice {
-        if self == BackendChoice::Auto && model.n_edges >= AUTO_SIFTING_EDGES {
+        if self != BackendChoice::Auto {
+            return self;
+        }
+        let n = model.n_edges;
+        if n >= AUTO_SIFTING_EDGES {
             return BackendChoice::FirstOrder;
         }
-        self.resolve(model.is_qp())
+        if n < AUTO_HIGHS_LP_EDGES {
+            return self.resolve(model.is_qp());
+        }
+        if !model.is_qp() || predicted_support(model) <= AUTO_SIFTING_QP_SUPPORT {
+            BackendChoice::FirstOrder
+        } else {
+            BackendChoice::Clarabel
+        }
     }
+}
+
+/// The fraction of edges a QP's optimum is predicted to serve: per segment, the optimum of
+/// `sum_e c_e x_e - sum_e q_e x_e^2 / 2` under its supply row alone, where `q_e = rho / supply`
+/// is the segment's, is `x_e = (c_e - lambda)+ / q_e` with the water level `lambda >= 0` at which
+/// the segment's supply is used up (`sum_e (c_e - lambda)+ = rho`). The other rules move the
+/// optimum, but the spread that decides between sifting and an interior point is already set here:
+/// a large `rho` against the spread of the `c_e` serves almost every edge. An LP serves few edges
+/// (a vertex): 0.
+pub fn predicted_support(model: &crate::ir::Model) -> f64 {
+    use crate::ir::RowKind;
+    if !model.is_qp() || model.n_edges == 0 {
+        return 0.0;
+    }
+    // Each supply row's position among the supply rows (the segment), and each edge's segment.
+    let mut segment_of_row = vec![usize::MAX; model.n_rows()];
+    let mut supply = Vec::new();
+    for (r, meta) in model.rows.iter().enumerate() {
+        if meta.kind == RowKind::Supply {
+            segment_of_row[r] = supply.len();
+            supply.push(meta.rhs);
+        }
+    }
+    let indptr = model.matrix.indptr();
+    let indptr = indptr.raw_storage();
+    let indices = model.matrix.indices();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); supply.len()];
+    let mut rho = vec![0.0; supply.len()];
+    for e in 0..model.n_edges {
+        let Some(s) = indices[indptr[e]..indptr[e + 1]].iter().map(|&r| segment_of_row[r as usize]).find(|&s| s != usize::MAX) else { continue };
+        // q_e = rho / supply_s, so rho = q_e * supply_s.
+        rho[s] = model.quad[e] * supply[s];
+        if model.cost[e] > 0.0 {
+            values[s].push(model.cost[e]);
+        }
+    }
+    let mut served = 0usize;
+    for (mut c, rho) in values.into_iter().zip(rho) {
+        c.sort_by(|a, b| b.total_cmp(a));
+        // The k best edges are served while the water level lambda_k = (sum of their c - rho) / k
+        // stays below the k-th value; lambda is at least 0 (supply need not be used up).
+        let mut sum = 0.0;
+        let mut k = 0;
+        for (j, &cj) in c.iter().enumerate() {
+            sum += cj;
+            let lambda = ((sum - rho) / (j + 1) as f64).max(0.0);
+            if cj <= lambda {
+                break;
+            }
+            k = j + 1;
+        }
+        served += k;
+    }
+    served as f64 / model.n_edges as f64
 }
 
 impl std::str::FromStr for BackendChoice {

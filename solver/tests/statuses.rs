@@ -14,13 +14,31 @@ fn iteration_limits_are_reported_as_such_by_both_backends() {
     }
 }
 
+/// The measured rule (benches/RESULTS.md, "auto"): tiny days go to the whole-model backends,
+/// LPs of a few thousand edges and up to sifting, QPs to sifting when their optimum is predicted
+/// to serve few edges and to Clarabel when it spreads.
 #[test]
-fn auto_picks_highs_for_lps_and_clarabel_for_qps() {
+fn auto_picks_by_the_measured_rule() {
+    use agora_instances::generate_day;
+    use agora_solver::{formulate, predicted_support};
     assert_eq!(BackendChoice::Auto.resolve(false), BackendChoice::Highs);
     assert_eq!(BackendChoice::Auto.resolve(true), BackendChoice::Clarabel);
     assert_eq!(BackendChoice::Highs.resolve(true), BackendChoice::Highs);
-    let inst = generate(Size::Tiny, 4);
-    assert_eq!(solve(&inst, &Settings::default()).unwrap().backend, "highs");
+    let solved_by = |inst: &agora_instances::Instance| {
+        let sol = solve(inst, &Settings::default()).unwrap();
+        assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+        sol.backend
+    };
+    assert_eq!(solved_by(&generate(Size::Tiny, 4)), "highs");
+    assert_eq!(solved_by(&generate_day(Size::Tiny, 4, 0.5)), "clarabel");
+    assert_eq!(solved_by(&generate_day(Size::Small, 1, 0.0)), "first-order");
+    // The small day's optimum at rho 0.5 is predicted to serve 9% of its edges, at rho 5 79%.
+    let (spread, narrow) = (generate_day(Size::Small, 1, 5.0), generate_day(Size::Small, 1, 0.5));
+    assert!(predicted_support(&formulate(&narrow)) < 0.15 && predicted_support(&formulate(&spread)) > 0.7);
+    assert_eq!(solved_by(&narrow), "first-order");
+    assert_eq!(solved_by(&spread), "clarabel");
+    // An LP's optimum is a vertex: no spread is predicted.
+    assert_eq!(predicted_support(&formulate(&generate_day(Size::Small, 1, 0.0))), 0.0);
 }
 
 /// `auto` falls back when its first path ends `numerical_error`: with a check tolerance of
@@ -42,4 +60,31 @@ fn auto_falls_back_when_its_first_path_fails_the_check() {
     let pdhg = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, first_order_tolerance: 1e-6, ..Settings::default() };
     let reference = solve(&inst, &pdhg).unwrap();
     assert!((auto.objective - reference.objective).abs() <= 1e-5 * reference.objective.abs(), "{} vs {}", auto.objective, reference.objective);
+}
+
+/// `polish` turns PDHG's answer (accurate to 1e-4) into the exact vertex optimum: sifting from its
+/// support ends at HiGHS' objective to 1e-9, with duals that pass the strict certificate, on a
+/// generated day and on the real MovieLens day.
+#[test]
+fn polish_turns_a_pdhg_answer_into_an_exact_vertex() {
+    use agora_solver::{formulate, polish, FirstOrderMethod};
+    let mut days = vec![agora_instances::generate_day(Size::Small, 1, 0.0)];
+    let ml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/ml-100k");
+    assert!(ml.join("ml-100k.inter").is_file(), "{} is missing: run scripts/fetch-data.sh (make test does)", ml.display());
+    days.push(agora_instances::import::movielens::import(&ml).unwrap());
+    for inst in days {
+        let model = formulate(&inst);
+        let pdhg = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, ..Settings::default() };
+        let approx = solve(&inst, &pdhg).unwrap();
+        assert_eq!(approx.status, Status::Optimal, "{}: {:?}", inst.name, approx.message);
+        let polished = polish(&inst, &model, &Settings::default().validated().unwrap(), &approx).unwrap();
+        assert_eq!(polished.status, Status::Optimal, "{}: {:?}", inst.name, polished.message);
+        let exact = solve(&inst, &Settings { backend: BackendChoice::Highs, ..Settings::default() }).unwrap();
+        let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1.0);
+        assert!(rel(polished.objective, exact.objective) <= 1e-9, "{}: polished {} exact {}", inst.name, polished.objective, exact.objective);
+        let cert = polished.certificate.clone().unwrap();
+        assert!(cert.dual_residual <= 1e-9 && cert.gap.abs() <= 1e-9 * (1.0 + exact.objective.abs()), "{}: {cert:?}", inst.name);
+        // PDHG's own answer is only as good as its tolerance.
+        assert!(rel(approx.objective, exact.objective) > rel(polished.objective, exact.objective), "{}", inst.name);
+    }
 }

@@ -285,3 +285,23 @@ fn good_lp_cross_check_on_a_small_day() {
     let theirs = oracle::optimum(&inst).expect("feasible");
     assert!((ours - theirs).abs() <= 1e-6 * (1.0 + theirs.abs()), "agora {ours} vs good_lp {theirs}");
 }
+
+/// The MovieLens-100k day (data fetched by scripts/fetch-data.sh, which `make test` runs) at `rho`.
+fn real_day(rho: f64) -> Instance {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/ml-100k");
+    assert!(dir.join("ml-100k.inter").is_file(), "{} is missing: run scripts/fetch-data.sh (make test does)", dir.display());
+    let mut day = agora_instances::import::movielens::import(&dir).unwrap();
+    day.objective.regularization = rho;
+    day
+}
+
+#[test]
+fn the_real_days_shadow_prices_match_re_solves_lp() {
+    check_shadow_prices(&real_day(0.0), &Settings::default()).unwrap();
+}
+
+#[test]
+fn the_real_days_shadow_prices_match_re_solves_qp() {
+    // Clarabel's interior-point duals after agora's dual cleaning, on the regularised day.
+    check_shadow_prices(&real_day(5.0), &Settings { backend: BackendChoice::Clarabel, ..Settings::default() }).unwrap();
+}

@@ -131,7 +131,13 @@ impl<'a> Chain<'a> {
         if self.rows.is_empty() {
             self.rows = self.params.iter().map(|p| rows_of(&self.inst, &model, p)).collect();
         }
-        let choice = self.settings.backend.resolve_for(&model);
+        let mut choice = self.settings.backend.resolve_for(&model);
+        // A chain of LP points edits one live HiGHS model in place and re-solves it from its
+        // basis (a few pivots a point), cheaper than any cold path: under `auto`, LP sweeps keep
+        // HiGHS below the size from which sifting is always chosen.
+        if self.settings.backend == BackendChoice::Auto && self.hot_start && !model.is_qp() && model.n_edges < crate::AUTO_SIFTING_EDGES {
+            choice = BackendChoice::Highs;
+        }
         if choice == BackendChoice::FirstOrder && model.n_cols() > 0 {
             return self.solve_first_order(&model);
         }
