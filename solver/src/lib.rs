@@ -24,6 +24,7 @@ pub mod first_order;
 mod formulate;
 pub mod frontier;
 mod ir;
+pub mod kkt;
 pub mod observe;
 pub mod pacing;
 pub mod pdhg;
@@ -105,7 +106,7 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
                 let polished = polish(inst, model, settings, &sol)?;
                 if polished.status == Status::Optimal {
                     let how = polished.message.clone().unwrap_or_default();
-                    let message = format!("auto: {}; answered by {name}, then polished by sifting from its support: {how}", tried.join("; "));
+                    let message = format!("auto: {}; answered by {name}, then polished ({how})", tried.join("; "));
                     return Ok(Solution { message: Some(message), ..polished });
                 }
                 tried.push(format!("the polish of {name}'s answer ended {} ({})", polished.status, polished.message.unwrap_or_default()));
@@ -118,18 +119,49 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
     Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first })
 }
 
-/// Polishes a first-order answer (PDHG's, accurate to its tolerance) into an exact one: sifting
-/// warm-started from it, so that its first working set is the answer's support and its first
-/// prices the answer's duals. For an LP the restricted problems are HiGHS' simplex on that
-/// support, so the result is a vertex with exact duals, checked at `check_tolerance` like any
-/// exact answer; for a QP they are Clarabel's, to its tolerance. The result says how it ended: a
-/// status other than `optimal` means the polish failed and `approx` stands.
+/// Polishes an approximate answer (PDHG's, accurate to its tolerance) into an exact one.
+///
+/// A QP first gets [`kkt::polish`]: its active set fixed, the KKT system on it solved exactly (an
+/// `LDL^T` factorisation and iterative refinement); the result must pass agora's check at
+/// `check_tolerance`. Otherwise (and for every LP), sifting warm-started from the answer: its
+/// first working set is the answer's support and its first prices the answer's duals. For an LP
+/// the restricted problems are HiGHS' simplex on that support, so the result is a vertex with
+/// exact duals; for a QP they are Clarabel's. The result says how it ended: a status other than
+/// `optimal` means the polish failed and `approx` stands.
 pub fn polish(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Result<Solution, SolveError> {
-    let mut x = approx.impressions.clone();
-    x.resize(model.n_cols(), 0.0);
+    let x = columns_of(model, approx);
     let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
+    if let Some(sol) = polish_kkt(inst, model, settings, approx) {
+        return Ok(Solution { message: Some("the KKT system solved exactly on the answer's active set".into()), ..sol });
+    }
     let warm = WarmStart { x: Some(x), y: (y.len() == model.n_rows()).then_some(y) };
     solve_model_warm(inst, model, &settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting), Some(&warm))
+}
+
+/// Every column's value in a solution: its impressions, then each soft row's violation in its
+/// slack column.
+fn columns_of(model: &Model, sol: &Solution) -> Vec<f64> {
+    let mut x = sol.impressions.clone();
+    x.resize(model.n_cols(), 0.0);
+    for (meta, row) in model.rows.iter().zip(&sol.rows) {
+        if let Some(c) = meta.slack {
+            x[c] = row.violation;
+        }
+    }
+    x
+}
+
+/// [`kkt::polish`] of a QP answer, kept when agora's check passes it at `check_tolerance`.
+fn polish_kkt(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Option<Solution> {
+    if !model.is_qp() || approx.rows.len() != model.n_rows() {
+        return None;
+    }
+    let x = columns_of(model, approx);
+    let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
+    let start = Instant::now();
+    let raw = kkt::polish(model, &x, &y)?;
+    let sol = Solution::from_backend(inst, model, raw, approx.backend, settings.check_tolerance, start.elapsed().as_secs_f64());
+    (sol.status == Status::Optimal).then_some(sol)
 }
 
 /// The settings the first-order backend runs with: when `auto` chose it (for the day's size) it
@@ -162,5 +194,15 @@ pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &(impl ToValid
         FirstOrderMethod::Sifting => settings.check_tolerance,
         _ => settings.first_order_tolerance.max(settings.check_tolerance),
     };
-    Ok(Solution::from_backend(inst, model, out.result, FirstOrder.name(), tol, seconds))
+    let sol = Solution::from_backend(inst, model, out.result, FirstOrder.name(), tol, seconds);
+    // Sifting's last restricted QP is an interior point's answer: the KKT system on its active
+    // set makes it exact, when the polished answer passes the check.
+    if out.method == FirstOrderMethod::Sifting && model.is_qp() && sol.status == Status::Optimal {
+        let polished = polish_kkt(inst, model, &settings, &sol);
+        if let Some(p) = polished {
+            let said = sol.message.clone().unwrap_or_default();
+            return Ok(Solution { message: Some(format!("{said}; polished: the KKT system solved exactly on its active set")), solve_seconds: seconds, ..p });
+        }
+    }
+    Ok(sol)
 }

@@ -88,3 +88,41 @@ fn polish_turns_a_pdhg_answer_into_an_exact_vertex() {
         assert!(rel(approx.objective, exact.objective) > rel(polished.objective, exact.objective), "{}", inst.name);
     }
 }
+
+/// On QPs the polish solves the KKT system on the answer's active set: from PDHG at 1e-6 it
+/// reaches the optimum Clarabel finds, with a primal residual at rounding level, far below an
+/// interior point's, on two generated days and on the real MovieLens day.
+#[test]
+fn polish_solves_the_kkt_system_of_a_qp_exactly() {
+    use agora_solver::{formulate, polish, FirstOrderMethod};
+    let ml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/ml-100k");
+    assert!(ml.join("ml-100k.inter").is_file(), "{} is missing: run scripts/fetch-data.sh (make test does)", ml.display());
+    let real = agora_instances::import::movielens::import(&ml).unwrap();
+    let mut days = vec![agora_instances::generate_day(Size::Small, 1, 0.5), agora_instances::generate_day(Size::Small, 2, 5.0)];
+    for rho in [0.5, 5.0] {
+        let mut d = real.clone();
+        d.objective.regularization = rho;
+        days.push(d);
+    }
+    for inst in days {
+        let label = format!("{} rho {}", inst.name, inst.objective.regularization);
+        let model = formulate(&inst);
+        // PDHG at 1e-6, as auto's fallback runs it.
+        let pdhg =
+            Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, first_order_tolerance: 1e-6, ..Settings::default() };
+        let approx = solve(&inst, &pdhg).unwrap();
+        assert_eq!(approx.status, Status::Optimal, "{label}: {:?}", approx.message);
+        let polished = polish(&inst, &model, &Settings::default().validated().unwrap(), &approx).unwrap();
+        assert_eq!(polished.status, Status::Optimal, "{label}: {:?}", polished.message);
+        assert!(polished.message.as_deref().is_some_and(|m| m.starts_with("the KKT system")), "{label}: {:?}", polished.message);
+        let clarabel = solve(&inst, &Settings { backend: BackendChoice::Clarabel, ..Settings::default() }).unwrap();
+        let rel = (polished.objective - clarabel.objective).abs() / clarabel.objective.abs();
+        assert!(rel <= 1e-7, "{label}: polished {} clarabel {} ({rel:e})", polished.objective, clarabel.objective);
+        let cert = polished.certificate.clone().unwrap();
+        // Measured: primal residuals 1e-15 against Clarabel's 5e-10..4e-9 and PDHG's 2e-7..9e-7.
+        let scale = 1.0 + clarabel.objective.abs();
+        let theirs = clarabel.certificate.clone().unwrap();
+        assert!(cert.primal_residual <= 1e-12 && cert.primal_residual < theirs.primal_residual, "{label}: {cert:?} against Clarabel's {theirs:?}");
+        assert!(cert.dual_residual <= 1e-8 && cert.gap.abs() <= 1e-9 * scale, "{label}: {cert:?}");
+    }
+}
