@@ -49,7 +49,8 @@ pub use formulate::{edge_value, formulate};
 pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
 pub use settings::{
-    predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES, AUTO_SIFTING_QP_SUPPORT,
+    predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_CLARABEL_QP_EDGES, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES,
+    AUTO_SIFTING_QP_SUPPORT,
 };
 pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};

@@ -58,12 +58,16 @@ impl BackendChoice {
 pub const AUTO_SIFTING_EDGES: usize = 100_000;
 
 /// LPs below this many edges go to HiGHS under `auto`; from it, to sifting (benches/RESULTS.md,
-/// "auto"): sifting's first restricted LP is already most of a tiny day, while from a few
-/// thousand edges on it solves LPs 1-7 times faster than HiGHS on the whole model.
-pub const AUTO_HIGHS_LP_EDGES: usize = 1_000;
+/// "auto"): on the small day (3,882 edges) the two tie, and HiGHS' vertex comes without pricing
+/// passes; from the MovieLens day (9,952 edges) on sifting is 3-4 times faster.
+pub const AUTO_HIGHS_LP_EDGES: usize = 5_000;
+
+/// QPs below this many edges go to Clarabel under `auto` whatever their spread: on tiny days an
+/// interior point needs a millisecond, and sifting's first restricted problem is most of the day.
+pub const AUTO_CLARABEL_QP_EDGES: usize = 1_000;
 
 /// QPs whose predicted optimal support ([`predicted_support`]) is at most this fraction of the
-/// edges go to sifting under `auto` (from [`AUTO_HIGHS_LP_EDGES`] edges on); more spread-out
+/// edges go to sifting under `auto` (from [`AUTO_CLARABEL_QP_EDGES`] edges on); more spread-out
 /// optima go to Clarabel, since sifting then grows its working set toward the whole model.
 pub const AUTO_SIFTING_QP_SUPPORT: f64 = 0.25;
 
@@ -71,7 +75,7 @@ impl BackendChoice {
     /// [`BackendChoice::resolve`], with the measured rule (benches/RESULTS.md, "auto") for `auto`:
     /// - a day of at least [`AUTO_SIFTING_EDGES`] edges: sifting, LP or QP;
     /// - an LP: HiGHS below [`AUTO_HIGHS_LP_EDGES`] edges, sifting from there;
-    /// - a QP: Clarabel below [`AUTO_HIGHS_LP_EDGES`] edges or when its predicted support exceeds
+    /// - a QP: Clarabel below [`AUTO_CLARABEL_QP_EDGES`] edges or when its predicted support exceeds
     ///   [`AUTO_SIFTING_QP_SUPPORT`] of the edges, sifting otherwise.
     pub fn resolve_for(self, model: &crate::ir::Model) -> BackendChoice {
         if self != BackendChoice::Auto {
@@ -81,10 +85,10 @@ impl BackendChoice {
         if n >= AUTO_SIFTING_EDGES {
             return BackendChoice::FirstOrder;
         }
-        if n < AUTO_HIGHS_LP_EDGES {
-            return self.resolve(model.is_qp());
+        if !model.is_qp() {
+            return if n < AUTO_HIGHS_LP_EDGES { BackendChoice::Highs } else { BackendChoice::FirstOrder };
         }
-        if !model.is_qp() || predicted_support(model) <= AUTO_SIFTING_QP_SUPPORT {
+        if n >= AUTO_CLARABEL_QP_EDGES && predicted_support(model) <= AUTO_SIFTING_QP_SUPPORT {
             BackendChoice::FirstOrder
         } else {
             BackendChoice::Clarabel

@@ -31,7 +31,13 @@ fn auto_picks_by_the_measured_rule() {
     };
     assert_eq!(solved_by(&generate(Size::Tiny, 4)), "highs");
     assert_eq!(solved_by(&generate_day(Size::Tiny, 4, 0.5)), "clarabel");
-    assert_eq!(solved_by(&generate_day(Size::Small, 1, 0.0)), "first-order");
+    // LPs: the small day (3,882 edges) stays with HiGHS, the MovieLens-sized day sifts.
+    assert_eq!(solved_by(&generate_day(Size::Small, 1, 0.0)), "highs");
+    let mut config = agora_instances::GenerateConfig::for_edges(8_000);
+    config.regularization = 0.0;
+    let larger = agora_instances::generate_with(&config, 1);
+    assert!(larger.edges.len() >= agora_solver::AUTO_HIGHS_LP_EDGES, "{} edges", larger.edges.len());
+    assert_eq!(solved_by(&larger), "first-order");
     // The small day's optimum at rho 0.5 is predicted to serve 9% of its edges, at rho 5 79%.
     let (spread, narrow) = (generate_day(Size::Small, 1, 5.0), generate_day(Size::Small, 1, 0.5));
     assert!(predicted_support(&formulate(&narrow)) < 0.15 && predicted_support(&formulate(&spread)) > 0.7);
