@@ -216,3 +216,19 @@ fn a_closed_stdout_does_not_stop_a_command_writing_its_files() {
     assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
     assert!(out.is_file());
 }
+
+#[test]
+fn csv_and_parquet_edges_give_byte_identical_solutions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    for (flag, name) in [("--columnar", "c.json"), ("--parquet", "p.json")] {
+        let o = agora(&["generate", "--size", "small", "--seed", "5", flag, "--out", &p(name)]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    assert!(dir.path().join("p.edges.parquet").is_file() && dir.path().join("c.edges.csv").is_file());
+    for (day, sol) in [("c.json", "c.sol.json"), ("p.json", "p.sol.json")] {
+        let o = agora(&["solve", &p(day), "--out", &p(sol)]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    assert_eq!(std::fs::read(p("c.sol.json")).unwrap(), std::fs::read(p("p.sol.json")).unwrap());
+}

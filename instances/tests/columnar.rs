@@ -116,3 +116,53 @@ fn estimated_edges_round_trip_through_the_columnar_form_and_bad_cells_are_named(
     assert!(err.contains("line 2, field \"n\": must be a whole number >= 0, got \"2.5\""), "{err}");
     assert!(err.contains("line 3, field \"engagement_lcb\": must be <= engagement (0.2), got 0.3"), "{err}");
 }
+
+#[test]
+fn parquet_edges_give_the_same_day_as_csv_and_name_row_and_column() {
+    use agora_instances::columnar::{save_columnar_as, EdgesFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let mut day = generate(Size::Small, 3);
+    // Caps on some edges (a nullable column) and evidence (the optional columns).
+    for (k, e) in day.edges.iter_mut().enumerate() {
+        if k % 7 == 0 {
+            e.cap = Some(100.0 + k as f64);
+        }
+    }
+    for evidence in [false, true] {
+        if evidence {
+            day.evidence = (0..day.edges.len())
+                .map(|e| agora_instances::Evidence { n: e as u64, lcb: day.edges[e].engagement * 0.9, ucb: day.edges[e].engagement * 1.1 })
+                .collect();
+        }
+        let csv = dir.path().join("c.json");
+        let pq = dir.path().join("p.json");
+        save_columnar_as(&day, &csv, EdgesFormat::Csv).unwrap();
+        let written = save_columnar_as(&day, &pq, EdgesFormat::Parquet).unwrap();
+        assert_eq!(written, dir.path().join("p.edges.parquet"));
+        let (a, b) = (load(&csv).unwrap().instance, load(&pq).unwrap().instance);
+        assert_eq!(a, b);
+        assert_eq!(b, day);
+    }
+    // A Parquet file whose rows break the day: an unknown item and a negative engagement.
+    let mut bad = generate(Size::Tiny, 1);
+    bad.items[0].id = "not-in-the-day".into();
+    bad.edges[2].engagement = -1.0;
+    bad.evidence.clear();
+    let bad_path = dir.path().join("bad.json");
+    save_columnar_as(&bad, &bad_path, EdgesFormat::Parquet).unwrap();
+    // Point the real day's head at the bad rows.
+    let good = generate(Size::Tiny, 1);
+    let mut head = agora_instances::InstanceFile::from(&good.without_edges());
+    head.edges = None;
+    head.edges_file = Some("bad.edges.parquet".into());
+    let path = dir.path().join("head.json");
+    std::fs::write(&path, serde_json::to_string(&head).unwrap()).unwrap();
+    let err = load(&path).unwrap_err().to_string();
+    assert!(err.contains("bad.edges.parquet"), "{err}");
+    assert!(err.contains("field \"item\": unknown item \"not-in-the-day\""), "{err}");
+    assert!(err.contains("row 3, field \"engagement\": must be >= 0, got -1"), "{err}");
+    // Not a Parquet file at all.
+    std::fs::write(dir.path().join("bad.edges.parquet"), "segment,item\n").unwrap();
+    let err = load(&path).unwrap_err().to_string();
+    assert!(err.contains("not a readable Parquet file"), "{err}");
+}

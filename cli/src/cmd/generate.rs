@@ -24,7 +24,7 @@ pub fn human_bytes(b: f64) -> String {
     }
 }
 
-pub const AFTER_HELP: &str = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n  agora generate --size large --edges 10000000 --out big.json   (edges in big.edges.csv)\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6, columnar).";
+pub const AFTER_HELP: &str = "Example:\n  agora generate --size small --seed 7 --out small-7.json\n  agora generate --size large --edges 10000000 --out big.json   (edges in big.edges.csv)\n  agora generate --size medium --parquet --out medium.json      (edges in medium.edges.parquet)\n\nSizes: tiny (~50 edges), small (~thousands), medium (~10^5), large (>= 10^6, columnar).";
 
 /// Arguments of `agora generate`.
 #[derive(clap::Args)]
@@ -42,6 +42,9 @@ pub struct Args {
     /// Write the edges to OUT's stem + .edges.csv (the default for large days and --edges).
     #[arg(long)]
     columnar: bool,
+    /// Write the edges to OUT's stem + .edges.parquet instead (Snappy, dictionary-encoded ids).
+    #[arg(long)]
+    parquet: bool,
 }
 
 /// Runs `agora generate`.
@@ -61,8 +64,10 @@ pub fn run(a: Args) -> Result<(), Failure> {
     };
     let inst = agora_instances::generate_with(&config, a.seed);
     let out = &a.out;
-    if a.columnar || a.edges.is_some() || a.size == Size::Large {
-        let csv = agora_instances::columnar::save_columnar(&inst, out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+    if a.columnar || a.parquet || a.edges.is_some() || a.size == Size::Large {
+        use agora_instances::columnar::{save_columnar_as, EdgesFormat};
+        let format = if a.parquet { EdgesFormat::Parquet } else { EdgesFormat::Csv };
+        let csv = save_columnar_as(&inst, out, format).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
         println!("wrote {} and {} ({})", out.display(), csv.display(), inst.shape());
     } else {
         agora_instances::save(&inst, out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;

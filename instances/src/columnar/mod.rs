@@ -1,4 +1,4 @@
-//! Columnar edges: an instance file may name a CSV file of edges (`"edges_file"`, a path
+//! Columnar edges: an instance file may name a CSV or Parquet ([`parquet`]) file of edges (`"edges_file"`, a path
 //! relative to the instance file) instead of listing them inline, so that a day of 10^7 edges
 //! is read and written without a JSON object per edge.
 //!
@@ -8,6 +8,8 @@
 //! edges file, the line and the column; at most [`MAX_ERRORS`] are listed.
 
 use std::collections::HashMap;
+
+pub mod parquet;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -90,8 +92,12 @@ pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOpti
     }
     let csv = confined_edges_path(path, &rel, opts).map_err(|m| invalid("edges_file", m))?;
     let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-    let (file, _) = open_input(&csv, opts)?;
-    let (edges, evidence) = read_edges_and_evidence_from(BufReader::with_capacity(1 << 20, file), &csv, &validated.instance)?;
+    let (edges, evidence) = if csv.extension().is_some_and(|x| x == "parquet") {
+        parquet::read_edges_parquet(&csv, &validated.instance, opts)?
+    } else {
+        let (file, _) = open_input(&csv, opts)?;
+        read_edges_and_evidence_from(BufReader::with_capacity(1 << 20, file), &csv, &validated.instance)?
+    };
     validated.instance.edges = edges;
     validated.instance.evidence = evidence;
     validated.sources = vec![path.to_path_buf(), csv];
@@ -123,9 +129,6 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
 /// `engagement_ucb`, every edge's [`Evidence`] (empty otherwise; empty cells default as in JSON:
 /// no rounds, the point estimate as both ends).
 pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instance) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
-    let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
-    let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
-    let mut errs = Errors::default();
     let mut records = crate::csv::Reader::new(reader);
     let syntax = |e: crate::csv::ReadError| match e {
         crate::csv::ReadError::Io(source) => LoadError::Io { path: csv.to_path_buf(), source },
@@ -150,6 +153,21 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
             *first = rest.to_string();
         }
     }
+    validate_edges(csv, inst, &fields, Errors::default(), |cells| records.read(cells).map_err(syntax))
+}
+
+/// Validates edge records against `inst`: `header` names the columns, `next` fills a record's
+/// cells as text (an empty cell is an absent value) and says its number (`Ok(None)` at the end).
+/// CSV and Parquet files go through here alike, so that the same day gives the same edges.
+fn validate_edges(
+    path: &Path,
+    inst: &Instance,
+    fields: &[String],
+    mut errs: Errors,
+    mut next: impl FnMut(&mut Vec<String>) -> Result<Option<usize>, LoadError>,
+) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+    let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
+    let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
     let col = |name: &str| fields.iter().position(|f| f.trim() == name);
     let (c_seg, c_item, c_eng, c_price, c_cap) = (col("segment"), col("item"), col("engagement"), col("price"), col("cap"));
     let n_cols = fields.len();
@@ -158,7 +176,7 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
             errs.add(1, name, "column is missing from the header".into());
         }
     }
-    for f in &fields {
+    for f in fields {
         if !EDGE_COLUMNS.contains(&f.trim()) {
             errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), EDGE_COLUMNS.join(", ")));
         }
@@ -167,12 +185,12 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
     let with_evidence = c_n.is_some() || c_lcb.is_some() || c_ucb.is_some();
     let mut evidence = Vec::new();
     if errs.count > 0 {
-        return Err(LoadError::Invalid { path: csv.to_path_buf(), errors: errs.list });
+        return Err(LoadError::Invalid { path: path.to_path_buf(), errors: errs.list });
     }
     let (c_seg, c_item, c_eng) = (c_seg.unwrap_or(0), c_item.unwrap_or(0), c_eng.unwrap_or(0));
     let mut edges = Vec::new();
     let mut cells: Vec<String> = Vec::new();
-    while let Some(ln) = records.read(&mut cells).map_err(syntax)? {
+    while let Some(ln) = next(&mut cells)? {
         if cells.len() == 1 && cells[0].trim().is_empty() {
             continue;
         }
@@ -218,7 +236,7 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
             errs.add(0, "", format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1));
         }
     }
-    errs.into_result(csv)?;
+    errs.into_result(path)?;
     Ok((edges, evidence))
 }
 
@@ -256,11 +274,13 @@ fn edge_evidence(
     Some(Some(Evidence { n, lcb, ucb }))
 }
 
-/// Errors found so far in a CSV file: the first [`MAX_ERRORS`] and how many in all.
+/// Errors found so far in a file of records: the first [`MAX_ERRORS`] and how many in all.
 #[derive(Default)]
 pub(crate) struct Errors {
     pub(crate) list: Vec<Finding>,
     pub(crate) count: usize,
+    /// What a record is called in messages: `line` (the default, CSV) or `row` (Parquet).
+    pub(crate) unit: Option<&'static str>,
 }
 
 impl Errors {
@@ -268,7 +288,7 @@ impl Errors {
     pub(crate) fn add(&mut self, line: usize, field: &str, message: String) {
         self.count += 1;
         if self.list.len() < MAX_ERRORS {
-            let entity = if line == 0 { "file".to_string() } else { format!("line {line}") };
+            let entity = if line == 0 { "file".to_string() } else { format!("{} {line}", self.unit.unwrap_or("line")) };
             self.list.push(Finding { entity, field: field.into(), message });
         }
     }
@@ -313,11 +333,30 @@ fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, posi
 /// then the instance file naming it (both atomically: temporary files, then renames, edges
 /// first). Returns the edges file's path.
 pub fn save_columnar(inst: &Instance, path: &Path) -> std::io::Result<PathBuf> {
+    save_columnar_as(inst, path, EdgesFormat::Csv)
+}
+
+/// The file format of a columnar day's edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgesFormat {
+    /// `<stem>.edges.csv`.
+    Csv,
+    /// `<stem>.edges.parquet` ([`parquet`]).
+    Parquet,
+}
+
+/// [`save_columnar`] in either format.
+pub fn save_columnar_as(inst: &Instance, path: &Path, format: EdgesFormat) -> std::io::Result<PathBuf> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "instance".into());
-    let rel = format!("{stem}.edges.csv");
+    let rel = format!("{stem}.edges.{}", if format == EdgesFormat::Csv { "csv" } else { "parquet" });
     let csv = edges_path(path, &rel);
     let tmp = csv.with_file_name(format!(".{rel}.{}.tmp", std::process::id()));
     let result = (|| {
+        if format == EdgesFormat::Parquet {
+            parquet::write_edges_parquet(inst, &tmp)?;
+            File::open(&tmp)?.sync_all()?;
+            return std::fs::rename(&tmp, &csv);
+        }
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
         let with_evidence = !inst.evidence.is_empty();
         writeln!(w, "segment,item,engagement,price,cap{}", if with_evidence { ",n,engagement_lcb,engagement_ucb" } else { "" })?;
