@@ -60,8 +60,12 @@ pub struct Logs {
 }
 
 impl Logs {
-    /// Reads and validates a logs file.
+    /// Reads and validates a logs file: CSV, or Parquet when its name ends in `.parquet` (the
+    /// same columns by name; the edges' Parquet reader, [`crate::columnar::parquet`]).
     pub fn read(path: &Path, opts: &ReadOptions) -> Result<Logs, LoadError> {
+        if path.extension().is_some_and(|x| x == "parquet") {
+            return crate::columnar::parquet::read_records(path, opts, |header, errs, next| validate_rounds(path, header, errs, next));
+        }
         let (file, _) = open_input(path, opts)?;
         Logs::read_from(BufReader::with_capacity(1 << 20, file), path)
     }
@@ -84,68 +88,7 @@ impl Logs {
         if let Some(rest) = header.first().and_then(|f| f.strip_prefix('\u{feff}')) {
             header[0] = rest.to_string();
         }
-        let col = |name: &str| header.iter().position(|f| f.trim() == name);
-        let [c_seg, c_item, c_reward, c_prop, _, c_pos] = LOG_COLUMNS.map(col);
-        for name in &LOG_COLUMNS[..4] {
-            if col(name).is_none() {
-                errs.add(1, name, "column is missing from the header".into());
-            }
-        }
-        for f in &header {
-            if !LOG_COLUMNS.contains(&f.trim()) {
-                errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), LOG_COLUMNS.join(", ")));
-            }
-        }
-        let (Some(c_seg), Some(c_item), Some(c_reward), Some(c_prop)) = (c_seg, c_item, c_reward, c_prop) else {
-            return errs.into_result(path).map(|_| Logs::default());
-        };
-        errs.into_result(path)?;
-        let mut errs = Errors::default();
-        let mut logs = Logs::default();
-        let (mut seg_ids, mut item_ids): (HashMap<String, u32>, HashMap<String, u32>) = (HashMap::new(), HashMap::new());
-        let mut cells: Vec<String> = Vec::new();
-        while let Some(ln) = records.read(&mut cells).map_err(syntax)? {
-            if cells.len() == 1 && cells[0].trim().is_empty() {
-                continue;
-            }
-            if cells.len() != header.len() {
-                errs.add(ln, "", format!("has {} fields, the header {}", cells.len(), header.len()));
-                continue;
-            }
-            let mut id = |field: &str, cell: &str, ids: &mut HashMap<String, u32>, list: &mut Vec<String>| -> Option<u32> {
-                let cell = cell.trim();
-                if let Some(problem) = if cell.is_empty() { Some("is empty".to_string()) } else { id_problem(cell) } {
-                    errs.add(ln, field, problem);
-                    return None;
-                }
-                Some(*ids.entry(cell.to_string()).or_insert_with(|| {
-                    list.push(cell.to_string());
-                    (list.len() - 1) as u32
-                }))
-            };
-            let segment = id("segment", &cells[c_seg], &mut seg_ids, &mut logs.segments);
-            let item = id("item", &cells[c_item], &mut item_ids, &mut logs.items);
-            let reward = number(&mut errs, ln, "reward", &cells[c_reward], |v| v >= 0.0, ">= 0");
-            let propensity = number(&mut errs, ln, "propensity", &cells[c_prop], |v| v > 0.0 && v <= 1.0, "in (0, 1]");
-            let position = match c_pos.map(|c| cells[c].trim()).filter(|c| !c.is_empty()) {
-                None => Some(None),
-                Some(cell) => match cell.parse::<u32>() {
-                    Ok(p) => Some(Some(p)),
-                    Err(_) => {
-                        errs.add(ln, "position", format!("must be a whole number >= 0, got \"{}\"", excerpt(cell)));
-                        None
-                    }
-                },
-            };
-            if let (Some(segment), Some(item), Some(reward), Some(propensity), Some(position)) = (segment, item, reward, propensity, position) {
-                logs.rounds.push(Round { segment, item, reward, propensity, position });
-            }
-        }
-        if logs.rounds.is_empty() && errs.count == 0 {
-            errs.add(0, "", "has no rounds: a log needs at least one line after the header".into());
-        }
-        errs.into_result(path)?;
-        Ok(logs)
+        validate_rounds(path, &header, Errors::default(), |cells| records.read(cells).map_err(syntax))
     }
 
     /// The log as `agora.logs/v1` CSV text (without timestamps, which are not kept).
@@ -167,6 +110,79 @@ impl Logs {
     pub fn mean_reward(&self) -> f64 {
         self.rounds.iter().map(|r| r.reward).sum::<f64>() / self.rounds.len().max(1) as f64
     }
+}
+
+/// Validates logged rounds: `header` names the columns, `next` fills a record's cells as text and
+/// says its number (`Ok(None)` at the end). CSV and Parquet logs go through here alike.
+fn validate_rounds(
+    path: &Path,
+    header: &[String],
+    mut errs: Errors,
+    mut next: impl FnMut(&mut Vec<String>) -> Result<Option<usize>, LoadError>,
+) -> Result<Logs, LoadError> {
+    let col = |name: &str| header.iter().position(|f| f.trim() == name);
+    let [c_seg, c_item, c_reward, c_prop, _, c_pos] = LOG_COLUMNS.map(col);
+    for name in &LOG_COLUMNS[..4] {
+        if col(name).is_none() {
+            errs.add(1, name, "column is missing from the header".into());
+        }
+    }
+    for f in header {
+        if !LOG_COLUMNS.contains(&f.trim()) {
+            errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), LOG_COLUMNS.join(", ")));
+        }
+    }
+    let (Some(c_seg), Some(c_item), Some(c_reward), Some(c_prop)) = (c_seg, c_item, c_reward, c_prop) else {
+        return errs.into_result(path).map(|_| Logs::default());
+    };
+    let unit = errs.unit;
+    errs.into_result(path)?;
+    let mut errs = Errors { unit, ..Errors::default() };
+    let mut logs = Logs::default();
+    let (mut seg_ids, mut item_ids): (HashMap<String, u32>, HashMap<String, u32>) = (HashMap::new(), HashMap::new());
+    let mut cells: Vec<String> = Vec::new();
+    while let Some(ln) = next(&mut cells)? {
+        if cells.len() == 1 && cells[0].trim().is_empty() {
+            continue;
+        }
+        if cells.len() != header.len() {
+            errs.add(ln, "", format!("has {} fields, the header {}", cells.len(), header.len()));
+            continue;
+        }
+        let mut id = |field: &str, cell: &str, ids: &mut HashMap<String, u32>, list: &mut Vec<String>| -> Option<u32> {
+            let cell = cell.trim();
+            if let Some(problem) = if cell.is_empty() { Some("is empty".to_string()) } else { id_problem(cell) } {
+                errs.add(ln, field, problem);
+                return None;
+            }
+            Some(*ids.entry(cell.to_string()).or_insert_with(|| {
+                list.push(cell.to_string());
+                (list.len() - 1) as u32
+            }))
+        };
+        let segment = id("segment", &cells[c_seg], &mut seg_ids, &mut logs.segments);
+        let item = id("item", &cells[c_item], &mut item_ids, &mut logs.items);
+        let reward = number(&mut errs, ln, "reward", &cells[c_reward], |v| v >= 0.0, ">= 0");
+        let propensity = number(&mut errs, ln, "propensity", &cells[c_prop], |v| v > 0.0 && v <= 1.0, "in (0, 1]");
+        let position = match c_pos.map(|c| cells[c].trim()).filter(|c| !c.is_empty()) {
+            None => Some(None),
+            Some(cell) => match cell.parse::<u32>() {
+                Ok(p) => Some(Some(p)),
+                Err(_) => {
+                    errs.add(ln, "position", format!("must be a whole number >= 0, got \"{}\"", excerpt(cell)));
+                    None
+                }
+            },
+        };
+        if let (Some(segment), Some(item), Some(reward), Some(propensity), Some(position)) = (segment, item, reward, propensity, position) {
+            logs.rounds.push(Round { segment, item, reward, propensity, position });
+        }
+    }
+    if logs.rounds.is_empty() && errs.count == 0 {
+        errs.add(0, "", "has no rounds: a log needs at least one line after the header".into());
+    }
+    errs.into_result(path)?;
+    Ok(logs)
 }
 
 /// A number cell that must satisfy `ok` (described by `rule`); `None` (and an error) otherwise.
@@ -220,6 +236,51 @@ mod tests {
         assert_eq!(said[2], "line 4, field \"reward\": must be >= 0, got -1");
         assert_eq!(said[3], "line 5, field \"item\": is empty");
         assert_eq!(said[4], "line 6, field \"reward\": not a number: \"x\"");
+    }
+
+    /// Writes a Parquet log: string ids, double reward and propensity, an optional int64 position.
+    fn parquet_log(path: &Path, rows: &[(&str, &str, f64, f64, Option<i64>)]) {
+        use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+        use parquet::file::writer::SerializedFileWriter;
+        let schema = "message logs { required binary segment (UTF8); required binary item (UTF8); required double reward; required double propensity; optional int64 position; }";
+        let schema = std::sync::Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+        let mut w = SerializedFileWriter::new(std::fs::File::create(path).unwrap(), schema, Default::default()).unwrap();
+        let mut g = w.next_row_group().unwrap();
+        let mut k = 0;
+        while let Some(mut c) = g.next_column().unwrap() {
+            match k {
+                0 | 1 => {
+                    let v: Vec<ByteArray> = rows.iter().map(|r| ByteArray::from(if k == 0 { r.0 } else { r.1 })).collect();
+                    c.typed::<ByteArrayType>().write_batch(&v, None, None).unwrap();
+                }
+                2 | 3 => {
+                    let v: Vec<f64> = rows.iter().map(|r| if k == 2 { r.2 } else { r.3 }).collect();
+                    c.typed::<DoubleType>().write_batch(&v, None, None).unwrap();
+                }
+                _ => {
+                    let v: Vec<i64> = rows.iter().filter_map(|r| r.4).collect();
+                    let d: Vec<i16> = rows.iter().map(|r| r.4.is_some() as i16).collect();
+                    c.typed::<Int64Type>().write_batch(&v, Some(&d), None).unwrap();
+                }
+            }
+            c.close().unwrap();
+            k += 1;
+        }
+        g.close().unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_logs_read_like_csv_logs_and_name_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("day.logs.parquet");
+        parquet_log(&path, &[("s1", "a", 1.0, 0.5, Some(1)), ("s1", "b", 0.0, 0.25, Some(2)), ("s2", "a", 0.0, 1.0, None)]);
+        let from_parquet = Logs::read(&path, &ReadOptions::default()).unwrap();
+        let from_csv = read("segment,item,reward,propensity,position\ns1,a,1,0.5,1\ns1,b,0,0.25,2\ns2,a,0,1,\n").unwrap();
+        assert_eq!(from_parquet, from_csv);
+        parquet_log(&path, &[("s1", "a", 1.0, 0.5, None), ("s1", "b", 0.0, 0.0, None)]);
+        let LoadError::Invalid { errors, .. } = Logs::read(&path, &ReadOptions::default()).unwrap_err() else { panic!("not a validation error") };
+        assert_eq!(errors[0].to_string(), "row 2, field \"propensity\": must be in (0, 1], got 0");
     }
 
     #[test]

@@ -32,6 +32,21 @@ fn invalid(path: &Path, entity: &str, field: &str, message: String) -> LoadError
 
 /// Reads and validates the edges (and evidence, when its columns are there) of a Parquet file.
 pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+    read_records(path, opts, |header, errs, next| validate_edges(path, inst, header, errs, next))
+}
+
+/// A validator of records: the column names, the errors so far (counting `row`s), and the
+/// source of records as text cells.
+type Records<'a> = &'a mut dyn FnMut(&mut Vec<String>) -> Result<Option<usize>, LoadError>;
+
+/// Opens a Parquet file and hands `validate` its column names and its records, each as text cells
+/// (a null is an empty cell; `f64` prints and parses back exactly), numbered from 1: what the CSV
+/// readers' validators take, so that both formats are validated by the same code.
+pub(crate) fn read_records<T>(
+    path: &Path,
+    opts: &ReadOptions,
+    validate: impl FnOnce(&[String], Errors, Records) -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
     let (file, _) = open_input(path, opts)?;
     let reader = SerializedFileReader::new(file).map_err(|e| invalid(path, "file", "", format!("not a readable Parquet file: {e}")))?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
@@ -39,7 +54,7 @@ pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> R
     let mut rows = reader.get_row_iter(None).map_err(|e| invalid(path, "file", "", format!("cannot read its rows: {e}")))?;
     let mut row_number = 0usize;
     let errs = Errors { unit: Some("row"), ..Errors::default() };
-    validate_edges(path, inst, &header, errs, |cells| {
+    let mut next = |cells: &mut Vec<String>| -> Result<Option<usize>, LoadError> {
         let Some(row) = rows.next() else { return Ok(None) };
         row_number += 1;
         let row = row.map_err(|e| invalid(path, &format!("row {row_number}"), "", format!("cannot be read: {e}")))?;
@@ -67,7 +82,8 @@ pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> R
             cells.push(text);
         }
         Ok(Some(row_number))
-    })
+    };
+    validate(&header, errs, &mut next)
 }
 
 /// Writes the edges of `inst` (and its evidence, when it has some) as Parquet to `out`: ids as
