@@ -54,44 +54,34 @@ fn on_policy_ips_is_the_mean_reward() {
     assert!((ev.effective_sample_size - 10_000.0).abs() < 1e-6);
 }
 
+/// `policy`'s value estimated on `logs` by every estimator (with `model`'s engagement as DR's
+/// reward model): each interval covers `truth` and each estimate is within 50% of it.
+fn check_against(label: &str, model: &agora_instances::Instance, logs: &agora_instances::logs::Logs, policy: &Policy, truth: f64) {
+    for est in [Estimator::Ips, Estimator::Snips, Estimator::Dr] {
+        let ev = evaluate(model, logs, policy, est).unwrap();
+        let rel = (ev.value - truth) / truth;
+        eprintln!(
+            "{label}, {}: {:.6} [{:.6}, {:.6}], relative error {rel:+.3}, ess {:.1}",
+            est.as_str(),
+            ev.value,
+            ev.ci95[0],
+            ev.ci95[1],
+            ev.effective_sample_size
+        );
+        assert!(ev.ci95[0] <= truth && truth <= ev.ci95[1], "{label}, {}: {ev:?}", est.as_str());
+        assert!(rel.abs() < 0.5, "{label}, {}: relative error {rel}", est.as_str());
+    }
+}
+
 #[test]
 fn each_logging_policy_estimated_from_the_others_logs() {
     let (random, bts) = both();
-    let truth_random = random.logs.mean_reward();
-    let truth_bts = bts.logs.mean_reward();
     // The uniform policy (the random day's edges: all 80 items per position) from the BTS logs.
     // DR's reward model is estimated from the same BTS logs.
     let (model, _, _) = estimate(&random.instance, &bts.logs, &EstimateSettings::default()).unwrap();
-    let uniform = Policy::uniform(&random.instance);
-    for est in [Estimator::Ips, Estimator::Snips, Estimator::Dr] {
-        let ev = evaluate(&model, &bts.logs, &uniform, est).unwrap();
-        let rel = (ev.value - truth_random) / truth_random;
-        eprintln!(
-            "uniform from bts, {}: {:.6} [{:.6}, {:.6}], relative error {rel:+.3}, ess {:.1}",
-            est.as_str(),
-            ev.value,
-            ev.ci95[0],
-            ev.ci95[1],
-            ev.effective_sample_size
-        );
-        assert!(ev.ci95[0] <= truth_random && truth_random <= ev.ci95[1], "{}: {ev:?}", est.as_str());
-        assert!(rel.abs() < 0.5, "{}: relative error {rel}", est.as_str());
-    }
+    check_against("uniform from bts", &model, &bts.logs, &Policy::uniform(&random.instance), random.logs.mean_reward());
     // BTS's action frequencies (its logging policy as a plan) from the random logs.
     let (model, _, _) = estimate(&random.instance, &random.logs, &EstimateSettings { estimator: Estimator::Snips, prior: Prior::None }).unwrap();
     let freq = Policy::empirical(&random.instance, &bts.logs, "bts").unwrap();
-    for est in [Estimator::Ips, Estimator::Snips, Estimator::Dr] {
-        let ev = evaluate(&model, &random.logs, &freq, est).unwrap();
-        let rel = (ev.value - truth_bts) / truth_bts;
-        eprintln!(
-            "bts from random, {}: {:.6} [{:.6}, {:.6}], relative error {rel:+.3}, ess {:.1}",
-            est.as_str(),
-            ev.value,
-            ev.ci95[0],
-            ev.ci95[1],
-            ev.effective_sample_size
-        );
-        assert!(ev.ci95[0] <= truth_bts && truth_bts <= ev.ci95[1], "{}: {ev:?}", est.as_str());
-        assert!(rel.abs() < 0.5, "{}: relative error {rel}", est.as_str());
-    }
+    check_against("bts from random", &model, &random.logs, &freq, bts.logs.mean_reward());
 }

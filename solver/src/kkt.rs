@@ -47,9 +47,9 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
         return None;
     }
     let a = Columns::of(model);
-    let (mut cols, mut active) = guess(model, &a, x, y);
     let x_scale = x.iter().fold(1.0f64, |s, v| s.max(v.abs()));
     let d_scale = model.cost.iter().fold(1.0f64, |s, v| s.max(v.abs()));
+    let (mut cols, mut active) = guess(model, &a, x, y, (x_scale, d_scale));
     for _ in 0..MAX_ROUNDS {
         let (xs, ys) = solve_on(model, &a, &cols, &active)?;
         let y_scale = ys.iter().fold(1.0f64, |s, v| s.max(v.abs()));
@@ -70,7 +70,7 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
             }
         }
         // Rows: signs of the active ones' duals, feasibility of the dropped ones.
-        let ax = a.times(m, &xs);
+        let ax = model.activities(&xs);
         for (r, meta) in model.rows.iter().enumerate() {
             let scale = 1.0f64.max(meta.rhs.abs());
             let (wrong_sign, violated) = match meta.sense {
@@ -101,7 +101,7 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
     None
 }
 
-/// The model's columns, for products with `A` and `A'`.
+/// The model's columns, for `A' y` and the KKT matrix's entries (`A x` is [`Model::activities`]).
 struct Columns<'a> {
     indptr: &'a [usize],
     indices: &'a [u32],
@@ -120,33 +120,13 @@ impl<'a> Columns<'a> {
     fn dot(&self, j: usize, y: &[f64]) -> f64 {
         self.entries(j).map(|(r, v)| v * y[r]).sum()
     }
-    /// `A x`.
-    fn times(&self, m: usize, x: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; m];
-        for (j, &xj) in x.iter().enumerate() {
-            if xj != 0.0 {
-                for (r, v) in self.entries(j) {
-                    out[r] += v * xj;
-                }
-            }
-        }
-        out
-    }
 }
 
 /// The first active set, read off the answer.
-fn guess(model: &Model, a: &Columns, x: &[f64], y: &[f64]) -> (Vec<Col>, Vec<bool>) {
-    let (n, m) = (model.n_cols(), model.n_rows());
-    let mut ax = vec![0.0; m];
-    let mut terms = vec![0.0; m];
-    for (j, &xj) in x.iter().enumerate() {
-        for (r, v) in a.entries(j) {
-            ax[r] += v * xj;
-            terms[r] += (v * xj).abs();
-        }
-    }
-    let x_scale = x.iter().fold(1.0f64, |s, v| s.max(v.abs()));
-    let d_scale = model.cost.iter().fold(1.0f64, |s, v| s.max(v.abs()));
+fn guess(model: &Model, a: &Columns, x: &[f64], y: &[f64], (x_scale, d_scale): (f64, f64)) -> (Vec<Col>, Vec<bool>) {
+    let n = model.n_cols();
+    let ax = model.activities(x);
+    let terms = crate::certificate::row_terms(model, x);
     let y_scale = y.iter().fold(1.0f64, |s, v| s.max(v.abs()));
     let cols = (0..n)
         .map(|j| {

@@ -85,39 +85,40 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?S
 
 /// `auto` is robust by construction: when its first path ends `numerical_error` (an answer its
 /// check rejects, or a backend that does not converge), it tries the first-order backend's
-/// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6 and
-/// [`polish`]ed where sifting from its support succeeds, and says in `message` which path answered (docs/backends.md, "auto"). A choice other than `auto` is
-/// reported as it ended.
+/// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6 and made
+/// exact by [`polish`] where that succeeds, and says in `message` which path answered
+/// (docs/backends.md, "auto"). A choice other than `auto` is reported as it ended.
 fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first_choice: BackendChoice, first: Solution) -> Result<Solution, SolveError> {
     let mut tried = vec![format!("{} ended numerical_error ({})", first.backend, first.message.clone().unwrap_or_default())];
-    let mut paths = Vec::new();
+    let answered = |tried: &[String], name: &str, sol: Solution| {
+        let said = sol.message.clone().unwrap_or_default();
+        Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol }
+    };
     if first_choice != BackendChoice::FirstOrder {
-        paths.push(("the first-order backend's sifting", settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting)));
-    }
-    let mut pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
-    pdhg = Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings);
-    paths.push(("PDHG certified at 1e-6", pdhg));
-    let n_paths = paths.len();
-    for (k, (name, s)) in paths.into_iter().enumerate() {
-        let sol = solve_model_warm(inst, model, &s, None)?;
+        let name = "the first-order backend's sifting";
+        let sol = solve_model_warm(inst, model, &settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting), None)?;
         if sol.status == Status::Optimal {
-            let said = sol.message.clone().unwrap_or_default();
-            // PDHG (the last path) answers to its tolerance: polish it when that can be done exactly.
-            if k + 1 == n_paths {
-                let polished = polish(inst, model, settings, &sol)?;
-                if polished.status == Status::Optimal {
-                    let how = polished.message.clone().unwrap_or_default();
-                    let message = format!("auto: {}; answered by {name}, then polished ({how})", tried.join("; "));
-                    return Ok(Solution { message: Some(message), ..polished });
-                }
-                tried.push(format!("the polish of {name}'s answer ended {} ({})", polished.status, polished.message.unwrap_or_default()));
-                return Ok(Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol });
-            }
-            return Ok(Solution { message: Some(format!("auto: {}; answered by {name}: {said}", tried.join("; "))), ..sol });
+            return Ok(answered(&tried, name, sol));
         }
         tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
     }
-    Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first })
+    let name = "PDHG certified at 1e-6";
+    let pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
+    let pdhg = Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings);
+    let sol = solve_model_warm(inst, model, &pdhg, None)?;
+    if sol.status != Status::Optimal {
+        tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
+        return Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first });
+    }
+    // PDHG answers to its tolerance: polish it when that can be done exactly.
+    let polished = polish(inst, model, settings, &sol)?;
+    if polished.status == Status::Optimal {
+        let how = polished.message.clone().unwrap_or_default();
+        let message = format!("auto: {}; answered by {name}, then polished ({how})", tried.join("; "));
+        return Ok(Solution { message: Some(message), ..polished });
+    }
+    tried.push(format!("the polish of {name}'s answer ended {} ({})", polished.status, polished.message.unwrap_or_default()));
+    Ok(answered(&tried, name, sol))
 }
 
 /// Polishes an approximate answer (PDHG's, accurate to its tolerance) into an exact one.
@@ -130,12 +131,11 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
 /// exact duals; for a QP they are Clarabel's. The result says how it ended: a status other than
 /// `optimal` means the polish failed and `approx` stands.
 pub fn polish(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Result<Solution, SolveError> {
-    let x = columns_of(model, approx);
-    let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
     if let Some(sol) = polish_kkt(inst, model, settings, approx) {
         return Ok(Solution { message: Some("the KKT system solved exactly on the answer's active set".into()), ..sol });
     }
-    let warm = WarmStart { x: Some(x), y: (y.len() == model.n_rows()).then_some(y) };
+    let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
+    let warm = WarmStart { x: Some(columns_of(model, approx)), y: (y.len() == model.n_rows()).then_some(y) };
     solve_model_warm(inst, model, &settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting), Some(&warm))
 }
 
@@ -199,10 +199,11 @@ pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &(impl ToValid
     // Sifting's last restricted QP is an interior point's answer: the KKT system on its active
     // set makes it exact, when the polished answer passes the check.
     if out.method == FirstOrderMethod::Sifting && model.is_qp() && sol.status == Status::Optimal {
-        let polished = polish_kkt(inst, model, &settings, &sol);
-        if let Some(p) = polished {
+        if let Some(p) = polish_kkt(inst, model, &settings, &sol) {
             let said = sol.message.clone().unwrap_or_default();
-            return Ok(Solution { message: Some(format!("{said}; polished: the KKT system solved exactly on its active set")), solve_seconds: seconds, ..p });
+            // The work was sifting's: its iterations and time, plus the polish's time.
+            let message = Some(format!("{said}; polished: the KKT system solved exactly on its active set"));
+            return Ok(Solution { message, iterations: sol.iterations, solve_seconds: seconds + p.solve_seconds, ..p });
         }
     }
     Ok(sol)
