@@ -1,6 +1,7 @@
 //! A frontier's files: `frontier.json` (`agora.frontier/v1`), `frontier.csv` (the same numbers,
-//! one row per point) and `frontier.svg` (the curve, or one curve per value of the first
-//! parameter of a grid), written together into a directory atomically by [`write_dir`].
+//! one row per point), `frontier.svg` (the curve, or one curve per value of the first
+//! parameter of a grid) and `index.html` (all of it as one page), written together into a
+//! directory atomically by [`write_dir`].
 //!
 //! Points that are not optimal have no values: `null` in JSON, empty cells in CSV, and in the
 //! chart red crosses on the bottom axis, listed in the legend, never a point of the curve.
@@ -100,6 +101,9 @@ pub trait FrontierOutput {
     fn to_csv(&self) -> String;
     /// `frontier.svg`: the optimum against the (last) swept parameter.
     fn to_svg(&self, inst: &Instance) -> io::Result<String>;
+    /// `index.html`: the chart and the points' table as one self-contained page, built from the
+    /// same value as `frontier.json` ([`crate::html`]).
+    fn to_html(&self, inst: &Instance) -> io::Result<String>;
 }
 
 impl FrontierOutput for Frontier {
@@ -180,6 +184,73 @@ impl FrontierOutput for Frontier {
         draw(self, inst, &mut buf).map_err(|e| io::Error::other(format!("cannot draw the chart: {e}")))?;
         Ok(buf)
     }
+
+    fn to_html(&self, inst: &Instance) -> io::Result<String> {
+        let doc = serde_json::to_value(self.to_file()).map_err(io::Error::other)?;
+        Ok(page(&doc, &self.to_svg(inst)?))
+    }
+}
+
+/// The frontier's page: headline figures, the knee in words, the chart, every point.
+fn page(doc: &serde_json::Value, svg: &str) -> String {
+    use crate::html::{escape, num, pointer_key, text, Fmt, Page, Table};
+    let params: Vec<String> = doc["sweeps"].as_array().map_or(Vec::new(), |s| s.iter().filter_map(|s| s["param"].as_str().map(String::from)).collect());
+    let points = doc["points"].as_array().map_or(0, |p| p.len());
+    let optimal = doc["points"].as_array().map_or(0, |p| p.iter().filter(|p| p["status"] == "optimal").count());
+    let mut p = Page::new(
+        &format!("agora frontier: {}", doc["instance"].as_str().unwrap_or("")),
+        &format!("The optimum of <b>{}</b> as {} (agora.frontier/v1).", text(doc, "/instance"), escape(&params.join(" and "))),
+    );
+    let mut cards = vec![("points", points.to_string()), ("optimal points", optimal.to_string())];
+    let knee = doc["knee"].as_u64().map(|k| k as usize);
+    if let Some(k) = knee {
+        cards.push(("objective at the knee", num(doc, &format!("/points/{k}/objective"), Fmt::Number)));
+    }
+    p.cards(&cards);
+    p.section("curve", "Frontier");
+    let mut words = Vec::new();
+    if let Some(k) = knee {
+        let at: Vec<String> =
+            params.iter().map(|n| format!("{} = {}", escape(n), num(doc, &format!("/points/{k}/values/{}", pointer_key(n)), Fmt::Number))).collect();
+        words.push(format!(
+            "The knee (where the curve bends most: beyond it each step buys less) is at {}, objective {}.",
+            at.join(", "),
+            num(doc, &format!("/points/{k}/objective"), Fmt::Number)
+        ));
+    }
+    if optimal < points {
+        words.push(format!(
+            "{} of {points} points are not optimal (infeasible or failed): they have no values and are red crosses on the chart.",
+            points - optimal
+        ));
+    }
+    if !words.is_empty() {
+        p.bullets(&words);
+    }
+    p.figure("frontier.svg", svg, "The optimum against the swept parameter; efficient points marked, the knee labelled.");
+    p.section("points", "Points");
+    let mut header: Vec<String> = params.clone();
+    header.extend(["status", "objective", "revenue", "ad load", "new-creator share", "creator Gini"].map(String::from));
+    header.extend(params.iter().map(|n| format!("d objective / d {n}")));
+    header.extend(["efficient", "hot start"].map(String::from));
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let numeric: Vec<bool> = header.iter().map(|h| !matches!(h.as_str(), "status" | "efficient" | "hot start")).collect();
+    let mut t = Table::new(&header_refs, &numeric);
+    for k in 0..points {
+        let mut row: Vec<String> = params.iter().map(|n| num(doc, &format!("/points/{k}/values/{}", pointer_key(n)), Fmt::Number)).collect();
+        row.push(text(doc, &format!("/points/{k}/status")));
+        row.push(num(doc, &format!("/points/{k}/objective"), Fmt::Number));
+        row.push(num(doc, &format!("/points/{k}/metrics/revenue"), Fmt::Number));
+        row.push(num(doc, &format!("/points/{k}/metrics/ad_load"), Fmt::Percent));
+        row.push(num(doc, &format!("/points/{k}/metrics/new_creator_share"), Fmt::Percent));
+        row.push(num(doc, &format!("/points/{k}/metrics/creator_gini"), Fmt::Number));
+        row.extend(params.iter().map(|n| num(doc, &format!("/points/{k}/shadow_prices/{}", pointer_key(n)), Fmt::Number)));
+        row.push(if knee == Some(k) { "knee".into() } else { text(doc, &format!("/points/{k}/efficient")) });
+        row.push(text(doc, &format!("/points/{k}/hot_start")));
+        t.row(row);
+    }
+    p.table(&t);
+    p.finish()
 }
 
 /// The unit of a parameter, for axis labels.
@@ -309,11 +380,11 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Writes `frontier.json`, `frontier.csv` and `frontier.svg` as the directory `dir`, atomically
+/// Writes `frontier.json`, `frontier.csv`, `frontier.svg` and `index.html` as the directory `dir`, atomically
 /// ([`agora_instances::write_dir_atomic`]). An existing `dir` is replaced only when it holds
 /// nothing but these files (a previous run's output).
 pub fn write_dir(f: &Frontier, inst: &Instance, dir: &Path) -> io::Result<()> {
-    const FILES: [&str; 3] = ["frontier.json", "frontier.csv", "frontier.svg"];
-    let files = [(FILES[0], f.to_json()), (FILES[1], f.to_csv()), (FILES[2], f.to_svg(inst)?)];
+    const FILES: [&str; 4] = ["frontier.json", "frontier.csv", "frontier.svg", "index.html"];
+    let files = [(FILES[0], f.to_json()), (FILES[1], f.to_csv()), (FILES[2], f.to_svg(inst)?), (FILES[3], f.to_html(inst)?)];
     agora_instances::write_dir_atomic(dir, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
 }

@@ -11,6 +11,7 @@
 //! - [`report`]: `agora.report/v1`, its tables and charts, rule prices and content gaps;
 //! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier;
 //! - [`horizon`]: multi-day simulations of what a policy's rules do to creators, catalog and users.
+//! - [`html`]: the self-contained pages (`index.html`) of reports, frontiers and horizons;
 //! - [`offpolicy`]: engagement estimated from logged feedback, and plans evaluated on logs.
 
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@
 pub mod export;
 pub mod frontier;
 pub mod horizon;
+pub mod html;
 pub mod offpolicy;
 mod policies;
 pub mod report;

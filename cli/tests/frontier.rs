@@ -59,8 +59,9 @@ fn a_floor_sweep_writes_json_csv_and_svg_that_agree() {
     assert!(svg.contains("optimal objective"));
     assert!(svg.contains("infeasible: no value"));
     assert!(svg.contains("knee: new-creator-exposure.min"));
-    // Nothing but the three files, no temporary directory left beside them.
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
+    // Nothing but the four files (the page is checked in a browser in tests/browser.rs), no
+    // temporary directory left beside them.
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 4);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
     // A second run replaces the previous output.

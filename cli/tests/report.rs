@@ -36,6 +36,9 @@ fn report_on_the_example_day() {
         let svg = std::fs::read_to_string(out.join(f)).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{f}");
     }
+    // The same report as one page (its rendering is checked in a browser in tests/browser.rs).
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("What binds"), "index.html");
     // Nothing but the report directory is left beside it.
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 2, "{names:?}");

@@ -165,6 +165,69 @@ impl Horizon {
         s
     }
 
+    /// `index.html`: the summary, the charts and the totals per policy as one self-contained
+    /// page, built from the same document as `horizon.json` ([`crate::html`]).
+    pub fn to_html(&self) -> Result<String, String> {
+        use crate::html::{escape, num, pointer_key, text, Fmt, Page, Table};
+        let doc: Value = serde_json::from_str(&self.to_json()).map_err(|e| e.to_string())?;
+        let charts = self.charts()?;
+        let mut p = Page::new(
+            &format!("agora horizon: {}", self.instance),
+            &format!(
+                "{} days of <b>{}</b>, {} replica(s), discount {} a day (agora.horizon/v1).",
+                num(&doc, "/days", Fmt::Number),
+                text(&doc, "/instance"),
+                num(&doc, "/replicas", Fmt::Number),
+                num(&doc, "/discount", Fmt::Number)
+            ),
+        );
+        p.section("summary", "Which policy wins");
+        p.raw(&format!("<pre>{}</pre>", text(&doc, "/summary")));
+        let mut t = Table::new(
+            &["policy", "days", "cum. engagement", "± 95%", "disc. engagement", "± 95%", "cum. revenue", "creators kept", "day-1 objective"],
+            &[false, true, true, true, true, true, true, true, true],
+        );
+        for (k, pol) in self.policies.iter().enumerate() {
+            let tot = |name: &str, field: &str, fmt: Fmt| num(&doc, &format!("/policies/{k}/totals/{name}/{field}"), fmt);
+            t.row(vec![
+                escape(&pol.name),
+                num(&doc, &format!("/policies/{k}/days_completed"), Fmt::Number),
+                tot("cumulative_engagement", "mean", Fmt::Number),
+                tot("cumulative_engagement", "ci95", Fmt::Number),
+                tot("discounted_engagement", "mean", Fmt::Number),
+                tot("discounted_engagement", "ci95", Fmt::Number),
+                tot("cumulative_revenue", "mean", Fmt::Number),
+                tot("creators_retained", "mean", Fmt::Percent),
+                tot("day1_objective", "mean", Fmt::Number),
+            ]);
+        }
+        p.table(&t);
+        p.section("charts", "Day by day");
+        for (file, svg) in &charts {
+            p.figure(file, svg, "Mean over replicas, one line per policy.");
+        }
+        let rules: Vec<(usize, String)> = self
+            .policies
+            .iter()
+            .enumerate()
+            .flat_map(|(k, _)| doc["policies"][k]["rule_prices"].as_object().map(|m| m.keys().map(|r| (k, r.clone())).collect::<Vec<_>>()).unwrap_or_default())
+            .collect();
+        if !rules.is_empty() {
+            p.section("rules", "Rule prices over the horizon");
+            let mut t = Table::new(&["policy", "rule", "mean price", "± 95%"], &[false, false, true, true]);
+            for (k, r) in rules {
+                t.row(vec![
+                    escape(&self.policies[k].name),
+                    escape(&r),
+                    num(&doc, &format!("/policies/{k}/rule_prices/{}/mean", pointer_key(&r)), Fmt::Number),
+                    num(&doc, &format!("/policies/{k}/rule_prices/{}/ci95", pointer_key(&r)), Fmt::Number),
+                ]);
+            }
+            p.table(&t);
+        }
+        Ok(p.finish())
+    }
+
     /// The charts: (file name, SVG), one line per policy, means over replicas.
     pub fn charts(&self) -> Result<Vec<(String, String)>, String> {
         [

@@ -16,6 +16,7 @@
 pub mod charts;
 pub mod constraint_prices;
 pub mod gaps;
+pub mod html;
 pub mod tables;
 
 use std::collections::HashMap;
@@ -307,6 +308,12 @@ impl Report {
     /// The `agora.report/v1` JSON (numbers rounded to 12 significant digits).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(&self.to_value()).expect("reports serialise")
+    }
+
+    /// `index.html`: the report as one self-contained page ([`html::page`]), built from the same
+    /// value as [`Report::to_json`]; `charts` are [`Report::charts`].
+    pub fn to_html(&self, charts: &[(&str, String)]) -> String {
+        html::page(&self.to_value(), charts)
     }
 
     fn to_value(&self) -> Value {

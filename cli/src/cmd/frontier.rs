@@ -15,7 +15,7 @@ use super::{check_out, err, load_validated, positive_seconds, settings_from, Fai
 /// The most points one frontier solves.
 pub const MAX_POINTS: usize = 100_000;
 
-pub const AFTER_HELP: &str = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg. Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.";
+pub const AFTER_HELP: &str = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg and index.html (one self-contained page). Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.";
 
 /// Arguments of `agora frontier`.
 #[derive(clap::Args)]
@@ -29,7 +29,7 @@ pub struct Args {
     /// Points of each sweep (>= 2), in the order of the sweeps; one value applies to all.
     #[arg(long = "points", value_name = "N", required = true)]
     points: Vec<usize>,
-    /// The directory to write frontier.json, frontier.csv and frontier.svg into (atomically).
+    /// The directory to write frontier.json, frontier.csv, frontier.svg and index.html into (atomically).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Backend: highs, clarabel, auto or first-order (hot starts need HiGHS on an LP; first-order
@@ -92,7 +92,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
 }
 
 fn files(dir: &Path) -> String {
-    ["frontier.json", "frontier.csv", "frontier.svg"].map(|f| dir.join(f).display().to_string()).join(", ")
+    ["frontier.json", "frontier.csv", "frontier.svg", "index.html"].map(|f| dir.join(f).display().to_string()).join(", ")
 }
 
 /// The planner's table: one line per point.

@@ -10,7 +10,7 @@ use agora_instances::output::OutputKind;
 
 use super::{check_out, err, load_validated, settings_from, usage, Failure, Progress};
 
-pub const AFTER_HELP: &str = "Example:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n\nPolicies: engagement-only, ecosystem (built in), or an agora.policy/v1 file. Dynamics: defaults, an agora.dynamics/v1\nfile, or `off`. Writes DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg.\nSee docs/horizon.md.";
+pub const AFTER_HELP: &str = "Example:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n\nPolicies: engagement-only, ecosystem (built in), or an agora.policy/v1 file. Dynamics: defaults, an agora.dynamics/v1\nfile, or `off`. Writes DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg, index.html.\nSee docs/horizon.md.";
 
 /// The most days one horizon simulates (ten years).
 pub const MAX_DAYS: usize = 3650;
@@ -48,7 +48,7 @@ pub struct Args {
     out: PathBuf,
 }
 
-const FILES: [&str; 5] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg"];
+const FILES: [&str; 6] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg", "index.html"];
 
 /// Runs `agora horizon`.
 pub fn run(a: Args) -> Result<(), Failure> {
@@ -80,6 +80,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     print!("{}", h.summary());
     let mut files: Vec<(String, String)> = vec![("horizon.json".into(), h.to_json()), ("horizon.csv".into(), h.to_csv())];
     files.extend(h.charts().map_err(|e| err(anyhow::anyhow!("cannot draw the charts: {e}")))?);
+    files.push(("index.html".into(), h.to_html().map_err(|e| err(anyhow::anyhow!("cannot write the page: {e}")))?));
     agora_instances::write_dir_atomic(&a.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
         .with_context(|| format!("{}: cannot write", a.out.display()))
         .map_err(err)?;

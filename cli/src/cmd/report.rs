@@ -10,7 +10,7 @@ use agora_solver::{BackendChoice, SolutionFile};
 
 use super::{err, load_validated, settings_from, Failure};
 
-pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg.\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
+pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
 
 /// Arguments of `agora report`.
 #[derive(clap::Args)]
@@ -54,8 +54,10 @@ fn report(args: Args) -> Result<()> {
     let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
     let charts = rep.charts()?;
     print!("{}", report::tables::render(&rep, args.top));
+    let page = rep.to_html(&charts);
     let mut files: Vec<(&str, String)> = vec![("report.json", rep.to_json())];
     files.extend(charts);
+    files.push(("index.html", page));
     // An existing directory is replaced only when it holds nothing but a report's files.
     let names: Vec<&str> = files.iter().map(|f| f.0).collect();
     agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))
