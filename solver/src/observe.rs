@@ -11,6 +11,13 @@ pub trait Observer: Send + Sync {
     fn log(&self, _line: fmt::Arguments<'_>) {}
     /// `units` more units of work are done (a frontier counts points).
     fn advance(&self, _units: u64) {}
+    /// Whether whoever watches asks the computation to stop (Ctrl-C in a notebook). Long loops
+    /// ask between units of work (sifting rounds, PDHG iterations, frontier points, horizon
+    /// days) and end with [`crate::SolveError::Interrupted`]; a single HiGHS or Clarabel call
+    /// finishes first.
+    fn interrupted(&self) -> bool {
+        false
+    }
 }
 
 /// Hears nothing.

@@ -245,6 +245,25 @@ impl Solution {
         spend
     }
 
+    /// [`Solution::to_file`], with an infeasible day explained in the file's `diagnosis` (what
+    /// `agora solve` writes) unless `settings.diagnose_infeasible` is off. A diagnosis that
+    /// cannot be made leaves the file without one and is returned beside it, for a warning.
+    pub fn to_file_explained(&self, inst: &Instance, settings: &crate::Settings) -> (SolutionFile, Option<crate::SolveError>) {
+        let mut file = self.to_file(inst);
+        if self.status != Status::Infeasible || !settings.diagnose_infeasible {
+            return (file, None);
+        }
+        let ds = crate::DiagnoseSettings { solve: settings.clone(), ..Default::default() };
+        match crate::diagnose(inst, &ds) {
+            Ok(d) if !d.feasible => {
+                file.diagnosis = Some(d);
+                (file, None)
+            }
+            Ok(_) => (file, None),
+            Err(e) => (file, Some(e)),
+        }
+    }
+
     /// The spec's complete solution file (section 4), pacing included.
     pub fn to_file(&self, inst: &Instance) -> SolutionFile {
         let plan = self

@@ -79,6 +79,10 @@ pub enum SolveError {
         /// Why it cannot.
         reason: String,
     },
+    /// The computation's observer asked it to stop ([`crate::Observer::interrupted`]): there is
+    /// no answer, not even a partial one.
+    #[error("interrupted")]
+    Interrupted,
     /// The backend failed with an error (not a status) while solving.
     #[error("the {backend} backend failed: {reason}")]
     Backend {

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use super::run::METRICS;
 use super::{Horizon, PolicyResult, Stat, HORIZON_SCHEMA};
 
+/// The files of a horizon directory.
+pub const HORIZON_FILES: [&str; 6] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg", "index.html"];
+
 /// The per-run totals, in this order.
 pub const TOTALS: [&str; 7] =
     ["cumulative_engagement", "discounted_engagement", "cumulative_revenue", "discounted_revenue", "creators_retained", "day1_objective", "warm_starts"];
@@ -163,6 +166,18 @@ impl Horizon {
             );
         }
         s
+    }
+
+    /// Every file of the horizon directory as `(file name, text)`, in the order of
+    /// [`HORIZON_FILES`] (what `agora horizon --out` and the Python package write).
+    pub fn files(&self) -> Result<Vec<(&'static str, String)>, String> {
+        let mut files = vec![(HORIZON_FILES[0], self.to_json()), (HORIZON_FILES[1], self.to_csv())];
+        for (name, svg) in self.charts()? {
+            let name = HORIZON_FILES.iter().find(|f| **f == name).ok_or_else(|| format!("unlisted chart {name}"))?;
+            files.push((name, svg));
+        }
+        files.push((HORIZON_FILES[5], self.to_html()?));
+        Ok(files)
     }
 
     /// `index.html`: the summary, the charts and the totals per policy as one self-contained

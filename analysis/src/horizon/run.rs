@@ -113,6 +113,9 @@ pub fn run_policy(inst: &Instance, policy: &Policy, cfg: &HorizonConfig, replica
         Run { days: Vec::new(), stopped: None, rule_prices: BTreeMap::new(), retained: 0, initial_creators, plans: Vec::new(), instances: Vec::new() };
     let mut yesterday: Option<agora_solver::SolutionFile> = None;
     for t in 0..cfg.days {
+        if observer.interrupted() {
+            return Err(HorizonError::Solve { day: t, policy: policy.name.clone(), source: agora_solver::SolveError::Interrupted });
+        }
         let mut day = policy.apply(&world.inst).map_err(HorizonError::Policy)?;
         let model = formulate(&day);
         let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));

@@ -408,6 +408,17 @@ impl Report {
         })
     }
 
+    /// Every file of the report directory as `(file name, text)`: `report.json`, the charts,
+    /// `index.html` (what `agora report --out` and the Python package write).
+    pub fn files(&self) -> Result<Vec<(&'static str, String)>, ReportError> {
+        let charts = self.charts()?;
+        let page = self.to_html(&charts);
+        let mut files = vec![("report.json", self.to_json())];
+        files.extend(charts);
+        files.push(("index.html", page));
+        Ok(files)
+    }
+
     /// Every chart as `(file name, SVG text)`, in the order of [`CHART_FILES`].
     pub fn charts(&self) -> Result<Vec<(&'static str, String)>, ReportError> {
         Ok(vec![

@@ -48,7 +48,7 @@ pub struct Args {
     out: PathBuf,
 }
 
-const FILES: [&str; 6] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg", "index.html"];
+use agora_analysis::horizon::output::HORIZON_FILES as FILES;
 
 /// Runs `agora horizon`.
 pub fn run(a: Args) -> Result<(), Failure> {
@@ -78,9 +78,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let h = horizon::run(&day.instance, &policies, &cfg, &bar).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
     bar.finish();
     print!("{}", h.summary());
-    let mut files: Vec<(String, String)> = vec![("horizon.json".into(), h.to_json()), ("horizon.csv".into(), h.to_csv())];
-    files.extend(h.charts().map_err(|e| err(anyhow::anyhow!("cannot draw the charts: {e}")))?);
-    files.push(("index.html".into(), h.to_html().map_err(|e| err(anyhow::anyhow!("cannot write the page: {e}")))?));
+    let files = h.files().map_err(|e| err(anyhow::anyhow!("cannot draw the charts: {e}")))?;
     agora_instances::write_dir_atomic(&a.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
         .with_context(|| format!("{}: cannot write", a.out.display()))
         .map_err(err)?;

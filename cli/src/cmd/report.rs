@@ -52,12 +52,8 @@ fn report(args: Args) -> Result<()> {
     let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
     let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
     let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
-    let charts = rep.charts()?;
+    let files = rep.files()?;
     print!("{}", report::tables::render(&rep, args.top));
-    let page = rep.to_html(&charts);
-    let mut files: Vec<(&str, String)> = vec![("report.json", rep.to_json())];
-    files.extend(charts);
-    files.push(("index.html", page));
     // An existing directory is replaced only when it holds nothing but a report's files.
     let names: Vec<&str> = files.iter().map(|f| f.0).collect();
     agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))

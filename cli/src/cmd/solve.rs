@@ -70,15 +70,10 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
         None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
     };
-    let mut file = sol.to_file(&inst);
     // An infeasible day is explained in the file and the summary, unless turned off.
-    if sol.status == agora_solver::Status::Infeasible && settings.diagnose_infeasible {
-        let ds = agora_solver::DiagnoseSettings { solve: settings.clone(), ..Default::default() };
-        match agora_solver::diagnose(&inst, &ds) {
-            Ok(d) if !d.feasible => file.diagnosis = Some(d),
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: the day is infeasible and could not be diagnosed: {e}"),
-        }
+    let (file, undiagnosed) = sol.to_file_explained(&inst, &settings);
+    if let Some(e) = undiagnosed {
+        eprintln!("warning: the day is infeasible and could not be diagnosed: {e}");
     }
     print!("{}", summary::render(&inst, &sol, &file.pacing, a.top));
     if let Some(d) = &file.diagnosis {

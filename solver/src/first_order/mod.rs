@@ -141,6 +141,9 @@ pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&Warm
         let mut st = crate::pdhg::state::State::new(&store, warm_x, warm_y.as_deref());
         crate::pdhg::execute(model, &store, &mut st, settings, start)
     });
+    if run.reason == TerminationReason::Interrupted {
+        return Err(SolveError::Interrupted);
+    }
     Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate, method, sift: None })
 }
 

@@ -98,6 +98,9 @@ impl<'a> Chain<'a> {
         let mut live: Option<Live> = None;
         let mut out = Vec::with_capacity(values.len());
         for v in values {
+            if observer.interrupted() {
+                return Err(SolveError::Interrupted);
+            }
             for (p, &x) in self.params.iter().zip(v) {
                 p.set(&mut self.inst, x);
             }

@@ -91,6 +91,9 @@ pub(crate) fn execute(model: &Model, store: &Store, st: &mut State, settings: &V
         if settings.time_limit.is_some_and(|t| start.elapsed().as_secs_f64() >= t) {
             break TerminationReason::TimeLimit;
         }
+        if settings.observer().interrupted() {
+            break TerminationReason::Interrupted;
+        }
         let (tau, sigma) = (eta / st.omega, eta * st.omega);
         st.step(store, tau, sigma);
         it += 1;

@@ -19,6 +19,9 @@ pub enum TerminationReason {
     /// Sifting handed the model to HiGHS whole (a floor no working set could serve, or a
     /// restricted LP HiGHS could not settle): the result's status says how it ended.
     Delegated,
+    /// The observer asked to stop ([`crate::Observer::interrupted`]); the caller turns this into
+    /// [`crate::SolveError::Interrupted`], so no status is ever reported for it.
+    Interrupted,
 }
 
 impl TerminationReason {
@@ -29,7 +32,9 @@ impl TerminationReason {
             TerminationReason::IterationLimit => Status::IterationLimit,
             TerminationReason::TimeLimit => Status::TimeLimit,
             // `NoEdges` and `Delegated` have no status of its own (the result carries HiGHS'); never `optimal` here.
-            TerminationReason::NumericalError | TerminationReason::NoEdges | TerminationReason::Delegated => Status::NumericalError,
+            TerminationReason::NumericalError | TerminationReason::NoEdges | TerminationReason::Delegated | TerminationReason::Interrupted => {
+                Status::NumericalError
+            }
         }
     }
 }

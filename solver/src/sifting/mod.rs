@@ -195,6 +195,9 @@ fn rounds(
     stats: &mut SiftStats,
 ) -> Result<End, SolveError> {
     loop {
+        if settings.observer().interrupted() {
+            return Err(SolveError::Interrupted);
+        }
         let time_left = settings.time_limit.map(|limit| limit - start.elapsed().as_secs_f64());
         if time_left.is_some_and(|t| t <= 0.0) {
             return Ok(End::Stopped(limit_result(model, Status::TimeLimit, "the time limit", stats)));
