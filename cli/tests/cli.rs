@@ -232,3 +232,23 @@ fn csv_and_parquet_edges_give_byte_identical_solutions() {
     }
     assert_eq!(std::fs::read(p("c.sol.json")).unwrap(), std::fs::read(p("p.sol.json")).unwrap());
 }
+
+#[test]
+fn solve_timings_name_every_phase_in_order() {
+    let o = agora(&["solve", &example(), "--timings"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let line = err.lines().find(|l| l.starts_with("timings: ")).unwrap_or_else(|| panic!("no timings line in {err}"));
+    assert!(line.starts_with("timings: 86 edges, load+validate "), "{line}");
+    let at = |p: &str| line.find(p).unwrap_or_else(|| panic!("{p} missing from {line}"));
+    assert!(
+        at("load+validate") < at("formulate")
+            && at("formulate") < at("solve ")
+            && at("solve ") < at("outputs")
+            && at("outputs") < at("write")
+            && at("write") < at("total")
+    );
+    // Without the flag, nothing of the kind is printed.
+    let o = agora(&["solve", &example()]);
+    assert!(!text(&o.stderr).contains("timings:"));
+}

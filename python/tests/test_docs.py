@@ -19,4 +19,4 @@ def test_the_python_page_runs(root):
         os.chdir(cwd)
     assert namespace["sol"].status == "optimal"
     assert namespace["rep"].html.startswith("<!DOCTYPE html>")
-    assert (root / "target" / "notebook-report" / "index.html").is_file()
+    assert os.path.isfile(os.path.join(namespace["report_dir"], "index.html"))

@@ -1,6 +1,7 @@
 //! `agora solve`: solve a day, print a planner's summary, write `agora.solution/v1`.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use agora_solver::{BackendChoice, FirstOrderMethod};
 
@@ -41,6 +42,10 @@ pub struct Args {
     /// Print the backend's log and agora's own (sifting rounds, PDHG restarts) to standard error.
     #[arg(long)]
     verbose: bool,
+    /// Print the wall time of each phase (load and validate, formulate, solve, outputs, write)
+    /// to standard error, as one `timings:` line (benches/whole_process.sh reads it).
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Runs `agora solve`.
@@ -60,7 +65,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         settings.first_order_method = m;
     }
     settings.verbose |= a.verbose;
+    let clock = Instant::now();
+    let mut phases: Vec<(&str, f64)> = Vec::new();
+    let mut lap = |name: &'static str, since: &mut Instant| {
+        phases.push((name, since.elapsed().as_secs_f64()));
+        *since = Instant::now();
+    };
+    let mut since = Instant::now();
     let day = load_validated(&a.instance).map_err(err)?;
+    lap("load+validate", &mut since);
     let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
     inputs.extend(a.settings.as_deref());
     inputs.extend(a.warm_start.as_deref());
@@ -68,8 +81,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let inst = day.instance;
     let sol = match &a.warm_start {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
-        None => agora_solver::solve(&inst, &settings).map_err(|e| err(e.into()))?,
+        None => {
+            let model = agora_solver::formulate(&inst);
+            lap("formulate", &mut since);
+            agora_solver::solve_model(&inst, &model, &settings).map_err(|e| err(e.into()))?
+        }
     };
+    lap("solve", &mut since);
     // An infeasible day is explained in the file and the summary, unless turned off.
     let (file, undiagnosed) = sol.to_file_explained(&inst, &settings);
     if let Some(e) = undiagnosed {
@@ -79,7 +97,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(d) = &file.diagnosis {
         print!("\n{}", d.summary());
     }
+    lap("outputs", &mut since);
     write_out(a.out.as_deref(), &file.to_json(), &inputs)?;
+    lap("write", &mut since);
+    if a.timings {
+        let cells: Vec<String> = phases.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
+        eprintln!("timings: {} edges, {}, total {:.3} s", inst.edges.len(), cells.join(", "), clock.elapsed().as_secs_f64());
+    }
     if !sol.status.is_optimal() {
         return Err(Failure(
             3,
