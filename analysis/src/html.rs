@@ -181,6 +181,42 @@ impl Table {
     }
 }
 
+/// A column of [`Table::of_list`]: its title, the field of each element, how it is shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Col<'a> {
+    /// Text (escaped).
+    Text(&'a str, &'a str),
+    /// A tagged number ([`num`]).
+    Num(&'a str, &'a str, Fmt),
+}
+
+impl Table {
+    /// One row per element of the array at `list` in `doc`, one cell per column: numbers
+    /// tagged with their pointer (`LIST/K/FIELD`), text escaped.
+    pub fn of_list(doc: &Value, list: &str, cols: &[Col<'_>]) -> Table {
+        let header: Vec<&str> = cols
+            .iter()
+            .map(|c| match c {
+                Col::Text(t, _) | Col::Num(t, _, _) => *t,
+            })
+            .collect();
+        let numeric: Vec<bool> = cols.iter().map(|c| matches!(c, Col::Num(..))).collect();
+        let mut t = Table::new(&header, &numeric);
+        let n = lookup(doc, list).and_then(Value::as_array).map_or(0, Vec::len);
+        for k in 0..n {
+            t.row(
+                cols.iter()
+                    .map(|c| match c {
+                        Col::Text(_, f) => text(doc, &format!("{list}/{k}/{f}")),
+                        Col::Num(_, f, fmt) => num(doc, &format!("{list}/{k}/{f}"), *fmt),
+                    })
+                    .collect(),
+            );
+        }
+        t
+    }
+}
+
 /// A page being written: sections in order, then [`Page::finish`].
 #[derive(Debug, Clone)]
 pub struct Page {

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::charts::topic_color;
-use crate::html::{escape, lookup, num, swatch, text, Fmt, Page, Table};
+use crate::html::{escape, lookup, num, swatch, text, Col, Fmt, Page, Table};
 
 /// Bars of a rule's or row's price within this fraction of the optimum are "costs nothing".
 const NEGLIGIBLE: f64 = 1e-9;
@@ -98,16 +98,17 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
         chart("shadow_prices.svg"),
         "d(optimum)/d(parameter) of each row with a non-zero dual: objective units per impression (supply, caps, exposure bounds), per currency unit (budgets, revenue floor), per percentage point (shares, tolerances).",
     );
-    let mut t = Table::new(&["row", "type", "parameter", "dual", "shadow price"], &[false, false, false, true, true]);
-    for k in 0..arr(doc, "/binding_rules").len() {
-        t.row(vec![
-            text(doc, &format!("/binding_rules/{k}/row")),
-            text(doc, &format!("/binding_rules/{k}/type")),
-            text(doc, &format!("/binding_rules/{k}/parameter")),
-            num(doc, &format!("/binding_rules/{k}/dual"), Fmt::Number),
-            num(doc, &format!("/binding_rules/{k}/shadow_price"), Fmt::Number),
-        ]);
-    }
+    let t = Table::of_list(
+        doc,
+        "/binding_rules",
+        &[
+            Col::Text("row", "row"),
+            Col::Text("type", "type"),
+            Col::Text("parameter", "parameter"),
+            Col::Num("dual", "dual", Fmt::Number),
+            Col::Num("shadow price", "shadow_price", Fmt::Number),
+        ],
+    );
     p.table(&t);
 
     p.section("creators", "Creators");
@@ -165,30 +166,32 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     p.raw("<style>.mix span{display:block;height:100%}</style>");
 
     p.section("budgets", "Budgets and floors");
-    let mut t = Table::new(&["campaign", "budget", "spend", "utilisation"], &[false, true, true, true]);
-    for k in 0..arr(doc, "/overall/budgets").len() {
-        t.row(vec![
-            text(doc, &format!("/overall/budgets/{k}/campaign")),
-            num(doc, &format!("/overall/budgets/{k}/budget"), Fmt::Number),
-            num(doc, &format!("/overall/budgets/{k}/spend"), Fmt::Number),
-            num(doc, &format!("/overall/budgets/{k}/utilisation"), Fmt::Percent),
-        ]);
-    }
+    let t = Table::of_list(
+        doc,
+        "/overall/budgets",
+        &[
+            Col::Text("campaign", "campaign"),
+            Col::Num("budget", "budget", Fmt::Number),
+            Col::Num("spend", "spend", Fmt::Number),
+            Col::Num("utilisation", "utilisation", Fmt::Percent),
+        ],
+    );
     if t.is_empty() {
         p.paragraph("<span class=\"muted\">No campaign has a budget.</span>");
     } else {
         p.table(&t);
     }
-    let mut t = Table::new(&["floor", "type", "min", "achieved", "attainment"], &[false, false, true, true, true]);
-    for k in 0..arr(doc, "/overall/floors").len() {
-        t.row(vec![
-            text(doc, &format!("/overall/floors/{k}/name")),
-            text(doc, &format!("/overall/floors/{k}/type")),
-            num(doc, &format!("/overall/floors/{k}/min"), Fmt::Number),
-            num(doc, &format!("/overall/floors/{k}/achieved"), Fmt::Number),
-            num(doc, &format!("/overall/floors/{k}/attainment"), Fmt::Percent),
-        ]);
-    }
+    let t = Table::of_list(
+        doc,
+        "/overall/floors",
+        &[
+            Col::Text("floor", "name"),
+            Col::Text("type", "type"),
+            Col::Num("min", "min", Fmt::Number),
+            Col::Num("achieved", "achieved", Fmt::Number),
+            Col::Num("attainment", "attainment", Fmt::Percent),
+        ],
+    );
     if !t.is_empty() {
         p.table(&t);
     }
