@@ -166,3 +166,77 @@ fn parquet_edges_give_the_same_day_as_csv_and_name_row_and_column() {
     let err = load(&path).unwrap_err().to_string();
     assert!(err.contains("not a readable Parquet file"), "{err}");
 }
+
+/// Writes a Parquet file of `schema` with one row group: `write(column index, writer)`.
+fn parquet_file(path: &Path, schema: &str, mut write: impl FnMut(usize, &mut parquet::column::writer::ColumnWriter<'_>)) {
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = std::sync::Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+    let mut w = SerializedFileWriter::new(std::fs::File::create(path).unwrap(), schema, Default::default()).unwrap();
+    let mut group = w.next_row_group().unwrap();
+    let mut c = 0;
+    while let Some(mut col) = group.next_column().unwrap() {
+        write(c, col.untyped());
+        col.close().unwrap();
+        c += 1;
+    }
+    group.close().unwrap();
+    w.close().unwrap();
+}
+
+/// The typed reader: integer ids, float and integer numbers, nulls, and what it refuses.
+const NUMERIC_HEAD: &str = r#"{"schema": "agora.instance/v1", "name": "d", "edges_file": "day.edges.parquet",
+  "segments": [{"id": "7", "supply": 100}, {"id": "8", "supply": 50}],
+  "creators": [{"id": "c"}], "campaigns": [{"id": "a", "budget": 1}],
+  "items": [{"id": "100", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false},
+            {"id": "200", "campaign": "a", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}]}"#;
+
+#[test]
+fn parquet_columns_of_any_numeric_type_read_as_their_values() {
+    use parquet::column::writer::ColumnWriter::*;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("day.json"), NUMERIC_HEAD).unwrap();
+    let pq = dir.path().join("day.edges.parquet");
+    let schema = "message e { required int64 segment; required int32 item; required float engagement; optional int32 price; optional double cap; }";
+    parquet_file(&pq, schema, |c, w| match (c, w) {
+        (0, Int64ColumnWriter(w)) => drop(w.write_batch(&[7, 7, 8], None, None).unwrap()),
+        (1, Int32ColumnWriter(w)) => drop(w.write_batch(&[100, 200, 100], None, None).unwrap()),
+        (2, FloatColumnWriter(w)) => drop(w.write_batch(&[0.5, 0.25, 0.125], None, None).unwrap()),
+        (3, Int32ColumnWriter(w)) => drop(w.write_batch(&[2], Some(&[0, 1, 0]), None).unwrap()),
+        (4, DoubleColumnWriter(w)) => drop(w.write_batch(&[30.5], Some(&[0, 0, 1]), None).unwrap()),
+        (c, _) => panic!("column {c}"),
+    });
+    let day = load(dir.path().join("day.json")).unwrap().instance;
+    let got: Vec<(usize, usize, f64, f64, Option<f64>)> = day.edges.iter().map(|e| (e.segment, e.item, e.engagement, e.price, e.cap)).collect();
+    assert_eq!(got, vec![(0, 0, 0.5, 0.0, None), (0, 1, 0.25, 2.0, None), (1, 0, 0.125, 0.0, Some(30.5))]);
+
+    // A null where a value is required is missing, by row and column; a price on an organic
+    // edge is refused as in CSV.
+    parquet_file(
+        &pq,
+        "message e { required binary segment (UTF8); required binary item (UTF8); optional double engagement; required double price; }",
+        |c, w| match (c, w) {
+            (0, ByteArrayColumnWriter(w)) => drop(w.write_batch(&["7".into(), "8".into()], None, None).unwrap()),
+            (1, ByteArrayColumnWriter(w)) => drop(w.write_batch(&["100".into(), "100".into()], None, None).unwrap()),
+            (2, DoubleColumnWriter(w)) => drop(w.write_batch(&[0.5], Some(&[0, 1]), None).unwrap()),
+            (3, DoubleColumnWriter(w)) => drop(w.write_batch(&[0.0, 1.0], None, None).unwrap()),
+            (c, _) => panic!("column {c}"),
+        },
+    );
+    let err = load(dir.path().join("day.json")).unwrap_err().to_string();
+    assert!(err.contains("row 1, field \"engagement\": is missing"), "{err}");
+    assert!(err.contains("row 2, field \"price\": must be 0 on an organic item's edge, got 1"), "{err}");
+
+    // A boolean column is named, before any row is read.
+    parquet_file(
+        &pq,
+        "message e { required binary segment (UTF8); required binary item (UTF8); required double engagement; required boolean fresh; }",
+        |c, w| match (c, w) {
+            (0 | 1, ByteArrayColumnWriter(w)) => drop(w.write_batch(&["7".into()], None, None).unwrap()),
+            (2, DoubleColumnWriter(w)) => drop(w.write_batch(&[0.5], None, None).unwrap()),
+            (3, BoolColumnWriter(w)) => drop(w.write_batch(&[true], None, None).unwrap()),
+            (c, _) => panic!("column {c}"),
+        },
+    );
+    let err = load(dir.path().join("day.json")).unwrap_err().to_string();
+    assert!(err.contains("day.edges.parquet") && err.contains("column, field \"fresh\": has an unsupported type (BOOLEAN)"), "{err}");
+}

@@ -159,12 +159,55 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
 /// Validates edge records against `inst`: `header` names the columns, `next` fills a record's
 /// cells as text (an empty cell is an absent value) and says its number (`Ok(None)` at the end).
 /// CSV and Parquet files go through here alike, so that the same day gives the same edges.
-fn validate_edges(
+/// A cell as a validator reads it: empty (or null), text to parse, or a value a typed format
+/// (Parquet) already holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Raw<'a> {
+    /// An empty cell or a null.
+    Empty,
+    /// Text, trimmed.
+    Text(&'a str),
+    /// A number read as one.
+    Value(f64),
+}
+
+/// One record's cells, whatever the file's format: CSV lines are text, Parquet rows typed
+/// ([`parquet::Cell`]). Both go through [`validate_edges`], so a day reads the same from either.
+pub(crate) trait Cells: Default {
+    /// How many cells the record has.
+    fn count(&self) -> usize;
+    /// Cell `k` as an id (text; a null is the empty id).
+    fn id(&self, k: usize) -> &str;
+    /// Cell `k` as a number's source.
+    fn raw(&self, k: usize) -> Raw<'_>;
+}
+
+/// Cell `c` of `cells`, empty when the column is absent.
+fn raw<C: Cells>(cells: &C, c: Option<usize>) -> Raw<'_> {
+    c.map_or(Raw::Empty, |c| cells.raw(c))
+}
+
+impl Cells for Vec<String> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id(&self, k: usize) -> &str {
+        self.get(k).map_or("", |s| s.as_str())
+    }
+    fn raw(&self, k: usize) -> Raw<'_> {
+        match self.get(k).map(|c| c.trim()) {
+            None | Some("") => Raw::Empty,
+            Some(t) => Raw::Text(t),
+        }
+    }
+}
+
+fn validate_edges<C: Cells>(
     path: &Path,
     inst: &Instance,
     fields: &[String],
     mut errs: Errors,
-    mut next: impl FnMut(&mut Vec<String>) -> Result<Option<usize>, LoadError>,
+    mut next: impl FnMut(&mut C) -> Result<Option<usize>, LoadError>,
 ) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
     let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
     let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
@@ -189,24 +232,24 @@ fn validate_edges(
     }
     let (c_seg, c_item, c_eng) = (c_seg.unwrap_or(0), c_item.unwrap_or(0), c_eng.unwrap_or(0));
     let mut edges = Vec::new();
-    let mut cells: Vec<String> = Vec::new();
+    let mut cells = C::default();
     while let Some(ln) = next(&mut cells)? {
-        if cells.len() == 1 && cells[0].trim().is_empty() {
+        if cells.count() == 1 && cells.raw(0) == Raw::Empty {
             continue;
         }
-        if cells.len() != n_cols {
-            errs.add(ln, "", format!("has {} fields, the header {n_cols}", cells.len()));
+        if cells.count() != n_cols {
+            errs.add(ln, "", format!("has {} fields, the header {n_cols}", cells.count()));
             continue;
         }
-        let segment = seg_ids.get(cells[c_seg].as_str()).copied();
+        let segment = seg_ids.get(cells.id(c_seg)).copied();
         if segment.is_none() {
-            errs.add(ln, "segment", format!("unknown segment \"{}\"", excerpt(&cells[c_seg])));
+            errs.add(ln, "segment", format!("unknown segment \"{}\"", excerpt(cells.id(c_seg))));
         }
-        let item = item_ids.get(cells[c_item].as_str()).copied();
+        let item = item_ids.get(cells.id(c_item)).copied();
         if item.is_none() {
-            errs.add(ln, "item", format!("unknown item \"{}\"", excerpt(&cells[c_item])));
+            errs.add(ln, "item", format!("unknown item \"{}\"", excerpt(cells.id(c_item))));
         }
-        let engagement = match number(&mut errs, ln, "engagement", cells.get(c_eng), false) {
+        let engagement = match number(&mut errs, ln, "engagement", cells.raw(c_eng), false) {
             Some(Some(v)) => Some(v),
             Some(None) => {
                 errs.add(ln, "engagement", "is missing".into());
@@ -214,9 +257,9 @@ fn validate_edges(
             }
             None => None,
         };
-        let price = number(&mut errs, ln, "price", c_price.and_then(|c| cells.get(c)), false);
-        let cap = number(&mut errs, ln, "cap", c_cap.and_then(|c| cells.get(c)), true);
-        let ev = if with_evidence { edge_evidence(&mut errs, ln, &cells, (c_n, c_lcb, c_ucb), engagement) } else { Some(None) };
+        let price = number(&mut errs, ln, "price", raw(&cells, c_price), false);
+        let cap = number(&mut errs, ln, "cap", raw(&cells, c_cap), true);
+        let ev = if with_evidence { edge_evidence(&mut errs, ln, [raw(&cells, c_n), raw(&cells, c_lcb), raw(&cells, c_ucb)], engagement) } else { Some(None) };
         if let (Some(s), Some(i), Some(engagement), Some(price), Some(cap), Some(ev)) = (segment, item, engagement, price, cap, ev) {
             let price = price.unwrap_or(0.0);
             if price > 0.0 && inst.items[i].kind() == ItemKind::Organic {
@@ -242,25 +285,23 @@ fn validate_edges(
 
 /// One row's evidence cells (`Some(None)` would mean none; here always `Some(Some(..))` unless a
 /// cell is invalid, which is reported).
-fn edge_evidence(
-    errs: &mut Errors,
-    ln: usize,
-    cells: &[String],
-    (c_n, c_lcb, c_ucb): (Option<usize>, Option<usize>, Option<usize>),
-    engagement: Option<f64>,
-) -> Option<Option<Evidence>> {
-    let n = match c_n.and_then(|c| cells.get(c)).map(|c| c.trim()).filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(cell) => match cell.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9.0e15 => v as u64,
-            _ => {
-                errs.add(ln, "n", format!("must be a whole number >= 0, got \"{}\"", excerpt(cell)));
-                return None;
-            }
-        },
+fn edge_evidence(errs: &mut Errors, ln: usize, [n, lcb, ucb]: [Raw<'_>; 3], engagement: Option<f64>) -> Option<Option<Evidence>> {
+    let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9.0e15;
+    let n = match n {
+        Raw::Empty => 0,
+        Raw::Value(v) if whole(v) => v as u64,
+        Raw::Text(cell) if cell.parse::<f64>().is_ok_and(whole) => cell.parse::<f64>().unwrap_or(0.0) as u64,
+        Raw::Text(cell) => {
+            errs.add(ln, "n", format!("must be a whole number >= 0, got \"{}\"", excerpt(cell)));
+            return None;
+        }
+        Raw::Value(v) => {
+            errs.add(ln, "n", format!("must be a whole number >= 0, got \"{v}\""));
+            return None;
+        }
     };
-    let lcb = number(errs, ln, "engagement_lcb", c_lcb.and_then(|c| cells.get(c)), false)?;
-    let ucb = number(errs, ln, "engagement_ucb", c_ucb.and_then(|c| cells.get(c)), false)?;
+    let lcb = number(errs, ln, "engagement_lcb", lcb, false)?;
+    let ucb = number(errs, ln, "engagement_ucb", ucb, false)?;
     let g = engagement?;
     let (lcb, ucb) = (lcb.unwrap_or(g), ucb.unwrap_or(g));
     if lcb > g {
@@ -307,12 +348,13 @@ impl Errors {
 }
 
 /// A number cell: `Some(None)` when empty, `None` (and an error) when invalid.
-fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, positive: bool) -> Option<Option<f64>> {
-    let cell = cell.map(|c| c.trim()).unwrap_or("");
-    if cell.is_empty() {
-        return Some(None);
-    }
-    match cell.parse::<f64>() {
+fn number(errs: &mut Errors, ln: usize, field: &str, cell: Raw<'_>, positive: bool) -> Option<Option<f64>> {
+    let parsed = match cell {
+        Raw::Empty => return Some(None),
+        Raw::Value(v) => Ok(v),
+        Raw::Text(t) => t.parse::<f64>().map_err(|_| t),
+    };
+    match parsed {
         Ok(v) if v.is_finite() && (if positive { v > 0.0 } else { v >= 0.0 }) && v <= max_magnitude(field) => Some(Some(v)),
         Ok(v) if v.is_finite() && v > max_magnitude(field) => {
             errs.add(ln, field, format!("must be at most {:e} (docs/formats.md, \"Limits\"), got {v:e}", max_magnitude(field)));
@@ -322,8 +364,8 @@ fn number(errs: &mut Errors, ln: usize, field: &str, cell: Option<&String>, posi
             errs.add(ln, field, format!("must be {}, got {v}", if positive { "> 0" } else { ">= 0" }));
             None
         }
-        Err(_) => {
-            errs.add(ln, field, format!("not a number: \"{}\"", excerpt(cell)));
+        Err(text) => {
+            errs.add(ln, field, format!("not a number: \"{}\"", excerpt(text)));
             None
         }
     }

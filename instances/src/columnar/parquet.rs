@@ -1,24 +1,29 @@
 //! Parquet edges: `"edges_file": "day.edges.parquet"` (what Spark and warehouses write). The columns
 //! are the CSV's (`segment`, `item`, `engagement`, optional `price`, `cap`, `n`, `engagement_lcb`,
 //! `engagement_ucb`), by name, in any order; ids may be strings (dictionary-encoded or not) or
-//! integers, numbers any integer or floating type, and a null is an absent value. Every record goes
-//! through the same validation as a CSV line (its cells as text; `f64` prints and parses back
-//! exactly), so one day read from either format gives the same edges, and errors name the file,
-//! the row (1-based) and the column.
+//! integers, numbers any integer or floating type, and a null is an absent value.
+//!
+//! Edges are read column by column, a row group at a time, through parquet's typed column readers
+//! ([`read_typed`]): numbers stay numbers (no text round trip), ids are borrowed from the decoded
+//! pages. Every row then goes through the same validator as a CSV line ([`super::Cells`]), so one
+//! day read from either format gives the same edges, and errors name the file, the row (1-based)
+//! and the column. Logs go through the record API ([`read_records`]), text cells for their own
+//! validator.
 
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use parquet::basic::Compression;
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::basic::{Compression, Type as PhysicalType};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 
-use super::{validate_edges, Errors};
+use super::{validate_edges, Cells, Errors, Raw};
 use crate::io::{open_input, LoadError, ReadOptions};
 use crate::types::{Edge, Evidence, Instance};
 use crate::validate::Finding;
@@ -32,8 +37,204 @@ fn invalid(path: &Path, entity: &str, field: &str, message: String) -> LoadError
 
 /// Reads and validates the edges (and evidence, when its columns are there) of a Parquet file.
 pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
-    read_records(path, opts, |header, errs, next| validate_edges(path, inst, header, errs, next))
+    read_typed(path, opts, CHUNK, |header, errs, next| validate_edges::<Row>(path, inst, header, errs, next))
 }
+
+/// A cell of a Parquet row as its column's type gives it: text (strings; integers, which may be
+/// ids, are written out), a number (floating columns), or null.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Cell {
+    /// A null.
+    #[default]
+    Null,
+    /// A string, or an integer written in decimal.
+    Text(String),
+    /// A `double` (a `float` widened exactly).
+    Num(f64),
+}
+
+/// One Parquet row's cells, in column order.
+#[derive(Debug, Default)]
+pub(crate) struct Row(Vec<Cell>);
+
+impl Cells for Row {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn id(&self, k: usize) -> &str {
+        match self.0.get(k) {
+            Some(Cell::Text(s)) => s,
+            _ => "",
+        }
+    }
+    fn raw(&self, k: usize) -> Raw<'_> {
+        match self.0.get(k) {
+            None | Some(Cell::Null) => Raw::Empty,
+            Some(Cell::Num(v)) => Raw::Value(*v),
+            Some(Cell::Text(s)) if s.trim().is_empty() => Raw::Empty,
+            Some(Cell::Text(s)) => Raw::Text(s.trim()),
+        }
+    }
+}
+
+/// Sets `cell` to the text `s`, reusing its buffer.
+fn set_text(cell: &mut Cell, s: &str) {
+    match cell {
+        Cell::Text(buf) => {
+            buf.clear();
+            buf.push_str(s);
+        }
+        _ => *cell = Cell::Text(s.to_string()),
+    }
+}
+
+/// Sets `cell` to the decimal text of `v`, reusing its buffer.
+fn set_int(cell: &mut Cell, v: i64) {
+    use std::fmt::Write as _;
+    if !matches!(cell, Cell::Text(_)) {
+        *cell = Cell::Text(String::new());
+    }
+    if let Cell::Text(buf) = cell {
+        buf.clear();
+        let _ = write!(buf, "{v}");
+    }
+}
+
+/// A row group's column, decoded: its non-null values and, when it is nullable, its definition
+/// levels (a level below the maximum is a null).
+struct Column {
+    values: Values,
+    defined: Option<Vec<i16>>,
+    max_def: i16,
+    next_value: usize,
+}
+
+enum Values {
+    Bytes(Vec<ByteArray>),
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+}
+
+impl Column {
+    /// Reads the next `rows` values of a column of a row group.
+    fn read(reader: &mut ColumnReader, rows: usize, max_def: i16) -> parquet::errors::Result<Column> {
+        fn all<T: DataType>(r: &mut ColumnReaderImpl<T>, rows: usize, def: Option<&mut Vec<i16>>) -> parquet::errors::Result<Vec<T::T>> {
+            let mut values = Vec::with_capacity(rows);
+            let mut def = def;
+            let mut done = 0;
+            while done < rows {
+                let (records, _, _) = r.read_records(rows - done, def.as_deref_mut(), None, &mut values)?;
+                if records == 0 {
+                    return Err(parquet::errors::ParquetError::General(format!("the column ends after {done} of its {rows} rows")));
+                }
+                done += records;
+            }
+            Ok(values)
+        }
+        let mut defined = (max_def > 0).then(|| Vec::with_capacity(rows));
+        let values = match reader {
+            ColumnReader::ByteArrayColumnReader(r) => Values::Bytes(all(r, rows, defined.as_mut())?),
+            ColumnReader::DoubleColumnReader(r) => Values::F64(all(r, rows, defined.as_mut())?),
+            ColumnReader::FloatColumnReader(r) => Values::F32(all(r, rows, defined.as_mut())?),
+            ColumnReader::Int64ColumnReader(r) => Values::I64(all(r, rows, defined.as_mut())?),
+            ColumnReader::Int32ColumnReader(r) => Values::I32(all(r, rows, defined.as_mut())?),
+            _ => return Err(parquet::errors::ParquetError::General("an unsupported type".into())),
+        };
+        Ok(Column { values, defined, max_def, next_value: 0 })
+    }
+
+    /// Row `r`'s cell (rows are taken in order).
+    fn cell(&mut self, r: usize, out: &mut Cell) -> Result<(), &'static str> {
+        if let Some(d) = &self.defined {
+            if d.get(r).copied().unwrap_or(0) < self.max_def {
+                *out = Cell::Null;
+                return Ok(());
+            }
+        }
+        let i = self.next_value;
+        self.next_value += 1;
+        let missing = "has fewer values than rows";
+        match &self.values {
+            Values::Bytes(v) => set_text(out, std::str::from_utf8(v.get(i).ok_or(missing)?.data()).map_err(|_| "is binary, not UTF-8 text")?),
+            Values::F64(v) => *out = Cell::Num(*v.get(i).ok_or(missing)?),
+            Values::F32(v) => *out = Cell::Num(*v.get(i).ok_or(missing)? as f64),
+            Values::I64(v) => set_int(out, *v.get(i).ok_or(missing)?),
+            Values::I32(v) => set_int(out, *v.get(i).ok_or(missing)? as i64),
+        }
+        Ok(())
+    }
+}
+
+/// Rows decoded at once per column: bounded memory whatever the row groups' size (a million-row
+/// group of ids would otherwise hold 32 bytes per id before validation).
+const CHUNK: usize = 1 << 16;
+
+/// Opens a Parquet file of flat columns and hands `validate` its column names and its rows as
+/// typed [`Row`]s, numbered from 1, decoding [`CHUNK`] rows of every column at a time.
+fn read_typed<T>(
+    path: &Path,
+    opts: &ReadOptions,
+    chunk: usize,
+    validate: impl FnOnce(&[String], Errors, TypedRows) -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    let (file, _) = open_input(path, opts)?;
+    let reader = SerializedFileReader::new(file).map_err(|e| invalid(path, "file", "", format!("not a readable Parquet file: {e}")))?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let header: Vec<String> = schema.root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
+    if schema.num_columns() != header.len() {
+        return Err(invalid(path, "file", "", "has nested columns: agora reads flat columns of text ids and numbers".into()));
+    }
+    let mut max_def = Vec::with_capacity(header.len());
+    for col in schema.columns() {
+        let supported =
+            matches!(col.physical_type(), PhysicalType::BYTE_ARRAY | PhysicalType::DOUBLE | PhysicalType::FLOAT | PhysicalType::INT64 | PhysicalType::INT32);
+        if !supported || col.max_rep_level() > 0 {
+            let what = if supported { "repeated".to_string() } else { format!("{}", col.physical_type()) };
+            return Err(invalid(path, "column", col.name(), format!("has an unsupported type ({what}); use text ids and numbers")));
+        }
+        max_def.push(col.max_def_level());
+    }
+    let groups = reader.metadata().num_row_groups();
+    // The current row group's column readers, the rows of it not decoded yet, the decoded chunk.
+    let (mut group, mut readers, mut left) = (0, Vec::<ColumnReader>::new(), 0usize);
+    let (mut columns, mut at, mut len, mut row_number) = (Vec::<Column>::new(), 0usize, 0usize, 0usize);
+    let mut next = |row: &mut Row| -> Result<Option<usize>, LoadError> {
+        while at >= len {
+            while left == 0 {
+                if group >= groups {
+                    return Ok(None);
+                }
+                let unreadable = |e: parquet::errors::ParquetError| invalid(path, &format!("row group {}", group + 1), "", format!("cannot be read: {e}"));
+                let rg = reader.get_row_group(group).map_err(unreadable)?;
+                left = usize::try_from(rg.metadata().num_rows()).unwrap_or(0);
+                readers = (0..max_def.len()).map(|c| rg.get_column_reader(c)).collect::<Result<_, _>>().map_err(unreadable)?;
+                group += 1;
+            }
+            len = left.min(chunk.max(1));
+            columns.clear();
+            for (c, r) in readers.iter_mut().enumerate() {
+                let column =
+                    Column::read(r, len, max_def[c]).map_err(|e| invalid(path, &format!("row group {group}"), &header[c], format!("cannot be read: {e}")))?;
+                columns.push(column);
+            }
+            left -= len;
+            at = 0;
+        }
+        row_number += 1;
+        row.0.resize(columns.len(), Cell::Null);
+        for (c, column) in columns.iter_mut().enumerate() {
+            column.cell(at, &mut row.0[c]).map_err(|m| invalid(path, &format!("row {row_number}"), &header[c], m.to_string()))?;
+        }
+        at += 1;
+        Ok(Some(row_number))
+    };
+    validate(&header, Errors { unit: Some("row"), ..Errors::default() }, &mut next)
+}
+
+/// The typed rows of [`read_typed`], as its validator takes them.
+type TypedRows<'a> = &'a mut dyn FnMut(&mut Row) -> Result<Option<usize>, LoadError>;
 
 /// A validator of records: the column names, the errors so far (counting `row`s), and the
 /// source of records as text cells.
@@ -89,6 +290,11 @@ pub(crate) fn read_records<T>(
 /// Writes the edges of `inst` (and its evidence, when it has some) as Parquet to `out`: ids as
 /// dictionary-encoded UTF-8, numbers as doubles (`n` as int64), `cap` nullable, Snappy-compressed.
 pub fn write_edges_parquet(inst: &Instance, out: &Path) -> std::io::Result<()> {
+    write_edges_parquet_grouped(inst, out, ROW_GROUP)
+}
+
+/// [`write_edges_parquet`] with `group` rows per row group.
+fn write_edges_parquet_grouped(inst: &Instance, out: &Path, group: usize) -> std::io::Result<()> {
     let with_evidence = !inst.evidence.is_empty();
     let schema = format!(
         "message edges {{ required binary segment (UTF8); required binary item (UTF8); required double engagement; required double price; optional double cap; {} }}",
@@ -98,8 +304,8 @@ pub fn write_edges_parquet(inst: &Instance, out: &Path) -> std::io::Result<()> {
     let schema = Arc::new(parse_message_type(&schema).map_err(to_io)?);
     let props = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).set_dictionary_enabled(true).build());
     let mut writer = SerializedFileWriter::new(File::create(out)?, schema, props).map_err(to_io)?;
-    for start in (0..inst.edges.len()).step_by(ROW_GROUP) {
-        let range = start..(start + ROW_GROUP).min(inst.edges.len());
+    for start in (0..inst.edges.len()).step_by(group) {
+        let range = start..(start + group).min(inst.edges.len());
         let edges = &inst.edges[range.clone()];
         let mut group = writer.next_row_group().map_err(to_io)?;
         let mut column = 0;
@@ -137,4 +343,30 @@ pub fn write_edges_parquet(inst: &Instance, out: &Path) -> std::io::Result<()> {
     }
     writer.close().map_err(to_io)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row groups and decoding chunks of every size give the same edges, nullable column included:
+    /// the reader's bookkeeping (rows left in a group, values taken past nulls) across boundaries.
+    #[test]
+    fn chunks_and_row_groups_of_any_size_read_the_same_edges() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut day = crate::generate(crate::Size::Small, 9);
+        for (k, e) in day.edges.iter_mut().enumerate() {
+            e.cap = (k % 3 == 0).then_some(10.0 + k as f64);
+        }
+        day.evidence =
+            (0..day.edges.len()).map(|e| Evidence { n: e as u64 % 5, lcb: day.edges[e].engagement * 0.5, ucb: day.edges[e].engagement * 2.0 }).collect();
+        let path = dir.path().join("e.parquet");
+        for (group, chunk) in [(100, 7), (1000, 1 << 16), (7, 100), (day.edges.len(), 1)] {
+            write_edges_parquet_grouped(&day, &path, group).unwrap();
+            let (edges, evidence) =
+                read_typed(&path, &ReadOptions::default(), chunk, |header, errs, next| validate_edges::<Row>(&path, &day, header, errs, next)).unwrap();
+            assert_eq!(edges, day.edges, "group {group}, chunk {chunk}");
+            assert_eq!(evidence, day.evidence, "group {group}, chunk {chunk}");
+        }
+    }
 }
