@@ -207,49 +207,109 @@ fn validate_edges<C: Cells>(
     inst: &Instance,
     fields: &[String],
     mut errs: Errors,
+    next: impl FnMut(&mut C) -> Result<Option<usize>, LoadError>,
+) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+    let cols = EdgeColumns::find(path, fields, &mut errs)?;
+    let ids = DayIds::of(inst);
+    let (edges, evidence) = edge_records(inst, &cols, &ids, &mut errs, next)?;
+    check_duplicates(inst, &edges, &mut errs);
+    errs.into_result(path)?;
+    Ok((edges, evidence))
+}
+
+/// Where an edges file's columns are, by name.
+pub(crate) struct EdgeColumns {
+    seg: usize,
+    item: usize,
+    eng: usize,
+    price: Option<usize>,
+    cap: Option<usize>,
+    n: Option<usize>,
+    lcb: Option<usize>,
+    ucb: Option<usize>,
+    count: usize,
+}
+
+impl EdgeColumns {
+    /// The columns of `fields`; a missing required column or an unknown one is an error.
+    pub(crate) fn find(path: &Path, fields: &[String], errs: &mut Errors) -> Result<EdgeColumns, LoadError> {
+        let col = |name: &str| fields.iter().position(|f| f.trim() == name);
+        for name in ["segment", "item", "engagement"] {
+            if col(name).is_none() {
+                errs.add(1, name, "column is missing from the header".into());
+            }
+        }
+        for f in fields {
+            if !EDGE_COLUMNS.contains(&f.trim()) {
+                errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), EDGE_COLUMNS.join(", ")));
+            }
+        }
+        if errs.count > 0 {
+            return Err(LoadError::Invalid { path: path.to_path_buf(), errors: std::mem::take(&mut errs.list) });
+        }
+        Ok(EdgeColumns {
+            seg: col("segment").unwrap_or(0),
+            item: col("item").unwrap_or(0),
+            eng: col("engagement").unwrap_or(0),
+            price: col("price"),
+            cap: col("cap"),
+            n: col("n"),
+            lcb: col("engagement_lcb"),
+            ucb: col("engagement_ucb"),
+            count: fields.len(),
+        })
+    }
+
+    fn with_evidence(&self) -> bool {
+        self.n.is_some() || self.lcb.is_some() || self.ucb.is_some()
+    }
+}
+
+/// The day's segment and item ids, for looking edges up.
+pub(crate) struct DayIds<'a> {
+    segments: HashMap<&'a str, usize>,
+    items: HashMap<&'a str, usize>,
+}
+
+impl<'a> DayIds<'a> {
+    pub(crate) fn of(inst: &'a Instance) -> DayIds<'a> {
+        DayIds {
+            segments: inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect(),
+            items: inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect(),
+        }
+    }
+}
+
+/// Validates the records `next` gives into edges (and evidence, when the file has its columns),
+/// adding every problem to `errs` by record number; duplicates are [`check_duplicates`]' job.
+pub(crate) fn edge_records<C: Cells>(
+    inst: &Instance,
+    cols: &EdgeColumns,
+    ids: &DayIds<'_>,
+    errs: &mut Errors,
     mut next: impl FnMut(&mut C) -> Result<Option<usize>, LoadError>,
 ) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
-    let seg_ids: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(k, s)| (s.id.as_str(), k)).collect();
-    let item_ids: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(k, i)| (i.id.as_str(), k)).collect();
-    let col = |name: &str| fields.iter().position(|f| f.trim() == name);
-    let (c_seg, c_item, c_eng, c_price, c_cap) = (col("segment"), col("item"), col("engagement"), col("price"), col("cap"));
-    let n_cols = fields.len();
-    for (name, c) in [("segment", c_seg), ("item", c_item), ("engagement", c_eng)] {
-        if c.is_none() {
-            errs.add(1, name, "column is missing from the header".into());
-        }
-    }
-    for f in fields {
-        if !EDGE_COLUMNS.contains(&f.trim()) {
-            errs.add(1, "", format!("unknown column \"{}\" (the columns are {})", excerpt(f.trim()), EDGE_COLUMNS.join(", ")));
-        }
-    }
-    let (c_n, c_lcb, c_ucb) = (col("n"), col("engagement_lcb"), col("engagement_ucb"));
-    let with_evidence = c_n.is_some() || c_lcb.is_some() || c_ucb.is_some();
+    let with_evidence = cols.with_evidence();
     let mut evidence = Vec::new();
-    if errs.count > 0 {
-        return Err(LoadError::Invalid { path: path.to_path_buf(), errors: errs.list });
-    }
-    let (c_seg, c_item, c_eng) = (c_seg.unwrap_or(0), c_item.unwrap_or(0), c_eng.unwrap_or(0));
     let mut edges = Vec::new();
     let mut cells = C::default();
     while let Some(ln) = next(&mut cells)? {
         if cells.count() == 1 && cells.raw(0) == Raw::Empty {
             continue;
         }
-        if cells.count() != n_cols {
-            errs.add(ln, "", format!("has {} fields, the header {n_cols}", cells.count()));
+        if cells.count() != cols.count {
+            errs.add(ln, "", format!("has {} fields, the header {}", cells.count(), cols.count));
             continue;
         }
-        let segment = seg_ids.get(cells.id(c_seg)).copied();
+        let segment = ids.segments.get(cells.id(cols.seg)).copied();
         if segment.is_none() {
-            errs.add(ln, "segment", format!("unknown segment \"{}\"", excerpt(cells.id(c_seg))));
+            errs.add(ln, "segment", format!("unknown segment \"{}\"", excerpt(cells.id(cols.seg))));
         }
-        let item = item_ids.get(cells.id(c_item)).copied();
+        let item = ids.items.get(cells.id(cols.item)).copied();
         if item.is_none() {
-            errs.add(ln, "item", format!("unknown item \"{}\"", excerpt(cells.id(c_item))));
+            errs.add(ln, "item", format!("unknown item \"{}\"", excerpt(cells.id(cols.item))));
         }
-        let engagement = match number(&mut errs, ln, "engagement", cells.raw(c_eng), false) {
+        let engagement = match number(errs, ln, "engagement", cells.raw(cols.eng), false) {
             Some(Some(v)) => Some(v),
             Some(None) => {
                 errs.add(ln, "engagement", "is missing".into());
@@ -257,9 +317,10 @@ fn validate_edges<C: Cells>(
             }
             None => None,
         };
-        let price = number(&mut errs, ln, "price", raw(&cells, c_price), false);
-        let cap = number(&mut errs, ln, "cap", raw(&cells, c_cap), true);
-        let ev = if with_evidence { edge_evidence(&mut errs, ln, [raw(&cells, c_n), raw(&cells, c_lcb), raw(&cells, c_ucb)], engagement) } else { Some(None) };
+        let price = number(errs, ln, "price", raw(&cells, cols.price), false);
+        let cap = number(errs, ln, "cap", raw(&cells, cols.cap), true);
+        let ev =
+            if with_evidence { edge_evidence(errs, ln, [raw(&cells, cols.n), raw(&cells, cols.lcb), raw(&cells, cols.ucb)], engagement) } else { Some(None) };
         if let (Some(s), Some(i), Some(engagement), Some(price), Some(cap), Some(ev)) = (segment, item, engagement, price, cap, ev) {
             let price = price.unwrap_or(0.0);
             if price > 0.0 && inst.items[i].kind() == ItemKind::Organic {
@@ -270,7 +331,11 @@ fn validate_edges<C: Cells>(
             evidence.extend(ev);
         }
     }
-    // Duplicates, by sorting (segment, item) keys rather than hashing 10^7 pairs.
+    Ok((edges, evidence))
+}
+
+/// Reports every (segment, item) pair listed twice, by sorting keys rather than hashing 10^7 pairs.
+pub(crate) fn check_duplicates(inst: &Instance, edges: &[Edge], errs: &mut Errors) {
     let mut keys: Vec<(u64, u32)> = edges.iter().enumerate().map(|(k, e)| (((e.segment as u64) << 32) | e.item as u64, k as u32)).collect();
     keys.sort_unstable();
     for w in keys.windows(2) {
@@ -279,8 +344,6 @@ fn validate_edges<C: Cells>(
             errs.add(0, "", format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1));
         }
     }
-    errs.into_result(path)?;
-    Ok((edges, evidence))
 }
 
 /// One row's evidence cells (`Some(None)` would mean none; here always `Some(Some(..))` unless a
@@ -332,6 +395,13 @@ impl Errors {
             let entity = if line == 0 { "file".to_string() } else { format!("{} {line}", self.unit.unwrap_or("line")) };
             self.list.push(Finding { entity, field: field.into(), message });
         }
+    }
+
+    /// Appends the errors of a later part of the same file (a Parquet row group read apart).
+    pub(crate) fn append(&mut self, other: Errors) {
+        let room = MAX_ERRORS.saturating_sub(self.list.len());
+        self.list.extend(other.list.into_iter().take(room));
+        self.count += other.count;
     }
 
     /// `Ok` when nothing was found, else every listed error and how many more there were.

@@ -3,9 +3,9 @@
 //! `engagement_ucb`), by name, in any order; ids may be strings (dictionary-encoded or not) or
 //! integers, numbers any integer or floating type, and a null is an absent value.
 //!
-//! Edges are read column by column, a row group at a time, through parquet's typed column readers
-//! ([`read_typed`]): numbers stay numbers (no text round trip), ids are borrowed from the decoded
-//! pages. Every row then goes through the same validator as a CSV line ([`super::Cells`]), so one
+//! Edges are read column by column through parquet's typed column readers, row groups in
+//! parallel, 65,536 rows of a column at a time: numbers stay numbers (no text round trip), ids are
+//! copied into reused buffers. Every row then goes through the same validator as a CSV line ([`super::Cells`]), so one
 //! day read from either format gives the same edges, and errors name the file, the row (1-based)
 //! and the column. Logs go through the record API ([`read_records`]), text cells for their own
 //! validator.
@@ -23,13 +23,16 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 
-use super::{validate_edges, Cells, Errors, Raw};
+use rayon::prelude::*;
+
+use super::{check_duplicates, edge_records, Cells, DayIds, EdgeColumns, Errors, Raw};
 use crate::io::{open_input, LoadError, ReadOptions};
 use crate::types::{Edge, Evidence, Instance};
 use crate::validate::Finding;
 
-/// Rows per row group when writing: about 10^6 edges per group.
-const ROW_GROUP: usize = 1 << 20;
+/// Rows per row group when writing: 262,144 edges (about 2 MB compressed), so that a day of 10^6
+/// edges has four groups for the reader to take in parallel.
+const ROW_GROUP: usize = 1 << 18;
 
 fn invalid(path: &Path, entity: &str, field: &str, message: String) -> LoadError {
     LoadError::Invalid { path: path.to_path_buf(), errors: vec![Finding { entity: entity.into(), field: field.into(), message }] }
@@ -37,7 +40,7 @@ fn invalid(path: &Path, entity: &str, field: &str, message: String) -> LoadError
 
 /// Reads and validates the edges (and evidence, when its columns are there) of a Parquet file.
 pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
-    read_typed(path, opts, CHUNK, |header, errs, next| validate_edges::<Row>(path, inst, header, errs, next))
+    read_edges_chunked(path, inst, opts, CHUNK)
 }
 
 /// A cell of a Parquet row as its column's type gives it: text (strings; integers, which may be
@@ -171,16 +174,16 @@ impl Column {
 /// group of ids would otherwise hold 32 bytes per id before validation).
 const CHUNK: usize = 1 << 16;
 
-/// Opens a Parquet file of flat columns and hands `validate` its column names and its rows as
-/// typed [`Row`]s, numbered from 1, decoding [`CHUNK`] rows of every column at a time.
-fn read_typed<T>(
-    path: &Path,
-    opts: &ReadOptions,
-    chunk: usize,
-    validate: impl FnOnce(&[String], Errors, TypedRows) -> Result<T, LoadError>,
-) -> Result<T, LoadError> {
-    let (file, _) = open_input(path, opts)?;
-    let reader = SerializedFileReader::new(file).map_err(|e| invalid(path, "file", "", format!("not a readable Parquet file: {e}")))?;
+/// A flat Parquet file's column names and each column's maximum definition level (0: required).
+struct FlatSchema {
+    header: Vec<String>,
+    max_def: Vec<i16>,
+}
+
+/// Opens a Parquet file of flat columns of supported types; anything else is refused by name
+/// before a row is read.
+fn open_flat(path: &Path, opts: &ReadOptions) -> Result<(SerializedFileReader<File>, FlatSchema), LoadError> {
+    let reader = open_reader(path, opts)?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let header: Vec<String> = schema.root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
     if schema.num_columns() != header.len() {
@@ -196,45 +199,115 @@ fn read_typed<T>(
         }
         max_def.push(col.max_def_level());
     }
-    let groups = reader.metadata().num_row_groups();
-    // The current row group's column readers, the rows of it not decoded yet, the decoded chunk.
-    let (mut group, mut readers, mut left) = (0, Vec::<ColumnReader>::new(), 0usize);
-    let (mut columns, mut at, mut len, mut row_number) = (Vec::<Column>::new(), 0usize, 0usize, 0usize);
-    let mut next = |row: &mut Row| -> Result<Option<usize>, LoadError> {
-        while at >= len {
-            while left == 0 {
-                if group >= groups {
-                    return Ok(None);
-                }
-                let unreadable = |e: parquet::errors::ParquetError| invalid(path, &format!("row group {}", group + 1), "", format!("cannot be read: {e}"));
-                let rg = reader.get_row_group(group).map_err(unreadable)?;
-                left = usize::try_from(rg.metadata().num_rows()).unwrap_or(0);
-                readers = (0..max_def.len()).map(|c| rg.get_column_reader(c)).collect::<Result<_, _>>().map_err(unreadable)?;
-                group += 1;
-            }
-            len = left.min(chunk.max(1));
-            columns.clear();
-            for (c, r) in readers.iter_mut().enumerate() {
-                let column =
-                    Column::read(r, len, max_def[c]).map_err(|e| invalid(path, &format!("row group {group}"), &header[c], format!("cannot be read: {e}")))?;
-                columns.push(column);
-            }
-            left -= len;
-            at = 0;
-        }
-        row_number += 1;
-        row.0.resize(columns.len(), Cell::Null);
-        for (c, column) in columns.iter_mut().enumerate() {
-            column.cell(at, &mut row.0[c]).map_err(|m| invalid(path, &format!("row {row_number}"), &header[c], m.to_string()))?;
-        }
-        at += 1;
-        Ok(Some(row_number))
-    };
-    validate(&header, Errors { unit: Some("row"), ..Errors::default() }, &mut next)
+    Ok((reader, FlatSchema { header, max_def }))
 }
 
-/// The typed rows of [`read_typed`], as its validator takes them.
-type TypedRows<'a> = &'a mut dyn FnMut(&mut Row) -> Result<Option<usize>, LoadError>;
+/// A reader of its own for a Parquet file. Threads never share one: a `File` reader's clones share
+/// the file's offset, so concurrent row groups would read each other's bytes.
+fn open_reader(path: &Path, opts: &ReadOptions) -> Result<SerializedFileReader<File>, LoadError> {
+    let (file, _) = open_input(path, opts)?;
+    SerializedFileReader::new(file).map_err(|e| invalid(path, "file", "", format!("not a readable Parquet file: {e}")))
+}
+
+/// What one row group gives: its edges, their evidence, its errors.
+type GroupEdges = (Vec<Edge>, Vec<Evidence>, Errors);
+
+/// The typed rows of one row group, decoded `chunk` rows of every column at a time and numbered
+/// from `first + 1` (the row's number in the file).
+struct GroupRows<'a> {
+    path: &'a Path,
+    schema: &'a FlatSchema,
+    group: usize,
+    readers: Vec<ColumnReader>,
+    columns: Vec<Column>,
+    /// Rows of the group not decoded yet; the decoded chunk's length and the next row in it.
+    left: usize,
+    len: usize,
+    at: usize,
+    row_number: usize,
+    chunk: usize,
+}
+
+impl<'a> GroupRows<'a> {
+    fn open(
+        reader: &SerializedFileReader<File>,
+        path: &'a Path,
+        schema: &'a FlatSchema,
+        group: usize,
+        first: usize,
+        chunk: usize,
+    ) -> Result<GroupRows<'a>, LoadError> {
+        let unreadable = |e: parquet::errors::ParquetError| invalid(path, &format!("row group {}", group + 1), "", format!("cannot be read: {e}"));
+        let rg = reader.get_row_group(group).map_err(unreadable)?;
+        let left = usize::try_from(rg.metadata().num_rows()).unwrap_or(0);
+        let readers = (0..schema.max_def.len()).map(|c| rg.get_column_reader(c)).collect::<Result<_, _>>().map_err(unreadable)?;
+        Ok(GroupRows { path, schema, group, readers, columns: Vec::new(), left, len: 0, at: 0, row_number: first, chunk: chunk.max(1) })
+    }
+
+    /// Fills `row` with the next row's cells; `Ok(None)` at the end of the group.
+    fn next(&mut self, row: &mut Row) -> Result<Option<usize>, LoadError> {
+        if self.at >= self.len {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            self.len = self.left.min(self.chunk);
+            self.columns.clear();
+            for (c, r) in self.readers.iter_mut().enumerate() {
+                let column = Column::read(r, self.len, self.schema.max_def[c]);
+                let column =
+                    column.map_err(|e| invalid(self.path, &format!("row group {}", self.group + 1), &self.schema.header[c], format!("cannot be read: {e}")))?;
+                self.columns.push(column);
+            }
+            self.left -= self.len;
+            self.at = 0;
+        }
+        self.row_number += 1;
+        row.0.resize(self.columns.len(), Cell::Null);
+        for (c, column) in self.columns.iter_mut().enumerate() {
+            column.cell(self.at, &mut row.0[c]).map_err(|m| invalid(self.path, &format!("row {}", self.row_number), &self.schema.header[c], m.to_string()))?;
+        }
+        self.at += 1;
+        Ok(Some(self.row_number))
+    }
+}
+
+/// Reads and validates the edges of a Parquet file, its row groups in parallel (rayon's pool),
+/// each decoded `chunk` rows at a time; the groups' edges, evidence and errors are joined in file
+/// order, then duplicates are checked over the whole file, as for a CSV.
+fn read_edges_chunked(path: &Path, inst: &Instance, opts: &ReadOptions, chunk: usize) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+    let (reader, schema) = open_flat(path, opts)?;
+    let row_errors = || Errors { unit: Some("row"), ..Errors::default() };
+    let mut errs = row_errors();
+    let cols = EdgeColumns::find(path, &schema.header, &mut errs)?;
+    let ids = DayIds::of(inst);
+    let sizes: Vec<usize> = reader.metadata().row_groups().iter().map(|g| usize::try_from(g.num_rows()).unwrap_or(0)).collect();
+    let firsts: Vec<usize> = sizes.iter().scan(0, |acc, &n| Some(std::mem::replace(acc, *acc + n))).collect();
+    drop(reader);
+    let read_group = |g: usize| -> Result<GroupEdges, LoadError> {
+        let reader = open_reader(path, opts)?;
+        let mut rows = GroupRows::open(&reader, path, &schema, g, firsts[g], chunk)?;
+        let mut group_errs = row_errors();
+        let (edges, evidence) = edge_records(inst, &cols, &ids, &mut group_errs, |row: &mut Row| rows.next(row))?;
+        Ok((edges, evidence, group_errs))
+    };
+    let total: usize = sizes.iter().sum();
+    let (mut edges, mut evidence) = (Vec::with_capacity(total), Vec::new());
+    // As many groups at once as there are threads, each joined as soon as its batch is done: the
+    // edges are held about once (plus a group per thread), not twice.
+    let groups: Vec<usize> = (0..sizes.len()).collect();
+    for batch in groups.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<Result<GroupEdges, LoadError>> = batch.par_iter().map(|&g| read_group(g)).collect();
+        for part in parts {
+            let (e, v, x) = part?;
+            edges.extend(e);
+            evidence.extend(v);
+            errs.append(x);
+        }
+    }
+    check_duplicates(inst, &edges, &mut errs);
+    errs.into_result(path)?;
+    Ok((edges, evidence))
+}
 
 /// A validator of records: the column names, the errors so far (counting `row`s), and the
 /// source of records as text cells.
@@ -363,8 +436,7 @@ mod tests {
         let path = dir.path().join("e.parquet");
         for (group, chunk) in [(100, 7), (1000, 1 << 16), (7, 100), (day.edges.len(), 1)] {
             write_edges_parquet_grouped(&day, &path, group).unwrap();
-            let (edges, evidence) =
-                read_typed(&path, &ReadOptions::default(), chunk, |header, errs, next| validate_edges::<Row>(&path, &day, header, errs, next)).unwrap();
+            let (edges, evidence) = read_edges_chunked(&path, &day, &ReadOptions::default(), chunk).unwrap();
             assert_eq!(edges, day.edges, "group {group}, chunk {chunk}");
             assert_eq!(evidence, day.evidence, "group {group}, chunk {chunk}");
         }
