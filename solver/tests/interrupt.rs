@@ -52,7 +52,7 @@ fn a_frontier_stops_between_points() {
     let sweep = Sweep::parse(&day, "objective.revenue=0..20", 9).unwrap();
     let fs = FrontierSettings::default();
     let stop = stop_after(3);
-    match frontier::run(&day, &[sweep.clone()], &fs, stop.as_ref()) {
+    match frontier::run(&day, std::slice::from_ref(&sweep), &fs, stop.as_ref()) {
         Err(FrontierError::Solve(SolveError::Interrupted)) => {}
         other => panic!("expected an interruption, got {:?}", other.map(|f| f.points.len())),
     }
