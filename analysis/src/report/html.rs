@@ -43,6 +43,11 @@ fn topic_swatch(topics: &[String], topic: &str) -> String {
 /// The page of a report whose JSON value is `doc`; `charts` are `(file name, SVG text)`.
 pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     let chart = |name: &str| charts.iter().find(|c| c.0 == name).map(|c| c.1.as_str()).unwrap_or("");
+    // A section that opens with one of the report's charts and its caption.
+    let section_with_chart = |p: &mut Page, id: &str, heading: &str, name: &str, caption: &str| {
+        p.section(id, heading);
+        p.figure(name, chart(name), caption);
+    };
     let instance = text(doc, "/instance");
     let mut p = Page::new(
         &format!("agora report: {}", lookup(doc, "/instance").and_then(Value::as_str).unwrap_or("")),
@@ -64,10 +69,11 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     p.section("binds", "What binds");
     p.bullets(&what_binds(doc));
 
-    p.section("rules", "Price of each rule");
-    p.figure(
+    section_with_chart(
+        &mut p,
+        "rules",
+        "Price of each rule",
         "rule_prices.svg",
-        chart("rule_prices.svg"),
         "Objective units the day would gain if the rule were dropped (the day re-solved without it). 0: the rule costs nothing today.",
     );
     let mut t = Table::new(&["rule", "type", "optimum without it", "price", "% of optimum", "re-solve"], &[false, false, true, true, true, false]);
@@ -92,12 +98,7 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
         p.table(&t);
     }
 
-    p.section("shadow", "Shadow prices of binding rows");
-    p.figure(
-        "shadow_prices.svg",
-        chart("shadow_prices.svg"),
-        "d(optimum)/d(parameter) of each row with a non-zero dual: objective units per impression (supply, caps, exposure bounds), per currency unit (budgets, revenue floor), per percentage point (shares, tolerances).",
-    );
+    section_with_chart(&mut p, "shadow", "Shadow prices of binding rows", "shadow_prices.svg", "d(optimum)/d(parameter) of each row with a non-zero dual: objective units per impression (supply, caps, exposure bounds), per currency unit (budgets, revenue floor), per percentage point (shares, tolerances).");
     let t = Table::of_list(
         doc,
         "/binding_rules",
@@ -111,10 +112,11 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     );
     p.table(&t);
 
-    p.section("creators", "Creators");
-    p.figure(
+    section_with_chart(
+        &mut p,
+        "creators",
+        "Creators",
         "lorenz.svg",
-        chart("lorenz.svg"),
         "Lorenz curve: creators sorted by organic impressions; the further below the diagonal, the more concentrated the exposure.",
     );
     let mut t = Table::new(&["metric", "value"], &[false, true]);
@@ -131,8 +133,13 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     }
     p.table(&t);
 
-    p.section("topics", "Topic mix");
-    p.figure("topic_mix.svg", chart("topic_mix.svg"), "Each topic's share of a segment's impressions (ads included), in the same colours as the table below.");
+    section_with_chart(
+        &mut p,
+        "topics",
+        "Topic mix",
+        "topic_mix.svg",
+        "Each topic's share of a segment's impressions (ads included), in the same colours as the table below.",
+    );
     let topics = topics(doc);
     let mut t = Table::new(
         &["segment", "impressions", "supply", "ad load", "fresh", "integrity rate", "integrity cap", "topic entropy (bits)", "largest topic", "mix"],
