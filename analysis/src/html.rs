@@ -42,7 +42,8 @@ pub enum Fmt {
     Percent,
 }
 
-/// `v` with at least four significant digits: `66,873.38`, `0.04704`, `1.455e-11`, `0`.
+/// `v` with at most four significant decimals' worth of digits, trailing zeros dropped, thousands
+/// grouped: `66,873`, `251.2`, `0.04704`, `0.99`, `3`, `1.455e-11`, `0`.
 pub fn format_number(v: f64) -> String {
     let v = v + 0.0;
     if v == 0.0 || !v.is_finite() {
@@ -54,7 +55,11 @@ pub fn format_number(v: f64) -> String {
     }
     let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
     let text = format!("{a:.decimals$}");
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    // Zeros after the last significant decimal say nothing (a count of 3 is not "3.000").
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f.trim_end_matches('0')).filter(|f| !f.is_empty())),
+        None => (text.as_str(), None),
+    };
     let mut grouped = String::new();
     for (k, c) in int.chars().enumerate() {
         if k > 0 && (int.len() - k) % 3 == 0 {
@@ -316,7 +321,7 @@ th,td{padding:4px 10px;border-bottom:1px solid #eef0f3;text-align:left;white-spa
 th{cursor:pointer;background:#f0f2f5;position:sticky;top:0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}\
 .mix{display:flex;width:220px;height:12px;border-radius:2px;overflow:hidden;background:#eef0f3}\
-.binds li{margin:4px 0}.muted{color:#5a6472}footer{color:#5a6472;font-size:12px;text-align:center;padding:16px}";
+pre{overflow-x:auto;font-size:13px;background:#f6f7f9;padding:8px;border-radius:4px}.binds li{margin:4px 0}.muted{color:#5a6472}footer{color:#5a6472;font-size:12px;text-align:center;padding:16px}";
 
 /// Click a column title to sort by it (numbers by their exact value); logs [`READY_MESSAGE`].
 const SCRIPT: &str = "(function(){\
@@ -345,6 +350,10 @@ mod tests {
         assert_eq!(format_number(-1.455e-11), "-1.455e-11");
         assert_eq!(format_number(-0.0), "0");
         assert_eq!(format_number(12345678.9), "12,345,679");
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(0.99), "0.99");
+        assert_eq!(format_number(560.0), "560");
+        assert_eq!(format_number(0.4300), "0.43");
         assert_eq!(format_percent(0.166), "16.6%");
         assert_eq!(format_percent(0.0019734), "0.197%");
         assert_eq!(format_percent(1.0), "100.0%");
@@ -359,7 +368,7 @@ mod tests {
         let n = num(&doc, "/a/b/1/c", Fmt::Percent);
         assert!(n.contains(r#"data-key="/a/b/1/c""#) && n.contains(r#"data-value="0.25""#) && n.ends_with(">25.0%</span>"), "{n}");
         let n = num_scaled(&doc, "/a/b/0", 0.01, Fmt::Number);
-        assert!(n.contains(r#"data-value="1.5" data-scale="0.01""#) && n.ends_with(">0.01500</span>"), "{n}");
+        assert!(n.contains(r#"data-value="1.5" data-scale="0.01""#) && n.ends_with(">0.015</span>"), "{n}");
         assert_eq!(num(&doc, "/a/missing", Fmt::Number), "&ndash;");
         assert_eq!(text(&doc, "/name"), "&lt;x&gt;");
     }
