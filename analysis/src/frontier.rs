@@ -101,10 +101,15 @@ pub trait FrontierOutput {
     fn to_csv(&self) -> String;
     /// `frontier.svg`: the optimum against the (last) swept parameter.
     fn to_svg(&self, inst: &Instance) -> io::Result<String>;
-    /// `index.html`: the chart and the points' table as one self-contained page, built from the
-    /// same value as `frontier.json` ([`crate::html`]).
-    fn to_html(&self, inst: &Instance) -> io::Result<String>;
+    /// Every file of the frontier directory as `(file name, text)`, in the order of
+    /// [`FRONTIER_FILES`]; `index.html` is the chart and the points' table as one self-contained
+    /// page, built from the same value as `frontier.json` ([`crate::html`]). The file value and
+    /// the chart are made once, for the files and for the page.
+    fn files(&self, inst: &Instance) -> io::Result<Vec<(&'static str, String)>>;
 }
+
+/// The files of a frontier directory.
+pub const FRONTIER_FILES: [&str; 4] = ["frontier.json", "frontier.csv", "frontier.svg", "index.html"];
 
 impl FrontierOutput for Frontier {
     fn to_file(&self) -> FrontierFile {
@@ -185,9 +190,13 @@ impl FrontierOutput for Frontier {
         Ok(buf)
     }
 
-    fn to_html(&self, inst: &Instance) -> io::Result<String> {
-        let doc = serde_json::to_value(self.to_file()).map_err(io::Error::other)?;
-        Ok(page(&doc, &self.to_svg(inst)?))
+    fn files(&self, inst: &Instance) -> io::Result<Vec<(&'static str, String)>> {
+        let file = self.to_file();
+        let doc = serde_json::to_value(&file).map_err(io::Error::other)?;
+        let svg = self.to_svg(inst)?;
+        let page = page(&doc, &svg);
+        let json = serde_json::to_string_pretty(&file).expect("frontier files serialise");
+        Ok(vec![(FRONTIER_FILES[0], json), (FRONTIER_FILES[1], self.to_csv()), (FRONTIER_FILES[2], svg), (FRONTIER_FILES[3], page)])
     }
 }
 
@@ -384,7 +393,5 @@ fn fmt_num(v: f64) -> String {
 /// ([`agora_instances::write_dir_atomic`]). An existing `dir` is replaced only when it holds
 /// nothing but these files (a previous run's output).
 pub fn write_dir(f: &Frontier, inst: &Instance, dir: &Path) -> io::Result<()> {
-    const FILES: [&str; 4] = ["frontier.json", "frontier.csv", "frontier.svg", "index.html"];
-    let files = [(FILES[0], f.to_json()), (FILES[1], f.to_csv()), (FILES[2], f.to_svg(inst)?), (FILES[3], f.to_html(inst)?)];
-    agora_instances::write_dir_atomic(dir, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
+    agora_instances::write_dir_atomic(dir, &f.files(inst)?, agora_instances::ExistingDir::ReplaceIfOnly(&FRONTIER_FILES))
 }

@@ -13,9 +13,16 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// The message the page's script logs once it has run: the browser test expects it and nothing
-/// else on the console.
-pub const READY_MESSAGE: &str = "agora page ready";
+/// The message the page's script logs once it has run (one literal for the constant and the
+/// script): the browser test expects it and nothing else on the console.
+macro_rules! ready_message {
+    () => {
+        "agora page ready"
+    };
+}
+
+/// The message the page's script logs once it has run.
+pub const READY_MESSAGE: &str = ready_message!();
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
 pub fn escape(s: &str) -> String {
@@ -324,7 +331,8 @@ th{cursor:pointer;background:#f0f2f5;position:sticky;top:0}td.n,th.n{text-align:
 pre{overflow-x:auto;font-size:13px;background:#f6f7f9;padding:8px;border-radius:4px}.binds li{margin:4px 0}.muted{color:#5a6472}footer{color:#5a6472;font-size:12px;text-align:center;padding:16px}";
 
 /// Click a column title to sort by it (numbers by their exact value); logs [`READY_MESSAGE`].
-const SCRIPT: &str = "(function(){\
+const SCRIPT: &str = concat!(
+    "(function(){\
 function key(td){var n=td.querySelector('[data-value]');if(n){return parseFloat(n.getAttribute('data-value'));}\
 var t=td.textContent.trim();var f=parseFloat(t.replace(/,/g,''));return isNaN(f)?t.toLowerCase():f;}\
 document.querySelectorAll('table.sortable').forEach(function(table){\
@@ -334,14 +342,17 @@ rows.sort(function(a,b){var x=key(a.cells[col]),y=key(b.cells[col]);var c=(typeo
 rows.forEach(function(r){body.appendChild(r);});});});});\
 document.querySelectorAll('[data-key]').forEach(function(s){s.title=s.getAttribute('data-key')+' = '+s.getAttribute('data-value');});\
 document.body.setAttribute('data-ready','1');\
-console.log('agora page ready');})();";
+console.log('",
+    ready_message!(),
+    "');})();"
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbers_keep_four_significant_digits_and_group_thousands() {
+    fn numbers_show_four_significant_digits_without_trailing_zeros_and_group_thousands() {
         assert_eq!(format_number(66873.3770316), "66,873");
         assert_eq!(format_number(1234.5678), "1,235");
         assert_eq!(format_number(251.197072122), "251.2");

@@ -269,6 +269,11 @@ fn write_dir<N: AsRef<str>>(out: &Path, files: &[(N, String)]) -> PyResult<()> {
         .map_err(|e| PyOSError::new_err(format!("{}: cannot write: {e}", out.display())))
 }
 
+/// The text of the file `name` among a directory's `files`.
+fn file_text(files: &[(&str, String)], name: &str) -> String {
+    files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).unwrap_or_default()
+}
+
 /// Solves a day; returns its `agora.solution/v1` text (an infeasible day explained, as the CLI does).
 #[pyfunction]
 #[pyo3(signature = (instance, settings = None, backend = None, time_limit = None))]
@@ -320,18 +325,19 @@ fn frontier(
     let inst = instance.inner.clone();
     let parsed = sweeps.iter().enumerate().map(|(k, s)| Sweep::parse(&inst, s, points[k.min(points.len() - 1)])).collect::<Result<Vec<_>, _>>();
     let parsed = parsed.map_err(|e| refused(py, &instance.source, e))?;
-    let total: usize = parsed.iter().map(|s| s.points).product();
+    // More than frontier::MAX_POINTS is refused by frontier::run, before any solve.
+    let total = parsed.iter().fold(1u64, |t, s| t.saturating_mul(s.points as u64));
     let fs = FrontierSettings { solve, hot_start, ..FrontierSettings::default() };
-    let f = run_watched(py, progress, total as u64, |watch| agora_solver::frontier::run(&inst, &parsed, &fs, watch.as_ref()))?;
+    let f = run_watched(py, progress, total, |watch| agora_solver::frontier::run(&inst, &parsed, &fs, watch.as_ref()))?;
     let f = f.map_err(|e| match e {
         FrontierError::Solve(SolveError::Interrupted) => pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted"),
         e => refused(py, &instance.source, e),
     })?;
-    let html = f.to_html(&inst).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let files = f.files(&inst).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     if let Some(out) = out {
-        agora_analysis::frontier::write_dir(&f, &inst, &out).map_err(|e| PyOSError::new_err(format!("{}: cannot write: {e}", out.display())))?;
+        write_dir(&out, &files)?;
     }
-    Ok((f.to_json(), html))
+    Ok((file_text(&files, "frontier.json"), file_text(&files, "index.html")))
 }
 
 /// The ecosystem report of an optimal solution (`agora report`); returns `(report.json,
@@ -353,13 +359,12 @@ fn report(
     let gap_profile = Profile::from_str(gap_profile).map_err(pyo3::exceptions::PyValueError::new_err)?;
     let rs = ReportSettings { solve, gap_profile, skip_constraint_prices: !rule_prices, ..ReportSettings::default() };
     let inst = instance.inner.clone();
-    let built = run_watched(py, None, 0, |_| agora_analysis::report::build(&inst, &file, &rs).and_then(|r| Ok((r.to_json(), r.files()?))))?;
-    let (json, files) = built.map_err(|e| refused(py, "solution", e))?;
-    let html = files.iter().find(|f| f.0 == "index.html").map(|f| f.1.clone()).unwrap_or_default();
+    let built = run_watched(py, None, 0, |_| agora_analysis::report::build(&inst, &file, &rs).and_then(|r| r.files()))?;
+    let files = built.map_err(|e| refused(py, "solution", e))?;
     if let Some(out) = out {
         write_dir(&out, &files)?;
     }
-    Ok((json, html))
+    Ok((file_text(&files, "report.json"), file_text(&files, "index.html")))
 }
 
 /// Why a day is infeasible (`agora diagnose`); returns the `agora.diagnosis/v1` text.
@@ -451,8 +456,7 @@ fn horizon(
     if let Some(out) = out {
         write_dir(&out, &files)?;
     }
-    let get = |name: &str| files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).unwrap_or_default();
-    Ok((get("horizon.json"), get("index.html")))
+    Ok((file_text(&files, "horizon.json"), file_text(&files, "index.html")))
 }
 
 /// The native module.

@@ -154,6 +154,10 @@ def test_frontier_matches_the_cli(example, cli, tmp_path):
     assert g.raw == f.raw
     with pytest.raises(agora.RefusedError):
         agora.frontier(agora.Instance.from_json(example), "no-such-rule.max=0..1", points=3)
+    # The CLI's limit holds here too: 160,000 points are refused before any solve.
+    with pytest.raises(agora.RefusedError) as e:
+        agora.frontier(agora.Instance.from_json(example), {"objective.revenue": (0, 20), "objective.quality": (0, 1)}, points=400, progress=False)
+    assert "the limit is 100000" in str(e.value)
 
 
 def test_report_matches_the_cli(example, cli, tmp_path):

@@ -51,6 +51,11 @@ fn stat(p: &PolicyResult, d: usize, m: usize) -> Stat {
 impl Horizon {
     /// The `agora.horizon/v1` document.
     pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_value()).expect("horizons serialise")
+    }
+
+    /// The document `horizon.json` is written from (and `index.html` built from).
+    fn to_value(&self) -> Value {
         let policies: Vec<Value> = self
             .policies
             .iter()
@@ -90,7 +95,7 @@ impl Horizon {
             "policies": policies,
             "summary": self.summary(),
         });
-        serde_json::to_string_pretty(&doc).expect("horizons serialise")
+        doc
     }
 
     /// `horizon.csv`: `policy,day,` then the means of [`METRICS`].
@@ -170,43 +175,45 @@ impl Horizon {
 
     /// Every file of the horizon directory as `(file name, text)`, in the order of
     /// [`HORIZON_FILES`] (what `agora horizon --out` and the Python package write).
+    /// The document and the charts are made once, for the JSON and for the page.
     pub fn files(&self) -> Result<Vec<(&'static str, String)>, String> {
-        let mut files = vec![(HORIZON_FILES[0], self.to_json()), (HORIZON_FILES[1], self.to_csv())];
-        for (name, svg) in self.charts()? {
+        let doc = self.to_value();
+        let charts = self.charts()?;
+        let page = self.page(&doc, &charts);
+        let mut files = vec![(HORIZON_FILES[0], serde_json::to_string_pretty(&doc).expect("horizons serialise")), (HORIZON_FILES[1], self.to_csv())];
+        for (name, svg) in charts {
             let name = HORIZON_FILES.iter().find(|f| **f == name).ok_or_else(|| format!("unlisted chart {name}"))?;
             files.push((name, svg));
         }
-        files.push((HORIZON_FILES[5], self.to_html()?));
+        files.push((HORIZON_FILES[5], page));
         Ok(files)
     }
 
     /// `index.html`: the summary, the charts and the totals per policy as one self-contained
-    /// page, built from the same document as `horizon.json` ([`crate::html`]).
-    pub fn to_html(&self) -> Result<String, String> {
+    /// page, built from `doc`, the document of `horizon.json` ([`crate::html`]).
+    fn page(&self, doc: &Value, charts: &[(String, String)]) -> String {
         use crate::html::{escape, num, pointer_key, text, Fmt, Page, Table};
-        let doc: Value = serde_json::from_str(&self.to_json()).map_err(|e| e.to_string())?;
-        let charts = self.charts()?;
         let mut p = Page::new(
             &format!("agora horizon: {}", self.instance),
             &format!(
                 "{} days of <b>{}</b>, {} replica(s), discount {} a day (agora.horizon/v1).",
-                num(&doc, "/days", Fmt::Number),
-                text(&doc, "/instance"),
-                num(&doc, "/replicas", Fmt::Number),
-                num(&doc, "/discount", Fmt::Number)
+                num(doc, "/days", Fmt::Number),
+                text(doc, "/instance"),
+                num(doc, "/replicas", Fmt::Number),
+                num(doc, "/discount", Fmt::Number)
             ),
         );
         p.section("summary", "Which policy wins");
-        p.raw(&format!("<pre>{}</pre>", text(&doc, "/summary")));
+        p.raw(&format!("<pre>{}</pre>", text(doc, "/summary")));
         let mut t = Table::new(
             &["policy", "days", "cum. engagement", "± 95%", "disc. engagement", "± 95%", "cum. revenue", "creators kept", "day-1 objective"],
             &[false, true, true, true, true, true, true, true, true],
         );
         for (k, pol) in self.policies.iter().enumerate() {
-            let tot = |name: &str, field: &str, fmt: Fmt| num(&doc, &format!("/policies/{k}/totals/{name}/{field}"), fmt);
+            let tot = |name: &str, field: &str, fmt: Fmt| num(doc, &format!("/policies/{k}/totals/{name}/{field}"), fmt);
             t.row(vec![
                 escape(&pol.name),
-                num(&doc, &format!("/policies/{k}/days_completed"), Fmt::Number),
+                num(doc, &format!("/policies/{k}/days_completed"), Fmt::Number),
                 tot("cumulative_engagement", "mean", Fmt::Number),
                 tot("cumulative_engagement", "ci95", Fmt::Number),
                 tot("discounted_engagement", "mean", Fmt::Number),
@@ -218,7 +225,7 @@ impl Horizon {
         }
         p.table(&t);
         p.section("charts", "Day by day");
-        for (file, svg) in &charts {
+        for (file, svg) in charts {
             p.figure(file, svg, "Mean over replicas, one line per policy.");
         }
         let rules: Vec<(usize, String)> = self
@@ -234,13 +241,13 @@ impl Horizon {
                 t.row(vec![
                     escape(&self.policies[k].name),
                     escape(&r),
-                    num(&doc, &format!("/policies/{k}/rule_prices/{}/mean", pointer_key(&r)), Fmt::Number),
-                    num(&doc, &format!("/policies/{k}/rule_prices/{}/ci95", pointer_key(&r)), Fmt::Number),
+                    num(doc, &format!("/policies/{k}/rule_prices/{}/mean", pointer_key(&r)), Fmt::Number),
+                    num(doc, &format!("/policies/{k}/rule_prices/{}/ci95", pointer_key(&r)), Fmt::Number),
                 ]);
             }
             p.table(&t);
         }
-        Ok(p.finish())
+        p.finish()
     }
 
     /// The charts: (file name, SVG), one line per policy, means over replicas.

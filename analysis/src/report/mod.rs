@@ -310,12 +310,6 @@ impl Report {
         serde_json::to_string_pretty(&self.to_value()).expect("reports serialise")
     }
 
-    /// `index.html`: the report as one self-contained page ([`html::page`]), built from the same
-    /// value as [`Report::to_json`]; `charts` are [`Report::charts`].
-    pub fn to_html(&self, charts: &[(&str, String)]) -> String {
-        html::page(&self.to_value(), charts)
-    }
-
     fn to_value(&self) -> Value {
         let m = &self.metrics;
         let r = round;
@@ -410,10 +404,13 @@ impl Report {
 
     /// Every file of the report directory as `(file name, text)`: `report.json`, the charts,
     /// `index.html` (what `agora report --out` and the Python package write).
+    /// `index.html` is the report as one self-contained page ([`html::page`]), built from the
+    /// same value as `report.json`, made once for both.
     pub fn files(&self) -> Result<Vec<(&'static str, String)>, ReportError> {
+        let value = self.to_value();
         let charts = self.charts()?;
-        let page = self.to_html(&charts);
-        let mut files = vec![("report.json", self.to_json())];
+        let page = html::page(&value, &charts);
+        let mut files = vec![("report.json", serde_json::to_string_pretty(&value).expect("reports serialise"))];
         files.extend(charts);
         files.push(("index.html", page));
         Ok(files)

@@ -5,15 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 
 use agora_analysis::frontier as output;
-use agora_solver::frontier::{self, FrontierSettings, Sweep};
+use agora_solver::frontier::{self, FrontierSettings, Sweep, MAX_POINTS};
 use agora_solver::BackendChoice;
 
 use agora_instances::output::OutputKind;
 
 use super::{check_out, err, load_validated, positive_seconds, settings_from, Failure, Progress};
-
-/// The most points one frontier solves.
-pub const MAX_POINTS: usize = 100_000;
 
 pub const AFTER_HELP: &str = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg and index.html (one self-contained page). Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.";
 
@@ -92,7 +89,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
 }
 
 fn files(dir: &Path) -> String {
-    ["frontier.json", "frontier.csv", "frontier.svg", "index.html"].map(|f| dir.join(f).display().to_string()).join(", ")
+    agora_analysis::frontier::FRONTIER_FILES.map(|f| dir.join(f).display().to_string()).join(", ")
 }
 
 /// The planner's table: one line per point.

@@ -189,7 +189,10 @@ pub enum FrontierError {
     Solve(#[from] SolveError),
 }
 
-/// Runs the frontier of `sweeps` (one or two) on `inst`. `observer` advances by one per solved
+/// The most points one frontier solves (each point is a solve of the day).
+pub const MAX_POINTS: usize = 100_000;
+
+/// Runs the frontier of `sweeps` (one or two, at most [`MAX_POINTS`] points) on `inst`. `observer` advances by one per solved
 /// point, from any thread.
 pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, observer: &dyn Observer) -> Result<Frontier, FrontierError> {
     if sweeps.is_empty() || sweeps.len() > 2 {
@@ -197,6 +200,10 @@ pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, obser
     }
     if sweeps.len() == 2 && sweeps[0].param == sweeps[1].param {
         return Err(FrontierError::Sweeps(format!("{} is swept twice", sweeps[0].name)));
+    }
+    let asked: u128 = sweeps.iter().map(|s| s.points as u128).product();
+    if asked > MAX_POINTS as u128 {
+        return Err(FrontierError::Sweeps(format!("the frontier asked for {asked} points, each a solve of the day; the limit is {MAX_POINTS}")));
     }
     // Chains run in parallel, one HiGHS thread each.
     let solve = Settings { threads: 1, ..settings.solve.clone() }.validated()?;
