@@ -440,13 +440,11 @@ fn horizon(
     out: Option<PathBuf>,
 ) -> PyResult<(String, String)> {
     let settings = settings_of(py, settings, None, None)?;
-    if !(discount > 0.0 && discount <= 1.0) {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!("discount {discount} is outside (0, 1]")));
-    }
     let pols = policies.iter().map(|p| Policy::resolve(p)).collect::<Result<Vec<_>, _>>().map_err(|e| load_error(py, e))?;
     let cfg = HorizonConfig { days, seed, replicas, discount, dynamics: Dynamics::default(), settings };
     let inst = instance.inner.clone();
-    let total = (days * replicas * pols.len()) as u64;
+    // Days, replicas and the discount are checked by horizon::run (its bounds are the CLI's).
+    let total = (days as u64).saturating_mul(replicas as u64).saturating_mul(pols.len() as u64);
     let h = run_watched(py, progress, total, |watch| agora_analysis::horizon::run(&inst, &pols, &cfg, watch.as_ref()))?;
     let h = h.map_err(|e| match e {
         HorizonError::Solve { source: SolveError::Interrupted, .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted"),

@@ -261,6 +261,11 @@ def test_horizon_matches_the_cli(example, cli, tmp_path):
     assert h.raw == load(tmp_path / "cli" / "horizon.json")
     assert (tmp_path / "py" / "index.html").read_text() == h.html
     assert list(h.totals["policy"]) == ["engagement-only", "ecosystem"]
+    # The CLI's bounds hold here too (they are the library's): refused before any day is solved.
+    day = agora.Instance.from_json(example)
+    for bad in [dict(days=0), dict(days=3651), dict(days=2, replicas=1001), dict(days=2, discount=1.5)]:
+        with pytest.raises(agora.RefusedError, match="outside|must be in"):
+            agora.horizon(day, progress=False, **bad)
 
 
 def test_estimate_and_evaluate_match_the_cli_on_open_bandit_logs(root, cli, tmp_path):

@@ -358,7 +358,7 @@ fn a_frontier_of_more_than_max_points_is_refused_before_any_solve() {
     let day = agora_instances::generate(agora_instances::Size::Tiny, 5);
     let a = Sweep::parse(&day, "objective.revenue=0..20", 400).unwrap();
     let b = Sweep::parse(&day, "objective.quality=0..1", 400).unwrap();
-    assert!(400 * 400 > MAX_POINTS);
+    const { assert!(400 * 400 > MAX_POINTS) };
     match frontier::run(&day, &[a, b], &FrontierSettings::default(), &agora_solver::Silent) {
         Err(FrontierError::Sweeps(m)) => assert!(m.contains("160000 points") && m.contains("100000"), "{m}"),
         other => panic!("expected a refusal, got {:?}", other.map(|f| f.points.len())),

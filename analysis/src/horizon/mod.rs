@@ -87,10 +87,19 @@ pub struct Horizon {
     pub policies: Vec<PolicyResult>,
 }
 
-/// Runs every policy for every replica on `inst`; `observer` advances by one per solved day.
+/// The most days one horizon simulates (ten years).
+pub const MAX_DAYS: usize = 3650;
+/// The most replicas of one horizon.
+pub const MAX_REPLICAS: usize = 1000;
+
+/// Runs every policy for every replica on `inst` (1 to [`MAX_DAYS`] days, 1 to [`MAX_REPLICAS`]
+/// replicas, a discount in (0, 1]); `observer` advances by one per solved day.
 pub fn run(inst: &Instance, policies: &[Policy], cfg: &HorizonConfig, observer: &dyn Observer) -> Result<Horizon, HorizonError> {
-    if cfg.days == 0 || cfg.replicas == 0 {
-        return Err(HorizonError::Config("days and replicas must be at least 1".into()));
+    if !(1..=MAX_DAYS).contains(&cfg.days) {
+        return Err(HorizonError::Config(format!("days {} is outside 1..={MAX_DAYS}", cfg.days)));
+    }
+    if !(1..=MAX_REPLICAS).contains(&cfg.replicas) {
+        return Err(HorizonError::Config(format!("replicas {} is outside 1..={MAX_REPLICAS}", cfg.replicas)));
     }
     if !(cfg.discount > 0.0 && cfg.discount <= 1.0) {
         return Err(HorizonError::Config(format!("the discount factor must be in (0, 1], got {}", cfg.discount)));

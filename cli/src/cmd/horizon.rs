@@ -12,10 +12,7 @@ use super::{check_out, err, load_validated, settings_from, usage, Failure, Progr
 
 pub const AFTER_HELP: &str = "Example:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n\nPolicies: engagement-only, ecosystem (built in), or an agora.policy/v1 file. Dynamics: defaults, an agora.dynamics/v1\nfile, or `off`. Writes DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg, index.html.\nSee docs/horizon.md.";
 
-/// The most days one horizon simulates (ten years).
-pub const MAX_DAYS: usize = 3650;
-/// The most replicas.
-pub const MAX_REPLICAS: usize = 1000;
+use agora_analysis::horizon::{MAX_DAYS, MAX_REPLICAS};
 
 /// Arguments of `agora horizon`.
 #[derive(clap::Args)]
