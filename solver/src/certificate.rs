@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Model, Sense};
+use crate::ir::{Model, RowMeta, Sense};
 
 /// Relative residuals of a primal-dual pair. All are `>= 0`; 0 is exact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,36 +56,20 @@ pub(crate) fn row_terms(model: &Model, x: &[f64]) -> Vec<f64> {
 
 /// [`certify`] with the row activities `A x` and the row sizes ([`row_terms`]) already computed.
 pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
-    // Rows whose terms all vanish (a segment a floor empties) are judged against the model's
-    // size instead: 1e-4 of its largest right-hand side.
-    let floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
-    let scale: Vec<f64> = model.rows.iter().zip(terms).map(|(r, t)| r.rhs.abs().max(*t).max(floor)).collect();
-    let mut primal = 0.0f64;
-    let mut worst_row = None;
-    for (r, row) in model.rows.iter().enumerate() {
-        let v = match row.sense {
-            Sense::Le => act[r] - row.rhs,
-            Sense::Ge => row.rhs - act[r],
-        };
-        let rel = v.max(0.0) / scale[r];
-        if rel > primal {
-            primal = rel;
-            worst_row = Some(row.name.clone());
-        }
+    let (y_clipped, _) = clip_duals(&model.rows, y);
+    let mut columns = ColumnCheck::default();
+    for (j, col) in model.matrix.outer_iterator().enumerate() {
+        let (aty, mag) = col.iter().fold((0.0, 0.0), |(s, m), (r, &a)| (s + a * y_clipped[r], m + (a * y_clipped[r]).abs()));
+        columns.add(j, x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
     }
-    for (j, ((&xj, &l), &u)) in x.iter().zip(&model.lower).zip(&model.upper).enumerate() {
-        let lo = (l - xj).max(0.0) / l.abs().max(1.0);
-        let hi = if u.is_finite() { (xj - u).max(0.0) / u.abs().max(1.0) } else { 0.0 };
-        if lo.max(hi) > primal {
-            primal = lo.max(hi);
-            worst_row = Some(format!("the bounds of column {j}"));
-        }
-    }
+    certify_parts(&model.rows, y, act, terms, &columns)
+}
 
-    let mut dual = 0.0f64;
-    // Duals with the wrong sign are clipped to 0 for the bound below, and their size reported.
-    let y: Vec<f64> = model
-        .rows
+/// `y` with every dual of the wrong sign for its row clipped to 0, and the worst such dual's size
+/// relative to `max(1, |dual|)` (a dual infeasibility).
+pub(crate) fn clip_duals(rows: &[RowMeta], y: &[f64]) -> (Vec<f64>, f64) {
+    let mut worst = 0.0f64;
+    let clipped = rows
         .iter()
         .zip(y)
         .map(|(row, &yr)| {
@@ -93,7 +77,7 @@ pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms
                 Sense::Le => (-yr).max(0.0),
                 Sense::Ge => yr.max(0.0),
             };
-            dual = dual.max(wrong / yr.abs().max(1.0));
+            worst = worst.max(wrong / yr.abs().max(1.0));
             if wrong > 0.0 {
                 0.0
             } else {
@@ -101,19 +85,41 @@ pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms
             }
         })
         .collect();
-    // Lagrangian dual bound: g(y) = y.b + sum_j max_{l_j <= x_j <= u_j} (d_j x_j - q_j x_j^2 / 2),
-    // with reduced cost d = c - A'y.
-    let mut bound: f64 = model.rows.iter().zip(&y).map(|(r, yr)| yr * r.rhs).sum();
-    for (j, col) in model.matrix.outer_iterator().enumerate() {
-        let mut aty = 0.0;
-        let mut mag = 0.0;
-        for (r, &a) in col.iter() {
-            aty += a * y[r];
-            mag += (a * y[r]).abs();
+    (clipped, worst)
+}
+
+/// The columns' part of the check at `(x, y)` (`y` clipped by [`clip_duals`]), summed over any set
+/// of columns: parts over disjoint sets [`merge`](ColumnCheck::merge) into the part over their
+/// union, so processes that hold different columns each compute theirs (docs/distributed.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ColumnCheck {
+    /// The worst bound violation, relative to `max(1, |bound|)`, and its column.
+    pub bound_violation: f64,
+    /// The column of `bound_violation`, when one is violated.
+    pub worst_column: Option<usize>,
+    /// The worst reduced cost of a column that could grow without bound, relative to
+    /// `1 + |c_j| + sum_r |a_rj y_r|` (a dual infeasibility).
+    pub unbounded: f64,
+    /// `sum_j max_{l_j <= x_j <= u_j} (d_j x_j - q_j x_j^2 / 2)`: the columns' part of the
+    /// Lagrangian dual bound.
+    pub dual_bound: f64,
+    /// The objective's part from these columns at `x`.
+    pub objective: f64,
+}
+
+impl ColumnCheck {
+    /// Adds column `id`: its value `x`, bounds, cost, quadratic diagonal, and `a_j . y` and
+    /// `sum_r |a_rj y_r|` at the clipped duals.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(&mut self, id: usize, x: f64, lo: f64, hi: f64, cost: f64, q: f64, aty: f64, mag: f64) {
+        let below = (lo - x).max(0.0) / lo.abs().max(1.0);
+        let above = if hi.is_finite() { (x - hi).max(0.0) / hi.abs().max(1.0) } else { 0.0 };
+        if below.max(above) > self.bound_violation {
+            self.bound_violation = below.max(above);
+            self.worst_column = Some(id);
         }
-        let d = model.cost[j] - aty;
-        let (lo, hi, q) = (model.lower[j], model.upper[j], model.quad[j]);
-        let best = if q > 0.0 {
+        let d = cost - aty;
+        self.dual_bound += if q > 0.0 {
             let xs = (d / q).clamp(lo, hi);
             d * xs - 0.5 * q * xs * xs
         } else if d > 0.0 {
@@ -121,15 +127,58 @@ pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms
                 d * hi
             } else {
                 // Unbounded direction: a dual infeasibility; report it and bound with d = 0.
-                dual = dual.max(d / (1.0 + model.cost[j].abs() + mag));
+                self.unbounded = self.unbounded.max(d / (1.0 + cost.abs() + mag));
                 0.0
             }
         } else {
             d * lo
         };
-        bound += best;
+        self.objective += cost * x - 0.5 * q * x * x;
     }
-    let primal_obj = model.objective(x);
+
+    /// Adds the part over another, disjoint set of columns (the worst violation stays the first
+    /// one's on a tie, as if the columns had been added in order).
+    pub fn merge(&mut self, other: &ColumnCheck) {
+        if other.bound_violation > self.bound_violation {
+            self.bound_violation = other.bound_violation;
+            self.worst_column = other.worst_column;
+        }
+        self.unbounded = self.unbounded.max(other.unbounded);
+        self.dual_bound += other.dual_bound;
+        self.objective += other.objective;
+    }
+}
+
+/// The certificate from the rows (`rows`, raw duals `y`, activities `act`, sizes `terms`) and the
+/// columns' part over every column.
+pub(crate) fn certify_parts(rows: &[RowMeta], y: &[f64], act: &[f64], terms: &[f64], columns: &ColumnCheck) -> Certificate {
+    // Rows whose terms all vanish (a segment a floor empties) are judged against the model's
+    // size instead: 1e-4 of its largest right-hand side.
+    let floor = 1e-4 * rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
+    let mut primal = 0.0f64;
+    let mut worst_row = None;
+    for (r, row) in rows.iter().enumerate() {
+        let v = match row.sense {
+            Sense::Le => act[r] - row.rhs,
+            Sense::Ge => row.rhs - act[r],
+        };
+        let rel = v.max(0.0) / row.rhs.abs().max(terms[r]).max(floor);
+        if rel > primal {
+            primal = rel;
+            worst_row = Some(row.name.clone());
+        }
+    }
+    if columns.bound_violation > primal {
+        primal = columns.bound_violation;
+        worst_row = columns.worst_column.map(|j| format!("the bounds of column {j}"));
+    }
+    // Duals with the wrong sign are clipped to 0 for the bound, and their size reported.
+    let (y, wrong_sign) = clip_duals(rows, y);
+    let dual = wrong_sign.max(columns.unbounded);
+    // Lagrangian dual bound: g(y) = y.b + sum_j max_{l_j <= x_j <= u_j} (d_j x_j - q_j x_j^2 / 2),
+    // with reduced cost d = c - A'y.
+    let bound: f64 = rows.iter().zip(&y).map(|(r, yr)| yr * r.rhs).sum::<f64>() + columns.dual_bound;
+    let primal_obj = columns.objective;
     let gap = (bound - primal_obj) / primal_obj.abs().max(1.0);
     Certificate { primal_residual: primal, dual_residual: dual, gap, worst_row }
 }

@@ -19,6 +19,7 @@
 pub mod backends;
 mod certificate;
 pub mod diagnose;
+pub mod distributed;
 mod face;
 pub mod first_order;
 mod formulate;

@@ -23,7 +23,8 @@
 //! ads). It is clamped to `[MIN_MULTIPLIER, 1]` for the exceptions (a zero budget, floors).
 
 use crate::formulate::edge_value;
-use crate::solution::{PacingEntry, Solution};
+use crate::ir::RowKind;
+use crate::solution::{PacingEntry, RowReport, Solution};
 use agora_instances::Instance;
 
 /// The smallest multiplier agora exports: the spec requires multipliers in `(0, 1]`.
@@ -57,14 +58,19 @@ pub fn pacing(inst: &Instance, sol: &Solution) -> Vec<PacingEntry> {
     if !sol.status.is_optimal() {
         return Vec::new();
     }
-    let spend = sol.campaign_spend(inst);
-    let value = campaign_value(inst, sol);
+    entries(inst, &sol.rows, &sol.campaign_spend(inst), &campaign_value(inst, sol))
+}
+
+/// One pacing entry per campaign from the rows' report and each campaign's planned spend and
+/// value.
+pub(crate) fn entries(inst: &Instance, rows: &[RowReport], spend: &[f64], value: &[f64]) -> Vec<PacingEntry> {
     inst.campaigns
         .iter()
         .zip(spend)
         .zip(value)
-        .map(|((camp, spend), value)| {
-            let mu = sol.row(&format!("budget[{}]", camp.id)).map_or(0.0, |r| r.dual);
+        .map(|((camp, &spend), &value)| {
+            let name = format!("budget[{}]", camp.id);
+            let mu = rows.iter().find(|r| r.kind == RowKind::Budget && r.name == name).map_or(0.0, |r| r.dual);
             PacingEntry { campaign: camp.id.clone(), budget: camp.budget, spend, budget_dual: mu, multiplier: multiplier(mu, spend, value) }
         })
         .collect()

@@ -12,5 +12,11 @@ use crate::ir::RowMeta;
 pub fn shadow_price(meta: &RowMeta, x: &[f64], dual: f64) -> f64 {
     let da_x: f64 = meta.da.iter().map(|(j, d)| d * x[j]).sum();
     let dq: f64 = meta.dquad.iter().map(|(j, d)| d * x[j] * x[j]).sum();
-    -dual * (da_x - meta.db) - 0.5 * dq
+    shadow_price_at(meta, da_x, dq, dual)
+}
+
+/// [`shadow_price`] from `da . x` and `dquad . x^2` already summed (over columns that may live
+/// in different processes: docs/distributed.md).
+pub fn shadow_price_at(meta: &RowMeta, da_x: f64, dq_x2: f64, dual: f64) -> f64 {
+    -dual * (da_x - meta.db) - 0.5 * dq_x2
 }

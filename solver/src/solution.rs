@@ -5,9 +5,9 @@ use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backends::BackendResult;
-use crate::certificate::{certify_at, row_terms, Certificate};
-use crate::ir::{Model, RowKind, Sense};
-use crate::shadow::shadow_price;
+use crate::certificate::{certify_parts, clip_duals, Certificate, ColumnCheck};
+use crate::ir::{Model, RowKind, RowMeta, Sense};
+use crate::shadow::shadow_price_at;
 use crate::status::Status;
 
 /// A row whose slack exceeds this share of its size is clearly off its bound: its dual is 0.
@@ -107,7 +107,7 @@ impl Solution {
     /// Checks and post-processes a backend's answer. A result the check rejects is reported as
     /// `numerical_error`, never as optimal.
     pub fn from_backend(inst: &Instance, model: &Model, raw: BackendResult, backend: &'static str, check_tolerance: f64, solve_seconds: f64) -> Solution {
-        let mut sol = Solution {
+        let sol = Solution {
             instance: inst.name.clone(),
             status: raw.status,
             backend,
@@ -125,26 +125,27 @@ impl Solution {
             return sol;
         }
         let mut x = raw.x;
-        // Impressions below 1e-9 of the segment's supply count as 0 (spec section 4).
-        for (e, edge) in inst.edges.iter().enumerate() {
-            if x[e] < 1e-9 * inst.segments[edge.segment].supply {
-                x[e] = 0.0;
-            }
+        clean_plan(inst, model, &mut x, |e| e);
+        let (y_clipped, _) = clip_duals(&model.rows, &raw.row_duals);
+        let sums = PlanSums::of_model(inst, model, &x, &y_clipped, None, |j| j, model.n_cols());
+        let sol = sol.assemble(inst, &model.rows, |c| x[c], &raw.row_duals, &sums, check_tolerance);
+        if sol.status != Status::Optimal || x.iter().any(|v| !v.is_finite()) {
+            return Solution { status: Status::NumericalError, ..sol };
         }
-        // Interior-point answers sit up to their tolerance outside simple bounds: project onto
-        // them (the rows are then judged at the projected plan).
-        for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
-            *v = v.clamp(lo, hi);
-        }
-        let act = model.activities(&x);
-        // Each row's size, for the check and for complementary slackness below (a share row's
-        // activity is a small difference of large terms).
-        let terms_size = row_terms(model, &x);
-        let cert = certify_at(model, &x, &raw.row_duals, &act, &terms_size);
-        sol.certificate = Some(cert.clone());
-        if !cert.passes(check_tolerance) || x.iter().chain(&raw.row_duals).any(|v| !v.is_finite()) {
-            sol.status = Status::NumericalError;
-            sol.message = Some(format!(
+        x.truncate(model.n_edges);
+        Solution { impressions: x, ..sol }
+    }
+
+    /// Completes an optimal answer from the plan's sums over every column ([`PlanSums`]): the
+    /// check, every row's report, the terms, the pacing. `x_of(c)` is the value of slack column
+    /// `c`. A rejected answer comes back `numerical_error` with the check's figures. The caller
+    /// sets `impressions`: the same for one process and for many (docs/distributed.md).
+    pub(crate) fn assemble(mut self, inst: &Instance, rows: &[RowMeta], x_of: impl Fn(usize) -> f64, y: &[f64], sums: &PlanSums, check_tolerance: f64) -> Solution {
+        let cert = certify_parts(rows, y, &sums.act, &sums.size, &sums.check);
+        self.certificate = Some(cert.clone());
+        if !cert.passes(check_tolerance) || y.iter().any(|v| !v.is_finite()) {
+            self.status = Status::NumericalError;
+            self.message = Some(format!(
                 "the backend reported optimal but agora's check rejects the answer (tolerance {check_tolerance:e}): \
                  primal residual {:.3e}{}, dual residual {:.3e}, gap {:.3e}",
                 cert.primal_residual,
@@ -152,16 +153,14 @@ impl Solution {
                 cert.dual_residual,
                 cert.gap
             ));
-            return sol;
+            return self;
         }
-
-        sol.rows = model
-            .rows
+        self.rows = rows
             .iter()
             .enumerate()
             .map(|(r, meta)| {
                 // Activity is the row's left-hand side without its soft slack.
-                let activity = act[r] - meta.slack.map_or(0.0, |c| x[c] * if meta.sense == Sense::Le { -1.0 } else { 1.0 });
+                let activity = sums.act[r] - meta.slack.map_or(0.0, |c| x_of(c) * if meta.sense == Sense::Le { -1.0 } else { 1.0 });
                 let (slack, violation) = match meta.sense {
                     Sense::Le => ((meta.rhs - activity).max(0.0), (activity - meta.rhs).max(0.0)),
                     Sense::Ge => ((activity - meta.rhs).max(0.0), (meta.rhs - activity).max(0.0)),
@@ -171,8 +170,8 @@ impl Solution {
                 let (slack, violation) = (if slack <= noise { 0.0 } else { slack }, if violation <= noise { 0.0 } else { violation });
                 // The certificate bounded any wrong-signed dual by the tolerance: clip it.
                 let dual = match meta.sense {
-                    Sense::Le => raw.row_duals[r].max(0.0),
-                    Sense::Ge => raw.row_duals[r].min(0.0),
+                    Sense::Le => y[r].max(0.0),
+                    Sense::Ge => y[r].min(0.0),
                 };
                 // Complementary slackness, enforced: a row clearly off its bound (slack above 0.1%
                 // of the row's size, max(1, |rhs|, sum |a x|), or 100 times the check tolerance if
@@ -181,7 +180,7 @@ impl Solution {
                 // ~1e-9 there, which would price a slack rule and throttle an unspent campaign.
                 // Nearer its bound an interior point's dual can be real (a QP row within 1e-5 of
                 // binding), so it stays (docs/model.md).
-                let clearly_slack = slack > CLEARLY_SLACK.max(100.0 * check_tolerance) * meta.rhs.abs().max(terms_size[r]).max(1.0);
+                let clearly_slack = slack > CLEARLY_SLACK.max(100.0 * check_tolerance) * meta.rhs.abs().max(sums.size[r]).max(1.0);
                 let dual = if clearly_slack { 0.0 } else { dual };
                 RowReport {
                     name: meta.name.clone(),
@@ -193,17 +192,21 @@ impl Solution {
                     slack,
                     violation,
                     dual,
-                    shadow_price: shadow_price(meta, &x, dual),
+                    shadow_price: shadow_price_at(meta, sums.da_x[r], sums.dq_x2[r], dual),
                     parameter: meta.parameter,
                 }
             })
             .collect();
-        sol.terms = terms(inst, model, &x);
-        sol.objective = sol.terms.total();
-        x.truncate(model.n_edges);
-        sol.impressions = x;
-        sol.pacing = crate::pacing::pacing(inst, &sol);
-        sol
+        let mut terms = sums.terms;
+        for meta in rows {
+            if let (Some(c), Some(p)) = (meta.slack, meta.penalty) {
+                terms.penalties -= p * x_of(c);
+            }
+        }
+        self.terms = terms;
+        self.objective = terms.total();
+        self.pacing = crate::pacing::entries(inst, &self.rows, &sums.spend, &sums.value);
+        self
     }
 
     /// The row with this spec name.
@@ -315,19 +318,9 @@ impl Solution {
 
 /// The objective's terms at `x` (edges then slacks), per spec section 4.
 pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
-    let w = inst.objective;
     let mut t = Terms::default();
-    for (e, edge) in inst.edges.iter().enumerate() {
-        let xe = x[e];
-        if xe == 0.0 {
-            continue;
-        }
-        let item = &inst.items[edge.item];
-        t.engagement += w.engagement * inst.planned_engagement(e) * xe;
-        t.quality += w.quality * item.quality * xe;
-        t.revenue += w.revenue * edge.price * xe;
-        t.integrity_risk -= w.integrity_risk * item.risk * xe;
-        t.regularization -= 0.5 * w.regularization * xe * xe / inst.segments[edge.segment].supply;
+    for (e, &xe) in x[..model.n_edges].iter().enumerate() {
+        add_edge_terms(inst, e, xe, &mut t);
     }
     for meta in &model.rows {
         if let (Some(c), Some(p)) = (meta.slack, meta.penalty) {
@@ -335,6 +328,123 @@ pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
         }
     }
     t
+}
+
+/// Edge `e`'s terms at `xe` impressions, added to `t`.
+fn add_edge_terms(inst: &Instance, e: usize, xe: f64, t: &mut Terms) {
+    if xe == 0.0 {
+        return;
+    }
+    let w = inst.objective;
+    let edge = &inst.edges[e];
+    let item = &inst.items[edge.item];
+    t.engagement += w.engagement * inst.planned_engagement(e) * xe;
+    t.quality += w.quality * item.quality * xe;
+    t.revenue += w.revenue * edge.price * xe;
+    t.integrity_risk -= w.integrity_risk * item.risk * xe;
+    t.regularization -= 0.5 * w.regularization * xe * xe / inst.segments[edge.segment].supply;
+}
+
+/// A plan made presentable (spec section 4): impressions below 1e-9 of their segment's supply
+/// count as 0, and every edge column is projected onto its bounds (interior-point answers sit up
+/// to their tolerance outside them; the rows are then judged at the projected plan). Column `j`
+/// of `model` is edge `edge_of(j)` of `inst`; slack columns are left as they are.
+pub(crate) fn clean_plan(inst: &Instance, model: &Model, x: &mut [f64], edge_of: impl Fn(usize) -> usize) {
+    for j in 0..model.n_edges {
+        if x[j] < 1e-9 * inst.segments[inst.edges[edge_of(j)].segment].supply {
+            x[j] = 0.0;
+        }
+    }
+    for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
+        *v = v.clamp(lo, hi);
+    }
+}
+
+/// What a solution needs of a plan over a set of columns: per row its activity `A x`, its size
+/// `sum |a x|`, `da . x` and `dquad . x^2` (for shadow prices); the edges' objective terms; each
+/// campaign's spend and planned value; the check's part of the columns. Sums over disjoint sets
+/// of columns add up ([`PlanSums::add`]): one process sums over all of a model's columns, many
+/// processes each over their own and the sums are added (docs/distributed.md).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlanSums {
+    pub act: Vec<f64>,
+    pub size: Vec<f64>,
+    pub da_x: Vec<f64>,
+    pub dq_x2: Vec<f64>,
+    /// The edges' terms (`penalties` 0: slacks add theirs from the rows).
+    pub terms: Terms,
+    pub spend: Vec<f64>,
+    pub value: Vec<f64>,
+    pub check: ColumnCheck,
+}
+
+impl PlanSums {
+    /// All zero, for `n_rows` rows and `n_campaigns` campaigns.
+    pub fn zero(n_rows: usize, n_campaigns: usize) -> PlanSums {
+        PlanSums {
+            act: vec![0.0; n_rows],
+            size: vec![0.0; n_rows],
+            da_x: vec![0.0; n_rows],
+            dq_x2: vec![0.0; n_rows],
+            terms: Terms::default(),
+            spend: vec![0.0; n_campaigns],
+            value: vec![0.0; n_campaigns],
+            check: ColumnCheck::default(),
+        }
+    }
+
+    /// The sums over the first `n_cols` columns of `model` (its edges are `inst`'s, its slack
+    /// columns follow) at plan `x` and clipped duals `y` (indexed by the rows' numbers in the
+    /// sums). `row_of[r]` numbers model row `r` in the sums (None: the same) and `id_of(j)`
+    /// names column `j` in the check; the sums have `y.len()` rows.
+    pub fn of_model(inst: &Instance, model: &Model, x: &[f64], y: &[f64], row_of: Option<&[usize]>, id_of: impl Fn(usize) -> usize, n_cols: usize) -> PlanSums {
+        let row = |r: usize| row_of.map_or(r, |m| m[r]);
+        let mut s = PlanSums::zero(y.len(), inst.campaigns.len());
+        for j in 0..n_cols {
+            let col = model.matrix.outer_view(j).expect("column exists");
+            let (mut aty, mut mag) = (0.0, 0.0);
+            for (r, &a) in col.iter() {
+                let g = row(r);
+                aty += a * y[g];
+                mag += (a * y[g]).abs();
+                if x[j] != 0.0 {
+                    s.act[g] += a * x[j];
+                    s.size[g] += (a * x[j]).abs();
+                }
+            }
+            s.check.add(id_of(j), x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
+            if j < model.n_edges {
+                add_edge_terms(inst, j, x[j], &mut s.terms);
+                if let (Some(a), true) = (inst.items[inst.edges[j].item].campaign(), x[j] != 0.0) {
+                    s.spend[a] += inst.edges[j].price * x[j];
+                    s.value[a] += crate::formulate::edge_value(inst, j) * x[j];
+                }
+            }
+        }
+        for (r, meta) in model.rows.iter().enumerate() {
+            let in_range = |&(j, _): &(usize, f64)| j < n_cols;
+            s.da_x[row(r)] += meta.da.iter().filter(in_range).map(|(j, d)| d * x[j]).sum::<f64>();
+            s.dq_x2[row(r)] += meta.dquad.iter().filter(in_range).map(|(j, d)| d * x[j] * x[j]).sum::<f64>();
+        }
+        s
+    }
+
+    /// Adds the sums over another, disjoint set of columns.
+    pub fn add(&mut self, other: &PlanSums) {
+        for (a, b) in [(&mut self.act, &other.act), (&mut self.size, &other.size), (&mut self.da_x, &other.da_x), (&mut self.dq_x2, &other.dq_x2), (&mut self.spend, &other.spend), (&mut self.value, &other.value)] {
+            for (u, v) in a.iter_mut().zip(b) {
+                *u += v;
+            }
+        }
+        let (t, o) = (&mut self.terms, &other.terms);
+        t.engagement += o.engagement;
+        t.quality += o.quality;
+        t.revenue += o.revenue;
+        t.integrity_risk += o.integrity_risk;
+        t.regularization += o.regularization;
+        t.penalties += o.penalties;
+        self.check.merge(&other.check);
+    }
 }
 
 /// A plan entry of the solution file.

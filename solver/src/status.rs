@@ -83,6 +83,13 @@ pub enum SolveError {
     /// no answer, not even a partial one.
     #[error("interrupted")]
     Interrupted,
+    /// A distributed solve's processes could not work together: a message that does not decode,
+    /// or another process's failure (its message).
+    #[error("distributed solve: {reason}")]
+    Cluster {
+        /// What went wrong, and where.
+        reason: String,
+    },
     /// The backend failed with an error (not a status) while solving.
     #[error("the {backend} backend failed: {reason}")]
     Backend {

@@ -29,7 +29,15 @@
 //! part proves infeasibility, since the rows are the same.
 //!
 //! Memory: a `u32` per edge (the edges grouped by segment) and a `bool` per edge (in the set or
-//! not); reduced costs are computed segment by segment and never stored for the whole day.
+//! not); reduced costs are computed segment by segment and never stored for the whole day. The
+//! restricted problems read their columns from a [`Pool`], a copy of the working set's.
+//!
+//! # Where the edges live
+//!
+//! The rounds see the edges only through [`Pricing`]: price at these duals, hand over the best.
+//! One process prices its whole model ([`ModelPricing`]); a cluster prices each process's shard
+//! of it and gathers the best at the root (`crate::distributed`, docs/distributed.md), with the
+//! same rounds, the same restricted problems and so the same answer.
 //!
 //! # Feasibility of a restricted LP
 //!
@@ -43,6 +51,7 @@
 // Pricing and the working set index several parallel arrays (plan, costs, flags) by column.
 #![allow(clippy::needless_range_loop)]
 
+mod pool;
 mod restricted;
 
 use std::time::Instant;
@@ -50,9 +59,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::backends::BackendResult;
-use crate::ir::{Model, Sense};
+use crate::ir::{Model, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
+pub(crate) use pool::{Bytes, Pool};
 use restricted::{Artificial, Restricted};
 
 /// Counters of a sifting run.
@@ -85,6 +95,22 @@ const BIG_M_LAST: f64 = 1e10;
 /// same per round, doubled for a segment each time it prices in more than that.
 const SEED_PER_SEGMENT: usize = 8;
 
+/// The edges as sifting sees them: rows, and pricing at given duals.
+pub(crate) trait Pricing {
+    /// The day's rows, in model order (the duals are indexed by them).
+    fn rows(&self) -> &[RowMeta];
+    /// True when the objective has a quadratic term.
+    fn is_qp(&self) -> bool;
+    /// The largest `|cost|` of an edge (at least 1e-12).
+    fn cmax(&mut self) -> Result<f64, SolveError>;
+    /// Prices every edge not yet taken at row duals `y` and appends to `pool`, per segment, up to
+    /// its quota of those with the largest reduced costs (with a `tolerance`, only those whose
+    /// reduced cost exceeds it relative to their terms' size), in the order of their column
+    /// numbers; they count as taken from then on. With `grow`, a segment that had more candidates
+    /// than its quota gets twice the quota next time ([`Groups::best`]). Returns how many.
+    fn price(&mut self, y: &[f64], tolerance: Option<f64>, grow: bool, pool: &mut Pool) -> Result<usize, SolveError>;
+}
+
 /// Solves `model` by sifting from row duals `y0` (max-sense, per model row) and, optionally, a
 /// plan `x0` whose positive edges start in the working set.
 ///
@@ -94,49 +120,19 @@ const SEED_PER_SEGMENT: usize = 8;
 /// big-M costs (on the medium QP day the first restricted QP with them stopped "insufficient
 /// progress"), and a working set that already serves every row needs none.
 pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
-    let n = model.n_edges;
-    let mut groups = Groups::of(model);
-    let mut stats = SiftStats::default();
-
-    // Rows needing an artificial column: hard rows that x = 0 violates.
-    let artificial: Vec<Artificial> = model
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.slack.is_none())
-        .filter_map(|(i, r)| match r.sense {
-            Sense::Ge if r.rhs > 0.0 => Some((i, 1.0)),
-            Sense::Le if r.rhs < 0.0 => Some((i, -1.0)),
-            _ => None,
-        })
-        .collect();
-
-    // The first working set: per segment the best edges at y0, and every edge x0 uses.
-    let t = Instant::now();
-    let mut set = WorkingSet { in_set: vec![false; n], cols: (n..model.n_cols()).collect() };
+    let mut pricing = ModelPricing::new(model, None, None);
+    let mut pool = Pool::new();
+    pool.push_slacks(&model.rows);
     if let Some(x0) = x0 {
-        for j in 0..n {
+        for j in 0..model.n_edges {
             if x0[j] > 0.0 {
-                set.in_set[j] = true;
+                pricing.take(j, &mut pool);
             }
         }
     }
-    for j in groups.best(model, y0, &set.in_set, None, false) {
-        set.in_set[j] = true;
-    }
-    set.cols.extend((0..n).filter(|&j| set.in_set[j]));
-    stats.pricing_passes += 1;
-    stats.pricing_seconds += t.elapsed().as_secs_f64();
-
-    let cmax = model.cost[..n].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12);
-    let big_m = BIG_M_START * cmax;
-    let lp = Restricted::highs(model, settings, &artificial, &set.cols, big_m)?;
-    let lp_end = rounds(model, settings, &mut groups, &mut set, lp, &artificial, big_m, cmax, start, &mut stats)?;
-    let end = match lp_end {
-        End::Optimal { .. } if model.is_qp() => {
-            let qp = Restricted::clarabel(model, &set.cols);
-            rounds(model, settings, &mut groups, &mut set, qp, &[], 0.0, cmax, start, &mut stats)?
-        }
+    let mut stats = SiftStats::default();
+    let end = sift_pool(&mut pricing, &mut pool, settings, y0, start, &mut stats)?;
+    let end = match end {
         End::Delegate(why) if model.is_qp() => {
             // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
             // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
@@ -151,65 +147,95 @@ pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Opti
     match end {
         End::Optimal { cols, y } => {
             let mut x = vec![0.0; model.n_cols()];
-            for (&j, &v) in set.cols.iter().zip(&cols) {
+            for (&j, &v) in pool.ids.iter().zip(&cols) {
                 x[j] = v;
             }
-            stats.working_set = set.cols.len() - (model.n_cols() - n);
             let objective = model.objective(&x);
             Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
         }
-        End::Stopped(result) => Ok((result, stats)),
+        End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats)),
         End::Delegate(why) => full_model(model, settings, stats, &why),
     }
 }
 
-/// The columns of the restricted problems: the slacks, then the working edges in the order they
-/// were added; and for every edge whether it is among them.
-struct WorkingSet {
-    in_set: Vec<bool>,
-    cols: Vec<usize>,
-}
-
-/// How a sequence of rounds ended.
-enum End {
-    /// The restricted optimum priced out: values of the working set's columns, and row duals.
+/// How sifting ended.
+pub(crate) enum End {
+    /// The restricted optimum priced out: the values of the pool's columns, and row duals.
     Optimal { cols: Vec<f64>, y: Vec<f64> },
-    /// A limit: the result to report.
-    Stopped(BackendResult),
+    /// A limit stopped it: the status and what happened.
+    Stopped(Status, String),
     /// The full model must decide, for this reason.
     Delegate(String),
+}
+
+/// Sifting over `pricing`'s edges from duals `y0`, the pool holding the slacks and any warm
+/// edges: the first working set, the LP's rounds, then a QP's (see [`sift`]).
+pub(crate) fn sift_pool(pricing: &mut dyn Pricing, pool: &mut Pool, settings: &ValidSettings, y0: &[f64], start: Instant, stats: &mut SiftStats) -> Result<End, SolveError> {
+    // Rows needing an artificial column: hard rows that x = 0 violates.
+    let artificial: Vec<Artificial> = pricing
+        .rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.slack.is_none())
+        .filter_map(|(i, r)| match r.sense {
+            Sense::Ge if r.rhs > 0.0 => Some((i, 1.0)),
+            Sense::Le if r.rhs < 0.0 => Some((i, -1.0)),
+            _ => None,
+        })
+        .collect();
+    let n_slacks = pricing.rows().iter().filter(|r| r.slack.is_some()).count();
+
+    // The first working set: per segment the best edges at y0.
+    let t = Instant::now();
+    pricing.price(y0, None, false, pool)?;
+    stats.pricing_passes += 1;
+    stats.pricing_seconds += t.elapsed().as_secs_f64();
+
+    let cmax = pricing.cmax()?;
+    let big_m = BIG_M_START * cmax;
+    let lp = Restricted::highs(pricing.rows(), settings, &artificial, pool, big_m)?;
+    let end = rounds(pricing, pool, settings, lp, &artificial, big_m, cmax, start, stats)?;
+    let end = match end {
+        End::Optimal { .. } if pricing.is_qp() => {
+            let qp = Restricted::clarabel(pricing.rows());
+            rounds(pricing, pool, settings, qp, &[], 0.0, cmax, start, stats)?
+        }
+        other => other,
+    };
+    stats.working_set = pool.len() - n_slacks;
+    Ok(end)
 }
 
 /// Solves `restricted`, prices, adds, until no edge prices in (or a limit, or trouble).
 #[allow(clippy::too_many_arguments)]
 fn rounds(
-    model: &Model,
+    pricing: &mut dyn Pricing,
+    pool: &mut Pool,
     settings: &ValidSettings,
-    groups: &mut Groups,
-    set: &mut WorkingSet,
-    mut restricted: Restricted<'_>,
+    mut restricted: Restricted,
     artificial: &[Artificial],
     mut big_m: f64,
     cmax: f64,
     start: Instant,
     stats: &mut SiftStats,
 ) -> Result<End, SolveError> {
+    let stopped = |status, what: &str, stats: &SiftStats| End::Stopped(status, format!("sifting stopped at {what} after {} restricted problems", stats.rounds));
     loop {
         if settings.observer().interrupted() {
             return Err(SolveError::Interrupted);
         }
         let time_left = settings.time_limit.map(|limit| limit - start.elapsed().as_secs_f64());
         if time_left.is_some_and(|t| t <= 0.0) {
-            return Ok(End::Stopped(limit_result(model, Status::TimeLimit, "the time limit", stats)));
+            return Ok(stopped(Status::TimeLimit, "the time limit", stats));
         }
         let t = Instant::now();
-        let answer = restricted.solve(settings, time_left)?;
+        let answer = restricted.solve(settings, time_left, pool)?;
         stats.restricted_seconds += t.elapsed().as_secs_f64();
         stats.rounds += 1;
         stats.restricted_iterations += answer.iterations;
         if answer.status != Status::Optimal {
             if matches!(answer.status, Status::TimeLimit | Status::IterationLimit) {
-                return Ok(End::Stopped(limit_result(model, answer.status, "a limit in a restricted problem", stats)));
+                return Ok(stopped(answer.status, "a limit in a restricted problem", stats));
             }
             // A restricted problem is feasible by construction (artificials, or a working set
             // that served every row) and bounded (every edge sits in its segment's supply row):
@@ -218,21 +244,22 @@ fn rounds(
         }
         let art_used = answer.x[..artificial.len()].iter().any(|&v| v > 1e-9);
         let t = Instant::now();
-        let add = groups.best(model, &answer.row_duals, &set.in_set, Some(PRICING_TOLERANCE), artificial.is_empty() && model.is_qp());
+        let before = pool.len();
+        let added = pricing.price(&answer.row_duals, Some(PRICING_TOLERANCE), artificial.is_empty() && pricing.is_qp(), pool)?;
         stats.pricing_passes += 1;
         stats.pricing_seconds += t.elapsed().as_secs_f64();
         if settings.verbose {
             settings.observer().log(format_args!(
                 "sifting round {}: {} working edges, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
                 stats.rounds,
-                set.cols.len(),
+                before,
                 answer.objective,
-                add.len(),
+                added,
                 if art_used { "in use" } else { "0" },
                 start.elapsed().as_secs_f64()
             ));
         }
-        if add.is_empty() {
+        if added == 0 {
             if !art_used {
                 let mut cols = answer.x;
                 cols.drain(..artificial.len());
@@ -245,17 +272,65 @@ fn rounds(
             restricted.set_big_m(big_m)?;
             continue;
         }
-        for &j in &add {
-            set.in_set[j] = true;
-        }
-        set.cols.extend_from_slice(&add);
-        restricted.add(&add)?;
+        restricted.add(pool)?;
     }
 }
 
 /// A column prices in when its reduced cost exceeds this times `1 + |c_j| + sum_r |a_rj y_r|`
 /// (the scale of the certificate's dual residual): rounding, not a gain.
 const PRICING_TOLERANCE: f64 = 1e-9;
+
+/// Pricing over the edge columns of a model: the whole day's (one process), or one process's
+/// shard of it, whose rows are renumbered into the day's by `row_of` and whose columns are the
+/// day's columns `id_of`.
+pub(crate) struct ModelPricing<'a> {
+    model: &'a Model,
+    groups: Groups,
+    in_set: Vec<bool>,
+    row_of: Option<&'a [usize]>,
+    id_of: Option<&'a [usize]>,
+    /// The duals in the model's own row numbers (when they differ from the day's).
+    y_local: Vec<f64>,
+}
+
+impl<'a> ModelPricing<'a> {
+    pub fn new(model: &'a Model, row_of: Option<&'a [usize]>, id_of: Option<&'a [usize]>) -> Self {
+        ModelPricing { model, groups: Groups::of(model), in_set: vec![false; model.n_edges], row_of, id_of, y_local: Vec::new() }
+    }
+
+    /// Takes edge `j` into the pool (renumbered).
+    pub fn take(&mut self, j: usize, pool: &mut Pool) {
+        self.in_set[j] = true;
+        pool.push_model_column(self.model, j, self.id_of.map_or(j, |m| m[j]), self.row_of);
+    }
+}
+
+impl Pricing for ModelPricing<'_> {
+    fn rows(&self) -> &[RowMeta] {
+        &self.model.rows
+    }
+    fn is_qp(&self) -> bool {
+        self.model.is_qp()
+    }
+    fn cmax(&mut self) -> Result<f64, SolveError> {
+        Ok(self.model.cost[..self.model.n_edges].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12))
+    }
+    fn price(&mut self, y: &[f64], tolerance: Option<f64>, grow: bool, pool: &mut Pool) -> Result<usize, SolveError> {
+        let y = match self.row_of {
+            Some(m) => {
+                self.y_local.clear();
+                self.y_local.extend(m.iter().map(|&g| y[g]));
+                &self.y_local
+            }
+            None => y,
+        };
+        let picked = self.groups.best(self.model, y, &self.in_set, tolerance, grow);
+        for &j in &picked {
+            self.take(j, pool);
+        }
+        Ok(picked.len())
+    }
+}
 
 /// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
 #[inline]
@@ -382,22 +457,22 @@ impl Groups {
 }
 
 /// The answer when a limit ends sifting: no plan.
-fn limit_result(model: &Model, status: Status, what: &str, stats: &SiftStats) -> BackendResult {
+fn limit_result(model: &Model, status: Status, detail: String, stats: &SiftStats) -> BackendResult {
     BackendResult {
         status,
         x: vec![0.0; model.n_cols()],
         row_duals: vec![0.0; model.n_rows()],
         objective: 0.0,
         iterations: stats.restricted_iterations,
-        detail: Some(format!("sifting stopped at {what} after {} restricted problems", stats.rounds)),
+        detail: Some(detail),
     }
 }
 
 /// `Some(infeasible result)` when HiGHS proves that no plan satisfies `model`'s rows (its linear
 /// part solved as a whole); `None` when one does or HiGHS cannot say.
 fn infeasible_rows(model: &Model, settings: &ValidSettings, why: &str) -> Result<Option<BackendResult>, SolveError> {
-    let all: Vec<usize> = (0..model.n_cols()).collect();
-    let answer = Restricted::highs(model, settings, &[], &all, 0.0)?.solve(settings, settings.time_limit)?;
+    use crate::backends::Backend;
+    let answer = crate::backends::highs::Highs.solve(&model.feasibility(), settings)?;
     if answer.status != Status::Infeasible {
         return Ok(None);
     }

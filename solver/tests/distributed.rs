@@ -1,0 +1,57 @@
+//! The distributed solve in one process (`Solo`): the same answer as the single-process sifting,
+//! through the cluster code path (day rows from keys, pricing through the pool's wire format,
+//! sums over columns assembled at the root). `cli/tests/mpi.rs` runs it over 1, 2 and 4 MPI
+//! processes.
+
+use agora_instances::{generate, Instance, ShardEdges, Size};
+use agora_solver::distributed::{solve_sharded, Solo};
+use agora_solver::{BackendChoice, FirstOrderMethod, Settings, Status};
+
+fn whole(inst: &Instance) -> ShardEdges {
+    ShardEdges { ids: (0..inst.edges.len()).collect(), day_edges: inst.edges.len(), content_hash: None }
+}
+
+fn sifting() -> Settings {
+    Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() }
+}
+
+fn same_answer(inst: &Instance) {
+    let one = agora_solver::solve(inst, &sifting()).unwrap();
+    let d = solve_sharded(inst, &whole(inst), &Solo, &sifting()).unwrap().expect("the root answers");
+    let sol = &d.solution;
+    assert_eq!(sol.status, one.status, "{}", sol.message.clone().unwrap_or_default());
+    assert_eq!(one.status, Status::Optimal);
+    assert!((sol.objective - one.objective).abs() <= 1e-9 * one.objective.abs().max(1.0), "{} vs {}", sol.objective, one.objective);
+    let file = one.to_file(inst);
+    assert_eq!(d.plan, file.plan);
+    assert_eq!(sol.rows.len(), one.rows.len());
+    for (a, b) in sol.rows.iter().zip(&one.rows) {
+        assert_eq!(a.name, b.name);
+        assert!((a.dual - b.dual).abs() <= 1e-9 * b.dual.abs().max(1.0), "{}: {} vs {}", a.name, a.dual, b.dual);
+        assert!((a.shadow_price - b.shadow_price).abs() <= 1e-7 * b.shadow_price.abs().max(1.0), "{}: {} vs {}", a.name, a.shadow_price, b.shadow_price);
+        assert!((a.activity - b.activity).abs() <= 1e-9 * b.activity.abs().max(1.0));
+    }
+    assert_eq!(sol.pacing, one.pacing);
+    let cert = sol.certificate.as_ref().unwrap();
+    assert!(cert.passes(1e-9), "{cert:?}");
+    assert_eq!(d.stats.day_edges, inst.edges.len());
+    assert_eq!(d.stats.pricing_bytes.len() as u64, d.stats.sifting.pricing_passes);
+}
+
+#[test]
+fn one_process_through_the_cluster_path_answers_as_sifting_does() {
+    for seed in 1..4 {
+        same_answer(&generate(Size::Small, seed));
+    }
+    same_answer(&generate(Size::Tiny, 7));
+    same_answer(&agora_instances::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/example-day.json")).unwrap().instance);
+}
+
+#[test]
+fn settings_that_do_not_sift_are_refused() {
+    let inst = generate(Size::Tiny, 1);
+    for s in [Settings { backend: BackendChoice::Highs, ..Settings::default() }, Settings { first_order_method: FirstOrderMethod::Pdhg, ..sifting() }] {
+        let e = solve_sharded(&inst, &whole(&inst), &Solo, &s).unwrap_err();
+        assert!(e.to_string().contains("a distributed solve sifts"), "{e}");
+    }
+}
