@@ -97,7 +97,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges });
+    cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges, shard: None });
     let result = match cli.command {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Validate(a) => cmd::validate::run(a),
@@ -118,7 +118,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(code, e)) => {
-            eprintln!("error: {e:#}");
+            // A distributed solve's other processes leave the message to the root.
+            if !e.is::<cmd::Reported>() {
+                eprintln!("error: {e:#}");
+            }
             ExitCode::from(code)
         }
     }

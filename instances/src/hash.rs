@@ -5,36 +5,66 @@
 use sha2::{Digest, Sha256};
 
 use crate::file::InstanceFile;
-use crate::types::Instance;
+use crate::types::{Edge, Evidence, Instance};
 
 /// `sha256:HEX` of the day's content, however its file was written (inline or columnar edges,
 /// whitespace, key order): the canonical JSON of everything but the edges, then every edge's
 /// segment and item index and the bits of its numbers. It streams over the edges, so a 10^7-edge
 /// day hashes without a copy of them.
 pub fn content_hash(inst: &Instance) -> String {
-    let head = inst.without_edges();
-    let mut h = Sha256::new();
-    h.update(serde_json::to_vec(&InstanceFile::from(&head)).expect("instance files serialise"));
+    let mut h = ContentHasher::head(inst);
     for e in &inst.edges {
+        h.edge(e);
+    }
+    // Evidence only where the day has it, so that days without it keep their hashes.
+    for v in &inst.evidence {
+        h.evidence(v);
+    }
+    h.finish()
+}
+
+/// [`content_hash`] fed piece by piece, for a reader that sees a day's edges once and keeps only
+/// some of them (a sharded load): the head, then every edge in day order, then, when the day has
+/// evidence, every edge's evidence in day order. Fed in any other order it hashes another day.
+pub(crate) struct ContentHasher(Sha256);
+
+impl ContentHasher {
+    /// Starts with everything of `inst` but its edges and evidence (which are ignored: feed them
+    /// with [`ContentHasher::edge`] and [`ContentHasher::evidence`]).
+    pub(crate) fn head(inst: &Instance) -> ContentHasher {
+        let mut h = Sha256::new();
+        h.update(serde_json::to_vec(&InstanceFile::from(&inst.without_edges())).expect("instance files serialise"));
+        ContentHasher(h)
+    }
+
+    /// The next edge, in day order.
+    pub(crate) fn edge(&mut self, e: &Edge) {
+        let h = &mut self.0;
         h.update((e.segment as u64).to_le_bytes());
         h.update((e.item as u64).to_le_bytes());
         h.update(e.engagement.to_bits().to_le_bytes());
         h.update(e.price.to_bits().to_le_bytes());
         h.update(e.cap.map_or(u64::MAX, f64::to_bits).to_le_bytes());
     }
-    // Evidence only where the day has it, so that days without it keep their hashes.
-    for v in &inst.evidence {
+
+    /// The next edge's evidence, in day order, after every edge.
+    pub(crate) fn evidence(&mut self, v: &Evidence) {
+        let h = &mut self.0;
         h.update(v.n.to_le_bytes());
         h.update(v.lcb.to_bits().to_le_bytes());
         h.update(v.ucb.to_bits().to_le_bytes());
     }
-    let digest = h.finalize();
-    let mut out = String::with_capacity(71);
-    out.push_str("sha256:");
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
+
+    /// `sha256:HEX` of everything fed.
+    pub(crate) fn finish(self) -> String {
+        let digest = self.0.finalize();
+        let mut out = String::with_capacity(71);
+        out.push_str("sha256:");
+        for b in digest {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
     }
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
 use crate::limits::{strip_bom, DEFAULT_MAX_INPUT_BYTES};
+use crate::shard::{keep_shard, Shard};
 use crate::types::Instance;
 use crate::validate::{Finding, Validated};
 
@@ -75,11 +76,14 @@ pub struct ReadOptions {
     /// directory (`--allow-outside-edges`; off by default, so that a day received from someone
     /// else cannot make agora read, and echo, any file on the machine).
     pub allow_outside_edges: bool,
+    /// Which segments' edges an instance load keeps, for a solve distributed over processes
+    /// (`None`, the default: every edge). See [`Validated::shard`].
+    pub shard: Option<Shard>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { max_input_bytes: DEFAULT_MAX_INPUT_BYTES, allow_outside_edges: false }
+        ReadOptions { max_input_bytes: DEFAULT_MAX_INPUT_BYTES, allow_outside_edges: false, shard: None }
     }
 }
 
@@ -219,14 +223,26 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Validated, LoadError> {
     parse_str_with(text, path, &ReadOptions::default())
 }
 
-/// [`parse_str`] under `opts` (what an `edges_file` may be).
+/// [`parse_str`] under `opts` (what an `edges_file` may be, which shard of the edges to keep).
+///
+/// With `opts.shard`, the day's edges (and evidence) are only the shard's, and
+/// [`Validated::shard`] says which they are. Every edge is still validated, so every shard of a
+/// day reports the same errors, but for duplicate edges: a duplicate pair shares its segment,
+/// so only the shard owning it reports it. Inline `edges` are parsed all at once before they are
+/// filtered: at scale, an `edges_file` is the way to load a shard without holding every edge.
 pub fn parse_str_with(text: &str, path: &Path, opts: &ReadOptions) -> Result<Validated, LoadError> {
+    if let Some(shard) = &opts.shard {
+        shard.check(path)?;
+    }
     let file: InstanceFile = parse_json_with(text, path, Ok::<InstanceFile, Vec<Finding>>)?;
     if file.edges_file.is_some() {
         return crate::columnar::validate_with_edges_file(file, path, opts);
     }
     let mut v = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
     v.sources.push(path.to_path_buf());
+    if let Some(shard) = opts.shard {
+        v.shard = Some(keep_shard(&mut v.instance, shard));
+    }
     Ok(v)
 }
 
@@ -236,7 +252,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
     load_with(path, &ReadOptions::default())
 }
 
-/// [`load`] under `opts`.
+/// [`load`] under `opts` (see [`parse_str_with`] for a shard's load).
 pub fn load_with(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Validated, LoadError> {
     let path = path.as_ref();
     let text = read_input(path, opts)?;

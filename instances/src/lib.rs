@@ -29,6 +29,7 @@ pub mod logs;
 pub mod metrics;
 pub mod output;
 mod params;
+mod shard;
 mod types;
 mod validate;
 
@@ -45,5 +46,6 @@ pub use io::{
 };
 pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use params::{Param, ParamError};
+pub use shard::{Shard, ShardEdges};
 pub use types::*;
 pub use validate::{Finding, Validated};

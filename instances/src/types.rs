@@ -445,13 +445,18 @@ impl Instance {
 
     /// The day's size in words: `6 segments, 8 creators, 3 campaigns, 21 items, 86 edges, 9 constraints`.
     pub fn shape(&self) -> String {
+        self.shape_with_edges(self.edges.len())
+    }
+
+    /// [`Instance::shape`] with the day's edge count given (a shard holds only some of them).
+    pub fn shape_with_edges(&self, edges: usize) -> String {
         format!(
             "{} segments, {} creators, {} campaigns, {} items, {} edges, {} constraints",
             self.segments.len(),
             self.creators.len(),
             self.campaigns.len(),
             self.items.len(),
-            self.edges.len(),
+            edges,
             self.constraints.len()
         )
     }

@@ -280,6 +280,13 @@ impl Solution {
                 impressions: x,
             })
             .collect();
+        self.file_with(inst, plan, agora_instances::content_hash(inst))
+    }
+
+    /// The solution file with its `plan` and the day's content hash given: what a distributed
+    /// solve's root writes, which holds neither every edge nor their impressions. `inst` gives
+    /// the constraints' names.
+    pub fn file_with(&self, inst: &Instance, plan: Vec<PlanEntry>, instance_hash: String) -> SolutionFile {
         let constraints = self
             .rows
             .iter()
@@ -310,7 +317,7 @@ impl Solution {
             certificate: self.certificate.clone(),
             message: self.message.clone(),
             instance_schema: Some(INSTANCE_SCHEMA.to_string()),
-            instance_hash: Some(agora_instances::content_hash(inst)),
+            instance_hash: Some(instance_hash),
             diagnosis: None,
         }
     }

@@ -7,6 +7,7 @@
 pub mod auction;
 pub mod audit;
 pub mod diagnose;
+mod distributed;
 pub mod estimate;
 pub mod evaluate;
 pub mod export;
@@ -37,6 +38,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A failure with its exit code.
 pub struct Failure(pub u8, pub anyhow::Error);
+
+/// A failure whose message another process prints (a distributed solve's root): exit with the
+/// code, print nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("reported by another process")]
+pub struct Reported;
 
 /// An error (exit 1).
 pub fn err(e: anyhow::Error) -> Failure {

@@ -43,9 +43,15 @@ pub struct Args {
     #[arg(long)]
     verbose: bool,
     /// Print the wall time of each phase (load and validate, formulate, solve, outputs, write)
-    /// to standard error, as one `timings:` line (benches/whole_process.sh reads it).
+    /// to standard error, as one `timings:` line (benches/whole_process.sh reads it); with
+    /// --distributed, also every process's peak memory and the bytes sent per pricing round.
     #[arg(long)]
     timings: bool,
+    /// Solve by sifting over the processes of an MPI job, each holding the edges of its share
+    /// of the segments: `mpirun -n 4 agora solve day.json --distributed --out sol.json`
+    /// (docs/distributed.md). Needs agora built with the cargo feature `mpi`.
+    #[arg(long)]
+    distributed: bool,
 }
 
 /// Runs `agora solve`.
@@ -65,6 +71,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
         settings.first_order_method = m;
     }
     settings.verbose |= a.verbose;
+    if a.distributed {
+        if a.warm_start.is_some() {
+            return Err(usage("--warm-start does not apply to --distributed: a distributed solve starts from zero duals".into()));
+        }
+        return super::distributed::solve(&a.instance, a.out.as_deref(), a.settings.as_deref(), &settings, a.top, a.timings);
+    }
     let clock = Instant::now();
     let mut phases: Vec<(&str, f64)> = Vec::new();
     let mut lap = |name: &'static str, since: &mut Instant| {
@@ -93,7 +105,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(e) = undiagnosed {
         eprintln!("warning: the day is infeasible and could not be diagnosed: {e}");
     }
-    print!("{}", summary::render(&inst, &sol, &file.pacing, a.top));
+    print!("{}", summary::render(&inst, inst.edges.len(), &sol, &file, a.top));
     if let Some(d) = &file.diagnosis {
         print!("\n{}", d.summary());
     }

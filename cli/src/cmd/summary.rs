@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use agora_instances::{ConstraintKind, Instance};
-use agora_solver::{PacingEntry, RowReport, Solution};
+use agora_solver::{PacingEntry, RowReport, Solution, SolutionFile};
 
 /// What one unit of a row's parameter is, in words.
 fn unit_of(inst: &Instance, row: &RowReport) -> &'static str {
@@ -41,10 +41,11 @@ fn num(x: f64) -> String {
 }
 
 /// Renders the summary; `top` bounds the number of binding rows listed.
-pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usize) -> String {
+pub fn render(inst: &Instance, day_edges: usize, sol: &Solution, file: &SolutionFile, top: usize) -> String {
+    let pacing = &file.pacing[..];
     let mut out = String::new();
     let w = &mut out;
-    let _ = writeln!(w, "instance   {}  ({})", inst.name, inst.shape());
+    let _ = writeln!(w, "instance   {}  ({})", inst.name, inst.shape_with_edges(day_edges));
     let _ =
         writeln!(w, "status     {}  (backend {}, {} iterations, {:.3} s)", sol.status.as_str().to_uppercase(), sol.backend, sol.iterations, sol.solve_seconds);
     if let Some(m) = &sol.message {
@@ -70,7 +71,7 @@ pub fn render(inst: &Instance, sol: &Solution, pacing: &[PacingEntry], top: usiz
             let _ = writeln!(w, "  {name:<16} {:>14}", num(v));
         }
     }
-    let served: f64 = sol.impressions.iter().sum();
+    let served: f64 = file.plan.iter().map(|p| p.impressions).sum();
     let supply: f64 = inst.segments.iter().map(|s| s.supply).sum();
     let _ = writeln!(w, "  impressions served {} of {} supply ({:.1}%)", num(served), num(supply), 100.0 * served / supply.max(1e-300));
 

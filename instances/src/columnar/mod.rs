@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::file::InstanceFile;
 use crate::io::{open_input, write_atomic, LoadError, ReadOptions};
 use crate::limits::{excerpt, max_magnitude};
+use crate::shard::EdgeSink;
 use crate::types::{Edge, Evidence, Instance, ItemKind};
 use crate::validate::{Finding, Validated};
 
@@ -77,8 +78,13 @@ pub fn confined_edges_path(instance_path: &Path, edges_file: &str, opts: &ReadOp
     Ok(path)
 }
 
-/// Validates an instance file whose edges live in its `edges_file`, reading them from the CSV.
+/// Validates an instance file whose edges live in its `edges_file`, reading them from the CSV or
+/// Parquet file. With `opts.shard`, only the shard's edges are kept, filtered as they are read
+/// (see [`crate::parse_str_with`]).
 pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOptions) -> Result<Validated, LoadError> {
+    if let Some(shard) = &opts.shard {
+        shard.check(path)?;
+    }
     let rel = file.edges_file.clone().unwrap_or_default();
     let invalid = |field: &str, message: String| LoadError::Invalid {
         path: path.to_path_buf(),
@@ -92,14 +98,17 @@ pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOpti
     }
     let csv = confined_edges_path(path, &rel, opts).map_err(|m| invalid("edges_file", m))?;
     let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-    let (edges, evidence) = if csv.extension().is_some_and(|x| x == "parquet") {
-        parquet::read_edges_parquet(&csv, &validated.instance, opts)?
+    let mut sink = EdgeSink::new(opts.shard, &validated.instance);
+    if csv.extension().is_some_and(|x| x == "parquet") {
+        parquet::read_edges_into(&csv, &validated.instance, opts, &mut sink)?;
     } else {
         let (file, _) = open_input(&csv, opts)?;
-        read_edges_and_evidence_from(BufReader::with_capacity(1 << 20, file), &csv, &validated.instance)?
-    };
+        read_csv_into(BufReader::with_capacity(1 << 20, file), &csv, &validated.instance, &mut sink)?;
+    }
+    let (edges, evidence, shard) = sink.finish();
     validated.instance.edges = edges;
     validated.instance.evidence = evidence;
+    validated.shard = shard;
     validated.sources = vec![path.to_path_buf(), csv];
     Ok(validated)
 }
@@ -129,6 +138,14 @@ pub fn read_edges_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instanc
 /// `engagement_ucb`, every edge's [`Evidence`] (empty otherwise; empty cells default as in JSON:
 /// no rounds, the point estimate as both ends).
 pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, inst: &Instance) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+    let mut sink = EdgeSink::all();
+    read_csv_into(reader, csv, inst, &mut sink)?;
+    let (edges, evidence, _) = sink.finish();
+    Ok((edges, evidence))
+}
+
+/// Reads and validates edges from CSV text in `reader` into `sink`, record by record.
+fn read_csv_into(reader: impl std::io::BufRead, csv: &Path, inst: &Instance, sink: &mut EdgeSink) -> Result<(), LoadError> {
     let mut records = crate::csv::Reader::new(reader);
     let syntax = |e: crate::csv::ReadError| match e {
         crate::csv::ReadError::Io(source) => LoadError::Io { path: csv.to_path_buf(), source },
@@ -153,7 +170,7 @@ pub fn read_edges_and_evidence_from(reader: impl std::io::BufRead, csv: &Path, i
             *first = rest.to_string();
         }
     }
-    validate_edges(csv, inst, &fields, Errors::default(), |cells| records.read(cells).map_err(syntax))
+    validate_edges(csv, inst, &fields, Errors::default(), sink, |cells| records.read(cells).map_err(syntax))
 }
 
 /// Validates edge records against `inst`: `header` names the columns, `next` fills a record's
@@ -202,19 +219,21 @@ impl Cells for Vec<String> {
     }
 }
 
+/// Validates the records `next` gives (with `fields` for header) into `sink`, then checks the
+/// kept edges for duplicates.
 fn validate_edges<C: Cells>(
     path: &Path,
     inst: &Instance,
     fields: &[String],
     mut errs: Errors,
+    sink: &mut EdgeSink,
     next: impl FnMut(&mut C) -> Result<Option<usize>, LoadError>,
-) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+) -> Result<(), LoadError> {
     let cols = EdgeColumns::find(path, fields, &mut errs)?;
     let ids = DayIds::of(inst);
-    let (edges, evidence) = edge_records(inst, &cols, &ids, &mut errs, next)?;
-    check_duplicates(inst, &edges, &mut errs);
-    errs.into_result(path)?;
-    Ok((edges, evidence))
+    edge_records(inst, &cols, &ids, &mut errs, sink, next)?;
+    check_duplicates(inst, sink, &mut errs);
+    errs.into_result(path)
 }
 
 /// Where an edges file's columns are, by name.
@@ -281,17 +300,18 @@ impl<'a> DayIds<'a> {
 }
 
 /// Validates the records `next` gives into edges (and evidence, when the file has its columns),
-/// adding every problem to `errs` by record number; duplicates are [`check_duplicates`]' job.
+/// each pushed into `sink` (which keeps those it is for), adding every problem to `errs` by record
+/// number; duplicates are [`check_duplicates`]' job. Every record is validated whether or not
+/// it is kept, so that every shard of a day reports the same errors.
 pub(crate) fn edge_records<C: Cells>(
     inst: &Instance,
     cols: &EdgeColumns,
     ids: &DayIds<'_>,
     errs: &mut Errors,
+    sink: &mut EdgeSink,
     mut next: impl FnMut(&mut C) -> Result<Option<usize>, LoadError>,
-) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+) -> Result<(), LoadError> {
     let with_evidence = cols.with_evidence();
-    let mut evidence = Vec::new();
-    let mut edges = Vec::new();
     let mut cells = C::default();
     while let Some(ln) = next(&mut cells)? {
         if cells.count() == 1 && cells.raw(0) == Raw::Empty {
@@ -327,21 +347,24 @@ pub(crate) fn edge_records<C: Cells>(
                 errs.add(ln, "price", format!("must be 0 on an organic item's edge, got {price}"));
                 continue;
             }
-            edges.push(Edge { segment: s, item: i, engagement, price, cap });
-            evidence.extend(ev);
+            sink.push(Edge { segment: s, item: i, engagement, price, cap }, ev);
         }
     }
-    Ok((edges, evidence))
+    Ok(())
 }
 
-/// Reports every (segment, item) pair listed twice, by sorting keys rather than hashing 10^7 pairs.
-pub(crate) fn check_duplicates(inst: &Instance, edges: &[Edge], errs: &mut Errors) {
+/// Reports every (segment, item) pair listed twice among the edges `sink` kept, by sorting keys
+/// rather than hashing 10^7 pairs, naming the edges by their index in the day. A shard's edges
+/// are enough: a duplicate pair shares its segment, hence its shard.
+pub(crate) fn check_duplicates(inst: &Instance, sink: &EdgeSink, errs: &mut Errors) {
+    let edges = &sink.edges;
     let mut keys: Vec<(u64, u32)> = edges.iter().enumerate().map(|(k, e)| (((e.segment as u64) << 32) | e.item as u64, k as u32)).collect();
     keys.sort_unstable();
     for w in keys.windows(2) {
         if w[0].0 == w[1].0 {
             let e = &edges[w[1].1 as usize];
-            errs.add(0, "", format!("duplicate edge {} -> {} (edges #{} and #{})", inst.segments[e.segment].id, inst.items[e.item].id, w[0].1, w[1].1));
+            let (first, second) = (sink.day_index(w[0].1 as usize), sink.day_index(w[1].1 as usize));
+            errs.add(0, "", format!("duplicate edge {} -> {} (edges #{first} and #{second})", inst.segments[e.segment].id, inst.items[e.item].id));
         }
     }
 }

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use super::{check_duplicates, edge_records, Cells, DayIds, EdgeColumns, Errors, Raw};
 use crate::io::{open_input, LoadError, ReadOptions};
+use crate::shard::EdgeSink;
 use crate::types::{Edge, Evidence, Instance};
 use crate::validate::Finding;
 
@@ -38,9 +39,18 @@ fn invalid(path: &Path, entity: &str, field: &str, message: String) -> LoadError
     LoadError::Invalid { path: path.to_path_buf(), errors: vec![Finding { entity: entity.into(), field: field.into(), message }] }
 }
 
-/// Reads and validates the edges (and evidence, when its columns are there) of a Parquet file.
+/// Reads and validates the edges (and evidence, when its columns are there) of a Parquet file:
+/// all of them, whatever `opts.shard` (load the instance with [`crate::load_with`] for a shard).
 pub fn read_edges_parquet(path: &Path, inst: &Instance, opts: &ReadOptions) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
-    read_edges_chunked(path, inst, opts, CHUNK)
+    let mut sink = EdgeSink::all();
+    read_edges_chunked(path, inst, opts, CHUNK, &mut sink)?;
+    let (edges, evidence, _) = sink.finish();
+    Ok((edges, evidence))
+}
+
+/// Reads and validates the edges of a Parquet file into `sink` (which keeps those it is for).
+pub(crate) fn read_edges_into(path: &Path, inst: &Instance, opts: &ReadOptions, sink: &mut EdgeSink) -> Result<(), LoadError> {
+    read_edges_chunked(path, inst, opts, CHUNK, sink)
 }
 
 /// A cell of a Parquet row as its column's type gives it: text (strings; integers, which may be
@@ -209,8 +219,8 @@ fn open_reader(path: &Path, opts: &ReadOptions) -> Result<SerializedFileReader<F
     SerializedFileReader::new(file).map_err(|e| invalid(path, "file", "", format!("not a readable Parquet file: {e}")))
 }
 
-/// What one row group gives: its edges, their evidence, its errors.
-type GroupEdges = (Vec<Edge>, Vec<Evidence>, Errors);
+/// What one row group gives: its edges and their evidence (all of them), its errors.
+type GroupEdges = (EdgeSink, Errors);
 
 /// The typed rows of one row group, decoded `chunk` rows of every column at a time and numbered
 /// from `first + 1` (the row's number in the file).
@@ -273,8 +283,10 @@ impl<'a> GroupRows<'a> {
 
 /// Reads and validates the edges of a Parquet file, its row groups in parallel (rayon's pool),
 /// each decoded `chunk` rows at a time; the groups' edges, evidence and errors are joined in file
-/// order, then duplicates are checked over the whole file, as for a CSV.
-fn read_edges_chunked(path: &Path, inst: &Instance, opts: &ReadOptions, chunk: usize) -> Result<(Vec<Edge>, Vec<Evidence>), LoadError> {
+/// order, each edge pushed into `sink` there (so that a shard's sink filters and hashes them in
+/// day order, holding its own edges and one batch of groups), then duplicates are checked over
+/// the kept edges, as for a CSV.
+fn read_edges_chunked(path: &Path, inst: &Instance, opts: &ReadOptions, chunk: usize, sink: &mut EdgeSink) -> Result<(), LoadError> {
     let (reader, schema) = open_flat(path, opts)?;
     let row_errors = || Errors { unit: Some("row"), ..Errors::default() };
     let mut errs = row_errors();
@@ -287,26 +299,24 @@ fn read_edges_chunked(path: &Path, inst: &Instance, opts: &ReadOptions, chunk: u
         let reader = open_reader(path, opts)?;
         let mut rows = GroupRows::open(&reader, path, &schema, g, firsts[g], chunk)?;
         let mut group_errs = row_errors();
-        let (edges, evidence) = edge_records(inst, &cols, &ids, &mut group_errs, |row: &mut Row| rows.next(row))?;
-        Ok((edges, evidence, group_errs))
+        let mut group = EdgeSink::all();
+        edge_records(inst, &cols, &ids, &mut group_errs, &mut group, |row: &mut Row| rows.next(row))?;
+        Ok((group, group_errs))
     };
-    let total: usize = sizes.iter().sum();
-    let (mut edges, mut evidence) = (Vec::with_capacity(total), Vec::new());
+    sink.reserve(sizes.iter().sum());
     // As many groups at once as there are threads, each joined as soon as its batch is done: the
     // edges are held about once (plus a group per thread), not twice.
     let groups: Vec<usize> = (0..sizes.len()).collect();
     for batch in groups.chunks(rayon::current_num_threads().max(1)) {
         let parts: Vec<Result<GroupEdges, LoadError>> = batch.par_iter().map(|&g| read_group(g)).collect();
         for part in parts {
-            let (e, v, x) = part?;
-            edges.extend(e);
-            evidence.extend(v);
+            let (group, x) = part?;
+            sink.append(group);
             errs.append(x);
         }
     }
-    check_duplicates(inst, &edges, &mut errs);
-    errs.into_result(path)?;
-    Ok((edges, evidence))
+    check_duplicates(inst, sink, &mut errs);
+    errs.into_result(path)
 }
 
 /// A validator of records: the column names, the errors so far (counting `row`s), and the
@@ -436,9 +446,36 @@ mod tests {
         let path = dir.path().join("e.parquet");
         for (group, chunk) in [(100, 7), (1000, 1 << 16), (7, 100), (day.edges.len(), 1)] {
             write_edges_parquet_grouped(&day, &path, group).unwrap();
-            let (edges, evidence) = read_edges_chunked(&path, &day, &ReadOptions::default(), chunk).unwrap();
+            let mut sink = EdgeSink::all();
+            read_edges_chunked(&path, &day, &ReadOptions::default(), chunk, &mut sink).unwrap();
+            let (edges, evidence, _) = sink.finish();
             assert_eq!(edges, day.edges, "group {group}, chunk {chunk}");
             assert_eq!(evidence, day.evidence, "group {group}, chunk {chunk}");
+        }
+    }
+
+    /// A shard of a file of many row groups, read in parallel batches, keeps its segments' edges
+    /// in day order with their day indices, and rank 0 hashes the whole day at the join.
+    #[test]
+    fn a_shard_of_many_row_groups_is_filtered_and_hashed_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut day = crate::generate(crate::Size::Small, 4);
+        day.evidence = (0..day.edges.len()).map(|e| Evidence { n: e as u64, lcb: 0.0, ucb: day.edges[e].engagement + 1.0 }).collect();
+        let path = dir.path().join("e.parquet");
+        write_edges_parquet_grouped(&day, &path, 97).unwrap();
+        let head = day.without_edges();
+        for (rank, ranks) in [(0, 3), (1, 3), (2, 3)] {
+            let shard = crate::Shard { rank, ranks };
+            let mut sink = EdgeSink::new(Some(shard), &head);
+            read_edges_chunked(&path, &head, &ReadOptions::default(), 13, &mut sink).unwrap();
+            let (edges, evidence, kept) = sink.finish();
+            let kept = kept.unwrap();
+            let ids: Vec<usize> = (0..day.edges.len()).filter(|&k| shard.owns(day.edges[k].segment)).collect();
+            assert_eq!(kept.ids, ids);
+            assert_eq!(kept.day_edges, day.edges.len());
+            assert_eq!(edges, ids.iter().map(|&k| day.edges[k]).collect::<Vec<_>>());
+            assert_eq!(evidence, ids.iter().map(|&k| day.evidence[k]).collect::<Vec<_>>());
+            assert_eq!(kept.content_hash, (rank == 0).then(|| crate::content_hash(&day)));
         }
     }
 }

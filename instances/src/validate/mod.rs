@@ -42,6 +42,9 @@ pub struct Validated {
     pub warnings: Vec<Finding>,
     /// Every file read to make the day (the instance file, its edges file), for output checks.
     pub sources: Vec<std::path::PathBuf>,
+    /// What a sharded load ([`crate::ReadOptions::shard`]) kept of the day's edges: `instance`
+    /// then holds only the shard's edges. `None` when every edge was loaded.
+    pub shard: Option<crate::ShardEdges>,
 }
 
 #[derive(Default)]
@@ -364,7 +367,7 @@ impl InstanceFile {
             }
         }
         if rep.errors.is_empty() {
-            Ok(Validated { instance, warnings: rep.warnings, sources: Vec::new() })
+            Ok(Validated { instance, warnings: rep.warnings, sources: Vec::new(), shard: None })
         } else {
             Err(rep.errors)
         }

@@ -1,0 +1,96 @@
+//! `agora solve --distributed`: the day solved by sifting over the processes of an MPI job,
+//! each holding the edges of its share of the segments (docs/distributed.md). The root (rank 0)
+//! prints the summary and writes the solution file; the other processes print nothing and leave
+//! every message to it.
+
+use std::path::Path;
+
+use agora_solver::Settings;
+
+use super::{usage, Failure};
+
+#[cfg(not(feature = "mpi"))]
+pub fn solve(_: &Path, _: Option<&Path>, _: Option<&Path>, _: &Settings, _: usize, _: bool) -> Result<(), Failure> {
+    Err(usage(
+        "--distributed needs agora built with MPI (cargo feature `mpi`; `make` builds it once `make deps` has installed MPICH): docs/distributed.md".into(),
+    ))
+}
+
+#[cfg(feature = "mpi")]
+pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, settings: &Settings, top: usize, timings: bool) -> Result<(), Failure> {
+    use std::time::Instant;
+
+    use agora_instances::output::OutputKind;
+    use agora_instances::{load_with, ReadOptions, Shard};
+    use agora_solver::distributed::{agree, mpi, solve_sharded, Comm};
+
+    use super::{err, read_options, summary, write_out, Reported};
+
+    let _ = usage;
+    let clock = Instant::now();
+    let (_universe, comm) = mpi::init().ok_or_else(|| err(anyhow::anyhow!("MPI could not be started (it was started already)")))?;
+    let root = comm.rank() == 0;
+    // Every failure is agreed on by all processes; the root reports it.
+    let fail = |message: String| if root { err(anyhow::anyhow!(message)) } else { Failure(1, Reported.into()) };
+
+    let opts = ReadOptions { shard: Some(Shard { rank: comm.rank(), ranks: comm.size() }), ..read_options().clone() };
+    let loaded = load_with(instance, &opts).map_err(|e| format!("{:#}", anyhow::Error::from(e)));
+    let day = agree(&comm, loaded).map_err(fail)?;
+    if root {
+        for w in &day.warnings {
+            eprintln!("warning: {}: {w}", instance.display());
+        }
+    }
+    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
+    inputs.extend(settings_file);
+    let checked = if root { super::check_out(out, OutputKind::File, &inputs).map_err(|Failure(_, e)| format!("{e:#}")) } else { Ok(()) };
+    agree(&comm, checked).map_err(fail)?;
+    let load_seconds = clock.elapsed().as_secs_f64();
+
+    let shard = day.shard.as_ref().ok_or_else(|| fail("the load kept every edge, not a shard".into()))?;
+    let inst = &day.instance;
+    let answer = solve_sharded(inst, shard, &comm, settings).map_err(|e| e.to_string());
+    let answer = agree(&comm, answer).map_err(fail)?;
+    let solve_seconds = clock.elapsed().as_secs_f64() - load_seconds;
+    // Every process's peak resident memory, for --timings.
+    let peaks = comm.gather(&peak_resident_bytes().to_le_bytes());
+    let Some(d) = answer else {
+        return Ok(());
+    };
+    let sol = &d.solution;
+    let hash = shard.content_hash.clone().unwrap_or_default();
+    let file = sol.file_with(inst, d.plan.clone(), hash);
+    print!("{}", summary::render(inst, shard.day_edges, sol, &file, top));
+    write_out(out, &file.to_json(), &inputs)?;
+    if timings {
+        let peaks: Vec<String> = peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect();
+        let rounds: Vec<String> = d.stats.pricing_bytes.iter().map(|b| format!("{:.1}", *b as f64 / 1e6)).collect();
+        eprintln!(
+            "timings: {} edges, {} processes, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
+            shard.day_edges,
+            comm.size(),
+            clock.elapsed().as_secs_f64(),
+            peaks.join(" "),
+            rounds.join(" "),
+            d.stats.setup_bytes as f64 / 1e6,
+            d.stats.finish_bytes as f64 / 1e6
+        );
+    }
+    if !sol.status.is_optimal() {
+        return Err(Failure(
+            3,
+            anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{}", sol.status, sol.message.clone().map(|m| format!(" ({m})")).unwrap_or_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// This process's peak resident memory in bytes (`VmHWM` of /proc/self/status; 0 where there is
+/// none).
+#[cfg(feature = "mpi")]
+fn peak_resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
+        .map_or(0, |kb| kb * 1024)
+}
