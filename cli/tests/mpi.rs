@@ -1,0 +1,182 @@
+//! `agora solve --distributed` under `mpirun` (MPICH, installed by `make deps`) over loopback: 1,
+//! 2 and 4 processes give the single-process answer (the same status, objective to 1e-9
+//! relative, the same plan, duals and shadow prices within the check's tolerances, the same
+//! content hash) on days whose edges come inline, from a CSV and from a Parquet file, LP and QP;
+//! a process that dies fails the job and nothing is written; an error in one process's shard is
+//! reported once, by the root.
+
+#![cfg(feature = "mpi")]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::Value;
+
+/// `mpirun -n N agora ARGS`, or a failure that says how to get MPICH (never a silent skip).
+fn mpirun(n: usize, args: &[&str]) -> Output {
+    let out = Command::new("mpirun").arg("-n").arg(n.to_string()).arg(env!("CARGO_BIN_EXE_agora")).args(args).output();
+    out.unwrap_or_else(|e| panic!("cannot run mpirun ({e}): the MPI tests need Debian's mpich (`make deps` installs it)"))
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The distributed solutions of `day` on 1, 2 and 4 processes against the single-process one.
+fn same_answers(day: &Path, dir: &Path) {
+    let one = dir.join("one.json");
+    let o = agora(&["solve", s(day), "--backend", "first-order", "--out", s(&one)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let one = json(&one);
+    for n in [1, 2, 4] {
+        let out = dir.join(format!("d{n}.json"));
+        let o = mpirun(n, &["solve", s(day), "--distributed", "--out", s(&out), "--timings"]);
+        assert!(o.status.success(), "{n} processes: {}", text(&o.stderr));
+        let stderr = text(&o.stderr);
+        assert!(stderr.contains(&format!("{n} processes")), "{stderr}");
+        // Only the root prints: one summary.
+        assert_eq!(text(&o.stdout).matches("objective  ").count(), 1, "{}", text(&o.stdout));
+        let d = json(&out);
+        assert_eq!(d["status"], one["status"]);
+        assert_eq!(d["status"], "optimal");
+        assert!(close(d["objective"].as_f64().unwrap(), one["objective"].as_f64().unwrap(), 1e-9), "{n}: {} vs {}", d["objective"], one["objective"]);
+        assert_eq!(d["instance_hash"], one["instance_hash"]);
+        let (dp, op) = (d["plan"].as_array().unwrap(), one["plan"].as_array().unwrap());
+        assert_eq!(dp.len(), op.len(), "{n} processes");
+        for (a, b) in dp.iter().zip(op) {
+            assert_eq!((&a["segment"], &a["item"]), (&b["segment"], &b["item"]));
+            assert!(close(a["impressions"].as_f64().unwrap(), b["impressions"].as_f64().unwrap(), 1e-9));
+        }
+        let served: f64 = op.iter().map(|p| p["impressions"].as_f64().unwrap()).sum();
+        let (dc, oc) = (d["constraints"].as_array().unwrap(), one["constraints"].as_array().unwrap());
+        assert_eq!(dc.len(), oc.len());
+        for (a, b) in dc.iter().zip(oc) {
+            assert_eq!(a["name"], b["name"]);
+            for f in ["dual", "shadow_price"] {
+                assert!(close(a[f].as_f64().unwrap(), b[f].as_f64().unwrap(), 1e-7), "{n} processes, {} {f}: {} vs {}", a["name"], a[f], b[f]);
+            }
+            // An activity is a sum of terms that may cancel (a parity row's are merit-weighted
+            // impressions, its activity near 0): it is compared to rounding at the plan's size.
+            let (x, y) = (a["activity"].as_f64().unwrap(), b["activity"].as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-9 * served.max(x.abs()) + 1e-3, "{n} processes, {} activity: {x} vs {y}", a["name"]);
+        }
+        for (a, b) in d["pacing"].as_array().unwrap().iter().zip(one["pacing"].as_array().unwrap()) {
+            assert_eq!(a["campaign"], b["campaign"]);
+            assert!(close(a["multiplier"].as_f64().unwrap(), b["multiplier"].as_f64().unwrap(), 1e-9));
+        }
+    }
+}
+
+#[test]
+fn one_two_and_four_processes_give_the_single_process_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    // Inline edges, soft rules: the bundled day.
+    same_answers(&workspace().join("instances/example-day.json"), dir.path());
+    // A Parquet edges file (LP), and the same day as a QP (a ridge).
+    let med = dir.path().join("med.json");
+    assert!(agora(&["generate", "--size", "medium", "--seed", "3", "--parquet", "--out", s(&med)]).status.success());
+    same_answers(&med, dir.path());
+    let mut q = json(&med);
+    q["objective"]["regularization"] = 5.0.into();
+    q["name"] = "medium-ridge".into();
+    let medq = dir.path().join("medq.json");
+    std::fs::write(&medq, q.to_string()).unwrap();
+    same_answers(&medq, dir.path());
+    // A CSV edges file.
+    let small = dir.path().join("small.json");
+    assert!(agora(&["generate", "--size", "small", "--seed", "5", "--columnar", "--out", s(&small)]).status.success());
+    same_answers(&small, dir.path());
+}
+
+#[test]
+fn one_process_without_mpirun_solves_distributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sol.json");
+    let o = agora(&["solve", &example(), "--distributed", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(json(&out)["status"], "optimal");
+}
+
+#[test]
+fn an_error_in_one_shard_is_reported_once_by_the_root_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("small.json");
+    assert!(agora(&["generate", "--size", "small", "--seed", "2", "--columnar", "--out", s(&day)]).status.success());
+    // A duplicate of an edge of segment 1 (rank 1 of 2 holds it).
+    let csv = dir.path().join("small.edges.csv");
+    let text_csv = std::fs::read_to_string(&csv).unwrap();
+    let seg1 = json(&day)["segments"][1]["id"].as_str().unwrap().to_string();
+    let line = text_csv.lines().find(|l| l.starts_with(&format!("{seg1},"))).unwrap().to_string();
+    std::fs::write(&csv, format!("{text_csv}{line}\n")).unwrap();
+    let out = dir.path().join("sol.json");
+    let o = mpirun(2, &["solve", s(&day), "--distributed", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(err.contains("process 1 of 2") && err.contains("small.edges.csv") && err.contains("duplicate edge"), "{err}");
+    assert!(!out.exists());
+}
+
+/// The parent of process `pid`.
+fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // pid (comm) state ppid ...: the command may hold spaces, so count from its closing paren.
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The pid of the `agora` process with MPI rank `rank` among the descendants of `job`.
+fn rank_pid(job: u32, rank: usize) -> Option<u32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        if exe != Path::new(env!("CARGO_BIN_EXE_agora")) {
+            continue;
+        }
+        // Other tests run their own jobs meanwhile: only this job's descendants count.
+        let mut up = Some(pid);
+        while let Some(p) = up.filter(|&p| p > 1 && p != job) {
+            up = parent(p);
+        }
+        if up != Some(job) {
+            continue;
+        }
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if environ.split(|&b| b == 0).any(|v| v == format!("PMI_RANK={rank}").as_bytes()) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_process_that_dies_fails_the_job_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("large.json");
+    assert!(agora(&["generate", "--size", "large", "--seed", "1", "--out", s(&day)]).status.success());
+    let out = dir.path().join("sol.json");
+    let child = Command::new("mpirun")
+        .args(["-n", "2", env!("CARGO_BIN_EXE_agora"), "solve", s(&day), "--distributed", "--out", s(&out)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mpirun (make deps installs mpich)");
+    let pid = (0..2000).find_map(|_| rank_pid(child.id(), 1).or_else(|| {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        None
+    }));
+    let pid = pid.expect("rank 1 started");
+    assert!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success(), "the job must fail when a process dies");
+    assert!(!out.exists(), "nothing may be written");
+    // MPICH's launcher says which process ended how (on its standard output).
+    let said = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(said.contains("BAD TERMINATION") && said.contains("signal 9"), "{said}");
+}
