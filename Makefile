@@ -1,9 +1,11 @@
 # agora: the two commands of the README, and the prerequisites they need.
+#   make         builds the agora binary (release, with MPI: `agora solve --distributed`)
 #   make run     solves the bundled example day
 #   make test    runs every test of the workspace, then the Python package's tests
 #   make python  builds the Python package into a virtualenv (target/venv)
-# They install what a fresh Debian machine lacks first: cmake and libclang (HiGHS' build),
-# Chromium (the browser tests of the HTML pages), Python's venv module.
+# They install what a fresh Debian machine lacks first: cmake and libclang (HiGHS' build), MPICH
+# (the distributed solve, cargo feature `mpi`), Chromium (the browser tests of the HTML pages),
+# Python's venv module.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
@@ -11,12 +13,19 @@ CARGO ?= cargo
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 VENV := $(TARGET)/venv
 
-.PHONY: deps data run test test-python python bench fmt fmt-check clippy
+.PHONY: build deps data run test test-python python bench fmt fmt-check clippy
+
+build: deps
+	$(CARGO) build --release -p agora-cli --features mpi
 
 deps:
 	@if ! command -v cmake >/dev/null 2>&1 || ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then \
 		echo "installing cmake and libclang (needed to build HiGHS)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake libclang-dev; \
+	fi
+	@if ! command -v mpirun >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then \
+		echo "installing MPICH (agora solve --distributed, and its tests under mpirun)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mpich libmpich-dev; \
 	fi
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing chromium (the browser tests of the HTML pages)"; \
@@ -33,7 +42,7 @@ data:
 	scripts/fetch-data.sh
 
 run: deps
-	$(CARGO) run -p agora-cli -- solve instances/example-day.json --out solution.json
+	$(CARGO) run -p agora-cli --features mpi -- solve instances/example-day.json --out solution.json
 
 test: deps data
 	$(CARGO) test --workspace --all-features

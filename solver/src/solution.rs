@@ -140,7 +140,15 @@ impl Solution {
     /// check, every row's report, the terms, the pacing. `x_of(c)` is the value of slack column
     /// `c`. A rejected answer comes back `numerical_error` with the check's figures. The caller
     /// sets `impressions`: the same for one process and for many (docs/distributed.md).
-    pub(crate) fn assemble(mut self, inst: &Instance, rows: &[RowMeta], x_of: impl Fn(usize) -> f64, y: &[f64], sums: &PlanSums, check_tolerance: f64) -> Solution {
+    pub(crate) fn assemble(
+        mut self,
+        inst: &Instance,
+        rows: &[RowMeta],
+        x_of: impl Fn(usize) -> f64,
+        y: &[f64],
+        sums: &PlanSums,
+        check_tolerance: f64,
+    ) -> Solution {
         let cert = certify_parts(rows, y, &sums.act, &sums.size, &sums.check);
         self.certificate = Some(cert.clone());
         if !cert.passes(check_tolerance) || y.iter().any(|v| !v.is_finite()) {
@@ -438,7 +446,14 @@ impl PlanSums {
 
     /// Adds the sums over another, disjoint set of columns.
     pub fn add(&mut self, other: &PlanSums) {
-        for (a, b) in [(&mut self.act, &other.act), (&mut self.size, &other.size), (&mut self.da_x, &other.da_x), (&mut self.dq_x2, &other.dq_x2), (&mut self.spend, &other.spend), (&mut self.value, &other.value)] {
+        for (a, b) in [
+            (&mut self.act, &other.act),
+            (&mut self.size, &other.size),
+            (&mut self.da_x, &other.da_x),
+            (&mut self.dq_x2, &other.dq_x2),
+            (&mut self.spend, &other.spend),
+            (&mut self.value, &other.value),
+        ] {
             for (u, v) in a.iter_mut().zip(b) {
                 *u += v;
             }

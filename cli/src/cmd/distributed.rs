@@ -66,7 +66,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
         let peaks: Vec<String> = peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect();
         let rounds: Vec<String> = d.stats.pricing_bytes.iter().map(|b| format!("{:.1}", *b as f64 / 1e6)).collect();
         eprintln!(
-            "timings: {} edges, {} processes, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
+            "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
             shard.day_edges,
             comm.size(),
             clock.elapsed().as_secs_f64(),
@@ -79,7 +79,11 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     if !sol.status.is_optimal() {
         return Err(Failure(
             3,
-            anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{}", sol.status, sol.message.clone().map(|m| format!(" ({m})")).unwrap_or_default()),
+            anyhow::anyhow!(
+                "the solve ended {}: the plan is not trustworthy{}",
+                sol.status,
+                sol.message.clone().map(|m| format!(" ({m})")).unwrap_or_default()
+            ),
         ));
     }
     Ok(())

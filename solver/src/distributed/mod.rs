@@ -106,7 +106,13 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
         serve(comm, inst, &model, shard, &rows)?;
         return Ok(None);
     }
-    let mut pricing = ClusterPricing { comm: &counted, local: ModelPricing::new(&model, Some(&rows.row_of), Some(&shard.ids)), rows: &rows.rows, qp: inst.objective.regularization > 0.0, bytes: Vec::new() };
+    let mut pricing = ClusterPricing {
+        comm: &counted,
+        local: ModelPricing::new(&model, Some(&rows.row_of), Some(&shard.ids)),
+        rows: &rows.rows,
+        qp: inst.objective.regularization > 0.0,
+        bytes: Vec::new(),
+    };
     let mut pool = Pool::new();
     pool.push_slacks(&rows.rows);
     let mut stats = SiftStats::default();
@@ -129,14 +135,23 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
                 Ok(End::Optimal { .. }) => unreachable!("matched above"),
             };
             let solution = unsolved(inst, status, detail, &stats, start);
-            let stats = ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, sifting: stats, pricing_bytes, setup_bytes, finish_bytes: 0 };
+            let stats = ClusterStats {
+                processes: comm.size(),
+                day_edges: shard.day_edges,
+                day_rows: rows.n_rows,
+                sifting: stats,
+                pricing_bytes,
+                setup_bytes,
+                finish_bytes: 0,
+            };
             return Ok(Some(Distributed { solution, plan: Vec::new(), stats }));
         }
     };
     let before = counted.bytes.get();
     let (solution, plan) = finish(&counted, inst, &model, shard, &rows, &pool, &cols, &y, settings, &stats, start)?;
     let finish_bytes = counted.bytes.get() - before;
-    let stats = ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, sifting: stats, pricing_bytes, setup_bytes, finish_bytes };
+    let stats =
+        ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, sifting: stats, pricing_bytes, setup_bytes, finish_bytes };
     Ok(Some(Distributed { solution, plan, stats }))
 }
 
@@ -205,9 +220,9 @@ impl Pricing for ClusterPricing<'_> {
         w.u64(CMAX);
         let own = self.local.cmax()?.to_le_bytes().to_vec();
         let all = self.ask(w, own);
-        all.iter().enumerate().try_fold(1e-12f64, |m, (rank, b)| {
-            Reader::new(b).f64().map(|c| m.max(c)).ok_or_else(|| cluster(format!("process {rank} sent no largest cost")))
-        })
+        all.iter()
+            .enumerate()
+            .try_fold(1e-12f64, |m, (rank, b)| Reader::new(b).f64().map(|c| m.max(c)).ok_or_else(|| cluster(format!("process {rank} sent no largest cost"))))
     }
     fn price(&mut self, y: &[f64], tolerance: Option<f64>, grow: bool, pool: &mut Pool) -> Result<usize, SolveError> {
         let before = self.comm.bytes.get();
@@ -221,7 +236,8 @@ impl Pricing for ClusterPricing<'_> {
             parts.push(Pool::from_bytes(b).ok_or_else(|| cluster(format!("process {rank} sent columns that do not decode")))?);
         }
         // The day's column order, as one process would add them: each part is in it already.
-        let mut order: Vec<(usize, usize, usize)> = parts.iter().enumerate().flat_map(|(p, part)| part.ids.iter().enumerate().map(move |(k, &id)| (id, p, k))).collect();
+        let mut order: Vec<(usize, usize, usize)> =
+            parts.iter().enumerate().flat_map(|(p, part)| part.ids.iter().enumerate().map(move |(k, &id)| (id, p, k))).collect();
         order.sort_unstable();
         for &(_, p, k) in &order {
             let (ix, vals) = parts[p].entries(k);
@@ -306,7 +322,8 @@ fn write_sums(w: &mut Writer, s: &PlanSums) {
 
 fn read_sums(rd: &mut Reader<'_>) -> Option<PlanSums> {
     let (act, size, da_x, dq_x2, spend, value) = (rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?);
-    let terms = Terms { engagement: rd.f64()?, quality: rd.f64()?, revenue: rd.f64()?, integrity_risk: rd.f64()?, regularization: rd.f64()?, penalties: rd.f64()? };
+    let terms =
+        Terms { engagement: rd.f64()?, quality: rd.f64()?, revenue: rd.f64()?, integrity_risk: rd.f64()?, regularization: rd.f64()?, penalties: rd.f64()? };
     let bound_violation = rd.f64()?;
     let worst_column = Some(rd.u64()?).filter(|&j| j != u64::MAX).map(|j| j as usize);
     let check = crate::certificate::ColumnCheck { bound_violation, worst_column, unbounded: rd.f64()?, dual_bound: rd.f64()?, objective: rd.f64()? };
@@ -329,6 +346,7 @@ fn finish(
     start: Instant,
 ) -> Result<(Solution, Vec<PlanEntry>), SolveError> {
     let n_slacks = rows.rows.iter().filter(|r| r.slack.is_some()).count();
+    let qp = inst.objective.regularization > 0.0;
     let support: Vec<(usize, f64)> = pool.ids[n_slacks..].iter().copied().zip(cols[n_slacks..].iter().copied()).filter(|&(_, v)| v != 0.0).collect();
     let (y_clipped, _) = clip_duals(&rows.rows, y);
     let mut w = Writer::default();
@@ -365,13 +383,16 @@ fn finish(
     let mut sol = Solution { message: None, ..base }.assemble(inst, &rows.rows, slack_of, y, &sums, settings.check_tolerance);
     if let (Status::Optimal, Some(cert)) = (sol.status, &sol.certificate) {
         sol.message = Some(format!(
-            "sifting over {} processes: {} restricted LPs over {} of {} edges ({} simplex iterations), {} pricing passes; \
+            "sifting over {} process{}: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes; \
              relative primal residual {:.3e}, dual residual {:.3e}, gap {:.3e}",
             comm.comm.size(),
+            if comm.comm.size() == 1 { "" } else { "es" },
             stats.rounds,
+            if qp { "LPs, then QPs," } else { "LPs" },
             stats.working_set,
             shard.day_edges,
             stats.restricted_iterations,
+            if qp { "simplex and interior-point" } else { "simplex" },
             stats.pricing_passes,
             cert.primal_residual,
             cert.dual_residual,

@@ -118,7 +118,10 @@ pub(crate) fn day_rows(comm: &dyn Comm, model: &Model, owns: impl Fn(usize) -> b
         let k = (rd.u64().unwrap_or(0), rd.u64().unwrap_or(0), rd.u64().unwrap_or(0));
         index.insert(k, index.len());
     }
-    let row_of = keys.iter().map(|k| index.get(k).copied().ok_or_else(|| cluster("a row of this process is missing from the day's rows".into()))).collect::<Result<Vec<_>, _>>()?;
+    let row_of = keys
+        .iter()
+        .map(|k| index.get(k).copied().ok_or_else(|| cluster("a row of this process is missing from the day's rows".into())))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(DayRows { row_of, rows, n_rows: index.len() })
 }
 

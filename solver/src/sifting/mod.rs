@@ -170,7 +170,14 @@ pub(crate) enum End {
 
 /// Sifting over `pricing`'s edges from duals `y0`, the pool holding the slacks and any warm
 /// edges: the first working set, the LP's rounds, then a QP's (see [`sift`]).
-pub(crate) fn sift_pool(pricing: &mut dyn Pricing, pool: &mut Pool, settings: &ValidSettings, y0: &[f64], start: Instant, stats: &mut SiftStats) -> Result<End, SolveError> {
+pub(crate) fn sift_pool(
+    pricing: &mut dyn Pricing,
+    pool: &mut Pool,
+    settings: &ValidSettings,
+    y0: &[f64],
+    start: Instant,
+    stats: &mut SiftStats,
+) -> Result<End, SolveError> {
     // Rows needing an artificial column: hard rows that x = 0 violates.
     let artificial: Vec<Artificial> = pricing
         .rows()
