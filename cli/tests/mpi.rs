@@ -109,10 +109,10 @@ fn an_error_in_one_shard_is_reported_once_by_the_root_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let day = dir.path().join("small.json");
     assert!(agora(&["generate", "--size", "small", "--seed", "2", "--columnar", "--out", s(&day)]).status.success());
-    // A duplicate of an edge of segment 1 (rank 1 of 2 holds it).
+    // A duplicate of an edge of segment 3 (rank 1 of 2 holds it: `Shard::rank_of`).
     let csv = dir.path().join("small.edges.csv");
     let text_csv = std::fs::read_to_string(&csv).unwrap();
-    let seg1 = json(&day)["segments"][1]["id"].as_str().unwrap().to_string();
+    let seg1 = json(&day)["segments"][3]["id"].as_str().unwrap().to_string();
     let line = text_csv.lines().find(|l| l.starts_with(&format!("{seg1},"))).unwrap().to_string();
     std::fs::write(&csv, format!("{text_csv}{line}\n")).unwrap();
     let out = dir.path().join("sol.json");

@@ -238,6 +238,14 @@ fn item_selector_value(sel: &ItemSelector) -> Value {
 
 impl From<&Instance> for InstanceFile {
     fn from(inst: &Instance) -> Self {
+        InstanceFile::of(inst, true)
+    }
+}
+
+impl InstanceFile {
+    /// The file of `inst`, with its edges inline when `with_edges`, else none (the head: what the
+    /// content hash serialises, without copying the day's edges away first).
+    pub(crate) fn of(inst: &Instance, with_edges: bool) -> Self {
         let o = inst.objective;
         InstanceFile {
             schema: Some(INSTANCE_SCHEMA.to_string()),
@@ -275,7 +283,11 @@ impl From<&Instance> for InstanceFile {
                     })
                     .collect(),
             ),
-            edges: Some(
+            // The head has an empty edge list, not none: the content hash of every day was
+            // defined on it so.
+            edges: Some(if !with_edges {
+                Vec::new()
+            } else {
                 inst.edges
                     .iter()
                     .enumerate()
@@ -293,8 +305,8 @@ impl From<&Instance> for InstanceFile {
                             extra: BTreeMap::new(),
                         }
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             edges_file: None,
             constraints: inst.constraints.iter().map(constraint_file).collect(),
             extra: BTreeMap::new(),

@@ -11,7 +11,10 @@ use crate::hash::ContentHasher;
 use crate::io::LoadError;
 use crate::types::{Edge, Evidence, Instance};
 
-/// Which segments' edges a process keeps: segment `s` belongs to rank `s % ranks`.
+/// Which segments' edges a process keeps. Segments are dealt round-robin over `4 ranks - 1`
+/// slots, three to rank 0 and four to every other rank ([`Shard::rank_of`]): rank 0 (the root of
+/// a distributed solve) also holds the restricted problems and what the other ranks send it, so
+/// it takes three quarters of a share (docs/distributed.md measures why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// This process's rank, in `0..ranks`.
@@ -24,7 +27,18 @@ impl Shard {
     /// Whether this shard keeps the edges of segment `segment` (by index). A shard of 0 ranks owns
     /// nothing rather than dividing by zero; loading refuses it anyway.
     pub fn owns(&self, segment: usize) -> bool {
-        segment.checked_rem(self.ranks) == Some(self.rank)
+        self.ranks > 0 && Shard::rank_of(segment, self.ranks) == self.rank
+    }
+
+    /// The rank that keeps segment `segment` among `ranks` (at least 1): slot `segment % (4 ranks
+    /// - 1)`, slots 0 to 2 to rank 0, then four slots to each next rank.
+    pub fn rank_of(segment: usize, ranks: usize) -> usize {
+        let slot = segment % (4 * ranks.max(1) - 1);
+        if slot < 3 {
+            0
+        } else {
+            (slot - 3) / 4 + 1
+        }
     }
 
     /// Refuses a shard no process could be: no ranks, or a rank outside them. `path` is the file
@@ -157,7 +171,15 @@ impl EdgeSink {
             }
             h.finish()
         });
-        (self.edges, self.evidence, ShardEdges { ids: self.ids, day_edges: self.day_edges, content_hash })
+        let (mut edges, mut evidence, mut ids) = (self.edges, self.evidence, self.ids);
+        if self.shard.is_some() {
+            // A shard's share is not known ahead, so its vectors grew by doubling: up to 40% of a
+            // 10^7-edge day's shard would be spare room, held through the whole solve.
+            edges.shrink_to_fit();
+            evidence.shrink_to_fit();
+            ids.shrink_to_fit();
+        }
+        (edges, evidence, ShardEdges { ids, day_edges: self.day_edges, content_hash })
     }
 }
 

@@ -1,5 +1,4 @@
-//! Sharded loads: each of N ranks keeps only the edges of its segments (segment `s` is rank
-//! `s % N`'s), from inline JSON, CSV and Parquet edges alike; the shards together are the day, and
+//! Sharded loads: each of N ranks keeps only the edges of its segments (`Shard::rank_of`), from inline JSON, CSV and Parquet edges alike; the shards together are the day, and
 //! every rank reports the same errors.
 
 use std::path::{Path, PathBuf};
@@ -38,7 +37,7 @@ fn check_shards(path: &Path) {
             assert_eq!(kept.day_edges, full.edges.len(), "{what}");
             assert_eq!(kept.ids.len(), inst.edges.len(), "{what}");
             assert!(kept.ids.windows(2).all(|w| w[0] < w[1]), "{what}: ids in day order");
-            assert!(inst.edges.iter().all(|e| e.segment % ranks == rank), "{what}: only owned edges");
+            assert!(inst.edges.iter().all(|e| Shard::rank_of(e.segment, ranks) == rank), "{what}: only owned edges");
             assert_eq!(inst.evidence.len(), if full.evidence.is_empty() { 0 } else { inst.edges.len() }, "{what}");
             assert_eq!(kept.content_hash, (rank == 0).then(|| hash.clone()), "{what}: rank 0 hashes the whole day");
             for (k, e) in inst.edges.iter().enumerate() {
@@ -80,7 +79,7 @@ fn the_shards_of_a_day_with_evidence_are_the_day_and_rank_0_hashes_it() {
 
 /// A day with two segments; `s1` (index 1) is rank 1's of 2.
 const HEAD: &str = r#"{"schema": "agora.instance/v1", "name": "d", "edges_file": "day.edges.csv",
-  "segments": [{"id": "s0", "supply": 100}, {"id": "s1", "supply": 50}],
+  "segments": [{"id": "s0", "supply": 100}, {"id": "s1", "supply": 50}, {"id": "s2", "supply": 50}, {"id": "s3", "supply": 50}],
   "creators": [{"id": "c"}], "campaigns": [{"id": "a", "budget": 1}],
   "items": [{"id": "i", "creator": "c", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false},
             {"id": "ad", "campaign": "a", "topic": "t", "quality": 0.5, "risk": 0, "fresh": false}]}"#;
@@ -95,7 +94,8 @@ fn write(dir: &Path, csv: &str) -> PathBuf {
 #[test]
 fn a_bad_cell_in_another_ranks_segment_is_reported_by_every_rank() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "segment,item,engagement,price\ns0,i,0.1,\ns1,ad,oops,0.2\ns0,ad,0.3,0.1\n");
+    // s3 is rank 1's of 2 (`Shard::rank_of`), s0 rank 0's.
+    let path = write(dir.path(), "segment,item,engagement,price\ns0,i,0.1,\ns3,ad,oops,0.2\ns0,ad,0.3,0.1\n");
     let whole = load(&path).unwrap_err().to_string();
     assert!(whole.contains("line 3, field \"engagement\": not a number: \"oops\""), "{whole}");
     for rank in 0..2 {
@@ -106,11 +106,11 @@ fn a_bad_cell_in_another_ranks_segment_is_reported_by_every_rank() {
 #[test]
 fn a_duplicate_edge_is_reported_by_its_segments_rank_by_its_day_indices() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "segment,item,engagement\ns0,i,0.1\ns1,i,0.1\ns1,ad,0.2\ns0,ad,0.3\ns1,ad,0.4\n");
+    let path = write(dir.path(), "segment,item,engagement\ns0,i,0.1\ns3,i,0.1\ns3,ad,0.2\ns0,ad,0.3\ns3,ad,0.4\n");
     let whole = load(&path).unwrap_err().to_string();
-    assert!(whole.contains("duplicate edge s1 -> ad (edges #2 and #4)"), "{whole}");
+    assert!(whole.contains("duplicate edge s3 -> ad (edges #2 and #4)"), "{whole}");
     assert_eq!(load_with(&path, &sharded(1, 2)).unwrap_err().to_string(), whole);
-    // Rank 0 holds none of segment s1's edges, so it cannot see the pair.
+    // Rank 0 holds none of segment s3's edges, so it cannot see the pair.
     let rank0 = load_with(&path, &sharded(0, 2)).unwrap();
     assert_eq!(rank0.shard.unwrap().ids, [0, 3]);
 }
@@ -125,5 +125,22 @@ fn a_shard_no_process_could_be_is_refused() {
         assert!(err.to_string().contains(&format!("cannot load shard {rank} of {ranks} ranks")), "{err}");
     }
     assert!(!Shard { rank: 0, ranks: 0 }.owns(3), "no ranks own nothing, without dividing by zero");
-    assert!(Shard { rank: 1, ranks: 3 }.owns(4) && !Shard { rank: 1, ranks: 3 }.owns(5));
+    assert!((3..=6).all(|s| Shard { rank: 1, ranks: 3 }.owns(s)) && !Shard { rank: 1, ranks: 3 }.owns(7));
+}
+
+#[test]
+fn segments_are_dealt_round_robin_with_rank_0_taking_three_quarters_of_a_share() {
+    assert!((0..10).all(|s| Shard::rank_of(s, 1) == 0));
+    for ranks in [2usize, 3, 4, 7] {
+        let slots = 4 * ranks - 1;
+        let mut count = vec![0usize; ranks];
+        for s in 0..slots * 100 {
+            let r = Shard::rank_of(s, ranks);
+            count[r] += 1;
+            assert!((0..ranks).all(|k| Shard { rank: k, ranks }.owns(s) == (k == r)));
+        }
+        assert_eq!(count[0], 300, "{ranks} ranks: {count:?}");
+        assert!(count[1..].iter().all(|&c| c == 400), "{ranks} ranks: {count:?}");
+    }
+    assert!(!Shard { rank: 0, ranks: 0 }.owns(0));
 }

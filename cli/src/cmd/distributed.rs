@@ -46,6 +46,8 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     let checked = if root { super::check_out(out, OutputKind::File, &inputs).map_err(|Failure(_, e)| format!("{e:#}")) } else { Ok(()) };
     agree(&comm, checked).map_err(fail)?;
     let load_seconds = clock.elapsed().as_secs_f64();
+    // Every process's peak so far: what loading its shard cost (the rest is the solve's).
+    let load_peaks = comm.gather(&peak_resident_bytes().to_le_bytes());
 
     let shard = day.shard.as_ref().ok_or_else(|| fail("the load kept every edge, not a shard".into()))?;
     let inst = &day.instance;
@@ -63,14 +65,18 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     print!("{}", summary::render(inst, shard.day_edges, sol, &file, top));
     write_out(out, &file.to_json(), &inputs)?;
     if timings {
-        let peaks: Vec<String> = peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect();
+        let mb = |peaks: &[Vec<u8>]| -> Vec<String> {
+            peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect()
+        };
+        let (peaks, load_peaks) = (mb(&peaks), mb(&load_peaks));
         let rounds: Vec<String> = d.stats.pricing_bytes.iter().map(|b| format!("{:.1}", *b as f64 / 1e6)).collect();
         eprintln!(
-            "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
+            "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {} (after loading {}); MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
             shard.day_edges,
             comm.size(),
             clock.elapsed().as_secs_f64(),
             peaks.join(" "),
+            load_peaks.join(" "),
             rounds.join(" "),
             d.stats.setup_bytes as f64 / 1e6,
             d.stats.finish_bytes as f64 / 1e6

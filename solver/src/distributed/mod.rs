@@ -3,8 +3,8 @@
 //!
 //! # How
 //!
-//! Every process loads the small tables whole and the edges of its segments (segment `s` on rank
-//! `s % size`: `agora_instances::Shard`), and formulates the model of its shard. The root (rank
+//! Every process loads the small tables whole and the edges of its segments (dealt round-robin,
+//! rank 0 taking three quarters of a share: `agora_instances::Shard`), and formulates the model of its shard. The root (rank
 //! 0) assembles the day's rows from the shards' ([`rows`]) and runs sifting's rounds
 //! ([`crate::sifting::sift_pool`]) with a [`Pricing`] that broadcasts the duals and gathers each
 //! process's best columns: every process prices its own edges with the single-process code at the
@@ -98,7 +98,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     }
     let start = Instant::now();
     let model = formulate(inst);
-    let owns = |s: usize| s % comm.size() == comm.rank();
+    let owns = |s: usize| agora_instances::Shard::rank_of(s, comm.size()) == comm.rank();
     let counted = Counted::new(comm);
     let rows = day_rows(&counted, &model, owns, shard.day_edges)?;
     let setup_bytes = counted.bytes.get();
