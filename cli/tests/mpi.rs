@@ -2,6 +2,8 @@
 //! 2 and 4 processes give the single-process answer (the same status, objective to 1e-9
 //! relative, the same plan, duals and shadow prices within the check's tolerances, the same
 //! content hash) on days whose edges come inline, from a CSV and from a Parquet file, LP and QP;
+//! PDHG takes the single-process steps (the same iterations, the objective to the certified
+//! tolerance);
 //! a process that dies fails the job and nothing is written; an error in one process's shard is
 //! reported once, by the root.
 
@@ -93,6 +95,42 @@ fn one_two_and_four_processes_give_the_single_process_answer() {
     let small = dir.path().join("small.json");
     assert!(agora(&["generate", "--size", "small", "--seed", "5", "--columnar", "--out", s(&small)]).status.success());
     same_answers(&small, dir.path());
+}
+
+/// Distributed PDHG on `day` over each of `counts` processes against the single-process PDHG.
+fn same_pdhg(day: &Path, dir: &Path, counts: &[usize]) {
+    let one = dir.join("pdhg-one.json");
+    let o = agora(&["solve", s(day), "--method", "pdhg", "--out", s(&one)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let one = json(&one);
+    let iterations = |v: &Value| v["message"].as_str().unwrap().split("first-order: ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    for &n in counts {
+        let out = dir.join(format!("pdhg-{n}.json"));
+        let o = mpirun(n, &["solve", s(day), "--distributed", "--method", "pdhg", "--out", s(&out)]);
+        assert!(o.status.success(), "{n} processes: {}", text(&o.stderr));
+        let d = json(&out);
+        assert_eq!(d["status"], "optimal");
+        assert_eq!(iterations(&d), iterations(&one), "{n} processes: {} vs {}", d["message"], one["message"]);
+        // Both are certified to the first-order tolerance (1e-4 by default, docs/settings.md).
+        assert!(close(d["objective"].as_f64().unwrap(), one["objective"].as_f64().unwrap(), 2e-4), "{n}: {} vs {}", d["objective"], one["objective"]);
+        assert_eq!(d["instance_hash"], one["instance_hash"]);
+        assert!(d["message"].as_str().unwrap().starts_with(&format!("PDHG over {n} process")), "{}", d["message"]);
+    }
+}
+
+#[test]
+fn pdhg_over_one_two_and_four_processes_takes_the_single_process_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four processes share this machine's two cores: MPICH polls while it waits, so each of
+    // PDHG's per-step reductions waits for a time slice (docs/distributed.md); they run the tiny
+    // day (384 iterations), one and two processes the larger ones.
+    let tiny = dir.path().join("tiny.json");
+    assert!(agora(&["generate", "--size", "tiny", "--seed", "2", "--out", s(&tiny)]).status.success());
+    same_pdhg(&tiny, dir.path(), &[1, 2, 4]);
+    same_pdhg(&workspace().join("instances/example-day.json"), dir.path(), &[1, 2]);
+    let small = dir.path().join("small.json");
+    assert!(agora(&["generate", "--size", "small", "--seed", "5", "--columnar", "--out", s(&small)]).status.success());
+    same_pdhg(&small, dir.path(), &[2]);
 }
 
 #[test]

@@ -48,10 +48,32 @@ fn one_process_through_the_cluster_path_answers_as_sifting_does() {
 }
 
 #[test]
-fn settings_that_do_not_sift_are_refused() {
+fn pdhg_through_the_cluster_path_takes_the_single_process_steps() {
+    let pdhg = Settings { first_order_method: FirstOrderMethod::Pdhg, ..sifting() };
+    for inst in [generate(Size::Small, 2), agora_instances::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../instances/example-day.json")).unwrap().instance] {
+        let one = agora_solver::solve(&inst, &pdhg).unwrap();
+        let d = solve_sharded(&inst, &whole(&inst), &Solo, &pdhg).unwrap().expect("the root answers");
+        let sol = &d.solution;
+        assert_eq!(one.status, Status::Optimal, "{:?}", one.message);
+        assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
+        // The same iterates (one process: nothing is reduced), checked the same way.
+        assert_eq!(sol.iterations, one.iterations);
+        assert!((sol.objective - one.objective).abs() <= 1e-9 * one.objective.abs().max(1.0), "{} vs {}", sol.objective, one.objective);
+        let file = one.to_file(&inst);
+        assert_eq!(d.plan.len(), file.plan.len());
+        for (a, b) in d.plan.iter().zip(&file.plan) {
+            assert_eq!((&a.segment, &a.item), (&b.segment, &b.item));
+            assert!((a.impressions - b.impressions).abs() <= 1e-9 * b.impressions.max(1.0));
+        }
+        assert!(sol.message.as_deref().unwrap_or("").starts_with("PDHG over 1 process:"), "{:?}", sol.message);
+    }
+}
+
+#[test]
+fn settings_that_name_an_exact_backend_are_refused() {
     let inst = generate(Size::Tiny, 1);
-    for s in [Settings { backend: BackendChoice::Highs, ..Settings::default() }, Settings { first_order_method: FirstOrderMethod::Pdhg, ..sifting() }] {
-        let e = solve_sharded(&inst, &whole(&inst), &Solo, &s).unwrap_err();
-        assert!(e.to_string().contains("a distributed solve sifts"), "{e}");
+    for b in [BackendChoice::Highs, BackendChoice::Clarabel] {
+        let e = solve_sharded(&inst, &whole(&inst), &Solo, &Settings { backend: b, ..Settings::default() }).unwrap_err();
+        assert!(e.to_string().contains("a distributed solve runs the first-order backend"), "{e}");
     }
 }

@@ -29,6 +29,7 @@
 pub mod comm;
 #[cfg(feature = "mpi")]
 pub mod mpi;
+mod pdhg;
 mod rows;
 
 use std::time::Instant;
@@ -87,8 +88,9 @@ const ABORT: u64 = 4;
 
 /// Solves the day of which this process holds the shard `inst` (the small tables whole, its
 /// segments' edges; `shard` numbers them in the day) by sifting over every process of `comm`:
-/// `Some` at the root, `None` elsewhere. Every process must call it. Only the first-order
-/// backend's sifting is distributed: settings that name another backend or method are refused.
+/// `Some` at the root, `None` elsewhere. Every process must call it. The first-order backend
+/// is distributed, sifting (the default) or PDHG (`first_order_method: pdhg`, [`pdhg`]); settings
+/// that name another backend are refused.
 pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, settings: &(impl ToValid + ?Sized)) -> Result<Option<Distributed>, SolveError> {
     let settings = settings.to_valid();
     let settings = agree(comm, settings.map_err(|e| e.to_string())).map_err(cluster)?;
@@ -102,6 +104,13 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     let counted = Counted::new(comm);
     let rows = day_rows(&counted, &model, owns, shard.day_edges)?;
     let setup_bytes = counted.bytes.get();
+    if settings.first_order_method == crate::settings::FirstOrderMethod::Pdhg {
+        let d = pdhg::solve(&counted, inst, &model, shard, &rows, settings, start)?;
+        return Ok(d.map(|mut d| {
+            d.stats.setup_bytes = setup_bytes;
+            d
+        }));
+    }
     if comm.rank() != 0 {
         serve(comm, inst, &model, shard, &rows)?;
         return Ok(None);
@@ -134,7 +143,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
                 ),
                 Ok(End::Optimal { .. }) => unreachable!("matched above"),
             };
-            let solution = unsolved(inst, status, detail, &stats, start);
+            let solution = unsolved(inst, status, detail, stats.restricted_iterations, start);
             let stats = ClusterStats {
                 processes: comm.size(),
                 day_edges: shard.day_edges,
@@ -157,21 +166,18 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
 
 /// Why `settings` cannot be solved distributed, if they cannot.
 fn unsupported(settings: &ValidSettings) -> Option<String> {
-    use crate::settings::{BackendChoice, FirstOrderMethod};
-    match (settings.backend, settings.first_order_method) {
-        (BackendChoice::Auto, _) | (BackendChoice::FirstOrder, FirstOrderMethod::Auto | FirstOrderMethod::Sifting) => None,
-        (b, m) => Some(format!(
-            "a distributed solve sifts (backend auto or first-order, method sifting); {} is not distributed",
-            match b {
-                BackendChoice::FirstOrder => format!("method {m:?}").to_lowercase(),
-                _ => format!("backend {b:?}").to_lowercase(),
-            }
+    use crate::settings::BackendChoice;
+    match settings.backend {
+        BackendChoice::Auto | BackendChoice::FirstOrder => None,
+        b => Some(format!(
+            "a distributed solve runs the first-order backend (backend auto or first-order, method sifting or pdhg); backend {} is not distributed",
+            format!("{b:?}").to_lowercase()
         )),
     }
 }
 
 /// A solution with no plan, for a status other than optimal.
-fn unsolved(inst: &Instance, status: Status, detail: String, stats: &SiftStats, start: Instant) -> Solution {
+fn unsolved(inst: &Instance, status: Status, detail: String, iterations: u64, start: Instant) -> Solution {
     Solution {
         instance: inst.name.clone(),
         status,
@@ -181,7 +187,7 @@ fn unsolved(inst: &Instance, status: Status, detail: String, stats: &SiftStats, 
         impressions: Vec::new(),
         rows: Vec::new(),
         certificate: None,
-        iterations: stats.restricted_iterations,
+        iterations,
         solve_seconds: start.elapsed().as_secs_f64(),
         message: Some(detail),
         pacing: Vec::new(),
@@ -271,7 +277,7 @@ fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, ro
             FINISH => {
                 let support = read_support(&mut rd).ok_or_else(bad)?;
                 let y = rd.f64s().ok_or_else(bad)?;
-                comm.gather(&local_sums(inst, model, shard, rows, &support, &y).0);
+                comm.gather(&local_sums(inst, model, shard, rows, plan_at(model, shard, &support), &y).0);
                 return Ok(());
             }
             ABORT => return Ok(()),
@@ -286,15 +292,10 @@ fn read_support(rd: &mut Reader<'_>) -> Option<Vec<(usize, f64)>> {
     (0..n).map(|_| Some((rd.usize()?, rd.f64()?))).collect()
 }
 
-/// This process's part of the answer: the plan's sums over its edges, and its edges' plan
-/// entries `(edge id, segment, item, impressions)`, as bytes.
-fn local_sums(inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows, support: &[(usize, f64)], y_clipped: &[f64]) -> Writer {
-    let mut x = vec![0.0; model.n_cols()];
-    for &(id, v) in support {
-        if let Ok(j) = shard.ids.binary_search(&id) {
-            x[j] = v;
-        }
-    }
+/// This process's part of the answer at its plan `x` (its model's columns; cleaned here, as
+/// every solution's plan is): the plan's sums over its edges, and its edges' plan entries
+/// `(edge id, segment, item, impressions)`, as bytes.
+fn local_sums(inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows, mut x: Vec<f64>, y_clipped: &[f64]) -> Writer {
     clean_plan(inst, model, &mut x, |j| j);
     let sums = PlanSums::of_model(inst, model, &x, y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges);
     let mut w = Writer::default();
@@ -306,6 +307,27 @@ fn local_sums(inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows
         w.u64(shard.ids[j] as u64).u64(e.segment as u64).u64(e.item as u64).f64(x[j]);
     }
     w
+}
+
+/// This process's model columns at the plan's `support` (`(edge id, impressions)`, in the day).
+fn plan_at(model: &Model, shard: &ShardEdges, support: &[(usize, f64)]) -> Vec<f64> {
+    let mut x = vec![0.0; model.n_cols()];
+    for &(id, v) in support {
+        if let Ok(j) = shard.ids.binary_search(&id) {
+            x[j] = v;
+        }
+    }
+    x
+}
+
+/// The slack columns' part of the sums (every process knows the day's rows and the slacks'
+/// values, which are their rows' violations).
+fn slack_sums(inst: &Instance, rows: &[RowMeta], x_slack: &[f64], y_clipped: &[f64]) -> PlanSums {
+    let mut slacks = Pool::new();
+    slacks.push_slacks(rows);
+    let mut model = slacks.to_model(rows.to_vec(), &[], 0..slacks.len());
+    model.n_edges = 0;
+    PlanSums::of_model(inst, &model, x_slack, y_clipped, None, |k| slacks.ids[k], slacks.len())
 }
 
 fn write_sums(w: &mut Writer, s: &PlanSums) {
@@ -330,7 +352,8 @@ fn read_sums(rd: &mut Reader<'_>) -> Option<PlanSums> {
     Some(PlanSums { act, size, da_x, dq_x2, terms, spend, value, check })
 }
 
-/// The root's end: the support and duals to everyone, everyone's sums back, the solution.
+/// The root's end of sifting: the support and duals to everyone, everyone's sums back, the
+/// solution.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     comm: &Counted<'_>,
@@ -356,31 +379,12 @@ fn finish(
     }
     w.f64s(&y_clipped);
     comm.broadcast(&mut w.0);
-    let own = local_sums(inst, model, shard, rows, &support, &y_clipped);
+    let own = local_sums(inst, model, shard, rows, plan_at(model, shard, &support), &y_clipped);
     let parts = comm.gather(&own.0);
-
-    // The slack columns' part, from the pool (the root holds them all).
+    // The pool's first columns are the slacks, in the day's order (`Pool::push_slacks`).
     let x_slack: Vec<f64> = cols[..n_slacks].iter().map(|v| v.max(0.0)).collect();
-    let mut slack_model = pool.to_model(rows.rows.clone(), &[], 0..n_slacks);
-    slack_model.n_edges = 0;
-    let mut sums = PlanSums::of_model(inst, &slack_model, &x_slack, &y_clipped, None, |k| pool.ids[k], n_slacks);
-    let mut plan = Vec::new();
-    for (rank, part) in parts.iter().enumerate() {
-        let mut rd = Reader::new(part);
-        let bad = || cluster(format!("process {rank} sent sums that do not decode"));
-        sums.add(&read_sums(&mut rd).ok_or_else(bad)?);
-        let n = rd.usize().ok_or_else(bad)?;
-        for _ in 0..n {
-            let (id, s, i, v) = (rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.f64().ok_or_else(bad)?);
-            let (segment, item) = (inst.segments.get(s).ok_or_else(bad)?, inst.items.get(i).ok_or_else(bad)?);
-            plan.push((id, PlanEntry { segment: segment.id.clone(), item: item.id.clone(), impressions: v }));
-        }
-    }
-    plan.sort_by_key(|(id, _)| *id);
-    let base = unsolved(inst, Status::Optimal, String::new(), stats, start);
-    // Slack ids are consecutive after the day's edges, in the pool's first places.
-    let slack_of = |c: usize| x_slack[c - shard.day_edges];
-    let mut sol = Solution { message: None, ..base }.assemble(inst, &rows.rows, slack_of, y, &sums, settings.check_tolerance);
+    let base = unsolved(inst, Status::Optimal, String::new(), stats.restricted_iterations, start);
+    let (mut sol, plan) = root_solution(inst, shard, rows, &parts, &x_slack, y, settings.check_tolerance, base)?;
     if let (Status::Optimal, Some(cert)) = (sol.status, &sol.certificate) {
         sol.message = Some(format!(
             "sifting over {} process{}: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes; \
@@ -399,6 +403,39 @@ fn finish(
             cert.gap
         ));
     }
-    sol.solve_seconds = start.elapsed().as_secs_f64();
+    Ok((sol, plan))
+}
+
+/// The solution from every process's [`local_sums`] (in rank order), the slacks' values and the
+/// duals: the sums added in rank order, the slacks' part added, the single-process assembly.
+#[allow(clippy::too_many_arguments)]
+fn root_solution(
+    inst: &Instance,
+    shard: &ShardEdges,
+    rows: &DayRows,
+    parts: &[Vec<u8>],
+    x_slack: &[f64],
+    y: &[f64],
+    check_tolerance: f64,
+    base: Solution,
+) -> Result<(Solution, Vec<PlanEntry>), SolveError> {
+    let (y_clipped, _) = clip_duals(&rows.rows, y);
+    let mut sums = slack_sums(inst, &rows.rows, x_slack, &y_clipped);
+    let mut plan = Vec::new();
+    for (rank, part) in parts.iter().enumerate() {
+        let mut rd = Reader::new(part);
+        let bad = || cluster(format!("process {rank} sent sums that do not decode"));
+        sums.add(&read_sums(&mut rd).ok_or_else(bad)?);
+        let n = rd.usize().ok_or_else(bad)?;
+        for _ in 0..n {
+            let (id, s, i, v) = (rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.f64().ok_or_else(bad)?);
+            let (segment, item) = (inst.segments.get(s).ok_or_else(bad)?, inst.items.get(i).ok_or_else(bad)?);
+            plan.push((id, PlanEntry { segment: segment.id.clone(), item: item.id.clone(), impressions: v }));
+        }
+    }
+    plan.sort_by_key(|(id, _)| *id);
+    // Slack ids follow the day's edges, in order.
+    let slack_of = |c: usize| x_slack[c - shard.day_edges];
+    let sol = base.assemble(inst, &rows.rows, slack_of, y, &sums, check_tolerance);
     Ok((sol, plan.into_iter().map(|(_, p)| p).collect()))
 }

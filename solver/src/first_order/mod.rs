@@ -138,8 +138,8 @@ pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&Warm
     let warm_y = warm_y.map(|y| store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>());
     let pool = thread_pool(settings.threads)?;
     let run = pool.install(|| {
-        let mut st = crate::pdhg::state::State::new(&store, warm_x, warm_y.as_deref());
-        crate::pdhg::execute(model, &store, &mut st, settings, start)
+        let mut st = crate::pdhg::state::State::new(&store, warm_x, warm_y.as_deref(), &crate::pdhg::Alone);
+        crate::pdhg::run_alone(model, &store, &mut st, settings, start)
     });
     if run.reason == TerminationReason::Interrupted {
         return Err(SolveError::Interrupted);

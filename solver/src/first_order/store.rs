@@ -176,6 +176,15 @@ const BACKEND: &str = "first-order";
 /// part only, nonzero entries; the `-theta T_s` part is applied per segment. A topic cap then
 /// costs one entry per edge instead of one per topic.
 pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
+    let mut store = build_unconditioned(model, n_chunks)?;
+    precondition(&mut store, &crate::pdhg::Alone);
+    Ok(store)
+}
+
+/// [`build`] without the step weights (every `tau` and `sigma` 1): a distributed solve renumbers
+/// the store's rows into the day's ([`Store::globalise`]) before [`precondition`] reduces over
+/// every process's columns.
+pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
     let n_edges = model.n_edges;
     let unsupported = |reason: String| SolveError::Unsupported { backend: BACKEND, reason };
     if n_edges > u32::MAX as usize || model.n_rows() > u32::MAX as usize {
@@ -192,12 +201,7 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
             supplies.push((r, meta.rhs));
         } else {
             dual_of_row[r] = dual.len() as u32;
-            let (lo, hi) = match (meta.sense, meta.penalty) {
-                (Sense::Le, None) => (0.0, f64::INFINITY),
-                (Sense::Le, Some(p)) => (0.0, p),
-                (Sense::Ge, None) => (f64::NEG_INFINITY, 0.0),
-                (Sense::Ge, Some(p)) => (-p, 0.0),
-            };
+            let (lo, hi) = dual_box(meta.sense, meta.penalty);
             dual.push(DualRow { row: r, sense: meta.sense, rhs: meta.rhs, lo, hi, penalty: meta.penalty, slack: meta.slack, sigma: 1.0 });
         }
     }
@@ -368,16 +372,63 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
     }
     drop(pat_of_col);
     let scale_floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
-    let mut store = Store { chunks, dual, theta, n_edges, scale_floor };
-    precondition(&mut store);
-    Ok(store)
+    for ch in &mut chunks {
+        ch.tau = vec![1.0f32; ch.len()];
+    }
+    Ok(Store { chunks, dual, theta, n_edges, scale_floor })
+}
+
+impl Store {
+    /// Renumbers a process's store into the day's: its model row `r` is the day's row
+    /// `row_of[r]`, and `rows` are the day's rows (a soft row's `slack` numbered in the day).
+    /// Every process then holds the day's dualised rows, in the same order, so that duals and
+    /// row activities mean the same on all of them (docs/distributed.md).
+    pub(crate) fn globalise(&mut self, row_of: &[usize], rows: &[crate::ir::RowMeta]) {
+        let mut dual = Vec::new();
+        let mut dual_of_row = vec![u32::MAX; rows.len()];
+        for (g, meta) in rows.iter().enumerate() {
+            if meta.kind == RowKind::Supply && meta.slack.is_none() && meta.sense == Sense::Le {
+                continue;
+            }
+            dual_of_row[g] = dual.len() as u32;
+            let (lo, hi) = dual_box(meta.sense, meta.penalty);
+            dual.push(DualRow { row: g, sense: meta.sense, rhs: meta.rhs, lo, hi, penalty: meta.penalty, slack: meta.slack, sigma: 1.0 });
+        }
+        let map: Vec<u32> = self.dual.iter().map(|d| dual_of_row[row_of[d.row]]).collect();
+        let mut theta = vec![0.0; dual.len()];
+        for (k, &t) in self.theta.iter().enumerate() {
+            theta[map[k] as usize] = t;
+        }
+        for ch in &mut self.chunks {
+            for k in ch.rows.iter_mut().chain(ch.wide.iter_mut()).chain(ch.patterns.rows.iter_mut()) {
+                *k = map[*k as usize];
+            }
+            for blk in &mut ch.blocks {
+                blk.row = row_of[blk.row];
+            }
+        }
+        self.scale_floor = 1e-4 * rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
+        self.dual = dual;
+        self.theta = theta;
+    }
+}
+
+/// A dualised row's dual box: `[0, inf)` for a hard `<=`, `[0, penalty]` for a soft one, and
+/// the mirror for `>=`.
+fn dual_box(sense: Sense, penalty: Option<f64>) -> (f64, f64) {
+    match (sense, penalty) {
+        (Sense::Le, None) => (0.0, f64::INFINITY),
+        (Sense::Le, Some(p)) => (0.0, p),
+        (Sense::Ge, None) => (f64::NEG_INFINITY, 0.0),
+        (Sense::Ge, Some(p)) => (-p, 0.0),
+    }
 }
 
 /// Ruiz equilibration (10 rounds, infinity norm) of the dualised matrix, then Pock-Chambolle
 /// (alpha = 1) on the equilibrated matrix; the resulting diagonal step weights are stored in the
 /// original variables, so that the projection keeps acting on the true supply set. With them
 /// `|| Sigma^1/2 A T^1/2 ||_2 <= 1`, so any step pair with `tau * sigma < 1` converges.
-fn precondition(store: &mut Store) {
+pub(crate) fn precondition(store: &mut Store, red: &dyn crate::pdhg::Reduce) {
     let m = store.dual.len();
     let theta = &store.theta;
     let mut rscale = vec![1.0f64; m];
@@ -422,6 +473,8 @@ fn precondition(store: &mut Store) {
                 }
             }
         }
+        // Rows span processes: their largest entry is over every process's columns.
+        red.max(&mut rmax);
         for (r, &mx) in rscale.iter_mut().zip(&rmax) {
             if mx > 0.0 {
                 *r /= mx.sqrt();
@@ -453,6 +506,7 @@ fn precondition(store: &mut Store) {
             }
         }
     }
+    red.sum(&mut rsum);
     for (d, (&r, &s)) in store.dual.iter_mut().zip(rscale.iter().zip(&rsum)) {
         d.sigma = if s > 0.0 { r * r / s } else { r * r };
     }

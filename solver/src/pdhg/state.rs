@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::projection::{lp_block_dual, project_capped, qp_block_dual};
 use super::termination::Residuals;
+use super::Reduce;
 use crate::first_order::store::{Block, Chunk, Store};
 use crate::ir::Sense;
 
@@ -102,7 +103,7 @@ pub(crate) struct State {
 impl State {
     /// Zero start, or the warm start's plan (projected onto each segment's set) and duals
     /// (clipped to their boxes), both given per stored column / dualised row.
-    pub fn new(store: &Store, warm_x: Option<&[f64]>, warm_y: Option<&[f64]>) -> State {
+    pub fn new(store: &Store, warm_x: Option<&[f64]>, warm_y: Option<&[f64]>, red: &dyn Reduce) -> State {
         let m = store.dual.len();
         let mut chunks: Vec<ChunkState> = store.chunks.iter().map(|c| ChunkState::new(c, m)).collect();
         if let Some(wx) = warm_x {
@@ -144,8 +145,8 @@ impl State {
             k: 0,
             ax_restart: vec![0.0; m],
         };
-        st.omega = initial_weight(store, &st);
-        st.compute_ax(store);
+        st.omega = initial_weight(store, red);
+        st.compute_ax(store, red);
         st.ax_restart.copy_from_slice(&st.ax);
         st
     }
@@ -155,7 +156,7 @@ impl State {
     }
 
     /// `ax = A x` from scratch (start and warm start).
-    fn compute_ax(&mut self, store: &Store) {
+    fn compute_ax(&mut self, store: &Store, red: &dyn Reduce) {
         let theta = &store.theta;
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
             cs.acc.iter_mut().for_each(|v| *v = 0.0);
@@ -174,17 +175,19 @@ impl State {
             }
         });
         reduce(&self.chunks, &mut self.ax);
+        red.sum(&mut self.ax);
     }
 
     /// One PDHG iteration with primal step `tau` and dual step `sigma` (scalars times the
     /// diagonal preconditioners).
-    pub fn step(&mut self, store: &Store, tau: f64, sigma: f64) {
+    pub fn step(&mut self, store: &Store, tau: f64, sigma: f64, red: &dyn Reduce) {
         if let Some(rho) = self.halpern {
-            return self.halpern_step(store, tau, sigma, rho);
+            return self.halpern_step(store, tau, sigma, rho, red);
         }
         let (y, theta) = (&self.y, &store.theta);
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| primal_step(ch, cs, y, theta, tau));
         reduce(&self.chunks, &mut self.ax_new);
+        red.sum(&mut self.ax_new);
         for (k, d) in store.dual.iter().enumerate() {
             let axbar = 2.0 * self.ax_new[k] - self.ax[k];
             let v = self.y[k] + sigma * d.sigma * (axbar - d.rhs);
@@ -198,12 +201,13 @@ impl State {
 
     /// One reflected Halpern step: `z <- (k+1)/(k+2) ((1+rho) T(z) - rho z) + 1/(k+2) z_restart`
     /// with `T` the PDHG step; `T(z)` is kept in the sum buffers (the `Average` candidate).
-    fn halpern_step(&mut self, store: &Store, tau: f64, sigma: f64, rho: f64) {
+    fn halpern_step(&mut self, store: &Store, tau: f64, sigma: f64, rho: f64, red: &dyn Reduce) {
         let kk = self.k as f64;
         let (w1, w0) = ((kk + 1.0) / (kk + 2.0), 1.0 / (kk + 2.0));
         let (y, theta) = (&self.y, &store.theta);
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| halpern_primal(ch, cs, y, theta, tau, w1, w0, rho));
         reduce(&self.chunks, &mut self.ax_new);
+        red.sum(&mut self.ax_new);
         for (k, d) in store.dual.iter().enumerate() {
             let axbar = 2.0 * self.ax_new[k] - self.ax[k];
             let yp = (self.y[k] + sigma * d.sigma * (axbar - d.rhs)).clamp(d.lo, d.hi);
@@ -218,7 +222,7 @@ impl State {
 
     /// Residuals of a candidate, with [`crate::certify`]'s definitions; leaves the candidate's
     /// duals in `y_eval`, `A x` in `ax_eval` and the segments' supply duals in `lam_star`.
-    pub fn evaluate(&mut self, store: &Store, which: Candidate) -> Residuals {
+    pub fn evaluate(&mut self, store: &Store, which: Candidate, red: &dyn Reduce) -> Residuals {
         let inv = if which == Candidate::Average && self.count > 0 { 1.0 / self.count as f64 } else { 1.0 };
         let avg = which == Candidate::Average && self.count > 0;
         self.evaluated = if avg { Candidate::Average } else { Candidate::Current };
@@ -235,14 +239,18 @@ impl State {
         let floor = store.scale_floor;
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| evaluate_chunk(ch, cs, y, theta, avg, inv, floor));
         reduce(&self.chunks, &mut self.terms);
-        let mut obj = 0.0;
-        let mut bound = 0.0;
-        let mut primal = 0.0f64;
+        red.sum(&mut self.terms);
+        let mut sums = [0.0, 0.0];
+        let mut primal = [0.0f64];
         for cs in &self.chunks {
-            obj += cs.obj;
-            bound += cs.bound;
-            primal = primal.max(cs.supply_res);
+            sums[0] += cs.obj;
+            sums[1] += cs.bound;
+            primal[0] = primal[0].max(cs.supply_res);
         }
+        red.sum(&mut sums);
+        red.max(&mut primal);
+        let [mut obj, mut bound] = sums;
+        let mut primal = primal[0];
         let mut dual = 0.0f64;
         let mut primal2 = 0.0f64;
         self.worst_row = None;
@@ -277,7 +285,7 @@ impl State {
 
     /// Restarts at `which`; returns the primal and dual movement since the last restart (in the
     /// preconditioned norms) for the primal weight update.
-    pub fn restart(&mut self, store: &Store, which: Candidate) -> (f64, f64) {
+    pub fn restart(&mut self, store: &Store, which: Candidate, red: &dyn Reduce) -> (f64, f64) {
         let avg = which == Candidate::Average && self.count > 0;
         let inv = if avg { 1.0 / self.count as f64 } else { 1.0 };
         store.chunks.par_iter().zip(self.chunks.par_iter_mut()).for_each(|(ch, cs)| {
@@ -293,7 +301,9 @@ impl State {
             }
             cs.dx2 = dx2;
         });
-        let dx = self.chunks.iter().map(|c| c.dx2).sum::<f64>().sqrt();
+        let mut dx2 = [self.chunks.iter().map(|c| c.dx2).sum::<f64>()];
+        red.sum(&mut dx2);
+        let dx = dx2[0].sqrt();
         let mut dy2 = 0.0;
         for (k, d) in store.dual.iter().enumerate() {
             if avg {
@@ -314,7 +324,7 @@ impl State {
 
     /// Estimates `|| Sigma^1/2 A T^1/2 ||_2` (at most 1 by construction) by `rounds` power
     /// iterations, using the sum buffers as scratch (they are zero before the first step).
-    pub fn operator_norm(&mut self, store: &Store, rounds: usize) -> f64 {
+    pub fn operator_norm(&mut self, store: &Store, rounds: usize, red: &dyn Reduce) -> f64 {
         for cs in self.chunks.iter_mut() {
             cs.x_sum.iter_mut().for_each(|v| *v = 1.0);
         }
@@ -339,6 +349,7 @@ impl State {
                 }
             });
             reduce(&self.chunks, &mut self.ax_new);
+            red.sum(&mut self.ax_new);
             for ((u, d), su) in self.ax_new.iter_mut().zip(&store.dual).zip(self.y_eval.iter_mut()) {
                 *u *= d.sigma.sqrt();
                 // y_eval holds Sigma^1/2 u for the transpose product.
@@ -362,7 +373,9 @@ impl State {
                 }
                 cs.dx2 = n2;
             });
-            let vn = self.chunks.iter().map(|c| c.dx2).sum::<f64>().sqrt();
+            let mut vn2 = [self.chunks.iter().map(|c| c.dx2).sum::<f64>()];
+            red.sum(&mut vn2);
+            let vn = vn2[0].sqrt();
             let un = self.ax_new.iter().map(|v| v * v).sum::<f64>().sqrt();
             if vn == 0.0 || un == 0.0 {
                 norm = 0.0;
@@ -381,8 +394,10 @@ impl State {
     }
 
     /// True when every iterate value is finite.
-    pub fn is_finite(&self) -> bool {
-        self.y.iter().all(|v| v.is_finite()) && self.chunks.iter().all(|c| c.x.iter().all(|v| v.is_finite()))
+    pub fn is_finite(&self, red: &dyn Reduce) -> bool {
+        let mut bad = [f64::from(u8::from(!(self.y.iter().all(|v| v.is_finite()) && self.chunks.iter().all(|c| c.x.iter().all(|v| v.is_finite())))))];
+        red.max(&mut bad);
+        bad[0] == 0.0
     }
 }
 
@@ -517,8 +532,7 @@ fn evaluate_chunk(ch: &Chunk, cs: &mut ChunkState, y: &[f64], theta: &[f64], avg
 /// PDLP's initial primal weight `|c| / |b|` in the preconditioned norms, with the size of the
 /// plan that spreads each segment's supply evenly standing in for `|b|` (most dualised rows
 /// have a zero right-hand side; the supplies set the plan's scale).
-fn initial_weight(store: &Store, st: &State) -> f64 {
-    let _ = st;
+fn initial_weight(store: &Store, red: &dyn Reduce) -> f64 {
     let mut c2 = 0.0;
     let mut x2 = 0.0;
     for ch in &store.chunks {
@@ -532,6 +546,9 @@ fn initial_weight(store: &Store, st: &State) -> f64 {
             }
         }
     }
+    let mut sums = [c2, x2];
+    red.sum(&mut sums);
+    let [c2, x2] = sums;
     if c2 > 0.0 && x2 > 0.0 {
         (c2 / x2).sqrt()
     } else {
