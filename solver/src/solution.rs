@@ -365,9 +365,9 @@ fn add_edge_terms(inst: &Instance, e: usize, xe: f64, t: &mut Terms) {
 /// to their tolerance outside them; the rows are then judged at the projected plan). Column `j`
 /// of `model` is edge `edge_of(j)` of `inst`; slack columns are left as they are.
 pub(crate) fn clean_plan(inst: &Instance, model: &Model, x: &mut [f64], edge_of: impl Fn(usize) -> usize) {
-    for j in 0..model.n_edges {
-        if x[j] < 1e-9 * inst.segments[inst.edges[edge_of(j)].segment].supply {
-            x[j] = 0.0;
+    for (j, v) in x[..model.n_edges].iter_mut().enumerate() {
+        if *v < 1e-9 * inst.segments[inst.edges[edge_of(j)].segment].supply {
+            *v = 0.0;
         }
     }
     for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
@@ -412,6 +412,8 @@ impl PlanSums {
     /// columns follow) at plan `x` and clipped duals `y` (indexed by the rows' numbers in the
     /// sums). `row_of[r]` numbers model row `r` in the sums (None: the same) and `id_of(j)`
     /// names column `j` in the check; the sums have `y.len()` rows.
+    // The columns index the plan, the bounds and the costs alike.
+    #[allow(clippy::needless_range_loop)]
     pub fn of_model(inst: &Instance, model: &Model, x: &[f64], y: &[f64], row_of: Option<&[usize]>, id_of: impl Fn(usize) -> usize, n_cols: usize) -> PlanSums {
         let row = |r: usize| row_of.map_or(r, |m| m[r]);
         let mut s = PlanSums::zero(y.len(), inst.campaigns.len());
