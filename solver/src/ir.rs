@@ -217,6 +217,28 @@ pub struct RowMeta {
     pub penalty: Option<f64>,
 }
 
+impl RowMeta {
+    /// The row without its parameter vectors (`da`, `dquad`) and slack column: what a row's
+    /// sense, right-hand side and name are needed for (a restricted QP, a row sent to another
+    /// process) without copying a parity row's vector of millions of edges.
+    pub fn without_vectors(&self) -> RowMeta {
+        RowMeta {
+            name: self.name.clone(),
+            kind: self.kind,
+            constraint: self.constraint,
+            segment: self.segment,
+            sense: self.sense,
+            rhs: self.rhs,
+            parameter: self.parameter,
+            da: ParamVec::default(),
+            db: self.db,
+            dquad: ParamVec::default(),
+            slack: None,
+            penalty: self.penalty,
+        }
+    }
+}
+
 /// A formulated model.
 #[derive(Debug, Clone)]
 pub struct Model {

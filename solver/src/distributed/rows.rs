@@ -93,7 +93,7 @@ pub(crate) fn day_rows(comm: &dyn Comm, model: &Model, owns: impl Fn(usize) -> b
     // needs every row's sense, right-hand side and penalty; 2 MB on the 10^7-edge day).
     let mut order = Writer::default();
     if comm.rank() == 0 {
-        let mut all: Vec<(Key, RowMeta)> = keys.iter().copied().zip(model.rows.iter().map(strip)).collect();
+        let mut all: Vec<(Key, RowMeta)> = keys.iter().copied().zip(model.rows.iter().map(RowMeta::without_vectors)).collect();
         for (rank, part) in parts.iter().enumerate().skip(1) {
             let mut rd = Reader::new(part);
             while !rd.is_empty() {
@@ -127,24 +127,6 @@ pub(crate) fn day_rows(comm: &dyn Comm, model: &Model, owns: impl Fn(usize) -> b
     Ok(DayRows { row_of, n_rows: rows.len(), rows })
 }
 
-/// A row without its parameter vectors.
-fn strip(r: &RowMeta) -> RowMeta {
-    RowMeta {
-        name: r.name.clone(),
-        kind: r.kind,
-        constraint: r.constraint,
-        segment: r.segment,
-        sense: r.sense,
-        rhs: r.rhs,
-        parameter: r.parameter,
-        da: Default::default(),
-        db: r.db,
-        dquad: Default::default(),
-        slack: None,
-        penalty: r.penalty,
-    }
-}
-
 pub(crate) fn cluster(reason: String) -> SolveError {
     SolveError::Cluster { reason }
 }
@@ -165,7 +147,7 @@ mod tests {
         let mut rd = Reader::new(&w.0);
         for (k, r) in keys.iter().zip(&model.rows) {
             let (k2, r2) = read_row(&mut rd).unwrap();
-            assert_eq!((k2, r2), (*k, strip(r)));
+            assert_eq!((k2, r2), (*k, r.without_vectors()));
         }
         assert!(rd.is_empty());
         // The keys sort into the model's own order.

@@ -57,27 +57,8 @@ impl Restricted {
 
     /// The QP of `rows` over the pool's columns, without artificial columns, on Clarabel.
     pub fn clarabel(rows: &[RowMeta]) -> Self {
-        // Clarabel reads a row's sense and right-hand side only: the rows are kept without their
-        // (large) parameter vectors.
-        // (Not `..r.clone()`: that would copy a parity row's vector of millions of edges only to
-        // drop it.)
-        let rows = rows
-            .iter()
-            .map(|r| RowMeta {
-                name: r.name.clone(),
-                kind: r.kind,
-                constraint: r.constraint,
-                segment: r.segment,
-                sense: r.sense,
-                rhs: r.rhs,
-                parameter: r.parameter,
-                da: Default::default(),
-                db: r.db,
-                dquad: Default::default(),
-                slack: None,
-                penalty: r.penalty,
-            })
-            .collect();
+        // Clarabel reads a row's sense and right-hand side only.
+        let rows = rows.iter().map(RowMeta::without_vectors).collect();
         Restricted::Clarabel { rows, artificial: Vec::new(), big_m: 0.0 }
     }
 
