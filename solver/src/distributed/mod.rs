@@ -80,11 +80,24 @@ pub struct ClusterStats {
     pub finish_bytes: u64,
 }
 
-/// What the root tells the other processes to do next.
-const PRICE: u64 = 1;
-const CMAX: u64 = 2;
-const FINISH: u64 = 3;
-const ABORT: u64 = 4;
+/// What the root tells the other processes to do next (the first number of its broadcast).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// Price your edges at these duals and send your best columns.
+    Price = 1,
+    /// Send your largest edge cost.
+    Cmax = 2,
+    /// Here are the plan's support and the duals: send your part of the answer, then stop.
+    Finish = 3,
+    /// The root stopped without an answer: stop.
+    Abort = 4,
+}
+
+impl Command {
+    fn of(code: u64) -> Option<Command> {
+        [Command::Price, Command::Cmax, Command::Finish, Command::Abort].into_iter().find(|c| *c as u64 == code)
+    }
+}
 
 /// Solves the day of which this process holds the shard `inst` (the small tables whole, its
 /// segments' edges; `shard` numbers them in the day) by sifting over every process of `comm`:
@@ -132,7 +145,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
         Ok(End::Optimal { cols, y }) => (cols, y),
         other => {
             let mut abort = Writer::default();
-            abort.u64(ABORT);
+            abort.u64(Command::Abort as u64);
             counted.broadcast(&mut abort.0);
             let (status, detail) = match other {
                 Err(e) => return Err(e),
@@ -223,7 +236,7 @@ impl Pricing for ClusterPricing<'_> {
     }
     fn cmax(&mut self) -> Result<f64, SolveError> {
         let mut w = Writer::default();
-        w.u64(CMAX);
+        w.u64(Command::Cmax as u64);
         let own = self.local.cmax()?.to_le_bytes().to_vec();
         let all = self.ask(w, own);
         all.iter()
@@ -233,7 +246,7 @@ impl Pricing for ClusterPricing<'_> {
     fn price(&mut self, y: &[f64], tolerance: Option<f64>, grow: bool, pool: &mut Pool) -> Result<usize, SolveError> {
         let before = self.comm.bytes.get();
         let mut w = Writer::default();
-        w.u64(PRICE).f64(tolerance.unwrap_or(f64::NAN)).u64(u64::from(grow)).f64s(y);
+        w.u64(Command::Price as u64).f64(tolerance.unwrap_or(f64::NAN)).u64(u64::from(grow)).f64s(y);
         let mut own = Pool::new();
         self.local.price(y, tolerance, grow, &mut own)?;
         let all = self.ask(w, own.to_bytes());
@@ -262,8 +275,9 @@ fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, ro
         let mut command = Vec::new();
         comm.broadcast(&mut command);
         let mut rd = Reader::new(&command);
-        match rd.u64().ok_or_else(bad)? {
-            PRICE => {
+        let code = rd.u64().ok_or_else(bad)?;
+        match Command::of(code).ok_or_else(|| cluster(format!("the root sent an unknown command {code}")))? {
+            Command::Price => {
                 let tolerance = Some(rd.f64().ok_or_else(bad)?).filter(|t| !t.is_nan());
                 let grow = rd.u64().ok_or_else(bad)? == 1;
                 let y = rd.f64s().ok_or_else(bad)?;
@@ -271,17 +285,16 @@ fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, ro
                 pricing.price(&y, tolerance, grow, &mut pool)?;
                 comm.gather(&pool.to_bytes());
             }
-            CMAX => {
+            Command::Cmax => {
                 comm.gather(&pricing.cmax()?.to_le_bytes());
             }
-            FINISH => {
+            Command::Finish => {
                 let support = read_support(&mut rd).ok_or_else(bad)?;
                 let y = rd.f64s().ok_or_else(bad)?;
                 comm.gather(&local_sums(inst, model, shard, rows, plan_at(model, shard, &support), &y).0);
                 return Ok(());
             }
-            ABORT => return Ok(()),
-            other => return Err(cluster(format!("the root sent an unknown command {other}"))),
+            Command::Abort => return Ok(()),
         }
     }
 }
@@ -373,7 +386,7 @@ fn finish(
     let support: Vec<(usize, f64)> = pool.ids[n_slacks..].iter().copied().zip(cols[n_slacks..].iter().copied()).filter(|&(_, v)| v != 0.0).collect();
     let (y_clipped, _) = clip_duals(&rows.rows, y);
     let mut w = Writer::default();
-    w.u64(FINISH).u64(support.len() as u64);
+    w.u64(Command::Finish as u64).u64(support.len() as u64);
     for &(id, v) in &support {
         w.u64(id as u64).f64(v);
     }
