@@ -134,6 +134,15 @@ fn pdhg_over_one_two_and_four_processes_takes_the_single_process_steps() {
 }
 
 #[test]
+fn flags_that_do_not_apply_to_a_distributed_solve_are_usage_errors() {
+    for extra in [&["--backend", "highs"][..], &["--backend", "clarabel"], &["--warm-start", "x.json"]] {
+        let o = agora(&[&["solve", &example(), "--distributed"][..], extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("does not apply to --distributed"), "{}", text(&o.stderr));
+    }
+}
+
+#[test]
 fn one_process_without_mpirun_solves_distributed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sol.json");

@@ -75,6 +75,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
         if a.warm_start.is_some() {
             return Err(usage("--warm-start does not apply to --distributed: a distributed solve starts from zero duals".into()));
         }
+        if let Some(b @ (BackendChoice::Highs | BackendChoice::Clarabel)) = a.backend {
+            return Err(usage(format!(
+                "--backend {} does not apply to --distributed, which runs the first-order backend (sifting, or --method pdhg)",
+                format!("{b:?}").to_lowercase()
+            )));
+        }
         return super::distributed::solve(&a.instance, a.out.as_deref(), a.settings.as_deref(), &settings, a.top, a.timings);
     }
     let clock = Instant::now();
