@@ -61,3 +61,16 @@ test-python: deps
 	$(CARGO) build --workspace --all-features --bins
 	$(MAKE) python
 	cd python && AGORA_BIN=$(abspath $(TARGET))/debug/agora $(abspath $(VENV))/bin/pytest -q tests
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy: deps
+	$(CARGO) clippy --workspace --all-features --all-targets -- -D warnings
+
+# Criterion benchmarks (benches/RESULTS.md says which command measured each table).
+bench: deps
+	$(CARGO) bench -p agora-benches
