@@ -134,6 +134,37 @@ fn pdhg_over_one_two_and_four_processes_takes_the_single_process_steps() {
 }
 
 #[test]
+fn auto_falls_back_to_pdhg_over_the_same_processes_when_sifting_cannot_settle() {
+    let dir = tempfile::tempdir().unwrap();
+    // A floor beyond what its items can reach: no plan exists.
+    let day = dir.path().join("floor.json");
+    std::fs::write(
+        &day,
+        r#"{"schema": "agora.instance/v1", "name": "floor", "objective": {"engagement": 1, "revenue": 0},
+      "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 50}, {"id": "s3", "supply": 70}, {"id": "s4", "supply": 30}],
+      "creators": [{"id": "c1", "group": "new"}, {"id": "c2", "group": "established"}],
+      "items": [{"id": "i1", "creator": "c1", "topic": "t", "quality": 0, "risk": 0, "fresh": false},
+                {"id": "i2", "creator": "c2", "topic": "t", "quality": 0, "risk": 0, "fresh": false}],
+      "edges": [{"segment": "s1", "item": "i1", "engagement": 0.1}, {"segment": "s1", "item": "i2", "engagement": 0.2},
+                {"segment": "s2", "item": "i2", "engagement": 0.3}, {"segment": "s4", "item": "i1", "engagement": 0.1},
+                {"segment": "s4", "item": "i2", "engagement": 0.4}],
+      "constraints": [{"name": "new-floor", "type": "exposure_floor", "items": {"creator_group": "new"}, "min": 500}]}"#,
+    )
+    .unwrap();
+    let settings = dir.path().join("settings.json");
+    std::fs::write(&settings, r#"{"iteration_limit": 3000}"#).unwrap();
+    let out = dir.path().join("sol.json");
+    let o = mpirun(2, &["solve", s(&day), "--distributed", "--settings", s(&settings), "--out", s(&out)]);
+    // Not optimal: exit 3, the reason from both methods, and the file says it (no plan).
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("auto: distributed sifting: a floor stayed unserved") && err.contains("PDHG certified at 1e-6 ended"), "{err}");
+    let sol = json(&out);
+    assert_ne!(sol["status"], "optimal");
+    assert_eq!(sol["plan"].as_array().unwrap().len(), 0);
+}
+
+#[test]
 fn flags_that_do_not_apply_to_a_distributed_solve_are_usage_errors() {
     for extra in [&["--backend", "highs"][..], &["--backend", "clarabel"], &["--warm-start", "x.json"]] {
         let o = agora(&[&["solve", &example(), "--distributed"][..], extra].concat());

@@ -104,9 +104,7 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
         tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
     }
     let name = "PDHG certified at 1e-6";
-    let pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
-    let pdhg = Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings);
-    let sol = solve_model_warm(inst, model, &pdhg, None)?;
+    let sol = solve_model_warm(inst, model, &pdhg_fallback(settings)?, None)?;
     if sol.status != Status::Optimal {
         tried.push(format!("{name} ended {} ({})", sol.status, sol.message.unwrap_or_default()));
         return Ok(Solution { message: Some(format!("auto: {}", tried.join("; "))), ..first });
@@ -120,6 +118,12 @@ fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first
     }
     tried.push(format!("the polish of {name}'s answer ended {} ({})", polished.status, polished.message.unwrap_or_default()));
     Ok(answered(&tried, name, sol))
+}
+
+/// The settings of `auto`'s last resort: PDHG certified at 1e-6 (one process or many).
+pub(crate) fn pdhg_fallback(settings: &ValidSettings) -> Result<ValidSettings, SolveError> {
+    let pdhg = settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Pdhg);
+    Ok(Settings { first_order_tolerance: 1e-6, ..pdhg.settings().clone() }.validated()?.observed_by_like(settings))
 }
 
 /// Polishes an approximate answer (PDHG's, accurate to its tolerance) into an exact one.

@@ -77,3 +77,29 @@ fn settings_that_name_an_exact_backend_are_refused() {
         assert!(e.to_string().contains("a distributed solve runs the first-order backend"), "{e}");
     }
 }
+
+/// A floor no plan can reach: sifting cannot serve it at any artificial cost.
+const FLOOR_DAY: &str = r#"{"schema": "agora.instance/v1", "name": "floor",
+  "objective": {"engagement": 1, "revenue": 0},
+  "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 50}],
+  "creators": [{"id": "c1", "group": "new"}, {"id": "c2", "group": "established"}],
+  "items": [{"id": "i1", "creator": "c1", "topic": "t", "quality": 0, "risk": 0, "fresh": false},
+            {"id": "i2", "creator": "c2", "topic": "t", "quality": 0, "risk": 0, "fresh": false}],
+  "edges": [{"segment": "s1", "item": "i1", "engagement": 0.1}, {"segment": "s1", "item": "i2", "engagement": 0.2},
+            {"segment": "s2", "item": "i2", "engagement": 0.3}],
+  "constraints": [{"name": "new-floor", "type": "exposure_floor", "items": {"creator_group": "new"}, "min": 120}]}"#;
+
+#[test]
+fn auto_falls_back_to_pdhg_when_sifting_cannot_settle_and_never_calls_that_optimal() {
+    let inst = agora_instances::parse_str(FLOOR_DAY, std::path::Path::new("floor.json")).unwrap().instance;
+    let auto = Settings { iteration_limit: Some(2000), ..Settings::default() };
+    let d = solve_sharded(&inst, &whole(&inst), &Solo, &auto).unwrap().expect("the root answers");
+    assert_ne!(d.solution.status, Status::Optimal);
+    let said = d.solution.message.clone().unwrap_or_default();
+    assert!(said.starts_with("auto: distributed sifting: a floor stayed unserved") && said.contains("PDHG certified at 1e-6"), "{said}");
+    assert!(d.plan.is_empty());
+    // Sifting asked for by name is reported as it ended.
+    let d = solve_sharded(&inst, &whole(&inst), &Solo, &Settings { iteration_limit: Some(2000), ..sifting() }).unwrap().unwrap();
+    assert_eq!(d.solution.status, Status::NumericalError);
+    assert!(d.solution.message.unwrap_or_default().contains("no whole-model fallback"));
+}

@@ -91,11 +91,13 @@ enum Command {
     Finish = 3,
     /// The root stopped without an answer: stop.
     Abort = 4,
+    /// Sifting could not settle the day and `auto` falls back to PDHG: run it.
+    Fallback = 5,
 }
 
 impl Command {
     fn of(code: u64) -> Option<Command> {
-        [Command::Price, Command::Cmax, Command::Finish, Command::Abort].into_iter().find(|c| *c as u64 == code)
+        [Command::Price, Command::Cmax, Command::Finish, Command::Abort, Command::Fallback].into_iter().find(|c| *c as u64 == code)
     }
 }
 
@@ -125,7 +127,9 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
         }));
     }
     if comm.rank() != 0 {
-        serve(comm, inst, &model, shard, &rows)?;
+        if serve(comm, inst, &model, shard, &rows)? == Served::Fallback {
+            pdhg::solve(comm, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start)?;
+        }
         return Ok(None);
     }
     let mut pricing = ClusterPricing {
@@ -143,6 +147,23 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     let pricing_bytes = std::mem::take(&mut pricing.bytes);
     let (cols, y) = match end {
         Ok(End::Optimal { cols, y }) => (cols, y),
+        Ok(End::Delegate(why)) if settings.backend == crate::settings::BackendChoice::Auto => {
+            // `auto` is robust by construction: its last resort, PDHG certified at 1e-6, runs
+            // over the same processes (one process would first try the whole model).
+            let mut w = Writer::default();
+            w.u64(Command::Fallback as u64);
+            counted.broadcast(&mut w.0);
+            let d = pdhg::solve(&counted, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start)?;
+            return Ok(d.map(|mut d| {
+                let said = d.solution.message.take().unwrap_or_default();
+                d.solution.message = Some(match d.solution.status {
+                    Status::Optimal => format!("auto: distributed sifting: {why}; answered by PDHG certified at 1e-6: {said}"),
+                    other => format!("auto: distributed sifting: {why}; PDHG certified at 1e-6 ended {other}: {said}"),
+                });
+                d.stats.setup_bytes = setup_bytes;
+                d
+            }));
+        }
         other => {
             let mut abort = Writer::default();
             abort.u64(Command::Abort as u64);
@@ -152,7 +173,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
                 Ok(End::Stopped(status, detail)) => (status, detail),
                 Ok(End::Delegate(why)) => (
                     Status::NumericalError,
-                    format!("{why}; a distributed solve has no whole-model fallback (is the day feasible? `agora diagnose` on one machine says)"),
+                    format!("{why}; a distributed solve has no whole-model fallback (backend auto falls back to PDHG; is the day feasible? `agora diagnose` on one machine says)"),
                 ),
                 Ok(End::Optimal { .. }) => unreachable!("matched above"),
             };
@@ -267,8 +288,18 @@ impl Pricing for ClusterPricing<'_> {
     }
 }
 
-/// The other processes' side: answers the root's commands until it finishes or aborts.
-fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows) -> Result<(), SolveError> {
+/// How the other processes' side ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    /// Done: the root has the answer, or has none.
+    Done,
+    /// The root falls back to PDHG: run it.
+    Fallback,
+}
+
+/// The other processes' side: answers the root's commands until it finishes, aborts or falls
+/// back.
+fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows) -> Result<Served, SolveError> {
     let mut pricing = ModelPricing::new(model, Some(&rows.row_of), Some(&shard.ids));
     let bad = || cluster("the root sent a command that does not decode".into());
     loop {
@@ -292,9 +323,10 @@ fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, ro
                 let support = read_support(&mut rd).ok_or_else(bad)?;
                 let y = rd.f64s().ok_or_else(bad)?;
                 comm.gather(&local_sums(inst, model, shard, rows, plan_at(model, shard, &support), &y).0);
-                return Ok(());
+                return Ok(Served::Done);
             }
-            Command::Abort => return Ok(()),
+            Command::Abort => return Ok(Served::Done),
+            Command::Fallback => return Ok(Served::Fallback),
         }
     }
 }
