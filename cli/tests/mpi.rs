@@ -131,6 +131,13 @@ fn pdhg_over_one_two_and_four_processes_takes_the_single_process_steps() {
     let small = dir.path().join("small.json");
     assert!(agora(&["generate", "--size", "small", "--seed", "5", "--columnar", "--out", s(&small)]).status.success());
     same_pdhg(&small, dir.path(), &[2]);
+    // A QP: the same day with a ridge.
+    let mut q = json(&small);
+    q["objective"]["regularization"] = 5.0.into();
+    q["name"] = "small-ridge".into();
+    let smallq = dir.path().join("smallq.json");
+    std::fs::write(&smallq, q.to_string()).unwrap();
+    same_pdhg(&smallq, dir.path(), &[1, 2]);
 }
 
 #[test]
