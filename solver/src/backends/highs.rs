@@ -3,7 +3,7 @@
 use highs::{ColProblem, HessianFormat, HighsModelStatus, Sense as HSense};
 
 use crate::backends::{empty_result, Backend, BackendResult};
-use crate::ir::{Model, Sense};
+use crate::ir::{Model, RowMeta, Sense};
 use crate::settings::{ToValid, ValidSettings};
 use crate::status::{SolveError, Status};
 
@@ -17,11 +17,9 @@ fn backend_error(reason: impl Into<String>) -> SolveError {
     SolveError::Backend { backend: NAME, reason: reason.into() }
 }
 
-/// Every row of `model`, in order, as rows of `pb`.
-pub(crate) fn add_rows(pb: &mut ColProblem, model: &Model) -> Vec<highs::Row> {
-    model
-        .rows
-        .iter()
+/// Every row of `rows`, in order, as rows of `pb`.
+pub(crate) fn add_rows(pb: &mut ColProblem, rows: &[RowMeta]) -> Vec<highs::Row> {
+    rows.iter()
         .map(|r| match r.sense {
             Sense::Le => pb.add_row(..=r.rhs),
             Sense::Ge => pb.add_row(r.rhs..),
@@ -51,13 +49,7 @@ pub(crate) fn column<'a>(
 /// Loads `model` into a new HiGHS instance, minimising `-objective` (HiGHS' QP solver wants a
 /// positive semidefinite Hessian under minimisation).
 pub(crate) fn load(model: &Model, settings: &ValidSettings) -> Result<highs::Model, SolveError> {
-    let mut pb = ColProblem::new();
-    let rows = add_rows(&mut pb, model);
-    for j in 0..model.n_cols() {
-        add_column(&mut pb, model, &rows, j);
-    }
-    let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the model: {s:?}")))?;
-    hm.set_sense(HSense::Minimise);
+    let mut hm = load_linear(model, settings)?;
     if model.is_qp() {
         let hessian = model.quad.iter().enumerate().map(|(j, &q)| if q != 0.0 { vec![(j, q)] } else { vec![] });
         hm.try_pass_hessian(HessianFormat::Triangular, hessian).map_err(|e| backend_error(format!("HiGHS rejected the Hessian: {e}")))?;
@@ -66,6 +58,19 @@ pub(crate) fn load(model: &Model, settings: &ValidSettings) -> Result<highs::Mod
         // bias would reach the plan's fourth digit.
         hm.try_set_option("qp_regularization_value", 0.0).map_err(|_| backend_error("HiGHS refused option qp_regularization_value"))?;
     }
+    Ok(hm)
+}
+
+/// [`load`] without the quadratic term: a QP's linear part (what decides whether any plan
+/// exists: its rows are the QP's).
+pub(crate) fn load_linear(model: &Model, settings: &ValidSettings) -> Result<highs::Model, SolveError> {
+    let mut pb = ColProblem::new();
+    let rows = add_rows(&mut pb, &model.rows);
+    for j in 0..model.n_cols() {
+        add_column(&mut pb, model, &rows, j);
+    }
+    let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the model: {s:?}")))?;
+    hm.set_sense(HSense::Minimise);
     apply_settings(&mut hm, settings)?;
     Ok(hm)
 }

@@ -478,17 +478,20 @@ fn limit_result(model: &Model, status: Status, detail: String, stats: &SiftStats
 /// `Some(infeasible result)` when HiGHS proves that no plan satisfies `model`'s rows (its linear
 /// part solved as a whole); `None` when one does or HiGHS cannot say.
 fn infeasible_rows(model: &Model, settings: &ValidSettings, why: &str) -> Result<Option<BackendResult>, SolveError> {
-    use crate::backends::Backend;
-    let answer = crate::backends::highs::Highs.solve(&model.feasibility(), settings)?;
-    if answer.status != Status::Infeasible {
+    use crate::backends::highs::{load_linear, map_status};
+    let solved = load_linear(model, settings)?
+        .try_solve()
+        .map_err(|s| SolveError::Backend { backend: crate::first_order::NAME, reason: format!("HiGHS run failed: {s:?}") })?;
+    if map_status(solved.status()) != Status::Infeasible {
         return Ok(None);
     }
+    let iterations = solved.simplex_iteration_count().max(0) as u64;
     Ok(Some(BackendResult {
         status: Status::Infeasible,
         x: vec![0.0; model.n_cols()],
         row_duals: vec![0.0; model.n_rows()],
         objective: 0.0,
-        iterations: answer.iterations,
+        iterations,
         detail: Some(format!("{why}; HiGHS proved that no plan satisfies the rows (the linear part, solved as a whole)")),
     }))
 }

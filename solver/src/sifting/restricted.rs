@@ -9,9 +9,9 @@ use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 
 use super::pool::Pool;
 use crate::backends::clarabel::Clarabel;
-use crate::backends::highs::{apply_settings, map_status};
+use crate::backends::highs::{add_rows, apply_settings, map_status};
 use crate::backends::{Backend, BackendResult};
-use crate::ir::{RowMeta, Sense};
+use crate::ir::RowMeta;
 use crate::settings::ValidSettings;
 use crate::status::SolveError;
 
@@ -34,13 +34,7 @@ impl Restricted {
     /// HiGHS. A QP's ridge is left out: this is its linear part.
     pub fn highs(rows: &[RowMeta], settings: &ValidSettings, artificial: &[Artificial], pool: &Pool, big_m: f64) -> Result<Self, SolveError> {
         let mut pb = ColProblem::new();
-        let hrows: Vec<highs::Row> = rows
-            .iter()
-            .map(|r| match r.sense {
-                Sense::Le => pb.add_row(..=r.rhs),
-                Sense::Ge => pb.add_row(r.rhs..),
-            })
-            .collect();
+        let hrows = add_rows(&mut pb, rows);
         // HiGHS minimises -objective: an artificial costs +M.
         for &(r, a) in artificial {
             pb.add_column(big_m, 0.0.., [(hrows[r], a)]);
