@@ -58,8 +58,8 @@ pub(crate) fn row_terms(model: &Model, x: &[f64]) -> Vec<f64> {
 pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
     let (y_clipped, _) = clip_duals(&model.rows, y);
     let mut columns = ColumnCheck::default();
-    for (j, col) in model.matrix.outer_iterator().enumerate() {
-        let (aty, mag) = col.iter().fold((0.0, 0.0), |(s, m), (r, &a)| (s + a * y_clipped[r], m + (a * y_clipped[r]).abs()));
+    for j in 0..model.n_cols() {
+        let (aty, mag) = model.dual_terms(j, &y_clipped);
         columns.add(j, x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
     }
     certify_parts(&model.rows, y, act, terms, &columns)

@@ -315,6 +315,19 @@ impl Model {
         out
     }
 
+    /// Column `j`'s `a_j . y` and `sum_r |a_rj y_r|` (the size of its terms): what a reduced cost
+    /// and its scale are made of, in pricing and in the check alike.
+    #[inline]
+    pub fn dual_terms(&self, j: usize, y: &[f64]) -> (f64, f64) {
+        let col = self.matrix.outer_view(j).expect("column exists");
+        let (mut aty, mut mag) = (0.0, 0.0);
+        for (r, &a) in col.iter() {
+            aty += a * y[r];
+            mag += (a * y[r]).abs();
+        }
+        (aty, mag)
+    }
+
     /// The objective at `x`.
     pub fn objective(&self, x: &[f64]) -> f64 {
         self.cost.iter().zip(&self.quad).zip(x).map(|((c, q), x)| c * x - 0.5 * q * x * x).sum()

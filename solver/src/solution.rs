@@ -128,9 +128,11 @@ impl Solution {
         clean_plan(inst, model, &mut x, |e| e);
         let (y_clipped, _) = clip_duals(&model.rows, &raw.row_duals);
         let sums = PlanSums::of_model(inst, model, &x, &y_clipped, None, |j| j, model.n_cols());
+        // A non-finite plan value makes the sums' objective, hence the check's gap, NaN: the
+        // check rejects it.
         let sol = sol.assemble(inst, &model.rows, |c| x[c], &raw.row_duals, &sums, check_tolerance);
-        if sol.status != Status::Optimal || x.iter().any(|v| !v.is_finite()) {
-            return Solution { status: Status::NumericalError, ..sol };
+        if sol.status != Status::Optimal {
+            return sol;
         }
         x.truncate(model.n_edges);
         Solution { impressions: x, ..sol }
@@ -416,19 +418,20 @@ impl PlanSums {
     #[allow(clippy::needless_range_loop)]
     pub fn of_model(inst: &Instance, model: &Model, x: &[f64], y: &[f64], row_of: Option<&[usize]>, id_of: impl Fn(usize) -> usize, n_cols: usize) -> PlanSums {
         let row = |r: usize| row_of.map_or(r, |m| m[r]);
+        // The duals in the model's own row numbers.
+        let y_model: std::borrow::Cow<[f64]> = match row_of {
+            Some(m) => m.iter().map(|&g| y[g]).collect(),
+            None => y.into(),
+        };
         let mut s = PlanSums::zero(y.len(), inst.campaigns.len());
         for j in 0..n_cols {
-            let col = model.matrix.outer_view(j).expect("column exists");
-            let (mut aty, mut mag) = (0.0, 0.0);
-            for (r, &a) in col.iter() {
-                let g = row(r);
-                aty += a * y[g];
-                mag += (a * y[g]).abs();
-                if x[j] != 0.0 {
-                    s.act[g] += a * x[j];
-                    s.size[g] += (a * x[j]).abs();
+            if x[j] != 0.0 {
+                for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
+                    s.act[row(r)] += a * x[j];
+                    s.size[row(r)] += (a * x[j]).abs();
                 }
             }
+            let (aty, mag) = model.dual_terms(j, &y_model);
             s.check.add(id_of(j), x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
             if j < model.n_edges {
                 add_edge_terms(inst, j, x[j], &mut s.terms);

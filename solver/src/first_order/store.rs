@@ -484,7 +484,6 @@ pub(crate) fn precondition(store: &mut Store, red: &dyn crate::pdhg::Reduce) {
     // Pock-Chambolle on upper bounds of the absolute row and column sums (still valid).
     let mut rsum = vec![0.0f64; m];
     for (ch, cs) in store.chunks.iter_mut().zip(&cscale) {
-        ch.tau = vec![1.0f32; ch.len()];
         for blk in &ch.blocks {
             let wide = &ch.wide[blk.wide_start..blk.wide_end];
             for p in blk.start..blk.end {

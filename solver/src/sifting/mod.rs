@@ -342,13 +342,7 @@ impl Pricing for ModelPricing<'_> {
 /// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
 #[inline]
 fn reduced_cost(model: &Model, y: &[f64], j: usize) -> (f64, f64) {
-    let col = model.matrix.outer_view(j).expect("column exists");
-    let mut aty = 0.0;
-    let mut mag = 0.0;
-    for (r, &a) in col.iter() {
-        aty += a * y[r];
-        mag += (a * y[r]).abs();
-    }
+    let (aty, mag) = model.dual_terms(j, y);
     (model.cost[j] - aty, 1.0 + model.cost[j].abs() + mag)
 }
 
