@@ -58,9 +58,9 @@ pub(crate) fn row_terms(model: &Model, x: &[f64]) -> Vec<f64> {
 pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
     let (y_clipped, _) = clip_duals(&model.rows, y);
     let mut columns = ColumnCheck::default();
-    for j in 0..model.n_cols() {
+    for (j, &xj) in x.iter().enumerate().take(model.n_cols()) {
         let (aty, mag) = model.dual_terms(j, &y_clipped);
-        columns.add(j, x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
+        columns.add(j, xj, model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
     }
     certify_parts(&model.rows, y, act, terms, &columns)
 }
@@ -89,8 +89,9 @@ pub(crate) fn clip_duals(rows: &[RowMeta], y: &[f64]) -> (Vec<f64>, f64) {
 }
 
 /// The columns' part of the check at `(x, y)` (`y` clipped by [`clip_duals`]), summed over any set
-/// of columns: parts over disjoint sets [`merge`](ColumnCheck::merge) into the part over their
-/// union, so processes that hold different columns each compute theirs (docs/distributed.md).
+/// of columns: parts over disjoint sets add up into the part over their union
+/// (`PlanSums::add`), so processes that hold different columns each compute theirs
+/// (docs/distributed.md).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ColumnCheck {
     /// The worst bound violation, relative to `max(1, |bound|)`, and its column.
@@ -134,18 +135,6 @@ impl ColumnCheck {
             d * lo
         };
         self.objective += cost * x - 0.5 * q * x * x;
-    }
-
-    /// Adds the part over another, disjoint set of columns (the worst violation stays the first
-    /// one's on a tie, as if the columns had been added in order).
-    pub fn merge(&mut self, other: &ColumnCheck) {
-        if other.bound_violation > self.bound_violation {
-            self.bound_violation = other.bound_violation;
-            self.worst_column = other.worst_column;
-        }
-        self.unbounded = self.unbounded.max(other.unbounded);
-        self.dual_bound += other.dual_bound;
-        self.objective += other.objective;
     }
 }
 

@@ -34,6 +34,7 @@ mod shadow;
 pub mod sifting;
 mod solution;
 mod status;
+mod wire;
 
 use std::time::Instant;
 

@@ -398,15 +398,44 @@ pub(crate) struct PlanSums {
 impl PlanSums {
     /// All zero, for `n_rows` rows and `n_campaigns` campaigns.
     pub fn zero(n_rows: usize, n_campaigns: usize) -> PlanSums {
+        PlanSums::from_flat(n_rows, n_campaigns, &vec![0.0; PlanSums::flat_len(n_rows, n_campaigns)], [0.0; 2], None)
+    }
+
+    /// The length of [`PlanSums::to_flat`]'s sums for `n_rows` rows and `n_campaigns` campaigns.
+    pub fn flat_len(n_rows: usize, n_campaigns: usize) -> usize {
+        4 * n_rows + 2 * n_campaigns + 8
+    }
+
+    /// The sums as numbers: what adds up over processes (per row activity, size, `da . x`,
+    /// `dquad . x^2`; per campaign spend and value; the terms; the check's dual bound and
+    /// objective), and what is a maximum (the check's worst bound violation and unbounded
+    /// reduced cost). The one place that lists the fields: zero, addition, the wire and the
+    /// reductions of a distributed solve all go through it.
+    pub fn to_flat(&self) -> (Vec<f64>, [f64; 2]) {
+        let (t, c) = (&self.terms, &self.check);
+        let mut sums: Vec<f64> = [&self.act, &self.size, &self.da_x, &self.dq_x2, &self.spend, &self.value].iter().flat_map(|v| v.iter().copied()).collect();
+        sums.extend([t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties, c.dual_bound, c.objective]);
+        (sums, [c.bound_violation, c.unbounded])
+    }
+
+    /// The sums [`PlanSums::to_flat`] gave, with the worst bound's column.
+    pub fn from_flat(n_rows: usize, n_campaigns: usize, sums: &[f64], maxima: [f64; 2], worst_column: Option<usize>) -> PlanSums {
+        let mut at = 0;
+        let mut take = |n: usize| {
+            at += n;
+            sums[at - n..at].to_vec()
+        };
+        let (act, size, da_x, dq_x2, spend, value) = (take(n_rows), take(n_rows), take(n_rows), take(n_rows), take(n_campaigns), take(n_campaigns));
+        let r = take(8);
         PlanSums {
-            act: vec![0.0; n_rows],
-            size: vec![0.0; n_rows],
-            da_x: vec![0.0; n_rows],
-            dq_x2: vec![0.0; n_rows],
-            terms: Terms::default(),
-            spend: vec![0.0; n_campaigns],
-            value: vec![0.0; n_campaigns],
-            check: ColumnCheck::default(),
+            act,
+            size,
+            da_x,
+            dq_x2,
+            terms: Terms { engagement: r[0], quality: r[1], revenue: r[2], integrity_risk: r[3], regularization: r[4], penalties: r[5] },
+            spend,
+            value,
+            check: ColumnCheck { bound_violation: maxima[0], worst_column, unbounded: maxima[1], dual_bound: r[6], objective: r[7] },
         }
     }
 
@@ -449,28 +478,14 @@ impl PlanSums {
         s
     }
 
-    /// Adds the sums over another, disjoint set of columns.
+    /// Adds the sums over another, disjoint set of columns (the worst bound stays the first
+    /// one's on a tie, as if the columns had been added in order).
     pub fn add(&mut self, other: &PlanSums) {
-        for (a, b) in [
-            (&mut self.act, &other.act),
-            (&mut self.size, &other.size),
-            (&mut self.da_x, &other.da_x),
-            (&mut self.dq_x2, &other.dq_x2),
-            (&mut self.spend, &other.spend),
-            (&mut self.value, &other.value),
-        ] {
-            for (u, v) in a.iter_mut().zip(b) {
-                *u += v;
-            }
-        }
-        let (t, o) = (&mut self.terms, &other.terms);
-        t.engagement += o.engagement;
-        t.quality += o.quality;
-        t.revenue += o.revenue;
-        t.integrity_risk += o.integrity_risk;
-        t.regularization += o.regularization;
-        t.penalties += o.penalties;
-        self.check.merge(&other.check);
+        let (mut sums, maxima) = self.to_flat();
+        let (more, other_maxima) = other.to_flat();
+        sums.iter_mut().zip(&more).for_each(|(u, v)| *u += v);
+        let worst_column = if other_maxima[0] > maxima[0] { other.check.worst_column } else { self.check.worst_column };
+        *self = PlanSums::from_flat(self.act.len(), self.spend.len(), &sums, [maxima[0].max(other_maxima[0]), maxima[1].max(other_maxima[1])], worst_column);
     }
 }
 

@@ -36,8 +36,9 @@ use std::time::Instant;
 
 use agora_instances::{Instance, ShardEdges};
 
+use crate::wire::{Reader, Writer};
+use comm::Counted;
 pub use comm::{agree, Comm, Solo};
-use comm::{Counted, Reader, Writer};
 use rows::{cluster, day_rows, DayRows};
 
 use crate::certificate::clip_duals;
@@ -375,26 +376,18 @@ fn slack_sums(inst: &Instance, rows: &[RowMeta], x_slack: &[f64], y_clipped: &[f
     PlanSums::of_model(inst, &model, x_slack, y_clipped, None, |k| slacks.ids[k], slacks.len())
 }
 
+/// A process's sums on the wire: [`PlanSums::to_flat`] and the worst bound's column.
 fn write_sums(w: &mut Writer, s: &PlanSums) {
-    for v in [&s.act, &s.size, &s.da_x, &s.dq_x2, &s.spend, &s.value] {
-        w.f64s(v);
-    }
-    let t = &s.terms;
-    for v in [t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties] {
-        w.f64(v);
-    }
-    let c = &s.check;
-    w.f64(c.bound_violation).u64(c.worst_column.map_or(u64::MAX, |j| j as u64)).f64(c.unbounded).f64(c.dual_bound).f64(c.objective);
+    let (sums, maxima) = s.to_flat();
+    w.f64s(&sums).f64(maxima[0]).f64(maxima[1]).u64(s.check.worst_column.map_or(u64::MAX, |j| j as u64));
 }
 
-fn read_sums(rd: &mut Reader<'_>) -> Option<PlanSums> {
-    let (act, size, da_x, dq_x2, spend, value) = (rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?, rd.f64s()?);
-    let terms =
-        Terms { engagement: rd.f64()?, quality: rd.f64()?, revenue: rd.f64()?, integrity_risk: rd.f64()?, regularization: rd.f64()?, penalties: rd.f64()? };
-    let bound_violation = rd.f64()?;
+/// The sums [`write_sums`] wrote, for `n_rows` rows and `n_campaigns` campaigns.
+fn read_sums(rd: &mut Reader<'_>, n_rows: usize, n_campaigns: usize) -> Option<PlanSums> {
+    let sums = rd.f64s().filter(|v| v.len() == PlanSums::flat_len(n_rows, n_campaigns))?;
+    let maxima = [rd.f64()?, rd.f64()?];
     let worst_column = Some(rd.u64()?).filter(|&j| j != u64::MAX).map(|j| j as usize);
-    let check = crate::certificate::ColumnCheck { bound_violation, worst_column, unbounded: rd.f64()?, dual_bound: rd.f64()?, objective: rd.f64()? };
-    Some(PlanSums { act, size, da_x, dq_x2, terms, spend, value, check })
+    Some(PlanSums::from_flat(n_rows, n_campaigns, &sums, maxima, worst_column))
 }
 
 /// The root's end of sifting: the support and duals to everyone, everyone's sums back, the
@@ -470,7 +463,7 @@ fn root_solution(
     for (rank, part) in parts.iter().enumerate() {
         let mut rd = Reader::new(part);
         let bad = || cluster(format!("process {rank} sent sums that do not decode"));
-        sums.add(&read_sums(&mut rd).ok_or_else(bad)?);
+        sums.add(&read_sums(&mut rd, rows.n_rows, inst.campaigns.len()).ok_or_else(bad)?);
         let n = rd.usize().ok_or_else(bad)?;
         for _ in 0..n {
             let (id, s, i, v) = (rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.usize().ok_or_else(bad)?, rd.f64().ok_or_else(bad)?);

@@ -15,18 +15,19 @@ use std::time::Instant;
 
 use agora_instances::{Instance, ShardEdges};
 
-use super::comm::{agree, Comm, Reader, Writer};
+use super::comm::{agree, Comm};
 use super::rows::{cluster, DayRows};
 use super::{local_sums, root_solution, slack_sums, unsolved, Distributed};
-use crate::certificate::{certify_parts, clip_duals, ColumnCheck};
+use crate::certificate::{certify_parts, clip_duals};
 use crate::first_order::store::{build_unconditioned, precondition, Store};
 use crate::ir::Model;
 use crate::pdhg::state::State;
 use crate::pdhg::termination::TerminationReason;
 use crate::pdhg::{dual_rows, execute, plan_of, slacks_of, supply_duals, Checked, Reduce, Side};
 use crate::settings::ValidSettings;
-use crate::solution::{PlanSums, Terms};
+use crate::solution::PlanSums;
 use crate::status::{SolveError, Status};
+use crate::wire::{Reader, Writer};
 
 /// Sums and maxima through the root: gathered, combined in rank order, broadcast.
 pub(crate) struct ThroughRoot<'a>(pub &'a dyn Comm);
@@ -152,21 +153,10 @@ fn candidate(model: &Model, store: &Store, st: &State, rows: &DayRows, day_edges
 
 /// Every process's sums, summed (and the check's maxima), the same on every process.
 fn reduce_sums(s: &mut PlanSums, red: &dyn Reduce) {
-    let t = &s.terms;
-    let mut all: Vec<f64> = [&s.act, &s.size, &s.da_x, &s.dq_x2, &s.spend, &s.value].iter().flat_map(|v| v.iter().copied()).collect();
-    all.extend([t.engagement, t.quality, t.revenue, t.integrity_risk, t.regularization, t.penalties, s.check.dual_bound, s.check.objective]);
-    red.sum(&mut all);
-    let mut worst = [s.check.bound_violation, s.check.unbounded];
-    red.max(&mut worst);
-    let mut at = 0;
-    for v in [&mut s.act, &mut s.size, &mut s.da_x, &mut s.dq_x2, &mut s.spend, &mut s.value] {
-        let n = v.len();
-        v.copy_from_slice(&all[at..at + n]);
-        at += n;
-    }
-    let r = &all[at..];
-    s.terms = Terms { engagement: r[0], quality: r[1], revenue: r[2], integrity_risk: r[3], regularization: r[4], penalties: r[5] };
+    let (mut sums, mut maxima) = s.to_flat();
+    red.sum(&mut sums);
+    red.max(&mut maxima);
     // The worst bound's column is known only where it is; elsewhere the check names no column.
-    let worst_column = s.check.worst_column.filter(|_| s.check.bound_violation == worst[0]);
-    s.check = ColumnCheck { bound_violation: worst[0], worst_column, unbounded: worst[1], dual_bound: r[6], objective: r[7] };
+    let worst_column = s.check.worst_column.filter(|_| s.check.bound_violation == maxima[0]);
+    *s = PlanSums::from_flat(s.act.len(), s.spend.len(), &sums, maxima, worst_column);
 }

@@ -9,9 +9,10 @@
 
 use std::collections::HashMap;
 
-use super::comm::{Comm, Reader, Writer};
+use super::comm::Comm;
 use crate::ir::{Model, RowKind, RowMeta, Sense};
 use crate::status::SolveError;
+use crate::wire::{Reader, Writer};
 
 /// Where a row sits in the day's order.
 pub(crate) type Key = (u64, u64, u64);

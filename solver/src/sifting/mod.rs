@@ -62,7 +62,7 @@ use crate::backends::BackendResult;
 use crate::ir::{Model, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
-pub(crate) use pool::{Bytes, Pool};
+pub(crate) use pool::Pool;
 use restricted::{Artificial, Restricted};
 
 /// Counters of a sifting run.

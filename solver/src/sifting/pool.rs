@@ -6,6 +6,7 @@
 //! the same order.
 
 use crate::ir::{Matrix, Model, RowMeta, Sense};
+use crate::wire::{Reader, Writer};
 
 /// A growing store of columns, each with its id in the day's model.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,43 +102,39 @@ impl Pool {
         Model { n_edges: n, cost, quad, lower, upper, matrix, rows }
     }
 
-    /// The pool as bytes (little-endian), for sending to another process.
+    /// The pool as bytes ([`crate::wire`]), for sending to another process.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + self.len() * 48 + self.rows.len() * 12);
-        out.extend((self.len() as u64).to_le_bytes());
-        out.extend((self.rows.len() as u64).to_le_bytes());
+        let mut w = Writer(Vec::with_capacity(16 + self.len() * 48 + self.rows.len() * 12));
+        w.u64(self.len() as u64).u64(self.rows.len() as u64);
         for k in 0..self.len() {
-            out.extend((self.ids[k] as u64).to_le_bytes());
-            for v in [self.cost[k], self.quad[k], self.lower[k], self.upper[k]] {
-                out.extend(v.to_le_bytes());
-            }
-            out.extend(((self.start[k + 1] - self.start[k]) as u64).to_le_bytes());
+            w.u64(self.ids[k] as u64).f64(self.cost[k]).f64(self.quad[k]).f64(self.lower[k]).f64(self.upper[k]);
+            w.u64((self.start[k + 1] - self.start[k]) as u64);
         }
         for &r in &self.rows {
-            out.extend(r.to_le_bytes());
+            w.u32(r);
         }
         for &v in &self.vals {
-            out.extend(v.to_le_bytes());
+            w.f64(v);
         }
-        out
+        w.0
     }
 
     /// The pool [`Pool::to_bytes`] wrote; `None` when the bytes are not one.
     pub fn from_bytes(bytes: &[u8]) -> Option<Pool> {
-        let mut rd = Bytes(bytes);
-        let (n, nnz) = (rd.u64()? as usize, rd.u64()? as usize);
+        let mut rd = Reader::new(bytes);
+        let (n, nnz) = (rd.usize()?, rd.usize()?);
         let mut pool = Pool::new();
         let mut counts = Vec::with_capacity(n);
         for _ in 0..n {
-            pool.ids.push(rd.u64()? as usize);
+            pool.ids.push(rd.usize()?);
             pool.cost.push(rd.f64()?);
             pool.quad.push(rd.f64()?);
             pool.lower.push(rd.f64()?);
             pool.upper.push(rd.f64()?);
-            counts.push(rd.u64()? as usize);
+            counts.push(rd.usize()?);
         }
         for _ in 0..nnz {
-            pool.rows.push(u32::from_le_bytes(rd.take(4)?.try_into().ok()?));
+            pool.rows.push(rd.u32()?);
         }
         for _ in 0..nnz {
             pool.vals.push(rd.f64()?);
@@ -145,27 +142,7 @@ impl Pool {
         for c in counts {
             pool.start.push(pool.start.last()? + c);
         }
-        (rd.0.is_empty() && *pool.start.last()? == nnz).then_some(pool)
-    }
-}
-
-/// A reader of little-endian numbers.
-pub(crate) struct Bytes<'a>(pub &'a [u8]);
-
-impl<'a> Bytes<'a> {
-    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
-    }
-    pub fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    pub fn f64(&mut self) -> Option<f64> {
-        Some(f64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        (rd.is_empty() && *pool.start.last()? == nnz).then_some(pool)
     }
 }
 
