@@ -119,17 +119,14 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     let owns = |s: usize| agora_instances::Shard::rank_of(s, comm.size()) == comm.rank();
     let counted = Counted::new(comm);
     let rows = day_rows(&counted, &model, owns, shard.day_edges)?;
-    let setup_bytes = counted.bytes.get();
+    let base =
+        ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, setup_bytes: counted.bytes.get(), ..Default::default() };
     if settings.first_order_method == crate::settings::FirstOrderMethod::Pdhg {
-        let d = pdhg::solve(&counted, inst, &model, shard, &rows, settings, start)?;
-        return Ok(d.map(|mut d| {
-            d.stats.setup_bytes = setup_bytes;
-            d
-        }));
+        return pdhg::solve(&counted, inst, &model, shard, &rows, settings, start, base);
     }
     if comm.rank() != 0 {
         if serve(comm, inst, &model, shard, &rows)? == Served::Fallback {
-            pdhg::solve(comm, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start)?;
+            pdhg::solve(comm, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
         }
         return Ok(None);
     }
@@ -154,14 +151,13 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
             let mut w = Writer::default();
             w.u64(Command::Fallback as u64);
             counted.broadcast(&mut w.0);
-            let d = pdhg::solve(&counted, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start)?;
+            let d = pdhg::solve(&counted, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
             return Ok(d.map(|mut d| {
                 let said = d.solution.message.take().unwrap_or_default();
                 d.solution.message = Some(match d.solution.status {
                     Status::Optimal => format!("auto: distributed sifting: {why}; answered by PDHG certified at 1e-6: {said}"),
                     other => format!("auto: distributed sifting: {why}; PDHG certified at 1e-6 ended {other}: {said}"),
                 });
-                d.stats.setup_bytes = setup_bytes;
                 d
             }));
         }
@@ -179,23 +175,14 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
                 Ok(End::Optimal { .. }) => unreachable!("matched above"),
             };
             let solution = unsolved(inst, status, detail, stats.restricted_iterations, start);
-            let stats = ClusterStats {
-                processes: comm.size(),
-                day_edges: shard.day_edges,
-                day_rows: rows.n_rows,
-                sifting: stats,
-                pricing_bytes,
-                setup_bytes,
-                finish_bytes: 0,
-            };
+            let stats = ClusterStats { sifting: stats, pricing_bytes, ..base };
             return Ok(Some(Distributed { solution, plan: Vec::new(), stats }));
         }
     };
     let before = counted.bytes.get();
     let (solution, plan) = finish(&counted, inst, &model, shard, &rows, &pool, &cols, &y, settings, &stats, start)?;
     let finish_bytes = counted.bytes.get() - before;
-    let stats =
-        ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, sifting: stats, pricing_bytes, setup_bytes, finish_bytes };
+    let stats = ClusterStats { sifting: stats, pricing_bytes, finish_bytes, ..base };
     Ok(Some(Distributed { solution, plan, stats }))
 }
 

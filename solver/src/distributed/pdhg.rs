@@ -17,7 +17,7 @@ use agora_instances::{Instance, ShardEdges};
 
 use super::comm::{agree, Comm};
 use super::rows::{cluster, DayRows};
-use super::{local_sums, root_solution, slack_sums, unsolved, Distributed};
+use super::{local_sums, root_solution, slack_sums, unsolved, ClusterStats, Distributed};
 use crate::certificate::{certify_parts, clip_duals};
 use crate::first_order::store::{build_unconditioned, precondition, Store};
 use crate::ir::Model;
@@ -76,7 +76,8 @@ impl Reduce for ThroughRoot<'_> {
     }
 }
 
-/// Runs PDHG on this process's shard with every other process; `Some` at the root.
+/// Runs PDHG on this process's shard with every other process; `Some` at the root, with
+/// `stats` (the setup's counters).
 pub(crate) fn solve(
     comm: &dyn Comm,
     inst: &Instance,
@@ -85,6 +86,7 @@ pub(crate) fn solve(
     rows: &DayRows,
     settings: &ValidSettings,
     start: Instant,
+    stats: ClusterStats,
 ) -> Result<Option<Distributed>, SolveError> {
     let red = ThroughRoot(comm);
     let store = build_unconditioned(model, settings.threads.max(1)).map_err(|e| e.to_string());
@@ -119,7 +121,6 @@ pub(crate) fn solve(
     if comm.rank() != 0 {
         return Ok(None);
     }
-    let stats = super::ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, ..Default::default() };
     let detail = run.result.detail.unwrap_or_default();
     if !optimal {
         let solution = unsolved(inst, run.result.status, format!("PDHG over {} processes: {detail}", comm.size()), run.stats.iterations, start);
