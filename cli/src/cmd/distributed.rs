@@ -7,11 +7,11 @@ use std::path::Path;
 
 use agora_solver::Settings;
 
-use super::{usage, Failure};
+use super::Failure;
 
 #[cfg(not(feature = "mpi"))]
 pub fn solve(_: &Path, _: Option<&Path>, _: Option<&Path>, _: &Settings, _: usize, _: bool) -> Result<(), Failure> {
-    Err(usage(
+    Err(super::usage(
         "--distributed needs agora built with MPI (cargo feature `mpi`; `make` builds it once `make deps` has installed MPICH): docs/distributed.md".into(),
     ))
 }
@@ -26,7 +26,6 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
 
     use super::{err, read_options, summary, write_out, Reported};
 
-    let _ = usage;
     let clock = Instant::now();
     let (_universe, comm) = mpi::init().ok_or_else(|| err(anyhow::anyhow!("MPI could not be started (it was started already)")))?;
     let root = comm.rank() == 0;
@@ -37,9 +36,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     let loaded = load_with(instance, &opts).map_err(|e| format!("{:#}", anyhow::Error::from(e)));
     let day = agree(&comm, loaded).map_err(fail)?;
     if root {
-        for w in &day.warnings {
-            eprintln!("warning: {}: {w}", instance.display());
-        }
+        super::print_warnings(instance, &day.warnings);
     }
     let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
     inputs.extend(settings_file);
@@ -83,14 +80,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
         );
     }
     if !sol.status.is_optimal() {
-        return Err(Failure(
-            3,
-            anyhow::anyhow!(
-                "the solve ended {}: the plan is not trustworthy{}",
-                sol.status,
-                sol.message.clone().map(|m| format!(" ({m})")).unwrap_or_default()
-            ),
-        ));
+        return Err(super::solve::not_optimal(sol));
     }
     Ok(())
 }

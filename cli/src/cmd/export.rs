@@ -65,8 +65,6 @@ pub(crate) fn load_instance_bytes(path: &Path) -> anyhow::Result<(agora_instance
     let text = agora_instances::read_input(path, super::read_options())?;
     let v = agora_instances::parse_str_with(&text, path, super::read_options())?;
     let bytes = text.into_bytes();
-    for w in &v.warnings {
-        eprintln!("warning: {}: {w}", path.display());
-    }
+    super::print_warnings(path, &v.warnings);
     Ok((v.instance, agora_serving::content_hash(&bytes)))
 }

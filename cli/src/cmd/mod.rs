@@ -114,10 +114,15 @@ pub fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
 /// Loads and validates an instance, printing its warnings; also says which files it read.
 pub fn load_validated(path: &Path) -> Result<agora_instances::Validated> {
     let v = load_with(path, read_options())?;
-    for w in &v.warnings {
+    print_warnings(path, &v.warnings);
+    Ok(v)
+}
+
+/// Prints what a load of `path` ignored or assumed, one `warning:` line each.
+pub fn print_warnings(path: &Path, warnings: &[agora_instances::Finding]) {
+    for w in warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    Ok(v)
 }
 
 /// A positive, finite number of seconds (`--time-limit`): anything else is a usage error.

@@ -123,10 +123,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
         eprintln!("timings: {} edges, {}, total {:.3} s", inst.edges.len(), cells.join(", "), clock.elapsed().as_secs_f64());
     }
     if !sol.status.is_optimal() {
-        return Err(Failure(
-            3,
-            anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{}", sol.status, sol.message.map(|m| format!(" ({m})")).unwrap_or_default()),
-        ));
+        return Err(not_optimal(&sol));
     }
     Ok(())
+}
+
+/// Exit 3: the solve ended without an optimum, and why.
+pub(super) fn not_optimal(sol: &agora_solver::Solution) -> Failure {
+    let why = sol.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
+    Failure(3, anyhow::anyhow!("the solve ended {}: the plan is not trustworthy{why}", sol.status))
 }
