@@ -30,15 +30,7 @@ fn feasible(inst: &Instance) -> bool {
 /// of supply 100: the floor and that supply conflict; lowering the floor to 100 is the smallest
 /// change (supplies are physical limits). At floor 100, segment 1 gives all 100 impressions to
 /// the new item (0.1 each) and segment 2 its 50 to the established item (0.3 each): 25.
-const FLOOR_DAY: &str = r#"{"schema": "agora.instance/v1", "name": "floor",
-  "objective": {"engagement": 1, "revenue": 0},
-  "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 50}],
-  "creators": [{"id": "c1", "group": "new"}, {"id": "c2", "group": "established"}],
-  "items": [{"id": "i1", "creator": "c1", "topic": "t", "quality": 0, "risk": 0, "fresh": false},
-            {"id": "i2", "creator": "c2", "topic": "t", "quality": 0, "risk": 0, "fresh": false}],
-  "edges": [{"segment": "s1", "item": "i1", "engagement": 0.1}, {"segment": "s1", "item": "i2", "engagement": 0.2},
-            {"segment": "s2", "item": "i2", "engagement": 0.3}],
-  "constraints": [{"name": "new-floor", "type": "exposure_floor", "items": {"creator_group": "new"}, "min": 120}]}"#;
+const FLOOR_DAY: &str = include_str!("days/floor-beyond-reach.json");
 
 #[test]
 fn a_floor_beyond_what_its_items_can_reach_conflicts_with_that_supply() {

@@ -79,15 +79,7 @@ fn settings_that_name_an_exact_backend_are_refused() {
 }
 
 /// A floor no plan can reach: sifting cannot serve it at any artificial cost.
-const FLOOR_DAY: &str = r#"{"schema": "agora.instance/v1", "name": "floor",
-  "objective": {"engagement": 1, "revenue": 0},
-  "segments": [{"id": "s1", "supply": 100}, {"id": "s2", "supply": 50}],
-  "creators": [{"id": "c1", "group": "new"}, {"id": "c2", "group": "established"}],
-  "items": [{"id": "i1", "creator": "c1", "topic": "t", "quality": 0, "risk": 0, "fresh": false},
-            {"id": "i2", "creator": "c2", "topic": "t", "quality": 0, "risk": 0, "fresh": false}],
-  "edges": [{"segment": "s1", "item": "i1", "engagement": 0.1}, {"segment": "s1", "item": "i2", "engagement": 0.2},
-            {"segment": "s2", "item": "i2", "engagement": 0.3}],
-  "constraints": [{"name": "new-floor", "type": "exposure_floor", "items": {"creator_group": "new"}, "min": 120}]}"#;
+const FLOOR_DAY: &str = include_str!("days/floor-beyond-reach.json");
 
 #[test]
 fn auto_falls_back_to_pdhg_when_sifting_cannot_settle_and_never_calls_that_optimal() {
