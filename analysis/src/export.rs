@@ -3,6 +3,7 @@
 //! spec's feasibility check, whose duals have the wrong sign, or whose objective or pacing does
 //! not match its own plan.
 
+use agora_solver::Columns as _;
 use std::collections::HashMap;
 
 use agora_instances::{plan_violations, Instance};

@@ -6,6 +6,7 @@
 //! three policies: `exported` (the score rule over the artifact), `no_pacing` and `online_dual`
 //! ([`super::policies`]).
 
+use agora_solver::Columns as _;
 use std::collections::HashMap;
 
 use agora_instances::Instance;

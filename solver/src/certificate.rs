@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{Model, RowMeta, Sense};
+use crate::ir::{Columns, RowMeta, Sense};
 
 /// Relative residuals of a primal-dual pair. All are `>= 0`; 0 is exact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,34 +35,28 @@ impl Certificate {
 
 /// Computes the certificate of `(x, y)` for `model`; `y` holds row duals in the maximisation
 /// sign convention.
-pub fn certify(model: &Model, x: &[f64], y: &[f64]) -> Certificate {
+pub fn certify<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Certificate {
     certify_at(model, x, y, &model.activities(x), &row_terms(model, x))
 }
 
 /// Each row's size at `x`: the sum of its terms' magnitudes `sum_j |a_rj x_j|`, the size of what
 /// cancels in the row (a share row's terms are whole segments of impressions, its rhs 0). The
 /// check measures rows by it, and so does the dual cleaning of [`crate::Solution`].
-pub(crate) fn row_terms(model: &Model, x: &[f64]) -> Vec<f64> {
+pub(crate) fn row_terms<C: Columns + ?Sized>(model: &C, x: &[f64]) -> Vec<f64> {
     let mut terms = vec![0.0; model.n_rows()];
-    for (j, col) in model.matrix.outer_iterator().enumerate() {
-        if x[j] != 0.0 {
-            for (r, &a) in col.iter() {
-                terms[r] += (a * x[j]).abs();
-            }
-        }
-    }
+    model.visit((0..model.n_cols().min(x.len())).filter(|&j| x[j] != 0.0), |j| model.for_each_entry(j, |r, a| terms[r] += (a * x[j]).abs()));
     terms
 }
 
 /// [`certify`] with the row activities `A x` and the row sizes ([`row_terms`]) already computed.
-pub(crate) fn certify_at(model: &Model, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
-    let (y_clipped, _) = clip_duals(&model.rows, y);
+pub(crate) fn certify_at<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
+    let (y_clipped, _) = clip_duals(model.rows(), y);
     let mut columns = ColumnCheck::default();
-    for (j, &xj) in x.iter().enumerate().take(model.n_cols()) {
+    model.visit(0..model.n_cols().min(x.len()), |j| {
         let (aty, mag) = model.dual_terms(j, &y_clipped);
-        columns.add(j, xj, model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
-    }
-    certify_parts(&model.rows, y, act, terms, &columns)
+        columns.add(j, x[j], model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
+    });
+    certify_parts(model.rows(), y, act, terms, &columns)
 }
 
 /// `y` with every dual of the wrong sign for its row clipped to 0, and the worst such dual's size

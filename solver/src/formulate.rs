@@ -1,11 +1,20 @@
-//! Spec section 3: an [`Instance`] becomes a [`Model`] with one named row per spec row.
+//! Spec section 3: an [`Instance`] becomes its model, one named row per spec row and one column
+//! per edge, then one slack column per soft row.
+//!
+//! [`Formulation`] is the model without a stored matrix: its rows, and per constraint the little
+//! that generates any column's entries from the instance when asked (which rows of the edge's
+//! segment it sits in, with what coefficient). Sifting prices and the certificate checks a day
+//! straight from it, so the 10^7-edge day is never held as a matrix (about 2.3 GB there: 16
+//! entries per edge, most of them a segment's share rows). [`formulate`] writes the same columns
+//! into the [`Model`] IR for the backends that read a whole matrix, column by column, so the two
+//! are one implementation of spec section 3.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use agora_instances::{ConstraintKind, Instance, ItemKind};
+use agora_instances::{ConstraintKind, Instance, ItemKind, Objective};
 
-use crate::ir::{Matrix, Model, ParamVec, RowKind, RowMeta, Sense, SparseVec};
+use crate::ir::{Columns, Matrix, Model, ParamVec, RowKind, RowMeta, Sense};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -13,68 +22,329 @@ use crate::ir::{Matrix, Model, ParamVec, RowKind, RowMeta, Sense, SparseVec};
 /// every capped item, then the rows of each constraint in instance order. Columns: one per edge,
 /// in instance order, then one slack per soft row.
 pub fn formulate(inst: &Instance) -> Model {
-    // The rows are generated twice: once to count each column's entries and keep the rows' meta,
-    // once to place the entries. Keeping every row's entries between the two (as a row-major
-    // copy) would double the formulation's peak: 2.6 GB more on the 10^7-edge day.
-    let mut seg_edges = vec![Vec::new(); inst.segments.len()];
-    for (e, edge) in inst.edges.iter().enumerate() {
-        seg_edges[edge.segment].push(e);
-    }
-    let seg_edges: Vec<Arc<[usize]>> = seg_edges.into_iter().map(Arc::from).collect();
-    let n_edges = inst.edges.len();
-    let mut count = Builder::new(inst, seg_edges.clone(), Pass::Count { counts: vec![0; n_edges + 1], metas: Vec::new() });
-    count.all_rows();
-    let Pass::Count { counts, metas } = count.pass else { unreachable!("the first pass counts") };
-    let mut indptr = counts;
-    for c in 0..indptr.len() - 1 {
-        indptr[c + 1] += indptr[c];
-    }
-    let nnz = indptr[indptr.len() - 1];
-    let mut fill = Builder::new(inst, seg_edges, Pass::Fill { next: indptr.clone(), indices: vec![0; nnz], data: vec![0.0; nnz], row: 0 });
-    fill.all_rows();
-    let Pass::Fill { indices, data, .. } = fill.pass else { unreachable!("the second pass fills") };
-    finish(inst, metas, indptr, indices, data)
+    Formulation::new(inst).to_model()
 }
 
 /// `c_e`: the objective's linear value of one impression of edge `e` (spec section 3).
 pub fn edge_value(inst: &Instance, e: usize) -> f64 {
-    let w = inst.objective;
-    let edge = &inst.edges[e];
-    let item = &inst.items[edge.item];
-    w.engagement * inst.planned_engagement(e) + w.quality * item.quality + w.revenue * edge.price - w.integrity_risk * item.risk
+    let item = &inst.items[inst.edges[e].item];
+    value_of(&inst.objective, inst.planned_engagement(e), item.quality, inst.edges[e].price, item.risk)
 }
 
-/// Where the builder's rows go.
-enum Pass {
-    /// Counting: each column's number of entries at `counts[column + 1]` (slack columns are
-    /// appended as soft rows appear), and every row's meta.
-    Count { counts: Vec<usize>, metas: Vec<RowMeta> },
-    /// Filling: each row's entries placed in their columns at `next[column]`, rows in order, so
-    /// every column's row indices come out sorted.
-    Fill { next: Vec<usize>, indices: Vec<u32>, data: Vec<f64>, row: u32 },
+/// The objective's value of one impression with this planned engagement, item quality, price
+/// and item risk: the one formula of `c_e`.
+#[inline]
+fn value_of(w: &Objective, engagement: f64, quality: f64, price: f64, risk: f64) -> f64 {
+    w.engagement * engagement + w.quality * quality + w.revenue * price - w.integrity_risk * risk
 }
 
+/// What a column needs of its item, packed into 32 bytes (an [`agora_instances::Item`] is over
+/// 100 with its strings) and aligned to them, so that one cache line holds all of it: pricing
+/// reads it for every edge, in no useful order ([`Columns::touch`]).
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct ItemFacts {
+    quality: f64,
+    risk: f64,
+    /// Its topic number (0 without a topic cap).
+    topic: u32,
+    /// Its `item_cap` row (`u32::MAX`: uncapped).
+    cap_row: u32,
+    /// Its campaign (an ad) or creator (organic).
+    owner: u32,
+    ad: bool,
+    fresh: bool,
+}
+
+/// A day's model with its columns generated on demand ([`Columns`]): the rows, and per
+/// constraint what places an edge in them. Holds no per-edge data but each segment's edge list
+/// (shared by the share rows' parameter vectors, as in the IR).
+pub struct Formulation<'a> {
+    inst: &'a Instance,
+    rows: Vec<RowMeta>,
+    /// Per item, what its columns read of it.
+    items: Vec<ItemFacts>,
+    /// The row of `budget[0]`; campaign `a`'s is `budget_row + a`.
+    budget_row: usize,
+    /// Per constraint, in instance order: how an edge enters its rows.
+    blocks: Vec<Block>,
+    /// Per slack column (`n_edges + k`): its soft row and the slack's coefficient there.
+    slacks: Vec<(u32, f64)>,
+    qp: bool,
+}
+
+/// How an edge enters one constraint's rows. Every block's rows are contiguous and come in
+/// constraint order, and each block yields an edge's entries with rows ascending, so a column's
+/// entries come out sorted.
+enum Block {
+    /// Rows scoped to segments (`sum_e (pick_e - share) x_e <sense> 0`): segment `s`'s rows are
+    /// `rows[segment[s].0..segment[s].1]`.
+    Share { segment: Vec<(u32, u32)>, rows: Vec<ShareRow> },
+    /// `revenue_floor`: the price of every priced ad edge.
+    Revenue { row: u32 },
+    /// `exposure_floor` / `exposure_cap`: 1 on the edges of the selected items and segments
+    /// (the items as bits: 110 KB for 883k items stays in cache, a byte each did not).
+    Exposure { row: u32, items: Bits, segments: Vec<bool> },
+    /// `exposure_parity`: row `(g, h)` is `M_h E_g - (1 - tol) M_g E_h >= 0` for every ordered
+    /// pair of distinct groups, `g` major, from row `first`.
+    Parity { first: u32, group_of_creator: Vec<u32>, merit: Vec<f64>, tolerance: f64 },
+}
+
+/// A set of item numbers as bits.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn of(picked: &[bool]) -> Bits {
+        let mut words = vec![0u64; picked.len().div_ceil(64)];
+        for (i, _) in picked.iter().enumerate().filter(|(_, &p)| p) {
+            words[i / 64] |= 1 << (i % 64);
+        }
+        Bits(words)
+    }
+    #[inline]
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+}
+
+/// A share row of one segment: its model row, the share, and which edges it picks.
+struct ShareRow {
+    row: u32,
+    share: f64,
+    pick: Pick,
+}
+
+/// An edge's `pick_e` in a share row.
+#[derive(Clone, Copy)]
+enum Pick {
+    /// 1 for an ad edge (`ad_load`).
+    Ad,
+    /// The item's risk (`integrity_cap`).
+    Risk,
+    /// 1 for an item of this topic number (`topic_cap`).
+    Topic(u32),
+    /// 1 for a fresh item (`freshness_floor`).
+    Fresh,
+    /// 1 for this edge (`exploration_floor`).
+    Edge(usize),
+}
+
+impl<'a> Formulation<'a> {
+    /// The rows of `inst`'s model and what generates its columns: a pass over the edges (each
+    /// segment's edges; a topic cap's topics) and over the items per constraint that selects them.
+    pub fn new(inst: &'a Instance) -> Formulation<'a> {
+        let mut seg_edges = vec![Vec::new(); inst.segments.len()];
+        for (e, edge) in inst.edges.iter().enumerate() {
+            seg_edges[edge.segment].push(e);
+        }
+        let seg_edges: Vec<Arc<[usize]>> = seg_edges.into_iter().map(Arc::from).collect();
+        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new() };
+        let (budget_row, cap_row) = b.always_present_rows();
+        let blocks = inst.constraints.iter().enumerate().map(|(k, c)| b.constraint(k, &c.name, c.penalty, &c.kind)).collect();
+        let rho = inst.objective.regularization;
+        let qp = inst.edges.iter().any(|e| rho / inst.segments[e.segment].supply != 0.0);
+        let items = (inst.items.iter().enumerate())
+            .map(|(i, item)| ItemFacts {
+                quality: item.quality,
+                risk: item.risk,
+                topic: b.topic_of.get(i).copied().unwrap_or(0),
+                cap_row: cap_row[i],
+                owner: item.campaign().or(item.creator()).unwrap_or(0) as u32,
+                ad: item.kind() == ItemKind::Ad,
+                fresh: item.fresh,
+            })
+            .collect();
+        Formulation { inst, rows: b.rows, items, budget_row, blocks, slacks: b.slacks, qp }
+    }
+
+    /// The instance formulated.
+    pub fn instance(&self) -> &'a Instance {
+        self.inst
+    }
+
+    /// The [`Model`] IR of the same rows and columns: every column's entries counted, then
+    /// written in column order (sequential writes into arrays allocated once).
+    pub fn to_model(&self) -> Model {
+        let n_cols = self.n_cols();
+        let mut indptr = Vec::with_capacity(n_cols + 1);
+        indptr.push(0usize);
+        let mut nnz = 0usize;
+        self.visit(0..n_cols, |j| {
+            self.for_each_entry(j, |_, _| nnz += 1);
+            indptr.push(nnz);
+        });
+        let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        self.visit(0..n_cols, |j| {
+            self.for_each_entry(j, |r, a| {
+                indices.push(r as u32);
+                data.push(a);
+            })
+        });
+        Model {
+            n_edges: self.n_edges(),
+            cost: (0..n_cols).map(|j| self.cost(j)).collect(),
+            quad: (0..n_cols).map(|j| self.quad(j)).collect(),
+            lower: vec![0.0; n_cols],
+            upper: (0..n_cols).map(|j| self.upper(j)).collect(),
+            matrix: Matrix::new_csc((self.rows.len(), n_cols), indptr, indices, data),
+            rows: self.rows.clone(),
+        }
+    }
+
+    /// Edge `e`'s `pick_e` in a share row, its item's facts `item`.
+    #[inline]
+    fn pick(pick: Pick, e: usize, item: &ItemFacts) -> f64 {
+        let one_if = |b: bool| if b { 1.0 } else { 0.0 };
+        match pick {
+            Pick::Ad => one_if(item.ad),
+            Pick::Risk => item.risk,
+            Pick::Topic(t) => one_if(item.topic == t),
+            Pick::Fresh => one_if(item.fresh),
+            Pick::Edge(f) => one_if(f == e),
+        }
+    }
+}
+
+impl Columns for Formulation<'_> {
+    fn n_edges(&self) -> usize {
+        self.inst.edges.len()
+    }
+    fn n_cols(&self) -> usize {
+        self.inst.edges.len() + self.slacks.len()
+    }
+    fn rows(&self) -> &[RowMeta] {
+        &self.rows
+    }
+    #[inline]
+    fn cost(&self, j: usize) -> f64 {
+        match j.checked_sub(self.inst.edges.len()) {
+            None => {
+                let (edge, item) = (&self.inst.edges[j], &self.items[self.inst.edges[j].item]);
+                value_of(&self.inst.objective, self.inst.planned_engagement(j), item.quality, edge.price, item.risk)
+            }
+            Some(k) => -self.rows[self.slacks[k].0 as usize].penalty.expect("a slack's row is soft"),
+        }
+    }
+    #[inline]
+    fn quad(&self, j: usize) -> f64 {
+        match self.inst.edges.get(j) {
+            Some(edge) => self.inst.objective.regularization / self.inst.segments[edge.segment].supply,
+            None => 0.0,
+        }
+    }
+    fn lower(&self, _: usize) -> f64 {
+        0.0
+    }
+    #[inline]
+    fn upper(&self, j: usize) -> f64 {
+        self.inst.edges.get(j).and_then(|e| e.cap).unwrap_or(f64::INFINITY)
+    }
+    fn is_qp(&self) -> bool {
+        self.qp
+    }
+    fn supply_row(&self, j: usize) -> Option<usize> {
+        // supply[s] is row s.
+        self.inst.edges.get(j).map(|e| e.segment)
+    }
+    fn model(&self) -> Cow<'_, Model> {
+        Cow::Owned(self.to_model())
+    }
+    /// Reads the columns' items in one tight loop: the item table is read in no useful order (a
+    /// segment's edges jump through it), and a loop that does nothing else keeps many of those
+    /// cache misses in flight at once, where the entries' work between them would wait for each
+    /// in turn (pricing the 10^7-edge day spent most of its time there: 2.4 s a pass, 0.x s with
+    /// this).
+    fn touch(&self, cols: &[usize]) {
+        let mut any = 0u32;
+        for &j in cols {
+            if let Some(edge) = self.inst.edges.get(j) {
+                any ^= self.items[edge.item].topic;
+            }
+        }
+        std::hint::black_box(any);
+    }
+
+    #[inline]
+    fn for_each_entry(&self, j: usize, mut f: impl FnMut(usize, f64)) {
+        let inst = self.inst;
+        let Some(edge) = inst.edges.get(j) else {
+            let (row, a) = self.slacks[j - inst.edges.len()];
+            return f(row as usize, a);
+        };
+        let (s, i) = (edge.segment, edge.item);
+        let item = &self.items[i];
+        f(s, 1.0);
+        if item.ad && edge.price != 0.0 {
+            f(self.budget_row + item.owner as usize, edge.price);
+        }
+        if item.cap_row != u32::MAX {
+            f(item.cap_row as usize, 1.0);
+        }
+        for block in &self.blocks {
+            match block {
+                Block::Share { segment, rows } => {
+                    let (from, to) = segment[s];
+                    for r in &rows[from as usize..to as usize] {
+                        // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything
+                        // above), so that agora's check judges exactly the model the backend solved.
+                        let v = Formulation::pick(r.pick, j, item) - r.share;
+                        if v.abs() > 1e-12 {
+                            f(r.row as usize, v);
+                        }
+                    }
+                }
+                Block::Revenue { row } => {
+                    if item.ad && edge.price != 0.0 {
+                        f(*row as usize, edge.price);
+                    }
+                }
+                Block::Exposure { row, items, segments } => {
+                    if items.get(i) && segments[s] {
+                        f(*row as usize, 1.0);
+                    }
+                }
+                Block::Parity { first, group_of_creator, merit, tolerance } => {
+                    if item.ad || group_of_creator[item.owner as usize] == u32::MAX {
+                        continue;
+                    }
+                    let g = group_of_creator[item.owner as usize] as usize;
+                    // Rows (a, b), a != b, a major: this edge is in (g, h) with M_h, and in
+                    // (h, g) with -(1 - tol) M_h; zero coefficients are left out.
+                    let n = merit.len();
+                    for a in 0..n {
+                        for b in (0..n).filter(|&b| b != a) {
+                            let v = if a == g {
+                                merit[b]
+                            } else if b == g {
+                                -(1.0 - tolerance) * merit[a]
+                            } else {
+                                continue;
+                            };
+                            if v != 0.0 {
+                                f(*first as usize + a * (n - 1) + if b < a { b } else { b - 1 }, v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Collects the rows' meta (names, senses, parameters and how they move) and the blocks.
 struct Builder<'a> {
     inst: &'a Instance,
     /// Edges of each segment (shared by the `da` of the segment's share rows).
     seg_edges: Vec<Arc<[usize]>>,
-    pass: Pass,
-    n_slacks: usize,
+    rows: Vec<RowMeta>,
+    slacks: Vec<(u32, f64)>,
+    /// Each item's topic number, filled by the first topic cap.
+    topic_of: Vec<u32>,
 }
 
-impl<'a> Builder<'a> {
-    fn new(inst: &'a Instance, seg_edges: Vec<Arc<[usize]>>, pass: Pass) -> Self {
-        Builder { inst, seg_edges, pass, n_slacks: 0 }
-    }
-
-    /// Every row of the model, in the documented order.
-    fn all_rows(&mut self) {
-        self.always_present_rows();
-        for (k, c) in self.inst.constraints.iter().enumerate() {
-            self.constraint_rows(k, &c.name, c.penalty, &c.kind);
-        }
-    }
-
+impl Builder<'_> {
+    /// Appends a row; a soft row gets the next slack column, which relaxes it by its value:
+    /// `a.x - v <= b`, or `a.x + v >= b`.
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -85,244 +355,200 @@ impl<'a> Builder<'a> {
         sense: Sense,
         rhs: f64,
         parameter: (&'static str, f64),
-        coefs: SparseVec,
         da: ParamVec,
         db: f64,
         penalty: Option<f64>,
     ) {
+        let row = self.rows.len();
         let slack = penalty.map(|_| {
-            self.n_slacks += 1;
-            self.inst.edges.len() + self.n_slacks - 1
+            self.slacks.push((row as u32, if sense == Sense::Le { -1.0 } else { 1.0 }));
+            self.inst.edges.len() + self.slacks.len() - 1
         });
-        // The slack relaxes the row by its value: a.x - v <= b, or a.x + v >= b.
-        let slack_entry = slack.map(|c| (c, if sense == Sense::Le { -1.0 } else { 1.0 }));
-        let entries = coefs.iter().copied().chain(slack_entry);
-        match &mut self.pass {
-            Pass::Count { counts, metas } => {
-                for (c, _) in entries {
-                    if c + 1 >= counts.len() {
-                        counts.resize(c + 2, 0);
-                    }
-                    counts[c + 1] += 1;
-                }
-                metas.push(RowMeta { name, kind, constraint, segment, sense, rhs, parameter, da, db, dquad: ParamVec::default(), slack, penalty });
-            }
-            Pass::Fill { next, indices, data, row } => {
-                for (c, v) in entries {
-                    indices[next[c]] = *row;
-                    data[next[c]] = v;
-                    next[c] += 1;
-                }
-                *row += 1;
-            }
-        }
+        self.rows.push(RowMeta { name, kind, constraint, segment, sense, rhs, parameter, da, db, dquad: ParamVec::default(), slack, penalty });
     }
 
-    fn always_present_rows(&mut self) {
+    /// `supply[s]`, `budget[a]`, `item_cap[i]`: returns the first budget row and each item's
+    /// cap row.
+    fn always_present_rows(&mut self) -> (usize, Vec<u32>) {
         let inst = self.inst;
         let rho = inst.objective.regularization;
         for (s, seg) in inst.segments.iter().enumerate() {
-            let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e, 1.0)).collect();
-            let name = format!("supply[{}]", seg.id);
-            self.push(name, RowKind::Supply, None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, ParamVec::default(), 1.0, None);
+            self.push(
+                format!("supply[{}]", seg.id),
+                RowKind::Supply,
+                None,
+                Some(s),
+                Sense::Le,
+                seg.supply,
+                ("supply", seg.supply),
+                ParamVec::default(),
+                1.0,
+                None,
+            );
             if rho > 0.0 {
                 // quad_e = rho / supply_s, so d quad_e / d supply_s = -rho / supply_s^2.
                 let d = -rho / (seg.supply * seg.supply);
-                if let Pass::Count { metas, .. } = &mut self.pass {
-                    metas.last_mut().expect("just pushed").dquad = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: d };
-                }
+                self.rows.last_mut().expect("just pushed").dquad = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: d };
             }
         }
-        let mut camp_edges: Vec<SparseVec> = vec![Vec::new(); inst.campaigns.len()];
-        let mut item_edges: Vec<SparseVec> = vec![Vec::new(); inst.items.len()];
-        for (e, edge) in inst.edges.iter().enumerate() {
-            if let Some(a) = inst.items[edge.item].campaign() {
-                if edge.price != 0.0 {
-                    camp_edges[a].push((e, edge.price));
-                }
-            }
-            item_edges[edge.item].push((e, 1.0));
+        let budget_row = self.rows.len();
+        for camp in &inst.campaigns {
+            self.push(
+                format!("budget[{}]", camp.id),
+                RowKind::Budget,
+                None,
+                None,
+                Sense::Le,
+                camp.budget,
+                ("budget", camp.budget),
+                ParamVec::default(),
+                1.0,
+                None,
+            );
         }
-        for (camp, coefs) in inst.campaigns.iter().zip(camp_edges) {
-            let name = format!("budget[{}]", camp.id);
-            self.push(name, RowKind::Budget, None, None, Sense::Le, camp.budget, ("budget", camp.budget), coefs, ParamVec::default(), 1.0, None);
-        }
-        for (item, coefs) in inst.items.iter().zip(item_edges) {
+        let mut cap_row = vec![u32::MAX; inst.items.len()];
+        for (i, item) in inst.items.iter().enumerate() {
             if let Some(cap) = item.cap {
-                let name = format!("item_cap[{}]", item.id);
-                self.push(name, RowKind::ItemCap, None, None, Sense::Le, cap, ("cap", cap), coefs, ParamVec::default(), 1.0, None);
+                cap_row[i] = self.rows.len() as u32;
+                self.push(format!("item_cap[{}]", item.id), RowKind::ItemCap, None, None, Sense::Le, cap, ("cap", cap), ParamVec::default(), 1.0, None);
             }
         }
+        (budget_row, cap_row)
     }
 
-    /// A share row of segment `s`: `sum_e (pick_e - share) x_e  <sense>  0`, whose coefficients
-    /// move by -1 per unit of share on every edge of the segment.
+    /// A block of share rows, one per `(segment, pick, name)` in row order (segments ascending):
+    /// `sum_e (pick_e - share) x_e <sense> 0`, whose coefficients move by -1 per unit of share on
+    /// every edge of the segment.
     #[allow(clippy::too_many_arguments)]
-    fn share_row(
+    fn share_rows(
         &mut self,
         k: usize,
-        name: String,
         kind: RowKind,
-        s: usize,
         sense: Sense,
         field: &'static str,
         share: f64,
         penalty: Option<f64>,
-        pick: impl Fn(usize) -> f64,
-    ) {
-        let edges = &self.seg_edges[s];
-        // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything above), so that
-        // agora's check judges exactly the model the backend solved.
-        let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v.abs() > 1e-12).collect();
-        let da = ParamVec::Uniform { cols: edges.clone(), value: -1.0 };
-        self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), coefs, da, 0.0, penalty);
+        rows: Vec<(usize, Pick, String)>,
+    ) -> Block {
+        let mut segment = vec![(0u32, 0u32); self.inst.segments.len()];
+        let mut out = Vec::with_capacity(rows.len());
+        for (s, pick, name) in rows {
+            if segment[s].1 == 0 {
+                segment[s] = (out.len() as u32, out.len() as u32);
+            }
+            segment[s].1 += 1;
+            out.push(ShareRow { row: self.rows.len() as u32, share, pick });
+            let da = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: -1.0 };
+            self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), da, 0.0, penalty);
+        }
+        Block::Share { segment, rows: out }
     }
 
-    fn constraint_rows(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) {
+    fn constraint(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) -> Block {
         let inst = self.inst;
         let ty = RowKind::of_constraint(kind);
+        let per_segment = |segments, pick: Pick| -> Vec<(usize, Pick, String)> {
+            inst.select_segments(segments).into_iter().map(|s| (s, pick, format!("{cname}[{}]", inst.segments[s].id))).collect()
+        };
         match kind {
             ConstraintKind::AdLoad { segments, max_share } => {
-                for s in inst.select_segments(segments) {
-                    let name = format!("{cname}[{}]", inst.segments[s].id);
-                    let pick = |e: usize| if inst.is_ad_edge(e) { 1.0 } else { 0.0 };
-                    self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
-                }
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, per_segment(segments, Pick::Ad))
             }
             ConstraintKind::IntegrityCap { segments, max_share } => {
-                for s in inst.select_segments(segments) {
-                    let name = format!("{cname}[{}]", inst.segments[s].id);
-                    let pick = |e: usize| inst.items[inst.edges[e].item].risk;
-                    self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
-                }
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, per_segment(segments, Pick::Risk))
+            }
+            ConstraintKind::FreshnessFloor { segments, min_share } => {
+                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, per_segment(segments, Pick::Fresh))
             }
             ConstraintKind::TopicCap { segments, max_share } => {
                 // Topics as numbers: comparing topic strings per edge and topic was 15% of
-                // formulating the 10^7-edge day.
+                // formulating the 10^7-edge day. Numbered in item order, named as written.
                 let mut names: Vec<&str> = Vec::new();
-                let topic_of: Vec<usize> = inst
+                let mut number: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+                let topic_of: Vec<u32> = inst
                     .items
                     .iter()
-                    .map(|i| match names.iter().position(|&t| t == i.topic) {
-                        Some(t) => t,
-                        None => {
+                    .map(|i| {
+                        *number.entry(&i.topic).or_insert_with(|| {
                             names.push(&i.topic);
-                            names.len() - 1
-                        }
+                            names.len() as u32 - 1
+                        })
                     })
                     .collect();
+                let mut rows = Vec::new();
+                let mut seen = vec![false; names.len()];
                 for s in inst.select_segments(segments) {
                     // Topics with an edge in this segment, in first-seen order for stable names.
-                    let mut topics: Vec<usize> = Vec::new();
+                    let mut topics: Vec<u32> = Vec::new();
                     for &e in self.seg_edges[s].iter() {
                         let t = topic_of[inst.edges[e].item];
-                        if !topics.contains(&t) {
+                        if !seen[t as usize] {
+                            seen[t as usize] = true;
                             topics.push(t);
                         }
                     }
-                    for t in topics {
-                        let name = format!("{cname}[{},{}]", inst.segments[s].id, names[t]);
-                        let pick = |e: usize| if topic_of[inst.edges[e].item] == t { 1.0 } else { 0.0 };
-                        self.share_row(k, name, ty, s, Sense::Le, "max_share", *max_share, penalty, pick);
+                    for &t in &topics {
+                        seen[t as usize] = false;
+                        rows.push((s, Pick::Topic(t), format!("{cname}[{},{}]", inst.segments[s].id, names[t as usize])));
                     }
                 }
-            }
-            ConstraintKind::FreshnessFloor { segments, min_share } => {
-                for s in inst.select_segments(segments) {
-                    let name = format!("{cname}[{}]", inst.segments[s].id);
-                    let pick = |e: usize| if inst.items[inst.edges[e].item].fresh { 1.0 } else { 0.0 };
-                    self.share_row(k, name, ty, s, Sense::Ge, "min_share", *min_share, penalty, pick);
-                }
+                self.topic_of = topic_of;
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, rows)
             }
             ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
                 // x_e >= min_share * T_s, one row per unproven edge: a share row whose pick is
                 // the edge itself. Dense in the segment (every edge carries -min_share), so a
                 // segment with k unproven edges of m adds k * m entries.
-                for (s, e) in inst.explored_edges(segments, *max_n) {
-                    let name = format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id);
-                    self.share_row(k, name, ty, s, Sense::Ge, "min_share", *min_share, penalty, |f| if f == e { 1.0 } else { 0.0 });
-                }
+                let rows = inst
+                    .explored_edges(segments, *max_n)
+                    .into_iter()
+                    .map(|(s, e)| (s, Pick::Edge(e), format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id)))
+                    .collect();
+                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, rows)
             }
             ConstraintKind::RevenueFloor { min } => {
-                let coefs: SparseVec =
-                    (0..inst.edges.len()).filter(|&e| inst.is_ad_edge(e) && inst.edges[e].price != 0.0).map(|e| (e, inst.edges[e].price)).collect();
-                self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), coefs, ParamVec::default(), 1.0, penalty);
+                let row = self.rows.len() as u32;
+                self.push(cname.to_string(), ty, Some(k), None, Sense::Ge, *min, ("min", *min), ParamVec::default(), 1.0, penalty);
+                Block::Revenue { row }
             }
             ConstraintKind::ExposureFloor { items, segments, min } | ConstraintKind::ExposureCap { items, segments, max: min } => {
                 let (sense, field) = if matches!(kind, ConstraintKind::ExposureFloor { .. }) { (Sense::Ge, "min") } else { (Sense::Le, "max") };
-                let item_mask = inst.select_items(items);
                 let mut seg_mask = vec![false; inst.segments.len()];
                 for s in inst.select_segments(segments) {
                     seg_mask[s] = true;
                 }
-                let coefs: SparseVec = inst.edges.iter().enumerate().filter(|(_, e)| item_mask[e.item] && seg_mask[e.segment]).map(|(e, _)| (e, 1.0)).collect();
-                self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), coefs, ParamVec::default(), 1.0, penalty);
+                let row = self.rows.len() as u32;
+                self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), ParamVec::default(), 1.0, penalty);
+                Block::Exposure { row, items: Bits::of(&inst.select_items(items)), segments: seg_mask }
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {
                 // E_g: organic exposure of group g; M_g: the summed quality of g's organic items.
-                let group_of = |e: usize| -> Option<usize> {
-                    let c = inst.items[inst.edges[e].item].creator()?;
-                    groups.iter().position(|g| *g == inst.creators[c].group)
-                };
-                let merit: Vec<f64> = groups
-                    .iter()
-                    .map(|g| {
-                        inst.items
-                            .iter()
-                            .filter(|i| i.kind() == ItemKind::Organic && i.creator().is_some_and(|c| inst.creators[c].group == *g))
-                            .map(|i| i.quality)
-                            .sum()
-                    })
-                    .collect();
-                let mut group_edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-                for e in 0..inst.edges.len() {
-                    if let Some(g) = group_of(e) {
-                        group_edges.entry(g).or_default().push(e);
+                let group_of_creator: Vec<u32> =
+                    inst.creators.iter().map(|c| groups.iter().position(|g| *g == c.group).map_or(u32::MAX, |g| g as u32)).collect();
+                let mut merit = vec![0.0; groups.len()];
+                for item in inst.items.iter().filter(|i| i.kind() == ItemKind::Organic) {
+                    if let Some(g) = item.creator().map(|c| group_of_creator[c]).filter(|&g| g != u32::MAX) {
+                        merit[g as usize] += item.quality;
                     }
                 }
-                let none = Vec::new();
+                let mut group_edges: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+                for (e, edge) in inst.edges.iter().enumerate() {
+                    if let Some(g) = inst.items[edge.item].creator().map(|c| group_of_creator[c]).filter(|&g| g != u32::MAX) {
+                        group_edges[g as usize].push(e);
+                    }
+                }
+                let group_edges: Vec<Arc<[usize]>> = group_edges.into_iter().map(Arc::from).collect();
+                let first = self.rows.len() as u32;
                 for g in 0..groups.len() {
-                    for h in 0..groups.len() {
-                        if g == h {
-                            continue;
-                        }
+                    for h in (0..groups.len()).filter(|&h| h != g) {
                         // M_h E_g - (1 - tol) M_g E_h >= 0; d/d tol moves h's coefficients by +M_g.
-                        let eg = group_edges.get(&g).unwrap_or(&none);
-                        let eh = group_edges.get(&h).unwrap_or(&none);
-                        let mut coefs: SparseVec = Vec::with_capacity(eg.len() + eh.len());
-                        coefs.extend(eg.iter().map(|&e| (e, merit[h])));
-                        coefs.extend(eh.iter().map(|&e| (e, -(1.0 - tolerance) * merit[g])));
-                        coefs.retain(|&(_, v)| v != 0.0);
-                        let da: SparseVec = eh.iter().map(|&e| (e, merit[g])).collect();
+                        let da = ParamVec::Uniform { cols: group_edges[h].clone(), value: merit[g] };
                         let name = format!("{cname}[{},{}]", groups[g], groups[h]);
-                        self.push(name, ty, Some(k), None, Sense::Ge, 0.0, ("tolerance", *tolerance), coefs, da.into(), 0.0, penalty);
+                        self.push(name, ty, Some(k), None, Sense::Ge, 0.0, ("tolerance", *tolerance), da, 0.0, penalty);
                     }
                 }
+                Block::Parity { first, group_of_creator, merit, tolerance: *tolerance }
             }
         }
     }
-}
-
-/// The model from the rows' meta and the filled columns.
-fn finish(inst: &Instance, metas: Vec<RowMeta>, indptr: Vec<usize>, indices: Vec<u32>, data: Vec<f64>) -> Model {
-    let n_edges = inst.edges.len();
-    let n_cols = indptr.len() - 1;
-    let w = inst.objective;
-    let mut cost = Vec::with_capacity(n_cols);
-    let mut quad = Vec::with_capacity(n_cols);
-    let mut upper = Vec::with_capacity(n_cols);
-    for (e, edge) in inst.edges.iter().enumerate() {
-        cost.push(edge_value(inst, e));
-        quad.push(w.regularization / inst.segments[edge.segment].supply);
-        upper.push(edge.cap.unwrap_or(f64::INFINITY));
-    }
-    // Slack columns, in the order their soft rows came.
-    for p in metas.iter().filter_map(|m| m.penalty) {
-        cost.push(-p);
-        quad.push(0.0);
-        upper.push(f64::INFINITY);
-    }
-    debug_assert_eq!(cost.len(), n_cols);
-    let matrix = Matrix::new_csc((metas.len(), n_cols), indptr, indices, data);
-    Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix, rows: metas }
 }

@@ -300,37 +300,137 @@ impl Model {
         m.matrix = Matrix::new_csc((self.n_rows(), m.cost.len()), indptr, indices, data);
         m
     }
+}
 
-    /// `A x`, the row activities (slacks included).
-    pub fn activities(&self, x: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.n_rows()];
-        for (j, col) in self.matrix.outer_iterator().enumerate() {
-            let xj = x[j];
-            if xj != 0.0 {
-                for (r, &a) in col.iter() {
-                    out[r] += a * xj;
-                }
+/// A model's columns as the methods that sweep them read them: column by column, each one's
+/// cost, quadratic diagonal, bounds and `(row, value)` entries, over the model's rows.
+///
+/// Two kinds of model have them: the [`Model`] IR, whose matrix is stored, and a day's
+/// [`crate::Formulation`], which generates each column's entries from the instance when asked
+/// (nothing stored per edge). Pricing, the certificate and a solution's sums read either, so a
+/// day that sifting solves is never stored as a matrix (docs/model.md, "Formulation").
+pub trait Columns: Sync {
+    /// The edge columns are `0..n_edges`; soft rows' slacks follow.
+    fn n_edges(&self) -> usize;
+    /// The number of columns (edges, then slacks).
+    fn n_cols(&self) -> usize;
+    /// Row metadata, in model order.
+    fn rows(&self) -> &[RowMeta];
+    /// Column `j`'s linear objective coefficient (maximisation).
+    fn cost(&self, j: usize) -> f64;
+    /// Column `j`'s quadratic diagonal: the objective subtracts `1/2 quad_j x_j^2`.
+    fn quad(&self, j: usize) -> f64;
+    /// Column `j`'s lower bound.
+    fn lower(&self, j: usize) -> f64;
+    /// Column `j`'s upper bound (`f64::INFINITY` when it has none).
+    fn upper(&self, j: usize) -> f64;
+    /// True when the objective has a quadratic term.
+    fn is_qp(&self) -> bool;
+    /// Calls `f(row, value)` for every entry of column `j`, rows ascending.
+    fn for_each_entry(&self, j: usize, f: impl FnMut(usize, f64));
+    /// The supply row edge column `j` sits in, if any.
+    fn supply_row(&self, j: usize) -> Option<usize> {
+        let mut found = None;
+        self.for_each_entry(j, |r, _| {
+            if found.is_none() && self.rows()[r].kind == RowKind::Supply {
+                found = Some(r);
+            }
+        });
+        found
+    }
+    /// The whole model as the IR: borrowed when it is one, materialised otherwise (what a
+    /// whole-model solve needs: HiGHS or Clarabel on every column, PDHG's store, a KKT polish).
+    fn model(&self) -> std::borrow::Cow<'_, Model>;
+
+    /// Brings what columns `cols` read into the cache ahead of a pass over them (stored columns:
+    /// nothing to do; see [`Columns::visit`]).
+    fn touch(&self, _cols: &[usize]) {}
+
+    /// Calls `f(j)` for every column `j` of `cols`, in order, a batch at a time, each batch
+    /// [`touch`](Columns::touch)ed first: how every pass over many columns goes through them.
+    #[inline]
+    fn visit(&self, cols: impl IntoIterator<Item = usize>, mut f: impl FnMut(usize)) {
+        const BATCH: usize = 64;
+        let mut batch = [0usize; BATCH];
+        let mut n = 0;
+        for j in cols {
+            batch[n] = j;
+            n += 1;
+            if n == BATCH {
+                self.touch(&batch);
+                batch.iter().for_each(|&j| f(j));
+                n = 0;
             }
         }
+        self.touch(&batch[..n]);
+        batch[..n].iter().for_each(|&j| f(j));
+    }
+
+    /// The number of rows.
+    fn n_rows(&self) -> usize {
+        self.rows().len()
+    }
+
+    /// `A x`, the row activities (slacks included).
+    fn activities(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n_rows()];
+        self.visit((0..self.n_cols().min(x.len())).filter(|&j| x[j] != 0.0), |j| self.for_each_entry(j, |r, a| out[r] += a * x[j]));
         out
     }
 
     /// Column `j`'s `a_j . y` and `sum_r |a_rj y_r|` (the size of its terms): what a reduced cost
     /// and its scale are made of, in pricing and in the check alike.
     #[inline]
-    pub fn dual_terms(&self, j: usize, y: &[f64]) -> (f64, f64) {
-        let col = self.matrix.outer_view(j).expect("column exists");
+    fn dual_terms(&self, j: usize, y: &[f64]) -> (f64, f64) {
         let (mut aty, mut mag) = (0.0, 0.0);
-        for (r, &a) in col.iter() {
+        self.for_each_entry(j, |r, a| {
             aty += a * y[r];
             mag += (a * y[r]).abs();
-        }
+        });
         (aty, mag)
     }
 
     /// The objective at `x`.
-    pub fn objective(&self, x: &[f64]) -> f64 {
-        self.cost.iter().zip(&self.quad).zip(x).map(|((c, q), x)| c * x - 0.5 * q * x * x).sum()
+    fn objective(&self, x: &[f64]) -> f64 {
+        x.iter().enumerate().take(self.n_cols()).map(|(j, &x)| self.cost(j) * x - 0.5 * self.quad(j) * x * x).sum()
+    }
+}
+
+impl Columns for Model {
+    fn n_edges(&self) -> usize {
+        self.n_edges
+    }
+    fn n_cols(&self) -> usize {
+        self.cost.len()
+    }
+    fn rows(&self) -> &[RowMeta] {
+        &self.rows
+    }
+    fn cost(&self, j: usize) -> f64 {
+        self.cost[j]
+    }
+    fn quad(&self, j: usize) -> f64 {
+        self.quad[j]
+    }
+    fn lower(&self, j: usize) -> f64 {
+        self.lower[j]
+    }
+    fn upper(&self, j: usize) -> f64 {
+        self.upper[j]
+    }
+    fn is_qp(&self) -> bool {
+        Model::is_qp(self)
+    }
+    #[inline]
+    fn for_each_entry(&self, j: usize, mut f: impl FnMut(usize, f64)) {
+        let (indptr, indices, data) = (self.matrix.indptr(), self.matrix.indices(), self.matrix.data());
+        let range = indptr.outer_inds_sz(j);
+        for (r, &a) in indices[range.clone()].iter().zip(&data[range]) {
+            f(*r as usize, a);
+        }
+    }
+    fn model(&self) -> std::borrow::Cow<'_, Model> {
+        std::borrow::Cow::Borrowed(self)
     }
 }
 

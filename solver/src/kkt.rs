@@ -29,7 +29,7 @@ use clarabel::algebra::CscMatrix;
 use clarabel::qdldl::{QDLDLFactorisation, QDLDLSettingsBuilder};
 
 use crate::backends::BackendResult;
-use crate::ir::{Model, Sense};
+use crate::ir::{Columns as _, Model, Sense};
 use crate::status::Status;
 
 /// Where each column sits in the guessed active set.

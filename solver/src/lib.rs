@@ -47,8 +47,8 @@ pub use certificate::{certify, Certificate};
 pub use diagnose::{conflict_of, diagnose, DiagnoseSettings, Diagnosis, DIAGNOSIS_SCHEMA};
 pub use face::{optimal_face_extreme, FaceEnd, FACE_TOLERANCE};
 pub use first_order::{FirstOrder, WarmStart};
-pub use formulate::{edge_value, formulate};
-pub use ir::{Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
+pub use formulate::{edge_value, formulate, Formulation};
+pub use ir::{Columns, Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
 pub use settings::{
     predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_CLARABEL_QP_EDGES, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES,
@@ -58,25 +58,27 @@ pub use shadow::shadow_price;
 pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
 
-/// Formulates and solves a day with the backend `settings` choose.
+/// Formulates and solves a day with the backend `settings` choose. The matrix is stored only
+/// when the backend reads it whole: sifting generates the columns it prices ([`Formulation`]).
 pub fn solve(inst: &Instance, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
     let settings = settings.to_valid()?;
-    let model = formulate(inst);
-    solve_model(inst, &model, settings.as_ref())
+    solve_model(inst, &Formulation::new(inst), settings.as_ref())
 }
 
-/// Solves an already formulated model of `inst`.
-pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
+/// Solves a formulated model of `inst`: the [`Model`] IR, or a [`Formulation`] whose matrix is
+/// materialised only if the path taken needs it whole.
+pub fn solve_model<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &(impl ToValid + ?Sized)) -> Result<Solution, SolveError> {
     let settings = settings.to_valid()?;
     let choice = settings.backend.resolve_for(model);
     let first = match choice {
         BackendChoice::FirstOrder => solve_model_warm(inst, model, &first_order_settings(&settings), None)?,
         exact => {
             let backend = exact_backend(exact);
+            let whole = model.model();
             let start = Instant::now();
-            let raw = backend.solve(model, &settings)?;
+            let raw = backend.solve(&whole, &settings)?;
             let seconds = start.elapsed().as_secs_f64();
-            Solution::from_backend(inst, model, raw, backend.name(), settings.check_tolerance, seconds)
+            Solution::from_backend(inst, &*whole, raw, backend.name(), settings.check_tolerance, seconds)
         }
     };
     if settings.backend != BackendChoice::Auto || first.status != Status::NumericalError {
@@ -90,7 +92,13 @@ pub fn solve_model(inst: &Instance, model: &Model, settings: &(impl ToValid + ?S
 /// sifting (exact; skipped when that was the first path), then PDHG certified at 1e-6 and made
 /// exact by [`polish`] where that succeeds, and says in `message` which path answered
 /// (docs/backends.md, "auto"). A choice other than `auto` is reported as it ended.
-fn auto_fallback(inst: &Instance, model: &Model, settings: &ValidSettings, first_choice: BackendChoice, first: Solution) -> Result<Solution, SolveError> {
+fn auto_fallback<C: Columns + ?Sized>(
+    inst: &Instance,
+    model: &C,
+    settings: &ValidSettings,
+    first_choice: BackendChoice,
+    first: Solution,
+) -> Result<Solution, SolveError> {
     let mut tried = vec![format!("{} ended numerical_error ({})", first.backend, first.message.clone().unwrap_or_default())];
     let answered = |tried: &[String], name: &str, sol: Solution| {
         let said = sol.message.clone().unwrap_or_default();
@@ -136,7 +144,7 @@ pub(crate) fn pdhg_fallback(settings: &ValidSettings) -> Result<ValidSettings, S
 /// the restricted problems are HiGHS' simplex on that support, so the result is a vertex with
 /// exact duals; for a QP they are Clarabel's. The result says how it ended: a status other than
 /// `optimal` means the polish failed and `approx` stands.
-pub fn polish(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Result<Solution, SolveError> {
+pub fn polish<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &ValidSettings, approx: &Solution) -> Result<Solution, SolveError> {
     if let Some(sol) = polish_kkt(inst, model, settings, approx) {
         return Ok(Solution { message: Some("the KKT system solved exactly on the answer's active set".into()), ..sol });
     }
@@ -147,10 +155,10 @@ pub fn polish(inst: &Instance, model: &Model, settings: &ValidSettings, approx: 
 
 /// Every column's value in a solution: its impressions, then each soft row's violation in its
 /// slack column.
-fn columns_of(model: &Model, sol: &Solution) -> Vec<f64> {
+fn columns_of<C: Columns + ?Sized>(model: &C, sol: &Solution) -> Vec<f64> {
     let mut x = sol.impressions.clone();
     x.resize(model.n_cols(), 0.0);
-    for (meta, row) in model.rows.iter().zip(&sol.rows) {
+    for (meta, row) in model.rows().iter().zip(&sol.rows) {
         if let Some(c) = meta.slack {
             x[c] = row.violation;
         }
@@ -159,14 +167,14 @@ fn columns_of(model: &Model, sol: &Solution) -> Vec<f64> {
 }
 
 /// [`kkt::polish`] of a QP answer, kept when agora's check passes it at `check_tolerance`.
-fn polish_kkt(inst: &Instance, model: &Model, settings: &ValidSettings, approx: &Solution) -> Option<Solution> {
+fn polish_kkt<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &ValidSettings, approx: &Solution) -> Option<Solution> {
     if !model.is_qp() || approx.rows.len() != model.n_rows() {
         return None;
     }
     let x = columns_of(model, approx);
     let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
     let start = Instant::now();
-    let raw = kkt::polish(model, &x, &y)?;
+    let raw = kkt::polish(&model.model(), &x, &y)?;
     let sol = Solution::from_backend(inst, model, raw, approx.backend, settings.check_tolerance, start.elapsed().as_secs_f64());
     (sol.status == Status::Optimal).then_some(sol)
 }
@@ -191,7 +199,12 @@ pub(crate) fn exact_backend(choice: BackendChoice) -> Box<dyn Backend> {
 /// Solves with the first-order backend from a warm start (an earlier plan and duals); the
 /// answer is checked at `first_order_tolerance`, the accuracy it was certified to (sifting's,
 /// exact, at `check_tolerance`).
-pub fn solve_model_warm(inst: &Instance, model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Solution, SolveError> {
+pub fn solve_model_warm<C: Columns + ?Sized>(
+    inst: &Instance,
+    model: &C,
+    settings: &(impl ToValid + ?Sized),
+    warm: Option<&WarmStart>,
+) -> Result<Solution, SolveError> {
     let settings = settings.to_valid()?;
     let start = Instant::now();
     let out = first_order::run(model, settings.as_ref(), warm)?;

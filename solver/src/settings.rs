@@ -77,11 +77,11 @@ impl BackendChoice {
     /// - an LP: HiGHS below [`AUTO_HIGHS_LP_EDGES`] edges, sifting from there;
     /// - a QP: Clarabel below [`AUTO_CLARABEL_QP_EDGES`] edges or when its predicted support exceeds
     ///   [`AUTO_SIFTING_QP_SUPPORT`] of the edges, sifting otherwise.
-    pub fn resolve_for(self, model: &crate::ir::Model) -> BackendChoice {
+    pub fn resolve_for<C: crate::ir::Columns + ?Sized>(self, model: &C) -> BackendChoice {
         if self != BackendChoice::Auto {
             return self;
         }
-        let n = model.n_edges;
+        let n = model.n_edges();
         if n >= AUTO_SIFTING_EDGES {
             return BackendChoice::FirstOrder;
         }
@@ -103,31 +103,29 @@ impl BackendChoice {
 /// optimum, but the spread that decides between sifting and an interior point is already set here:
 /// a large `rho` against the spread of the `c_e` serves almost every edge. An LP serves few edges
 /// (a vertex): 0.
-pub fn predicted_support(model: &crate::ir::Model) -> f64 {
+pub fn predicted_support<C: crate::ir::Columns + ?Sized>(model: &C) -> f64 {
     use crate::ir::RowKind;
-    if !model.is_qp() || model.n_edges == 0 {
+    if !model.is_qp() || model.n_edges() == 0 {
         return 0.0;
     }
     // Each supply row's position among the supply rows (the segment), and each edge's segment.
     let mut segment_of_row = vec![usize::MAX; model.n_rows()];
     let mut supply = Vec::new();
-    for (r, meta) in model.rows.iter().enumerate() {
+    for (r, meta) in model.rows().iter().enumerate() {
         if meta.kind == RowKind::Supply {
             segment_of_row[r] = supply.len();
             supply.push(meta.rhs);
         }
     }
-    let indptr = model.matrix.indptr();
-    let indptr = indptr.raw_storage();
-    let indices = model.matrix.indices();
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); supply.len()];
     let mut rho = vec![0.0; supply.len()];
-    for e in 0..model.n_edges {
-        let Some(s) = indices[indptr[e]..indptr[e + 1]].iter().map(|&r| segment_of_row[r as usize]).find(|&s| s != usize::MAX) else { continue };
+    for e in 0..model.n_edges() {
+        let Some(s) = model.supply_row(e).map(|r| segment_of_row[r]) else { continue };
         // q_e = rho / supply_s, so rho = q_e * supply_s.
-        rho[s] = model.quad[e] * supply[s];
-        if model.cost[e] > 0.0 {
-            values[s].push(model.cost[e]);
+        rho[s] = model.quad(e) * supply[s];
+        let c = model.cost(e);
+        if c > 0.0 {
+            values[s].push(c);
         }
     }
     let mut served = 0usize;
@@ -147,7 +145,7 @@ pub fn predicted_support(model: &crate::ir::Model) -> f64 {
         }
         served += k;
     }
-    served as f64 / model.n_edges as f64
+    served as f64 / model.n_edges() as f64
 }
 
 impl std::str::FromStr for BackendChoice {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backends::BackendResult;
 use crate::certificate::{certify_parts, clip_duals, Certificate, ColumnCheck};
-use crate::ir::{Model, RowKind, RowMeta, Sense};
+use crate::ir::{Columns, RowKind, RowMeta, Sense};
 use crate::shadow::shadow_price_at;
 use crate::status::Status;
 
@@ -106,7 +106,14 @@ pub struct Solution {
 impl Solution {
     /// Checks and post-processes a backend's answer. A result the check rejects is reported as
     /// `numerical_error`, never as optimal.
-    pub fn from_backend(inst: &Instance, model: &Model, raw: BackendResult, backend: &'static str, check_tolerance: f64, solve_seconds: f64) -> Solution {
+    pub fn from_backend<C: Columns + ?Sized>(
+        inst: &Instance,
+        model: &C,
+        raw: BackendResult,
+        backend: &'static str,
+        check_tolerance: f64,
+        solve_seconds: f64,
+    ) -> Solution {
         let sol = Solution {
             instance: inst.name.clone(),
             status: raw.status,
@@ -126,15 +133,15 @@ impl Solution {
         }
         let mut x = raw.x;
         clean_plan(inst, model, &mut x, |e| e);
-        let (y_clipped, _) = clip_duals(&model.rows, &raw.row_duals);
+        let (y_clipped, _) = clip_duals(model.rows(), &raw.row_duals);
         let sums = PlanSums::of_model(inst, model, &x, &y_clipped, None, |j| j, model.n_cols());
         // A non-finite plan value makes the sums' objective, hence the check's gap, NaN: the
         // check rejects it.
-        let sol = sol.assemble(inst, &model.rows, |c| x[c], &raw.row_duals, &sums, check_tolerance);
+        let sol = sol.assemble(inst, model.rows(), |c| x[c], &raw.row_duals, &sums, check_tolerance);
         if sol.status != Status::Optimal {
             return sol;
         }
-        x.truncate(model.n_edges);
+        x.truncate(model.n_edges());
         Solution { impressions: x, ..sol }
     }
 
@@ -334,12 +341,12 @@ impl Solution {
 }
 
 /// The objective's terms at `x` (edges then slacks), per spec section 4.
-pub fn terms(inst: &Instance, model: &Model, x: &[f64]) -> Terms {
+pub fn terms<C: Columns + ?Sized>(inst: &Instance, model: &C, x: &[f64]) -> Terms {
     let mut t = Terms::default();
-    for (e, &xe) in x[..model.n_edges].iter().enumerate() {
+    for (e, &xe) in x[..model.n_edges()].iter().enumerate() {
         add_edge_terms(inst, e, xe, &mut t);
     }
-    for meta in &model.rows {
+    for meta in model.rows() {
         if let (Some(c), Some(p)) = (meta.slack, meta.penalty) {
             t.penalties -= p * x[c];
         }
@@ -366,14 +373,14 @@ fn add_edge_terms(inst: &Instance, e: usize, xe: f64, t: &mut Terms) {
 /// count as 0, and every edge column is projected onto its bounds (interior-point answers sit up
 /// to their tolerance outside them; the rows are then judged at the projected plan). Column `j`
 /// of `model` is edge `edge_of(j)` of `inst`; slack columns are left as they are.
-pub(crate) fn clean_plan(inst: &Instance, model: &Model, x: &mut [f64], edge_of: impl Fn(usize) -> usize) {
-    for (j, v) in x[..model.n_edges].iter_mut().enumerate() {
+pub(crate) fn clean_plan<C: Columns + ?Sized>(inst: &Instance, model: &C, x: &mut [f64], edge_of: impl Fn(usize) -> usize) {
+    for (j, v) in x[..model.n_edges()].iter_mut().enumerate() {
         if *v < 1e-9 * inst.segments[inst.edges[edge_of(j)].segment].supply {
             *v = 0.0;
         }
     }
-    for ((v, &lo), &hi) in x.iter_mut().zip(&model.lower).zip(&model.upper) {
-        *v = v.clamp(lo, hi);
+    for (j, v) in x.iter_mut().enumerate().take(model.n_cols()) {
+        *v = v.clamp(model.lower(j), model.upper(j));
     }
 }
 
@@ -445,7 +452,15 @@ impl PlanSums {
     /// names column `j` in the check; the sums have `y.len()` rows.
     // The columns index the plan, the bounds and the costs alike.
     #[allow(clippy::needless_range_loop)]
-    pub fn of_model(inst: &Instance, model: &Model, x: &[f64], y: &[f64], row_of: Option<&[usize]>, id_of: impl Fn(usize) -> usize, n_cols: usize) -> PlanSums {
+    pub fn of_model<C: Columns + ?Sized>(
+        inst: &Instance,
+        model: &C,
+        x: &[f64],
+        y: &[f64],
+        row_of: Option<&[usize]>,
+        id_of: impl Fn(usize) -> usize,
+        n_cols: usize,
+    ) -> PlanSums {
         let row = |r: usize| row_of.map_or(r, |m| m[r]);
         // The duals in the model's own row numbers.
         let y_model: std::borrow::Cow<[f64]> = match row_of {
@@ -453,24 +468,29 @@ impl PlanSums {
             None => y.into(),
         };
         let mut s = PlanSums::zero(y.len(), inst.campaigns.len());
-        for j in 0..n_cols {
-            if x[j] != 0.0 {
-                for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
-                    s.act[row(r)] += a * x[j];
-                    s.size[row(r)] += (a * x[j]).abs();
+        model.visit(0..n_cols, |j| {
+            let xj = x[j];
+            // One pass over the column's entries for its activity and its dual terms.
+            let (mut aty, mut mag) = (0.0, 0.0);
+            model.for_each_entry(j, |r, a| {
+                if xj != 0.0 {
+                    s.act[row(r)] += a * xj;
+                    s.size[row(r)] += (a * xj).abs();
+                }
+                aty += a * y_model[r];
+                mag += (a * y_model[r]).abs();
+            });
+            s.check.add(id_of(j), xj, model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
+            // (Only a served edge's item is read: reading every edge's would miss the cache for each.)
+            if j < model.n_edges() && xj != 0.0 {
+                add_edge_terms(inst, j, xj, &mut s.terms);
+                if let Some(a) = inst.items[inst.edges[j].item].campaign() {
+                    s.spend[a] += inst.edges[j].price * xj;
+                    s.value[a] += crate::formulate::edge_value(inst, j) * xj;
                 }
             }
-            let (aty, mag) = model.dual_terms(j, &y_model);
-            s.check.add(id_of(j), x[j], model.lower[j], model.upper[j], model.cost[j], model.quad[j], aty, mag);
-            if j < model.n_edges {
-                add_edge_terms(inst, j, x[j], &mut s.terms);
-                if let (Some(a), true) = (inst.items[inst.edges[j].item].campaign(), x[j] != 0.0) {
-                    s.spend[a] += inst.edges[j].price * x[j];
-                    s.value[a] += crate::formulate::edge_value(inst, j) * x[j];
-                }
-            }
-        }
-        for (r, meta) in model.rows.iter().enumerate() {
+        });
+        for (r, meta) in model.rows().iter().enumerate() {
             let in_range = |&(j, _): &(usize, f64)| j < n_cols;
             s.da_x[row(r)] += meta.da.iter().filter(in_range).map(|(j, d)| d * x[j]).sum::<f64>();
             s.dq_x2[row(r)] += meta.dquad.iter().filter(in_range).map(|(j, d)| d * x[j] * x[j]).sum::<f64>();

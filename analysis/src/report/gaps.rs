@@ -27,6 +27,7 @@
 //! gap carries a caveat. All hypothetical items go into one copy at once; each column is what it
 //! would be alone, since the items share no row they would not each create.
 
+use agora_solver::Columns as _;
 use std::collections::{HashMap, HashSet};
 
 use agora_instances::{Creator, Edge, Instance, Item, ItemKind, Owner};

@@ -100,9 +100,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let sol = match &a.warm_start {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
         None => {
-            let model = agora_solver::formulate(&inst);
+            // The rows, and what generates each column: the matrix itself is written only if
+            // the backend reads it whole (not for sifting, `auto`'s choice for large days).
+            let day = agora_solver::Formulation::new(&inst);
             lap("formulate", &mut since);
-            agora_solver::solve_model(&inst, &model, &settings).map_err(|e| err(e.into()))?
+            agora_solver::solve_model(&inst, &day, &settings).map_err(|e| err(e.into()))?
         }
     };
     lap("solve", &mut since);

@@ -5,7 +5,7 @@ use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT};
 
 use crate::backends::{empty_result, Backend, BackendResult};
-use crate::ir::{Model, Sense};
+use crate::ir::{Columns, Model, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
 

@@ -3,7 +3,7 @@
 use highs::{ColProblem, HessianFormat, HighsModelStatus, Sense as HSense};
 
 use crate::backends::{empty_result, Backend, BackendResult};
-use crate::ir::{Model, RowMeta, Sense};
+use crate::ir::{Columns, Model, RowMeta, Sense};
 use crate::settings::{ToValid, ValidSettings};
 use crate::status::{SolveError, Status};
 

@@ -219,7 +219,7 @@ fn unsolved(inst: &Instance, status: Status, detail: String, iterations: u64, st
 /// The root's pricing: its own shard's, and every other process's through `comm`.
 struct ClusterPricing<'a> {
     comm: &'a Counted<'a>,
-    local: ModelPricing<'a>,
+    local: ModelPricing<'a, Model>,
     rows: &'a [RowMeta],
     /// A ridge is on every edge or none (`rho / supply`): the objective says which, even to a
     /// process without edges.

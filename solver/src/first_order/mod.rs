@@ -77,7 +77,7 @@ pub use warm::WarmMatch;
 
 use crate::backends::{empty_result, Backend, BackendResult};
 use crate::certificate::{certify, Certificate};
-use crate::ir::Model;
+use crate::ir::{Columns, Model};
 use crate::settings::{FirstOrderMethod, ToValid, ValidSettings};
 use crate::status::{SolveError, Status};
 
@@ -114,16 +114,23 @@ pub struct Outcome {
 pub(crate) const NAME: &str = "first-order";
 
 /// Solves `model` from `warm` (or from zero), returning the answer and the run's counters.
-pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     let settings = settings.to_valid()?;
     let settings = settings.as_ref();
     if model.n_cols() == 0 {
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
-        return Ok(Outcome { reason: TerminationReason::Converged, result: empty_result(model), stats: Stats::default(), certificate: None, method, sift });
+        return Ok(Outcome {
+            reason: TerminationReason::Converged,
+            result: empty_result(&model.model()),
+            stats: Stats::default(),
+            certificate: None,
+            method,
+            sift,
+        });
     }
-    if model.n_edges == 0 {
+    if model.n_edges() == 0 {
         // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
-        let result = crate::backends::highs::Highs.solve(model, settings)?;
+        let result = crate::backends::highs::Highs.solve(&model.model(), settings)?;
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
         return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift });
     }
@@ -133,6 +140,7 @@ pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&Warm
     }
     // The time limit counts from here: building the store is part of the solve.
     let start = std::time::Instant::now();
+    let model = &*model.model();
     let (warm_x, warm_y) = warm_parts(model, warm)?;
     let store = store::build(model, settings.threads)?;
     let warm_y = warm_y.map(|y| store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>());
@@ -149,7 +157,7 @@ pub fn run(model: &Model, settings: &(impl ToValid + ?Sized), warm: Option<&Warm
 
 /// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
 /// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
-fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
     let start = std::time::Instant::now();
     let (x0, y0) = warm_parts(model, warm)?;
     let zeros;
@@ -162,7 +170,7 @@ fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>
     };
     let pool = thread_pool(settings.threads)?;
     let (mut result, sift) = pool.install(|| crate::sifting::sift(model, settings, y0, x0, start))?;
-    let stats = Stats { n_edges: model.n_edges, seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
+    let stats = Stats { n_edges: model.n_edges(), seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
     let mut certificate = None;
     let reason = match result.status {
         Status::Optimal if result.detail.is_some() => TerminationReason::Delegated,
@@ -175,7 +183,7 @@ fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>
                     sift.rounds,
                     if model.is_qp() { "LPs, then QPs," } else { "LPs" },
                     sift.working_set,
-                    model.n_edges,
+                    model.n_edges(),
                     sift.restricted_iterations,
                     if model.is_qp() { "simplex and interior-point" } else { "simplex" },
                     sift.pricing_passes,
@@ -207,12 +215,12 @@ fn run_sifting(model: &Model, settings: &ValidSettings, warm: Option<&WarmStart>
 
 /// The warm start's plan and row duals, each checked against the model's size.
 #[allow(clippy::type_complexity)]
-fn warm_parts<'a>(model: &Model, warm: Option<&'a WarmStart>) -> Result<(Option<&'a [f64]>, Option<&'a [f64]>), SolveError> {
+fn warm_parts<'a, C: Columns + ?Sized>(model: &C, warm: Option<&'a WarmStart>) -> Result<(Option<&'a [f64]>, Option<&'a [f64]>), SolveError> {
     let x = warm.and_then(|w| w.x.as_deref());
     let y = warm.and_then(|w| w.y.as_deref());
     if let Some(x) = x {
-        if x.len() < model.n_edges {
-            return Err(SolveError::WarmStart { reason: format!("it has {} values, the model {} edges", x.len(), model.n_edges) });
+        if x.len() < model.n_edges() {
+            return Err(SolveError::WarmStart { reason: format!("it has {} values, the model {} edges", x.len(), model.n_edges()) });
         }
     }
     if let Some(y) = y {

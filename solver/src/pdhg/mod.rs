@@ -13,7 +13,7 @@ use std::time::Instant;
 use crate::backends::BackendResult;
 use crate::certificate::{certify, Certificate};
 use crate::first_order::store::Store;
-use crate::ir::{Model, Sense};
+use crate::ir::{Columns, Model, Sense};
 use crate::settings::ValidSettings;
 use state::{Candidate, State};
 use termination::{Residuals, RestartPolicy, TerminationReason, DEFAULT_ITERATION_LIMIT};

@@ -59,7 +59,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::backends::BackendResult;
-use crate::ir::{Model, RowMeta, Sense};
+use crate::ir::{Columns, Model, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
 pub(crate) use pool::Pool;
@@ -119,12 +119,18 @@ pub(crate) trait Pricing {
 /// with Clarabel from that set, with no artificial columns: an interior point copes badly with
 /// big-M costs (on the medium QP day the first restricted QP with them stopped "insufficient
 /// progress"), and a working set that already serves every row needs none.
-pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Option<&[f64]>, start: Instant) -> Result<(BackendResult, SiftStats), SolveError> {
+pub(crate) fn sift<C: Columns + ?Sized>(
+    model: &C,
+    settings: &ValidSettings,
+    y0: &[f64],
+    x0: Option<&[f64]>,
+    start: Instant,
+) -> Result<(BackendResult, SiftStats), SolveError> {
     let mut pricing = ModelPricing::new(model, None, None);
     let mut pool = Pool::new();
-    pool.push_slacks(&model.rows);
+    pool.push_slacks(model.rows());
     if let Some(x0) = x0 {
-        for j in 0..model.n_edges {
+        for j in 0..model.n_edges() {
             if x0[j] > 0.0 {
                 pricing.take(j, &mut pool);
             }
@@ -137,7 +143,7 @@ pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Opti
             // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
             // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
             // numerical error).
-            if let Some(result) = infeasible_rows(model, settings, &why)? {
+            if let Some(result) = infeasible_rows(&model.model(), settings, &why)? {
                 return Ok((result, stats));
             }
             End::Delegate(why)
@@ -154,7 +160,7 @@ pub(crate) fn sift(model: &Model, settings: &ValidSettings, y0: &[f64], x0: Opti
             Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
         }
         End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats)),
-        End::Delegate(why) => full_model(model, settings, stats, &why),
+        End::Delegate(why) => full_model(&model.model(), settings, stats, &why),
     }
 }
 
@@ -210,6 +216,12 @@ pub(crate) fn sift_pool(
         other => other,
     };
     stats.working_set = pool.len() - n_slacks;
+    if settings.verbose {
+        settings.observer().log(format_args!(
+            "sifting: {} pricing passes in {:.2} s, {} restricted problems in {:.2} s",
+            stats.pricing_passes, stats.pricing_seconds, stats.rounds, stats.restricted_seconds
+        ));
+    }
     Ok(end)
 }
 
@@ -290,8 +302,8 @@ const PRICING_TOLERANCE: f64 = 1e-9;
 /// Pricing over the edge columns of a model: the whole day's (one process), or one process's
 /// shard of it, whose rows are renumbered into the day's by `row_of` and whose columns are the
 /// day's columns `id_of`.
-pub(crate) struct ModelPricing<'a> {
-    model: &'a Model,
+pub(crate) struct ModelPricing<'a, C: Columns + ?Sized> {
+    model: &'a C,
     groups: Groups,
     in_set: Vec<bool>,
     row_of: Option<&'a [usize]>,
@@ -300,9 +312,9 @@ pub(crate) struct ModelPricing<'a> {
     y_local: Vec<f64>,
 }
 
-impl<'a> ModelPricing<'a> {
-    pub fn new(model: &'a Model, row_of: Option<&'a [usize]>, id_of: Option<&'a [usize]>) -> Self {
-        ModelPricing { model, groups: Groups::of(model), in_set: vec![false; model.n_edges], row_of, id_of, y_local: Vec::new() }
+impl<'a, C: Columns + ?Sized> ModelPricing<'a, C> {
+    pub fn new(model: &'a C, row_of: Option<&'a [usize]>, id_of: Option<&'a [usize]>) -> Self {
+        ModelPricing { model, groups: Groups::of(model), in_set: vec![false; model.n_edges()], row_of, id_of, y_local: Vec::new() }
     }
 
     /// Takes edge `j` into the pool (renumbered).
@@ -312,15 +324,15 @@ impl<'a> ModelPricing<'a> {
     }
 }
 
-impl Pricing for ModelPricing<'_> {
+impl<C: Columns + ?Sized> Pricing for ModelPricing<'_, C> {
     fn rows(&self) -> &[RowMeta] {
-        &self.model.rows
+        self.model.rows()
     }
     fn is_qp(&self) -> bool {
         self.model.is_qp()
     }
     fn cmax(&mut self) -> Result<f64, SolveError> {
-        Ok(self.model.cost[..self.model.n_edges].iter().fold(0.0f64, |m, c| m.max(c.abs())).max(1e-12))
+        Ok((0..self.model.n_edges()).into_par_iter().map(|j| self.model.cost(j).abs()).reduce(|| 0.0f64, f64::max).max(1e-12))
     }
     fn price(&mut self, y: &[f64], tolerance: Option<f64>, grow: bool, pool: &mut Pool) -> Result<usize, SolveError> {
         let y = match self.row_of {
@@ -341,9 +353,10 @@ impl Pricing for ModelPricing<'_> {
 
 /// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
 #[inline]
-fn reduced_cost(model: &Model, y: &[f64], j: usize) -> (f64, f64) {
+fn reduced_cost<C: Columns + ?Sized>(model: &C, y: &[f64], j: usize) -> (f64, f64) {
     let (aty, mag) = model.dual_terms(j, y);
-    (model.cost[j] - aty, 1.0 + model.cost[j].abs() + mag)
+    let c = model.cost(j);
+    (c - aty, 1.0 + c.abs() + mag)
 }
 
 /// Edge columns grouped by segment (by their supply row), and how many each may add per round.
@@ -356,11 +369,11 @@ struct Groups {
 }
 
 impl Groups {
-    fn of(model: &Model) -> Groups {
-        let n = model.n_edges;
+    fn of<C: Columns + ?Sized>(model: &C) -> Groups {
+        let n = model.n_edges();
         let mut group_of_row = vec![usize::MAX; model.n_rows()];
         let mut n_groups = 0;
-        for (r, meta) in model.rows.iter().enumerate() {
+        for (r, meta) in model.rows().iter().enumerate() {
             if meta.kind == crate::ir::RowKind::Supply {
                 group_of_row[r] = n_groups;
                 n_groups += 1;
@@ -369,26 +382,25 @@ impl Groups {
         // Rows scoped to a segment, counted per supply row's segment.
         let mut scoped = vec![0usize; n_groups];
         let mut group_of_seg = std::collections::HashMap::new();
-        for (r, meta) in model.rows.iter().enumerate() {
+        for (r, meta) in model.rows().iter().enumerate() {
             if meta.kind == crate::ir::RowKind::Supply {
                 if let Some(s) = meta.segment {
                     group_of_seg.insert(s, group_of_row[r]);
                 }
             }
         }
-        for meta in &model.rows {
+        for meta in model.rows() {
             if let Some(g) = meta.segment.and_then(|s| group_of_seg.get(&s)) {
                 scoped[*g] += 1;
             }
         }
         // Each edge's group: its supply row (a model without one puts the edge in group 0).
         let mut group = vec![0u32; n];
-        for (j, g) in group.iter_mut().enumerate() {
-            let col = model.matrix.outer_view(j).expect("column exists");
-            if let Some((r, _)) = col.iter().find(|(r, _)| group_of_row[*r] != usize::MAX) {
+        group.par_iter_mut().enumerate().for_each(|(j, g)| {
+            if let Some(r) = model.supply_row(j) {
                 *g = group_of_row[r] as u32;
             }
-        }
+        });
         let n_groups = n_groups.max(1);
         let mut start = vec![0usize; n_groups + 1];
         for &g in &group {
@@ -419,25 +431,23 @@ impl Groups {
     /// of by a fixed step (fixed quotas took 35 rounds there). An LP vertex needs few
     /// edges per segment, so LP rounds keep their quotas (growing them made the small-ridge QP
     /// days slower: its LP phase carried more edges into every round).
-    fn best(&mut self, model: &Model, y: &[f64], in_set: &[bool], tolerance: Option<f64>, grow: bool) -> Vec<usize> {
+    fn best<C: Columns + ?Sized>(&mut self, model: &C, y: &[f64], in_set: &[bool], tolerance: Option<f64>, grow: bool) -> Vec<usize> {
         let per_group: Vec<(Vec<usize>, bool)> = (0..self.quota.len())
             .into_par_iter()
             .map_init(Vec::new, |cand: &mut Vec<(f64, u32)>, g| {
                 cand.clear();
-                for &j in &self.cols[self.start[g]..self.start[g + 1]] {
-                    if in_set[j as usize] {
-                        continue;
-                    }
-                    let (d, scale) = reduced_cost(model, y, j as usize);
+                let cols = self.cols[self.start[g]..self.start[g + 1]].iter().map(|&j| j as usize).filter(|&j| !in_set[j]);
+                model.visit(cols, |j| {
+                    let (d, scale) = reduced_cost(model, y, j);
                     // (`Option::is_none_or` needs Rust 1.82; the workspace supports 1.80.)
                     let wanted = match tolerance {
                         Some(t) => d > t * scale,
                         None => true,
                     };
                     if wanted {
-                        cand.push((d, j));
+                        cand.push((d, j as u32));
                     }
-                }
+                });
                 let k = self.quota[g].min(cand.len());
                 if k < cand.len() {
                     cand.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
@@ -458,7 +468,7 @@ impl Groups {
 }
 
 /// The answer when a limit ends sifting: no plan.
-fn limit_result(model: &Model, status: Status, detail: String, stats: &SiftStats) -> BackendResult {
+fn limit_result<C: Columns + ?Sized>(model: &C, status: Status, detail: String, stats: &SiftStats) -> BackendResult {
     BackendResult {
         status,
         x: vec![0.0; model.n_cols()],

@@ -5,7 +5,7 @@
 //! processes that hold them. Either way the restricted problems are built from the same data in
 //! the same order.
 
-use crate::ir::{Matrix, Model, RowMeta, Sense};
+use crate::ir::{Columns, Matrix, Model, RowMeta, Sense};
 use crate::wire::{Reader, Writer};
 
 /// A growing store of columns, each with its id in the day's model.
@@ -48,10 +48,17 @@ impl Pool {
 
     /// Appends column `j` of `model`, as column `id`, its rows renumbered by `row_of` (None: as
     /// they are).
-    pub fn push_model_column(&mut self, model: &Model, j: usize, id: usize, row_of: Option<&[usize]>) {
-        let col = model.matrix.outer_view(j).expect("column exists");
-        let entries = col.iter().map(|(r, &a)| (row_of.map_or(r, |m| m[r]) as u32, a));
-        self.push(id, model.cost[j], model.quad[j], model.lower[j], model.upper[j], entries);
+    pub fn push_model_column<C: Columns + ?Sized>(&mut self, model: &C, j: usize, id: usize, row_of: Option<&[usize]>) {
+        self.ids.push(id);
+        self.cost.push(model.cost(j));
+        self.quad.push(model.quad(j));
+        self.lower.push(model.lower(j));
+        self.upper.push(model.upper(j));
+        model.for_each_entry(j, |r, a| {
+            self.rows.push(row_of.map_or(r, |m| m[r]) as u32);
+            self.vals.push(a);
+        });
+        self.start.push(self.rows.len());
     }
 
     /// Appends every soft row's slack column (the row relaxed by the slack's value, at a cost of
