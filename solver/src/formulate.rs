@@ -77,9 +77,10 @@ pub struct Formulation<'a> {
 /// constraint order, and each block yields an edge's entries with rows ascending, so a column's
 /// entries come out sorted.
 enum Block {
-    /// Rows scoped to segments (`sum_e (pick_e - share) x_e <sense> 0`): segment `s`'s rows are
-    /// `rows[segment[s].0..segment[s].1]`.
-    Share { segment: Vec<(u32, u32)>, rows: Vec<ShareRow> },
+    /// Rows scoped to segments (`sum_e (pick_e - share) x_e <sense> 0`), one constraint's, so one
+    /// share and one kind of pick for all (the loop over a segment's rows then branches once):
+    /// segment `s`'s rows are `rows[segment[s].0..segment[s].1]`.
+    Share { share: f64, pick: PickKind, segment: Vec<(u32, u32)>, rows: Vec<ShareRow> },
     /// `revenue_floor`: the price of every priced ad edge.
     Revenue { row: u32 },
     /// `exposure_floor` / `exposure_cap`: 1 on the edges of the selected items and segments
@@ -107,26 +108,23 @@ impl Bits {
     }
 }
 
-/// A share row of one segment: its model row, the share, and which edges it picks.
+/// A share row of one segment: its model row, and which topic (`topic_cap`) or edge
+/// (`exploration_floor`) it picks.
 struct ShareRow {
     row: u32,
-    share: f64,
-    pick: Pick,
+    of: usize,
 }
 
-/// An edge's `pick_e` in a share row.
-#[derive(Clone, Copy)]
-enum Pick {
-    /// 1 for an ad edge (`ad_load`).
+/// What a share row picks: `pick_e` is 1 for an ad edge (`ad_load`), the item's risk
+/// (`integrity_cap`), 1 for an item of the row's topic (`topic_cap`), 1 for a fresh item
+/// (`freshness_floor`), 1 for the row's own edge (`exploration_floor`).
+#[derive(Clone, Copy, PartialEq)]
+enum PickKind {
     Ad,
-    /// The item's risk (`integrity_cap`).
     Risk,
-    /// 1 for an item of this topic number (`topic_cap`).
-    Topic(u32),
-    /// 1 for a fresh item (`freshness_floor`).
+    Topic,
     Fresh,
-    /// 1 for this edge (`exploration_floor`).
-    Edge(usize),
+    Edge,
 }
 
 impl<'a> Formulation<'a> {
@@ -188,19 +186,6 @@ impl<'a> Formulation<'a> {
             upper: (0..n_cols).map(|j| self.upper(j)).collect(),
             matrix: Matrix::new_csc((self.rows.len(), n_cols), indptr, indices, data),
             rows: self.rows.clone(),
-        }
-    }
-
-    /// Edge `e`'s `pick_e` in a share row, its item's facts `item`.
-    #[inline]
-    fn pick(pick: Pick, e: usize, item: &ItemFacts) -> f64 {
-        let one_if = |b: bool| if b { 1.0 } else { 0.0 };
-        match pick {
-            Pick::Ad => one_if(item.ad),
-            Pick::Risk => item.risk,
-            Pick::Topic(t) => one_if(item.topic == t),
-            Pick::Fresh => one_if(item.fresh),
-            Pick::Edge(f) => one_if(f == e),
         }
     }
 }
@@ -282,15 +267,23 @@ impl Columns for Formulation<'_> {
         }
         for block in &self.blocks {
             match block {
-                Block::Share { segment, rows } => {
-                    let (from, to) = segment[s];
-                    for r in &rows[from as usize..to as usize] {
+                Block::Share { share, pick, segment, rows } => {
+                    let rows = &rows[segment[s].0 as usize..segment[s].1 as usize];
+                    let mut emit = |row: u32, pick: f64| {
                         // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything
                         // above), so that agora's check judges exactly the model the backend solved.
-                        let v = Formulation::pick(r.pick, j, item) - r.share;
+                        let v = pick - share;
                         if v.abs() > 1e-12 {
-                            f(r.row as usize, v);
+                            f(row as usize, v);
                         }
+                    };
+                    let one_if = |b: bool| if b { 1.0 } else { 0.0 };
+                    match pick {
+                        PickKind::Ad => rows.iter().for_each(|r| emit(r.row, one_if(item.ad))),
+                        PickKind::Risk => rows.iter().for_each(|r| emit(r.row, item.risk)),
+                        PickKind::Topic => rows.iter().for_each(|r| emit(r.row, one_if(item.topic as usize == r.of))),
+                        PickKind::Fresh => rows.iter().for_each(|r| emit(r.row, one_if(item.fresh))),
+                        PickKind::Edge => rows.iter().for_each(|r| emit(r.row, one_if(r.of == j))),
                     }
                 }
                 Block::Revenue { row } => {
@@ -428,37 +421,38 @@ impl Builder<'_> {
         field: &'static str,
         share: f64,
         penalty: Option<f64>,
-        rows: Vec<(usize, Pick, String)>,
+        pick: PickKind,
+        rows: Vec<(usize, usize, String)>,
     ) -> Block {
         let mut segment = vec![(0u32, 0u32); self.inst.segments.len()];
         let mut out = Vec::with_capacity(rows.len());
-        for (s, pick, name) in rows {
+        for (s, of, name) in rows {
             if segment[s].1 == 0 {
                 segment[s] = (out.len() as u32, out.len() as u32);
             }
             segment[s].1 += 1;
-            out.push(ShareRow { row: self.rows.len() as u32, share, pick });
+            out.push(ShareRow { row: self.rows.len() as u32, of });
             let da = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: -1.0 };
             self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), da, 0.0, penalty);
         }
-        Block::Share { segment, rows: out }
+        Block::Share { share, pick, segment, rows: out }
     }
 
     fn constraint(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) -> Block {
         let inst = self.inst;
         let ty = RowKind::of_constraint(kind);
-        let per_segment = |segments, pick: Pick| -> Vec<(usize, Pick, String)> {
-            inst.select_segments(segments).into_iter().map(|s| (s, pick, format!("{cname}[{}]", inst.segments[s].id))).collect()
+        let per_segment = |segments| -> Vec<(usize, usize, String)> {
+            inst.select_segments(segments).into_iter().map(|s| (s, 0, format!("{cname}[{}]", inst.segments[s].id))).collect()
         };
         match kind {
             ConstraintKind::AdLoad { segments, max_share } => {
-                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, per_segment(segments, Pick::Ad))
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, PickKind::Ad, per_segment(segments))
             }
             ConstraintKind::IntegrityCap { segments, max_share } => {
-                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, per_segment(segments, Pick::Risk))
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, PickKind::Risk, per_segment(segments))
             }
             ConstraintKind::FreshnessFloor { segments, min_share } => {
-                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, per_segment(segments, Pick::Fresh))
+                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, PickKind::Fresh, per_segment(segments))
             }
             ConstraintKind::TopicCap { segments, max_share } => {
                 // Topics as numbers: comparing topic strings per edge and topic was 15% of
@@ -489,11 +483,11 @@ impl Builder<'_> {
                     }
                     for &t in &topics {
                         seen[t as usize] = false;
-                        rows.push((s, Pick::Topic(t), format!("{cname}[{},{}]", inst.segments[s].id, names[t as usize])));
+                        rows.push((s, t as usize, format!("{cname}[{},{}]", inst.segments[s].id, names[t as usize])));
                     }
                 }
                 self.topic_of = topic_of;
-                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, rows)
+                self.share_rows(k, ty, Sense::Le, "max_share", *max_share, penalty, PickKind::Topic, rows)
             }
             ConstraintKind::ExplorationFloor { segments, min_share, max_n } => {
                 // x_e >= min_share * T_s, one row per unproven edge: a share row whose pick is
@@ -502,9 +496,9 @@ impl Builder<'_> {
                 let rows = inst
                     .explored_edges(segments, *max_n)
                     .into_iter()
-                    .map(|(s, e)| (s, Pick::Edge(e), format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id)))
+                    .map(|(s, e)| (s, e, format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id)))
                     .collect();
-                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, rows)
+                self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, PickKind::Edge, rows)
             }
             ConstraintKind::RevenueFloor { min } => {
                 let row = self.rows.len() as u32;
