@@ -42,8 +42,8 @@ pub use comm::{agree, Comm, Solo};
 use rows::{cluster, day_rows, DayRows};
 
 use crate::certificate::clip_duals;
-use crate::formulate::formulate;
-use crate::ir::{Model, RowMeta};
+use crate::formulate::Formulation;
+use crate::ir::{Columns, RowMeta};
 use crate::settings::{ToValid, ValidSettings};
 use crate::sifting::{sift_pool, End, ModelPricing, Pool, Pricing, SiftStats};
 use crate::solution::{clean_plan, PlanEntry, PlanSums, Solution, Terms};
@@ -115,18 +115,20 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
         return Err(SolveError::Settings { field: "backend".into(), reason: why });
     }
     let start = Instant::now();
-    let model = formulate(inst);
+    // The shard's columns are generated when priced, as on one machine (crate::Formulation);
+    // PDHG's store is built from the matrix written out.
+    let model = Formulation::new(inst);
     let owns = |s: usize| agora_instances::Shard::rank_of(s, comm.size()) == comm.rank();
     let counted = Counted::new(comm);
-    let rows = day_rows(&counted, &model, owns, shard.day_edges)?;
+    let rows = day_rows(&counted, model.rows(), owns, shard.day_edges)?;
     let base =
         ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, setup_bytes: counted.bytes.get(), ..Default::default() };
     if settings.first_order_method == crate::settings::FirstOrderMethod::Pdhg {
-        return pdhg::solve(&counted, inst, &model, shard, &rows, settings, start, base);
+        return pdhg::solve(&counted, inst, &model.to_model(), shard, &rows, settings, start, base);
     }
     if comm.rank() != 0 {
         if serve(comm, inst, &model, shard, &rows)? == Served::Fallback {
-            pdhg::solve(comm, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
+            pdhg::solve(comm, inst, &model.to_model(), shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
         }
         return Ok(None);
     }
@@ -151,7 +153,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
             let mut w = Writer::default();
             w.u64(Command::Fallback as u64);
             counted.broadcast(&mut w.0);
-            let d = pdhg::solve(&counted, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
+            let d = pdhg::solve(&counted, inst, &model.to_model(), shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
             return Ok(d.map(|mut d| {
                 let said = d.solution.message.take().unwrap_or_default();
                 d.solution.message = Some(match d.solution.status {
@@ -219,7 +221,7 @@ fn unsolved(inst: &Instance, status: Status, detail: String, iterations: u64, st
 /// The root's pricing: its own shard's, and every other process's through `comm`.
 struct ClusterPricing<'a> {
     comm: &'a Counted<'a>,
-    local: ModelPricing<'a, Model>,
+    local: ModelPricing<'a, Formulation<'a>>,
     rows: &'a [RowMeta],
     /// A ridge is on every edge or none (`rho / supply`): the objective says which, even to a
     /// process without edges.
@@ -287,7 +289,7 @@ enum Served {
 
 /// The other processes' side: answers the root's commands until it finishes, aborts or falls
 /// back.
-fn serve(comm: &dyn Comm, inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows) -> Result<Served, SolveError> {
+fn serve<C: Columns + ?Sized>(comm: &dyn Comm, inst: &Instance, model: &C, shard: &ShardEdges, rows: &DayRows) -> Result<Served, SolveError> {
     let mut pricing = ModelPricing::new(model, Some(&rows.row_of), Some(&shard.ids));
     let bad = || cluster("the root sent a command that does not decode".into());
     loop {
@@ -328,12 +330,12 @@ fn read_support(rd: &mut Reader<'_>) -> Option<Vec<(usize, f64)>> {
 /// This process's part of the answer at its plan `x` (its model's columns; cleaned here, as
 /// every solution's plan is): the plan's sums over its edges, and its edges' plan entries
 /// `(edge id, segment, item, impressions)`, as bytes.
-fn local_sums(inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows, mut x: Vec<f64>, y_clipped: &[f64]) -> Writer {
+fn local_sums<C: Columns + ?Sized>(inst: &Instance, model: &C, shard: &ShardEdges, rows: &DayRows, mut x: Vec<f64>, y_clipped: &[f64]) -> Writer {
     clean_plan(inst, model, &mut x, |j| j);
-    let sums = PlanSums::of_model(inst, model, &x, y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges);
+    let sums = PlanSums::of_model(inst, model, &x, y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges());
     let mut w = Writer::default();
     write_sums(&mut w, &sums);
-    let plan: Vec<usize> = (0..model.n_edges).filter(|&j| x[j] > 0.0).collect();
+    let plan: Vec<usize> = (0..model.n_edges()).filter(|&j| x[j] > 0.0).collect();
     w.u64(plan.len() as u64);
     for j in plan {
         let e = &inst.edges[j];
@@ -343,7 +345,7 @@ fn local_sums(inst: &Instance, model: &Model, shard: &ShardEdges, rows: &DayRows
 }
 
 /// This process's model columns at the plan's `support` (`(edge id, impressions)`, in the day).
-fn plan_at(model: &Model, shard: &ShardEdges, support: &[(usize, f64)]) -> Vec<f64> {
+fn plan_at<C: Columns + ?Sized>(model: &C, shard: &ShardEdges, support: &[(usize, f64)]) -> Vec<f64> {
     let mut x = vec![0.0; model.n_cols()];
     for &(id, v) in support {
         if let Ok(j) = shard.ids.binary_search(&id) {
@@ -380,10 +382,10 @@ fn read_sums(rd: &mut Reader<'_>, n_rows: usize, n_campaigns: usize) -> Option<P
 /// The root's end of sifting: the support and duals to everyone, everyone's sums back, the
 /// solution.
 #[allow(clippy::too_many_arguments)]
-fn finish(
+fn finish<C: Columns + ?Sized>(
     comm: &Counted<'_>,
     inst: &Instance,
-    model: &Model,
+    model: &C,
     shard: &ShardEdges,
     rows: &DayRows,
     pool: &Pool,

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use super::comm::Comm;
-use crate::ir::{Model, RowKind, RowMeta, Sense};
+use crate::ir::{RowKind, RowMeta, Sense};
 use crate::status::SolveError;
 use crate::wire::{Reader, Writer};
 
@@ -18,11 +18,9 @@ use crate::wire::{Reader, Writer};
 pub(crate) type Key = (u64, u64, u64);
 
 /// Every row's key, in model order.
-fn keys(model: &Model) -> Vec<Key> {
+fn keys(rows: &[RowMeta]) -> Vec<Key> {
     let mut next: HashMap<(u64, u64), u64> = HashMap::new();
-    model
-        .rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let block = match r.kind {
                 RowKind::Supply => 0,
@@ -79,11 +77,11 @@ pub(crate) struct DayRows {
 /// Assembles the day's rows: each process sends the root its rows scoped to segments it `owns`
 /// (the root sends none, it has every other row itself); the root sorts the keys' union and sends
 /// the rows back; each process numbers its rows by them.
-pub(crate) fn day_rows(comm: &dyn Comm, model: &Model, owns: impl Fn(usize) -> bool, day_edges: usize) -> Result<DayRows, SolveError> {
-    let keys = keys(model);
+pub(crate) fn day_rows(comm: &dyn Comm, model_rows: &[RowMeta], owns: impl Fn(usize) -> bool, day_edges: usize) -> Result<DayRows, SolveError> {
+    let keys = keys(model_rows);
     let mut w = Writer::default();
     if comm.rank() != 0 {
-        for (k, r) in keys.iter().zip(&model.rows) {
+        for (k, r) in keys.iter().zip(model_rows) {
             if r.segment.is_some_and(&owns) {
                 write_row(&mut w, *k, r);
             }
@@ -94,7 +92,7 @@ pub(crate) fn day_rows(comm: &dyn Comm, model: &Model, owns: impl Fn(usize) -> b
     // needs every row's sense, right-hand side and penalty; 2 MB on the 10^7-edge day).
     let mut order = Writer::default();
     if comm.rank() == 0 {
-        let mut all: Vec<(Key, RowMeta)> = keys.iter().copied().zip(model.rows.iter().map(RowMeta::without_vectors)).collect();
+        let mut all: Vec<(Key, RowMeta)> = keys.iter().copied().zip(model_rows.iter().map(RowMeta::without_vectors)).collect();
         for (rank, part) in parts.iter().enumerate().skip(1) {
             let mut rd = Reader::new(part);
             while !rd.is_empty() {
@@ -140,7 +138,7 @@ mod tests {
     fn a_row_survives_the_wire() {
         let day = agora_instances::generate(agora_instances::Size::Tiny, 4);
         let model = crate::formulate(&day);
-        let keys = keys(&model);
+        let keys = keys(&model.rows);
         let mut w = Writer::default();
         for (k, r) in keys.iter().zip(&model.rows) {
             write_row(&mut w, *k, r);
