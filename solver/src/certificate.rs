@@ -36,7 +36,55 @@ impl Certificate {
 /// Computes the certificate of `(x, y)` for `model`; `y` holds row duals in the maximisation
 /// sign convention.
 pub fn certify<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Certificate {
-    certify_at(model, x, y, &model.activities(x), &row_terms(model, x))
+    let (y_clipped, _) = clip_duals(model.rows(), y);
+    let pass = ColumnPass::over(model, x, &y_clipped, model.n_rows(), None, |j| j, model.n_cols().min(x.len()), |_| {});
+    certify_parts(model.rows(), y, &pass.act, &pass.size, &pass.check)
+}
+
+/// What one pass over a model's columns at a plan `x` and clipped duals gives: each row's
+/// activity `A x` and size `sum |a x|`, and the check's part of the columns. The certificate and
+/// a solution's sums ([`crate::solution`]) both take it, so a large day's columns are generated
+/// once for both, not once per quantity.
+pub(crate) struct ColumnPass {
+    pub act: Vec<f64>,
+    pub size: Vec<f64>,
+    pub check: ColumnCheck,
+}
+
+impl ColumnPass {
+    /// The pass over columns `0..n_cols` of `model` at `x`, with `y` the clipped duals in the
+    /// model's row numbers; `row_of[r]` numbers model row `r` among the `n_rows` of the result
+    /// (None: the same), `id_of(j)` names column `j` in the check, and `each(j)` is called for
+    /// every column in order (a solution adds its edges' terms there).
+    #[allow(clippy::too_many_arguments)]
+    pub fn over<C: Columns + ?Sized>(
+        model: &C,
+        x: &[f64],
+        y: &[f64],
+        n_rows: usize,
+        row_of: Option<&[usize]>,
+        id_of: impl Fn(usize) -> usize,
+        n_cols: usize,
+        mut each: impl FnMut(usize),
+    ) -> ColumnPass {
+        let row = |r: usize| row_of.map_or(r, |m| m[r]);
+        let mut pass = ColumnPass { act: vec![0.0; n_rows], size: vec![0.0; n_rows], check: ColumnCheck::default() };
+        model.visit(0..n_cols, |j| {
+            let xj = x[j];
+            let (mut aty, mut mag) = (0.0, 0.0);
+            model.for_each_entry(j, |r, a| {
+                if xj != 0.0 {
+                    pass.act[row(r)] += a * xj;
+                    pass.size[row(r)] += (a * xj).abs();
+                }
+                aty += a * y[r];
+                mag += (a * y[r]).abs();
+            });
+            pass.check.add(id_of(j), xj, model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
+            each(j);
+        });
+        pass
+    }
 }
 
 /// Each row's size at `x`: the sum of its terms' magnitudes `sum_j |a_rj x_j|`, the size of what
@@ -46,17 +94,6 @@ pub(crate) fn row_terms<C: Columns + ?Sized>(model: &C, x: &[f64]) -> Vec<f64> {
     let mut terms = vec![0.0; model.n_rows()];
     model.visit((0..model.n_cols().min(x.len())).filter(|&j| x[j] != 0.0), |j| model.for_each_entry(j, |r, a| terms[r] += (a * x[j]).abs()));
     terms
-}
-
-/// [`certify`] with the row activities `A x` and the row sizes ([`row_terms`]) already computed.
-pub(crate) fn certify_at<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64], act: &[f64], terms: &[f64]) -> Certificate {
-    let (y_clipped, _) = clip_duals(model.rows(), y);
-    let mut columns = ColumnCheck::default();
-    model.visit(0..model.n_cols().min(x.len()), |j| {
-        let (aty, mag) = model.dual_terms(j, &y_clipped);
-        columns.add(j, x[j], model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
-    });
-    certify_parts(model.rows(), y, act, terms, &columns)
 }
 
 /// `y` with every dual of the wrong sign for its row clipped to 0, and the worst such dual's size

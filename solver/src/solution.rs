@@ -5,7 +5,7 @@ use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backends::BackendResult;
-use crate::certificate::{certify_parts, clip_duals, Certificate, ColumnCheck};
+use crate::certificate::{certify_parts, clip_duals, Certificate, ColumnCheck, ColumnPass};
 use crate::ir::{Columns, RowKind, RowMeta, Sense};
 use crate::shadow::shadow_price_at;
 use crate::status::Status;
@@ -468,28 +468,18 @@ impl PlanSums {
             None => y.into(),
         };
         let mut s = PlanSums::zero(y.len(), inst.campaigns.len());
-        model.visit(0..n_cols, |j| {
-            let xj = x[j];
-            // One pass over the column's entries for its activity and its dual terms.
-            let (mut aty, mut mag) = (0.0, 0.0);
-            model.for_each_entry(j, |r, a| {
-                if xj != 0.0 {
-                    s.act[row(r)] += a * xj;
-                    s.size[row(r)] += (a * xj).abs();
-                }
-                aty += a * y_model[r];
-                mag += (a * y_model[r]).abs();
-            });
-            s.check.add(id_of(j), xj, model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
+        let (terms, spend, value) = (&mut s.terms, &mut s.spend, &mut s.value);
+        let pass = ColumnPass::over(model, x, &y_model, y.len(), row_of, id_of, n_cols, |j| {
             // (Only a served edge's item is read: reading every edge's would miss the cache for each.)
-            if j < model.n_edges() && xj != 0.0 {
-                add_edge_terms(inst, j, xj, &mut s.terms);
+            if j < model.n_edges() && x[j] != 0.0 {
+                add_edge_terms(inst, j, x[j], terms);
                 if let Some(a) = inst.items[inst.edges[j].item].campaign() {
-                    s.spend[a] += inst.edges[j].price * xj;
-                    s.value[a] += crate::formulate::edge_value(inst, j) * xj;
+                    spend[a] += inst.edges[j].price * x[j];
+                    value[a] += crate::formulate::edge_value(inst, j) * x[j];
                 }
             }
         });
+        (s.act, s.size, s.check) = (pass.act, pass.size, pass.check);
         for (r, meta) in model.rows().iter().enumerate() {
             let in_range = |&(j, _): &(usize, f64)| j < n_cols;
             s.da_x[row(r)] += meta.da.iter().filter(in_range).map(|(j, d)| d * x[j]).sum::<f64>();
