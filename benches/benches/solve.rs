@@ -2,7 +2,7 @@
 //! what benches/RESULTS.md reports (absolute times depend on the machine).
 
 use agora_instances::{generate_day, Size};
-use agora_solver::{formulate, solve_model, BackendChoice, Settings, Status};
+use agora_solver::{formulate, solve_model, BackendChoice, Columns, Formulation, Settings, Status};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn formulate_days(c: &mut Criterion) {
@@ -42,5 +42,30 @@ fn solve_days(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, formulate_days, solve_days);
+/// The day's columns stored (the model IR) against generated per edge (`Formulation`): what it
+/// costs to set each up, and one pricing-like pass (`a_j . y` and its size for every column, as
+/// sifting's pricing and agora's check compute them) over each.
+fn columns(c: &mut Criterion) {
+    let mut g = c.benchmark_group("columns");
+    let inst = generate_day(Size::Medium, 1, 0.0);
+    let stored = formulate(&inst);
+    let generated = Formulation::new(&inst);
+    let y: Vec<f64> = (0..stored.n_rows()).map(|r| ((r * 7919) % 1000) as f64 * 1e-3).collect();
+    g.throughput(Throughput::Elements(inst.edges.len() as u64));
+    g.bench_function("set up/stored (formulate)", |b| b.iter(|| formulate(&inst)));
+    g.bench_function("set up/generated (Formulation::new)", |b| b.iter(|| Formulation::new(&inst)));
+    fn pass<C: Columns>(model: &C, y: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        model.visit(0..model.n_cols(), |j| {
+            let (aty, mag) = model.dual_terms(j, y);
+            sum += model.cost(j) - aty + mag;
+        });
+        sum
+    }
+    g.bench_function("pass/stored", |b| b.iter(|| pass(&stored, &y)));
+    g.bench_function("pass/generated", |b| b.iter(|| pass(&generated, &y)));
+    g.finish();
+}
+
+criterion_group!(benches, formulate_days, solve_days, columns);
 criterion_main!(benches);
