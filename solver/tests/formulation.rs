@@ -144,6 +144,16 @@ fn same_answer_both_ways(inst: &Instance, settings: &Settings, what: &str) {
 }
 
 #[test]
+fn pdhg_over_generated_columns_answers_as_over_the_stored_matrix() {
+    let pdhg = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Pdhg, ..Settings::default() };
+    for (seed, rho) in [(3, 0.0), (5, 0.5)] {
+        let mut day = generate(Size::Small, seed);
+        day.objective.regularization = rho;
+        same_answer_both_ways(&day, &pdhg, &format!("small seed {seed} rho {rho}, PDHG"));
+    }
+}
+
+#[test]
 fn sifting_over_generated_columns_answers_as_over_the_stored_matrix() {
     let sifting = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() };
     for (size, seed, rho) in [(Size::Small, 3, 0.0), (Size::Medium, 1, 0.0), (Size::Small, 5, 0.5)] {

@@ -115,8 +115,8 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
         return Err(SolveError::Settings { field: "backend".into(), reason: why });
     }
     let start = Instant::now();
-    // The shard's columns are generated when priced, as on one machine (crate::Formulation);
-    // PDHG's store is built from the matrix written out.
+    // The shard's columns are generated when priced or stored into PDHG's store, as on one
+    // machine (crate::Formulation): no process holds its shard's matrix.
     let model = Formulation::new(inst);
     let owns = |s: usize| agora_instances::Shard::rank_of(s, comm.size()) == comm.rank();
     let counted = Counted::new(comm);
@@ -124,11 +124,11 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     let base =
         ClusterStats { processes: comm.size(), day_edges: shard.day_edges, day_rows: rows.n_rows, setup_bytes: counted.bytes.get(), ..Default::default() };
     if settings.first_order_method == crate::settings::FirstOrderMethod::Pdhg {
-        return pdhg::solve(&counted, inst, &model.to_model(), shard, &rows, settings, start, base);
+        return pdhg::solve(&counted, inst, &model, shard, &rows, settings, start, base);
     }
     if comm.rank() != 0 {
         if serve(comm, inst, &model, shard, &rows)? == Served::Fallback {
-            pdhg::solve(comm, inst, &model.to_model(), shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
+            pdhg::solve(comm, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
         }
         return Ok(None);
     }
@@ -153,7 +153,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
             let mut w = Writer::default();
             w.u64(Command::Fallback as u64);
             counted.broadcast(&mut w.0);
-            let d = pdhg::solve(&counted, inst, &model.to_model(), shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
+            let d = pdhg::solve(&counted, inst, &model, shard, &rows, &crate::pdhg_fallback(settings)?, start, base)?;
             return Ok(d.map(|mut d| {
                 let said = d.solution.message.take().unwrap_or_default();
                 d.solution.message = Some(match d.solution.status {

@@ -20,7 +20,7 @@ use super::rows::{cluster, DayRows};
 use super::{local_sums, root_solution, slack_sums, unsolved, ClusterStats, Distributed};
 use crate::certificate::{certify_parts, clip_duals};
 use crate::first_order::store::{build_unconditioned, precondition, Store};
-use crate::ir::Model;
+use crate::ir::Columns;
 use crate::pdhg::state::State;
 use crate::pdhg::termination::TerminationReason;
 use crate::pdhg::{dual_rows, execute, plan_of, slacks_of, supply_duals, Checked, Reduce, Side};
@@ -78,10 +78,10 @@ impl Reduce for ThroughRoot<'_> {
 
 /// Runs PDHG on this process's shard with every other process; `Some` at the root, with
 /// `stats` (the setup's counters).
-pub(crate) fn solve(
+pub(crate) fn solve<C: Columns + ?Sized>(
     comm: &dyn Comm,
     inst: &Instance,
-    model: &Model,
+    model: &C,
     shard: &ShardEdges,
     rows: &DayRows,
     settings: &ValidSettings,
@@ -98,7 +98,7 @@ pub(crate) fn solve(
     let check = |store: &Store, st: &State| -> Checked {
         let (x, y, x_slack) = candidate(model, store, st, rows, shard.day_edges, n_slacks, &red);
         let (y_clipped, _) = clip_duals(&rows.rows, &y);
-        let mut sums = PlanSums::of_model(inst, model, &x, &y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges);
+        let mut sums = PlanSums::of_model(inst, model, &x, &y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges());
         reduce_sums(&mut sums, &red);
         sums.add(&slack_sums(inst, &rows.rows, &x_slack, &y_clipped));
         let certificate = certify_parts(&rows.rows, &y, &sums.act, &sums.size, &sums.check);
@@ -138,7 +138,15 @@ pub(crate) fn solve(
 /// The evaluated candidate: this process's model columns, the day's duals (each segment's
 /// supply dual from the process that holds it), and the slacks' values (the soft rows'
 /// violations, the same on every process).
-fn candidate(model: &Model, store: &Store, st: &State, rows: &DayRows, day_edges: usize, n_slacks: usize, red: &dyn Reduce) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn candidate<C: Columns + ?Sized>(
+    model: &C,
+    store: &Store,
+    st: &State,
+    rows: &DayRows,
+    day_edges: usize,
+    n_slacks: usize,
+    red: &dyn Reduce,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let mut x = vec![0.0; model.n_cols()];
     plan_of(store, st, &mut x);
     let mut y = vec![0.0; rows.n_rows];

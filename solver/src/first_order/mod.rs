@@ -140,7 +140,6 @@ pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), w
     }
     // The time limit counts from here: building the store is part of the solve.
     let start = std::time::Instant::now();
-    let model = &*model.model();
     let (warm_x, warm_y) = warm_parts(model, warm)?;
     let store = store::build(model, settings.threads)?;
     let warm_y = warm_y.map(|y| store.dual.iter().map(|d| y[d.row]).collect::<Vec<f64>>());

@@ -17,12 +17,13 @@
 //! so the rounding shows up as residuals of order 1e-7, below the smallest tolerance allowed
 //! (1e-6). Iterates, duals, accumulators and everything the certificate computes are `f64`.
 //!
-//! The store is built from the formulated [`Model`], so every row type the formulation knows is
-//! covered without a second implementation of spec section 3.
+//! The store is built from the model's columns ([`Columns`]: the IR's stored ones, or a day's
+//! generated ones, so a day that PDHG solves is never stored as a matrix), so every row type the
+//! formulation knows is covered without a second implementation of spec section 3.
 
 use std::collections::HashMap;
 
-use crate::ir::{Model, RowKind, Sense};
+use crate::ir::{Columns, RowKind, Sense};
 use crate::status::SolveError;
 
 /// A segment: a contiguous range of a chunk's columns and its supply.
@@ -175,7 +176,7 @@ const BACKEND: &str = "first-order";
 /// their meta: `d a / d theta = -1` on every edge of the segment) are stored as their `pick`
 /// part only, nonzero entries; the `-theta T_s` part is applied per segment. A topic cap then
 /// costs one entry per edge instead of one per topic.
-pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
+pub(crate) fn build<C: Columns + ?Sized>(model: &C, n_chunks: usize) -> Result<Store, SolveError> {
     let mut store = build_unconditioned(model, n_chunks)?;
     precondition(&mut store, &crate::pdhg::Alone);
     Ok(store)
@@ -184,8 +185,8 @@ pub(crate) fn build(model: &Model, n_chunks: usize) -> Result<Store, SolveError>
 /// [`build`] without the step weights (every `tau` and `sigma` 1): a distributed solve renumbers
 /// the store's rows into the day's ([`Store::globalise`]) before [`precondition`] reduces over
 /// every process's columns.
-pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Store, SolveError> {
-    let n_edges = model.n_edges;
+pub(crate) fn build_unconditioned<C: Columns + ?Sized>(model: &C, n_chunks: usize) -> Result<Store, SolveError> {
+    let n_edges = model.n_edges();
     let unsupported = |reason: String| SolveError::Unsupported { backend: BACKEND, reason };
     if n_edges > u32::MAX as usize || model.n_rows() > u32::MAX as usize {
         return Err(unsupported("more than 2^32 edges or rows".into()));
@@ -195,7 +196,7 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
     let mut dual_of_row = vec![u32::MAX; model.n_rows()];
     let mut supplies = Vec::new();
     let mut dual = Vec::new();
-    for (r, meta) in model.rows.iter().enumerate() {
+    for (r, meta) in model.rows().iter().enumerate() {
         if meta.kind == RowKind::Supply && meta.slack.is_none() && meta.sense == Sense::Le {
             block_of_row[r] = supplies.len() as u32;
             supplies.push((r, meta.rhs));
@@ -208,32 +209,32 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
     // Each edge column's block; slack columns must be exactly their soft row's slack.
     let mut block_of_col = vec![u32::MAX; n_edges];
     let mut nnz_of_col = vec![0u32; n_edges];
-    for (j, col) in model.matrix.outer_iterator().enumerate() {
-        if j >= n_edges {
-            continue;
-        }
-        for (r, &a) in col.iter() {
+    for j in 0..n_edges {
+        let mut not_one = false;
+        model.for_each_entry(j, |r, a| {
             if block_of_row[r] != u32::MAX {
-                if block_of_col[j] != u32::MAX || a != 1.0 {
-                    return Err(unsupported(format!("column {j} is not in exactly one supply row with coefficient 1")));
-                }
+                not_one |= block_of_col[j] != u32::MAX || a != 1.0;
                 block_of_col[j] = block_of_row[r];
             } else {
                 nnz_of_col[j] += 1;
             }
+        });
+        if not_one {
+            return Err(unsupported(format!("column {j} is not in exactly one supply row with coefficient 1")));
         }
         if block_of_col[j] == u32::MAX {
             return Err(unsupported(format!("edge column {j} is in no supply row")));
         }
-        if model.lower[j] != 0.0 {
+        if model.lower(j) != 0.0 {
             return Err(unsupported(format!("edge column {j} has a nonzero lower bound")));
         }
     }
     for d in &dual {
         if let Some(c) = d.slack {
-            let col = model.matrix.outer_view(c).expect("slack column exists");
-            if col.nnz() != 1 || col.iter().next().map(|(r, _)| r) != Some(d.row) || model.quad[c] != 0.0 {
-                return Err(unsupported(format!("slack column {c} is not a plain slack of row {}", model.rows[d.row].name)));
+            let mut entries = Vec::new();
+            model.for_each_entry(c, |r, _| entries.push(r));
+            if entries != [d.row] || model.quad(c) != 0.0 {
+                return Err(unsupported(format!("slack column {c} is not a plain slack of row {}", model.rows()[d.row].name)));
             }
         }
     }
@@ -246,15 +247,15 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
     let mut theta = vec![0.0f64; dual.len()];
     let mut wide_of_block: Vec<Vec<u32>> = vec![Vec::new(); n_blocks];
     let mut wide_pos = vec![u32::MAX; dual.len()];
-    let n_segs = model.rows.iter().filter_map(|r| r.segment).max().map_or(0, |s| s + 1);
+    let n_segs = model.rows().iter().filter_map(|r| r.segment).max().map_or(0, |s| s + 1);
     let mut block_of_seg = vec![u32::MAX; n_segs];
     for (b, &(r, _)) in supplies.iter().enumerate() {
-        if let Some(seg) = model.rows[r].segment {
+        if let Some(seg) = model.rows()[r].segment {
             block_of_seg[seg] = b as u32;
         }
     }
     for (k, d) in dual.iter().enumerate() {
-        let meta = &model.rows[d.row];
+        let meta = &model.rows()[d.row];
         let Some(seg) = meta.segment else { continue };
         let b = block_of_seg[seg];
         if b == u32::MAX {
@@ -277,7 +278,7 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
     let mut done = 0usize;
     let mut k = 0usize;
     let mut pick: Vec<f64> = Vec::new();
-    let pattern_row: Vec<bool> = dual.iter().map(|d| PATTERN_KINDS.contains(&model.rows[d.row].kind)).collect();
+    let pattern_row: Vec<bool> = dual.iter().map(|d| PATTERN_KINDS.contains(&model.rows()[d.row].kind)).collect();
     let mut patterns = Patterns::default();
     let mut pattern_of: HashMap<Vec<(u32, u32)>, u16> = HashMap::new();
     let mut key: Vec<(u32, u32)> = Vec::new();
@@ -294,22 +295,29 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
         let start = ch.col.len();
         let wide_start = ch.wide.len();
         ch.wide.extend_from_slice(wide);
-        for &j in &order[pos..pos + len] {
+        let mut batch = Vec::with_capacity(64);
+        for (at, &j) in order[pos..pos + len].iter().enumerate() {
             let j = j as usize;
+            if at % 64 == 0 {
+                // What the next columns read, read ahead (Columns::touch).
+                batch.clear();
+                batch.extend(order[pos + at..(pos + at + 64).min(pos + len)].iter().map(|&k| k as usize));
+                model.touch(&batch);
+            }
             ch.col.push(j as u32);
-            ch.cost.push(model.cost[j] as f32);
-            ch.upper.push(model.upper[j] as f32);
-            if model.quad[j] != model.quad[order[pos] as usize] {
+            ch.cost.push(model.cost(j) as f32);
+            ch.upper.push(model.upper(j) as f32);
+            if model.quad(j) != model.quad(order[pos] as usize) {
                 return Err(unsupported(format!("edge column {j}'s quadratic coefficient differs from its segment's")));
             }
             // pick = a + theta for the segment's share rows (theta where the model has no entry).
             pick.clear();
             pick.extend(wide.iter().map(|&w| theta[w as usize]));
             key.clear();
-            for (r, &a) in model.matrix.outer_view(j).expect("column exists").iter() {
+            model.for_each_entry(j, |r, a| {
                 let d = dual_of_row[r];
                 if d == u32::MAX {
-                    continue;
+                    return;
                 }
                 if pattern_row[d as usize] {
                     key.push((d, (a as f32).to_bits()));
@@ -319,7 +327,7 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
                     ch.rows.push(d);
                     ch.vals.push(a as f32);
                 }
-            }
+            });
             for (&w, &v) in wide.iter().zip(&pick) {
                 if v != 0.0 {
                     ch.rows.push(w);
@@ -357,7 +365,7 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
             }
             ch.colptr.push(ch.rows.len() as u32);
         }
-        let quad = if len > 0 { model.quad[order[pos] as usize] } else { 0.0 };
+        let quad = if len > 0 { model.quad(order[pos] as usize) } else { 0.0 };
         ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0, quad, wide_start, wide_end: ch.wide.len() });
         ch.max_block = ch.max_block.max(len);
         pos += len;
@@ -371,7 +379,7 @@ pub(crate) fn build_unconditioned(model: &Model, n_chunks: usize) -> Result<Stor
         ch.patterns = patterns.clone();
     }
     drop(pat_of_col);
-    let scale_floor = 1e-4 * model.rows.iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
+    let scale_floor = 1e-4 * model.rows().iter().map(|r| r.rhs.abs()).fold(1.0, f64::max);
     for ch in &mut chunks {
         ch.tau = vec![1.0f32; ch.len()];
     }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use crate::backends::BackendResult;
 use crate::certificate::{certify, Certificate};
 use crate::first_order::store::Store;
-use crate::ir::{Columns, Model, Sense};
+use crate::ir::{Columns, Sense};
 use crate::settings::ValidSettings;
 use state::{Candidate, State};
 use termination::{Residuals, RestartPolicy, TerminationReason, DEFAULT_ITERATION_LIMIT};
@@ -99,13 +99,13 @@ pub(crate) struct Side<'a> {
 }
 
 /// The single-process side of `model`: no reduction, the certificate on the model.
-pub(crate) fn run_alone(model: &Model, store: &Store, st: &mut State, settings: &ValidSettings, start: Instant) -> Run {
+pub(crate) fn run_alone<C: Columns + ?Sized>(model: &C, store: &Store, st: &mut State, settings: &ValidSettings, start: Instant) -> Run {
     let check = |store: &Store, st: &State| {
         let (x, y) = assemble(model, store, st);
         let certificate = certify(model, &x, &y);
         Checked { objective: model.objective(&x), x, y, certificate }
     };
-    let row_name = |r: usize| model.rows[r].name.clone();
+    let row_name = |r: usize| model.rows()[r].name.clone();
     execute(store, st, settings, start, &Side { red: &Alone, check: &check, row_name: &row_name })
 }
 
@@ -282,7 +282,7 @@ fn try_finish(store: &Store, st: &mut State, c: Candidate, tol: f64, stats: &mut
 
 /// The last evaluated candidate in model space: edge columns from the plan, each soft row's
 /// slack at its violation, dualised rows' duals and each segment's supply dual.
-pub(crate) fn assemble(model: &Model, store: &Store, st: &State) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn assemble<C: Columns + ?Sized>(model: &C, store: &Store, st: &State) -> (Vec<f64>, Vec<f64>) {
     let mut x = vec![0.0; model.n_cols()];
     let mut y = vec![0.0; model.n_rows()];
     supply_duals(store, st, &mut y);
