@@ -29,7 +29,7 @@ use clarabel::algebra::CscMatrix;
 use clarabel::qdldl::{QDLDLFactorisation, QDLDLSettingsBuilder};
 
 use crate::backends::BackendResult;
-use crate::ir::{Columns as _, Model, Sense};
+use crate::ir::{Columns, Sense};
 use crate::status::Status;
 
 /// Where each column sits in the guessed active set.
@@ -41,28 +41,27 @@ enum Col {
 }
 
 /// The KKT point on the active set of `(x, y)`, or `None` when no guess near it gives one.
-pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
+pub fn polish<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Option<BackendResult> {
     let (n, m) = (model.n_cols(), model.n_rows());
     if x.len() != n || y.len() != m || n == 0 {
         return None;
     }
-    let a = Columns::of(model);
     let x_scale = x.iter().fold(1.0f64, |s, v| s.max(v.abs()));
-    let d_scale = model.cost.iter().fold(1.0f64, |s, v| s.max(v.abs()));
-    let (mut cols, mut active) = guess(model, &a, x, y, (x_scale, d_scale));
+    let d_scale = (0..n).map(|j| model.cost(j)).fold(1.0f64, |s, v| s.max(v.abs()));
+    let (mut cols, mut active) = guess(model, x, y, (x_scale, d_scale));
     for _ in 0..MAX_ROUNDS {
-        let (xs, ys) = solve_on(model, &a, &cols, &active)?;
+        let (xs, ys) = solve_on(model, &cols, &active)?;
         let y_scale = ys.iter().fold(1.0f64, |s, v| s.max(v.abs()));
         let tiny = 1e-9;
         let mut changed = false;
         // Columns: bounds of the free ones, reduced costs of the fixed ones.
         for j in 0..n {
             match cols[j] {
-                Col::Free if xs[j] < model.lower[j] - tiny * x_scale => (cols[j], changed) = (Col::AtLower, true),
-                Col::Free if xs[j] > model.upper[j] + tiny * x_scale => (cols[j], changed) = (Col::AtUpper, true),
+                Col::Free if xs[j] < model.lower(j) - tiny * x_scale => (cols[j], changed) = (Col::AtLower, true),
+                Col::Free if xs[j] > model.upper(j) + tiny * x_scale => (cols[j], changed) = (Col::AtUpper, true),
                 Col::Free => {}
                 fixed => {
-                    let dj = model.cost[j] - model.quad[j] * xs[j] - a.dot(j, &ys);
+                    let dj = model.cost(j) - model.quad(j) * xs[j] - model.dual_terms(j, &ys).0;
                     if (fixed == Col::AtLower && dj > tiny * d_scale) || (fixed == Col::AtUpper && dj < -tiny * d_scale) {
                         (cols[j], changed) = (Col::Free, true);
                     }
@@ -71,7 +70,7 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
         }
         // Rows: signs of the active ones' duals, feasibility of the dropped ones.
         let ax = model.activities(&xs);
-        for (r, meta) in model.rows.iter().enumerate() {
+        for (r, meta) in model.rows().iter().enumerate() {
             let scale = 1.0f64.max(meta.rhs.abs());
             let (wrong_sign, violated) = match meta.sense {
                 Sense::Le => (ys[r] < -tiny * y_scale, ax[r] > meta.rhs + tiny * scale.max(ax[r].abs())),
@@ -84,9 +83,9 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
             }
         }
         if !changed {
-            let xs: Vec<f64> = xs.iter().zip(model.lower.iter().zip(&model.upper)).map(|(v, (lo, hi))| v.clamp(*lo, *hi)).collect();
+            let xs: Vec<f64> = xs.iter().enumerate().map(|(j, v)| v.clamp(model.lower(j), model.upper(j))).collect();
             let ys: Vec<f64> = model
-                .rows
+                .rows()
                 .iter()
                 .zip(ys)
                 .map(|(meta, v)| match meta.sense {
@@ -101,38 +100,17 @@ pub fn polish(model: &Model, x: &[f64], y: &[f64]) -> Option<BackendResult> {
     None
 }
 
-/// The model's columns, for `A' y` and the KKT matrix's entries (`A x` is [`Model::activities`]).
-struct Columns<'a> {
-    indptr: &'a [usize],
-    indices: &'a [u32],
-    data: &'a [f64],
-}
-
-impl<'a> Columns<'a> {
-    fn of(model: &'a Model) -> Self {
-        let indptr = model.matrix.indptr();
-        Columns { indptr: indptr.into_raw_storage(), indices: model.matrix.indices(), data: model.matrix.data() }
-    }
-    fn entries(&self, j: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        (self.indptr[j]..self.indptr[j + 1]).map(move |t| (self.indices[t] as usize, self.data[t]))
-    }
-    /// `(A' y)_j`.
-    fn dot(&self, j: usize, y: &[f64]) -> f64 {
-        self.entries(j).map(|(r, v)| v * y[r]).sum()
-    }
-}
-
 /// The first active set, read off the answer.
-fn guess(model: &Model, a: &Columns, x: &[f64], y: &[f64], (x_scale, d_scale): (f64, f64)) -> (Vec<Col>, Vec<bool>) {
+fn guess<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64], (x_scale, d_scale): (f64, f64)) -> (Vec<Col>, Vec<bool>) {
     let n = model.n_cols();
     let ax = model.activities(x);
     let terms = crate::certificate::row_terms(model, x);
     let y_scale = y.iter().fold(1.0f64, |s, v| s.max(v.abs()));
     let cols = (0..n)
         .map(|j| {
-            let d = model.cost[j] - model.quad[j] * x[j] - a.dot(j, y);
-            let below = (x[j] - model.lower[j]) / x_scale;
-            let above = if model.upper[j].is_finite() { (model.upper[j] - x[j]) / x_scale } else { f64::INFINITY };
+            let d = model.cost(j) - model.quad(j) * x[j] - model.dual_terms(j, y).0;
+            let below = (x[j] - model.lower(j)) / x_scale;
+            let above = if model.upper(j).is_finite() { (model.upper(j) - x[j]) / x_scale } else { f64::INFINITY };
             if below <= (-d).max(0.0) / d_scale {
                 Col::AtLower
             } else if above <= d.max(0.0) / d_scale {
@@ -143,7 +121,7 @@ fn guess(model: &Model, a: &Columns, x: &[f64], y: &[f64], (x_scale, d_scale): (
         })
         .collect();
     let active = model
-        .rows
+        .rows()
         .iter()
         .enumerate()
         .map(|(r, meta)| {
@@ -161,7 +139,7 @@ fn guess(model: &Model, a: &Columns, x: &[f64], y: &[f64], (x_scale, d_scale): (
 }
 
 /// The KKT point of one active set: `(x, y)` over every column and row.
-fn solve_on(model: &Model, a: &Columns, cols: &[Col], active: &[bool]) -> Option<(Vec<f64>, Vec<f64>)> {
+fn solve_on<C: Columns + ?Sized>(model: &C, cols: &[Col], active: &[bool]) -> Option<(Vec<f64>, Vec<f64>)> {
     let (n, m) = (model.n_cols(), model.n_rows());
     let mut pos = vec![usize::MAX; n];
     let free: Vec<usize> = (0..n).filter(|&j| cols[j] == Col::Free).collect();
@@ -180,23 +158,23 @@ fn solve_on(model: &Model, a: &Columns, cols: &[Col], active: &[bool]) -> Option
     let mut by_col: Vec<Vec<(usize, f64)>> = vec![Vec::new(); size];
     let mut rhs = vec![0.0; size];
     for (i, &j) in free.iter().enumerate() {
-        by_col[i].push((i, model.quad[j]));
-        rhs[i] = model.cost[j];
+        by_col[i].push((i, model.quad(j)));
+        rhs[i] = model.cost(j);
     }
     for (i, &r) in rows.iter().enumerate() {
-        rhs[k + i] = model.rows[r].rhs;
+        rhs[k + i] = model.rows()[r].rhs;
     }
     for j in 0..n {
-        for (r, v) in a.entries(j) {
+        model.for_each_entry(j, |r, v| {
             if row_pos[r] == usize::MAX {
-                continue;
+                return;
             }
             match cols[j] {
                 Col::Free => by_col[k + row_pos[r]].push((pos[j], v)),
-                Col::AtLower => rhs[k + row_pos[r]] -= v * model.lower[j],
-                Col::AtUpper => rhs[k + row_pos[r]] -= v * model.upper[j],
+                Col::AtLower => rhs[k + row_pos[r]] -= v * model.lower(j),
+                Col::AtUpper => rhs[k + row_pos[r]] -= v * model.upper(j),
             }
-        }
+        });
     }
     for (i, col) in by_col.iter_mut().enumerate().skip(k) {
         col.push((i, 0.0));
@@ -264,8 +242,8 @@ fn solve_on(model: &Model, a: &Columns, cols: &[Col], active: &[bool]) -> Option
     for j in 0..n {
         xs[j] = match cols[j] {
             Col::Free => z[pos[j]],
-            Col::AtLower => model.lower[j],
-            Col::AtUpper => model.upper[j],
+            Col::AtLower => model.lower(j),
+            Col::AtUpper => model.upper(j),
         };
     }
     let mut ys = vec![0.0; m];

@@ -174,7 +174,7 @@ fn polish_kkt<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &ValidS
     let x = columns_of(model, approx);
     let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
     let start = Instant::now();
-    let raw = kkt::polish(&model.model(), &x, &y)?;
+    let raw = kkt::polish(model, &x, &y)?;
     let sol = Solution::from_backend(inst, model, raw, approx.backend, settings.check_tolerance, start.elapsed().as_secs_f64());
     (sol.status == Status::Optimal).then_some(sol)
 }
