@@ -47,27 +47,27 @@ pub fn polish<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Option<Ba
         return None;
     }
     let x_scale = x.iter().fold(1.0f64, |s, v| s.max(v.abs()));
-    let d_scale = (0..n).map(|j| model.cost(j)).fold(1.0f64, |s, v| s.max(v.abs()));
+    let mut d_scale = 1.0f64;
+    model.visit(0..n, |j| d_scale = d_scale.max(model.cost(j).abs()));
     let (mut cols, mut active) = guess(model, x, y, (x_scale, d_scale));
     for _ in 0..MAX_ROUNDS {
         let (xs, ys) = solve_on(model, &cols, &active)?;
         let y_scale = ys.iter().fold(1.0f64, |s, v| s.max(v.abs()));
         let tiny = 1e-9;
         let mut changed = false;
-        // Columns: bounds of the free ones, reduced costs of the fixed ones.
-        for j in 0..n {
-            match cols[j] {
-                Col::Free if xs[j] < model.lower(j) - tiny * x_scale => (cols[j], changed) = (Col::AtLower, true),
-                Col::Free if xs[j] > model.upper(j) + tiny * x_scale => (cols[j], changed) = (Col::AtUpper, true),
-                Col::Free => {}
-                fixed => {
-                    let dj = model.cost(j) - model.quad(j) * xs[j] - model.dual_terms(j, &ys).0;
-                    if (fixed == Col::AtLower && dj > tiny * d_scale) || (fixed == Col::AtUpper && dj < -tiny * d_scale) {
-                        (cols[j], changed) = (Col::Free, true);
-                    }
+        // Columns: bounds of the free ones, reduced costs of the fixed ones (a pass over every
+        // column, batched: a day's generated columns read their items ahead, Columns::visit).
+        model.visit(0..n, |j| match cols[j] {
+            Col::Free if xs[j] < model.lower(j) - tiny * x_scale => (cols[j], changed) = (Col::AtLower, true),
+            Col::Free if xs[j] > model.upper(j) + tiny * x_scale => (cols[j], changed) = (Col::AtUpper, true),
+            Col::Free => {}
+            fixed => {
+                let dj = model.cost(j) - model.quad(j) * xs[j] - model.dual_terms(j, &ys).0;
+                if (fixed == Col::AtLower && dj > tiny * d_scale) || (fixed == Col::AtUpper && dj < -tiny * d_scale) {
+                    (cols[j], changed) = (Col::Free, true);
                 }
             }
-        }
+        });
         // Rows: signs of the active ones' duals, feasibility of the dropped ones.
         let ax = model.activities(&xs);
         for (r, meta) in model.rows().iter().enumerate() {
@@ -106,20 +106,19 @@ fn guess<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64], (x_scale, d_scale
     let ax = model.activities(x);
     let terms = crate::certificate::row_terms(model, x);
     let y_scale = y.iter().fold(1.0f64, |s, v| s.max(v.abs()));
-    let cols = (0..n)
-        .map(|j| {
-            let d = model.cost(j) - model.quad(j) * x[j] - model.dual_terms(j, y).0;
-            let below = (x[j] - model.lower(j)) / x_scale;
-            let above = if model.upper(j).is_finite() { (model.upper(j) - x[j]) / x_scale } else { f64::INFINITY };
-            if below <= (-d).max(0.0) / d_scale {
-                Col::AtLower
-            } else if above <= d.max(0.0) / d_scale {
-                Col::AtUpper
-            } else {
-                Col::Free
-            }
-        })
-        .collect();
+    let mut cols = Vec::with_capacity(n);
+    model.visit(0..n, |j| {
+        let d = model.cost(j) - model.quad(j) * x[j] - model.dual_terms(j, y).0;
+        let below = (x[j] - model.lower(j)) / x_scale;
+        let above = if model.upper(j).is_finite() { (model.upper(j) - x[j]) / x_scale } else { f64::INFINITY };
+        cols.push(if below <= (-d).max(0.0) / d_scale {
+            Col::AtLower
+        } else if above <= d.max(0.0) / d_scale {
+            Col::AtUpper
+        } else {
+            Col::Free
+        });
+    });
     let active = model
         .rows()
         .iter()
@@ -164,7 +163,9 @@ fn solve_on<C: Columns + ?Sized>(model: &C, cols: &[Col], active: &[bool]) -> Op
     for (i, &r) in rows.iter().enumerate() {
         rhs[k + i] = model.rows()[r].rhs;
     }
-    for j in 0..n {
+    // A column at a zero lower bound adds nothing (`v * 0`): only the others are read.
+    let matters = |j: usize| cols[j] != Col::AtLower || model.lower(j) != 0.0;
+    model.visit((0..n).filter(|&j| matters(j)), |j| {
         model.for_each_entry(j, |r, v| {
             if row_pos[r] == usize::MAX {
                 return;
@@ -175,7 +176,7 @@ fn solve_on<C: Columns + ?Sized>(model: &C, cols: &[Col], active: &[bool]) -> Op
                 Col::AtUpper => rhs[k + row_pos[r]] -= v * model.upper(j),
             }
         });
-    }
+    });
     for (i, col) in by_col.iter_mut().enumerate().skip(k) {
         col.push((i, 0.0));
     }
