@@ -237,8 +237,8 @@ impl Columns for Formulation<'_> {
     /// Reads the columns' items in one tight loop: the item table is read in no useful order (a
     /// segment's edges jump through it), and a loop that does nothing else keeps many of those
     /// cache misses in flight at once, where the entries' work between them would wait for each
-    /// in turn (pricing the 10^7-edge day spent most of its time there: 2.4 s a pass, 0.x s with
-    /// this).
+    /// in turn (pricing the 10^7-edge day spent most of its time there: 2.4 s a pass without
+    /// this, 1.2 s with it; benches/RESULTS.md, "Whole process").
     fn touch(&self, cols: &[usize]) {
         let mut any = 0u32;
         for &j in cols {
