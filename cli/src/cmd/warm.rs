@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use agora_instances::Instance;
-use agora_solver::{formulate, solve_model_warm, BackendChoice, Settings, Solution, SolutionFile, WarmStart};
+use agora_solver::{solve_model_warm, BackendChoice, Formulation, Settings, Solution, SolutionFile, WarmStart};
 
 use super::{err, Failure};
 
@@ -29,7 +29,8 @@ pub(crate) fn solve(inst: &Instance, settings: &mut Settings, backend: Option<Ba
     if let Err(why) = file.check_instance(inst) {
         eprintln!("note: {}: warm start from another day ({why}); its plan and duals are only a starting point", path.display());
     }
-    let model = formulate(inst);
+    // The day's columns generated, not stored, as a cold `agora solve` (agora_solver::Formulation).
+    let model = Formulation::new(inst);
     let (warm, m) = WarmStart::from_solution_file(inst, &model, &file);
     if m.plan_matched + m.rows_matched == 0 {
         eprintln!("warning: {}: nothing in it matches this day's edges or rows; starting cold", path.display());

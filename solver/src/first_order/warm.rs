@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use agora_instances::Instance;
 
 use super::WarmStart;
-use crate::ir::Model;
+use crate::ir::Columns;
 use crate::solution::SolutionFile;
 
 /// What of a solution file could be used.
@@ -27,7 +27,7 @@ impl WarmStart {
     /// The warm start an earlier solution file gives for `model` (formulated from `inst`).
     /// Edges absent from the file's plan start at 0, rows absent from it at dual 0; entries of
     /// the file that match nothing are counted, not errors (a day's edges change).
-    pub fn from_solution_file(inst: &Instance, model: &Model, file: &SolutionFile) -> (WarmStart, WarmMatch) {
+    pub fn from_solution_file<C: Columns + ?Sized>(inst: &Instance, model: &C, file: &SolutionFile) -> (WarmStart, WarmMatch) {
         let mut m = WarmMatch::default();
         let mut edge_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
         for (e, edge) in inst.edges.iter().enumerate() {
@@ -43,7 +43,7 @@ impl WarmStart {
                 _ => m.plan_unmatched += 1,
             }
         }
-        let row_of: HashMap<&str, usize> = model.rows.iter().enumerate().map(|(r, meta)| (meta.name.as_str(), r)).collect();
+        let row_of: HashMap<&str, usize> = model.rows().iter().enumerate().map(|(r, meta)| (meta.name.as_str(), r)).collect();
         let mut y = vec![0.0; model.n_rows()];
         for c in &file.constraints {
             match row_of.get(c.name.as_str()) {
