@@ -209,7 +209,12 @@ pub(crate) fn build_unconditioned<C: Columns + ?Sized>(model: &C, n_chunks: usiz
     // Each edge column's block; slack columns must be exactly their soft row's slack.
     let mut block_of_col = vec![u32::MAX; n_edges];
     let mut nnz_of_col = vec![0u32; n_edges];
-    for j in 0..n_edges {
+    // (Passes go through Columns::visit and stop at the first column they cannot store.)
+    let mut problem: Option<String> = None;
+    model.visit(0..n_edges, |j| {
+        if problem.is_some() {
+            return;
+        }
         let mut not_one = false;
         model.for_each_entry(j, |r, a| {
             if block_of_row[r] != u32::MAX {
@@ -219,15 +224,18 @@ pub(crate) fn build_unconditioned<C: Columns + ?Sized>(model: &C, n_chunks: usiz
                 nnz_of_col[j] += 1;
             }
         });
-        if not_one {
-            return Err(unsupported(format!("column {j} is not in exactly one supply row with coefficient 1")));
-        }
-        if block_of_col[j] == u32::MAX {
-            return Err(unsupported(format!("edge column {j} is in no supply row")));
-        }
-        if model.lower(j) != 0.0 {
-            return Err(unsupported(format!("edge column {j} has a nonzero lower bound")));
-        }
+        problem = if not_one {
+            Some(format!("column {j} is not in exactly one supply row with coefficient 1"))
+        } else if block_of_col[j] == u32::MAX {
+            Some(format!("edge column {j} is in no supply row"))
+        } else if model.lower(j) != 0.0 {
+            Some(format!("edge column {j} has a nonzero lower bound"))
+        } else {
+            None
+        };
+    });
+    if let Some(why) = problem.take() {
+        return Err(unsupported(why));
     }
     for d in &dual {
         if let Some(c) = d.slack {
@@ -295,20 +303,16 @@ pub(crate) fn build_unconditioned<C: Columns + ?Sized>(model: &C, n_chunks: usiz
         let start = ch.col.len();
         let wide_start = ch.wide.len();
         ch.wide.extend_from_slice(wide);
-        let mut batch = Vec::with_capacity(64);
-        for (at, &j) in order[pos..pos + len].iter().enumerate() {
-            let j = j as usize;
-            if at % 64 == 0 {
-                // What the next columns read, read ahead (Columns::touch).
-                batch.clear();
-                batch.extend(order[pos + at..(pos + at + 64).min(pos + len)].iter().map(|&k| k as usize));
-                model.touch(&batch);
+        model.visit(order[pos..pos + len].iter().map(|&j| j as usize), |j| {
+            if problem.is_some() {
+                return;
             }
             ch.col.push(j as u32);
             ch.cost.push(model.cost(j) as f32);
             ch.upper.push(model.upper(j) as f32);
             if model.quad(j) != model.quad(order[pos] as usize) {
-                return Err(unsupported(format!("edge column {j}'s quadratic coefficient differs from its segment's")));
+                problem = Some(format!("edge column {j}'s quadratic coefficient differs from its segment's"));
+                return;
             }
             // pick = a + theta for the segment's share rows (theta where the model has no entry).
             pick.clear();
@@ -361,9 +365,13 @@ pub(crate) fn build_unconditioned<C: Columns + ?Sized>(model: &C, n_chunks: usiz
                 }
             }
             if ch.rows.len() > u32::MAX as usize {
-                return Err(unsupported("more than 2^32 entries in one chunk (use more threads)".into()));
+                problem = Some("more than 2^32 entries in one chunk (use more threads)".into());
+                return;
             }
             ch.colptr.push(ch.rows.len() as u32);
+        });
+        if let Some(why) = problem.take() {
+            return Err(unsupported(why));
         }
         let quad = if len > 0 { model.quad(order[pos] as usize) } else { 0.0 };
         ch.blocks.push(Block { start, end: ch.col.len(), supply: supplies[b].1, row: supplies[b].0, quad, wide_start, wide_end: ch.wide.len() });
