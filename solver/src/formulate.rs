@@ -155,13 +155,9 @@ impl<'a> Formulation<'a> {
         Formulation { inst, rows: b.rows, items, budget_row, blocks, slacks: b.slacks, qp }
     }
 
-    /// The instance formulated.
-    pub fn instance(&self) -> &'a Instance {
-        self.inst
-    }
-
     /// The [`Model`] IR of the same rows and columns: every column's entries counted, then
-    /// written in column order (sequential writes into arrays allocated once).
+    /// written with its cost and bounds in column order (sequential writes into arrays
+    /// allocated once).
     pub fn to_model(&self) -> Model {
         let n_cols = self.n_cols();
         let mut indptr = Vec::with_capacity(n_cols + 1);
@@ -172,21 +168,20 @@ impl<'a> Formulation<'a> {
             indptr.push(nnz);
         });
         let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        let (mut cost, mut quad, mut lower, mut upper) =
+            (Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols));
         self.visit(0..n_cols, |j| {
             self.for_each_entry(j, |r, a| {
                 indices.push(r as u32);
                 data.push(a);
-            })
+            });
+            cost.push(self.cost(j));
+            quad.push(self.quad(j));
+            lower.push(self.lower(j));
+            upper.push(self.upper(j));
         });
-        Model {
-            n_edges: self.n_edges(),
-            cost: (0..n_cols).map(|j| self.cost(j)).collect(),
-            quad: (0..n_cols).map(|j| self.quad(j)).collect(),
-            lower: vec![0.0; n_cols],
-            upper: (0..n_cols).map(|j| self.upper(j)).collect(),
-            matrix: Matrix::new_csc((self.rows.len(), n_cols), indptr, indices, data),
-            rows: self.rows.clone(),
-        }
+        let matrix = Matrix::new_csc((self.rows.len(), n_cols), indptr, indices, data);
+        Model { n_edges: self.n_edges(), cost, quad, lower, upper, matrix, rows: self.rows.clone() }
     }
 }
 

@@ -450,8 +450,6 @@ impl PlanSums {
     /// columns follow) at plan `x` and clipped duals `y` (indexed by the rows' numbers in the
     /// sums). `row_of[r]` numbers model row `r` in the sums (None: the same) and `id_of(j)`
     /// names column `j` in the check; the sums have `y.len()` rows.
-    // The columns index the plan, the bounds and the costs alike.
-    #[allow(clippy::needless_range_loop)]
     pub fn of_model<C: Columns + ?Sized>(
         inst: &Instance,
         model: &C,

@@ -138,18 +138,6 @@ pub(crate) fn sift<C: Columns + ?Sized>(
     }
     let mut stats = SiftStats::default();
     let end = sift_pool(&mut pricing, &mut pool, settings, y0, start, &mut stats)?;
-    let end = match end {
-        End::Delegate(why) if model.is_qp() => {
-            // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
-            // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
-            // numerical error).
-            if let Some(result) = infeasible_rows(&model.model(), settings, &why)? {
-                return Ok((result, stats));
-            }
-            End::Delegate(why)
-        }
-        other => other,
-    };
     match end {
         End::Optimal { cols, y } => {
             let mut x = vec![0.0; model.n_cols()];
@@ -160,7 +148,19 @@ pub(crate) fn sift<C: Columns + ?Sized>(
             Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
         }
         End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats)),
-        End::Delegate(why) => full_model(&model.model(), settings, stats, &why),
+        End::Delegate(why) => {
+            // The whole model, written once for both uses (a day's generated columns).
+            let whole = model.model();
+            // A QP's rows are its linear part's: HiGHS settles whether any plan exists (Clarabel
+            // is weak at proving infeasibility; on a hand-made infeasible day it stopped with a
+            // numerical error).
+            if model.is_qp() {
+                if let Some(result) = infeasible_rows(&whole, settings, &why)? {
+                    return Ok((result, stats));
+                }
+            }
+            full_model(&whole, settings, stats, &why)
+        }
     }
 }
 

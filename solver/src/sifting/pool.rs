@@ -47,18 +47,15 @@ impl Pool {
     }
 
     /// Appends column `j` of `model`, as column `id`, its rows renumbered by `row_of` (None: as
-    /// they are).
+    /// they are). (Its entries arrive through a callback, so they are copied in after an empty
+    /// [`Pool::push`], which they then close.)
     pub fn push_model_column<C: Columns + ?Sized>(&mut self, model: &C, j: usize, id: usize, row_of: Option<&[usize]>) {
-        self.ids.push(id);
-        self.cost.push(model.cost(j));
-        self.quad.push(model.quad(j));
-        self.lower.push(model.lower(j));
-        self.upper.push(model.upper(j));
+        self.push(id, model.cost(j), model.quad(j), model.lower(j), model.upper(j), []);
         model.for_each_entry(j, |r, a| {
             self.rows.push(row_of.map_or(r, |m| m[r]) as u32);
             self.vals.push(a);
         });
-        self.start.push(self.rows.len());
+        *self.start.last_mut().expect("push added the column's end") = self.rows.len();
     }
 
     /// Appends every soft row's slack column (the row relaxed by the slack's value, at a cost of
