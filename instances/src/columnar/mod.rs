@@ -285,7 +285,6 @@ impl EdgeColumns {
 }
 
 /// The day's segment and item ids, for looking edges up.
-/// The day's ids, to resolve edges' references.
 pub(crate) struct DayIds {
     segments: IdIndex,
     items: IdIndex,
@@ -316,6 +315,11 @@ struct IdSlot {
 
 impl IdSlot {
     const CAPACITY: usize = 27;
+
+    fn id(&self) -> &str {
+        // The key was copied from a `&str`, whole.
+        std::str::from_utf8(&self.key[..self.len as usize]).unwrap_or_default()
+    }
 }
 
 impl IdIndex {
@@ -345,13 +349,6 @@ impl IdIndex {
             return self.long.get(id).copied();
         }
         self.table.find(hash_id(id), |s| s.id() == id).map(|s| s.pos as usize).or_else(|| self.long.get(id).copied())
-    }
-}
-
-impl IdSlot {
-    fn id(&self) -> &str {
-        // The key was copied from a `&str`, whole.
-        std::str::from_utf8(&self.key[..self.len as usize]).unwrap_or_default()
     }
 }
 
