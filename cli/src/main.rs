@@ -95,9 +95,40 @@ enum Command {
     Frontier(cmd::frontier::Args),
 }
 
+/// Every path `command` reads and writes, declared to one gate (cmd::paths).
+fn declared(command: &Command) -> agora_instances::output::Gate {
+    use cmd::paths::Declare;
+    let mut gate = agora_instances::output::Gate::new();
+    let args: &dyn Declare = match command {
+        Command::Solve(a) => a,
+        Command::Validate(a) => a,
+        Command::Generate(a) => a,
+        Command::Fppe(a) => a,
+        Command::Auction(a) => a,
+        Command::Audit(a) => a,
+        Command::Diagnose(a) => a,
+        Command::Horizon(a) => a,
+        Command::Estimate(a) => a,
+        Command::Evaluate(a) => a,
+        Command::Import(a) => a,
+        Command::Export(a) => a,
+        Command::Simulate(a) => a,
+        Command::Report(a) => a,
+        Command::Frontier(a) => a,
+    };
+    args.declare(&mut gate);
+    gate
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges, shard: None });
+    // Every path the command reads and writes passes the gate before any work.
+    if let Err(failure) = cmd::paths::install(declared(&cli.command)) {
+        // Under mpirun every process refuses alike; the first says why.
+        let other_process = std::env::var("PMI_RANK").is_ok_and(|r| r != "0");
+        return if other_process { ExitCode::from(failure.0) } else { fail(failure) };
+    }
     let result = match cli.command {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Validate(a) => cmd::validate::run(a),
@@ -117,12 +148,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(code, e)) => {
-            // A distributed solve's other processes leave the message to the root.
-            if !e.is::<cmd::Reported>() {
-                eprintln!("error: {e:#}");
-            }
-            ExitCode::from(code)
-        }
+        Err(failure) => fail(failure),
     }
+}
+
+/// Prints a failure's message and returns its exit code.
+fn fail(Failure(code, e): Failure) -> ExitCode {
+    // A distributed solve's other processes leave the message to the root.
+    if !e.is::<cmd::Reported>() {
+        eprintln!("error: {e:#}");
+    }
+    ExitCode::from(code)
 }

@@ -1,7 +1,6 @@
-//! Reading and writing instance files, and the atomic-write helper every agora output uses.
+//! Reading instance files and every JSON input (writing goes through [`crate::output`]).
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
@@ -108,6 +107,18 @@ pub fn open_input(path: &Path, opts: &ReadOptions) -> Result<(std::fs::File, u64
 
 /// Reads a whole input file as UTF-8 text under the rules of [`open_input`].
 pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<String, LoadError> {
+    let bytes = read_input_bytes(path, opts)?;
+    String::from_utf8(bytes).map_err(|e| LoadError::Syntax {
+        path: path.to_path_buf(),
+        line: 0,
+        column: e.utf8_error().valid_up_to(),
+        message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// Reads a whole input file's bytes under the rules of [`open_input`] (the importers' sources,
+/// which are not always UTF-8).
+pub fn read_input_bytes(path: &Path, opts: &ReadOptions) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
     let (mut file, len) = open_input(path, opts)?;
     let mut bytes = Vec::with_capacity(len as usize);
@@ -119,12 +130,7 @@ pub fn read_input(path: &Path, opts: &ReadOptions) -> Result<String, LoadError> 
     if bytes.len() as u64 > opts.max_input_bytes {
         return Err(LoadError::Refused { path: path.to_path_buf(), reason: format!("grew past the input limit of {} bytes while read", opts.max_input_bytes) });
     }
-    String::from_utf8(bytes).map_err(|e| LoadError::Syntax {
-        path: path.to_path_buf(),
-        line: 0,
-        column: e.utf8_error().valid_up_to(),
-        message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
-    })
+    Ok(bytes)
 }
 
 /// Parses JSON text into the file type `F` and validates it into `T`: the one path every agora
@@ -140,7 +146,11 @@ where
     // Tracking the path costs 12% of reading a large head; it is only needed to say where an
     // error is. So parse without it, and parse again with it when there is an error to place
     // (the same parser: the same error, now with its path).
-    if let Ok(file) = F::deserialize(&mut serde_json::Deserializer::from_str(text)) {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    if let Ok(file) = F::deserialize(&mut *de) {
+        if let Err(t) = json_end(de, text) {
+            return Err(LoadError::Syntax { path: path.to_path_buf(), line: t.line, column: t.column, message: t.to_string() });
+        }
         return validate(file).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors });
     }
     let de = &mut serde_json::Deserializer::from_str(text);
@@ -162,6 +172,39 @@ where
         }
     };
     validate(file).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+}
+
+/// Content after a file's one JSON value: agora reads a file as one value, so anything but
+/// whitespace after it (a second object, a stray bracket, NUL bytes, a comment) is an error, not
+/// something to ignore.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unexpected content after the JSON value, at byte {offset} (\"{excerpt}\"): a file holds one JSON value")]
+pub struct TrailingContent {
+    /// The byte offset of the first byte after the value that is not whitespace.
+    pub offset: usize,
+    /// Its 1-based line.
+    pub line: usize,
+    /// Its 1-based column (in characters).
+    pub column: usize,
+    /// The content there, quoted safely ([`crate::limits::excerpt`]).
+    pub excerpt: String,
+}
+
+/// Checks that nothing but whitespace follows the value `de` has just read from `text`.
+pub fn json_end(de: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>, text: &str) -> Result<(), TrailingContent> {
+    if de.end().is_ok() {
+        return Ok(());
+    }
+    // Only on the error path: find where the value ended, then the first byte that is not JSON
+    // whitespace.
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let _ = stream.next();
+    let end = stream.byte_offset();
+    let offset = end + text[end..].bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count();
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(TrailingContent { offset, line, column, excerpt: crate::limits::excerpt(&text[offset..]) })
 }
 
 /// Where a deserialisation error is, in the user's words: `segment #3 ("seg-3"), field "supply"`
@@ -285,104 +328,5 @@ pub fn to_json(instance: &Instance) -> String {
 
 /// Writes an instance file atomically.
 pub fn save(instance: &Instance, path: impl AsRef<Path>) -> std::io::Result<()> {
-    write_atomic(path.as_ref(), to_json(instance).as_bytes())
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a partial file and a failed write leaves no file behind.
-/// The target must pass the output rules ([`crate::output`]) for a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::output::check_output(path, crate::output::OutputKind::File, &[])?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path.file_name().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// What [`write_dir_atomic`] may do with an output directory that already exists.
-#[derive(Debug, Clone, Copy)]
-pub enum ExistingDir<'a> {
-    /// Refuse unless it is empty (an artifact is never overwritten).
-    Refuse,
-    /// Replace it when it holds nothing but files with these names (a previous run's output);
-    /// refuse otherwise, so that a mistyped `--out` never deletes someone's directory.
-    ReplaceIfOnly(&'a [&'a str]),
-}
-
-/// Writes `files` (name, contents) as the directory `dir`, atomically: every file goes into a
-/// temporary directory beside `dir` and is synced, then the temporary directory is renamed to
-/// `dir` (an existing `dir` that `existing` allows replacing is moved aside first and removed
-/// after). On failure the temporary directory is removed and `dir` is left as it was. A refused
-/// `dir` is an error of kind `AlreadyExists`.
-pub fn write_dir_atomic<N: AsRef<str>, B: AsRef<[u8]>>(dir: &Path, files: &[(N, B)], existing: ExistingDir) -> std::io::Result<()> {
-    use std::io::{Error, ErrorKind};
-    crate::output::check_output(dir, crate::output::OutputKind::Dir, &[])?;
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(Error::new(ErrorKind::AlreadyExists, format!("{} exists and is not a directory", dir.display())));
-        }
-        for entry in std::fs::read_dir(dir)? {
-            let name = entry?.file_name();
-            let allowed = match existing {
-                ExistingDir::Refuse => false,
-                ExistingDir::ReplaceIfOnly(names) => names.iter().any(|n| name == *n),
-            };
-            if !allowed {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("{} exists and holds {}, which this command did not write: choose another directory", dir.display(), name.to_string_lossy()),
-                ));
-            }
-        }
-    }
-    let name = dir.file_name().ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("{} is not a directory path", dir.display())))?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // A missing parent is an error, as for a file: a mistyped path must not create a tree.
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{}.{pid}.tmp", name.to_string_lossy()));
-    let old = parent.join(format!(".{}.{pid}.old", name.to_string_lossy()));
-    let result = (|| {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        std::fs::create_dir(&tmp)?;
-        for (file, bytes) in files {
-            let mut f = std::fs::File::create(tmp.join(file.as_ref()))?;
-            f.write_all(bytes.as_ref())?;
-            f.sync_all()?;
-        }
-        let replacing = dir.exists();
-        if replacing {
-            std::fs::rename(dir, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&tmp, dir) {
-            if replacing {
-                let _ = std::fs::rename(&old, dir);
-            }
-            return Err(e);
-        }
-        if replacing {
-            std::fs::remove_dir_all(&old)?;
-        }
-        Ok(())
-    })();
-    if result.is_err() && tmp.exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    crate::output::write_atomic(path.as_ref(), to_json(instance).as_bytes())
 }

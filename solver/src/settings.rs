@@ -293,11 +293,12 @@ impl Settings {
     /// Reads settings from JSON text; unknown fields are errors. A type error names the field.
     pub fn from_json(text: &str) -> Result<Settings, SolveError> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let s: Settings = serde_path_to_error::deserialize(de).map_err(|e| {
+        let s: Settings = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { "settings".to_string() } else { path };
             SolveError::Settings { field, reason: e.into_inner().to_string() }
         })?;
+        agora_instances::json_end(de, text).map_err(|t| SolveError::Settings { field: "settings".into(), reason: t.to_string() })?;
         s.validate()?;
         Ok(s)
     }

@@ -304,6 +304,11 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
 /// The chart files of a report: `(file name, SVG text)`.
 pub const CHART_FILES: [&str; 4] = ["lorenz.svg", "topic_mix.svg", "shadow_prices.svg", "rule_prices.svg"];
 
+/// Every file of a report directory, in the order [`Report::files`] writes them: `report.json`,
+/// the charts ([`CHART_FILES`]), `index.html`. An existing directory is replaced only when it
+/// holds nothing else.
+pub const REPORT_FILES: [&str; 6] = ["report.json", CHART_FILES[0], CHART_FILES[1], CHART_FILES[2], CHART_FILES[3], "index.html"];
+
 impl Report {
     /// The `agora.report/v1` JSON (numbers rounded to 12 significant digits).
     pub fn to_json(&self) -> String {
@@ -410,9 +415,9 @@ impl Report {
         let value = self.to_value();
         let charts = self.charts()?;
         let page = html::page(&value, &charts);
-        let mut files = vec![("report.json", serde_json::to_string_pretty(&value).expect("reports serialise"))];
+        let mut files = vec![(REPORT_FILES[0], serde_json::to_string_pretty(&value).expect("reports serialise"))];
         files.extend(charts);
-        files.push(("index.html", page));
+        files.push((REPORT_FILES[5], page));
         Ok(files)
     }
 

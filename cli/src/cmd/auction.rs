@@ -6,9 +6,9 @@ use anyhow::Context;
 
 use agora_mechanisms::auction::{self, file};
 
-use agora_instances::output::OutputKind;
+use agora_instances::output::Gate;
 
-use super::{check_out, err, write_out, Failure};
+use super::{err, read_text, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora auction bids.json --rule vcg\n\nRules: second-price, first-price (one item, optional reserve); gsp, vcg (slots with click-through rates).";
 
@@ -27,9 +27,15 @@ pub struct Args {
 
 /// Runs `agora auction`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    check_out(a.out.as_deref(), OutputKind::File, &[&a.file])?;
-    let auc = file::load(&a.file).map_err(|e| err(e.into()))?;
+    let auc = file::parse_str(&read_text(&a.file)?, &a.file).map_err(|e| err(e.into()))?;
     let outcome = auction::run(&auc, a.rule).with_context(|| format!("{}", a.file.display())).map_err(err)?;
     print!("{}", file::summary(&outcome, &auc));
-    write_out(a.out.as_deref(), &file::to_json(&outcome, &auc), &[&a.file])
+    write_out(a.out.as_deref(), &file::to_json(&outcome, &auc))
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.file);
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }

@@ -6,6 +6,12 @@ use agora_mechanisms::audit::{audit, AuditConfig, AuditError};
 
 use super::{err, load_instance, Failure};
 
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        gate.input(&self.instance);
+    }
+}
+
 pub const AFTER_HELP: &str = "Example:\n  agora audit instances/example-day.json --trials 8 --seed 1\n\nProperties: budget_feasibility, creator_monotonicity, sybil_same_group, sybil_new_account (docs/markets.md).\nExit status: 0 audit ran (a failing property is a finding, printed), 1 error, 2 usage, 3 the day has no optimal plan,\n4 a property fails and --fail-on-violation was given.";
 
 /// Arguments of `agora audit`.
@@ -29,7 +35,7 @@ pub struct Args {
 
 /// Runs `agora audit`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let inst = load_instance(&a.instance).map_err(err)?;
+    let inst = load_instance(&a.instance)?;
     let cfg = AuditConfig { trials: a.trials, seed: a.seed, ..AuditConfig::default() };
     let report = audit(&inst, &cfg).map_err(|e| match e {
         AuditError::NotOptimal { .. } => Failure(3, anyhow::Error::new(e).context(a.instance.display().to_string())),

@@ -1,12 +1,12 @@
 //! `agora diagnose`: why a day is infeasible (the conflicting rules) and the smallest change that
 //! makes it feasible; on a feasible day, the soft rules that pay penalties.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use agora_instances::output::OutputKind;
+use agora_instances::output::Gate;
 use agora_solver::{diagnose, BackendChoice, DiagnoseSettings};
 
-use super::{check_out, err, load_validated, settings_from, write_out, Failure};
+use super::{err, load_validated, settings_from, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora diagnose day.json --out diagnosis.json\n\nWrites agora.diagnosis/v1: \"conflict\" (an irreducible set of conflicting rules), \"relaxation\" (the\nsmallest change of parameters that makes the day feasible) and \"relaxed_objective\". See docs/diagnose.md.\nExit status: 0 a diagnosis was made (feasible or not), 1 error, 2 usage.";
 
@@ -31,13 +31,18 @@ pub struct Args {
 
 /// Runs `agora diagnose`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let day = load_validated(&a.instance).map_err(err)?;
-    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.extend(a.settings.as_deref());
-    check_out(a.out.as_deref(), OutputKind::File, &inputs)?;
+    let day = load_validated(&a.instance)?;
     let solve = settings_from(a.settings.as_deref(), a.backend, None).map_err(err)?;
     let settings = DiagnoseSettings { solve, relax_physical: a.relax_physical, ..DiagnoseSettings::default() };
     let d = diagnose(&day.instance, &settings).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
     print!("{}", d.summary());
-    write_out(a.out.as_deref(), &d.to_json(), &inputs)
+    write_out(a.out.as_deref(), &d.to_json())
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance);
+        self.settings.iter().for_each(|p| _ = gate.input(p));
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }

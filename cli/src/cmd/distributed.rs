@@ -10,17 +10,16 @@ use agora_solver::Settings;
 use super::Failure;
 
 #[cfg(not(feature = "mpi"))]
-pub fn solve(_: &Path, _: Option<&Path>, _: Option<&Path>, _: &Settings, _: usize, _: bool) -> Result<(), Failure> {
+pub fn solve(_: &Path, _: Option<&Path>, _: &Settings, _: usize, _: bool) -> Result<(), Failure> {
     Err(super::usage(
         "--distributed needs agora built with MPI (cargo feature `mpi`; `make` builds it once `make deps` has installed MPICH): docs/distributed.md".into(),
     ))
 }
 
 #[cfg(feature = "mpi")]
-pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, settings: &Settings, top: usize, timings: bool) -> Result<(), Failure> {
+pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usize, timings: bool) -> Result<(), Failure> {
     use std::time::Instant;
 
-    use agora_instances::output::OutputKind;
     use agora_instances::{load_with, ReadOptions, Shard};
     use agora_solver::distributed::{agree, mpi, solve_sharded, Comm};
 
@@ -38,9 +37,8 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     if root {
         super::print_warnings(instance, &day.warnings);
     }
-    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.extend(settings_file);
-    let checked = if root { super::check_out(out, OutputKind::File, &inputs).map_err(|Failure(_, e)| format!("{e:#}")) } else { Ok(()) };
+    // The edges file the instance names is an input too: checked by the root, agreed by all.
+    let checked = if root { super::paths::admit(&day.sources).map_err(|Failure(_, e)| format!("{e:#}")) } else { Ok(()) };
     agree(&comm, checked).map_err(fail)?;
     let load_seconds = clock.elapsed().as_secs_f64();
     // Every process's peak so far: what loading its shard cost (the rest is the solve's).
@@ -60,7 +58,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings_file: Option<&Path>, 
     let hash = shard.content_hash.clone().unwrap_or_default();
     let file = sol.file_with(inst, d.plan.clone(), hash);
     print!("{}", summary::render(inst, shard.day_edges, sol, &file, top));
-    write_out(out, &file.to_json(), &inputs)?;
+    write_out(out, &file.to_json())?;
     if timings {
         let mb = |peaks: &[Vec<u8>]| -> Vec<String> {
             peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect()

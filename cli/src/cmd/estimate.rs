@@ -36,10 +36,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if a.estimator == Estimator::Dr {
         return Err(usage("--estimator dr needs a reward model, which is what estimate computes: use ips or snips".into()));
     }
-    let day = load_validated(&a.instance).map_err(err)?;
-    let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.push(&a.logs);
-    super::check_out(Some(&a.out), agora_instances::output::OutputKind::File, &inputs)?;
+    let day = load_validated(&a.instance)?;
     let logs = Logs::read(&a.logs, read_options()).map_err(|e| err(e.into()))?;
     let (estimated, estimates, summary) = offpolicy::estimate(&day.instance, &logs, &EstimateSettings { estimator: a.estimator, prior: a.prior })
         .with_context(|| format!("{} with {}", a.logs.display(), a.instance.display()))
@@ -54,5 +51,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     let width: f64 = estimates.iter().map(|e| e.evidence.ucb - e.evidence.lcb).sum::<f64>() / estimates.len().max(1) as f64;
     println!("mean interval width {width:.6}");
-    write_out(Some(&a.out), &agora_instances::to_json(&estimated), &inputs)
+    write_out(Some(&a.out), &agora_instances::to_json(&estimated))
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        gate.input(&self.logs).input(&self.instance).output_file(&self.out);
+    }
 }

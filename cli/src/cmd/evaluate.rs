@@ -46,13 +46,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         ([_], false) => return Err(usage("give SOLUTION LOGS, or LOGS with --uniform or --empirical".into())),
         _ => return Err(usage("with --uniform or --empirical, give LOGS only (no SOLUTION)".into())),
     };
-    let day = load_validated(&a.instance).map_err(err)?;
+    let day = load_validated(&a.instance)?;
     let inst = &day.instance;
-    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.push(logs_path);
-    inputs.extend(solution);
-    inputs.extend(a.empirical.as_deref());
-    super::check_out(a.out.as_deref(), agora_instances::output::OutputKind::File, &inputs)?;
     let logs = Logs::read(logs_path, read_options()).map_err(|e| err(e.into()))?;
     let policy = if a.uniform {
         Policy::uniform(inst)
@@ -63,12 +58,19 @@ pub fn run(a: Args) -> Result<(), Failure> {
             .map_err(err)?
     } else {
         let path = solution.expect("matched above");
-        let file: SolutionFile = agora_instances::load_json_with(path, |f: SolutionFile| Ok(f)).map_err(|e| err(e.into()))?;
+        let file: SolutionFile = super::load_json(path, |f: SolutionFile| Ok(f))?;
         let plan = check_solution(inst, &file, 1e-6).with_context(|| format!("{}", path.display())).map_err(err)?;
         Policy::from_plan(inst, &plan.x, format!("plan of {}", path.display()))
     };
     let ev = offpolicy::evaluate(inst, &logs, &policy, a.estimator).with_context(|| format!("{}", logs_path.display())).map_err(err)?;
     print!("{}", ev.summary());
     let json = serde_json::to_string_pretty(&ev).expect("evaluations serialise") + "\n";
-    write_out(a.out.as_deref(), &json, &inputs)
+    write_out(a.out.as_deref(), &json)
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        self.paths.iter().chain([&self.instance]).chain(&self.empirical).for_each(|p| _ = gate.input(p));
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }

@@ -35,14 +35,14 @@ pub struct Args {
 pub fn run(a: Args) -> Result<(), Failure> {
     let Args { solution, instance, out, valid_from, valid_to } = a;
     let (solution, instance, out) = (solution.as_path(), instance.as_path(), out.as_path());
-    agora_instances::output::check_output(out, agora_instances::output::OutputKind::Dir, &[solution, instance]).map_err(|e| err(e.into()))?;
-    let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
-    let sol: SolutionFile = agora_instances::load_json_with(solution, Ok).map_err(|e| err(e.into()))?;
+    let (inst, hash) = load_instance_bytes(instance)?;
+    let sol: SolutionFile = super::load_json(solution, Ok)?;
     let opts = ExportOptions { valid_from, valid_to, created_at: None };
     let artifact = agora_analysis::build(&inst, &hash, &sol, &opts).map_err(|e| {
         let code = if matches!(e, ExportError::NotOptimal(_)) { 3 } else { 1 };
         Failure(code, anyhow::Error::new(e).context(format!("{}: refusing to export", solution.display())))
     })?;
+    super::paths::recheck(out, agora_instances::output::OutputKind::Dir)?;
     agora_serving::write_dir(&artifact, out).with_context(|| "export failed; nothing was written".to_string()).map_err(err)?;
     let paced = artifact.pacing.iter().filter(|p| p.multiplier < 1.0).count();
     let planned = artifact.edges.iter().filter(|e| e.rate > 0.0).count();
@@ -61,10 +61,19 @@ pub fn run(a: Args) -> Result<(), Failure> {
 }
 
 /// Loads an instance and the content hash of its file's bytes (what the manifest records).
-pub(crate) fn load_instance_bytes(path: &Path) -> anyhow::Result<(agora_instances::Instance, String)> {
-    let text = agora_instances::read_input(path, super::read_options())?;
-    let v = agora_instances::parse_str_with(&text, path, super::read_options())?;
+/// Loads and validates an instance (its files admitted to the gate) with the hash of its file's
+/// bytes, which an artifact records.
+pub(crate) fn load_instance_bytes(path: &Path) -> Result<(agora_instances::Instance, String), Failure> {
+    let text = super::read_text(path)?;
+    let v = agora_instances::parse_str_with(&text, path, super::read_options()).map_err(|e| err(e.into()))?;
+    super::paths::admit(&v.sources)?;
     let bytes = text.into_bytes();
     super::print_warnings(path, &v.warnings);
     Ok((v.instance, agora_serving::content_hash(&bytes)))
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        gate.input(&self.solution).input(&self.instance).output_dir(&self.out, agora_instances::ExistingDir::Refuse);
+    }
 }

@@ -7,9 +7,9 @@ use anyhow::Context;
 use agora_mechanisms::fppe::{self, report};
 use agora_mechanisms::market;
 
-use agora_instances::output::OutputKind;
+use agora_instances::output::Gate;
 
-use super::{check_out, err, write_out, Failure};
+use super::{err, read_text, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora fppe market.json --out fppe.json\n\nInput: {\"schema\":\"agora.market/v1\",\"goods\":[{\"id\":\"g1\",\"supply\":1}],\"bidders\":[{\"id\":\"b1\",\"budget\":2,\"values\":{\"g1\":2}}]}";
 
@@ -25,9 +25,15 @@ pub struct Args {
 
 /// Runs `agora fppe`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    check_out(a.out.as_deref(), OutputKind::File, &[&a.market])?;
-    let m = market::load(&a.market).map_err(|e| err(e.into()))?;
+    let m = market::parse_str(&read_text(&a.market)?, &a.market).map_err(|e| err(e.into()))?;
     let result = fppe::solve(&m).with_context(|| format!("{}", a.market.display())).map_err(err)?;
     print!("{}", report::summary(&result, &m));
-    write_out(a.out.as_deref(), &report::to_json(&result, &m), &[&a.market])
+    write_out(a.out.as_deref(), &report::to_json(&result, &m))
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.market);
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }

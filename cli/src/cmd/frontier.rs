@@ -8,9 +8,9 @@ use agora_analysis::frontier as output;
 use agora_solver::frontier::{self, FrontierSettings, Sweep, MAX_POINTS};
 use agora_solver::BackendChoice;
 
-use agora_instances::output::OutputKind;
+use agora_instances::output::{ExistingDir, Gate, OutputKind};
 
-use super::{check_out, err, load_validated, positive_seconds, settings_from, Failure, Progress};
+use super::{err, load_validated, positive_seconds, settings_from, Failure, Progress};
 
 pub const AFTER_HELP: &str = "Example:\n  agora frontier instances/example-day.json --sweep new-creator-exposure.min=0..300000 --points 13 --out frontier\n  agora frontier day.json --sweep ad-load.max_share=0.1..0.3 --points 5 --sweep objective.revenue=0..20 --points 5 --out grid\n\nPARAM: supply[SEGMENT], budget[CAMPAIGN], cap[ITEM], objective.WEIGHT, CONSTRAINT.FIELD (min, max, max_share, min_share, tolerance, penalty).\nWrites DIR/frontier.json, frontier.csv, frontier.svg and index.html (one self-contained page). Exit status: 0 written, 1 error, 2 usage (bad sweep, unknown parameter), 3 no point optimal.";
 
@@ -60,10 +60,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             "the frontier asked for {asked} points, each a solve of the day; the limit is {MAX_POINTS} (fewer --points, or a narrower range)"
         )));
     }
-    let day = load_validated(&a.instance).map_err(err)?;
-    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.extend(a.settings.as_deref());
-    check_out(Some(&a.out), OutputKind::Dir, &inputs)?;
+    let day = load_validated(&a.instance)?;
     let inst = day.instance;
     let sweeps = a
         .sweeps
@@ -80,6 +77,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     bar.finish();
 
     print!("{}", summary(&f));
+    super::paths::recheck(&a.out, OutputKind::Dir)?;
     output::write_dir(&f, &inst, &a.out).with_context(|| format!("{}: cannot write", a.out.display())).map_err(err)?;
     println!("\nwrote {}", files(&a.out));
     if f.points.iter().all(|p| !p.status.is_optimal()) {
@@ -126,5 +124,13 @@ fn short(name: &str) -> &str {
         name
     } else {
         name.rsplit(['.', '[']).next().unwrap_or(name).trim_end_matches(']')
+    }
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance);
+        self.settings.iter().for_each(|p| _ = gate.input(p));
+        gate.output_dir(&self.out, ExistingDir::ReplaceIfOnly(&output::FRONTIER_FILES));
     }
 }

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use agora_instances::columnar::EdgesFormat;
+use agora_instances::output::OutputKind;
 use agora_instances::Size;
 
-use agora_instances::output::OutputKind;
-
-use super::{check_out, err, usage, Failure};
+use super::{err, usage, Failure};
 
 /// The smallest `--edges`: the large preset scaled below this is not the day asked for.
 pub const MIN_EDGES: usize = 1_000;
@@ -57,21 +57,36 @@ pub fn run(a: Args) -> Result<(), Failure> {
             )));
         }
     }
-    check_out(Some(&a.out), OutputKind::File, &[])?;
     let config = match a.edges {
         Some(n) => agora_instances::GenerateConfig::for_edges(n),
         None => agora_instances::GenerateConfig::for_size(a.size),
     };
     let inst = agora_instances::generate_with(&config, a.seed);
     let out = &a.out;
-    if a.columnar || a.parquet || a.edges.is_some() || a.size == Size::Large {
-        use agora_instances::columnar::{save_columnar_as, EdgesFormat};
-        let format = if a.parquet { EdgesFormat::Parquet } else { EdgesFormat::Csv };
-        let csv = save_columnar_as(&inst, out, format).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
+    if let Some(format) = a.edges_format() {
+        super::paths::recheck(out, OutputKind::File)?;
+        let csv = agora_instances::columnar::save_columnar_as(&inst, out, format).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
         println!("wrote {} and {} ({})", out.display(), csv.display(), inst.shape());
     } else {
+        super::paths::recheck(out, OutputKind::File)?;
         agora_instances::save(&inst, out).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
         println!("wrote {} ({})", out.display(), inst.shape());
     }
     Ok(())
+}
+
+impl Args {
+    /// The format of the edges file written beside the day, when it has one.
+    fn edges_format(&self) -> Option<EdgesFormat> {
+        (self.columnar || self.parquet || self.edges.is_some() || self.size == Size::Large).then_some(if self.parquet { EdgesFormat::Parquet } else { EdgesFormat::Csv })
+    }
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        gate.output_file(&self.out);
+        if let Some(format) = self.edges_format() {
+            gate.output_file(agora_instances::columnar::columnar_edges_file(&self.out, format).0);
+        }
+    }
 }

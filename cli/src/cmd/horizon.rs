@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 
 use agora_analysis::horizon::{self, Dynamics, HorizonConfig, Policy};
-use agora_instances::output::OutputKind;
+use agora_instances::output::{ExistingDir, Gate};
 
-use super::{check_out, err, load_validated, settings_from, usage, Failure, Progress};
+use super::{err, load_validated, settings_from, usage, write_dir_out, Failure, Progress};
 
 pub const AFTER_HELP: &str = "Example:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n\nPolicies: engagement-only, ecosystem (built in), or an agora.policy/v1 file. Dynamics: defaults, an agora.dynamics/v1\nfile, or `off`. Writes DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg, index.html.\nSee docs/horizon.md.";
 
@@ -23,10 +22,10 @@ pub struct Args {
     #[arg(long, default_value_t = 90)]
     days: usize,
     /// A policy: engagement-only, ecosystem, or an agora.policy/v1 file; give it once per policy.
-    #[arg(long = "policy", value_name = "POLICY")]
+    #[arg(long = "policy", value_name = "POLICY", value_hint = clap::ValueHint::FilePath)]
     policies: Vec<String>,
     /// An agora.dynamics/v1 file, or `off` (every transition off); default: the documented defaults.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     dynamics: Option<String>,
     /// The seed of replica 0 (replica r uses seed + r).
     #[arg(long, default_value_t = 1)]
@@ -65,10 +64,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some("off") => Dynamics::off(),
         Some(f) => Dynamics::load(Path::new(f)).map_err(|e| err(e.into()))?,
     };
-    let day = load_validated(&a.instance).map_err(err)?;
-    let mut inputs: Vec<&Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.extend(a.settings.as_deref());
-    check_out(Some(&a.out), OutputKind::Dir, &inputs)?;
+    let day = load_validated(&a.instance)?;
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
     let cfg = HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings };
     let bar = Progress::new((a.days * a.replicas * policies.len()) as u64, "simulating days");
@@ -76,9 +72,21 @@ pub fn run(a: Args) -> Result<(), Failure> {
     bar.finish();
     print!("{}", h.summary());
     let files = h.files().map_err(|e| err(anyhow::anyhow!("cannot draw the charts: {e}")))?;
-    agora_instances::write_dir_atomic(&a.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&FILES))
-        .with_context(|| format!("{}: cannot write", a.out.display()))
-        .map_err(err)?;
+    write_dir_out(&a.out, &files, &FILES)?;
     println!("\nwrote {} ({})", a.out.display(), FILES.join(", "));
     Ok(())
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance);
+        self.settings.iter().for_each(|p| _ = gate.input(p));
+        for p in &self.policies {
+            super::paths::input_unless_builtin(gate, p, |name| Policy::builtin(name).is_some());
+        }
+        if let Some(d) = &self.dynamics {
+            super::paths::input_unless_builtin(gate, d, |name| name == "off");
+        }
+        gate.output_dir(&self.out, ExistingDir::ReplaceIfOnly(&FILES));
+    }
 }

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use agora_instances::import::obd::SegmentBy;
-use agora_instances::output::OutputKind;
+use agora_instances::output::{Gate, OutputKind, Role};
 
-use super::{check_out, err, usage, Failure};
+use super::{err, read_options, usage, Failure};
 
 pub const AFTER_HELP: &str = "Examples:\n  scripts/fetch-data.sh\n  agora import movielens data/ml-100k --out movielens.json\n  agora import obd data/obd/bts/all --segment-by position --out obd-bts\n\nmovielens: the MovieLens-100k sample (ml-100k.inter, .item, .user) as a day: 30 segments, the films as items of\ntheir catalog lines, 25 synthetic ad campaigns, the usual rules. Every modelling choice: docs/formats.md.\nobd: an Open Bandit Dataset directory (NAME.csv and item_context.csv) as PREFIX.logs.csv (agora.logs/v1) and\nPREFIX.json (a day: one segment per --segment-by value, an edge per logged (segment, item)); docs/estimates.md.";
 
@@ -37,6 +37,7 @@ pub struct Args {
 /// Runs `agora import`.
 pub fn run(a: Args) -> Result<(), Failure> {
     let write_day = |inst: &agora_instances::Instance, path: &Path| -> Result<(), Failure> {
+        super::paths::recheck(path, OutputKind::File)?;
         agora_instances::save(inst, path).map_err(|e| err(anyhow::Error::new(e).context(format!("{}: cannot write", path.display()))))?;
         println!("wrote {} ({})", path.display(), inst.shape());
         Ok(())
@@ -46,19 +47,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
             if a.segment_by.is_some() {
                 return Err(usage("--segment-by is for obd; movielens segments are fixed (docs/formats.md)".into()));
             }
-            check_out(Some(&a.out), OutputKind::File, &[])?;
-            let inst = agora_instances::import::movielens::import(&a.dir).map_err(|e| err(e.into()))?;
+            let inst = agora_instances::import::movielens::import_with(&a.dir, read_options()).map_err(|e| err(e.into()))?;
             write_day(&inst, &a.out)
         }
         Source::Obd => {
             let by = a.segment_by.unwrap_or(SegmentBy::Position);
-            // PREFIX may be given with the day's extension: obd-bts.json means obd-bts.
-            let prefix = if a.out.extension().is_some_and(|x| x == "json") { a.out.with_extension("") } else { a.out.clone() };
-            let day = prefix.with_file_name(format!("{}.json", file_name(&prefix)));
-            let logs = prefix.with_file_name(format!("{}.logs.csv", file_name(&prefix)));
-            check_out(Some(&day), OutputKind::File, &[])?;
-            check_out(Some(&logs), OutputKind::File, &[])?;
-            let imported = agora_instances::import::obd::import(&a.dir, by).map_err(|e| err(e.into()))?;
+            let [day, logs] = obd_outputs(&a.out);
+            let imported = agora_instances::import::obd::import_with(&a.dir, by, read_options()).map_err(|e| err(e.into()))?;
+            super::paths::recheck(&logs, OutputKind::File)?;
             agora_instances::write_atomic(&logs, imported.logs.to_csv().as_bytes())
                 .map_err(|e| err(anyhow::Error::new(e).context(format!("{}: cannot write", logs.display()))))?;
             println!("wrote {} ({} rounds, mean reward {:.6})", logs.display(), imported.logs.rounds.len(), imported.logs.mean_reward());
@@ -67,6 +63,33 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "obd".into())
+/// The day and the logs an obd import writes for `--out PREFIX` (PREFIX may be given with the
+/// day's extension: obd-bts.json means obd-bts).
+fn obd_outputs(out: &Path) -> [PathBuf; 2] {
+    let prefix = if out.extension().is_some_and(|x| x == "json") { out.with_extension("") } else { out.to_path_buf() };
+    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "obd".into());
+    [prefix.with_file_name(format!("{name}.json")), prefix.with_file_name(format!("{name}.logs.csv"))]
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        match self.source {
+            Source::Movielens => {
+                // It reads three files of the directory by name: an output may sit beside them.
+                gate.declare(&self.dir, Role::SourceDir);
+                agora_instances::import::movielens::FILES.iter().for_each(|f| _ = gate.input(self.dir.join(f)));
+                gate.output_file(&self.out);
+            }
+            Source::Obd => {
+                // It lists the directory for its rounds file: a CSV written there would be read
+                // next time, so the directory is read as a whole. A directory that cannot be
+                // listed fails the import itself.
+                gate.declare(&self.dir, Role::InputDir);
+                if let Ok(files) = agora_instances::import::obd::source_files(&self.dir) {
+                    files.into_iter().for_each(|f| _ = gate.input(f));
+                }
+                obd_outputs(&self.out).into_iter().for_each(|f| _ = gate.output_file(f));
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod frontier;
 pub mod generate;
 pub mod horizon;
 pub mod import;
+pub mod paths;
 pub mod report;
 pub mod simulate;
 pub mod solve;
@@ -31,7 +32,7 @@ use anyhow::{Context, Result};
 
 use std::sync::OnceLock;
 
-use agora_instances::output::{check_output, OutputKind};
+use agora_instances::output::OutputKind;
 use agora_instances::{load_with, read_input, write_atomic, ReadOptions};
 use agora_solver::{BackendChoice, Observer, Settings};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -68,24 +69,25 @@ pub fn usage(message: String) -> Failure {
     Failure(2, anyhow::anyhow!(message))
 }
 
-/// Refuses, before any work, an output path the output rules forbid (an input of the command,
-/// a symbolic link, a device, a read-only file): exit 1, nothing written.
-pub fn check_out(out: Option<&Path>, kind: OutputKind, inputs: &[&Path]) -> std::result::Result<(), Failure> {
-    match out {
-        Some(out) => check_output(out, kind, inputs).map_err(|e| err(e.into())),
-        None => Ok(()),
-    }
-}
-
-/// Writes `text` to `out` atomically, when an output was asked for; `inputs` are the files the
-/// command read, which an output may never replace.
-pub fn write_out(out: Option<&Path>, text: &str, inputs: &[&Path]) -> std::result::Result<(), Failure> {
+/// Writes `text` to `out` atomically, when an output was asked for, after checking it against
+/// the gate once more (cmd::paths).
+pub fn write_out(out: Option<&Path>, text: &str) -> std::result::Result<(), Failure> {
     if let Some(out) = out {
-        check_output(out, OutputKind::File, inputs).map_err(|e| err(e.into()))?;
+        paths::recheck(out, OutputKind::File)?;
         write_atomic(out, text.as_bytes()).with_context(|| format!("{}: cannot write", out.display())).map_err(err)?;
         println!("\nwrote {}", out.display());
     }
     Ok(())
+}
+
+/// Writes `files` as the directory `out`, atomically ([`agora_instances::write_dir_atomic`]),
+/// after checking it against the gate once more; an existing directory is replaced only when it
+/// holds nothing but `names`.
+pub fn write_dir_out<N: AsRef<str>, B: AsRef<[u8]>>(out: &Path, files: &[(N, B)], names: &[&str]) -> std::result::Result<(), Failure> {
+    paths::recheck(out, OutputKind::Dir)?;
+    agora_instances::write_dir_atomic(out, files, agora_instances::ExistingDir::ReplaceIfOnly(names))
+        .with_context(|| format!("{}: cannot write", out.display()))
+        .map_err(err)
 }
 
 /// Settings from an optional `--settings FILE`, with `--backend` and `--time-limit` on top.
@@ -107,15 +109,32 @@ pub fn settings_from(file: Option<&Path>, backend: Option<BackendChoice>, time_l
 }
 
 /// Loads and validates an instance, printing its warnings.
-pub fn load_instance(path: &Path) -> Result<agora_instances::Instance> {
+pub fn load_instance(path: &Path) -> std::result::Result<agora_instances::Instance, Failure> {
     Ok(load_validated(path)?.instance)
 }
 
-/// Loads and validates an instance, printing its warnings; also says which files it read.
-pub fn load_validated(path: &Path) -> Result<agora_instances::Validated> {
-    let v = load_with(path, read_options())?;
+/// Loads and validates an instance, printing its warnings; also says which files it read, and
+/// admits them to the gate (an output may not be the edges file the instance names).
+pub fn load_validated(path: &Path) -> std::result::Result<agora_instances::Validated, Failure> {
+    let v = load_with(path, read_options()).map_err(|e| err(e.into()))?;
+    paths::admit(&v.sources)?;
     print_warnings(path, &v.warnings);
     Ok(v)
+}
+
+/// Reads an input file as text under the command's read options (`--max-input-bytes`).
+pub fn read_text(path: &Path) -> std::result::Result<String, Failure> {
+    read_input(path, read_options()).map_err(|e| err(e.into()))
+}
+
+/// Reads a JSON input under the command's read options (`--max-input-bytes`) and validates it
+/// into `T`: solutions, markets, auctions.
+pub fn load_json<F, T>(path: &Path, validate: impl FnOnce(F) -> std::result::Result<T, Vec<agora_instances::Finding>>) -> std::result::Result<T, Failure>
+where
+    F: serde::de::DeserializeOwned,
+{
+    let text = read_input(path, read_options()).map_err(|e| err(e.into()))?;
+    agora_instances::parse_json_with(&text, path, validate).map_err(|e| err(e.into()))
 }
 
 /// Prints what a load of `path` ignored or assumed, one `warning:` line each.

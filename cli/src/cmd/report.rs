@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 use agora_analysis::report::{self, Profile, ReportSettings};
 use agora_solver::{BackendChoice, SolutionFile};
 
-use super::{err, load_validated, settings_from, Failure};
+use agora_analysis::report::REPORT_FILES;
+use agora_instances::output::{ExistingDir, Gate};
+
+use super::{err, load_validated, settings_from, write_dir_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
 
@@ -38,26 +41,27 @@ pub struct Args {
 
 /// Runs `agora report`; every failure is an error naming the file.
 pub fn run(args: Args) -> Result<(), Failure> {
-    report(args).map_err(err)
+    let day = load_validated(&args.instance)?;
+    let file: SolutionFile = super::load_json(&args.solution, |f: SolutionFile| Ok(f))?;
+    report(args, &day.instance, &file).map_err(err)
 }
 
-fn report(args: Args) -> Result<()> {
-    let day = load_validated(&args.instance)?;
-    let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.push(&args.solution);
-    inputs.extend(args.settings.as_deref());
-    agora_instances::output::check_output(&args.out, agora_instances::output::OutputKind::Dir, &inputs)?;
-    let inst = &day.instance;
+fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile) -> Result<()> {
     let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
-    let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
     let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
-    let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    let rep = report::build(inst, file, &settings).with_context(|| format!("{}", args.solution.display()))?;
     let files = rep.files()?;
     print!("{}", report::tables::render(&rep, args.top));
     // An existing directory is replaced only when it holds nothing but a report's files.
-    let names: Vec<&str> = files.iter().map(|f| f.0).collect();
-    agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))
-        .with_context(|| format!("{}: cannot write", args.out.display()))?;
+    write_dir_out(&args.out, &files, &REPORT_FILES).map_err(|Failure(_, e)| e)?;
     println!("\nwrote {} ({})", args.out.display(), files.iter().map(|f| f.0).collect::<Vec<_>>().join(", "));
     Ok(())
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance).input(&self.solution);
+        self.settings.iter().for_each(|p| _ = gate.input(p));
+        gate.output_dir(&self.out, ExistingDir::ReplaceIfOnly(&REPORT_FILES));
+    }
 }

@@ -8,9 +8,9 @@ use agora_analysis::simulate::{overspends, worst_hard_row, PolicyReport};
 use agora_analysis::SimulationConfig;
 
 use super::export::load_instance_bytes;
-use agora_instances::output::OutputKind;
+use agora_instances::output::{Gate, Role};
 
-use super::{check_out, err, usage, write_out, Failure};
+use super::{err, usage, write_out, Failure};
 
 /// The most opportunities one simulation serves (10^8: minutes of work; the 2% row targets are met
 /// from 10^6).
@@ -46,8 +46,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             3 * arrivals as u128
         )));
     }
-    check_out(out, OutputKind::File, &[instance])?;
-    let (inst, hash) = load_instance_bytes(instance).map_err(err)?;
+    let (inst, hash) = load_instance_bytes(instance)?;
     let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
     agora_analysis::check_instance(&artifact, &inst.name, &hash).with_context(|| format!("{}", dir.display())).map_err(err)?;
     let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed }).map_err(|e| err(e.into()))?;
@@ -61,10 +60,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
         println!("{name:<12} {:>16.6} {:>9.2}% {:>10} {:>28}", p.objective, 100.0 * p.retention, if overspends(p) { "YES" } else { "no" }, row);
     }
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    write_out(out, &json, &[instance])
+    write_out(out, &json)
 }
 
 fn fmt_k(inst: &agora_instances::Instance, arrivals: usize) -> String {
     let total: f64 = inst.segments.iter().map(|s| s.supply).sum();
     format!("{:.4}", total / arrivals as f64)
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance).declare(&self.dir, Role::InputDir);
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use agora_solver::{BackendChoice, FirstOrderMethod};
 
-use agora_instances::output::OutputKind;
+use agora_instances::output::Gate;
 
-use super::{check_out, err, load_validated, positive_seconds, settings_from, summary, usage, warm, write_out, Failure};
+use super::{err, load_validated, positive_seconds, settings_from, summary, usage, warm, write_out, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora solve day2.json --backend first-order --warm-start day1-solution.json\n\nExit status: 0 optimal, 1 error, 2 usage, 3 not optimal (infeasible, time limit, ...).";
 
@@ -81,7 +81,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
                 format!("{b:?}").to_lowercase()
             )));
         }
-        return super::distributed::solve(&a.instance, a.out.as_deref(), a.settings.as_deref(), &settings, a.top, a.timings);
+        return super::distributed::solve(&a.instance, a.out.as_deref(), &settings, a.top, a.timings);
     }
     let clock = Instant::now();
     let mut phases: Vec<(&str, f64)> = Vec::new();
@@ -90,12 +90,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         *since = Instant::now();
     };
     let mut since = Instant::now();
-    let day = load_validated(&a.instance).map_err(err)?;
+    let day = load_validated(&a.instance)?;
     lap("load+validate", &mut since);
-    let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
-    inputs.extend(a.settings.as_deref());
-    inputs.extend(a.warm_start.as_deref());
-    check_out(a.out.as_deref(), OutputKind::File, &inputs)?;
     let inst = day.instance;
     let sol = match &a.warm_start {
         Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
@@ -118,7 +114,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         print!("\n{}", d.summary());
     }
     lap("outputs", &mut since);
-    write_out(a.out.as_deref(), &file.to_json(), &inputs)?;
+    write_out(a.out.as_deref(), &file.to_json())?;
     lap("write", &mut since);
     if a.timings {
         let cells: Vec<String> = phases.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
@@ -128,6 +124,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Err(not_optimal(&sol));
     }
     Ok(())
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut Gate) {
+        gate.input(&self.instance);
+        self.settings.iter().chain(&self.warm_start).for_each(|p| _ = gate.input(p));
+        self.out.iter().for_each(|p| _ = gate.output_file(p));
+    }
 }
 
 /// Exit 3: the solve ended without an optimum, and why.

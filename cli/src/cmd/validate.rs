@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{err, load_instance, Failure};
+use super::{load_instance, Failure};
 
 pub const AFTER_HELP: &str = "Example:\n  agora validate instances/example-day.json";
 
@@ -15,7 +15,13 @@ pub struct Args {
 
 /// Runs `agora validate`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let inst = load_instance(&a.instance).map_err(err)?;
+    let inst = load_instance(&a.instance)?;
     println!("{}: valid agora.instance/v1 \"{}\" ({})", a.instance.display(), inst.name, inst.shape());
     Ok(())
+}
+
+impl super::paths::Declare for Args {
+    fn declare(&self, gate: &mut agora_instances::output::Gate) {
+        gate.input(&self.instance);
+    }
 }

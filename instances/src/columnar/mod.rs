@@ -16,7 +16,8 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
-use crate::io::{open_input, write_atomic, LoadError, ReadOptions};
+use crate::io::{open_input, LoadError, ReadOptions};
+use crate::output::write_atomic;
 use crate::limits::{excerpt, max_magnitude};
 use crate::shard::EdgeSink;
 use crate::types::{Edge, Evidence, Instance, ItemKind};
@@ -538,11 +539,18 @@ pub enum EdgesFormat {
     Parquet,
 }
 
-/// [`save_columnar`] in either format.
-pub fn save_columnar_as(inst: &Instance, path: &Path, format: EdgesFormat) -> std::io::Result<PathBuf> {
+/// The edges file [`save_columnar_as`] writes beside the instance file `path`, and its name
+/// relative to it: `<stem>.edges.csv` or `<stem>.edges.parquet`.
+pub fn columnar_edges_file(path: &Path, format: EdgesFormat) -> (PathBuf, String) {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "instance".into());
     let rel = format!("{stem}.edges.{}", if format == EdgesFormat::Csv { "csv" } else { "parquet" });
-    let csv = edges_path(path, &rel);
+    (edges_path(path, &rel), rel)
+}
+
+/// [`save_columnar`] in either format.
+pub fn save_columnar_as(inst: &Instance, path: &Path, format: EdgesFormat) -> std::io::Result<PathBuf> {
+    let (csv, rel) = columnar_edges_file(path, format);
+    crate::output::check_output(&csv, crate::output::OutputKind::File, &[])?;
     let tmp = csv.with_file_name(format!(".{rel}.{}.tmp", std::process::id()));
     let result = (|| {
         if format == EdgesFormat::Parquet {

@@ -33,11 +33,20 @@ use crate::LoadError;
 /// A film needs this many ratings from a segment's users for an edge between them.
 pub const MIN_RATINGS: usize = 3;
 
-/// Reads `ml-100k.inter`, `.item` and `.user` from `dir` and builds the day.
+/// The files of `dir` the importer reads.
+pub const FILES: [&str; 3] = ["ml-100k.user", "ml-100k.item", "ml-100k.inter"];
+
+/// Reads `ml-100k.inter`, `.item` and `.user` from `dir` and builds the day (default read
+/// options).
 pub fn import(dir: &Path) -> Result<Instance, LoadError> {
+    import_with(dir, &crate::ReadOptions::default())
+}
+
+/// [`import`], reading the files under `opts` (regular files within the input limit).
+pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, LoadError> {
     let read = |name: &str| -> Result<Vec<Vec<String>>, LoadError> {
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
+        let bytes = crate::read_input_bytes(&path, opts)?;
         // The files are Latin-1 (film titles); every byte is one character.
         let text: String = bytes.iter().map(|&b| b as char).collect();
         let rows: Vec<Vec<String>> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
@@ -53,9 +62,11 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
         path: dir.join(name),
         errors: vec![Finding { entity: format!("line {}", line + 2), field: field.into(), message }],
     };
-    let users = read("ml-100k.user")?;
-    let films = read("ml-100k.item")?;
-    let ratings = read("ml-100k.inter")?;
+    let users = read(FILES[0])?;
+    let films = read(FILES[1])?;
+    let ratings = read(FILES[2])?;
+    // Rows are numbered from the header's line: row k is line k + 2.
+    let line = |k: usize| k + 2;
 
     // Segments.
     let mut seg_of_user: HashMap<String, usize> = HashMap::new();
@@ -83,7 +94,10 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
             seg_keys.push((key, band == "teen"));
             seg_keys.len() - 1
         });
-        seg_of_user.insert(id.clone(), s);
+        if seg_of_user.insert(id.clone(), s).is_some() {
+            let first = users.iter().position(|r| r.first() == Some(id)).unwrap_or(k);
+            return Err(super::duplicate(&dir.join(FILES[0]), line(k), "user_id", id, line(first)));
+        }
     }
 
     // Films, creators (catalog lines) and topics.
@@ -99,8 +113,12 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
         let Some(id) = f.first() else { return Err(bad("ml-100k.item", k, "item_id", "is missing".into())) };
         let year = f.get(2).map(|y| y.trim().to_string()).unwrap_or_default();
         let topic = f.get(3).and_then(|g| g.split_whitespace().next()).unwrap_or("unknown").to_lowercase();
+        if let Some(&first) = film_index.get(id) {
+            return Err(super::duplicate(&dir.join(FILES[1]), line(k), "item_id", id, line(first)));
+        }
+        let item_id = super::checked_id(format!("film-{id}"), &dir.join(FILES[1]), line(k), "item_id")?;
         film_index.insert(id.clone(), film_list.len());
-        film_list.push(Film { id: format!("film-{id}"), line: format!("line-{topic}-{}", if year.is_empty() { "unknown" } else { &year }), topic, year });
+        film_list.push(Film { id: item_id, line: format!("line-{topic}-{}", if year.is_empty() { "unknown" } else { &year }), topic, year });
     }
 
     // Ratings: per (segment, film) count and sum; per film mean; per segment count.
@@ -220,7 +238,7 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
         },
         Constraint { name: "revenue-floor".into(), penalty: None, kind: ConstraintKind::RevenueFloor { min: (0.4 * total_budget).round() } },
     ];
-    Ok(Instance {
+    super::validated(Instance {
         name: "movielens-100k".into(),
         objective: Objective {
             engagement: 1.0,
@@ -237,5 +255,5 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
         edges,
         constraints,
         evidence: Vec::new(),
-    })
+    }, dir)
 }

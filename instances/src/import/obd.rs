@@ -58,11 +58,24 @@ pub struct Imported {
     pub logs: Logs,
 }
 
-/// Reads `DIR/NAME.csv` (the one CSV file besides `item_context.csv`) and `DIR/item_context.csv`.
+/// Reads `DIR/NAME.csv` (the one CSV file besides `item_context.csv`) and `DIR/item_context.csv`
+/// (default read options).
 pub fn import(dir: &Path, by: SegmentBy) -> Result<Imported, LoadError> {
-    let rounds_path = rounds_file(dir)?;
-    let items_path = dir.join("item_context.csv");
-    let rows = read_table(&items_path)?;
+    import_with(dir, by, &crate::ReadOptions::default())
+}
+
+/// The files of `dir` the importer reads: the rounds file and `item_context.csv`.
+pub fn source_files(dir: &Path) -> Result<[PathBuf; 2], LoadError> {
+    Ok([rounds_file(dir)?, dir.join(ITEMS_FILE)])
+}
+
+/// The items' file of an Open Bandit directory.
+const ITEMS_FILE: &str = "item_context.csv";
+
+/// [`import`], reading the files under `opts` (regular files within the input limit).
+pub fn import_with(dir: &Path, by: SegmentBy, opts: &crate::ReadOptions) -> Result<Imported, LoadError> {
+    let [rounds_path, items_path] = source_files(dir)?;
+    let rows = read_table(&items_path, opts)?;
     let mut items: Vec<Item> = Vec::new();
     let mut creators: Vec<Creator> = Vec::new();
     let mut item_of: HashMap<String, usize> = HashMap::new();
@@ -76,6 +89,9 @@ pub fn import(dir: &Path, by: SegmentBy) -> Result<Imported, LoadError> {
             return Err(invalid(&items_path, &format!("line {ln}"), "item_id", format!("not a whole number: \"{}\"", crate::limits::excerpt(&id))));
         }
         let cat: String = r[c_cat].chars().take(8).collect();
+        if let Some(&first) = item_of.get(&id) {
+            return Err(super::duplicate(&items_path, *ln, "item_id", &id, rows.1[first].0));
+        }
         creators.push(Creator { id: format!("maker-{id}"), group: "default".into() });
         item_of.insert(id.clone(), items.len());
         items.push(Item {
@@ -89,7 +105,7 @@ pub fn import(dir: &Path, by: SegmentBy) -> Result<Imported, LoadError> {
         });
     }
 
-    let (header, table) = read_table(&rounds_path)?;
+    let (header, table) = read_table(&rounds_path, opts)?;
     let col = |name: &str| header.iter().position(|c| c == name);
     let key = match by {
         SegmentBy::Position => "position".to_string(),
@@ -120,6 +136,14 @@ pub fn import(dir: &Path, by: SegmentBy) -> Result<Imported, LoadError> {
         let segment_id = match by {
             SegmentBy::Position => format!("position-{value}"),
             SegmentBy::UserFeature(n) => format!("uf{n}-{}", value.chars().take(12).collect::<String>()),
+        };
+        let segment_id = match super::checked_id(segment_id, &rounds_path, *ln, &key) {
+            Ok(id) => id,
+            Err(LoadError::Invalid { mut errors, .. }) => {
+                problems.append(&mut errors);
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let next = seg_of.len() as u32;
         let segment = *seg_of.entry(segment_id.clone()).or_insert_with(|| {
@@ -163,7 +187,7 @@ pub fn import(dir: &Path, by: SegmentBy) -> Result<Imported, LoadError> {
         constraints: Vec::new(),
         evidence: Vec::new(),
     };
-    Ok(Imported { instance, logs })
+    Ok(Imported { instance: super::validated(instance, dir)?, logs })
 }
 
 /// The rounds file of `dir`: its one `.csv` file other than `item_context.csv`.
@@ -171,7 +195,7 @@ fn rounds_file(dir: &Path) -> Result<PathBuf, LoadError> {
     let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv") && p.file_name().is_some_and(|n| n != "item_context.csv"))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv") && p.file_name().is_some_and(|n| n != ITEMS_FILE))
         .collect();
     found.sort();
     match found.len() {
@@ -184,8 +208,8 @@ fn rounds_file(dir: &Path) -> Result<PathBuf, LoadError> {
 type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
 
 /// Reads a CSV file whose rows must all have the header's width.
-fn read_table(path: &Path) -> Result<Table, LoadError> {
-    let file = std::fs::File::open(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+fn read_table(path: &Path, opts: &crate::ReadOptions) -> Result<Table, LoadError> {
+    let (file, _) = crate::open_input(path, opts)?;
     let mut reader = crate::csv::Reader::new(BufReader::new(file));
     let syntax = |e: crate::csv::ReadError| match e {
         crate::csv::ReadError::Io(source) => LoadError::Io { path: path.to_path_buf(), source },
