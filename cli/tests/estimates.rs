@@ -50,7 +50,7 @@ fn bad_logs_name_file_line_and_field_and_nothing_is_written() {
     let o = agora(&["estimate", s(&logs), "--instance", "instances/example-day.json", "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("bad.logs.csv") && err.contains("line 2") && err.contains("\"propensity\": must be in (0, 1], got 0"), "{err}");
+    assert!(err.contains("bad.logs.csv") && err.contains("line 2") && err.contains("\"propensity\": must be in [1e-9, 1]") && err.contains("got 0"), "{err}");
     assert!(!out.exists());
     // Logs of other segments: nothing links to the day.
     std::fs::write(&logs, "segment,item,reward,propensity\nnowhere,pin1,1,0.5\n").unwrap();

@@ -8,8 +8,8 @@
 //! |---|---|---|
 //! | `segment` | yes | the context the round was served in (a segment id of the day) |
 //! | `item` | yes | the item shown (an item id of the day) |
-//! | `reward` | yes | what came of it: a click (0/1) or an engagement value, finite, >= 0 |
-//! | `propensity` | yes | the logging policy's probability of showing that item in that context, in (0, 1] |
+//! | `reward` | yes | what came of it: a click (0/1) or an engagement value, in [0, 1e11] |
+//! | `propensity` | yes | the logging policy's probability of showing that item in that context, in [1e-9, 1] |
 //! | `timestamp` | no | when (free text, not interpreted) |
 //! | `position` | no | the slot it was shown in, a whole number >= 0 |
 //!
@@ -25,6 +25,15 @@ use crate::columnar::Errors;
 use crate::io::{open_input, LoadError, ReadOptions};
 use crate::limits::{excerpt, id_problem};
 use crate::validate::Finding;
+
+/// The smallest propensity a round may have: its importance weight `1 / p` is then at most 1e9,
+/// and the estimators' sums of squared weights times squared rewards (rewards at most
+/// [`MAX_REWARD`]) stay finite. A logging policy that showed an item with a smaller
+/// probability gives no usable evidence about it.
+pub const MIN_PROPENSITY: f64 = 1e-9;
+/// The largest reward a round may have: [`crate::limits::MAX_QUANTITY`], as every quantity of a
+/// day.
+pub const MAX_REWARD: f64 = crate::limits::MAX_QUANTITY;
 
 /// The name of the format (written in docs and in what reads it; a CSV carries no schema field).
 pub const LOGS_SCHEMA: &str = "agora.logs/v1";
@@ -42,7 +51,7 @@ pub struct Round {
     pub item: u32,
     /// The observed reward (>= 0).
     pub reward: f64,
-    /// The logging policy's probability of this choice, in (0, 1].
+    /// The logging policy's probability of this choice, in [[`MIN_PROPENSITY`], 1].
     pub propensity: f64,
     /// The slot, where the log says.
     pub position: Option<u32>,
@@ -162,8 +171,15 @@ fn validate_rounds(
         };
         let segment = id("segment", &cells[c_seg], &mut seg_ids, &mut logs.segments);
         let item = id("item", &cells[c_item], &mut item_ids, &mut logs.items);
-        let reward = number(&mut errs, ln, "reward", &cells[c_reward], |v| v >= 0.0, ">= 0");
-        let propensity = number(&mut errs, ln, "propensity", &cells[c_prop], |v| v > 0.0 && v <= 1.0, "in (0, 1]");
+        let reward = number(&mut errs, ln, "reward", &cells[c_reward], |v| (0.0..=MAX_REWARD).contains(&v), "in [0, 1e11]");
+        let propensity = number(
+            &mut errs,
+            ln,
+            "propensity",
+            &cells[c_prop],
+            |v| (MIN_PROPENSITY..=1.0).contains(&v),
+            "in [1e-9, 1] (a smaller propensity is an importance weight over 1e9, which no estimate survives)",
+        );
         let position = match c_pos.map(|c| cells[c].trim()).filter(|c| !c.is_empty()) {
             None => Some(None),
             Some(cell) => match cell.parse::<u32>() {
@@ -190,8 +206,9 @@ fn number(errs: &mut Errors, ln: usize, field: &str, cell: &str, ok: impl Fn(f64
     let cell = cell.trim();
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() && ok(v) && v <= crate::limits::MAX_QUANTITY => Some(v),
-        Ok(v) => {
-            errs.add(ln, field, format!("must be {rule}, got {v}"));
+        Ok(_) => {
+            // The cell as written: 1e-200 printed back as an f64 is 200 digits long.
+            errs.add(ln, field, format!("must be {rule}, got {}", excerpt(cell)));
             None
         }
         Err(_) if cell.is_empty() => {
@@ -227,15 +244,19 @@ mod tests {
 
     #[test]
     fn bad_propensities_and_rewards_name_the_line_and_column() {
-        let text = "segment,item,reward,propensity\ns,a,1,0\ns,a,1,1.5\ns,a,-1,0.5\ns,,1,0.5\ns,a,x,0.5\n";
+        let text = "segment,item,reward,propensity\ns,a,1,0\ns,a,1,1.5\ns,a,-1,0.5\ns,,1,0.5\ns,a,x,0.5\ns,a,1,1e-200\ns,a,2e11,0.5\ns,a,1,1e-9\n";
         let LoadError::Invalid { path, errors } = read(text).unwrap_err() else { panic!("not a validation error") };
         assert_eq!(path, Path::new("day.logs.csv"));
         let said: Vec<String> = errors.iter().map(|f| f.to_string()).collect();
-        assert_eq!(said[0], "line 2, field \"propensity\": must be in (0, 1], got 0");
-        assert_eq!(said[1], "line 3, field \"propensity\": must be in (0, 1], got 1.5");
-        assert_eq!(said[2], "line 4, field \"reward\": must be >= 0, got -1");
+        let floor = "must be in [1e-9, 1] (a smaller propensity is an importance weight over 1e9, which no estimate survives)";
+        assert_eq!(said[0], format!("line 2, field \"propensity\": {floor}, got 0"));
+        assert_eq!(said[1], format!("line 3, field \"propensity\": {floor}, got 1.5"));
+        assert_eq!(said[2], "line 4, field \"reward\": must be in [0, 1e11], got -1");
         assert_eq!(said[3], "line 5, field \"item\": is empty");
         assert_eq!(said[4], "line 6, field \"reward\": not a number: \"x\"");
+        assert_eq!(said[5], format!("line 7, field \"propensity\": {floor}, got 1e-200"));
+        assert_eq!(said[6], "line 8, field \"reward\": must be in [0, 1e11], got 2e11");
+        assert_eq!(said.len(), 7, "the floor itself is accepted: {said:?}");
     }
 
     /// Writes a Parquet log: string ids, double reward and propensity, an optional int64 position.
@@ -280,7 +301,7 @@ mod tests {
         assert_eq!(from_parquet, from_csv);
         parquet_log(&path, &[("s1", "a", 1.0, 0.5, None), ("s1", "b", 0.0, 0.0, None)]);
         let LoadError::Invalid { errors, .. } = Logs::read(&path, &ReadOptions::default()).unwrap_err() else { panic!("not a validation error") };
-        assert_eq!(errors[0].to_string(), "row 2, field \"propensity\": must be in (0, 1], got 0");
+        assert!(errors[0].to_string().starts_with("row 2, field \"propensity\": must be in [1e-9, 1]"), "{}", errors[0]);
     }
 
     #[test]

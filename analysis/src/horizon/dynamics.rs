@@ -205,8 +205,75 @@ impl Dynamics {
         }
     }
 
-    /// Reads and validates a dynamics file.
+    /// Reads and validates a dynamics file (default read options).
     pub fn load(path: &Path) -> Result<Dynamics, agora_instances::LoadError> {
-        agora_instances::load_json_with(path, |d: Dynamics| d.validate().map(|_| d))
+        Dynamics::load_with(path, &agora_instances::ReadOptions::default())
+    }
+
+    /// [`Dynamics::load`], reading under `opts` (a regular file within the input limit).
+    pub fn load_with(path: &Path, opts: &agora_instances::ReadOptions) -> Result<Dynamics, agora_instances::LoadError> {
+        let text = agora_instances::read_input(path, opts)?;
+        agora_instances::parse_json_with(&text, path, |d: Dynamics| d.validate().map(|_| d))
+    }
+
+    /// An upper bound of how large the day grows over `days` days under these dynamics, from
+    /// day 0 `inst`: new creators at `joins.rate` a day (each an item on `joins.reach`
+    /// segments), and uploads at their most, every creator uploading `base + elasticity
+    /// ln(1 + E / scale)` items a day with the day's whole supply `S` shared among the `C`
+    /// creators (the sum is largest when shared evenly: `C (base + elasticity ln(1 + S / (C
+    /// scale)))`), each upload an edge on every segment. Churn is left out (it only shrinks).
+    pub fn projected_growth(&self, inst: &agora_instances::Instance, days: usize) -> Growth {
+        let supply: f64 = inst.segments.iter().map(|s| s.supply).sum();
+        let n_seg = inst.segments.len().max(1) as f64;
+        let (mut creators, mut edges, mut uploads_per_day) = (inst.creators.len() as f64, inst.edges.len() as f64, 0.0);
+        for _ in 0..days {
+            if self.uploads.enabled && creators > 0.0 {
+                let per_creator = self.uploads.base + self.uploads.elasticity * (1.0 + supply / (creators * self.uploads.scale)).ln();
+                uploads_per_day = creators * per_creator;
+                edges += uploads_per_day * n_seg;
+            }
+            if self.joins.enabled {
+                creators += self.joins.rate;
+                edges += self.joins.rate * (self.joins.reach as f64).min(n_seg);
+            }
+            if edges > 1e15 {
+                break;
+            }
+        }
+        Growth { creators, edges, uploads_per_day }
+    }
+
+    /// Refuses dynamics that would grow `inst` past [`MAX_DAY_EDGES`] within `days` days, with
+    /// the projection and the way out.
+    pub fn check_tractable(&self, inst: &agora_instances::Instance, days: usize) -> Result<(), String> {
+        let g = self.projected_growth(inst, days);
+        if g.edges <= MAX_DAY_EDGES {
+            return Ok(());
+        }
+        Err(format!(
+            "dynamics: by day {days} the day could grow to about {:.0} creators (joins {} a day) uploading up to {:.0} items a day, up to {:.2e} edges, past the {MAX_DAY_EDGES:.0e} edges a horizon's day may have (each day is a solve: the run would take hours); lower joins.rate or uploads.elasticity, raise uploads.scale, or simulate fewer days (docs/horizon.md, \"Limits\")",
+            g.creators,
+            if self.joins.enabled { self.joins.rate } else { 0.0 },
+            g.uploads_per_day,
+            g.edges
+        ))
     }
 }
+
+/// How large a horizon's day may grow ([`Dynamics::projected_growth`]): its last day's creators
+/// and edges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Growth {
+    /// Creators on the last day (joins added, churn left out).
+    pub creators: f64,
+    /// Edges on the last day, at most.
+    pub edges: f64,
+    /// Items uploaded on the last day, at most.
+    pub uploads_per_day: f64,
+}
+
+/// The most edges a horizon's day may grow to: each day of the simulation is a solve, and a day
+/// of 10^6 edges takes seconds to solve, so a run of hundreds of such days per policy and
+/// replica takes hours. Settings whose [`Dynamics::projected_growth`] passes this are refused
+/// before the first day (docs/horizon.md, "Limits").
+pub const MAX_DAY_EDGES: f64 = 1e6;

@@ -105,6 +105,13 @@ pub fn run(inst: &Instance, policies: &[Policy], cfg: &HorizonConfig, observer: 
         return Err(HorizonError::Config(format!("the discount factor must be in (0, 1], got {}", cfg.discount)));
     }
     cfg.dynamics.validate().map_err(|e| HorizonError::Config(format!("dynamics: {}", agora_instances::Bulleted(&e))))?;
+    // Everything that can be known before the first day is checked before it: what each policy
+    // sets, and how large the dynamics could grow the day.
+    for p in policies {
+        p.validate().map_err(|e| HorizonError::Policy(format!("policy \"{}\":\n{}", agora_instances::limits::excerpt(&p.name), agora_instances::Bulleted(&e))))?;
+        p.check_on(inst).map_err(HorizonError::Policy)?;
+    }
+    cfg.dynamics.check_tractable(inst, cfg.days).map_err(HorizonError::Config)?;
     let mut out = Vec::new();
     for p in policies {
         let runs = (0..cfg.replicas).map(|r| run_policy(inst, p, cfg, r, false, observer)).collect::<Result<Vec<_>, _>>()?;

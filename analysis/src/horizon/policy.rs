@@ -27,8 +27,9 @@ pub struct Policy {
     /// Constraints dropped by type.
     #[serde(default)]
     pub drop_types: Vec<String>,
-    /// Parameters set, named as frontiers name them (`NAME.min`, `objective.revenue`, ...).
-    #[serde(default)]
+    /// Parameters set, named as frontiers name them (`NAME.min`, `objective.revenue`, ...). A
+    /// name given twice is an error (JSON objects do not say which one wins).
+    #[serde(default, deserialize_with = "unique_keys")]
     pub set: BTreeMap<String, f64>,
 }
 
@@ -44,17 +45,60 @@ impl Policy {
         }
     }
 
-    /// A built-in policy by name, or a policy file.
+    /// A built-in policy by name, or a policy file (read under the default read options).
     pub fn resolve(spec: &str) -> Result<Policy, agora_instances::LoadError> {
+        Policy::resolve_with(spec, &agora_instances::ReadOptions::default())
+    }
+
+    /// [`Policy::resolve`], reading a file under `opts` (a regular file within the input limit).
+    pub fn resolve_with(spec: &str, opts: &agora_instances::ReadOptions) -> Result<Policy, agora_instances::LoadError> {
         if let Some(p) = Policy::builtin(spec) {
             return Ok(p);
         }
-        agora_instances::load_json_with(Path::new(spec), |p: Policy| {
-            if p.schema != POLICY_SCHEMA {
-                return Err(vec![Finding { entity: "policy".into(), field: "schema".into(), message: format!("must be \"{POLICY_SCHEMA}\"") }]);
+        let path = Path::new(spec);
+        let text = agora_instances::read_input(path, opts)?;
+        agora_instances::parse_json_with(&text, path, |p: Policy| p.validate().map(|_| p))
+    }
+
+    /// What a policy file must be by itself: its schema, a name that is an id (printable, at
+    /// most 256 bytes: it is printed and written to CSV), known rule types; every error, each
+    /// naming its field. What it sets is checked against a day by [`Policy::check_on`].
+    pub fn validate(&self) -> Result<(), Vec<Finding>> {
+        let mut errors = Vec::new();
+        let mut bad = |field: &str, message: String| errors.push(Finding { entity: "policy".into(), field: field.into(), message });
+        if self.schema != POLICY_SCHEMA {
+            bad("schema", format!("must be \"{POLICY_SCHEMA}\", got \"{}\"", agora_instances::limits::excerpt(&self.schema)));
+        }
+        if let Some(why) = agora_instances::limits::id_problem(&self.name) {
+            bad("name", why);
+        } else if self.name.trim().is_empty() {
+            bad("name", "is empty".into());
+        }
+        for t in &self.drop_types {
+            if !agora_instances::ConstraintKind::TYPE_NAMES.contains(&t.as_str()) {
+                bad(
+                    "drop_types",
+                    format!("unknown rule type \"{}\" (known: {})", agora_instances::limits::excerpt(t), agora_instances::ConstraintKind::TYPE_NAMES.join(", ")),
+                );
             }
-            Ok(p)
-        })
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks the policy against day `inst`: what it drops exists, and the day it makes passes
+    /// the instance validator (a supply set negative, a share set to 5, a negative
+    /// regularisation are errors here, before any day is simulated, not a day 0 that ends
+    /// infeasible or unbounded).
+    pub fn check_on(&self, inst: &Instance) -> Result<(), String> {
+        let day = self.apply(inst)?;
+        agora_instances::InstanceFile::from(&day)
+            .validate()
+            .map(|_| ())
+            .map_err(|e| format!("policy \"{}\": the day it makes is not valid:\n{}", self.name, agora_instances::Bulleted(&e)))
     }
 
     /// The day `inst` under this policy. An unknown constraint or parameter name is an error
@@ -73,4 +117,26 @@ impl Policy {
         }
         Ok(day)
     }
+}
+
+/// A JSON object's entries as a map, refusing a key given twice.
+fn unique_keys<'de, D: serde::Deserializer<'de>>(de: D) -> Result<BTreeMap<String, f64>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, f64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of parameter names and numbers")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, f64>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!("\"{}\" is set twice", agora_instances::limits::excerpt(&key))));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    de.deserialize_map(Unique)
 }

@@ -140,11 +140,19 @@ impl World {
                 leaving[c] = true;
             }
         }
+        // Each creator's items, and each item's edges: built once a day, so that the day's work
+        // grows with the catalog, not with creators times the catalog.
+        let mut items_of: Vec<Vec<usize>> = vec![Vec::new(); inst.creators.len()];
+        for (i, it) in inst.items.iter().enumerate() {
+            if let Owner::Creator(c) = it.owner {
+                items_of[c].push(i);
+            }
+        }
         for (c, &l) in leaving.iter().enumerate() {
             if l {
                 self.active[c] = false;
                 ev.churned += 1;
-                ev.items_lost += inst.items.iter().filter(|it| it.owner == Owner::Creator(c)).count();
+                ev.items_lost += items_of[c].len();
             }
         }
         let keep: Vec<bool> = inst.edges.iter().map(|e| !matches!(inst.items[e.item].owner, Owner::Creator(c) if leaving[c])).collect();
@@ -157,18 +165,27 @@ impl World {
         let mean_engagement = if organic.is_empty() { 0.01 } else { organic.iter().sum::<f64>() / organic.len() as f64 };
         let creators_before = inst.creators.len();
         if d.uploads.enabled {
+            let mut edges_of: Vec<Vec<usize>> = vec![Vec::new(); inst.items.len()];
+            for (e, edge) in inst.edges.iter().enumerate() {
+                edges_of[edge.item].push(e);
+            }
             for c in 0..creators_before {
                 let lambda = d.uploads.base + d.uploads.elasticity * (1.0 + exposure[c] / d.uploads.scale).ln();
                 let k = if lambda > 0.0 { Poisson::new(lambda).map(|p| p.sample(rng) as usize).unwrap_or(0) } else { 0 };
                 if !self.active[c] || k == 0 {
                     continue;
                 }
-                let own: Vec<usize> = (0..inst.items.len()).filter(|&i| inst.items[i].owner == Owner::Creator(c)).collect();
+                // The creator's items as of the day's start (its uploads of today are not
+                // templates for today's others), in item order as before.
+                let own: Vec<usize> = items_of[c].clone();
                 if own.is_empty() {
                     continue;
                 }
-                let segs: BTreeSet<usize> = inst.edges.iter().filter(|e| own.contains(&e.item)).map(|e| e.segment).collect();
-                let own_eng: Vec<f64> = inst.edges.iter().filter(|e| own.contains(&e.item)).map(|e| e.engagement).collect();
+                let own_edges = || own.iter().flat_map(|&i| edges_of[i].iter().map(|&e| &inst.edges[e]));
+                let segs: BTreeSet<usize> = own_edges().map(|e| e.segment).collect();
+                let mut own_edge_ids: Vec<usize> = own.iter().flat_map(|&i| edges_of[i].iter().copied()).collect();
+                own_edge_ids.sort_unstable();
+                let own_eng: Vec<f64> = own_edge_ids.iter().map(|&e| inst.edges[e].engagement).collect();
                 let eng = if own_eng.is_empty() { mean_engagement } else { own_eng.iter().sum::<f64>() / own_eng.len() as f64 };
                 let q = own.iter().map(|&i| inst.items[i].quality).sum::<f64>() / own.len() as f64;
                 let risk = own.iter().map(|&i| inst.items[i].risk).sum::<f64>() / own.len() as f64;

@@ -21,6 +21,7 @@
 
 use statrs::distribution::{Beta, ContinuousCDF};
 
+use agora_instances::limits::MAX_PER_IMPRESSION;
 use agora_instances::logs::Logs;
 use agora_instances::{Evidence, Instance};
 
@@ -90,6 +91,9 @@ pub struct EstimateSummary {
     pub kappa: Option<f64>,
     /// The reward scale `R`.
     pub reward_scale: f64,
+    /// Edges whose engagement or interval exceeded what a day may hold
+    /// ([`agora_instances::limits::MAX_PER_IMPRESSION`]) and were clipped to it.
+    pub clipped: usize,
 }
 
 /// Sums over the rounds of one edge, and of its segment.
@@ -193,6 +197,26 @@ pub fn estimate(inst: &Instance, logs: &Logs, settings: &EstimateSettings) -> Re
                 .collect()
         }
     };
+    // What a day may hold: rewards up to 1e11 give estimates above the engagement limit, which
+    // are clipped (and counted); anything not finite is an error, never a day with a NaN in it.
+    let mut estimates = estimates;
+    let mut clipped = 0;
+    for (e, est) in estimates.iter_mut().enumerate() {
+        let values = [est.engagement, est.evidence.lcb, est.evidence.ucb];
+        if values.iter().any(|v| !v.is_finite()) {
+            let edge = &inst.edges[e];
+            return Err(OffPolicyError::NotFinite(format!(
+                "the estimate of edge {} -> {} is not finite ({values:?}): the log's weights and rewards overflow",
+                inst.segments[edge.segment].id, inst.items[edge.item].id
+            )));
+        }
+        if values.iter().any(|&v| v > MAX_PER_IMPRESSION) {
+            clipped += 1;
+            est.engagement = est.engagement.min(MAX_PER_IMPRESSION);
+            est.evidence.lcb = est.evidence.lcb.min(MAX_PER_IMPRESSION);
+            est.evidence.ucb = est.evidence.ucb.min(MAX_PER_IMPRESSION);
+        }
+    }
     let mut day = inst.clone();
     for (edge, est) in day.edges.iter_mut().zip(&estimates) {
         edge.engagement = est.engagement;
@@ -207,6 +231,7 @@ pub fn estimate(inst: &Instance, logs: &Logs, settings: &EstimateSettings) -> Re
         edges_unlogged: inst.edges.len() - edges_logged,
         kappa,
         reward_scale: scale,
+        clipped,
     };
     Ok((day, estimates, summary))
 }

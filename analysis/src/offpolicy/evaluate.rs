@@ -144,6 +144,14 @@ pub fn evaluate(inst: &Instance, logs: &Logs, policy: &Policy, estimator: Estima
         }
         Estimator::Dr => sample_se(&mut terms.iter().map(|t| t.2)),
     };
+    // Refused, never printed as inf or NaN (the logs' floors make this unreachable from a file
+    // agora reads: it guards what a caller builds in memory).
+    if !(value.is_finite() && se.is_finite() && sw2.is_finite()) {
+        return Err(OffPolicyError::NotFinite(format!(
+            "the {} estimate is not finite (value {value}, std error {se}; largest weight {max_w}): the log's weights and rewards overflow",
+            estimator.as_str()
+        )));
+    }
     Ok(Evaluation {
         schema: EVALUATION_SCHEMA.into(),
         instance: inst.name.clone(),

@@ -74,6 +74,9 @@ pub enum OffPolicyError {
     /// The estimator does not apply here.
     #[error("{0}")]
     Unsupported(String),
+    /// An estimate overflowed: it is refused rather than written as NaN, inf or null.
+    #[error("{0}")]
+    NotFinite(String),
 }
 
 /// A logged round placed in the day: its segment, item and edge indices where the day has them.

@@ -51,6 +51,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     let width: f64 = estimates.iter().map(|e| e.evidence.ucb - e.evidence.lcb).sum::<f64>() / estimates.len().max(1) as f64;
     println!("mean interval width {width:.6}");
+    if summary.clipped > 0 {
+        eprintln!(
+            "warning: {} edge(s) had an engagement or interval above {:e}, the most a day holds (rewards on another scale?): clipped to it",
+            summary.clipped,
+            agora_instances::limits::MAX_PER_IMPRESSION
+        );
+    }
     write_out(Some(&a.out), &agora_instances::to_json(&estimated))
 }
 

@@ -58,11 +58,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Err(usage(format!("--discount {} is outside (0, 1]", a.discount)));
     }
     let specs = if a.policies.is_empty() { vec!["engagement-only".to_string(), "ecosystem".to_string()] } else { a.policies.clone() };
-    let policies = specs.iter().map(|p| Policy::resolve(p)).collect::<Result<Vec<_>, _>>().map_err(|e| err(e.into()))?;
+    let policies = specs.iter().map(|p| Policy::resolve_with(p, super::read_options())).collect::<Result<Vec<_>, _>>().map_err(|e| err(e.into()))?;
     let dynamics = match a.dynamics.as_deref() {
         None => Dynamics::default(),
         Some("off") => Dynamics::off(),
-        Some(f) => Dynamics::load(Path::new(f)).map_err(|e| err(e.into()))?,
+        Some(f) => Dynamics::load_with(Path::new(f), super::read_options()).map_err(|e| err(e.into()))?,
     };
     let day = load_validated(&a.instance)?;
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
