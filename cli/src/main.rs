@@ -25,6 +25,11 @@ macro_rules! println {
 }
 
 mod cmd;
+mod oom;
+
+/// A failed allocation exits 1 with a message, never aborts (oom.rs).
+#[global_allocator]
+static ALLOCATOR: oom::ExitOnFailure = oom::ExitOnFailure;
 
 use std::process::ExitCode;
 
@@ -43,6 +48,12 @@ struct Cli {
     /// Let an instance's edges_file be an absolute path or lie outside the instance's directory.
     #[arg(long, global = true)]
     allow_outside_edges: bool,
+    /// The memory a command may plan to use: BYTES (suffixes K, M, G, T; KiB, MiB, GiB, TiB), or
+    /// `none` to skip the check; default: what the machine has (the cgroup's limit or
+    /// MemAvailable). A day whose estimated peak exceeds it is refused before the bulk is
+    /// allocated (docs/backends.md, "Memory").
+    #[arg(long, global = true, value_name = "BYTES", value_parser = cmd::memory_limit)]
+    memory_limit: Option<cmd::MemoryLimit>,
 }
 
 /// One variant per command; each command's arguments and code live in `cmd/<command>.rs`.
@@ -123,6 +134,7 @@ fn declared(command: &Command) -> agora_instances::output::Gate {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges, shard: None });
+    cmd::set_memory_limit(cli.memory_limit.unwrap_or(cmd::MemoryLimit::Detected));
     // Every path the command reads and writes passes the gate before any work.
     if let Err(failure) = cmd::paths::install(declared(&cli.command)) {
         // Under mpirun every process refuses alike; the first says why.

@@ -26,6 +26,7 @@ mod formulate;
 pub mod frontier;
 mod ir;
 pub mod kkt;
+pub mod memory;
 pub mod observe;
 pub mod pacing;
 pub mod pdhg;

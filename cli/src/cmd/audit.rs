@@ -36,6 +36,8 @@ pub struct Args {
 /// Runs `agora audit`.
 pub fn run(a: Args) -> Result<(), Failure> {
     let inst = load_instance(&a.instance)?;
+    // Every trial re-solves the day's whole matrix with HiGHS.
+    super::guard_memory(&a.instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let cfg = AuditConfig { trials: a.trials, seed: a.seed, ..AuditConfig::default() };
     let report = audit(&inst, &cfg).map_err(|e| match e {
         AuditError::NotOptimal { .. } => Failure(3, anyhow::Error::new(e).context(a.instance.display().to_string())),

@@ -32,6 +32,8 @@ pub struct Args {
 /// Runs `agora diagnose`.
 pub fn run(a: Args) -> Result<(), Failure> {
     let day = load_validated(&a.instance)?;
+    // The feasibility tests run HiGHS on the whole matrix.
+    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let solve = settings_from(a.settings.as_deref(), a.backend, None).map_err(err)?;
     let settings = DiagnoseSettings { solve, relax_physical: a.relax_physical, ..DiagnoseSettings::default() };
     let d = diagnose(&day.instance, &settings).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;

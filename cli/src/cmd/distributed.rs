@@ -40,6 +40,14 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
     // The edges file the instance names is an input too: checked by the root, agreed by all.
     let checked = if root { super::paths::admit(&day.sources).map_err(|Failure(_, e)| format!("{e:#}")) } else { Ok(()) };
     agree(&comm, checked).map_err(fail)?;
+    // Each process holds its shard's edges: its own memory is what each checks, all agree.
+    let path = if settings.first_order_method == agora_solver::FirstOrderMethod::Pdhg {
+        agora_solver::memory::MemoryPath::Pdhg
+    } else {
+        agora_solver::memory::MemoryPath::Sifting
+    };
+    let fits = super::guard_memory(instance, day.instance.edges.len(), path).map_err(|Failure(_, e)| format!("process {}: {e:#}", comm.rank()));
+    agree(&comm, fits).map_err(fail)?;
     let load_seconds = clock.elapsed().as_secs_f64();
     // Every process's peak so far: what loading its shard cost (the rest is the solve's).
     let load_peaks = comm.gather(&peak_resident_bytes().to_le_bytes());

@@ -36,6 +36,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let Args { solution, instance, out, valid_from, valid_to } = a;
     let (solution, instance, out) = (solution.as_path(), instance.as_path(), out.as_path());
     let (inst, hash) = load_instance_bytes(instance)?;
+    // The export formulates the day's whole matrix for its duals' rows.
+    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeMatrix)?;
     let sol: SolutionFile = super::load_json(solution, Ok)?;
     let opts = ExportOptions { valid_from, valid_to, created_at: None };
     let artifact = agora_analysis::build(&inst, &hash, &sol, &opts).map_err(|e| {

@@ -61,6 +61,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         )));
     }
     let day = load_validated(&a.instance)?;
+    // The points re-solve a kept-alive HiGHS model of the whole matrix.
+    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let inst = day.instance;
     let sweeps = a
         .sweeps

@@ -65,6 +65,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(f) => Dynamics::load_with(Path::new(f), super::read_options()).map_err(|e| err(e.into()))?,
     };
     let day = load_validated(&a.instance)?;
+    // Each day formulates its whole matrix (and the dynamics' growth is bounded up front).
+    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
     let cfg = HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings };
     let bar = Progress::new((a.days * a.replicas * policies.len()) as u64, "simulating days");

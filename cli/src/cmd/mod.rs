@@ -64,6 +64,51 @@ pub fn read_options() -> &'static ReadOptions {
     READ_OPTIONS.get_or_init(ReadOptions::default)
 }
 
+/// How much memory a command may plan to use (`--memory-limit`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemoryLimit {
+    /// What the machine has now (the cgroup's room or MemAvailable).
+    Detected,
+    /// These many bytes.
+    Bytes(f64),
+    /// No check (`--memory-limit none`).
+    None,
+}
+
+static MEMORY_LIMIT: OnceLock<MemoryLimit> = OnceLock::new();
+
+/// Sets `--memory-limit`, once, before a command runs.
+pub fn set_memory_limit(limit: MemoryLimit) {
+    let _ = MEMORY_LIMIT.set(limit);
+}
+
+/// Parses `--memory-limit`: `none`, or bytes with an optional suffix (K, M, G, T: powers of
+/// 1000; KiB, MiB, GiB, TiB: of 1024).
+pub fn memory_limit(s: &str) -> std::result::Result<MemoryLimit, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit::None);
+    }
+    let units: [(&str, f64); 8] = [("KiB", 1024.0), ("MiB", 1048576.0), ("GiB", 1073741824.0), ("TiB", 1099511627776.0), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+    let (number, scale) = units.iter().find_map(|(u, f)| s.strip_suffix(u).map(|n| (n, *f))).unwrap_or((s, 1.0));
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(MemoryLimit::Bytes(v * scale)),
+        _ => Err(format!("not a size: \"{}\" (give bytes, e.g. 12G or 8GiB, or none)", agora_instances::limits::excerpt(s))),
+    }
+}
+
+/// Refuses, before the bulk is allocated, a day of `edges` edges whose estimated peak on `path`
+/// exceeds `--memory-limit` (by default what the machine has): exit 1 with the estimate and the
+/// way out.
+pub fn guard_memory(day: &Path, edges: usize, path: agora_solver::memory::MemoryPath) -> std::result::Result<(), Failure> {
+    use agora_solver::memory::{check, MemoryBudget, MemoryEstimate};
+    let budget = match MEMORY_LIMIT.get().unwrap_or(&MemoryLimit::Detected) {
+        MemoryLimit::Detected => MemoryBudget::detected(),
+        MemoryLimit::Bytes(b) => Some(MemoryBudget { bytes: *b, source: "--memory-limit".into() }),
+        MemoryLimit::None => None,
+    };
+    check(MemoryEstimate::of(edges, path), budget.as_ref()).map_err(|e| err(anyhow::Error::new(e).context(day.display().to_string())))
+}
+
 /// A usage error (exit 2).
 pub fn usage(message: String) -> Failure {
     Failure(2, anyhow::anyhow!(message))

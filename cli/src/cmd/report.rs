@@ -42,6 +42,8 @@ pub struct Args {
 /// Runs `agora report`; every failure is an error naming the file.
 pub fn run(args: Args) -> Result<(), Failure> {
     let day = load_validated(&args.instance)?;
+    // The rule prices re-solve the day's whole matrix with HiGHS.
+    super::guard_memory(&args.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let file: SolutionFile = super::load_json(&args.solution, |f: SolutionFile| Ok(f))?;
     report(args, &day.instance, &file).map_err(err)
 }

@@ -47,6 +47,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         )));
     }
     let (inst, hash) = load_instance_bytes(instance)?;
+    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeMatrix)?;
     let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
     agora_analysis::check_instance(&artifact, &inst.name, &hash).with_context(|| format!("{}", dir.display())).map_err(err)?;
     let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed }).map_err(|e| err(e.into()))?;

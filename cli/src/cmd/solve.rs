@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use agora_solver::memory::MemoryPath;
 use agora_solver::{BackendChoice, FirstOrderMethod};
 
 use agora_instances::output::Gate;
@@ -94,11 +95,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
     lap("load+validate", &mut since);
     let inst = day.instance;
     let sol = match &a.warm_start {
-        Some(w) => warm::solve(&inst, &mut settings, backend, w)?,
+        Some(w) => {
+            // A warm start runs the first-order backend.
+            let path = if settings.first_order_method == FirstOrderMethod::Pdhg { MemoryPath::Pdhg } else { MemoryPath::Sifting };
+            super::guard_memory(&a.instance, inst.edges.len(), path)?;
+            warm::solve(&inst, &mut settings, backend, w)?
+        }
         None => {
             // The rows, and what generates each column: the matrix itself is written only if
             // the backend reads it whole (not for sifting, `auto`'s choice for large days).
             let day = agora_solver::Formulation::new(&inst);
+            super::guard_memory(&a.instance, inst.edges.len(), MemoryPath::of_solve(&day, &settings))?;
             lap("formulate", &mut since);
             agora_solver::solve_model(&inst, &day, &settings).map_err(|e| err(e.into()))?
         }
