@@ -5,7 +5,7 @@
 //! args: solve day.json --out day.json      (the command line; run inside a copy of the case)
 //! exit: 1                                  (the exit code)
 //! stderr: is an input of this command      (a fragment of the message; one line per fragment)
-//! setup: readonly out.json                 (optional: readonly FILE | symlink LINK TARGET)
+//! setup: readonly out.json                 (optional: readonly FILE | symlink LINK TARGET | hardlink LINK TARGET)
 //! ```
 //!
 //! Each case must end with its exit code and message, within a time limit (no hang), without a
@@ -120,6 +120,7 @@ fn every_malformed_input_gets_its_exit_code_and_a_bounded_message_and_changes_no
                     std::fs::set_permissions(&p, perm).unwrap();
                 }
                 ["symlink", link, target] => std::os::unix::fs::symlink(target, tmp.path().join(link)).unwrap(),
+                ["hardlink", link, target] => std::fs::hard_link(tmp.path().join(target), tmp.path().join(link)).unwrap(),
                 other => panic!("{}: unknown setup {other:?}", case.name),
             }
         }

@@ -187,6 +187,110 @@ case("market-missing-goods", "fppe m.json", 1, ["goods"], {"m.json": json.dumps(
 case("auction-type-error", "auction a.json --rule vcg", 1, ["bid #1", "field \"bid\""], {"a.json": AUCTION.replace('"bid": 2', '"bid": "2"')})
 case("auction-bad-rule", "auction a.json --rule dutch", 2, ["dutch"], {"a.json": AUCTION})
 
+# 11-19 (issue 32): the surfaces added since issue 15. Numbered from 200.
+n = 199
+ML = {f: open(os.path.join(ROOT, "..", "..", "..", "instances", "tests", "fixtures", "ml-mini", f), "rb").read() for f in ["ml-100k.user", "ml-100k.item", "ml-100k.inter"]}
+def ml(**changed):
+    files = {f"src/{k}": v for k, v in ML.items()}
+    files.update({f"src/{k}": v for k, v in changed.items()})
+    return files
+OBD_ITEMS = ",item_id,item_feature_0,item_feature_1\n0,0,0.1,aaaa\n1,1,0.2,bbbb\n2,2,0.3,aaaa\n"
+OBD_ROUNDS = ",timestamp,item_id,position,click,propensity_score,user_feature_0\n" + "".join(f"{k},t,{k % 3},{1 + k % 3},{k % 2},0.3333,u{k % 2}\n" for k in range(12))
+def obd(rounds=OBD_ROUNDS, items=OBD_ITEMS):
+    return {"src/all.csv": rounds, "src/item_context.csv": items}
+POLICY = lambda **kw: json.dumps({"schema": "agora.policy/v1", "name": "p", **kw})
+DYN = lambda **kw: json.dumps({"schema": "agora.dynamics/v1", **kw})
+LOGS = f"segment,item,reward,propensity\n{seg0},{item0},1,0.5\n{seg0},{day['items'][1]['id']},0,0.5\n"
+
+# 11. An output directory holding an input, or inside a directory read as a whole, is refused
+# before any work, whatever the input is named.
+HZ = "horizon dir/horizon.json --days 3650 --replicas 1000 --out dir"
+case("horizon-out-holds-the-instance-named-as-output", HZ, 1, ["dir: refusing to write", "holds dir/horizon.json, an input of this command"], {"dir/horizon.json": DAY})
+case("horizon-out-holds-the-instance", "horizon dir/day.json --days 3650 --replicas 1000 --out dir", 1, ["holds dir/day.json, an input"], {"dir/day.json": DAY})
+case("horizon-out-is-dot", "horizon day.json --days 3650 --replicas 1000 --out .", 1, ["holds day.json, an input", "nothing was written"], {"day.json": DAY})
+case("horizon-out-holds-the-policy", "horizon day.json --policy dir/horizon.json --days 2 --out dir", 1, ["holds dir/horizon.json, an input"], {"day.json": DAY, "dir/horizon.json": POLICY()})
+case("horizon-out-holds-the-dynamics", "horizon day.json --dynamics dir/catalog.svg --days 2 --out dir", 1, ["holds dir/catalog.svg, an input"], {"day.json": DAY, "dir/catalog.svg": DYN()})
+case("horizon-out-holds-the-settings", "horizon day.json --settings dir/index.html --days 2 --out dir", 1, ["holds dir/index.html, an input"], {"day.json": DAY, "dir/index.html": "{}"})
+case("horizon-out-is-the-parent-of-the-instance", "horizon a/b/day.json --days 2 --out a", 1, ["holds a/b/day.json, an input"], {"a/b/day.json": DAY})
+case("report-out-holds-the-instance-named-as-output", "report dir/report.json sol.json --out dir", 1, ["holds dir/report.json, an input"], {"dir/report.json": DAY, "sol.json": SOL})
+case("report-out-holds-the-solution", "report day.json dir/report.json --out dir", 1, ["holds dir/report.json, an input"], {"day.json": DAY, "dir/report.json": SOL})
+case("report-out-is-dot", "report day.json sol.json --out .", 1, ["holds day.json, an input"], {"day.json": DAY, "sol.json": SOL})
+case("frontier-out-holds-the-instance", "frontier dir/frontier.json --sweep ad-load.max_share=0.1..0.2 --points 2 --out dir", 1, ["holds dir/frontier.json, an input"], {"dir/frontier.json": DAY})
+case("frontier-out-holds-the-settings", "frontier day.json --settings dir/frontier.csv --sweep ad-load.max_share=0.1..0.2 --points 2 --out dir", 1, ["holds dir/frontier.csv, an input"], {"day.json": DAY, "dir/frontier.csv": "{}"})
+case("frontier-out-holds-the-edges-file", "frontier dir/cday.json --sweep ad-load.max_share=0.1..0.2 --points 2 --out dir", 1, ["holds dir/cday.json, an input"], {"dir/cday.json": CDAY, "dir/cday.edges.csv": CSV})
+case("export-out-holds-the-solution", "export dir/sol.json --instance day.json --out dir", 1, ["holds dir/sol.json, an input"], {"day.json": DAY, "dir/sol.json": SOL})
+case("export-out-holds-the-instance", "export sol.json --instance dir/day.json --out dir", 1, ["holds dir/day.json, an input"], {"dir/day.json": DAY, "sol.json": SOL})
+case("simulate-out-is-the-manifest", "simulate day.json art --arrivals 1000 --out art/manifest.json", 1, ["art/manifest.json: refusing to write", "inside art, a directory this command reads"], {"day.json": DAY}, art=True)
+case("simulate-out-inside-the-artifact", "simulate day.json art --arrivals 1000 --out art/sim.json", 1, ["inside art, a directory this command reads"], {"day.json": DAY}, art=True)
+case("simulate-out-is-the-artifact", "simulate day.json art --arrivals 1000 --out art", 1, ["refusing to write"], {"day.json": DAY}, art=True)
+case("out-holds-a-hard-link-of-the-input", "report day.json sol.json --out dir", 1, ["holds report.json, which is day.json, an input"], {"day.json": DAY, "sol.json": SOL, "dir/.keep": ""}, ["hardlink dir/report.json day.json"])
+case("estimate-out-is-the-logs", "estimate l.csv --instance day.json --out l.csv", 1, ["is an input of this command"], {"day.json": DAY, "l.csv": LOGS})
+case("evaluate-out-is-the-solution", "evaluate sol.json l.csv --instance day.json --out sol.json", 1, ["is an input of this command"], {"day.json": DAY, "sol.json": SOL, "l.csv": LOGS})
+case("diagnose-out-is-the-settings", "diagnose day.json --settings s.json --out s.json", 1, ["is an input of this command"], {"day.json": DAY, "s.json": "{}"})
+case("generate-edges-file-is-a-symlink", "generate --size tiny --columnar --out g.json", 1, ["g.edges.csv", "symbolic link"], {"t.csv": "keep"}, ["symlink g.edges.csv t.csv"])
+
+# 12. Importers: sources are inputs, read as instances are; what they write validates.
+case("import-movielens-out-is-a-source", "import movielens src --out src/ml-100k.user", 1, ["is an input of this command"], ml())
+case("import-movielens-out-is-the-ratings", "import movielens src --out src/ml-100k.inter", 1, ["is an input of this command"], ml())
+case("import-movielens-out-beside-sources-is-fine", "import movielens src --out src/day.json", 0, [], ml())
+case("import-movielens-source-is-dev-zero", "import movielens src --out day.json", 1, ["ml-100k.user", "not a regular file"], {k: v for k, v in ml().items() if not k.endswith(".user")}, ["symlink src/ml-100k.user /dev/zero"])
+case("import-movielens-over-the-input-limit", "--max-input-bytes 100 import movielens src --out day.json", 1, ["over the input limit of 100 bytes"], ml())
+case("import-movielens-duplicate-film", "import movielens src --out day.json", 1, ["ml-100k.item", "line 5", "\"1\" is listed twice (first on line 2)"], ml(**{"ml-100k.item": ML["ml-100k.item"] + b"1\tAgain\t1998\tDrama\n"}))
+case("import-movielens-duplicate-user", "import movielens src --out day.json", 1, ["ml-100k.user", "is listed twice"], ml(**{"ml-100k.user": ML["ml-100k.user"] + b"1\t40\tM\tother\t1\n"}))
+case("import-movielens-film-id-with-escape", "import movielens src --out day.json", 1, ["ml-100k.item", "control character U+001B"], ml(**{"ml-100k.item": ML["ml-100k.item"] + b"9\x1b[31m\tEvil\t1998\tDrama\n"}))
+case("import-movielens-film-id-too-long", "import movielens src --out day.json", 1, ["ml-100k.item", "ids are at most 256 bytes"], ml(**{"ml-100k.item": ML["ml-100k.item"] + b"9" * 300 + b"\tLong\t1998\tDrama\n"}))
+case("import-obd-out-inside-the-source", "import obd src --out src/r", 1, ["inside src, a directory this command reads"], obd())
+case("import-obd-out-is-the-rounds-file", "import obd src --out src/all.csv", 1, ["refusing to write"], obd())
+case("import-obd-rounds-file-is-dev-zero", "import obd src --out o", 1, ["not a regular file"], {"src/item_context.csv": OBD_ITEMS}, ["symlink src/all.csv /dev/zero"])
+case("import-obd-duplicate-item", "import obd src --out o", 1, ["item_context.csv", "line 5", "\"1\" is listed twice (first on line 3)"], obd(items=OBD_ITEMS + "3,1,0.4,cccc\n"))
+case("import-obd-segment-with-escape", "import obd src --segment-by user_feature_0 --out o", 1, ["all.csv", "line 2", "control character U+001B"], obd(rounds=OBD_ROUNDS.replace(",u0\n", ",u\x1b[2J\n", 1)))
+
+# 13. A JSON input ends at its value: anything but whitespace after it is an error with the offset.
+TRAIL = "unexpected content after the JSON value"
+for name, tail in [("second-object", "\n{}"), ("closing-brace", "}"), ("closing-bracket", "]"), ("nul-bytes", "\0\0\0"), ("text", "\nhello"), ("comment", "\n// the end"), ("number", " 5")]:
+    case(f"instance-trailing-{name}", "validate d.json", 1, [TRAIL, "at byte"], {"d.json": DAY + tail})
+case("columnar-head-trailing", "validate cday.json", 1, [TRAIL], {"cday.json": CDAY + "{}", "cday.edges.csv": CSV})
+case("solution-trailing", "report day.json sol.json --out rep", 1, ["sol.json", TRAIL], {"day.json": DAY, "sol.json": SOL + "]"})
+case("settings-trailing", "solve day.json --settings s.json", 1, ["settings", TRAIL], {"day.json": DAY, "s.json": '{"threads": 1} {"threads": 2}'})
+case("policy-trailing", "horizon day.json --policy p.json --days 2 --out h", 1, ["p.json", TRAIL], {"day.json": DAY, "p.json": POLICY() + "x"})
+case("dynamics-trailing", "horizon day.json --dynamics d.json --days 2 --out h", 1, ["d.json", TRAIL], {"day.json": DAY, "d.json": DYN() + "\0"})
+case("market-trailing", "fppe m.json", 1, [TRAIL], {"m.json": MARKET + "}"})
+case("auction-trailing", "auction a.json --rule vcg", 1, [TRAIL], {"a.json": AUCTION + " 1"})
+case("warm-start-trailing", "solve day.json --warm-start sol.json", 1, [TRAIL], {"day.json": DAY, "sol.json": SOL + "{}"})
+case("trailing-whitespace-accepted", "validate d.json", 0, [], {"d.json": DAY + " \n\t\r\n"})
+
+# 14. Estimates and evaluations never write NaN, inf or null; values stay inside the limits.
+case("estimate-propensity-1e-200", "estimate l.csv --instance day.json --out e.json", 1, ["line 2", "propensity", "[1e-9, 1]", "1e-200"], {"day.json": DAY, "l.csv": LOGS.replace(",1,0.5\n", ",1,1e-200\n", 1)})
+case("estimate-propensity-subnormal", "estimate l.csv --instance day.json --out e.json", 1, ["propensity", "5e-324"], {"day.json": DAY, "l.csv": LOGS.replace(",1,0.5\n", ",1,5e-324\n", 1)})
+case("evaluate-propensity-1e-200", "evaluate --uniform l.csv --instance day.json", 1, ["propensity", "[1e-9, 1]"], {"day.json": DAY, "l.csv": LOGS.replace(",1,0.5\n", ",1,1e-200\n", 1)})
+case("estimate-reward-2e6-is-clipped", "estimate l.csv --instance day.json --out e.json", 0, ["clipped"], {"day.json": DAY, "l.csv": LOGS.replace(",1,0.5\n", ",2e6,0.5\n", 1)})
+case("estimate-reward-2e11", "estimate l.csv --instance day.json --out e.json", 1, ["reward", "[0, 1e11]"], {"day.json": DAY, "l.csv": LOGS.replace(",1,0.5\n", ",2e11,0.5\n", 1)})
+case("estimate-logs-are-dev-zero", "estimate /dev/zero --instance day.json --out e.json", 1, ["not a regular file"], {"day.json": DAY})
+
+# 15. Horizon policies and dynamics: checked before the first day.
+H = "horizon day.json --policy p.json --days 3650 --replicas 1000 --out h"
+case("policy-sets-a-negative-supply", H, 1, ['policy "p"', "supply", "must be > 0"], {"day.json": DAY, "p.json": POLICY(set={f"supply[{seg0}]": -5})})
+case("policy-sets-a-huge-supply", H, 1, ['policy "p"', "at most 1e11"], {"day.json": DAY, "p.json": POLICY(set={f"supply[{seg0}]": 1e20})})
+case("policy-sets-a-share-of-5", H, 1, ['policy "p"', "max_share", "in [0, 1]"], {"day.json": DAY, "p.json": POLICY(set={"ad-load.max_share": 5})})
+case("policy-sets-a-negative-regularisation", H, 1, ['policy "p"', "regularization"], {"day.json": DAY, "p.json": POLICY(set={"objective.regularization": -1})})
+case("policy-sets-a-key-twice", H, 1, ["p.json", "\"ad-load.max_share\" is set twice"], {"day.json": DAY, "p.json": '{"schema": "agora.policy/v1", "name": "p", "set": {"ad-load.max_share": 0.2, "ad-load.max_share": 0.3}}'})
+case("policy-unknown-rule-type", H, 1, ["drop_types", "unknown rule type \"exposure_flor\""], {"day.json": DAY, "p.json": POLICY(drop_types=["exposure_flor"])})
+case("policy-unknown-parameter", H, 1, ['policy "p"', "no-such-rule"], {"day.json": DAY, "p.json": POLICY(set={"no-such-rule.min": 1})})
+case("policy-name-with-escape", H, 1, ['field "name"', "control character U+001B"], {"day.json": DAY, "p.json": json.dumps({"schema": "agora.policy/v1", "name": "p\u001b[2J\u0000"})})
+case("policy-name-too-long", H, 1, ['field "name"', "at most 256 bytes"], {"day.json": DAY, "p.json": json.dumps({"schema": "agora.policy/v1", "name": "p" * 300})})
+case("policy-wrong-schema", H, 1, ['field "schema"', "agora.policy/v1"], {"day.json": DAY, "p.json": json.dumps({"schema": "agora.policy/v2", "name": "p"})})
+case("policy-is-dev-zero", "horizon day.json --policy /dev/zero --days 2 --out h", 1, ["not a regular file"], {"day.json": DAY})
+case("dynamics-is-a-directory", "horizon day.json --dynamics sub --days 2 --out h", 1, ["is a directory"], {"day.json": DAY, "sub/x": "y"})
+case("dynamics-a-thousand-joins-a-day", "horizon day.json --dynamics d.json --days 90 --out h", 1, ["by day 90", "creators (joins 1000 a day)", "lower joins.rate"], {"day.json": DAY, "d.json": DYN(joins={"enabled": True, "rate": 1000, "reach": 3}, uploads={"enabled": True, "base": 0.02, "elasticity": 0.1, "scale": 1e-9, "quality_sd": 0.05, "engagement_sigma": 0.3})})
+case("dynamics-uploads-with-a-tiny-scale", "horizon day.json --dynamics d.json --days 365 --out h", 1, ["uploading up to", "raise uploads.scale"], {"day.json": DAY, "d.json": DYN(uploads={"enabled": True, "base": 0.02, "elasticity": 10, "scale": 1e-9, "quality_sd": 0.05, "engagement_sigma": 0.3})})
+case("dynamics-out-of-range", "horizon day.json --dynamics d.json --days 2 --out h", 1, ['field "joins.rate"', "[0, 1000]"], {"day.json": DAY, "d.json": DYN(joins={"enabled": True, "rate": 5000, "reach": 3})})
+
+# 16. A day too big for the memory the process may use is refused before its bulk.
+case("solve-over-the-memory-limit", "solve day.json --memory-limit 1K --out s.json", 1, ["day.json: a day of", "needs about", "(--memory-limit)", "--distributed"], {"day.json": DAY})
+case("report-over-the-memory-limit", "report day.json sol.json --memory-limit 1K --out rep", 1, ["HiGHS on the whole matrix", "--backend first-order"], {"day.json": DAY, "sol.json": SOL})
+case("memory-limit-not-a-size", "solve day.json --memory-limit lots", 2, ["--memory-limit", "not a size"], {"day.json": DAY})
+case("memory-limit-none-runs", "solve day.json --memory-limit none", 0, [], {"day.json": DAY})
+
 # Tamper one artifact file in the tampered case.
 for d in sorted(os.listdir(ROOT)):
     if d.endswith("artifact-tampered"):
