@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod experiment;
 pub mod export;
 pub mod frontier;
 pub mod horizon;

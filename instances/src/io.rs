@@ -174,6 +174,31 @@ where
     validate(file).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
 }
 
+/// Deserialises a JSON object of names and numbers into a map, refusing a name given twice:
+/// JSON does not say which of two would win, and serde's maps keep the last silently. For
+/// `#[serde(deserialize_with = "agora_instances::unique_keys")]` on the maps of policy and
+/// change files.
+pub fn unique_keys<'de, D: serde::Deserializer<'de>>(de: D) -> Result<std::collections::BTreeMap<String, f64>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = std::collections::BTreeMap<String, f64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of parameter names and numbers")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, f64>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!("\"{}\" is set twice", crate::limits::excerpt(&key))));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    de.deserialize_map(Unique)
+}
+
 /// Content after a file's one JSON value: agora reads a file as one value, so anything but
 /// whitespace after it (a second object, a stray bracket, NUL bytes, a comment) is an error, not
 /// something to ignore.

@@ -56,7 +56,7 @@ pub use settings::{
     AUTO_SIFTING_QP_SUPPORT,
 };
 pub use shadow::shadow_price;
-pub use solution::{terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
+pub use solution::{edge_terms, terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
 
 /// Formulates and solves a day with the backend `settings` choose. The matrix is stored only

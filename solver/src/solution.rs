@@ -344,7 +344,7 @@ impl Solution {
 pub fn terms<C: Columns + ?Sized>(inst: &Instance, model: &C, x: &[f64]) -> Terms {
     let mut t = Terms::default();
     for (e, &xe) in x[..model.n_edges()].iter().enumerate() {
-        add_edge_terms(inst, e, xe, &mut t);
+        edge_terms(inst, e, xe, &mut t);
     }
     for meta in model.rows() {
         if let (Some(c), Some(p)) = (meta.slack, meta.penalty) {
@@ -354,8 +354,8 @@ pub fn terms<C: Columns + ?Sized>(inst: &Instance, model: &C, x: &[f64]) -> Term
     t
 }
 
-/// Edge `e`'s terms at `xe` impressions, added to `t`.
-fn add_edge_terms(inst: &Instance, e: usize, xe: f64, t: &mut Terms) {
+/// Edge `e`'s terms at `xe` impressions, added to `t` (penalties are rows', not edges').
+pub fn edge_terms(inst: &Instance, e: usize, xe: f64, t: &mut Terms) {
     if xe == 0.0 {
         return;
     }
@@ -470,7 +470,7 @@ impl PlanSums {
         let pass = ColumnPass::over(model, x, &y_model, y.len(), row_of, id_of, n_cols, |j| {
             // (Only a served edge's item is read: reading every edge's would miss the cache for each.)
             if j < model.n_edges() && x[j] != 0.0 {
-                add_edge_terms(inst, j, x[j], terms);
+                edge_terms(inst, j, x[j], terms);
                 if let Some(a) = inst.items[inst.edges[j].item].campaign() {
                     spend[a] += inst.edges[j].price * x[j];
                     value[a] += crate::formulate::edge_value(inst, j) * x[j];

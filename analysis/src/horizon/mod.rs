@@ -23,7 +23,7 @@ use agora_instances::Instance;
 use agora_solver::Observer;
 
 pub use dynamics::{Dynamics, DYNAMICS_SCHEMA};
-pub use policy::{Policy, POLICY_SCHEMA};
+pub use policy::{DayRules, Policy, POLICY_SCHEMA};
 pub use run::{run_policy, HorizonConfig, HorizonError, Run, METRICS};
 
 /// The `schema` string of horizon files.

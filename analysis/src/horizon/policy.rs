@@ -29,8 +29,26 @@ pub struct Policy {
     pub drop_types: Vec<String>,
     /// Parameters set, named as frontiers name them (`NAME.min`, `objective.revenue`, ...). A
     /// name given twice is an error (JSON objects do not say which one wins).
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default, deserialize_with = "agora_instances::unique_keys")]
     pub set: BTreeMap<String, f64>,
+}
+
+/// What a horizon applies to each day's state before solving it: a policy's edits (the same
+/// every day), or a schedule of rule sets (an experiment's switchback).
+pub trait DayRules {
+    /// The name outputs list.
+    fn name(&self) -> &str;
+    /// Day `t`'s instance from the state's day.
+    fn apply_on(&self, t: usize, inst: &Instance) -> Result<Instance, String>;
+}
+
+impl DayRules for Policy {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn apply_on(&self, _: usize, inst: &Instance) -> Result<Instance, String> {
+        self.apply(inst)
+    }
 }
 
 impl Policy {
@@ -117,26 +135,4 @@ impl Policy {
         }
         Ok(day)
     }
-}
-
-/// A JSON object's entries as a map, refusing a key given twice.
-fn unique_keys<'de, D: serde::Deserializer<'de>>(de: D) -> Result<BTreeMap<String, f64>, D::Error> {
-    struct Unique;
-    impl<'de> serde::de::Visitor<'de> for Unique {
-        type Value = BTreeMap<String, f64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object of parameter names and numbers")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some((key, value)) = map.next_entry::<String, f64>()? {
-                if out.contains_key(&key) {
-                    return Err(serde::de::Error::custom(format!("\"{}\" is set twice", agora_instances::limits::excerpt(&key))));
-                }
-                out.insert(key, value);
-            }
-            Ok(out)
-        }
-    }
-    de.deserialize_map(Unique)
 }

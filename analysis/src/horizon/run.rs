@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::dynamics::Dynamics;
-use super::policy::Policy;
+use super::policy::DayRules;
 use super::state::World;
 
 /// The metrics recorded for every policy and day, in this order.
@@ -105,7 +105,7 @@ fn day_seed(seed: u64, replica: usize, day: usize) -> u64 {
 }
 
 /// Runs one policy for one replica. `keep` keeps every day's instance and plan (for tests).
-pub fn run_policy(inst: &Instance, policy: &Policy, cfg: &HorizonConfig, replica: usize, keep: bool, observer: &dyn Observer) -> Result<Run, HorizonError> {
+pub fn run_policy(inst: &Instance, policy: &dyn DayRules, cfg: &HorizonConfig, replica: usize, keep: bool, observer: &dyn Observer) -> Result<Run, HorizonError> {
     let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..cfg.settings.clone() };
     let mut world = World::new(inst.clone());
     let initial_creators = world.active_creators();
@@ -114,13 +114,13 @@ pub fn run_policy(inst: &Instance, policy: &Policy, cfg: &HorizonConfig, replica
     let mut yesterday: Option<agora_solver::SolutionFile> = None;
     for t in 0..cfg.days {
         if observer.interrupted() {
-            return Err(HorizonError::Solve { day: t, policy: policy.name.clone(), source: agora_solver::SolveError::Interrupted });
+            return Err(HorizonError::Solve { day: t, policy: policy.name().to_string(), source: agora_solver::SolveError::Interrupted });
         }
-        let mut day = policy.apply(&world.inst).map_err(HorizonError::Policy)?;
+        let mut day = policy.apply_on(t, &world.inst).map_err(HorizonError::Policy)?;
         let model = formulate(&day);
         let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));
         let warm_used = warm.as_ref().is_some_and(|(_, m)| m.plan_matched + m.rows_matched > 0);
-        let solve_err = |source| HorizonError::Solve { day: t, policy: policy.name.clone(), source };
+        let solve_err = |source| HorizonError::Solve { day: t, policy: policy.name().to_string(), source };
         let mut sol = solve_model_warm(&day, &model, &settings, warm.as_ref().map(|(w, _)| w)).map_err(solve_err)?;
         // The platform serves every day: a day whose hard rules cannot all hold (the state has
         // drifted: creators left, users tired) is served with them made soft at a steep penalty.
