@@ -212,3 +212,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_switchback_approaches_the_long_run_effect_as_its_blocks_grow() {
+    // The bundled day under strong churn (a creator whose exposure over three days averages
+    // below 500 leaves with probability 0.5 a day) and strong fatigue (an edge's engagement falls
+    // with its share of its segment and recovers by a tenth a day). Tightening the topic cap
+    // spreads impressions: the day it starts it costs engagement, and once edges have rested
+    // it costs less (the long-run effect). A short block starts from the fatigue the other rule
+    // set left (carryover); a long one, its first half left out, sees the rule's own market.
+    let control = agora_instances::load(example_day()).unwrap().instance;
+    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "topics at most 20%", "set": {"topic-diversity.max_share": 0.2}}"#)).unwrap();
+    let dynamics: agora_analysis::horizon::Dynamics = serde_json::from_str(
+        r#"{"schema": "agora.dynamics/v1", "churn": {"enabled": true, "window": 3, "threshold": 500, "rate": 0.5},
+            "uploads": {"enabled": false}, "joins": {"enabled": false}, "users": {"enabled": false}, "freshness": {"enabled": false},
+            "fatigue": {"enabled": true, "rate": 1.0, "recovery": 0.1, "floor": 0.2}}"#,
+    )
+    .unwrap();
+    let bias = |block: usize| {
+        let switchback = experiment::SwitchbackConfig { days: 128, warm_up: 30, block, burn_in: block / 2, dynamics: dynamics.clone() };
+        let cfg = ExperimentConfig { designs: vec![Design::Switchback], switchback, ..ExperimentConfig::default() };
+        let e = experiment::run(&control, &t, &cfg).unwrap();
+        let d = &e.designs[0];
+        let k = metric(&e, "engagement");
+        assert!(d.long_run.as_ref().unwrap()[k] < 0.0, "the tighter cap costs engagement in the long run too");
+        d.relative_bias(&e, k).unwrap().abs()
+    };
+    let (short, middle, long) = (bias(2), bias(8), bias(32));
+    assert!(short > middle && middle > long, "relative bias at blocks of 2, 8, 32 days: {short}, {middle}, {long}");
+    assert!(short > 0.3, "short blocks are far off ({short})");
+    assert!(long < 0.05, "blocks of 32 days come within 5% of the long run ({long})");
+}
+
+fn example_day() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")
+}

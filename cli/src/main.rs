@@ -104,6 +104,9 @@ enum Command {
     /// Sweep one parameter (a tradeoff curve) or two (a grid): optimum, terms, metrics and slopes at every point.
     #[command(after_help = cmd::frontier::AFTER_HELP)]
     Frontier(cmd::frontier::Args),
+    /// Test a rule change before launch: the truth, and each experimental design's estimate, bias and power.
+    #[command(after_help = cmd::experiment::AFTER_HELP)]
+    Experiment(cmd::experiment::Args),
 }
 
 /// Every path `command` reads and writes, declared to one gate (cmd::paths).
@@ -126,6 +129,7 @@ fn declared(command: &Command) -> agora_instances::output::Gate {
         Command::Simulate(a) => a,
         Command::Report(a) => a,
         Command::Frontier(a) => a,
+        Command::Experiment(a) => a,
     };
     args.declare(&mut gate);
     gate
@@ -157,6 +161,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Frontier(a) => cmd::frontier::run(a),
+        Command::Experiment(a) => cmd::experiment::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

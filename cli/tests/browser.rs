@@ -1,5 +1,6 @@
 //! The HTML pages in a real browser: headless Chromium (Debian's `chromium`, installed by
-//! `make deps`) opens the bundled day's report, a frontier and a horizon from `file://`, runs
+//! `make deps`) opens the bundled day's report, a frontier, a horizon and an experiment from
+//! `file://`, runs
 //! their script, and the tests check what it rendered:
 //!
 //! - the console holds the page's ready line and nothing else (no error, no warning, no
@@ -210,4 +211,22 @@ fn frontier_and_horizon_pages_render_with_the_numbers_of_their_json() {
     let shown: std::collections::HashSet<&str> =
         nums.iter().filter(|n| n.key.ends_with("/totals/discounted_engagement/mean")).map(|n| n.key.as_str()).collect();
     assert_eq!(shown.len(), policies, "every policy's discounted engagement is on the page");
+}
+
+#[test]
+fn the_experiment_page_renders_with_the_numbers_of_experiment_json() {
+    let dir = scratch("browser-experiment");
+    let change = dir.join("ad-load.json");
+    std::fs::write(&change, r#"{"schema": "agora.change/v1", "name": "ad load at most 15%", "set": {"ad-load.max_share": 0.15}}"#).unwrap();
+    let out = dir.join("experiment");
+    let o = agora(&["experiment", &example(), "--treatment", s(&change), "--arrivals", "20000", "--replicas", "5", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("experiment.json")).unwrap()).unwrap();
+    let nums = check_page(&out.join("index.html"), &json, &dir.join("profile-experiment"));
+    // Every estimate every design made is on the page, and the truth of the objective.
+    let estimates: usize = json["designs"].as_array().unwrap().iter().map(|d| d["estimates"].as_array().unwrap().len()).sum();
+    let shown = nums.iter().filter(|n| n.key.starts_with("/designs/") && n.key.ends_with("/estimate")).count();
+    assert!(estimates > 0);
+    assert_eq!(shown, estimates, "every design's every estimate is on the page");
+    assert!(nums.iter().any(|n| n.key == "/truth/effect/objective"));
 }

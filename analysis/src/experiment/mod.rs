@@ -136,10 +136,20 @@ pub struct Truth {
     pub treatment: Vec<f64>,
 }
 
+/// A difference below this share of the values it is taken between is the solves' own
+/// accuracy, not an effect: it counts as 0 (a change that does not move a metric has no
+/// relative bias to speak of).
+pub const NO_EFFECT: f64 = 1e-9;
+
 impl Truth {
-    /// The global treatment effect of metric `k`.
+    /// The global treatment effect of metric `k` (0 when below [`NO_EFFECT`] of the values).
     pub fn gte(&self, k: usize) -> f64 {
-        self.treatment[k] - self.control[k]
+        let (t, c) = (self.treatment[k], self.control[k]);
+        if (t - c).abs() <= NO_EFFECT * t.abs().max(c.abs()).max(1.0) {
+            0.0
+        } else {
+            t - c
+        }
     }
 }
 
@@ -222,7 +232,10 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
             Design::UserSplit => match joint::user_split(control, treat, cfg.fraction) {
                 Ok(j) => {
                     let note = format!("{:.0}% of every segment's users treated, budgets and unchanged totals shared", 100.0 * cfg.fraction);
-                    joint_design(design, j, control, treat, truths, &metrics, cfg)?.result(design, &metrics, cfg, note)
+                    match joint_design(design, j, control, treat, truths, &metrics, cfg)? {
+                        Ok(served) => served.result(design, &metrics, cfg, note),
+                        Err(why) => unsupported(design, why, &metrics),
+                    }
                 }
                 Err(why) => unsupported(design, why, &metrics),
             },
@@ -242,7 +255,10 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
                     Ok(j) => {
                         let names: Vec<&str> = control.creators.iter().zip(&treated).filter(|(_, &t)| t).map(|(c, _)| c.id.as_str()).collect();
                         let note = format!("{} of {} creators treated: {}", names.len(), control.creators.len(), output::list(&names, 8));
-                        joint_design(design, j, control, treat, truths, &metrics, cfg)?.result(design, &metrics, cfg, note)
+                        match joint_design(design, j, control, treat, truths, &metrics, cfg)? {
+                            Ok(served) => served.result(design, &metrics, cfg, note),
+                            Err(why) => unsupported(design, why, &metrics),
+                        }
                     }
                     Err(why) => unsupported(design, why, &metrics),
                 }
@@ -363,7 +379,9 @@ pub fn naive(aggregate: Aggregate, t: f64, c: f64, f: f64) -> f64 {
 }
 
 /// A joint design (user-split, creator-split): the joint day solved from the truth's plans
-/// (each arm's share of them), each arm's metrics read off its edges.
+/// (each arm's share of them), each arm's metrics read off its edges. A joint day with no
+/// optimum (a hard floor each arm must meet at its absolute value on its share of the traffic)
+/// is the design's own failure, said in its result: `Ok(Err(why))`.
 fn joint_design(
     design: Design,
     j: Joint,
@@ -372,7 +390,7 @@ fn joint_design(
     (c_sol, t_sol): (&Solution, &Solution),
     metrics: &[Metric],
     cfg: &ExperimentConfig,
-) -> Result<Served, ExperimentError> {
+) -> Result<Result<Served, String>, ExperimentError> {
     let f = cfg.fraction;
     let user = design == Design::UserSplit;
     let start: Vec<f64> = j
@@ -385,7 +403,16 @@ fn joint_design(
             (_, false) => c_sol.impressions[e],
         })
         .collect();
-    let sol = optimum(&j.day, &cfg.settings, Some(start), "design's joint")?;
+    let sol = solve(&j.day, &cfg.settings, Some(WarmStart { x: Some(start), y: None }))?;
+    if sol.status != Status::Optimal {
+        let rules: Vec<&str> = j.day.constraints.iter().zip(&j.constraints).filter(|(_, a)| a.is_some()).map(|(c, _)| c.name.as_str()).collect();
+        let whose = if user { "on its share of the traffic" } else { "on its own creators' items" };
+        return Ok(Err(format!(
+            "its joint model ends {}: each arm must keep its own version of {} at its absolute value {whose}, which cannot be done; in practice such a rule is scaled to the arm's share, which is what a budget-split does",
+            sol.status,
+            output::list(&rules, 4)
+        )));
+    }
     // The rows the arms share: those with edges of both arms (a budget, a shared item's cap, a
     // total); where one binds, what one arm takes the other lacks.
     let model = Formulation::new(&j.day);
@@ -435,7 +462,7 @@ fn joint_design(
         let jj = j.clone();
         Box::new(move |plans: &[Vec<f64>]| creator_estimates(&jj, &plans[0], &aggregates, &units))
     };
-    Ok(Served { days: vec![j.day], plans: vec![sol.impressions], estimator, shared_binding })
+    Ok(Ok(Served { days: vec![j.day], plans: vec![sol.impressions], estimator, shared_binding }))
 }
 
 /// `day` with every supply times `f` (a user-split arm's view of its own segments).

@@ -29,16 +29,19 @@ pub struct Noise {
     pub power: f64,
 }
 
-/// The creators a creator-split treats: `round(f N)` of the `N` creators (at least one, at most
-/// `N - 1`), drawn with `seed`.
+/// The creators a creator-split treats: in each creator group of `n` creators, `round(f n)` of
+/// them (at least one and at most `n - 1` where the group has two or more, so that each group
+/// has both arms; a group of one is treated with probability `f`), drawn with `seed`.
 pub fn draw_creators(day: &Instance, f: f64, seed: u64) -> Vec<bool> {
-    let n = day.creators.len();
-    let k = ((f * n as f64).round() as usize).clamp(1.min(n), n.saturating_sub(1).max(1));
     let mut rng = StdRng::seed_from_u64(seed ^ 0x6372_6561_746f_7273);
-    let picked = rand::seq::index::sample(&mut rng, n, k.min(n));
-    let mut treated = vec![false; n];
-    for c in picked {
-        treated[c] = true;
+    let mut treated = vec![false; day.creators.len()];
+    for g in super::metrics::groups(day) {
+        let members: Vec<usize> = (0..day.creators.len()).filter(|&c| day.creators[c].group == g).collect();
+        let n = members.len();
+        let k = if n >= 2 { ((f * n as f64).round() as usize).clamp(1, n - 1) } else { usize::from(rng.random::<f64>() < f) };
+        for i in rand::seq::index::sample(&mut rng, n, k.min(n)) {
+            treated[members[i]] = true;
+        }
     }
     treated
 }

@@ -37,15 +37,12 @@ impl DesignResult {
         self.estimates[k].map(|v| v - self.target(e, k))
     }
 
-    /// The bias relative to the target's size (`None` where the target is 0 and the bias is not).
+    /// The bias relative to the target's size; `None` where the target is 0 (a change that does
+    /// not move the metric: the absolute bias is what there is to read).
     pub fn relative_bias(&self, e: &Experiment, k: usize) -> Option<f64> {
         let b = self.bias(e, k)?;
         let t = self.target(e, k);
-        let scale = t.abs().max(1e-9 * e.truth.control[k].abs().max(e.truth.treatment[k].abs()));
-        if scale == 0.0 {
-            return (b == 0.0).then_some(0.0);
-        }
-        Some(b / scale)
+        (t != 0.0).then(|| b / t.abs())
     }
 }
 
@@ -56,7 +53,7 @@ impl Experiment {
         (0..self.metrics.len())
             .filter(|&k| {
                 let m = &self.metrics[k].name;
-                let moved = self.truth.gte(k).abs() > 1e-9 * self.truth.control[k].abs().max(1.0);
+                let moved = self.truth.gte(k) != 0.0;
                 moved && (matches!(m.as_str(), "objective" | "engagement" | "revenue") || ["exposure.", "impressions.", "spend."].iter().any(|p| m.starts_with(p)))
             })
             .collect()
@@ -249,7 +246,7 @@ impl Experiment {
             &format!("<b>{}</b> tested on <b>{}</b>, {} of the units treated (agora.experiment/v1).", escape(&self.change), escape(&self.instance), num(doc, "/fraction", Fmt::Percent)),
         );
         p.section("guidance", "Which design to run");
-        p.bullets(&(0..self.guidance().len()).map(|k| escape(&text(doc, &format!("/guidance/{k}")))).collect::<Vec<_>>());
+        p.bullets(&(0..self.guidance().len()).map(|k| text(doc, &format!("/guidance/{k}"))).collect::<Vec<_>>());
         p.section("truth", "The truth: the whole market under each rule set");
         let mut t = Table::new(&["metric", "control", "treatment", "effect"], &[false, true, true, true]);
         for k in self.headline() {
@@ -281,7 +278,7 @@ impl Experiment {
                     }
                 };
                 t.row(vec![
-                    escape(&text(doc, &format!("/designs/{di}/estimates/{r}/metric"))),
+                    text(doc, &format!("/designs/{di}/estimates/{r}/metric")),
                     at("target", Fmt::Number),
                     at("estimate", Fmt::Number),
                     at("bias", Fmt::Number),

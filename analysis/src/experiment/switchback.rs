@@ -1,9 +1,12 @@
 //! The switchback: the whole market alternates the rule sets in blocks of days over a horizon
 //! (`agora horizon`'s dynamics: creators churn and upload, users tire), the first days of each
-//! block a burn-in left out of the estimate. Its target is the long-run effect (the rules' effect
-//! once the market has adapted): both rule sets run the whole horizon, on the same random draws,
-//! and the effect is the mean difference over the horizon's second half. Short blocks see the
-//! market as the other rule set left it (carryover); long ones approach the long run.
+//! block a burn-in left out of the estimate. The market first runs `warm_up` days under the
+//! control rules (an experiment starts on a market in its usual state, not on day 0's fresh
+//! one). Its target is the long-run effect (the rules' effect once the market has adapted): from
+//! the same warmed-up market, the control rules and the treatment's each run the experiment's
+//! days on the same random draws, and the effect is their mean difference over the second half.
+//! Short blocks see the market as the other rule set left it (carryover); long ones approach the
+//! long run.
 
 use agora_instances::Instance;
 use agora_solver::Settings;
@@ -17,8 +20,10 @@ use crate::horizon::{run_policy, DayRules, Dynamics, HorizonConfig, HorizonError
 /// The switchback's horizon.
 #[derive(Debug, Clone)]
 pub struct SwitchbackConfig {
-    /// Days simulated (at least two blocks).
+    /// Days of the experiment (at least two blocks), after the warm-up.
     pub days: usize,
+    /// Days under the control rules before the experiment starts.
+    pub warm_up: usize,
     /// Days per block.
     pub block: usize,
     /// Days at the start of each block left out of the estimate.
@@ -29,13 +34,15 @@ pub struct SwitchbackConfig {
 
 impl Default for SwitchbackConfig {
     fn default() -> Self {
-        SwitchbackConfig { days: 28, block: 7, burn_in: 1, dynamics: Dynamics::default() }
+        SwitchbackConfig { days: 28, warm_up: 14, block: 7, burn_in: 1, dynamics: Dynamics::default() }
     }
 }
 
 /// A day's rules: the control's, the treatment's, or one of them by block.
 struct Schedule<'a> {
     change: &'a super::ChangeFile,
+    /// Days under control before the experiment.
+    warm_up: usize,
     /// `None`: always control; `Some(0)`: always treatment; `Some(L)`: blocks of `L` days,
     /// control first.
     block: Option<usize>,
@@ -44,10 +51,13 @@ struct Schedule<'a> {
 
 impl Schedule<'_> {
     fn treated(&self, t: usize) -> bool {
+        if t < self.warm_up {
+            return false;
+        }
         match self.block {
             None => false,
             Some(0) => true,
-            Some(l) => (t / l) % 2 == 1,
+            Some(l) => ((t - self.warm_up) / l) % 2 == 1,
         }
     }
 }
@@ -80,20 +90,23 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
             sb.days, sb.block, sb.burn_in
         )));
     }
-    let hcfg = HorizonConfig { days: sb.days, seed: cfg.seed, replicas: 1, discount: 1.0, dynamics: sb.dynamics.clone(), settings: Settings { ..cfg.settings.clone() } };
-    sb.dynamics.check_tractable(control, sb.days).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))?;
+    let total = sb.warm_up + sb.days;
+    let hcfg = HorizonConfig { days: total, seed: cfg.seed, replicas: 1, discount: 1.0, dynamics: sb.dynamics.clone(), settings: cfg.settings.clone() };
+    sb.dynamics.check_tractable(control, total).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))?;
+    // Each run's metrics per day of the experiment (the warm-up left out).
     let daily = |block: Option<usize>, name: &str| -> Result<Vec<Vec<f64>>, ExperimentError> {
-        let schedule = Schedule { change, block, name: name.into() };
+        let schedule = Schedule { change, warm_up: sb.warm_up, block, name: name.into() };
         let run = run_policy(control, &schedule, &hcfg, 0, true, &Silent)?;
         if let Some((day, status)) = run.stopped {
             return Err(ExperimentError::NotOptimal { arm: "switchback's", status, message: format!("{name}: day {day}") });
         }
-        Ok(run.instances.iter().zip(&run.plans).map(|(d, x)| by_name(metrics, d, x)).collect())
+        Ok(run.instances.iter().zip(&run.plans).skip(sb.warm_up).map(|(d, x)| by_name(metrics, d, x)).collect())
     };
     let all_c = daily(None, "control")?;
     let all_t = daily(Some(0), "treatment")?;
     let switched = daily(Some(sb.block), "switchback")?;
     let half = sb.days / 2;
+
     let long_run: Vec<f64> = (0..metrics.len()).map(|k| (half..sb.days).map(|t| all_t[t][k] - all_c[t][k]).sum::<f64>() / (sb.days - half) as f64).collect();
     // Blocks after their burn-in: their means, control and treatment alternating.
     let blocks: Vec<(bool, Vec<f64>)> = (0..sb.days.div_ceil(sb.block))
@@ -130,9 +143,10 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
         noise,
         shared_binding: Vec::new(),
         note: format!(
-            "{} days in blocks of {} (control first), the first {} day(s) of each block left out; the target is the long-run effect over days {}..{}",
+            "{} days in blocks of {} (control first) after {} days under control, the first {} day(s) of each block left out; the target is the long-run effect over days {}..{} of the experiment",
             sb.days,
             sb.block,
+            sb.warm_up,
             sb.burn_in,
             half + 1,
             sb.days

@@ -10,6 +10,7 @@ pub mod diagnose;
 mod distributed;
 pub mod estimate;
 pub mod evaluate;
+pub mod experiment;
 pub mod export;
 pub mod fppe;
 pub mod frontier;
