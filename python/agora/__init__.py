@@ -35,6 +35,7 @@ __all__ = [
     "Frontier",
     "Report",
     "Horizon",
+    "Experiment",
     "solve",
     "frontier",
     "report",
@@ -43,6 +44,7 @@ __all__ = [
     "estimate",
     "evaluate",
     "horizon",
+    "experiment",
     "AgoraError",
     "Finding",
     "ValidationError",
@@ -439,6 +441,38 @@ class Horizon(_Page):
         return pd.DataFrame(rows)
 
 
+class Experiment(_Page):
+    """An ``agora.experiment/v1``: a rule change's truth and each design's estimate of it."""
+
+    @property
+    def summary(self) -> str:
+        return self.raw["summary"]
+
+    @property
+    def guidance(self) -> List[str]:
+        """Which design is unbiased for this change on this day, and why."""
+        return list(self.raw["guidance"])
+
+    @property
+    def truth(self) -> pd.DataFrame:
+        """One row per metric: its value under the control and the treatment rules, and the
+        effect (the global treatment effect)."""
+        t = self.raw["truth"]
+        return pd.DataFrame(
+            [{"metric": m, "control": t["control"][m], "treatment": t["treatment"][m], "effect": t["effect"][m]} for m in t["control"]]
+        )
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """One row per design and metric it estimates: target, estimate, bias, relative bias,
+        standard error, power and the arms' values."""
+        rows = []
+        for d in self.raw["designs"]:
+            for e in d["estimates"]:
+                rows.append({"design": d["design"], **e})
+        return pd.DataFrame(rows)
+
+
 def _solution_text(solution: Union[Solution, str, "os.PathLike[str]"]) -> str:
     if isinstance(solution, Solution):
         return solution.to_json()
@@ -572,3 +606,49 @@ def horizon(
         None if out is None else os.fspath(out),
     )
     return Horizon(text, html)
+
+
+def experiment(
+    instance: Instance,
+    treatment: Union[Mapping[str, Any], Instance, str, "os.PathLike[str]"],
+    designs: Sequence[str] = ("user-split", "budget-split", "creator-split"),
+    fraction: float = 0.5,
+    creators: Optional[Sequence[str]] = None,
+    days: int = 28,
+    warm_up: int = 14,
+    block: int = 7,
+    burn_in: int = 1,
+    arrivals: Optional[int] = None,
+    replicas: int = 20,
+    seed: int = 1,
+    settings: Optional[Mapping[str, Any]] = None,
+    out: Optional[PathLike] = None,
+) -> Experiment:
+    """Tests a rule change before launch (``agora experiment``): the truth (both rule sets on the
+    whole market) and each design's estimate, bias and, with ``arrivals``, standard error and
+    power. ``treatment``: an ``agora.change/v1`` document (a dict), a changed day (an
+    :class:`Instance`), or the path of either file. Writes the directory ``out`` when given."""
+    if isinstance(treatment, Instance):
+        text = treatment.to_json()
+    elif isinstance(treatment, Mapping):
+        text = json.dumps(dict(treatment))
+    else:
+        with open(os.fspath(treatment), encoding="utf-8") as f:
+            text = f.read()
+    body, html = _agora.experiment(
+        instance._native,
+        text,
+        list(designs),
+        fraction,
+        None if creators is None else list(creators),
+        days,
+        warm_up,
+        block,
+        burn_in,
+        arrivals,
+        replicas,
+        seed,
+        _settings_json(settings),
+        None if out is None else os.fspath(out),
+    )
+    return Experiment(body, html)

@@ -60,3 +60,19 @@ def horizon(
     progress: Optional[Callable[[int, int], None]] = None,
     out: Optional[str] = None,
 ) -> Tuple[str, str]: ...
+def experiment(
+    instance: Instance,
+    treatment: str,
+    designs: List[str],
+    fraction: float = 0.5,
+    creators: Optional[List[str]] = None,
+    days: int = 28,
+    warm_up: int = 14,
+    block: int = 7,
+    burn_in: int = 1,
+    arrivals: Optional[int] = None,
+    replicas: int = 20,
+    seed: int = 1,
+    settings: Optional[str] = None,
+    out: Optional[str] = None,
+) -> Tuple[str, str]: ...

@@ -423,6 +423,60 @@ fn evaluate(py: Python<'_>, solution: Option<&str>, logs: PathBuf, instance: &Py
     serde_json::to_string_pretty(&ev).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+/// A rule change tested before launch (`agora experiment`): `treatment` is the JSON text of an
+/// `agora.change/v1` file or of a whole changed day. Returns `(experiment.json, index.html)` and
+/// writes the directory `out` when given.
+#[pyfunction]
+#[pyo3(signature = (instance, treatment, designs, fraction = 0.5, creators = None, days = 28, warm_up = 14, block = 7, burn_in = 1, arrivals = None, replicas = 20, seed = 1, settings = None, out = None))]
+fn experiment(
+    py: Python<'_>,
+    instance: &PyInstance,
+    treatment: &str,
+    designs: Vec<String>,
+    fraction: f64,
+    creators: Option<Vec<String>>,
+    days: usize,
+    warm_up: usize,
+    block: usize,
+    burn_in: usize,
+    arrivals: Option<usize>,
+    replicas: usize,
+    seed: u64,
+    settings: Option<&str>,
+    out: Option<PathBuf>,
+) -> PyResult<(String, String)> {
+    use agora_analysis::experiment::{self, ChangeFile, Design, ExperimentConfig, NoiseConfig, SwitchbackConfig, Treatment};
+    let settings = settings_of(py, settings, None, None)?;
+    let control = &instance.inner;
+    let where_ = Path::new("<treatment>");
+    let is_change = serde_json::from_str::<serde_json::Value>(treatment).ok().and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(|s| s == experiment::CHANGE_SCHEMA)).unwrap_or(false);
+    let treat = if is_change {
+        let change: ChangeFile = agora_instances::parse_json_with(treatment, where_, Ok).map_err(|e| load_error(py, e))?;
+        Treatment::of_change(control, change).map_err(|errors| load_error(py, LoadError::Invalid { path: where_.to_path_buf(), errors }))?
+    } else {
+        let day = agora_instances::parse_str(treatment, where_).map_err(|e| load_error(py, e))?.instance;
+        Treatment::of_day(control, day).map_err(|errors| load_error(py, LoadError::Invalid { path: where_.to_path_buf(), errors }))?
+    };
+    let designs = designs.iter().map(|d| Design::from_str(d)).collect::<Result<Vec<_>, _>>().map_err(|e| refused(py, "designs", e))?;
+    let cfg = ExperimentConfig {
+        designs,
+        fraction,
+        noise: arrivals.map(|arrivals| NoiseConfig { arrivals, replicas }),
+        switchback: SwitchbackConfig { days, warm_up, block, burn_in, dynamics: Dynamics::default() },
+        treated_creators: creators,
+        seed,
+        settings,
+    };
+    let e = py.detach(|| experiment::run(control, &treat, &cfg)).map_err(|e| refused(py, &instance.source, e))?;
+    let files = e.files().map_err(PyRuntimeError::new_err)?;
+    if let Some(out) = out {
+        let names = agora_analysis::experiment::output::EXPERIMENT_FILES;
+        agora_instances::write_dir_atomic(&out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))
+            .map_err(|e| PyOSError::new_err(format!("{}: cannot write: {e}", out.display())))?;
+    }
+    Ok((file_text(&files, "experiment.json"), file_text(&files, "index.html")))
+}
+
 /// Many days of what rules do to creators and users (`agora horizon`); returns
 /// `(horizon.json, index.html)` and writes the directory `out` when given.
 #[pyfunction]
@@ -469,6 +523,7 @@ fn _agora(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(horizon, m)?)?;
+    m.add_function(wrap_pyfunction!(experiment, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

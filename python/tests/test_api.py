@@ -290,3 +290,25 @@ def test_estimate_and_evaluate_match_the_cli_on_open_bandit_logs(root, cli, tmp_
     assert py == cl
     uniform = agora.evaluate(None, logs, est_day)
     assert uniform["value"] > 0
+
+
+def test_experiment_matches_the_cli(example, cli, tmp_path):
+    change = {"schema": "agora.change/v1", "name": "ad load at most 15%", "set": {"ad-load.max_share": 0.15}}
+    path = tmp_path / "change.json"
+    path.write_text(json.dumps(change))
+    cli("experiment", example, "--treatment", path, "--arrivals", "5000", "--replicas", "4", "--out", tmp_path / "cli")
+    day = agora.Instance.from_json(example)
+    e = agora.experiment(day, change, arrivals=5000, replicas=4, out=tmp_path / "py")
+    cli_doc = load(tmp_path / "cli" / "experiment.json")
+    # The same experiment; only the wall times differ.
+    for doc in (cli_doc, e.raw):
+        doc["truth"].pop("seconds")
+        for d in doc["designs"]:
+            d.pop("seconds")
+    assert e.raw == cli_doc
+    assert set(e.estimates["design"]) == {"user-split", "budget-split"}
+    assert e.truth.set_index("metric").loc["objective", "effect"] < 0
+    assert any(line.startswith("Use budget-split") for line in e.guidance)
+    # A change that names nothing of the day is a ValidationError naming the field.
+    with pytest.raises(agora.ValidationError, match="no constraint"):
+        agora.experiment(day, {"schema": "agora.change/v1", "name": "x", "remove": ["nope"]})

@@ -9,7 +9,6 @@
 //! long run.
 
 use agora_instances::Instance;
-use agora_solver::Settings;
 
 use super::metrics::{self, Metric};
 use super::noise::{power, Noise};
