@@ -9,7 +9,13 @@
 
 use rustc_hash::FxHashMap;
 
+mod footer;
+mod pages;
 pub mod parquet;
+mod table;
+mod thrift;
+
+pub(crate) use table::Role;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -190,7 +196,7 @@ pub(crate) enum Raw<'a> {
 }
 
 /// One record's cells, whatever the file's format: CSV lines are text, Parquet rows typed
-/// ([`parquet::Cell`]). Both go through [`validate_edges`], so a day reads the same from either.
+/// ([`table::Cell`]). Both go through [`validate_edges`], so a day reads the same from either.
 pub(crate) trait Cells: Default {
     /// How many cells the record has.
     fn count(&self) -> usize;
@@ -254,6 +260,7 @@ impl EdgeColumns {
     /// The columns of `fields`; a missing required column or an unknown one is an error.
     pub(crate) fn find(path: &Path, fields: &[String], errs: &mut Errors) -> Result<EdgeColumns, LoadError> {
         let col = |name: &str| fields.iter().position(|f| f.trim() == name);
+        duplicate_columns(fields, errs);
         for name in ["segment", "item", "engagement"] {
             if col(name).is_none() {
                 errs.add(1, name, "column is missing from the header".into());
@@ -282,6 +289,15 @@ impl EdgeColumns {
 
     fn with_evidence(&self) -> bool {
         self.n.is_some() || self.lcb.is_some() || self.ucb.is_some()
+    }
+}
+
+/// Reports every column name a header lists twice (the first would win silently otherwise).
+pub(crate) fn duplicate_columns(fields: &[String], errs: &mut Errors) {
+    for (k, f) in fields.iter().enumerate() {
+        if let Some(first) = fields[..k].iter().position(|g| g.trim() == f.trim()) {
+            errs.add(1, f.trim(), format!("is the name of columns {} and {}: every column needs a name of its own", first + 1, k + 1));
+        }
     }
 }
 
