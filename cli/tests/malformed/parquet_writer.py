@@ -83,17 +83,21 @@ class Column:
     optional), and optional annotations (converted type, logical type, scale, precision, length).
     `raw` replaces the encoded values of the page (a page whose bytes disagree with its count)."""
 
-    def __init__(self, name, physical, values, converted=None, logical=None, scale=None, precision=None, length=None, optional=None, raw=None):
+    def __init__(self, name, physical, values, converted=None, logical=None, scale=None, precision=None, length=None, optional=None, raw=None,
+                 dictionary=False, encoding=None, repetition=None):
         self.name, self.physical, self.values = name, physical, values
         self.converted, self.logical, self.scale, self.precision, self.length = converted, logical, scale, precision, length
         self.optional = any(v is None for v in values) if optional is None else optional
         self.raw = raw
+        self.dictionary = dictionary  # a PLAIN dictionary page, then RLE_DICTIONARY indices
+        self.encoding = encoding  # the data page's encoding as declared (default PLAIN or RLE_DICTIONARY)
+        self.repetition = repetition
 
     def schema_element(self):
         return Struct(
             (1, T_I32, self.physical),
             (2, T_I32, self.length) if self.length is not None else None,
-            (3, T_I32, OPTIONAL if self.optional else REQUIRED),
+            (3, T_I32, self.repetition if self.repetition is not None else OPTIONAL if self.optional else REQUIRED),
             (4, T_BINARY, self.name),
             (6, T_I32, self.converted) if self.converted is not None else None,
             (7, T_I32, self.scale) if self.scale is not None else None,
@@ -101,11 +105,27 @@ class Column:
             (10, T_STRUCT, self.logical) if self.logical is not None else None,
         )
 
-    def plain(self):
-        if self.raw is not None:
-            return self.raw
-        out = bytearray()
+    def distinct(self):
+        seen = []
         for v in self.values:
+            if v is not None and v not in seen:
+                seen.append(v)
+        return seen
+
+    def plain(self, values=None):
+        if self.raw is not None and values is None:
+            return self.raw
+        if self.dictionary and values is None:
+            # RLE_DICTIONARY indices: a bit width byte, then one RLE run per value.
+            d = self.distinct()
+            width = max(1, (len(d) - 1).bit_length())
+            out = bytearray([width])
+            for v in self.values:
+                if v is not None:
+                    out += varint(1 << 1) + d.index(v).to_bytes((width + 7) // 8, "little")
+            return bytes(out)
+        out = bytearray()
+        for v in (self.values if values is None else values):
             if v is None:
                 continue
             if self.physical == INT32:
@@ -215,51 +235,70 @@ def compress(codec, data):
 
 
 def write(columns, *, rows=None, group_rows=None, file_rows=None, codec=UNCOMPRESSED, root_children=None,
-          chunk_size=None, extra_schema=(), root_name="schema", groups=1, codec_in_footer=None):
+          chunk_size=None, schema=None, root_name="schema", groups=1, codec_in_footer=None, chunk_values=None,
+          schema_list_len=None, page_uncompressed=None, page_compressed=None, page_values=None, dict_values=None,
+          file_path=None, tail_magic=b"PAR1", footer_len=None, page_body=None):
     """A Parquet file of `columns` (every column the same number of values) in `groups` identical
     row groups. Footer overrides: `group_rows` (a row group's num_rows, or a list, one per group),
     `file_rows`, `root_children` (the root's num_children), `chunk_size` (every column chunk's
-    total_compressed_size), `extra_schema` (SchemaElements after the columns', e.g. a struct's
-    child), `codec_in_footer` (the codec the footer names, if not the one used)."""
+    total_compressed_size), `chunk_values` (every chunk's num_values; "declared": its group's rows),
+    `schema` (the SchemaElements after the root, replacing the columns'), `schema_list_len` (the
+    length the schema list declares), `codec_in_footer` (the codec the footer names, if not the one
+    used), `file_path` (every chunk's), `tail_magic`, `footer_len`. Page overrides (the first
+    column's data page): `page_uncompressed`, `page_compressed`, `page_values`, `page_body` (the
+    bytes stored); `dict_values` (a dictionary page's declared count)."""
     n = len(columns[0].values) if rows is None else rows
     out = bytearray(b"PAR1")
     row_groups = []
     for g in range(groups):
+        declared = group_rows[g] if isinstance(group_rows, list) else (n if group_rows is None else group_rows)
         chunks = []
-        for col in columns:
+        for k, col in enumerate(columns):
+            first = k == 0
+            chunk_start = len(out)
+            dict_offset = None
+            if col.dictionary:
+                dpage = col.plain(col.distinct())
+                dbody = compress(codec, dpage)
+                nd = len(col.distinct()) if dict_values is None or not first else dict_values
+                dict_offset = len(out)
+                out += Struct((1, T_I32, 2), (2, T_I32, len(dpage)), (3, T_I32, len(dbody)), (7, T_STRUCT, Struct((1, T_I32, nd), (2, T_I32, PLAIN)))).encode() + dbody
             page = col.page()
-            body = compress(codec, page)
+            body = compress(codec, page) if not (first and page_body is not None) else page_body
+            enc = col.encoding if col.encoding is not None else (8 if col.dictionary else PLAIN)
+            nv = len(col.values) if not (first and page_values is not None) else page_values
             header = Struct(
                 (1, T_I32, 0),
-                (2, T_I32, len(page)),
-                (3, T_I32, len(body)),
-                (5, T_STRUCT, Struct((1, T_I32, len(col.values)), (2, T_I32, PLAIN), (3, T_I32, RLE), (4, T_I32, RLE))),
+                (2, T_I32, page_uncompressed if first and page_uncompressed is not None else len(page)),
+                (3, T_I32, page_compressed if first and page_compressed is not None else len(body)),
+                (5, T_STRUCT, Struct((1, T_I32, nv), (2, T_I32, enc), (3, T_I32, RLE), (4, T_I32, RLE))),
             ).encode()
             offset = len(out)
             out += header + body
-            size = len(header) + len(body)
+            size = len(out) - chunk_start
+            values = declared if chunk_values == "declared" else (len(col.values) if chunk_values is None else chunk_values)
             meta = Struct(
                 (1, T_I32, col.physical),
                 (2, T_LIST, (T_I32, [PLAIN, RLE])),
                 (3, T_LIST, (T_BINARY, [col.name])),
                 (4, T_I32, codec if codec_in_footer is None else codec_in_footer),
-                (5, T_I64, len(col.values)),
-                (6, T_I64, len(header) + len(page)),
+                (5, T_I64, values),
+                (6, T_I64, size),
                 (7, T_I64, size if chunk_size is None else chunk_size),
                 (9, T_I64, offset),
+                (11, T_I64, dict_offset) if dict_offset is not None else None,
             )
-            chunks.append(Struct((2, T_I64, offset), (3, T_STRUCT, meta)))
-        declared = group_rows[g] if isinstance(group_rows, list) else (n if group_rows is None else group_rows)
+            chunks.append(Struct((1, T_BINARY, file_path) if file_path else None, (2, T_I64, chunk_start), (3, T_STRUCT, meta)))
         row_groups.append(Struct((1, T_LIST, (T_STRUCT, chunks)), (2, T_I64, 0), (3, T_I64, declared)))
-    root = Struct((4, T_BINARY, root_name), (5, T_I32, len(columns) if root_children is None else root_children))
-    schema = [root] + [c.schema_element() for c in columns] + list(extra_schema)
-    total = file_rows if file_rows is not None else n * groups
-    meta = Struct(
-        (1, T_I32, 1),
-        (2, T_LIST, (T_STRUCT, schema)),
-        (3, T_I64, total),
-        (4, T_LIST, (T_STRUCT, row_groups)),
-        (6, T_BINARY, "agora malformed corpus"),
-    ).encode()
-    out += meta + struct.pack("<I", len(meta)) + b"PAR1"
+    elements = [c.schema_element() for c in columns] if schema is None else list(schema)
+    tops = len(columns) if schema is None else None
+    root = Struct((4, T_BINARY, root_name), (5, T_I32, (tops if tops is not None else len(columns)) if root_children is None else root_children))
+    schema_bytes = encode_value(T_LIST, (T_STRUCT, [root] + elements))
+    if schema_list_len is not None:
+        schema_bytes = bytes([0xF0 | T_STRUCT]) + varint(schema_list_len) + b"".join(e.encode() for e in [root] + elements)
+    total = file_rows if file_rows is not None else sum(group_rows) if isinstance(group_rows, list) else (n if group_rows is None else group_rows) * groups
+    # Fields 3, 4 and 6 follow field 2: their headers' deltas are from 2, so encode them apart.
+    rest = Struct((1, T_I64, total), (2, T_LIST, (T_STRUCT, row_groups)), (4, T_BINARY, "agora malformed corpus")).encode()
+    meta = bytes([0x15]) + varint(zigzag(1)) + bytes([0x19]) + schema_bytes + rest
+    out += meta + struct.pack("<I", len(meta) if footer_len is None else footer_len) + tail_magic
     return bytes(out)
