@@ -93,6 +93,12 @@ edges("parquet-dictionary-index-without-dictionary", 1, ["dictionary-encoded wit
 edges("parquet-delta-byte-array-refused-by-name", 1, ["DELTA_BYTE_ARRAY encoding"], write(columns(seg=Column("segment", BYTE_ARRAY, SEG, converted=UTF8, encoding=7))))
 edges("parquet-gzip-longer-than-declared", 1, ["page 1 decompresses to 101 bytes, its header says 100"], write(OK, codec=GZIP, page_uncompressed=100))
 edges("parquet-zstd-corrupt", 1, ["page 1", "cannot be decompressed"], write(OK, codec=ZSTD, page_body=b"\x28\xb5\x2f\xfd" + b"\xff" * 40))
+# Found by the fuzzer: the parquet crate reads a PLAIN string's 4-byte length without checking
+# that 4 bytes are left (a panic); agora walks the strings first.
+edges("parquet-plain-strings-shorter-than-declared", 1, ["row group 1", 'field "segment"', "page 1 holds 1 values where its levels promise 43"],
+      write(columns(seg=Column("segment", BYTE_ARRAY, SEG, converted=UTF8, raw=b"\x02\x00\x00\x00s1\x05\x00"))))
+edges("parquet-plain-strings-short-with-nulls", 1, ['field "cap"', "page 1 holds 0 values where its levels promise 2"],
+      write(columns(cap=Column("cap", BYTE_ARRAY, [None] * (N - 2) + ["1", "2"], converted=UTF8, raw=b"\x01"))))
 edges("parquet-dictionary-encoded-accepted", 0, [], write(columns(seg=Column("segment", BYTE_ARRAY, SEG, converted=UTF8, dictionary=True), item=Column("item", BYTE_ARRAY, ITEM, converted=UTF8, dictionary=True))))
 
 # 3. Compressions: each one the parquet format names is read, or refused naming it.

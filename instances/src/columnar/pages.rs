@@ -41,6 +41,9 @@ pub(crate) struct Pages {
     pages: Vec<PageInfo>,
     next: usize,
     codec: Codec,
+    /// A `BYTE_ARRAY` column (whose PLAIN values are walked before decoding) and a nullable one.
+    byte_array: bool,
+    optional: bool,
 }
 
 fn encoding(code: i32) -> Option<Encoding> {
@@ -210,11 +213,21 @@ impl Pages {
         if values != rows {
             return Err(format!("holds {values} values, its row group declares {rows} rows"));
         }
-        Ok(Pages { chunk, pages, next: 0, codec })
+        Ok(Pages { chunk, pages, next: 0, codec, byte_array: leaf.physical == Physical::BYTE_ARRAY, optional: leaf.optional })
+    }
+
+    /// Page `k`'s bytes, decompressed, its PLAIN byte arrays (if any) walked.
+    fn bytes(&self, k: usize) -> Result<Bytes, String> {
+        let buf = self.decompressed(k)?;
+        let p = &self.pages[k];
+        if self.byte_array && (p.encoding == Encoding::PLAIN || matches!(p.kind, Kind::Dictionary { .. })) {
+            plain_byte_arrays(&buf, p, self.optional).map_err(|m| format!("page {} {m}", k + 1))?;
+        }
+        Ok(buf)
     }
 
     /// Page `k`'s bytes, decompressed.
-    fn bytes(&self, k: usize) -> Result<Bytes, String> {
+    fn decompressed(&self, k: usize) -> Result<Bytes, String> {
         let p = &self.pages[k];
         let body = self.chunk.slice(p.body.clone());
         let (levels, compressed) = match p.kind {
@@ -238,6 +251,66 @@ impl Pages {
         }
         Ok(Bytes::from(out))
     }
+}
+
+/// Checks that a page's PLAIN byte arrays hold every value its levels promise: the parquet crate
+/// reads each value's 4-byte length without checking that 4 bytes are left (and panics when
+/// they are not). The values follow the definition levels (version 1: a 4-byte length and the
+/// levels; version 2: the levels' declared bytes); a nullable column's values are its non-null
+/// levels.
+fn plain_byte_arrays(buf: &[u8], p: &PageInfo, optional: bool) -> Result<(), String> {
+    let n = p.values as usize;
+    let (at, count) = match p.kind {
+        Kind::Dictionary { .. } => (0, n),
+        Kind::V1 { .. } if !optional => (0, n),
+        Kind::V1 { .. } => {
+            let len = buf.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or("ends before its definition levels")?;
+            let levels = buf.get(4..).and_then(|b| b.get(..len)).ok_or("declares more definition levels than it holds")?;
+            (4 + len, defined(levels, n)?)
+        }
+        Kind::V2 { levels, .. } => (levels, if optional { defined(&buf[..levels], n)? } else { n }),
+    };
+    let mut rest = &buf[at..];
+    for k in 0..count {
+        let len = rest.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        match len {
+            Some(len) if rest.len() - 4 >= len => rest = &rest[4 + len..],
+            _ => return Err(format!("holds {k} values where its levels promise {count}")),
+        }
+    }
+    Ok(())
+}
+
+/// How many of the first `n` definition levels (RLE/bit-packed hybrid, bit width 1) are not 0,
+/// an error if the levels end before `n`.
+fn defined(mut levels: &[u8], n: usize) -> Result<usize, String> {
+    let (mut seen, mut ones) = (0usize, 0usize);
+    while seen < n {
+        let mut t = Thrift::new(levels);
+        let header = t.i64_unsigned().map_err(|_| format!("has definition levels that end after {seen} of its {n} values"))?;
+        levels = &levels[t.position()..];
+        let run = (header >> 1) as usize;
+        if header & 1 == 0 {
+            let (&value, rest) = levels.split_first().ok_or_else(|| format!("has definition levels that end after {seen} of its {n} values"))?;
+            levels = rest;
+            let take = run.min(n - seen);
+            seen += take;
+            ones += if value != 0 { take } else { 0 };
+        } else {
+            // `run` groups of 8 levels, one byte each at bit width 1.
+            let bytes = levels.get(..run).ok_or_else(|| format!("has definition levels that end after {seen} of its {n} values"))?;
+            levels = &levels[run..];
+            for &b in bytes {
+                let take = 8.min(n - seen);
+                ones += (b & (((1u16 << take) - 1) as u8)).count_ones() as usize;
+                seen += take;
+                if seen == n {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(ones)
 }
 
 /// Whether a data page's value encoding is one agora reads for `leaf`.

@@ -73,6 +73,11 @@ impl<'a> Thrift<'a> {
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
+    /// An unsigned varint (ULEB128), as Parquet's RLE run headers are written.
+    pub(crate) fn i64_unsigned(&mut self) -> Result<u64> {
+        self.varint()
+    }
+
     /// An `i64` field's value.
     pub(crate) fn i64(&mut self) -> Result<i64> {
         self.zigzag()
