@@ -178,7 +178,8 @@ pub(crate) fn parse(bytes: &[u8], footer_start: u64) -> Result<Footer, Refusal> 
         let entity = format!("row group {}", g + 1);
         let declared = raw.rows.ok_or_else(|| refuse(&entity, "", "does not declare its row count"))?;
         let n = u64::try_from(declared).map_err(|_| refuse(&entity, "", format!("declares {declared} rows")))?;
-        total = total.checked_add(n).ok_or_else(|| refuse(&entity, "", format!("declares {n} rows, which with the groups before it overflow a 64-bit count")))?;
+        total =
+            total.checked_add(n).ok_or_else(|| refuse(&entity, "", format!("declares {n} rows, which with the groups before it overflow a 64-bit count")))?;
         if raw.chunks.len() != leaves.len() {
             return Err(refuse(&entity, "", format!("has {} column chunks for {} columns", raw.chunks.len(), leaves.len())));
         }
@@ -378,11 +379,7 @@ fn flat_columns(schema: &[Element]) -> Result<Vec<Leaf>, Refusal> {
         let e = &schema[k];
         let name = e.name.clone().unwrap_or_default();
         if let Some(first) = leaves.iter().position(|l| l.name == name) {
-            return Err(refuse(
-                "file",
-                &name,
-                format!("is the name of columns {} and {}: every column needs a name of its own", first + 1, leaves.len() + 1),
-            ));
+            return Err(refuse("file", &name, format!("is the name of columns {} and {}: every column needs a name of its own", first + 1, leaves.len() + 1)));
         }
         if e.num_children.unwrap_or(0) > 0 || e.physical.is_none() {
             let what = match &e.logical {

@@ -149,9 +149,10 @@ impl Pages {
             let (Some(kind), Some(uncompressed), Some(compressed)) = (h.kind, h.uncompressed, h.compressed) else {
                 return Err(format!("page {n} has a header without its type or sizes"));
             };
-            let compressed = usize::try_from(compressed).ok().filter(|&c| c <= chunk.len() - start).ok_or_else(|| {
-                format!("page {n} declares {compressed} bytes, with {} bytes left in its column chunk", chunk.len() - start)
-            })?;
+            let compressed = usize::try_from(compressed)
+                .ok()
+                .filter(|&c| c <= chunk.len() - start)
+                .ok_or_else(|| format!("page {n} declares {compressed} bytes, with {} bytes left in its column chunk", chunk.len() - start))?;
             let uncompressed = usize::try_from(uncompressed)
                 .ok()
                 .filter(|&u| u <= MAX_PAGE_BYTES)
@@ -200,9 +201,9 @@ impl Pages {
                             return Err(format!("page {n} declares {:?} rows and {count} values in a flat column", h.rows));
                         }
                         let levels = [h.def_len, h.rep_len].iter().map(|v| v.and_then(|v| usize::try_from(v).ok())).sum::<Option<usize>>();
-                        let levels = levels.filter(|&l| l <= compressed && l <= uncompressed).ok_or_else(|| {
-                            format!("page {n} declares levels of {:?} and {:?} bytes in {compressed} bytes", h.def_len, h.rep_len)
-                        })?;
+                        let levels = levels
+                            .filter(|&l| l <= compressed && l <= uncompressed)
+                            .ok_or_else(|| format!("page {n} declares levels of {:?} and {:?} bytes in {compressed} bytes", h.def_len, h.rep_len))?;
                         Kind::V2 { nulls, levels, compressed: h.compressed_v2.unwrap_or(true) }
                     }
                 }

@@ -144,7 +144,8 @@ fn check_logs(logs: &agora_instances::logs::Logs) {
         assert!(r.reward.is_finite() && r.reward >= 0.0);
         assert!(r.propensity > 0.0 && r.propensity <= 1.0);
     }
-    let again = agora_instances::logs::Logs::read_from(logs.to_csv().as_bytes(), Path::new("again.logs.csv")).expect("a log read writes back to a log that reads");
+    let again =
+        agora_instances::logs::Logs::read_from(logs.to_csv().as_bytes(), Path::new("again.logs.csv")).expect("a log read writes back to a log that reads");
     assert_eq!(&again, logs, "a log round-trips through CSV");
 }
 
@@ -187,7 +188,9 @@ pub fn dynamics(data: &[u8], scratch: &Path) {
 /// The bundled example day, which policies are applied to.
 fn example_day() -> &'static agora_instances::Instance {
     static DAY: std::sync::OnceLock<agora_instances::Instance> = std::sync::OnceLock::new();
-    DAY.get_or_init(|| agora_instances::parse_str(include_str!("../../../instances/example-day.json"), Path::new("example-day.json")).expect("the example day").instance)
+    DAY.get_or_init(|| {
+        agora_instances::parse_str(include_str!("../../../instances/example-day.json"), Path::new("example-day.json")).expect("the example day").instance
+    })
 }
 
 /// A horizon policy file (`Policy::resolve`, from a file in `scratch`): what resolves has the
