@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS="${1:-1000000}"; shift || true
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(instance_json edges_csv settings market auction artifact parquet_edges logs_csv logs_parquet dynamics policy)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(instance_json edges_csv settings market auction artifact parquet_edges logs_csv logs_parquet dynamics policy change)
 # A valid artifact for the artifact target, exported from the bundled example day.
 ART="$(mktemp -d)"; trap 'rm -rf "$ART"' EXIT
 cargo run -q -p agora-cli --manifest-path ../Cargo.toml -- solve ../instances/example-day.json --out "$ART/sol.json" >/dev/null

@@ -109,6 +109,12 @@ fn the_seeds_of_the_newer_parsers_read() {
         std::fs::write(&path, seed).unwrap();
         agora_analysis::horizon::Policy::resolve(path.to_str().unwrap()).unwrap().apply(&example).unwrap();
     }
+    for (k, seed) in seeds("change").iter().enumerate() {
+        let path = dir.path().join(format!("c{k}.json"));
+        std::fs::write(&path, seed).unwrap();
+        let t = agora_analysis::experiment::Treatment::load(&path, &example, &Default::default()).unwrap();
+        assert_ne!(t.day, example);
+    }
 }
 
 proptest! {
@@ -136,6 +142,13 @@ proptest! {
         let seeds = seeds("dynamics");
         let scratch = tempfile::tempdir().unwrap();
         agora_fuzz_harness::dynamics(&mutate(&seeds[pick % seeds.len()], &edits), scratch.path());
+    }
+
+    #[test]
+    fn mutated_change_files_never_panic(pick in any::<usize>(), edits in prop::collection::vec(edit(), 1..6)) {
+        let seeds = seeds("change");
+        let scratch = tempfile::tempdir().unwrap();
+        agora_fuzz_harness::change(&mutate(&seeds[pick % seeds.len()], &edits), scratch.path());
     }
 
     #[test]
@@ -231,6 +244,7 @@ fn fuzz_regressions_replay() {
             "logs_parquet" => agora_fuzz_harness::logs_parquet(&data),
             "dynamics" => agora_fuzz_harness::dynamics(&data, scratch.path()),
             "policy" => agora_fuzz_harness::policy(&data, scratch.path()),
+            "change" => agora_fuzz_harness::change(&data, scratch.path()),
             _ => {}
         }
     }

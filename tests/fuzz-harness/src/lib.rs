@@ -206,3 +206,22 @@ pub fn policy(data: &[u8], scratch: &Path) {
         let _ = p.apply(example_day());
     }
 }
+
+// The experiment's change files, compiled from the analysis crate's own source file (which uses
+// only agora-instances, serde and serde_json).
+#[allow(dead_code, missing_docs)]
+#[path = "../../../analysis/src/experiment/change.rs"]
+mod change;
+
+/// An experiment's treatment file (`Treatment::load` for the example day, from a file in
+/// `scratch`: an `agora.change/v1` file, or a whole day): the day it makes passes the instance
+/// validator and writes back to the same day.
+pub fn change(data: &[u8], scratch: &Path) {
+    std::fs::create_dir_all(scratch).unwrap();
+    let path = scratch.join("change.json");
+    std::fs::write(&path, data).unwrap();
+    if let Ok(t) = change::Treatment::load(&path, example_day(), &agora_instances::ReadOptions::default()) {
+        let again = agora_instances::parse_str(&agora_instances::to_json(&t.day), &path).expect("a treated day is a valid day");
+        assert_eq!(again.instance, t.day, "a treated day round-trips");
+    }
+}
