@@ -78,6 +78,7 @@ edges("parquet-footer-5-rows-everywhere-pages-hold-43", 1, ["row group 1", "hold
 edges("parquet-footer-file-rows-disagree", 1, ["declares 1000 rows, its row groups 43"], write(OK, file_rows=1000))
 edges("parquet-footer-length-past-the-file", 1, ["declares a footer of 2147483648 bytes"], write(OK, footer_len=2**31))
 edges("parquet-footer-schema-list-of-2e31", 1, ["declares a list of 2147483648 elements"], write(OK, schema_list_len=2**31))
+edges("parquet-footer-chunks-overlap", 1, ["row group 2", "overlaps another"], write(OK, groups=2, same_chunks=True))
 edges("parquet-footer-chunk-in-another-file", 1, ["in another file"], write(OK, file_path="elsewhere.parquet"))
 edges("parquet-encrypted-footer", 1, ["encrypted Parquet file"], write(OK, tail_magic=b"PARE"))
 edges("parquet-not-parquet", 1, ['does not end in "PAR1"'], CSV)

@@ -237,7 +237,7 @@ def compress(codec, data):
 def write(columns, *, rows=None, group_rows=None, file_rows=None, codec=UNCOMPRESSED, root_children=None,
           chunk_size=None, schema=None, root_name="schema", groups=1, codec_in_footer=None, chunk_values=None,
           schema_list_len=None, page_uncompressed=None, page_compressed=None, page_values=None, dict_values=None,
-          file_path=None, tail_magic=b"PAR1", footer_len=None, page_body=None):
+          file_path=None, tail_magic=b"PAR1", footer_len=None, page_body=None, same_chunks=False):
     """A Parquet file of `columns` (every column the same number of values) in `groups` identical
     row groups. Footer overrides: `group_rows` (a row group's num_rows, or a list, one per group),
     `file_rows`, `root_children` (the root's num_children), `chunk_size` (every column chunk's
@@ -246,7 +246,8 @@ def write(columns, *, rows=None, group_rows=None, file_rows=None, codec=UNCOMPRE
     length the schema list declares), `codec_in_footer` (the codec the footer names, if not the one
     used), `file_path` (every chunk's), `tail_magic`, `footer_len`. Page overrides (the first
     column's data page): `page_uncompressed`, `page_compressed`, `page_values`, `page_body` (the
-    bytes stored); `dict_values` (a dictionary page's declared count)."""
+    bytes stored); `dict_values` (a dictionary page's declared count); `same_chunks` (every row
+    group's footer entry points at the first group's chunks)."""
     n = len(columns[0].values) if rows is None else rows
     out = bytearray(b"PAR1")
     row_groups = []
@@ -289,6 +290,8 @@ def write(columns, *, rows=None, group_rows=None, file_rows=None, codec=UNCOMPRE
                 (11, T_I64, dict_offset) if dict_offset is not None else None,
             )
             chunks.append(Struct((1, T_BINARY, file_path) if file_path else None, (2, T_I64, chunk_start), (3, T_STRUCT, meta)))
+        if same_chunks and row_groups:
+            chunks = row_groups[0].fields[0][2][1]
         row_groups.append(Struct((1, T_LIST, (T_STRUCT, chunks)), (2, T_I64, 0), (3, T_I64, declared)))
     elements = [c.schema_element() for c in columns] if schema is None else list(schema)
     tops = len(columns) if schema is None else None

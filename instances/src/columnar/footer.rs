@@ -189,7 +189,27 @@ pub(crate) fn parse(bytes: &[u8], footer_start: u64) -> Result<Footer, Refusal> 
     if u64::try_from(rows).ok() != Some(total) {
         return Err(refuse("file", "", format!("declares {rows} rows, its row groups {total}")));
     }
+    disjoint(&checked, &leaves)?;
     Ok(Footer { leaves, groups: checked, rows: total })
+}
+
+/// No two column chunks share a byte: each is read whole, so chunks that all spanned the file
+/// would make a reader hold the file once per chunk; disjoint, they hold it at most once.
+fn disjoint(groups: &[Group], leaves: &[Leaf]) -> Result<(), Refusal> {
+    let mut spans: Vec<(u64, u64, usize, usize)> =
+        groups.iter().enumerate().flat_map(|(g, group)| group.chunks.iter().enumerate().map(move |(c, k)| (k.start, k.start + k.len, g, c))).collect();
+    spans.sort_unstable();
+    for w in spans.windows(2) {
+        let ((_, end, ..), (start, _, g, c)) = (w[0], w[1]);
+        if start < end {
+            return Err(refuse(
+                &format!("row group {}", g + 1),
+                &leaves[c].name,
+                format!("has a column chunk at bytes {start}..{} that overlaps another ({}..{end})", w[1].1, w[0].0),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a list of `elem`s, each with `read`.
