@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS="${1:-1000000}"; shift || true
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(instance_json edges_csv settings market auction artifact)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(instance_json edges_csv settings market auction artifact parquet_edges logs_csv logs_parquet dynamics policy change)
 # A valid artifact for the artifact target, exported from the bundled example day.
 ART="$(mktemp -d)"; trap 'rm -rf "$ART"' EXIT
 cargo run -q -p agora-cli --manifest-path ../Cargo.toml -- solve ../instances/example-day.json --out "$ART/sol.json" >/dev/null
@@ -29,4 +29,6 @@ for t in "${TARGETS[@]}"; do
   # Keep the whole log of a failing target: the reason of a stop comes before its statistics.
   if [ "$status" != ok ]; then cp "$log" "artifacts/$t/fuzz.log"; grep -E "ERROR|panicked|SUMMARY" "$log" | head -5; fi
   rm -f "$log"
+  # The scratch files of the targets whose loaders read a path (dynamics, policy).
+  rm -rf "${TMPDIR:-/tmp}"/agora-fuzz-"$t"-*
 done

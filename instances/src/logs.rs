@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use crate::columnar::Errors;
+use crate::columnar::{Errors, Role};
 use crate::io::{open_input, LoadError, ReadOptions};
 use crate::limits::{excerpt, id_problem};
 use crate::validate::Finding;
@@ -70,13 +70,18 @@ pub struct Logs {
 
 impl Logs {
     /// Reads and validates a logs file: CSV, or Parquet when its name ends in `.parquet` (the
-    /// same columns by name; the edges' Parquet reader, [`crate::columnar::parquet`]).
+    /// same columns by name, read by the edges' typed Parquet reader, [`crate::columnar::parquet`]).
     pub fn read(path: &Path, opts: &ReadOptions) -> Result<Logs, LoadError> {
         if path.extension().is_some_and(|x| x == "parquet") {
-            return crate::columnar::parquet::read_records(path, opts, |header, errs, next| validate_rounds(path, header, errs, next));
+            return crate::columnar::parquet::read_records(path, opts, log_role, |header, errs, next| validate_rounds(path, header, errs, next));
         }
         let (file, _) = open_input(path, opts)?;
         Logs::read_from(BufReader::with_capacity(1 << 20, file), path)
+    }
+
+    /// Reads and validates a Parquet log from its bytes in memory; `path` names it in messages.
+    pub fn read_parquet_bytes(data: &[u8], path: &Path) -> Result<Logs, LoadError> {
+        crate::columnar::parquet::read_records_from(&data, data.len() as u64, path, log_role, |header, errs, next| validate_rounds(path, header, errs, next))
     }
 
     /// Reads and validates logs from CSV text in `reader`; `path` names it in messages.
@@ -121,6 +126,16 @@ impl Logs {
     }
 }
 
+/// What each column of a Parquet log is to the table reader: ids, numbers, and the timestamp,
+/// which is not interpreted (a date or time type is fine there).
+fn log_role(name: &str) -> Role {
+    match name {
+        "segment" | "item" => Role::Id,
+        "reward" | "propensity" | "position" => Role::Number,
+        _ => Role::Opaque,
+    }
+}
+
 /// Validates logged rounds: `header` names the columns, `next` fills a record's cells as text and
 /// says its number (`Ok(None)` at the end). CSV and Parquet logs go through here alike.
 fn validate_rounds(
@@ -131,6 +146,7 @@ fn validate_rounds(
 ) -> Result<Logs, LoadError> {
     let col = |name: &str| header.iter().position(|f| f.trim() == name);
     let [c_seg, c_item, c_reward, c_prop, _, c_pos] = LOG_COLUMNS.map(col);
+    crate::columnar::duplicate_columns(header, &mut errs);
     for name in &LOG_COLUMNS[..4] {
         if col(name).is_none() {
             errs.add(1, name, "column is missing from the header".into());

@@ -104,10 +104,11 @@ impl EdgeSink {
         EdgeSink { shard, hasher, ..EdgeSink::all() }
     }
 
-    /// Room for `n` more edges, when every edge is kept (a shard's share is not known ahead).
+    /// Room for `n` more edges, when every edge is kept (a shard's share is not known ahead). A
+    /// hint: when the room cannot be had, the edges grow as they are pushed.
     pub(crate) fn reserve(&mut self, n: usize) {
         if self.shard.is_none() {
-            self.edges.reserve(n);
+            let _ = self.edges.try_reserve(n);
         }
     }
 

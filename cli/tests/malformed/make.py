@@ -26,7 +26,8 @@ MARKET = json.dumps({"schema": "agora.market/v1", "goods": [{"id": "g1", "supply
 AUCTION = json.dumps({"schema": "agora.auction/v1", "bids": [{"bidder": "a", "bid": 3}, {"bidder": "b", "bid": 2}]})
 
 for d in os.listdir(ROOT):
-    if os.path.isdir(os.path.join(ROOT, d)):
+    # Cases 120 to 199 are make_parquet.py's.
+    if os.path.isdir(os.path.join(ROOT, d)) and not (d[:3].isdigit() and 120 <= int(d[:3]) <= 199):
         shutil.rmtree(os.path.join(ROOT, d))
 n = 0
 

@@ -23,7 +23,7 @@ mod settings;
 #[path = "../../../solver/src/status.rs"]
 mod status;
 
-/// A small valid day the edges-CSV target reads its edges for.
+/// A small valid day the edges targets (CSV and Parquet) read their edges for.
 pub const DAY: &str = r#"{"schema": "agora.instance/v1", "name": "fuzz",
   "segments": [{"id": "s1", "supply": 1000}, {"id": "s,2", "supply": 500, "tags": ["teen"]}],
   "creators": [{"id": "c1", "group": "new"}], "campaigns": [{"id": "a1", "budget": 10}],
@@ -45,8 +45,7 @@ pub fn instance_json(data: &[u8]) {
 
 /// An edges CSV for [`DAY`]: reading never panics; every edge read is one of the day's.
 pub fn edges_csv(data: &[u8]) {
-    let file: agora_instances::InstanceFile = serde_json::from_str(DAY).expect("the fuzz day parses");
-    let inst = file.validate().expect("the fuzz day validates").instance;
+    let inst = fuzz_day();
     if let Ok(edges) = agora_instances::columnar::read_edges_from(data, Path::new("fuzz.edges.csv"), &inst) {
         for e in edges {
             assert!(e.segment < inst.segments.len() && e.item < inst.items.len());
@@ -112,5 +111,117 @@ pub fn artifact(data: &[u8], seed: &Path, scratch: &Path) {
     if let Ok(a) = agora_serving::read_dir(scratch) {
         // What the reader accepts, the score rule can be built from.
         let _ = agora_serving::ServingRule::new(&a);
+    }
+}
+
+/// The validated day of [`DAY`] (its edges are what a target reads).
+fn fuzz_day() -> agora_instances::Instance {
+    let file: agora_instances::InstanceFile = serde_json::from_str(DAY).expect("the fuzz day parses");
+    file.validate().expect("the fuzz day validates").instance
+}
+
+/// A Parquet edges file for [`DAY`], footer and pages included: reading never panics nor
+/// allocates what the file only declares; every edge read is one of the day's, valid.
+pub fn parquet_edges(data: &[u8]) {
+    let inst = fuzz_day();
+    if let Ok((edges, evidence)) = agora_instances::columnar::parquet::read_edges_parquet_bytes(data, Path::new("fuzz.edges.parquet"), &inst) {
+        assert!(evidence.is_empty() || evidence.len() == edges.len());
+        for e in &edges {
+            assert!(e.segment < inst.segments.len() && e.item < inst.items.len());
+            assert!(e.engagement.is_finite() && e.engagement >= 0.0 && e.price >= 0.0);
+            assert!(e.cap.is_none_or(|c| c.is_finite() && c > 0.0));
+        }
+        for v in &evidence {
+            assert!(v.lcb.is_finite() && v.ucb.is_finite() && v.lcb <= v.ucb);
+        }
+    }
+}
+
+/// A log's rounds are what the format allows, and it writes back to CSV that reads the same.
+fn check_logs(logs: &agora_instances::logs::Logs) {
+    for r in &logs.rounds {
+        assert!((r.segment as usize) < logs.segments.len() && (r.item as usize) < logs.items.len());
+        assert!(r.reward.is_finite() && r.reward >= 0.0);
+        assert!(r.propensity > 0.0 && r.propensity <= 1.0);
+    }
+    let again =
+        agora_instances::logs::Logs::read_from(logs.to_csv().as_bytes(), Path::new("again.logs.csv")).expect("a log read writes back to a log that reads");
+    assert_eq!(&again, logs, "a log round-trips through CSV");
+}
+
+/// A logs CSV (`agora.logs/v1`): reading never panics; what reads round-trips.
+pub fn logs_csv(data: &[u8]) {
+    if let Ok(logs) = agora_instances::logs::Logs::read_from(data, Path::new("fuzz.logs.csv")) {
+        check_logs(&logs);
+    }
+}
+
+/// A Parquet log, read by the edges' typed reader: reading never panics; what reads round-trips.
+pub fn logs_parquet(data: &[u8]) {
+    if let Ok(logs) = agora_instances::logs::Logs::read_parquet_bytes(data, Path::new("fuzz.logs.parquet")) {
+        check_logs(&logs);
+    }
+}
+
+// The horizon's dynamics and policy files, compiled from the analysis crate's own source files
+// (which use only agora-instances and serde), so that fuzzing them does not build the solver.
+#[allow(dead_code, missing_docs)]
+#[path = "../../../analysis/src/horizon/dynamics.rs"]
+mod dynamics;
+#[allow(dead_code, missing_docs)]
+#[path = "../../../analysis/src/horizon/policy.rs"]
+mod policy;
+
+/// A horizon dynamics file (`Dynamics::load`, from a file in `scratch`): what loads is valid and
+/// serialises back to the same.
+pub fn dynamics(data: &[u8], scratch: &Path) {
+    std::fs::create_dir_all(scratch).unwrap();
+    let path = scratch.join("dynamics.json");
+    std::fs::write(&path, data).unwrap();
+    if let Ok(d) = dynamics::Dynamics::load(&path) {
+        d.validate().expect("a loaded dynamics file is valid");
+        let back: dynamics::Dynamics = serde_json::from_str(&serde_json::to_string(&d).unwrap()).expect("dynamics serialise");
+        assert_eq!(back, d, "dynamics round-trip");
+    }
+}
+
+/// The bundled example day, which policies are applied to.
+fn example_day() -> &'static agora_instances::Instance {
+    static DAY: std::sync::OnceLock<agora_instances::Instance> = std::sync::OnceLock::new();
+    DAY.get_or_init(|| {
+        agora_instances::parse_str(include_str!("../../../instances/example-day.json"), Path::new("example-day.json")).expect("the example day").instance
+    })
+}
+
+/// A horizon policy file (`Policy::resolve`, from a file in `scratch`): what resolves has the
+/// policy schema, serialises back to the same, and applies to the example day without a panic.
+pub fn policy(data: &[u8], scratch: &Path) {
+    std::fs::create_dir_all(scratch).unwrap();
+    let path = scratch.join("policy.json");
+    std::fs::write(&path, data).unwrap();
+    if let Ok(p) = policy::Policy::resolve(path.to_str().unwrap()) {
+        assert_eq!(p.schema, policy::POLICY_SCHEMA);
+        let back: policy::Policy = serde_json::from_str(&serde_json::to_string(&p).unwrap()).expect("policies serialise");
+        assert_eq!(back, p, "policies round-trip");
+        let _ = p.apply(example_day());
+    }
+}
+
+// The experiment's change files, compiled from the analysis crate's own source file (which uses
+// only agora-instances, serde and serde_json).
+#[allow(dead_code, missing_docs)]
+#[path = "../../../analysis/src/experiment/change.rs"]
+mod change;
+
+/// An experiment's treatment file (`Treatment::load` for the example day, from a file in
+/// `scratch`: an `agora.change/v1` file, or a whole day): the day it makes passes the instance
+/// validator and writes back to the same day.
+pub fn change(data: &[u8], scratch: &Path) {
+    std::fs::create_dir_all(scratch).unwrap();
+    let path = scratch.join("change.json");
+    std::fs::write(&path, data).unwrap();
+    if let Ok(t) = change::Treatment::load(&path, example_day(), &agora_instances::ReadOptions::default()) {
+        let again = agora_instances::parse_str(&agora_instances::to_json(&t.day), &path).expect("a treated day is a valid day");
+        assert_eq!(again.instance, t.day, "a treated day round-trips");
     }
 }
