@@ -33,26 +33,32 @@ use crate::LoadError;
 /// A film needs this many ratings from a segment's users for an edge between them.
 pub const MIN_RATINGS: usize = 3;
 
+/// Reads one of the sample's tab-separated files: its rows after the header line, each split
+/// into fields. The files are Latin-1 (film titles); every byte is one character.
+pub(super) fn read_table(dir: &Path, name: &str) -> Result<Vec<Vec<String>>, LoadError> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
+    let text: String = bytes.iter().map(|&b| b as char).collect();
+    let rows: Vec<Vec<String>> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
+    if rows.is_empty() {
+        return Err(LoadError::Invalid {
+            path,
+            errors: vec![Finding { entity: "file".into(), field: String::new(), message: "has no rows after its header".into() }],
+        });
+    }
+    Ok(rows)
+}
+
+/// The error for row `line` (0-based, after the header) of file `name`: it names the file, the
+/// line as an editor counts it and the field.
+pub(super) fn bad_line(dir: &Path, name: &str, line: usize, field: &str, message: String) -> LoadError {
+    LoadError::Invalid { path: dir.join(name), errors: vec![Finding { entity: format!("line {}", line + 2), field: field.into(), message }] }
+}
+
 /// Reads `ml-100k.inter`, `.item` and `.user` from `dir` and builds the day.
 pub fn import(dir: &Path) -> Result<Instance, LoadError> {
-    let read = |name: &str| -> Result<Vec<Vec<String>>, LoadError> {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
-        // The files are Latin-1 (film titles); every byte is one character.
-        let text: String = bytes.iter().map(|&b| b as char).collect();
-        let rows: Vec<Vec<String>> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
-        if rows.is_empty() {
-            return Err(LoadError::Invalid {
-                path,
-                errors: vec![Finding { entity: "file".into(), field: String::new(), message: "has no rows after its header".into() }],
-            });
-        }
-        Ok(rows)
-    };
-    let bad = |name: &str, line: usize, field: &str, message: String| LoadError::Invalid {
-        path: dir.join(name),
-        errors: vec![Finding { entity: format!("line {}", line + 2), field: field.into(), message }],
-    };
+    let read = |name: &str| read_table(dir, name);
+    let bad = |name: &str, line: usize, field: &str, message: String| bad_line(dir, name, line, field, message);
     let users = read("ml-100k.user")?;
     let films = read("ml-100k.item")?;
     let ratings = read("ml-100k.inter")?;
