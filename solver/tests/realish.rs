@@ -29,7 +29,7 @@ fn realish(seed: u64, rho: f64, small: bool) -> agora_instances::Instance {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn auto_never_ends_in_a_numerical_error(seed in 0u64..100_000, k in 0usize..4, small in prop::bool::weighted(0.1)) {
