@@ -3,20 +3,20 @@
 # data/ (not committed): MovieLens-100k from the recbole 1.2.1 wheel
 # (recbole/dataset_example/ml-100k/) and the Open Bandit Dataset's sample from the obp 0.4.1
 # wheel (obp/dataset/obd/). Idempotent; needs pip and python3.
-#   scripts/fetch-data.sh  -> data/ml-100k/ml-100k.{inter,item,user}
+#   scripts/fetch-data.sh  -> data/ml-100k/ml-100k.{inter,item,user,link,kg}
 #                             data/obd/{random,bts}/{all,men,women}/{NAME.csv,item_context.csv}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-if [ ! -f data/ml-100k/ml-100k.inter ]; then
+if [ ! -f data/ml-100k/ml-100k.inter ] || [ ! -f data/ml-100k/ml-100k.kg ] || [ ! -f data/ml-100k/ml-100k.link ]; then
   python3 -m pip download --no-deps --quiet recbole==1.2.1 -d "$tmp"
   python3 - "$tmp" <<'PY'
 import glob, os, sys, zipfile
 wheel = glob.glob(os.path.join(sys.argv[1], "recbole-1.2.1-*.whl"))[0]
 os.makedirs("data/ml-100k", exist_ok=True)
 with zipfile.ZipFile(wheel) as z:
-    for ext in ("inter", "item", "user"):
+    for ext in ("inter", "item", "user", "link", "kg"):
         with open(f"data/ml-100k/ml-100k.{ext}", "wb") as out:
             out.write(z.read(f"recbole/dataset_example/ml-100k/ml-100k.{ext}"))
 PY

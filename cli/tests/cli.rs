@@ -252,3 +252,22 @@ fn solve_timings_name_every_phase_in_order() {
     let o = agora(&["solve", &example()]);
     assert!(!text(&o.stderr).contains("timings:"));
 }
+
+/// `agora import movielens --creators directors` builds the directors day (issue 33) from the
+/// fetched sample; `--creators` is refused for obd.
+#[test]
+fn import_movielens_with_directors_as_creators() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/ml-100k");
+    assert!(data.join("ml-100k.kg").is_file(), "{} is missing ml-100k.kg: run scripts/fetch-data.sh (make test does)", data.display());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("directors.json");
+    let o = agora(&["import", "movielens", data.to_str().unwrap(), "--creators", "directors", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("30 segments, 844 creators, 25 campaigns, 1682 items, 14047 edges"), "{}", text(&o.stdout));
+    let day: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(day["name"], "movielens-100k-directors");
+    let o = agora(&["import", "obd", data.to_str().unwrap(), "--creators", "directors", "--out", dir.path().join("obd").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--creators is for movielens"), "{}", text(&o.stderr));
+    assert!(!dir.path().join("obd.json").exists());
+}

@@ -82,11 +82,19 @@ pub fn solve_model<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &(
             Solution::from_backend(inst, &*whole, raw, backend.name(), settings.check_tolerance, seconds)
         }
     };
+    if settings.backend == BackendChoice::Clarabel && first.status == Status::NumericalError {
+        return Ok(Solution { message: Some(format!("{}; {CLARABEL_INSTEAD}", first.message.unwrap_or_default())), ..first });
+    }
     if settings.backend != BackendChoice::Auto || first.status != Status::NumericalError {
         return Ok(first);
     }
     auto_fallback(inst, model, &settings, choice, first)
 }
+
+/// What a `numerical_error` of Clarabel chosen explicitly adds to its message: what to use instead
+/// (docs/backends.md, "Clarabel").
+const CLARABEL_INSTEAD: &str = "Clarabel gave no answer agora can trust; solve this day with --backend first-order (sifting: exact, \
+     LP and QP; or --method pdhg), --backend auto (which falls back to both) or, for an LP, --backend highs";
 
 /// `auto` is robust by construction: when its first path ends `numerical_error` (an answer its
 /// check rejects, or a backend that does not converge), it tries the first-order backend's

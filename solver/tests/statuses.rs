@@ -50,7 +50,7 @@ fn auto_picks_by_the_measured_rule() {
 /// `auto` falls back when its first path ends `numerical_error`: with a check tolerance of
 /// 1e-15, Clarabel's interior-point answer to a QP fails agora's check; auto then answers by
 /// another path (sifting's vertex answers pass; PDHG is checked at its own 1e-6) and says which.
-/// An explicit backend is reported as it ended.
+/// An explicit backend is reported as it ended, and Clarabel's message names what to use instead.
 #[test]
 fn auto_falls_back_when_its_first_path_fails_the_check() {
     use agora_solver::FirstOrderMethod;
@@ -58,6 +58,9 @@ fn auto_falls_back_when_its_first_path_fails_the_check() {
     let strict = Settings { check_tolerance: 1e-15, ..Settings::default() };
     let clarabel = solve(&inst, &Settings { backend: BackendChoice::Clarabel, ..strict.clone() }).unwrap();
     assert_eq!(clarabel.status, Status::NumericalError, "{:?}", clarabel.message);
+    // Chosen explicitly, Clarabel's message says what to use instead.
+    let said = clarabel.message.clone().unwrap();
+    assert!(said.contains("agora's check rejects") && said.contains("--backend first-order") && said.contains("--backend auto"), "{said}");
     let auto = solve(&inst, &strict).unwrap();
     assert_eq!(auto.status, Status::Optimal, "{:?}", auto.message);
     let message = auto.message.clone().unwrap();

@@ -7,7 +7,7 @@ use agora_instances::output::{Gate, OutputKind, Role};
 
 use super::{err, read_options, usage, Failure};
 
-pub const AFTER_HELP: &str = "Examples:\n  scripts/fetch-data.sh\n  agora import movielens data/ml-100k --out movielens.json\n  agora import obd data/obd/bts/all --segment-by position --out obd-bts\n\nmovielens: the MovieLens-100k sample (ml-100k.inter, .item, .user) as a day: 30 segments, the films as items of\ntheir catalog lines, 25 synthetic ad campaigns, the usual rules. Every modelling choice: docs/formats.md.\nobd: an Open Bandit Dataset directory (NAME.csv and item_context.csv) as PREFIX.logs.csv (agora.logs/v1) and\nPREFIX.json (a day: one segment per --segment-by value, an edge per logged (segment, item)); docs/estimates.md.";
+pub const AFTER_HELP: &str = "Examples:\n  scripts/fetch-data.sh\n  agora import movielens data/ml-100k --out movielens.json\n  agora import movielens data/ml-100k --creators directors --out directors.json\n  agora import obd data/obd/bts/all --segment-by position --out obd-bts\n\nmovielens: the MovieLens-100k sample (ml-100k.inter, .item, .user) as a day: 30 segments, the films as items of\ntheir catalog lines, 25 synthetic ad campaigns, the usual rules; with --creators directors (which also reads ml-100k.link\nand .kg) the films' directors as creators, 25 production companies as campaigns, user cohorts as segments and\nthat day's rules. Every modelling choice: docs/formats.md.\nobd: an Open Bandit Dataset directory (NAME.csv and item_context.csv) as PREFIX.logs.csv (agora.logs/v1) and\nPREFIX.json (a day: one segment per --segment-by value, an edge per logged (segment, item)); docs/estimates.md.";
 
 /// The data sets `agora import` reads.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -16,6 +16,18 @@ pub enum Source {
     Movielens,
     /// The Open Bandit Dataset's sample (a directory such as data/obd/bts/all).
     Obd,
+}
+
+/// Who makes a MovieLens day's films (`--creators`).
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum Creators {
+    /// Catalog lines (first genre x release year) and synthetic ads: the day of docs/formats.md,
+    /// "MovieLens-100k".
+    #[default]
+    CatalogLines,
+    /// The films' directors from the knowledge graph (ml-100k.link, .kg), production companies as
+    /// campaigns, user cohorts as segments: docs/formats.md, "MovieLens-100k with directors".
+    Directors,
 }
 
 /// Arguments of `agora import`.
@@ -32,6 +44,10 @@ pub struct Args {
     /// obd only: what makes a segment: position, or a hashed user feature user_feature_0 .. user_feature_3.
     #[arg(long, value_name = "KEY")]
     segment_by: Option<SegmentBy>,
+    /// movielens only: who makes the films, catalog-lines (default) or directors; the two build
+    /// different days (docs/formats.md).
+    #[arg(long, value_name = "WHO")]
+    creators: Option<Creators>,
 }
 
 /// Runs `agora import`.
@@ -47,10 +63,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
             if a.segment_by.is_some() {
                 return Err(usage("--segment-by is for obd; movielens segments are fixed (docs/formats.md)".into()));
             }
-            let inst = agora_instances::import::movielens::import_with(&a.dir, read_options()).map_err(|e| err(e.into()))?;
+            let inst = match a.creators.unwrap_or_default() {
+                Creators::CatalogLines => agora_instances::import::movielens::import_with(&a.dir, read_options()),
+                Creators::Directors => agora_instances::import::directors::import_with(&a.dir, read_options()),
+            }
+            .map_err(|e| err(e.into()))?;
             write_day(&inst, &a.out)
         }
         Source::Obd => {
+            if a.creators.is_some() {
+                return Err(usage("--creators is for movielens (docs/formats.md); an obd day's items are their own makers".into()));
+            }
             let by = a.segment_by.unwrap_or(SegmentBy::Position);
             let [day, logs] = obd_outputs(&a.out);
             let imported = agora_instances::import::obd::import_with(&a.dir, by, read_options()).map_err(|e| err(e.into()))?;
@@ -75,9 +98,14 @@ impl super::paths::Declare for Args {
     fn declare(&self, gate: &mut Gate) {
         match self.source {
             Source::Movielens => {
-                // It reads three files of the directory by name: an output may sit beside them.
+                // It reads three (with --creators directors five) files of the directory by name:
+                // an output may sit beside them.
                 gate.declare(&self.dir, Role::SourceDir);
-                agora_instances::import::movielens::FILES.iter().for_each(|f| _ = gate.input(self.dir.join(f)));
+                let files: &[&str] = match self.creators.unwrap_or_default() {
+                    Creators::CatalogLines => &agora_instances::import::movielens::FILES,
+                    Creators::Directors => &agora_instances::import::directors::FILES,
+                };
+                files.iter().for_each(|f| _ = gate.input(self.dir.join(f)));
                 gate.output_file(&self.out);
             }
             Source::Obd => {

@@ -1,5 +1,6 @@
 //! Days built from public data sets: [`movielens`] (MovieLens-100k, the sample the recbole 1.2.1
-//! wheel ships) and [`obd`] (the Open Bandit Dataset's sample, logs and a day, from the obp 0.4.1
+//! wheel ships), [`directors`] (the same sample with its knowledge graph: directors as creators,
+//! production companies as campaigns) and [`obd`] (the Open Bandit Dataset's sample, logs and a day, from the obp 0.4.1
 //! wheel); `scripts/fetch-data.sh` fetches both.
 //!
 //! Sources are read as instances are ([`crate::open_input`]: regular files only, within
@@ -7,6 +8,7 @@
 //! returned: an id it cannot use (a duplicate, a control character, over 256 bytes) is an error
 //! naming the source file and line, never a day that `agora validate` refuses later.
 
+pub mod directors;
 pub mod movielens;
 pub mod obd;
 

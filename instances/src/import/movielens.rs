@@ -36,6 +36,29 @@ pub const MIN_RATINGS: usize = 3;
 /// The files of `dir` the importer reads.
 pub const FILES: [&str; 3] = ["ml-100k.user", "ml-100k.item", "ml-100k.inter"];
 
+/// Reads one of the sample's tab-separated files under `opts` (a regular file within the input
+/// limit): its rows after the header line, each split into fields. The files are Latin-1 (film
+/// titles); every byte is one character.
+pub(super) fn read_table(dir: &Path, name: &str, opts: &crate::ReadOptions) -> Result<Vec<Vec<String>>, LoadError> {
+    let path = dir.join(name);
+    let bytes = crate::read_input_bytes(&path, opts)?;
+    let text: String = bytes.iter().map(|&b| b as char).collect();
+    let rows: Vec<Vec<String>> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
+    if rows.is_empty() {
+        return Err(LoadError::Invalid {
+            path,
+            errors: vec![Finding { entity: "file".into(), field: String::new(), message: "has no rows after its header".into() }],
+        });
+    }
+    Ok(rows)
+}
+
+/// The error for row `line` (0-based, after the header) of file `name`: it names the file, the
+/// line as an editor counts it and the field.
+pub(super) fn bad_line(dir: &Path, name: &str, line: usize, field: &str, message: String) -> LoadError {
+    LoadError::Invalid { path: dir.join(name), errors: vec![Finding { entity: format!("line {}", line + 2), field: field.into(), message }] }
+}
+
 /// Reads `ml-100k.inter`, `.item` and `.user` from `dir` and builds the day (default read
 /// options).
 pub fn import(dir: &Path) -> Result<Instance, LoadError> {
@@ -44,24 +67,8 @@ pub fn import(dir: &Path) -> Result<Instance, LoadError> {
 
 /// [`import`], reading the files under `opts` (regular files within the input limit).
 pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, LoadError> {
-    let read = |name: &str| -> Result<Vec<Vec<String>>, LoadError> {
-        let path = dir.join(name);
-        let bytes = crate::read_input_bytes(&path, opts)?;
-        // The files are Latin-1 (film titles); every byte is one character.
-        let text: String = bytes.iter().map(|&b| b as char).collect();
-        let rows: Vec<Vec<String>> = text.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
-        if rows.is_empty() {
-            return Err(LoadError::Invalid {
-                path,
-                errors: vec![Finding { entity: "file".into(), field: String::new(), message: "has no rows after its header".into() }],
-            });
-        }
-        Ok(rows)
-    };
-    let bad = |name: &str, line: usize, field: &str, message: String| LoadError::Invalid {
-        path: dir.join(name),
-        errors: vec![Finding { entity: format!("line {}", line + 2), field: field.into(), message }],
-    };
+    let read = |name: &str| read_table(dir, name, opts);
+    let bad = |name: &str, line: usize, field: &str, message: String| bad_line(dir, name, line, field, message);
     let users = read(FILES[0])?;
     let films = read(FILES[1])?;
     let ratings = read(FILES[2])?;

@@ -38,6 +38,16 @@ pub struct ConflictRule {
     /// The constraint's `type`, or `supply`, `budget`, `item_cap`, `cap`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Whether a re-solve confirmed the rule a member (dropping or relaxing it alone makes the
+    /// conflict feasible): always for instance constraints; `false` for a built-in rule the
+    /// infeasibility certificate names past [`DiagnoseSettings::max_builtin_checks`]. Files
+    /// written before this field listed only tested rules, so it reads as `true` when absent.
+    #[serde(default = "tested_when_absent")]
+    pub tested: bool,
+}
+
+fn tested_when_absent() -> bool {
+    true
 }
 
 /// One parameter's change in the smallest relaxation, named as frontiers name parameters.
@@ -112,8 +122,11 @@ impl Diagnosis {
             return s;
         }
         let _ = writeln!(s, "\"{}\" is infeasible. Conflicting rules (drop or relax any one and the rest can hold together):", self.instance);
-        for c in &self.conflict {
+        for c in self.conflict.iter().filter(|c| c.tested) {
             let _ = writeln!(s, "  - {} ({})", c.rule, c.kind);
+        }
+        if let Some(folded) = untested_summary(&self.conflict) {
+            let _ = writeln!(s, "  - {folded}");
         }
         if self.relaxation.is_empty() {
             let _ = writeln!(s, "{}", self.message);
@@ -128,6 +141,28 @@ impl Diagnosis {
         }
         s
     }
+}
+
+/// The conflict's untested rules folded into one phrase: how many, of which types; `None` when
+/// every rule was tested.
+fn untested_summary(conflict: &[ConflictRule]) -> Option<String> {
+    let untested: Vec<&ConflictRule> = conflict.iter().filter(|c| !c.tested).collect();
+    if untested.is_empty() {
+        return None;
+    }
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for c in &untested {
+        match kinds.iter_mut().find(|(k, _)| *k == c.kind) {
+            Some(entry) => entry.1 += 1,
+            None => kinds.push((&c.kind, 1)),
+        }
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    Some(format!(
+        "{} more built-in rule(s) the infeasibility certificate names, not tested one by one ({}; each in the diagnosis file's \"conflict\")",
+        untested.len(),
+        kinds.join(", ")
+    ))
 }
 
 fn num(x: f64) -> String {
@@ -148,7 +183,8 @@ pub struct DiagnoseSettings {
     /// Whether physical limits (segment supplies) may be relaxed; by default they may not.
     pub relax_physical: bool,
     /// At most this many built-in rules are tested for membership in the conflict (each one a
-    /// re-solve), the ones the infeasibility certificate weighs most first.
+    /// re-solve), the ones the infeasibility certificate weighs most first; the others it names
+    /// are in the conflict with `tested: false`.
     pub max_builtin_checks: usize,
 }
 
@@ -185,13 +221,10 @@ pub fn diagnose(inst: &Instance, settings: &DiagnoseSettings) -> Result<Diagnosi
         return Ok(Diagnosis { penalties, message, ..base });
     }
     let found = conflict::find(&mut live, settings.max_builtin_checks)?;
-    let rules = live.rules();
-    let members: Vec<ConflictRule> = found.members.iter().map(|&k| ConflictRule { rule: rules[k].name.clone(), kind: rules[k].kind.clone() }).collect();
+    let members = conflict_rules(&live, &found);
     let relaxation = relax::smallest(inst, &model, &solve, settings.relax_physical, &mut live)?;
-    let mut names: Vec<String> = members.iter().map(|c| c.rule.clone()).collect();
-    if found.untested > 0 {
-        names.push(format!("{} more built-in rule(s) the certificate touches, not tested", found.untested));
-    }
+    let mut names: Vec<String> = members.iter().filter(|c| c.tested).map(|c| c.rule.clone()).collect();
+    names.extend(untested_summary(&members));
     let message = match &relaxation {
         Some(r) => format!(
             "infeasible: {} conflict; the smallest relaxation changes {} parameter(s): {}",
@@ -215,8 +248,8 @@ pub fn diagnose(inst: &Instance, settings: &DiagnoseSettings) -> Result<Diagnosi
     })
 }
 
-/// The conflict of `inst` alone (no relaxation): empty on a feasible day. What a frontier
-/// reports for its infeasible points.
+/// The conflict of `inst` alone (no relaxation): empty on a feasible day; its untested rules
+/// (past `max_builtin_checks`) last. What a frontier reports for its infeasible points.
 pub fn conflict_of(inst: &Instance, settings: &(impl ToValid + ?Sized), max_builtin_checks: usize) -> Result<Vec<ConflictRule>, SolveError> {
     let solve = settings.to_valid()?;
     let model = formulate(inst);
@@ -225,8 +258,14 @@ pub fn conflict_of(inst: &Instance, settings: &(impl ToValid + ?Sized), max_buil
         return Ok(Vec::new());
     }
     let found = conflict::find(&mut live, max_builtin_checks)?;
+    Ok(conflict_rules(&live, &found))
+}
+
+/// The whole conflict in the planner's words: the tested members, then the untested rules.
+fn conflict_rules(live: &rules::Live, found: &conflict::Found) -> Vec<ConflictRule> {
     let rules = live.rules();
-    Ok(found.members.iter().map(|&k| ConflictRule { rule: rules[k].name.clone(), kind: rules[k].kind.clone() }).collect())
+    let rule = |k: usize, tested: bool| ConflictRule { rule: rules[k].name.clone(), kind: rules[k].kind.clone(), tested };
+    found.members.iter().map(|&k| rule(k, true)).chain(found.untested.iter().map(|&k| rule(k, false))).collect()
 }
 
 /// The soft rules with a violation at the solution's optimum, by constraint.
