@@ -398,7 +398,7 @@ fn exposure_extreme(inst: &Instance, model: &Model, sol: &Solution, creators: &[
     let w: Vec<(usize, f64)> = edges.iter().map(|&e| (e, 1.0)).collect();
     let at_plan: f64 = edges.iter().map(|&e| sol.impressions[e]).sum();
     // The face is measured by a second LP; the plan itself lies on it.
-    Ok(match (optimal_face_extreme(model, sol.objective, &w, end, settings)?, end) {
+    Ok(match (optimal_face_extreme(model, &w, end, settings)?, end) {
         (Some(v), FaceEnd::Least) => v.min(at_plan),
         (Some(v), FaceEnd::Most) => v.max(at_plan),
         (None, _) => at_plan,
