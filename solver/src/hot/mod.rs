@@ -409,7 +409,13 @@ fn add_artificials<C: Columns + ?Sized>(live: &mut Live, d: &mut Diff, cols: &C)
 /// again, until none has. Returns the plan and duals over `cols`' columns and rows (maximisation
 /// convention) and the simplex iterations, or `None` when a run ends other than optimal.
 #[allow(clippy::type_complexity)]
-fn run_priced<C: Columns + ?Sized>(live: &mut Live, d: &mut Diff, cols: &C, cost: &dyn Fn(usize) -> f64, price: bool) -> Result<Option<(Vec<f64>, Vec<f64>, u64)>, RawError> {
+fn run_priced<C: Columns + ?Sized>(
+    live: &mut Live,
+    d: &mut Diff,
+    cols: &C,
+    cost: &dyn Fn(usize) -> f64,
+    price: bool,
+) -> Result<Option<(Vec<f64>, Vec<f64>, u64)>, RawError> {
     let mut iterations = 0;
     let mut artificial = false;
     for _ in 0..MAX_ROUNDS {
