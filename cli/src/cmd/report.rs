@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use agora_analysis::report::{self, Profile, ReportSettings};
+use agora_mechanisms::audit::Audit;
 use agora_solver::{BackendChoice, SolutionFile};
 
 use super::{err, load_validated, settings_from, Failure};
 
-pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
+pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora audit instances/example-day.json --out audit.json\n  agora report instances/example-day.json solution.json --audit audit.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nWith --audit, report.json gains `incentives` and the page an Incentives section (the audit's checks and the trials that gained or lost).\nRefuses a solution or audit of another instance, a non-optimal solution, a plan that breaks a rule, or an --out that is or contains an input (exit 1).";
 
 /// Arguments of `agora report`.
 #[derive(clap::Args)]
@@ -28,6 +29,9 @@ pub struct Args {
     /// A JSON settings file for the re-solves (docs/settings.md); --backend overrides it.
     #[arg(long, value_name = "FILE")]
     settings: Option<PathBuf>,
+    /// An agora.audit/v2 file of the same instance (from `agora audit --out`): adds the incentive section.
+    #[arg(long, value_name = "FILE")]
+    audit: Option<PathBuf>,
     /// How many rules and gaps to list.
     #[arg(long, default_value_t = 15)]
     top: usize,
@@ -46,12 +50,25 @@ fn report(args: Args) -> Result<()> {
     let mut inputs: Vec<&std::path::Path> = day.sources.iter().map(|p| p.as_path()).collect();
     inputs.push(&args.solution);
     inputs.extend(args.settings.as_deref());
+    inputs.extend(args.audit.as_deref());
     agora_instances::output::check_output(&args.out, agora_instances::output::OutputKind::Dir, &inputs)?;
+    refuse_inputs_inside(&args.out, &inputs)?;
     let inst = &day.instance;
     let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
     let file: SolutionFile = agora_instances::load_json_with(&args.solution, |f: SolutionFile| Ok(f))?;
     let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
-    let rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    let audit = match &args.audit {
+        Some(path) => {
+            let text = agora_instances::read_input(path, super::read_options())?;
+            let audit = Audit::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some((path, audit))
+        }
+        None => None,
+    };
+    let mut rep = report::build(inst, &file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    if let Some((path, audit)) = audit {
+        rep = rep.with_audit(inst, audit).with_context(|| format!("{}", path.display()))?;
+    }
     let files = rep.files()?;
     print!("{}", report::tables::render(&rep, args.top));
     // An existing directory is replaced only when it holds nothing but a report's files.
@@ -59,5 +76,24 @@ fn report(args: Args) -> Result<()> {
     agora_instances::write_dir_atomic(&args.out, &files, agora_instances::ExistingDir::ReplaceIfOnly(&names))
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("\nwrote {} ({})", args.out.display(), files.iter().map(|f| f.0).collect::<Vec<_>>().join(", "));
+    Ok(())
+}
+
+/// Refuses an output directory that holds one of the inputs (replacing the directory would
+/// delete it): the rule `check_output` applies to files, for a directory.
+fn refuse_inputs_inside(out: &std::path::Path, inputs: &[&std::path::Path]) -> Result<()> {
+    let Ok(dir) = out.canonicalize() else { return Ok(()) };
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|p| p.starts_with(&dir)) {
+            anyhow::bail!(
+                "{}: refusing to write: it contains {}, an input of this command; choose another output; nothing was written",
+                out.display(),
+                input.display()
+            );
+        }
+    }
     Ok(())
 }
