@@ -9,17 +9,20 @@ use serde_json::Value;
 const EXAMPLE: &str = "instances/example-day.json";
 
 #[test]
-fn audit_prints_a_table_and_finds_the_new_account_sybil_of_the_example_day() {
+fn audit_prints_the_tables_and_finds_the_example_days_gains() {
     let o = agora(&["audit", EXAMPLE]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    for property in ["budget_feasibility", "creator_monotonicity", "sybil_same_group", "sybil_new_account"] {
-        assert!(out.contains(property), "{out}");
+    for property in ["budget_feasibility", "creator_monotonicity", "sybil_same_group", "sybil_new_account", "topic_relabel", "near_duplicate", "group_move"] {
+        assert!(out.lines().any(|l| l.starts_with(property)), "{property}: {out}");
     }
-    // Every established creator with two items is tried (6 < 8 trials): the one whose split
-    // into a new account pays is always found.
+    // A new account paid by the new-creator floor and parity is what those rules are for...
     let line = out.lines().find(|l| l.starts_with("sybil_new_account")).unwrap();
-    assert!(line.contains("fails") && line.contains("atelier-nord"), "{line}");
+    assert!(line.contains("intended"), "{line}");
+    // ...a relabelled topic escaping the topic cap is not.
+    let line = out.lines().find(|l| l.starts_with("topic_relabel")).unwrap();
+    assert!(line.contains("fails") && line.contains("topic-diversity"), "{line}");
+    assert!(out.contains("trials that found something"), "{out}");
 }
 
 #[test]
@@ -27,16 +30,50 @@ fn audit_json_is_an_agora_audit_document() {
     let o = agora(&["audit", EXAMPLE, "--json", "--trials", "2", "--seed", "5"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["schema"], "agora.audit/v1");
+    assert_eq!(doc["schema"], "agora.audit/v2");
     assert_eq!(doc["instance"], "example-day");
+    assert!(doc["instance_hash"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(doc["seed"], 5);
     let checks = doc["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 4);
+    assert_eq!(checks.len(), 7);
     for c in checks {
-        assert!(["holds", "fails", "not_applicable"].contains(&c["verdict"].as_str().unwrap()), "{c}");
+        assert!(["holds", "intended", "fails", "not_applicable"].contains(&c["verdict"].as_str().unwrap()), "{c}");
         assert!(c["worst_violation"].as_f64().unwrap() >= 0.0);
+        assert!(c["non_trivial"].as_u64().unwrap() <= c["trials"].as_u64().unwrap());
         assert!(c["trials"].as_u64().unwrap() <= 2 || c["property"] == "budget_feasibility");
     }
+    // A record per trial: creator, class, perturbation, exposure before and after, verdict.
+    let trials = doc["trials"].as_array().unwrap();
+    assert!(!trials.is_empty());
+    for t in trials {
+        for f in ["property", "creator", "class", "deviation", "perturbation", "exposure_before", "exposure_after", "change", "non_trivial", "verdict", "explained_by", "hot"] {
+            assert!(t.get(f).is_some(), "{f} missing in {t}");
+        }
+        assert!(["exposed", "margin_edge", "margin_row"].contains(&t["class"].as_str().unwrap()), "{t}");
+        assert_eq!(t["perturbation"].is_number(), t["property"] == "creator_monotonicity", "{t}");
+    }
+    let counted: u64 = checks.iter().filter(|c| c["property"] != "budget_feasibility").map(|c| c["trials"].as_u64().unwrap() + c["infeasible"].as_u64().unwrap()).sum();
+    assert_eq!(counted, trials.len() as u64);
+}
+
+#[test]
+fn out_writes_the_document_and_refuses_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.json");
+    let o = agora(&["audit", EXAMPLE, "--trials", "2", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["schema"], "agora.audit/v2");
+    // With --json too, stdout holds the same document.
+    let o = agora(&["audit", EXAMPLE, "--trials", "2", "--json", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap(), doc);
+    let copy = dir.path().join("day.json");
+    std::fs::copy(EXAMPLE, &copy).unwrap();
+    let o = agora(&["audit", copy.to_str().unwrap(), "--out", copy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("is an input of this command"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(EXAMPLE).unwrap());
 }
 
 #[test]

@@ -190,6 +190,33 @@ fn the_report_page_renders_in_chromium_with_the_numbers_of_report_json() {
 }
 
 #[test]
+fn the_report_pages_incentive_section_shows_the_numbers_of_report_json() {
+    let dir = scratch("browser-incentives");
+    let sol = solve(&example(), &dir, "solution.json");
+    let audit = dir.join("audit.json");
+    let o = agora(&["audit", &example(), "--out", s(&audit)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = dir.join("report");
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&audit), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let nums = check_page(&out.join("index.html"), &report, &dir.join("profile-dom"));
+    let keys: std::collections::HashSet<&str> = nums.iter().map(|n| n.key.as_str()).collect();
+    // Every property's trials, and the change of every trial that gained or lost.
+    let checks = report["incentives"]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 7);
+    for k in 0..checks.len() {
+        assert!(keys.contains(format!("/incentives/checks/{k}/trials").as_str()), "check {k}");
+    }
+    let trials = report["incentives"]["trials"].as_array().unwrap();
+    let found: Vec<usize> = (0..trials.len()).filter(|&k| trials[k]["verdict"] != "holds").collect();
+    assert!(!found.is_empty());
+    for k in found {
+        assert!(keys.contains(format!("/incentives/trials/{k}/change").as_str()), "trial {k}");
+    }
+}
+
+#[test]
 fn frontier_and_horizon_pages_render_with_the_numbers_of_their_json() {
     let dir = scratch("browser-frontier");
     let out = dir.join("frontier");

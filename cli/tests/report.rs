@@ -105,3 +105,70 @@ fn gap_profile_flag() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("unknown gap profile"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn an_audit_adds_the_incentive_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let audit = dir.path().join("audit.json");
+    let o = agora(&["audit", &example(), "--out", s(&audit)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = dir.path().join("report");
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&audit), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&audit).unwrap()).unwrap();
+    // The audit's checks and trials, as the audit wrote them.
+    assert_eq!(doc["incentives"]["checks"].as_array().unwrap().len(), written["checks"].as_array().unwrap().len());
+    assert_eq!(doc["incentives"]["trials"].as_array().unwrap().len(), written["trials"].as_array().unwrap().len());
+    for (a, b) in doc["incentives"]["checks"].as_array().unwrap().iter().zip(written["checks"].as_array().unwrap()) {
+        for f in ["property", "verdict", "trials", "non_trivial", "worst_violation"] {
+            assert_eq!(a[f], b[f], "{f}");
+        }
+    }
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2 id=\"incentives\"") || html.contains("id=\"incentives\""), "no incentive section");
+    // Without --audit there is none.
+    let plain = dir.path().join("plain");
+    let o = agora(&["report", &example(), s(&sol), "--out", s(&plain)]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plain.join("report.json")).unwrap()).unwrap();
+    assert!(doc.get("incentives").is_none());
+    assert!(!std::fs::read_to_string(plain.join("index.html")).unwrap().contains("id=\"incentives\""));
+}
+
+#[test]
+fn the_audit_is_checked_like_the_other_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sol = solve(&example(), dir.path(), "solution.json");
+    let audit = dir.path().join("audit.json");
+    assert_eq!(agora(&["audit", &example(), "--out", s(&audit)]).status.code(), Some(0));
+    let before = std::fs::read(&audit).unwrap();
+    // --out is the audit file itself.
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&audit), "--out", s(&audit)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("is an input of this command"), "{}", text(&o.stderr));
+    // --out is a directory that holds the audit.
+    let inside = dir.path().join("report");
+    std::fs::create_dir(&inside).unwrap();
+    let moved = inside.join("audit.json");
+    std::fs::copy(&audit, &moved).unwrap();
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&moved), "--out", s(&inside)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("it contains"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&moved).unwrap(), before, "the audit is untouched");
+    assert_eq!(std::fs::read_dir(&inside).unwrap().count(), 1, "nothing was written");
+    // An audit of another day, and a file that is no audit, are refused by name.
+    let tiny = dir.path().join("tiny.json");
+    assert_eq!(agora(&["generate", "--size", "tiny", "--seed", "3", "--out", s(&tiny)]).status.code(), Some(0));
+    let other = dir.path().join("other-audit.json");
+    assert_eq!(agora(&["audit", s(&tiny), "--trials", "1", "--out", s(&other)]).status.code(), Some(0));
+    let out = dir.path().join("out");
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&other), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("other-audit.json") && text(&o.stderr).contains("the audit is of instance"), "{}", text(&o.stderr));
+    let o = agora(&["report", &example(), s(&sol), "--audit", s(&sol), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("solution.json") && text(&o.stderr).contains("agora.audit/v2"), "{}", text(&o.stderr));
+    assert!(!out.exists());
+}

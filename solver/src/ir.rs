@@ -137,9 +137,6 @@ pub enum RowKind {
     /// `exposure_parity`: one creator group's organic exposure per unit of merit at least `1 - tolerance`
     /// times another's.
     ExposureParity,
-    /// The objective held at a floor (the optimal-face programs of the audit; never in a day's
-    /// own model).
-    ObjectiveFloor,
 }
 
 impl RowKind {
@@ -174,7 +171,6 @@ impl RowKind {
             RowKind::FreshnessFloor => "freshness_floor",
             RowKind::ExplorationFloor => "exploration_floor",
             RowKind::ExposureParity => "exposure_parity",
-            RowKind::ObjectiveFloor => "objective_floor",
         }
     }
 }
@@ -445,7 +441,7 @@ mod tests {
             assert_eq!(kind.as_str(), name);
             assert_eq!(serde_json::to_value(kind).unwrap(), name);
         }
-        for kind in [RowKind::Supply, RowKind::Budget, RowKind::ItemCap, RowKind::ObjectiveFloor] {
+        for kind in [RowKind::Supply, RowKind::Budget, RowKind::ItemCap] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.to_string());
         }
     }

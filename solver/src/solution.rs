@@ -1,12 +1,14 @@
 //! From a backend's answer to the spec's solution (section 4): plan, terms, every row's
 //! activity, slack, violation, dual and shadow price, after the independent check.
 
+use std::collections::HashMap;
+
 use agora_instances::{Instance, Param, INSTANCE_SCHEMA};
 use serde::{Deserialize, Serialize};
 
 use crate::backends::BackendResult;
 use crate::certificate::{certify_parts, clip_duals, Certificate, ColumnCheck, ColumnPass};
-use crate::ir::{Columns, RowKind, RowMeta, Sense};
+use crate::ir::{Columns, ParamVec, RowKind, RowMeta, Sense};
 use crate::shadow::shadow_price_at;
 use crate::status::Status;
 
@@ -478,9 +480,17 @@ impl PlanSums {
             }
         });
         (s.act, s.size, s.check) = (pass.act, pass.size, pass.check);
+        // A segment's share rows share one column list (`ParamVec::Uniform`): its sum of `x` is
+        // taken once, not once per row (a dozen topic rows per segment on real days).
+        let mut uniform: HashMap<*const usize, f64> = HashMap::new();
         for (r, meta) in model.rows().iter().enumerate() {
             let in_range = |&(j, _): &(usize, f64)| j < n_cols;
-            s.da_x[row(r)] += meta.da.iter().filter(in_range).map(|(j, d)| d * x[j]).sum::<f64>();
+            s.da_x[row(r)] += match &meta.da {
+                ParamVec::Uniform { cols, value } => {
+                    *value * *uniform.entry(cols.as_ptr()).or_insert_with(|| cols.iter().filter(|&&j| j < n_cols).map(|&j| x[j]).sum::<f64>())
+                }
+                da => da.iter().filter(in_range).map(|(j, d)| d * x[j]).sum::<f64>(),
+            };
             s.dq_x2[row(r)] += meta.dquad.iter().filter(in_range).map(|(j, d)| d * x[j] * x[j]).sum::<f64>();
         }
         s

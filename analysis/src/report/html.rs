@@ -3,7 +3,7 @@
 //!
 //! Sections: headline figures, "what binds" in words, rule prices, shadow prices, creators
 //! (Lorenz curve, group shares), topic mix (chart and per-segment table with the chart's topic
-//! colours), budgets and floors, content gaps.
+//! colours), budgets and floors, content gaps, and incentives when the report has an audit.
 
 use serde_json::Value;
 
@@ -236,6 +236,7 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
         ]);
     }
     p.table(&t);
+    super::incentives::section(&mut p, doc);
     p.finish()
 }
 

@@ -9,7 +9,9 @@
 //! * `gaps`: for each segment and topic, the value per impression of a new organic item of that
 //!   topic shown there, priced with the solution's duals ([`gaps`]), best first;
 //! * charts (SVG): the Lorenz curve of creator exposure, each segment's topic mix, the shadow prices
-//!   of binding rows and the prices of the rules ([`charts`]).
+//!   of binding rows and the prices of the rules ([`charts`]);
+//! * `incentives`, when an incentive audit of the day is given ([`Report::with_audit`]): its
+//!   checks and trials ([`incentives`]).
 //!
 //! Formulas and the gap assumptions are in docs/reports.md.
 
@@ -17,6 +19,7 @@ pub mod charts;
 pub mod constraint_prices;
 pub mod gaps;
 pub mod html;
+pub mod incentives;
 pub mod tables;
 
 use std::collections::HashMap;
@@ -265,6 +268,8 @@ pub struct Report {
     pub gap_profile: Profile,
     /// Best first.
     pub gaps: Vec<Gap>,
+    /// An incentive audit of the same day, when one was given.
+    pub incentives: Option<agora_mechanisms::audit::Audit>,
 }
 
 /// Makes the report of `file`, an `agora.solution/v1` of `inst`.
@@ -298,6 +303,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
         constraint_prices,
         gap_profile: settings.gap_profile,
         gaps,
+        incentives: None,
     })
 }
 
@@ -310,6 +316,13 @@ pub const CHART_FILES: [&str; 4] = ["lorenz.svg", "topic_mix.svg", "shadow_price
 pub const REPORT_FILES: [&str; 6] = ["report.json", CHART_FILES[0], CHART_FILES[1], CHART_FILES[2], CHART_FILES[3], "index.html"];
 
 impl Report {
+    /// The report with `audit`, an `agora.audit/v2` of `inst` (the same instance, by name and
+    /// content hash), as its incentive section.
+    pub fn with_audit(self, inst: &Instance, audit: agora_mechanisms::audit::Audit) -> Result<Report, ReportError> {
+        incentives::check_audit(inst, &audit)?;
+        Ok(Report { incentives: Some(audit), ..self })
+    }
+
     /// The `agora.report/v1` JSON (numbers rounded to 12 significant digits).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(&self.to_value()).expect("reports serialise")
@@ -393,7 +406,7 @@ impl Report {
                 })
             })
             .collect();
-        json!({
+        let mut doc = json!({
             "schema": REPORT_SCHEMA,
             "instance": self.instance,
             "objective": r(self.objective),
@@ -404,7 +417,11 @@ impl Report {
             "gap_profile": self.gap_profile.as_str(),
             "gaps": gaps,
             "charts": CHART_FILES,
-        })
+        });
+        if let Some(audit) = &self.incentives {
+            doc["incentives"] = incentives::value(audit);
+        }
+        doc
     }
 
     /// Every file of the report directory as `(file name, text)`: `report.json`, the charts,

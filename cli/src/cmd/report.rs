@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use agora_analysis::report::{self, Profile, ReportSettings};
+use agora_mechanisms::audit::Audit;
 use agora_solver::{BackendChoice, SolutionFile};
 
 use agora_analysis::report::REPORT_FILES;
@@ -13,7 +14,7 @@ use agora_instances::output::{ExistingDir, Gate};
 
 use super::{err, load_validated, settings_from, write_dir_out, Failure};
 
-pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora report instances/example-day.json solution.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nRefuses a solution of another instance, a non-optimal one, or a plan that breaks a rule (exit 1).";
+pub const AFTER_HELP: &str = "Example:\n  agora solve instances/example-day.json --out solution.json\n  agora audit instances/example-day.json --out audit.json\n  agora report instances/example-day.json solution.json --audit audit.json --out report\n\nWrites DIR/report.json (agora.report/v1), lorenz.svg, topic_mix.svg, shadow_prices.svg, rule_prices.svg and index.html (the whole report as one self-contained page: open it in a browser).\nWith --audit, report.json gains `incentives` and the page an Incentives section (the audit's checks and the trials that gained or lost).\nRefuses a solution or audit of another instance, a non-optimal solution, a plan that breaks a rule, or an --out that is or contains an input (exit 1).";
 
 /// Arguments of `agora report`.
 #[derive(clap::Args)]
@@ -31,6 +32,9 @@ pub struct Args {
     /// A JSON settings file for the re-solves (docs/settings.md); --backend overrides it.
     #[arg(long, value_name = "FILE")]
     settings: Option<PathBuf>,
+    /// An agora.audit/v2 file of the same instance (from `agora audit --out`): adds the incentive section.
+    #[arg(long, value_name = "FILE")]
+    audit: Option<PathBuf>,
     /// How many rules and gaps to list.
     #[arg(long, default_value_t = 15)]
     top: usize,
@@ -51,7 +55,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
 fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile) -> Result<()> {
     let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
     let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
-    let rep = report::build(inst, file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    let audit = match &args.audit {
+        Some(path) => {
+            let text = agora_instances::read_input(path, super::read_options())?;
+            let audit = Audit::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some((path, audit))
+        }
+        None => None,
+    };
+    let mut rep = report::build(inst, file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    if let Some((path, audit)) = audit {
+        rep = rep.with_audit(inst, audit).with_context(|| format!("{}", path.display()))?;
+    }
     let files = rep.files()?;
     print!("{}", report::tables::render(&rep, args.top));
     // An existing directory is replaced only when it holds nothing but a report's files.
@@ -64,6 +79,7 @@ impl super::paths::Declare for Args {
     fn declare(&self, gate: &mut Gate) {
         gate.input(&self.instance).input(&self.solution);
         self.settings.iter().for_each(|p| _ = gate.input(p));
+        self.audit.iter().for_each(|p| _ = gate.input(p));
         gate.output_dir(&self.out, ExistingDir::ReplaceIfOnly(&REPORT_FILES));
     }
 }

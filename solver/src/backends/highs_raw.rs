@@ -1,6 +1,7 @@
 //! The few HiGHS C calls the safe `highs` crate does not wrap, for in-place model edits between
-//! hot-started re-solves (row and column bounds, matrix coefficients, column costs) and the
-//! certificate of an infeasible model (its dual ray).
+//! hot-started re-solves (row and column bounds, matrix coefficients, column costs, rows and
+//! columns added and deleted, the basis read and restored) and the certificate of an infeasible
+//! model (its dual ray).
 //!
 //! This is agora's only `unsafe` code. Every function takes `&mut highs::Model`, so the pointer
 //! it hands to HiGHS is the live, exclusively borrowed instance the safe crate owns (created by
@@ -12,7 +13,8 @@
 use std::os::raw::c_int;
 
 use highs_sys::{
-    HighsInt, Highs_changeCoeff, Highs_changeColBounds, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds, Highs_getDualRay, STATUS_OK,
+    HighsInt, Highs_addCol, Highs_addRow, Highs_changeCoeff, Highs_changeColBounds, Highs_changeColCost, Highs_changeColsCostByRange, Highs_changeRowBounds,
+    Highs_deleteColsByRange, Highs_deleteRowsByRange, Highs_getBasis, Highs_getDualRay, Highs_setBasis, STATUS_OK,
 };
 
 /// A HiGHS call that returned an error status, or an index out of range.
@@ -93,4 +95,86 @@ pub fn dual_ray(solved: &highs::SolvedModel, n_rows: usize) -> Result<Option<Vec
     // it has a ray, exactly n_rows (the model's row count) values into `ray`, which outlives the call.
     check("getDualRay", unsafe { Highs_getDualRay(solved.as_ptr(), &mut has, ray.as_mut_ptr()) })?;
     Ok((has != 0).then_some(ray))
+}
+
+/// Indices as HiGHS takes them, each checked against `n`.
+fn indices(call: &'static str, entries: &[(usize, f64)], n: usize) -> Result<(Vec<HighsInt>, Vec<f64>), RawError> {
+    let mut idx = Vec::with_capacity(entries.len());
+    let mut val = Vec::with_capacity(entries.len());
+    for &(i, v) in entries {
+        idx.push(index(call, i, n)?);
+        val.push(v);
+    }
+    Ok((idx, val))
+}
+
+/// Appends a row `lower <= sum entries <= upper` over existing columns (`(column, value)`);
+/// HiGHS makes it basic in the current basis.
+pub fn add_row(hm: &mut highs::Model, lower: f64, upper: f64, entries: &[(usize, f64)]) -> Result<(), RawError> {
+    let (idx, val) = indices("addRow", entries, hm.num_cols())?;
+    let n = index("addRow", idx.len(), usize::MAX)?;
+    // SAFETY: the pointer is the live HiGHS instance `hm` owns, borrowed exclusively; HiGHS reads
+    // exactly `n` indices (each checked in range) and values from the two vectors, which outlive the call.
+    check("addRow", unsafe { Highs_addRow(hm.as_mut_ptr(), lower, upper, n, idx.as_ptr(), val.as_ptr()) })
+}
+
+/// Appends a column with its cost, bounds and `(row, value)` entries over existing rows; HiGHS
+/// makes it nonbasic in the current basis.
+pub fn add_col(hm: &mut highs::Model, cost: f64, lower: f64, upper: f64, entries: &[(usize, f64)]) -> Result<(), RawError> {
+    let (idx, val) = indices("addCol", entries, hm.num_rows())?;
+    let n = index("addCol", idx.len(), usize::MAX)?;
+    // SAFETY: as in `add_row`, over rows.
+    check("addCol", unsafe { Highs_addCol(hm.as_mut_ptr(), cost, lower, upper, n, idx.as_ptr(), val.as_ptr()) })
+}
+
+/// Deletes rows `from..` (nothing when `from` is the row count).
+pub fn truncate_rows(hm: &mut highs::Model, from: usize) -> Result<(), RawError> {
+    let n = hm.num_rows();
+    if from >= n {
+        return Ok(());
+    }
+    let (a, b) = (index("deleteRowsByRange", from, n)?, index("deleteRowsByRange", n - 1, n)?);
+    // SAFETY: as above; both ends are in range.
+    check("deleteRowsByRange", unsafe { Highs_deleteRowsByRange(hm.as_mut_ptr(), a, b) })
+}
+
+/// Deletes columns `from..` (nothing when `from` is the column count).
+pub fn truncate_cols(hm: &mut highs::Model, from: usize) -> Result<(), RawError> {
+    let n = hm.num_cols();
+    if from >= n {
+        return Ok(());
+    }
+    let (a, b) = (index("deleteColsByRange", from, n)?, index("deleteColsByRange", n - 1, n)?);
+    // SAFETY: as above; both ends are in range.
+    check("deleteColsByRange", unsafe { Highs_deleteColsByRange(hm.as_mut_ptr(), a, b) })
+}
+
+/// A simplex basis: one HiGHS basis status per column, then per row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    /// Each column's status (HiGHS' `kHighsBasisStatus`: lower, basic, upper, zero, nonbasic).
+    pub cols: Vec<HighsInt>,
+    /// Each row's status.
+    pub rows: Vec<HighsInt>,
+}
+
+/// The basis HiGHS ended with, or `None` when it has no valid one.
+pub fn basis(solved: &highs::SolvedModel, n_cols: usize, n_rows: usize) -> Result<Option<Basis>, RawError> {
+    let mut b = Basis { cols: vec![0; n_cols], rows: vec![0; n_rows] };
+    // SAFETY: the pointer is the live HiGHS instance `solved` owns; HiGHS writes one status per
+    // column and per row of its model (the caller passes the model's dimensions) into the two
+    // vectors, which outlive the call.
+    let status = unsafe { Highs_getBasis(solved.as_ptr(), b.cols.as_mut_ptr(), b.rows.as_mut_ptr()) };
+    Ok((status == STATUS_OK).then_some(b))
+}
+
+/// Makes `basis` HiGHS' current basis: the next run starts from it. Its lengths must be the
+/// model's dimensions.
+pub fn set_basis(hm: &mut highs::Model, basis: &Basis) -> Result<(), RawError> {
+    if basis.cols.len() != hm.num_cols() || basis.rows.len() != hm.num_rows() {
+        return Err(RawError { call: "setBasis", status: -2 });
+    }
+    // SAFETY: the pointer is the live HiGHS instance `hm` owns, borrowed exclusively; HiGHS reads
+    // one status per column and per row, which is what the two vectors hold (checked above).
+    check("setBasis", unsafe { Highs_setBasis(hm.as_mut_ptr(), basis.cols.as_ptr(), basis.rows.as_ptr()) })
 }
