@@ -80,7 +80,15 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
             sb.days, sb.block, sb.burn_in
         )));
     }
-    let hcfg = HorizonConfig { days: sb.days, seed: cfg.seed, replicas: 1, discount: 1.0, dynamics: sb.dynamics.clone(), settings: Settings { ..cfg.settings.clone() } };
+    let hcfg = HorizonConfig {
+        days: sb.days,
+        seed: cfg.seed,
+        replicas: 1,
+        discount: 1.0,
+        dynamics: sb.dynamics.clone(),
+        settings: Settings { ..cfg.settings.clone() },
+        ..HorizonConfig::default()
+    };
     sb.dynamics.check_tractable(control, sb.days).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))?;
     let daily = |block: Option<usize>, name: &str| -> Result<Vec<Vec<f64>>, ExperimentError> {
         let schedule = Schedule { change, block, name: name.into() };
