@@ -238,6 +238,24 @@ fn frontier_and_horizon_pages_render_with_the_numbers_of_their_json() {
     let shown: std::collections::HashSet<&str> =
         nums.iter().filter(|n| n.key.ends_with("/totals/discounted_engagement/mean")).map(|n| n.key.as_str()).collect();
     assert_eq!(shown.len(), policies, "every policy's discounted engagement is on the page");
+
+    // Learning policies on the bundled day with an exploration floor: the regret table (with
+    // what the floor cost and saved) and the cumulative regret chart.
+    let mut day: Value = serde_json::from_str(&std::fs::read_to_string(example()).unwrap()).unwrap();
+    day["constraints"].as_array_mut().unwrap().push(serde_json::json!({"name": "explore", "type": "exploration_floor", "min_share": 0.001, "max_n": 1000}));
+    let day_path = dir.join("explore-day.json");
+    std::fs::write(&day_path, day.to_string()).unwrap();
+    let out = dir.join("learning");
+    let o = agora(&["horizon", s(&day_path), "--days", "3", "--replicas", "2", "--policy", "ecosystem", "--policy", "ucb", "--policy", "thompson", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("horizon.json")).unwrap()).unwrap();
+    let nums = check_page(&out.join("index.html"), &json, &dir.join("profile-learning"));
+    let has = |suffix: &str| nums.iter().filter(|n| n.key.ends_with(suffix)).count();
+    assert_eq!(has("/totals/cumulative_regret/mean"), 3, "every policy's regret is on the page");
+    assert_eq!(has("/exploration_floor/regret_saved/mean"), 2, "what the floor saved each learner");
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let at = page.find("<figure data-chart=\"cumulative_regret.svg\"><svg").expect("the regret chart is inline");
+    assert!(page[at..].contains("</svg><figcaption>"));
 }
 
 #[test]

@@ -434,10 +434,31 @@ class Horizon(_Page):
         rows = []
         for p in self.raw["policies"]:
             row: Dict[str, Any] = {"policy": p["name"], "days": p["days_completed"]}
+            if "engagement" in p:
+                row["engagement"] = p["engagement"]
             for k, v in p["totals"].items():
                 row[k] = v["mean"]
                 row[f"{k}_ci95"] = v["ci95"]
             rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def regret(self) -> pd.DataFrame:
+        """One row per policy and day when a policy learns (else empty): ``optimum``,
+        ``earned``, ``regret``, ``cumulative_regret``, ``violations`` and ``floor_cost``, the
+        means over replicas, each with its ``_ci95``."""
+        names = ["optimum", "earned", "regret", "cumulative_regret", "violations", "floor_cost"]
+        rows = []
+        for p in self.raw["policies"]:
+            series = p["series"]
+            if "regret" not in series:
+                continue
+            for d in range(p["days_completed"]):
+                row: Dict[str, Any] = {"policy": p["name"], "engagement": p["engagement"], "day": d}
+                for k in names:
+                    row[k] = series[k]["mean"][d]
+                    row[f"{k}_ci95"] = series[k]["ci95"][d]
+                rows.append(row)
         return pd.DataFrame(rows)
 
 
@@ -581,29 +602,50 @@ def evaluate(
     return json.loads(_agora.evaluate(text, os.fspath(logs), instance._native, estimator))
 
 
+def _spec(value: Union[str, "os.PathLike[str]", Mapping[str, Any]]) -> Tuple[str, str]:
+    """A policy or dynamics as the native module takes it: a document's JSON text, or a
+    built-in name or a file's path."""
+    if isinstance(value, Mapping):
+        return ("json", json.dumps(dict(value)))
+    return ("spec", os.fspath(value))
+
+
 def horizon(
     instance: Instance,
     days: int,
-    policies: Sequence[str] = ("engagement-only", "ecosystem"),
+    policies: Sequence[Union[str, "os.PathLike[str]", Mapping[str, Any]]] = ("engagement-only", "ecosystem"),
     replicas: int = 1,
     seed: int = 1,
     discount: float = 0.99,
     settings: Optional[Mapping[str, Any]] = None,
     progress: Progress = True,
     out: Optional[PathLike] = None,
+    dynamics: Optional[Union[str, "os.PathLike[str]", Mapping[str, Any]]] = None,
+    warm_start: Optional[PathLike] = None,
+    warm_start_estimator: str = "snips",
+    warm_start_prior: str = "empirical-bayes",
 ) -> Horizon:
-    """Simulates ``days`` days of each policy (``agora horizon``). Writes the directory ``out``
-    when given."""
+    """Simulates ``days`` days of each policy (``agora horizon``). A policy is a built-in name
+    (``ecosystem``, ``engagement-only``, ``greedy``, ``lcb``, ``ucb``, ``thompson``), a policy
+    file's path, or an ``agora.policy/v1`` document as a dict (``{"schema": "agora.policy/v1",
+    "name": "ucb-floor", "engagement": "ucb", ...}``). ``dynamics``: ``None`` (the defaults),
+    ``"off"``, a dynamics file's path or an ``agora.dynamics/v1`` dict. ``warm_start``: an
+    ``agora.logs/v1`` file the learning policies start from. Writes the directory ``out`` when
+    given."""
     text, html = _agora.horizon(
         instance._native,
         days,
-        list(policies),
+        [_spec(p) for p in policies],
         replicas,
         seed,
         discount,
         _settings_json(settings),
         _progress_callback(progress, "days"),
         None if out is None else os.fspath(out),
+        None if dynamics is None else _spec(dynamics),
+        None if warm_start is None else os.fspath(warm_start),
+        warm_start_estimator,
+        warm_start_prior,
     )
     return Horizon(text, html)
 

@@ -52,13 +52,17 @@ def evaluate(solution: Optional[str], logs: str, instance: Instance, estimator: 
 def horizon(
     instance: Instance,
     days: int,
-    policies: List[str],
+    policies: List[Tuple[str, str]],
     replicas: int = 1,
     seed: int = 1,
     discount: float = 0.99,
     settings: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     out: Optional[str] = None,
+    dynamics: Optional[Tuple[str, str]] = None,
+    warm_start: Optional[str] = None,
+    warm_start_estimator: str = "snips",
+    warm_start_prior: str = "empirical-bayes",
 ) -> Tuple[str, str]: ...
 def experiment(
     instance: Instance,

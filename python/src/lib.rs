@@ -23,7 +23,7 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 
 use agora_analysis::frontier::FrontierOutput;
-use agora_analysis::horizon::{Dynamics, HorizonConfig, HorizonError, Policy};
+use agora_analysis::horizon::{Dynamics, HorizonConfig, HorizonError, Policy, WarmCounts};
 use agora_analysis::offpolicy::{self, EstimateSettings, Estimator, Prior};
 use agora_analysis::report::{Profile, ReportSettings};
 use agora_instances::logs::Logs;
@@ -478,27 +478,74 @@ fn experiment(
 }
 
 /// Many days of what rules do to creators and users (`agora horizon`); returns
-/// `(horizon.json, index.html)` and writes the directory `out` when given.
+/// `(horizon.json, index.html)` and writes the directory `out` when given. Each policy is
+/// `("spec", NAME_OR_PATH)` (a built-in or a policy file, as on the command line) or
+/// `("json", TEXT)` (an `agora.policy/v1` document); `dynamics` likewise `("spec", "off" or a
+/// path)` or `("json", TEXT)`, `None` for the defaults. `warm_start` is an `agora.logs/v1` file
+/// the learning policies start from, through `warm_start_estimator` and `warm_start_prior`.
 #[pyfunction]
-#[pyo3(signature = (instance, days, policies, replicas = 1, seed = 1, discount = 0.99, settings = None, progress = None, out = None))]
+#[pyo3(signature = (instance, days, policies, replicas = 1, seed = 1, discount = 0.99, settings = None, progress = None, out = None, dynamics = None, warm_start = None, warm_start_estimator = "snips", warm_start_prior = "empirical-bayes"))]
 fn horizon(
     py: Python<'_>,
     instance: &PyInstance,
     days: usize,
-    policies: Vec<String>,
+    policies: Vec<(String, String)>,
     replicas: usize,
     seed: u64,
     discount: f64,
     settings: Option<&str>,
     progress: Option<&Bound<'_, PyAny>>,
     out: Option<PathBuf>,
+    dynamics: Option<(String, String)>,
+    warm_start: Option<PathBuf>,
+    warm_start_estimator: &str,
+    warm_start_prior: &str,
 ) -> PyResult<(String, String)> {
     let settings = settings_of(py, settings, None, None)?;
-    let pols = policies.iter().map(|p| Policy::resolve(p)).collect::<Result<Vec<_>, _>>().map_err(|e| load_error(py, e))?;
-    let cfg = HorizonConfig { days, seed, replicas, discount, dynamics: Dynamics::default(), settings };
+    let pols = policies
+        .iter()
+        .enumerate()
+        .map(|(k, (kind, text))| match kind.as_str() {
+            "json" => Policy::from_json(text, Path::new(&format!("policies[{k}]"))),
+            _ => Policy::resolve(text),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| load_error(py, e))?;
+    let dynamics = match dynamics {
+        None => Dynamics::default(),
+        Some((kind, text)) => match (kind.as_str(), text.as_str()) {
+            ("spec", "off") => Dynamics::off(),
+            ("json", _) => {
+                agora_instances::parse_json_with(&text, Path::new("dynamics"), |d: Dynamics| d.validate().map(|_| d)).map_err(|e| load_error(py, e))?
+            }
+            _ => Dynamics::load(Path::new(&text)).map_err(|e| load_error(py, e))?,
+        },
+    };
     let inst = instance.inner.clone();
+    let warm_start = match warm_start {
+        None => None,
+        Some(path) => {
+            let estimator = Estimator::from_str(warm_start_estimator).map_err(pyo3::exceptions::PyValueError::new_err)?;
+            let prior = Prior::from_str(warm_start_prior).map_err(pyo3::exceptions::PyValueError::new_err)?;
+            if estimator == Estimator::Dr {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "warm_start_estimator dr needs a reward model, which is what the warm start estimates: use ips or snips",
+                ));
+            }
+            if !pols.iter().any(|p| p.engagement.learns()) {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "warm_start is for learning policies, and none of these learns (greedy, lcb, ucb, thompson, or a policy's \"engagement\")",
+                ));
+            }
+            let logs = Logs::read(&path, &ReadOptions::default()).map_err(|e| load_error(py, e))?;
+            let w = WarmCounts::from_logs(&inst, &logs, &EstimateSettings { estimator, prior }, &path.display().to_string())
+                .map_err(|e| refused(py, &path.display().to_string(), e))?;
+            Some(w)
+        }
+    };
+    let cfg = HorizonConfig { days, seed, replicas, discount, dynamics, settings, warm_start, track_regret: false };
     // Days, replicas and the discount are checked by horizon::run (its bounds are the CLI's).
-    let total = (days as u64).saturating_mul(replicas as u64).saturating_mul(pols.len() as u64);
+    let total = agora_analysis::horizon::days_to_solve(&inst, &pols, days, replicas);
     let h = run_watched(py, progress, total, |watch| agora_analysis::horizon::run(&inst, &pols, &cfg, watch.as_ref()))?;
     let h = h.map_err(|e| match e {
         HorizonError::Solve { source: SolveError::Interrupted, .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted"),

@@ -268,6 +268,36 @@ def test_horizon_matches_the_cli(example, cli, tmp_path):
             agora.horizon(day, progress=False, **bad)
 
 
+def test_learning_horizon_with_a_policy_dict_matches_the_cli(root, cli, tmp_path):
+    """A learning policy given as a dict, a warm start from the Open Bandit sample's logs,
+    dynamics off: the same horizon.json as the CLI's with the same policy file."""
+    obd = root / "data" / "obd" / "random" / "all"
+    assert obd.is_dir(), f"{obd} missing: run `make data` (scripts/fetch-data.sh)"
+    prefix = tmp_path / "obd"
+    cli("import", "obd", obd, "--out", prefix)
+    policy = {"schema": "agora.policy/v1", "name": "optimist", "engagement": "ucb"}
+    (tmp_path / "optimist.json").write_text(json.dumps(policy))
+    logs = f"{prefix}.logs.csv"
+    cli("horizon", f"{prefix}.json", "--days", "4", "--replicas", "2", "--dynamics", "off", "--policy", "ecosystem",
+        "--policy", tmp_path / "optimist.json", "--policy", "thompson", "--warm-start", logs, "--out", tmp_path / "cli")
+    day = agora.Instance.from_json(f"{prefix}.json")
+    h = agora.horizon(day, days=4, replicas=2, policies=["ecosystem", policy, "thompson"], dynamics="off", warm_start=logs,
+                      progress=False, out=tmp_path / "py")
+    assert h.raw == load(tmp_path / "cli" / "horizon.json")
+    assert (tmp_path / "py" / "cumulative_regret.svg").read_text() == (tmp_path / "cli" / "cumulative_regret.svg").read_text()
+    assert list(h.totals["engagement"]) == ["oracle", "ucb", "thompson"]
+    regret = h.regret
+    assert len(regret) == 3 * 4 and set(regret["policy"]) == {"ecosystem", "optimist", "thompson"}
+    assert (regret[regret["engagement"] == "oracle"]["regret"] == 0).all()
+    assert (regret["regret"] >= -1e-9).all()
+    # An oracle-only horizon has no regret frame; a bad engagement is the validator's named error.
+    assert agora.horizon(day, days=2, policies=["ecosystem"], dynamics="off", progress=False).regret.empty
+    with pytest.raises(agora.ValidationError, match="unknown variant"):
+        agora.horizon(day, days=2, policies=[dict(policy, engagement="optimistic")], progress=False)
+    with pytest.raises(ValueError, match="learning policies"):
+        agora.horizon(day, days=2, policies=["ecosystem"], warm_start=logs, progress=False)
+
+
 def test_estimate_and_evaluate_match_the_cli_on_open_bandit_logs(root, cli, tmp_path):
     """The Open Bandit sample (fetched by `make data`, which `make test` runs first)."""
     obd = root / "data" / "obd" / "bts" / "all"

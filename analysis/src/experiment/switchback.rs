@@ -90,7 +90,15 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
         )));
     }
     let total = sb.warm_up + sb.days;
-    let hcfg = HorizonConfig { days: total, seed: cfg.seed, replicas: 1, discount: 1.0, dynamics: sb.dynamics.clone(), settings: cfg.settings.clone() };
+    let hcfg = HorizonConfig {
+        days: total,
+        seed: cfg.seed,
+        replicas: 1,
+        discount: 1.0,
+        dynamics: sb.dynamics.clone(),
+        settings: cfg.settings.clone(),
+        ..HorizonConfig::default()
+    };
     sb.dynamics.check_tractable(control, total).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))?;
     // Each run's metrics per day of the experiment (the warm-up left out).
     let daily = |block: Option<usize>, name: &str| -> Result<Vec<Vec<f64>>, ExperimentError> {

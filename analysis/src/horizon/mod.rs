@@ -3,19 +3,28 @@
 //!
 //! - [`dynamics`]: the transitions (`agora.dynamics/v1`): creator churn and uploads, freshness,
 //!   new creators, engagement fatigue, user supply;
-//! - [`policy`]: a policy's edits to each day's rules and weights (`agora.policy/v1`);
+//! - [`policy`]: a policy's edits to each day's rules and weights, and what it plans on: the
+//!   true engagement or one it learns (`agora.policy/v1`);
+//! - [`learn`]: learning while planning (beliefs per edge, estimates, bounds, Thompson draws,
+//!   the clicks a plan draws, a warm start from logs);
+//! - [`regret`]: what a served plan earns under the true engagement against the day's optimum,
+//!   the rules it breaks, and what an exploration floor costs;
 //! - [`state`]: the state a plan changes, and one day's transition;
 //! - [`run`]: the receding-horizon loop (each day built from the state, solved warm-started from
 //!   yesterday's solution, its plan applied);
-//! - [`output`]: `horizon.json`, `horizon.csv`, the charts and the summary.
+//! - [`output`]: `horizon.json`, `horizon.csv`, the charts and the summary; [`regret_report`]:
+//!   their regret parts, when a policy learns.
 //!
 //! Policies run on common random numbers (day t of replica r draws from a stream seeded by the
 //! seed, r and t, whatever the policy), so their differences are the policies'. See
 //! docs/horizon.md for the model and a worked example.
 
 pub mod dynamics;
+pub mod learn;
 pub mod output;
 pub mod policy;
+pub mod regret;
+pub mod regret_report;
 pub mod run;
 pub mod state;
 
@@ -23,8 +32,9 @@ use agora_instances::Instance;
 use agora_solver::Observer;
 
 pub use dynamics::{Dynamics, DYNAMICS_SCHEMA};
-pub use policy::{DayRules, Policy, POLICY_SCHEMA};
-pub use run::{run_policy, HorizonConfig, HorizonError, Run, METRICS};
+pub use learn::{Belief, Learner, WarmCounts, WarmSummary};
+pub use policy::{DayRules, Engagement, Policy, POLICY_SCHEMA};
+pub use run::{run_policy, HorizonConfig, HorizonError, Run, LEARNING_METRICS, METRICS};
 
 /// The `schema` string of horizon files.
 pub const HORIZON_SCHEMA: &str = "agora.horizon/v1";
@@ -66,8 +76,13 @@ fn t975(df: usize) -> f64 {
 pub struct PolicyResult {
     /// The policy.
     pub name: String,
+    /// What it planned on.
+    pub engagement: Engagement,
     /// Every replica's run.
     pub runs: Vec<Run>,
+    /// A learning policy whose day has an `exploration_floor`: the same policy without it, every
+    /// replica on the same random numbers (what the floor saved is the difference in regret).
+    pub without_floor: Option<Vec<Run>>,
 }
 
 /// A horizon: every policy over every replica.
@@ -85,6 +100,10 @@ pub struct Horizon {
     pub dynamics: Dynamics,
     /// One result per policy, in the order given.
     pub policies: Vec<PolicyResult>,
+    /// Whether regret was measured (a policy learns): the files then carry it.
+    pub learning: bool,
+    /// Where the learning policies started from, if from logs.
+    pub warm_start: Option<WarmSummary>,
 }
 
 /// The most days one horizon simulates (ten years).
@@ -108,14 +127,51 @@ pub fn run(inst: &Instance, policies: &[Policy], cfg: &HorizonConfig, observer: 
     // Everything that can be known before the first day is checked before it: what each policy
     // sets, and how large the dynamics could grow the day.
     for p in policies {
-        p.validate().map_err(|e| HorizonError::Policy(format!("policy \"{}\":\n{}", agora_instances::limits::excerpt(&p.name), agora_instances::Bulleted(&e))))?;
+        p.validate()
+            .map_err(|e| HorizonError::Policy(format!("policy \"{}\":\n{}", agora_instances::limits::excerpt(&p.name), agora_instances::Bulleted(&e))))?;
         p.check_on(inst).map_err(HorizonError::Policy)?;
     }
     cfg.dynamics.check_tractable(inst, cfg.days).map_err(HorizonError::Config)?;
+    let learning = policies.iter().any(|p| p.engagement.learns());
+    let cfg = &HorizonConfig { track_regret: learning, ..cfg.clone() };
+    let runs_of = |p: &Policy| (0..cfg.replicas).map(|r| run_policy(inst, p, cfg, r, false, observer)).collect::<Result<Vec<_>, _>>();
     let mut out = Vec::new();
     for p in policies {
-        let runs = (0..cfg.replicas).map(|r| run_policy(inst, p, cfg, r, false, observer)).collect::<Result<Vec<_>, _>>()?;
-        out.push(PolicyResult { name: p.name.clone(), runs });
+        let runs = runs_of(p)?;
+        let without_floor = match floorless_twin(inst, p) {
+            Some(twin) => Some(runs_of(&twin)?),
+            None => None,
+        };
+        out.push(PolicyResult { name: p.name.clone(), engagement: p.engagement, runs, without_floor });
     }
-    Ok(Horizon { instance: inst.name.clone(), days: cfg.days, seed: cfg.seed, discount: cfg.discount, dynamics: cfg.dynamics.clone(), policies: out })
+    Ok(Horizon {
+        instance: inst.name.clone(),
+        days: cfg.days,
+        seed: cfg.seed,
+        discount: cfg.discount,
+        dynamics: cfg.dynamics.clone(),
+        policies: out,
+        learning,
+        warm_start: cfg.warm_start.as_ref().filter(|_| learning).map(|w| w.summary.clone()),
+    })
+}
+
+/// A learning policy whose day 0 has an `exploration_floor`, without it (every such rule
+/// dropped): what the floor is measured against. `None` for other policies.
+pub fn floorless_twin(inst: &Instance, p: &Policy) -> Option<Policy> {
+    let day = p.apply(inst).ok()?;
+    if !p.engagement.learns() || !regret::has_exploration_floor(&day) {
+        return None;
+    }
+    let mut twin = p.clone();
+    twin.name = format!("{} without exploration floor", p.name);
+    twin.drop_types.push("exploration_floor".into());
+    Some(twin)
+}
+
+/// Days a horizon solves (what its observer advances by): days x replicas for every policy, and
+/// for every learning policy's twin without its exploration floor.
+pub fn days_to_solve(inst: &Instance, policies: &[Policy], days: usize, replicas: usize) -> u64 {
+    let runs = policies.iter().map(|p| if floorless_twin(inst, p).is_some() { 2 } else { 1 }).sum::<u64>();
+    runs.saturating_mul(days as u64).saturating_mul(replicas as u64)
 }

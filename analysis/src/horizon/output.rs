@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 use super::run::METRICS;
 use super::{Horizon, PolicyResult, Stat, HORIZON_SCHEMA};
 
-/// The files of a horizon directory.
-pub const HORIZON_FILES: [&str; 6] = ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg", "index.html"];
+/// The files of a horizon directory (`cumulative_regret.svg` only when a policy learns).
+pub const HORIZON_FILES: [&str; 7] =
+    ["horizon.json", "horizon.csv", "active_creators.svg", "engagement.svg", "catalog.svg", "cumulative_regret.svg", "index.html"];
 
 /// The per-run totals, in this order.
 pub const TOTALS: [&str; 7] =
@@ -39,7 +40,7 @@ fn totals(p: &PolicyResult, discount: f64) -> Vec<[f64; 7]> {
 }
 
 /// Days every replica of `p` completed.
-fn completed(p: &PolicyResult) -> usize {
+pub(super) fn completed(p: &PolicyResult) -> usize {
     p.runs.iter().map(|r| r.days.len()).min().unwrap_or(0)
 }
 
@@ -81,10 +82,14 @@ impl Horizon {
                 let prices: serde_json::Map<String, Value> = prices.into_iter().map(|(k, v)| (k, json!(Stat::of(&v)))).collect();
                 let stopped: Vec<Value> =
                     p.runs.iter().enumerate().filter_map(|(r, run)| run.stopped.map(|(d, s)| json!({"replica": r, "day": d, "status": s}))).collect();
-                json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped})
+                let mut v = json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped});
+                if let (true, Value::Object(m)) = (self.learning, &mut v) {
+                    super::regret_report::add_policy(p, m);
+                }
+                v
             })
             .collect();
-        let doc = json!({
+        let mut doc = json!({
             "schema": HORIZON_SCHEMA,
             "instance": self.instance,
             "days": self.days,
@@ -95,6 +100,9 @@ impl Horizon {
             "policies": policies,
             "summary": self.summary(),
         });
+        if let (true, Value::Object(m)) = (self.learning, &mut doc) {
+            super::regret_report::add_top(self, m);
+        }
         doc
     }
 
@@ -103,11 +111,17 @@ impl Horizon {
         let mut out = String::new();
         let mut header = vec!["policy".to_string(), "day".to_string()];
         header.extend(METRICS.iter().map(|m| m.to_string()));
+        if self.learning {
+            super::regret_report::csv_header(&mut header);
+        }
         agora_instances::csv::write_record(&mut out, &header);
         for p in &self.policies {
             for d in 0..completed(p) {
                 let mut row = vec![p.name.clone(), d.to_string()];
                 row.extend((0..METRICS.len()).map(|m| stat(p, d, m).mean.to_string()));
+                if self.learning {
+                    super::regret_report::csv_row(p, d, &mut row);
+                }
                 agora_instances::csv::write_record(&mut out, &row);
             }
         }
@@ -170,6 +184,9 @@ impl Horizon {
                 100.0 * r.1[4].mean
             );
         }
+        if self.learning {
+            super::regret_report::summary(self, &mut s);
+        }
         s
     }
 
@@ -185,7 +202,7 @@ impl Horizon {
             let name = HORIZON_FILES.iter().find(|f| **f == name).ok_or_else(|| format!("unlisted chart {name}"))?;
             files.push((name, svg));
         }
-        files.push((HORIZON_FILES[5], page));
+        files.push((HORIZON_FILES[6], page));
         Ok(files)
     }
 
@@ -224,6 +241,9 @@ impl Horizon {
             ]);
         }
         p.table(&t);
+        if self.learning {
+            super::regret_report::page(self, doc, &mut p);
+        }
         p.section("charts", "Day by day");
         for (file, svg) in charts {
             p.figure(file, svg, "Mean over replicas, one line per policy.");
@@ -250,9 +270,10 @@ impl Horizon {
         p.finish()
     }
 
-    /// The charts: (file name, SVG), one line per policy, means over replicas.
+    /// The charts: (file name, SVG), one line per policy, means over replicas (the cumulative
+    /// regret's when a policy learns).
     pub fn charts(&self) -> Result<Vec<(String, String)>, String> {
-        [
+        let mut charts = [
             ("active_creators.svg", 3, "Active creators", "creators"),
             ("engagement.svg", 1, "Engagement per day", "engagement (sum of engagement x impressions)"),
             ("catalog.svg", 6, "Catalog size", "organic items of active creators"),
@@ -263,7 +284,11 @@ impl Horizon {
                 self.policies.iter().map(|p| (p.name.clone(), (0..completed(p)).map(|d| stat(p, d, m).mean).collect())).collect();
             line_chart(title, unit, &series).map(|svg| (file.to_string(), svg))
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+        if self.learning {
+            charts.push(super::regret_report::chart(self)?);
+        }
+        Ok(charts)
     }
 }
 
@@ -276,7 +301,7 @@ fn pm(s: Stat, scale: f64) -> String {
 }
 
 /// A line chart of `series` (name, value per day) against the day.
-fn line_chart(title: &str, unit: &str, series: &[(String, Vec<f64>)]) -> Result<String, String> {
+pub(super) fn line_chart(title: &str, unit: &str, series: &[(String, Vec<f64>)]) -> Result<String, String> {
     let days = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(2);
     let (lo, hi) = series.iter().flat_map(|s| s.1.iter().copied()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo.min(0.0), if hi > lo { hi * 1.05 } else { lo + 1.0 }) } else { (0.0, 1.0) };

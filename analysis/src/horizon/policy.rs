@@ -31,6 +31,54 @@ pub struct Policy {
     /// name given twice is an error (JSON objects do not say which one wins).
     #[serde(default, deserialize_with = "agora_instances::unique_keys")]
     pub set: BTreeMap<String, f64>,
+    /// What each day is planned on: the true engagement (`oracle`, the default) or an estimate
+    /// learnt from what the policy served so far ([`Engagement`], docs/horizon.md "Learning
+    /// while planning").
+    #[serde(default, skip_serializing_if = "Engagement::is_oracle")]
+    pub engagement: Engagement,
+}
+
+/// What a policy plans each day on (`engagement` of `agora.policy/v1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engagement {
+    /// The day's true engagement: the planner knows it (the horizon before learning).
+    #[default]
+    Oracle,
+    /// The posterior mean of each edge's click rate (`k / n` with the prior).
+    Greedy,
+    /// Its lower 95% bound (empirical Bernstein, docs/horizon.md): pessimism, no exploration.
+    Lcb,
+    /// Its upper 95% bound: optimism in the face of uncertainty.
+    Ucb,
+    /// One draw per edge and day from its Beta posterior (Thompson sampling).
+    Thompson,
+}
+
+impl Engagement {
+    /// Every choice, in the order the docs list them.
+    pub const ALL: [Engagement; 5] = [Engagement::Oracle, Engagement::Greedy, Engagement::Lcb, Engagement::Ucb, Engagement::Thompson];
+
+    /// The name in the policy file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engagement::Oracle => "oracle",
+            Engagement::Greedy => "greedy",
+            Engagement::Lcb => "lcb",
+            Engagement::Ucb => "ucb",
+            Engagement::Thompson => "thompson",
+        }
+    }
+
+    /// Whether the policy knows the true engagement (serde's `skip_serializing_if`).
+    pub fn is_oracle(&self) -> bool {
+        *self == Engagement::Oracle
+    }
+
+    /// Whether the policy learns engagement from what it serves.
+    pub fn learns(self) -> bool {
+        self != Engagement::Oracle
+    }
 }
 
 /// What a horizon applies to each day's state before solving it: a policy's edits (the same
@@ -40,6 +88,10 @@ pub trait DayRules {
     fn name(&self) -> &str;
     /// Day `t`'s instance from the state's day.
     fn apply_on(&self, t: usize, inst: &Instance) -> Result<Instance, String>;
+    /// What each day is planned on: the true engagement unless the rules learn it.
+    fn engagement(&self) -> Engagement {
+        Engagement::Oracle
+    }
 }
 
 impl DayRules for Policy {
@@ -49,18 +101,38 @@ impl DayRules for Policy {
     fn apply_on(&self, _: usize, inst: &Instance) -> Result<Instance, String> {
         self.apply(inst)
     }
+    fn engagement(&self) -> Engagement {
+        self.engagement
+    }
 }
 
 impl Policy {
-    /// A built-in policy: `ecosystem` (the day's rules as they are) or `engagement-only` (every
-    /// ecosystem rule dropped).
+    /// A built-in policy: `ecosystem` (the day's rules as they are), `engagement-only` (every
+    /// ecosystem rule dropped), or `greedy`, `lcb`, `ucb`, `thompson` (the day's rules as they
+    /// are, planned on engagement learnt that way).
     pub fn builtin(name: &str) -> Option<Policy> {
-        let base = Policy { schema: POLICY_SCHEMA.into(), name: name.into(), drop: Vec::new(), drop_types: Vec::new(), set: BTreeMap::new() };
+        let base = Policy {
+            schema: POLICY_SCHEMA.into(),
+            name: name.into(),
+            drop: Vec::new(),
+            drop_types: Vec::new(),
+            set: BTreeMap::new(),
+            engagement: Engagement::Oracle,
+        };
         match name {
             "ecosystem" => Some(base),
             "engagement-only" => Some(Policy { drop_types: ECOSYSTEM_TYPES.iter().map(|s| s.to_string()).collect(), ..base }),
-            _ => None,
+            _ => Engagement::ALL.into_iter().find(|e| e.learns() && e.as_str() == name).map(|engagement| Policy { engagement, ..base }),
         }
+    }
+
+    /// The built-in policies' names.
+    pub const BUILTIN: [&'static str; 6] = ["ecosystem", "engagement-only", "greedy", "lcb", "ucb", "thompson"];
+
+    /// A policy from the text of an `agora.policy/v1` file (what the Python package passes for a
+    /// policy given as a dict); `source` names it in errors.
+    pub fn from_json(text: &str, source: &Path) -> Result<Policy, agora_instances::LoadError> {
+        agora_instances::parse_json_with(text, source, |p: Policy| p.validate().map(|_| p))
     }
 
     /// A built-in policy by name, or a policy file (read under the default read options).
@@ -75,7 +147,7 @@ impl Policy {
         }
         let path = Path::new(spec);
         let text = agora_instances::read_input(path, opts)?;
-        agora_instances::parse_json_with(&text, path, |p: Policy| p.validate().map(|_| p))
+        Policy::from_json(&text, path)
     }
 
     /// What a policy file must be by itself: its schema, a name that is an id (printable, at
@@ -96,7 +168,11 @@ impl Policy {
             if !agora_instances::ConstraintKind::TYPE_NAMES.contains(&t.as_str()) {
                 bad(
                     "drop_types",
-                    format!("unknown rule type \"{}\" (known: {})", agora_instances::limits::excerpt(t), agora_instances::ConstraintKind::TYPE_NAMES.join(", ")),
+                    format!(
+                        "unknown rule type \"{}\" (known: {})",
+                        agora_instances::limits::excerpt(t),
+                        agora_instances::ConstraintKind::TYPE_NAMES.join(", ")
+                    ),
                 );
             }
         }

@@ -10,7 +10,9 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::dynamics::Dynamics;
+use super::learn::{draw_clicks, thompson_seed, Learner, WarmCounts};
 use super::policy::DayRules;
+use super::regret;
 use super::state::World;
 
 /// The metrics recorded for every policy and day, in this order.
@@ -32,6 +34,10 @@ pub const METRICS: [&str; 15] = [
     "rules_softened",
 ];
 
+/// The learning metrics recorded for every policy and day of a horizon with a learning policy,
+/// in this order (docs/horizon.md, "Regret").
+pub const LEARNING_METRICS: [&str; 6] = ["optimum", "earned", "regret", "cumulative_regret", "violations", "floor_cost"];
+
 /// The penalty per unit of violation of a hard rule on a day where the rules cannot all hold:
 /// far above any edge's value, so the plan breaks them as little as it can.
 pub const SOFTENED_PENALTY: f64 = 1e3;
@@ -51,11 +57,25 @@ pub struct HorizonConfig {
     pub dynamics: Dynamics,
     /// The solver settings of every day (solved by sifting, exact, warm-started).
     pub settings: Settings,
+    /// What the learning policies start from (else `Beta(1, 1)` on every edge).
+    pub warm_start: Option<WarmCounts>,
+    /// Measure every policy's regret ([`LEARNING_METRICS`]), also an oracle's: [`super::run`]
+    /// sets it when a policy learns. A learning policy's regret is measured whatever it says.
+    pub track_regret: bool,
 }
 
 impl Default for HorizonConfig {
     fn default() -> Self {
-        HorizonConfig { days: 90, seed: 1, replicas: 1, discount: 0.99, dynamics: Dynamics::default(), settings: Settings::default() }
+        HorizonConfig {
+            days: 90,
+            seed: 1,
+            replicas: 1,
+            discount: 0.99,
+            dynamics: Dynamics::default(),
+            settings: Settings::default(),
+            warm_start: None,
+            track_regret: false,
+        }
     }
 }
 
@@ -95,8 +115,11 @@ pub struct Run {
     pub initial_creators: usize,
     /// Each day's plan (impressions per edge of the day's instance), when asked for.
     pub plans: Vec<Vec<f64>>,
-    /// Each day's instance as solved (after the policy's edits), when asked for.
+    /// Each day's instance as solved (after the policy's edits; a learning policy's day with
+    /// its estimates), when asked for.
     pub instances: Vec<Instance>,
+    /// Per day, the [`LEARNING_METRICS`] in order, when regret is measured (else empty).
+    pub learning: Vec<[f64; 6]>,
 }
 
 /// The seed of day `t` of replica `r`: every policy draws day t's randomness from the same start.
@@ -105,18 +128,50 @@ fn day_seed(seed: u64, replica: usize, day: usize) -> u64 {
 }
 
 /// Runs one policy for one replica. `keep` keeps every day's instance and plan (for tests).
-pub fn run_policy(inst: &Instance, policy: &dyn DayRules, cfg: &HorizonConfig, replica: usize, keep: bool, observer: &dyn Observer) -> Result<Run, HorizonError> {
+///
+/// An oracle policy plans each day on the true engagement (as the horizon always has). A
+/// learning policy plans on what it believes ([`Learner::plan_day`]), is served as the oracle
+/// is, and learns from the clicks its plan draws from the true engagement; its objective and
+/// engagement metrics are what its plan earns under the true engagement.
+pub fn run_policy(
+    inst: &Instance,
+    policy: &dyn DayRules,
+    cfg: &HorizonConfig,
+    replica: usize,
+    keep: bool,
+    observer: &dyn Observer,
+) -> Result<Run, HorizonError> {
     let settings = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..cfg.settings.clone() };
     let mut world = World::new(inst.clone());
     let initial_creators = world.active_creators();
-    let mut out =
-        Run { days: Vec::new(), stopped: None, rule_prices: BTreeMap::new(), retained: 0, initial_creators, plans: Vec::new(), instances: Vec::new() };
+    let mut out = Run {
+        days: Vec::new(),
+        stopped: None,
+        rule_prices: BTreeMap::new(),
+        retained: 0,
+        initial_creators,
+        plans: Vec::new(),
+        instances: Vec::new(),
+        learning: Vec::new(),
+    };
+    let learns = policy.engagement().learns();
+    let mut learner = learns.then(|| Learner::new(inst, cfg.warm_start.as_ref()));
+    let mut bench = learns.then(Benchmark::default).or_else(|| cfg.track_regret.then(Benchmark::default));
+    let mut cumulative_regret = 0.0;
     let mut yesterday: Option<agora_solver::SolutionFile> = None;
     for t in 0..cfg.days {
         if observer.interrupted() {
             return Err(HorizonError::Solve { day: t, policy: policy.name().to_string(), source: agora_solver::SolveError::Interrupted });
         }
-        let mut day = policy.apply_on(t, &world.inst).map_err(HorizonError::Policy)?;
+        let seed = day_seed(cfg.seed, replica, t);
+        // The day as the policy makes it, at the true engagement; a learning policy plans on its
+        // beliefs instead (the rules are the same: none reads engagement).
+        let truth = policy.apply_on(t, &world.inst).map_err(HorizonError::Policy)?;
+        let mut day = match &learner {
+            Some(l) => l.plan_day(&truth, policy.engagement(), t, &mut StdRng::seed_from_u64(thompson_seed(seed))),
+            None => truth.clone(),
+        };
+        let rules = bench.is_some().then(|| day.clone());
         let model = formulate(&day);
         let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));
         let warm_used = warm.as_ref().is_some_and(|(_, m)| m.plan_matched + m.rows_matched > 0);
@@ -138,7 +193,9 @@ pub fn run_policy(inst: &Instance, policy: &dyn DayRules, cfg: &HorizonConfig, r
             break;
         }
         let x = &sol.impressions;
-        let engagement: f64 = day.edges.iter().zip(x).map(|(e, v)| e.engagement * v).sum();
+        // What the plan does is judged at the true engagement (for an oracle, `day` is `truth`).
+        let valued = if learns { &truth } else { &day };
+        let engagement: f64 = valued.edges.iter().zip(x).map(|(e, v)| e.engagement * v).sum();
         let revenue: f64 = day.edges.iter().zip(x).map(|(e, v)| e.price * v).sum();
         let (mut organic, mut fresh) = (0.0, 0.0);
         for (e, v) in day.edges.iter().zip(x) {
@@ -172,10 +229,30 @@ pub fn run_policy(inst: &Instance, policy: &dyn DayRules, cfg: &HorizonConfig, r
         record[10] = day.segments.iter().map(|s| s.supply).sum();
         record[12] = if warm_used { 1.0 } else { 0.0 };
         record[14] = softened as f64;
+        if let (Some(b), Some(rules)) = (bench.as_mut(), rules.as_ref()) {
+            let (optimum, earned) = match b.measure(&truth, &day, &sol, softened > 0, &settings).map_err(solve_err)? {
+                Ok(v) => v,
+                Err(status) => {
+                    // The benchmark has no optimum: the day cannot be judged, the run stops.
+                    out.stopped = Some((t, status));
+                    break;
+                }
+            };
+            cumulative_regret += optimum - earned;
+            // A learning policy's objective is what its plan earns, not what it expected.
+            if learns {
+                record[0] = earned;
+            }
+            out.learning.push([optimum, earned, optimum - earned, cumulative_regret, regret::violations(rules, x) as f64, regret::floor_cost(&day, &sol)]);
+        }
         // Tomorrow warm-starts from today's solution (matched by segment and item ids).
         let file = sol.to_file(&day);
+        if let Some(l) = learner.as_mut() {
+            let (served, clicks) = draw_clicks(&truth, x, l.scale(), seed);
+            l.observe(&day, &served, &clicks);
+        }
         // The policy's edits are not part of the state: the plan drives the day as it is.
-        let mut rng = StdRng::seed_from_u64(day_seed(cfg.seed, replica, t));
+        let mut rng = StdRng::seed_from_u64(seed);
         let ev = world.step(x, &cfg.dynamics, &mut rng);
         record[4] = ev.joined as f64;
         record[5] = ev.churned as f64;
@@ -192,4 +269,55 @@ pub fn run_policy(inst: &Instance, policy: &dyn DayRules, cfg: &HorizonConfig, r
     out.rule_prices.values_mut().for_each(|v| *v /= days);
     out.retained = (0..initial_creators).filter(|&c| world.is_active(c)).count();
     Ok(out)
+}
+
+/// The benchmark's solves over a run: yesterday's benchmark day, its optimum and solution (a day
+/// that has not changed is not solved again; one that has is warm-started from yesterday's).
+#[derive(Default)]
+struct Benchmark {
+    last: Option<(Instance, f64, agora_solver::SolutionFile)>,
+}
+
+impl Benchmark {
+    /// The optimum of the benchmark of `truth` (the policy's day at the true engagement) and what
+    /// the plan `sol` of `day` (the day as planned and served) earns there. A day whose rules
+    /// were made soft (`softened`) has its benchmark's made soft too where they cannot all hold.
+    /// `Ok(Err(status))` when the benchmark has no optimum.
+    fn measure(
+        &mut self,
+        truth: &Instance,
+        day: &Instance,
+        sol: &agora_solver::Solution,
+        softened: bool,
+        settings: &Settings,
+    ) -> Result<Result<(f64, f64), Status>, SolveError> {
+        let mut bench = regret::benchmark_day(truth);
+        if !softened && bench == *day {
+            // The plan was solved on the benchmark itself: it is the optimum.
+            return Ok(Ok((sol.objective, sol.objective)));
+        }
+        let model = formulate(&bench);
+        let earned = regret::plan_value(&model, &sol.impressions);
+        if let Some((last, optimum, _)) = &self.last {
+            if *last == bench {
+                return Ok(Ok((*optimum, earned)));
+            }
+        }
+        let warm = self.last.as_ref().map(|(_, _, f)| WarmStart::from_solution_file(&bench, &model, f));
+        let mut best = solve_model_warm(&bench, &model, settings, warm.as_ref().map(|(w, _)| w))?;
+        let mut earned = earned;
+        if best.status == Status::Infeasible {
+            for c in bench.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
+                c.penalty = Some(SOFTENED_PENALTY);
+            }
+            best = agora_solver::solve(&bench, settings)?;
+            earned = regret::plan_value(&formulate(&bench), &sol.impressions);
+        }
+        if best.status != Status::Optimal {
+            return Ok(Err(best.status));
+        }
+        let optimum = best.objective;
+        self.last = Some((bench.clone(), optimum, best.to_file(&bench)));
+        Ok(Ok((optimum, earned)))
+    }
 }

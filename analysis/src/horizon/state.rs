@@ -156,6 +156,12 @@ impl World {
             }
         }
         let keep: Vec<bool> = inst.edges.iter().map(|e| !matches!(inst.items[e.item].owner, Owner::Creator(c) if leaving[c])).collect();
+        // Evidence, where the day has some, stays with its edge (edges appended later have none).
+        if !inst.evidence.is_empty() {
+            let kept = keep[..inst.evidence.len().min(keep.len())].to_vec();
+            inst.evidence.truncate(kept.len());
+            retain(&mut inst.evidence, &kept);
+        }
         retain(&mut inst.edges, &keep);
         retain(&mut self.base, &keep);
         retain(&mut self.factor, &keep);

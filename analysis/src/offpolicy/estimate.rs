@@ -72,6 +72,11 @@ pub struct EdgeEstimate {
     pub raw: Option<f64>,
     /// The 95% interval and the logged rounds.
     pub evidence: Evidence,
+    /// The rounds' worth of evidence behind `engagement`, in reward units scaled into [0, 1]:
+    /// the Beta posterior's `a + b` (prior pseudo-rounds plus effective rounds) under the
+    /// empirical-Bayes prior, the effective rounds `n'` without a prior (0 without rounds). What
+    /// a learning horizon starts each edge's counts from (docs/horizon.md, "Warm start").
+    pub strength: f64,
 }
 
 /// What the estimate did, for the command's summary.
@@ -162,11 +167,16 @@ pub fn estimate(inst: &Instance, logs: &Logs, settings: &EstimateSettings) -> Re
             .zip(&raw)
             .zip(&sums)
             .map(|((edge, r), s)| match r {
-                Some((m, var, _)) => {
+                Some((m, var, ess)) => {
                     let half = Z95 * var.sqrt();
-                    EdgeEstimate { engagement: *m, raw: Some(*m), evidence: Evidence { n: s.n, lcb: (m - half).max(0.0), ucb: m + half } }
+                    EdgeEstimate { engagement: *m, raw: Some(*m), evidence: Evidence { n: s.n, lcb: (m - half).max(0.0), ucb: m + half }, strength: *ess }
                 }
-                None => EdgeEstimate { engagement: edge.engagement, raw: None, evidence: Evidence { n: 0, lcb: 0.0, ucb: scale.max(edge.engagement) } },
+                None => EdgeEstimate {
+                    engagement: edge.engagement,
+                    raw: None,
+                    evidence: Evidence { n: 0, lcb: 0.0, ucb: scale.max(edge.engagement) },
+                    strength: 0.0,
+                },
             })
             .collect(),
         Prior::EmpiricalBayes => {
@@ -192,6 +202,7 @@ pub fn estimate(inst: &Instance, logs: &Logs, settings: &EstimateSettings) -> Re
                         engagement: mean * scale,
                         raw: raw_m,
                         evidence: Evidence { n: sums[e].n, lcb: (lo * scale).min(mean * scale), ucb: (hi * scale).max(mean * scale) },
+                        strength: a + b,
                     }
                 })
                 .collect()

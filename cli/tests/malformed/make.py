@@ -292,6 +292,17 @@ case("report-over-the-memory-limit", "report day.json sol.json --memory-limit 1K
 case("memory-limit-not-a-size", "solve day.json --memory-limit lots", 2, ["--memory-limit", "not a size"], {"day.json": DAY})
 case("memory-limit-none-runs", "solve day.json --memory-limit none", 0, [], {"day.json": DAY})
 
+# 17. Learning policies (issue 31): the warm start is an input like any other; a bad engagement is
+# named; a warm start without a learning policy, or with the dr estimator, is a usage error.
+L = "horizon day.json --policy ucb --warm-start l.csv --days 2 --out h"
+case("learning-warm-start-in-the-output", "horizon day.json --policy ucb --warm-start h/horizon.csv --days 2 --out h", 1, ["holds h/horizon.csv, an input"], {"day.json": DAY, "h/horizon.csv": LOGS})
+case("learning-warm-start-without-a-learner", "horizon day.json --policy ecosystem --warm-start l.csv --days 2 --out h", 2, ["--warm-start is for learning policies"], {"day.json": DAY, "l.csv": LOGS})
+case("learning-warm-start-is-dev-zero", "horizon day.json --policy ucb --warm-start /dev/zero --days 2 --out h", 1, ["not a regular file"], {"day.json": DAY})
+case("learning-warm-start-of-other-segments", L, 1, ["--warm-start l.csv", "no logged round is in a segment"], {"day.json": DAY, "l.csv": "segment,item,reward,propensity\nnowhere,x,1,0.5\n"})
+case("learning-warm-start-bad-propensity", L, 1, ["l.csv", "line 2", "propensity"], {"day.json": DAY, "l.csv": LOGS.replace(",0.5\n", ",0\n", 1)})
+case("learning-warm-start-estimator-dr", L + " --warm-start-estimator dr", 2, ["needs a reward model"], {"day.json": DAY, "l.csv": LOGS})
+case("learning-unknown-engagement", H, 1, ["p.json", "unknown variant `optimistic`", "greedy"], {"day.json": DAY, "p.json": POLICY(engagement="optimistic")})
+
 # Tamper one artifact file in the tampered case.
 for d in sorted(os.listdir(ROOT)):
     if d.endswith("artifact-tampered"):
