@@ -49,7 +49,9 @@ fn a_bid_raise_on_a_budget_bound_campaign_flips_sign_under_a_user_split() {
     // buys (200 / 2.0 = 100) and B the other 200. A's price x 1.25 (2.5): its budget buys 80,
     // B takes 220. Truth: A -20 impressions, revenue 200 + 396 - (200 + 360) = +36.
     let control = day(BIDS);
-    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "A bids 25% more", "edges": [{"item": "ad-A", "price_scale": 1.25}]}"#)).unwrap();
+    let t =
+        Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "A bids 25% more", "edges": [{"item": "ad-A", "price_scale": 1.25}]}"#))
+            .unwrap();
     let cfg = ExperimentConfig { designs: vec![Design::UserSplit, Design::BudgetSplit], ..ExperimentConfig::default() };
     let e = experiment::run(&control, &t, &cfg).unwrap();
     close(e.truth.gte(metric(&e, "impressions.A")), -20.0, "truth, A's impressions");
@@ -97,7 +99,8 @@ fn a_creator_floor_is_met_twice_over_by_a_creator_split() {
     // engagement 910 (-70), small creators 300 (+100).
     let control = day(FLOOR);
     let t = Treatment::of_change(&control, change(FLOORS)).unwrap();
-    let cfg = ExperimentConfig { designs: vec![Design::CreatorSplit, Design::BudgetSplit], treated_creators: Some(vec!["s1".into()]), ..ExperimentConfig::default() };
+    let cfg =
+        ExperimentConfig { designs: vec![Design::CreatorSplit, Design::BudgetSplit], treated_creators: Some(vec!["s1".into()]), ..ExperimentConfig::default() };
     let e = experiment::run(&control, &t, &cfg).unwrap();
     close(e.truth.gte(metric(&e, "exposure.small")), 100.0, "truth, small creators' exposure");
     close(e.truth.gte(metric(&e, "engagement")), -70.0, "truth, engagement");
@@ -132,7 +135,10 @@ fn a_change_file_that_breaks_a_rule_names_it() {
     assert!(bad(r#"{"schema": "agora.change/v1", "name": "x", "remove": ["nope"]}"#).contains("no constraint \"nope\""));
     assert!(bad(r#"{"schema": "agora.change/v1", "name": "x", "edges": [{"item": "zz", "price": 1}]}"#).contains("no item \"zz\""));
     assert!(bad(r#"{"schema": "agora.change/v1", "name": "x", "set": {"budget[Q]": 1}}"#).contains("budget[Q]"));
-    assert!(serde_json::from_str::<ChangeFile>(r#"{"schema": "agora.change/v1", "name": "x", "set": {"a": 1, "a": 2}}"#).unwrap_err().to_string().contains("set twice"));
+    assert!(serde_json::from_str::<ChangeFile>(r#"{"schema": "agora.change/v1", "name": "x", "set": {"a": 1, "a": 2}}"#)
+        .unwrap_err()
+        .to_string()
+        .contains("set twice"));
 }
 
 #[test]
@@ -162,7 +168,9 @@ fn user_split_equals_the_truth_when_no_shared_row_binds() {
 #[test]
 fn the_serving_simulation_gives_each_estimate_a_standard_error_and_a_power() {
     let control = day(BIDS);
-    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "A bids 25% more", "edges": [{"item": "ad-A", "price_scale": 1.25}]}"#)).unwrap();
+    let t =
+        Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "A bids 25% more", "edges": [{"item": "ad-A", "price_scale": 1.25}]}"#))
+            .unwrap();
     let noisy = |arrivals: usize| {
         let cfg = ExperimentConfig {
             designs: vec![Design::BudgetSplit],
@@ -222,7 +230,8 @@ fn a_switchback_approaches_the_long_run_effect_as_its_blocks_grow() {
     // it costs less (the long-run effect). A short block starts from the fatigue the other rule
     // set left (carryover); a long one, its first half left out, sees the rule's own market.
     let control = agora_instances::load(example_day()).unwrap().instance;
-    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "topics at most 20%", "set": {"topic-diversity.max_share": 0.2}}"#)).unwrap();
+    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "topics at most 20%", "set": {"topic-diversity.max_share": 0.2}}"#))
+        .unwrap();
     let dynamics: agora_analysis::horizon::Dynamics = serde_json::from_str(
         r#"{"schema": "agora.dynamics/v1", "churn": {"enabled": true, "window": 3, "threshold": 500, "rate": 0.5},
             "uploads": {"enabled": false}, "joins": {"enabled": false}, "users": {"enabled": false}, "freshness": {"enabled": false},

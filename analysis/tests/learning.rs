@@ -203,7 +203,8 @@ fn no_rule_reads_engagement_so_optimism_never_breaks_one() {
     // type that read engagement (an engagement floor, revenue through click prices) would fail
     // here, and would have to be planned at its pessimistic side (docs/horizon.md).
     let mut inst = agora_instances::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance;
-    inst.evidence = inst.edges.iter().enumerate().map(|(e, edge)| Evidence { n: (e as u64 * 37) % 200, lcb: 0.5 * edge.engagement, ucb: 2.0 * edge.engagement }).collect();
+    inst.evidence =
+        inst.edges.iter().enumerate().map(|(e, edge)| Evidence { n: (e as u64 * 37) % 200, lcb: 0.5 * edge.engagement, ucb: 2.0 * edge.engagement }).collect();
     let mut text = agora_instances::to_json(&inst);
     text = text.replacen(
         r#""constraints": ["#,

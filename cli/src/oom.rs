@@ -29,7 +29,8 @@ fn refuse(size: usize) -> ! {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(b"error: out of memory: an allocation of ");
     let _ = err.write_all(&digits[k..]);
-    let _ = err.write_all(b" bytes failed; the day needs more memory than this process may use (--memory-limit, docs/backends.md \"Memory\"); nothing was written\n");
+    let _ = err
+        .write_all(b" bytes failed; the day needs more memory than this process may use (--memory-limit, docs/backends.md \"Memory\"); nothing was written\n");
     std::process::exit(1)
 }
 

@@ -46,13 +46,27 @@ fn audit_json_is_an_agora_audit_document() {
     let trials = doc["trials"].as_array().unwrap();
     assert!(!trials.is_empty());
     for t in trials {
-        for f in ["property", "creator", "class", "deviation", "perturbation", "exposure_before", "exposure_after", "change", "non_trivial", "verdict", "explained_by", "hot"] {
+        for f in [
+            "property",
+            "creator",
+            "class",
+            "deviation",
+            "perturbation",
+            "exposure_before",
+            "exposure_after",
+            "change",
+            "non_trivial",
+            "verdict",
+            "explained_by",
+            "hot",
+        ] {
             assert!(t.get(f).is_some(), "{f} missing in {t}");
         }
         assert!(["exposed", "margin_edge", "margin_row"].contains(&t["class"].as_str().unwrap()), "{t}");
         assert_eq!(t["perturbation"].is_number(), t["property"] == "creator_monotonicity", "{t}");
     }
-    let counted: u64 = checks.iter().filter(|c| c["property"] != "budget_feasibility").map(|c| c["trials"].as_u64().unwrap() + c["infeasible"].as_u64().unwrap()).sum();
+    let counted: u64 =
+        checks.iter().filter(|c| c["property"] != "budget_feasibility").map(|c| c["trials"].as_u64().unwrap() + c["infeasible"].as_u64().unwrap()).sum();
     assert_eq!(counted, trials.len() as u64);
 }
 
@@ -69,11 +83,11 @@ fn out_writes_the_document_and_refuses_an_input() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap(), doc);
     let copy = dir.path().join("day.json");
-    std::fs::copy(EXAMPLE, &copy).unwrap();
+    std::fs::copy(common::workspace().join(EXAMPLE), &copy).unwrap();
     let o = agora(&["audit", copy.to_str().unwrap(), "--out", copy.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("is an input of this command"), "{}", text(&o.stderr));
-    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(EXAMPLE).unwrap());
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(common::workspace().join(EXAMPLE)).unwrap());
 }
 
 #[test]

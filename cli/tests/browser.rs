@@ -246,7 +246,22 @@ fn frontier_and_horizon_pages_render_with_the_numbers_of_their_json() {
     let day_path = dir.join("explore-day.json");
     std::fs::write(&day_path, day.to_string()).unwrap();
     let out = dir.join("learning");
-    let o = agora(&["horizon", s(&day_path), "--days", "3", "--replicas", "2", "--policy", "ecosystem", "--policy", "ucb", "--policy", "thompson", "--out", s(&out)]);
+    let o = agora(&[
+        "horizon",
+        s(&day_path),
+        "--days",
+        "3",
+        "--replicas",
+        "2",
+        "--policy",
+        "ecosystem",
+        "--policy",
+        "ucb",
+        "--policy",
+        "thompson",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("horizon.json")).unwrap()).unwrap();
     let nums = check_page(&out.join("index.html"), &json, &dir.join("profile-learning"));

@@ -111,7 +111,11 @@ fn a_full_disk_fails_every_writing_command_with_the_path_and_leaves_nothing() {
     let Some(scratch) = Scratch::mount(256 * 1024) else { return };
     let inputs = inputs();
     // simulate reads an artifact: exported before the disk fills.
-    let o = agora().args(["export", "sol.json", "--instance", "day.json", "--out", s(&scratch.path().join("artifact-in"))]).current_dir(inputs.path()).output().unwrap();
+    let o = agora()
+        .args(["export", "sol.json", "--instance", "day.json", "--out", s(&scratch.path().join("artifact-in"))])
+        .current_dir(inputs.path())
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     scratch.fill();
     let before = snapshot(inputs.path());
@@ -156,14 +160,20 @@ fn state(out: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
     if out.is_file() {
         return Some(BTreeMap::from([(String::new(), read(out))]));
     }
-    out.is_dir().then(|| std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read(&p))).collect())
+    out.is_dir().then(|| {
+        std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read(&p))).collect()
+    })
 }
 
 #[test]
 fn a_command_killed_at_any_moment_leaves_the_old_output_or_the_new_one_whole() {
     let inputs = inputs();
     let outs = tempfile::tempdir().unwrap();
-    let o = agora().args(["export", "sol.json", "--instance", "day.json", "--out", s(&outs.path().join("artifact-in"))]).current_dir(inputs.path()).output().unwrap();
+    let o = agora()
+        .args(["export", "sol.json", "--instance", "day.json", "--out", s(&outs.path().join("artifact-in"))])
+        .current_dir(inputs.path())
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     let mut failures = Vec::new();
     let mut kills = 0;
@@ -216,7 +226,10 @@ fn a_day_over_the_memory_limit_is_refused_before_its_bulk_and_nothing_is_written
     let o = agora().args(["solve", "day.json", "--memory-limit", "1M", "--out", "again.json"]).current_dir(inputs.path()).output().unwrap();
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("day.json: a day of") && err.contains("needs about") && err.contains("0.00 GB (--memory-limit)") && err.contains("--distributed"), "{err}");
+    assert!(
+        err.contains("day.json: a day of") && err.contains("needs about") && err.contains("0.00 GB (--memory-limit)") && err.contains("--distributed"),
+        "{err}"
+    );
     assert!(!inputs.path().join("again.json").exists());
     // The same for a command that formulates the whole matrix, and `none` lets it run.
     let o = agora().args(["report", "day.json", "sol.json", "--memory-limit", "1M", "--out", "rep"]).current_dir(inputs.path()).output().unwrap();

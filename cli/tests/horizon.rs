@@ -13,8 +13,24 @@ fn learning_policies_warm_started_from_logs_write_their_regret() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = p("h");
     let o = agora(&[
-        "horizon", &p("obd.json"), "--days", "6", "--dynamics", "off", "--policy", "ecosystem", "--policy", "greedy", "--policy", "thompson",
-        "--warm-start", &p("obd.logs.csv"), "--replicas", "2", "--out", &out,
+        "horizon",
+        &p("obd.json"),
+        "--days",
+        "6",
+        "--dynamics",
+        "off",
+        "--policy",
+        "ecosystem",
+        "--policy",
+        "greedy",
+        "--policy",
+        "thompson",
+        "--warm-start",
+        &p("obd.logs.csv"),
+        "--replicas",
+        "2",
+        "--out",
+        &out,
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);

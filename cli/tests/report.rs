@@ -155,7 +155,7 @@ fn the_audit_is_checked_like_the_other_inputs() {
     std::fs::copy(&audit, &moved).unwrap();
     let o = agora(&["report", &example(), s(&sol), "--audit", s(&moved), "--out", s(&inside)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("it contains"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("holds") && text(&o.stderr).contains("an input of this command"), "{}", text(&o.stderr));
     assert_eq!(std::fs::read(&moved).unwrap(), before, "the audit is untouched");
     assert_eq!(std::fs::read_dir(&inside).unwrap().count(), 1, "nothing was written");
     // An audit of another day, and a file that is no audit, are refused by name.

@@ -477,10 +477,14 @@ class Experiment(_Page):
     @property
     def truth(self) -> pd.DataFrame:
         """One row per metric: its value under the control and the treatment rules, and the
-        effect (the global treatment effect)."""
+        effect (the global treatment effect), and whether the effect is the same at every optimal
+        plan (``identified``; not, where the day's ties decide it)."""
         t = self.raw["truth"]
         return pd.DataFrame(
-            [{"metric": m, "control": t["control"][m], "treatment": t["treatment"][m], "effect": t["effect"][m]} for m in t["control"]]
+            [
+                {"metric": m, "control": t["control"][m], "treatment": t["treatment"][m], "effect": t["effect"][m], "identified": t["identified"][m]}
+                for m in t["control"]
+            ]
         )
 
     @property

@@ -449,7 +449,10 @@ fn experiment(
     let settings = settings_of(py, settings, None, None)?;
     let control = &instance.inner;
     let where_ = Path::new("<treatment>");
-    let is_change = serde_json::from_str::<serde_json::Value>(treatment).ok().and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(|s| s == experiment::CHANGE_SCHEMA)).unwrap_or(false);
+    let is_change = serde_json::from_str::<serde_json::Value>(treatment)
+        .ok()
+        .and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(experiment::is_change_schema))
+        .unwrap_or(false);
     let treat = if is_change {
         let change: ChangeFile = agora_instances::parse_json_with(treatment, where_, Ok).map_err(|e| load_error(py, e))?;
         Treatment::of_change(control, change).map_err(|errors| load_error(py, LoadError::Invalid { path: where_.to_path_buf(), errors }))?

@@ -198,7 +198,9 @@ mod tests {
         assert_eq!(cgroup_room(Some("9223372036854771712\n".into()), None), None, "v1's sentinel is no limit");
         assert_eq!(cgroup_room(Some("1000\n".into()), Some("300\n".into())), Some(700.0));
         assert_eq!(cgroup_room(Some("1000\n".into()), Some("3000\n".into())), Some(0.0));
-        let limits = |v: &str| Some(format!("Limit                     Soft Limit           Hard Limit           Units\nMax address space         {v}            unlimited            bytes\n"));
+        let limits = |v: &str| {
+            Some(format!("Limit                     Soft Limit           Hard Limit           Units\nMax address space         {v}            unlimited            bytes\n"))
+        };
         assert_eq!(address_space_room(limits("unlimited"), Some("VmSize:\t  1000 kB\n".into())), None);
         assert_eq!(address_space_room(limits("4096000"), Some("VmSize:\t  1000 kB\n".into())), Some(4096000.0 - 1024000.0));
     }
@@ -210,7 +212,10 @@ mod tests {
         assert!(check(MemoryEstimate::of(10_000_000, MemoryPath::Sifting), Some(&budget)).is_ok());
         let e = check(MemoryEstimate::of(10_000_000, MemoryPath::WholeHighs), Some(&budget)).unwrap_err().to_string();
         assert!(e.contains("10000000 edges needs about 11.04 GB on HiGHS on the whole matrix"), "{e}");
-        assert!(e.contains("2.00 GB (--memory-limit)") && e.contains("--backend first-order") && e.contains("about 1.84 GB") && e.contains("--distributed"), "{e}");
+        assert!(
+            e.contains("2.00 GB (--memory-limit)") && e.contains("--backend first-order") && e.contains("about 1.84 GB") && e.contains("--distributed"),
+            "{e}"
+        );
         assert!(check(MemoryEstimate::of(10_000_000, MemoryPath::WholeHighs), None).is_ok(), "nothing known, nothing refused");
     }
 }

@@ -13,6 +13,12 @@ use agora_instances::{ConstraintFile, Finding, Instance, InstanceFile, LoadError
 /// The `schema` string of change files.
 pub const CHANGE_SCHEMA: &str = "agora.change/v1";
 
+/// True when `schema` names a change file of any version: such a file is read as a change, and
+/// one of another version refused as such rather than as a day missing its segments.
+pub fn is_change_schema(schema: &str) -> bool {
+    schema.starts_with("agora.change/")
+}
+
 /// An `agora.change/v1` file. Edits apply in the order of the fields: `remove`, `add`, `set`,
 /// `scale`, `edges`; the day they make must pass the instance validator.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,7 +172,9 @@ impl Treatment {
     pub fn load(path: &Path, control: &Instance, opts: &ReadOptions) -> Result<Treatment, LoadError> {
         let text = agora_instances::read_input(path, opts)?;
         let schema = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(str::to_string));
-        if schema.as_deref() == Some(CHANGE_SCHEMA) {
+        // Any agora.change/ schema is read as a change (another version is refused by name),
+        // everything else as a day.
+        if schema.as_deref().is_some_and(is_change_schema) {
             let change: ChangeFile = agora_instances::parse_json_with(&text, path, Ok)?;
             let day = change.apply(control).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
             return Ok(Treatment { name: change.name.clone(), day, change: Some(change) });
@@ -195,7 +203,11 @@ impl Treatment {
         same("creators", control.creators.iter().map(|s| s.id.as_str()).collect(), day.creators.iter().map(|s| s.id.as_str()).collect())?;
         let pairs = |d: &Instance| d.edges.iter().map(|e| (e.segment, e.item)).collect::<Vec<_>>();
         if pairs(control) != pairs(&day) {
-            return Err(vec![Finding { entity: "day".into(), field: "edges".into(), message: "must be the control day's edges (same segment and item pairs, same order); their values may change".into() }]);
+            return Err(vec![Finding {
+                entity: "day".into(),
+                field: "edges".into(),
+                message: "must be the control day's edges (same segment and item pairs, same order); their values may change".into(),
+            }]);
         }
         Ok(Treatment { name: day.name.clone(), day, change: None })
     }

@@ -247,9 +247,7 @@ impl Ids {
 
 /// The joint day, if it passes the instance validator (it is built to; this is the check).
 fn checked(joint: Joint) -> Result<Joint, Unsupported> {
-    InstanceFile::from(&joint.day)
-        .validate()
-        .map_err(|e| format!("the joint day does not validate: {}", agora_instances::Bulleted(&e)))?;
+    InstanceFile::from(&joint.day).validate().map_err(|e| format!("the joint day does not validate: {}", agora_instances::Bulleted(&e)))?;
     Ok(joint)
 }
 
@@ -330,7 +328,8 @@ pub fn creator_split(control: &Instance, treat: &Instance, treated: &[bool]) -> 
                     ))
                 }
             };
-            if matches!(&kind, ConstraintKind::ExposureFloor { items: ItemSelector::Ids(v), .. } | ConstraintKind::ExposureCap { items: ItemSelector::Ids(v), .. } if v.is_empty()) {
+            if matches!(&kind, ConstraintKind::ExposureFloor { items: ItemSelector::Ids(v), .. } | ConstraintKind::ExposureCap { items: ItemSelector::Ids(v), .. } if v.is_empty())
+            {
                 continue;
             }
             day.constraints.push(Constraint { name: format!("{}{}", rule.name, arm.suffix()), penalty: rule.penalty, kind });

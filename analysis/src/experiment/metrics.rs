@@ -2,8 +2,8 @@
 //! over edges (which a design scales from its arms' fractions) or a ratio (which it compares
 //! arm to arm).
 
-use agora_instances::metrics::{gini, ratio};
 use agora_instances::metrics::NEW_CREATOR_GROUP;
+use agora_instances::metrics::{gini, ratio};
 use agora_instances::{Instance, ItemKind};
 use agora_solver::{edge_terms, Terms};
 

@@ -21,7 +21,7 @@ use std::time::Instant;
 use agora_instances::Instance;
 use agora_solver::{solve_model_warm, BackendChoice, Formulation, Settings, Solution, Status, WarmStart};
 
-pub use change::{ChangeFile, EdgeChange, Treatment, CHANGE_SCHEMA};
+pub use change::{is_change_schema, ChangeFile, EdgeChange, Treatment, CHANGE_SCHEMA};
 pub use joint::Arm;
 pub use metrics::{Aggregate, Metric, Units};
 pub use noise::{Noise, NoiseConfig};
@@ -134,6 +134,12 @@ pub struct Truth {
     pub control: Vec<f64>,
     /// Metric values on the treated day.
     pub treatment: Vec<f64>,
+    /// Per metric: whether the effect is the same at every optimal plan of the two days, as far
+    /// as a re-solve under a perturbed objective tells ([`identify`]). A degenerate LP (two ads
+    /// of equal value, two films of equal engagement) has many optimal plans that agree on the
+    /// objective but not on how it is split; an effect on a campaign's spend there is the
+    /// solver's tie-break, not the change's, and no design can be judged by it.
+    pub identified: Vec<bool>,
 }
 
 /// A difference below this share of the values it is taken between is the solves' own
@@ -211,16 +217,46 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
     if !(cfg.fraction > 0.0 && cfg.fraction < 1.0) {
         return Err(ExperimentError::Config(format!("the treated fraction must be in (0, 1), got {}", cfg.fraction)));
     }
+    // Everything the configuration can get wrong is refused before the first solve.
+    if cfg.designs.is_empty() {
+        return Err(ExperimentError::Config("no design to simulate: name at least one of user-split, budget-split, creator-split, switchback".into()));
+    }
+    if cfg.designs.contains(&Design::Switchback) {
+        switchback::check(control, &cfg.switchback)?;
+    }
+    let treated_creators = match &cfg.treated_creators {
+        Some(ids) => {
+            let mut t = vec![false; control.creators.len()];
+            for id in ids {
+                let c = control
+                    .creators
+                    .iter()
+                    .position(|c| c.id == *id)
+                    .ok_or_else(|| ExperimentError::Config(format!("no creator \"{}\" in the day", agora_instances::limits::excerpt(id))))?;
+                t[c] = true;
+            }
+            Some(t)
+        }
+        None => None,
+    };
     let treat = &treatment.day;
     let metrics = metrics::metrics_of(control);
     let clock = Instant::now();
     let c_sol = optimum(control, &cfg.settings, None, "control")?;
     let t_sol = optimum(treat, &cfg.settings, Some(c_sol.impressions.clone()), "treated")?;
-    let truth = Truth { control: whole(control, &c_sol), treatment: whole(treat, &t_sol) };
+    let (c_vals, t_vals) = (whole(control, &c_sol), whole(treat, &t_sol));
+    let identified = identify(control, treat, (&c_sol, &t_sol), (&c_vals, &t_vals), &cfg.settings)?;
+    let truth = Truth { control: c_vals, treatment: t_vals, identified };
     let truth_seconds = clock.elapsed().as_secs_f64();
     let truths = (&c_sol, &t_sol);
     let mut designs = Vec::new();
+    let mut asked: Vec<Design> = Vec::new();
     for &design in &cfg.designs {
+        // A design named twice runs once.
+        if asked.contains(&design) {
+            continue;
+        }
+        asked.push(design);
         let clock = Instant::now();
         let mut result = match design {
             Design::Switchback => switchback::run(control, treatment, &metrics, cfg)?,
@@ -240,15 +276,8 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
                 Err(why) => unsupported(design, why, &metrics),
             },
             Design::CreatorSplit => {
-                let treated = match &cfg.treated_creators {
-                    Some(ids) => {
-                        let mut t = vec![false; control.creators.len()];
-                        for id in ids {
-                            let c = control.creators.iter().position(|c| c.id == *id).ok_or_else(|| ExperimentError::Config(format!("no creator \"{}\" in the day", agora_instances::limits::excerpt(id))))?;
-                            t[c] = true;
-                        }
-                        t
-                    }
+                let treated = match &treated_creators {
+                    Some(t) => t.clone(),
                     None => noise::draw_creators(control, cfg.fraction, cfg.seed),
                 };
                 match joint::creator_split(control, treat, &treated) {
@@ -311,6 +340,57 @@ fn solve(day: &Instance, settings: &Settings, warm: Option<WarmStart>) -> Result
     }
 }
 
+/// The relative size of the perturbation [`identify`] applies to every edge's engagement and
+/// price: far below any data's precision, far above the solvers' tolerances' effect on a vertex
+/// choice.
+pub const TIE_BREAK: f64 = 1e-6;
+
+/// A metric's effect counts as identified when the perturbed effect is within this share of
+/// its values (the perturbation itself moves values by about [`TIE_BREAK`]).
+pub const IDENTIFIED_WITHIN: f64 = 1e-4;
+
+/// Which metrics' effects do not depend on which optimal plan the solver returns: both days are
+/// re-solved (from their plans) with every edge's engagement and price scaled by `1 + TIE_BREAK
+/// * u`, `u` a fixed pseudo-random number in [-1, 1] per edge (the same for both days), which breaks the ties of a
+/// degenerate optimum one way; an effect that moves by more than [`IDENTIFIED_WITHIN`] of its
+/// values was a tie-break. A QP day (strictly concave: one optimum) needs no re-solve.
+fn identify(
+    control: &Instance,
+    treat: &Instance,
+    (c_sol, t_sol): (&Solution, &Solution),
+    (c_vals, t_vals): (&[f64], &[f64]),
+    settings: &Settings,
+) -> Result<Vec<bool>, ExperimentError> {
+    use agora_solver::Columns as _;
+    use rand::{Rng, SeedableRng};
+    // A QP's regularisation is strictly concave in every edge: its optimum is unique.
+    if Formulation::new(control).is_qp() && Formulation::new(treat).is_qp() {
+        return Ok(vec![true; c_vals.len()]);
+    }
+    // The same draws for both days (they share their edges' order where the change keeps the
+    // edges), so a tie is broken the same way in both.
+    let perturbed = |day: &Instance| {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x7469_6573);
+        let mut d = day.clone();
+        for edge in d.edges.iter_mut() {
+            edge.engagement *= 1.0 + TIE_BREAK * rng.random_range(-1.0..=1.0);
+            edge.price *= 1.0 + TIE_BREAK * rng.random_range(-1.0..=1.0);
+        }
+        d
+    };
+    let (pc, pt) = (perturbed(control), perturbed(treat));
+    let pc_sol = optimum(&pc, settings, Some(c_sol.impressions.clone()), "control (its ties broken)")?;
+    let pt_sol = optimum(&pt, settings, Some(t_sol.impressions.clone()), "treated (its ties broken)")?;
+    let (pc_vals, pt_vals) = (whole(control, &pc_sol), whole(treat, &pt_sol));
+    Ok((0..c_vals.len())
+        .map(|k| {
+            let scale = c_vals[k].abs().max(t_vals[k].abs()).max(1.0);
+            let (effect, perturbed) = (t_vals[k] - c_vals[k], pt_vals[k] - pc_vals[k]);
+            (effect - perturbed).abs() <= IDENTIFIED_WITHIN * scale
+        })
+        .collect())
+}
+
 /// Every metric of a whole day's solution (its objective with its penalties).
 fn whole(day: &Instance, sol: &Solution) -> Vec<f64> {
     metrics::measure(day, &sol.impressions, &|_| true, &|_| true, sol.terms.penalties)
@@ -341,7 +421,13 @@ impl Served {
 
 /// The budget-split: each arm a whole day at its fraction, solved from the truth's plan at that
 /// fraction.
-fn budget_split(control: &Instance, treat: &Instance, (c_sol, t_sol): (&Solution, &Solution), metrics: &[Metric], cfg: &ExperimentConfig) -> Result<Served, ExperimentError> {
+fn budget_split(
+    control: &Instance,
+    treat: &Instance,
+    (c_sol, t_sol): (&Solution, &Solution),
+    metrics: &[Metric],
+    cfg: &ExperimentConfig,
+) -> Result<Served, ExperimentError> {
     let f = cfg.fraction;
     let arm = |day: &Instance, sol: &Solution, share: f64, name: &'static str| -> Result<(Instance, Solution), ExperimentError> {
         let d = joint::scaled(day, share);

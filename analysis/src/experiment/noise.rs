@@ -132,7 +132,9 @@ fn serve(day: &Instance, x: &[f64], per_arrival: f64, rng: &mut StdRng) -> Vec<f
     }
     // Budgets: a campaign's ads are served until its budget is spent.
     for (a, campaign) in day.campaigns.iter().enumerate() {
-        let ads: Vec<usize> = (0..day.edges.len()).filter(|&e| day.items[day.edges[e].item].kind() == ItemKind::Ad && day.items[day.edges[e].item].campaign() == Some(a)).collect();
+        let ads: Vec<usize> = (0..day.edges.len())
+            .filter(|&e| day.items[day.edges[e].item].kind() == ItemKind::Ad && day.items[day.edges[e].item].campaign() == Some(a))
+            .collect();
         let spend: f64 = ads.iter().map(|&e| served[e] * day.edges[e].price).sum();
         if spend > campaign.budget && spend > 0.0 {
             let keep = campaign.budget / spend;

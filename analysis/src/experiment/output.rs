@@ -10,6 +10,9 @@ use super::{Aggregate, Design, DesignResult, Experiment, Units, EXPERIMENT_SCHEM
 /// The files of an experiment directory, in the order [`Experiment::files`] writes them.
 pub const EXPERIMENT_FILES: [&str; 4] = ["experiment.json", "experiment.csv", "estimates.svg", "index.html"];
 
+/// The summary prints at most this many headline metrics per table.
+pub const SUMMARY_ROWS: usize = 12;
+
 /// A relative bias below this counts as none (the solves' own accuracy).
 pub const UNBIASED: f64 = 1e-6;
 
@@ -47,14 +50,17 @@ impl DesignResult {
 }
 
 impl Experiment {
-    /// The metrics a planner reads first: those whose truth moved (the objective, engagement,
-    /// revenue, exposure by group, a campaign's spend), in metric order.
+    /// The metrics a planner reads first: those whose truth moved, and moved the same at every
+    /// optimal plan ([`super::Truth::identified`]): the objective, engagement, revenue, exposure
+    /// by group, a campaign's impressions and spend, in metric order.
     pub fn headline(&self) -> Vec<usize> {
         (0..self.metrics.len())
             .filter(|&k| {
                 let m = &self.metrics[k].name;
-                let moved = self.truth.gte(k) != 0.0;
-                moved && (matches!(m.as_str(), "objective" | "engagement" | "revenue") || ["exposure.", "impressions.", "spend."].iter().any(|p| m.starts_with(p)))
+                let moved = self.truth.gte(k) != 0.0 && self.truth.identified[k];
+                moved
+                    && (matches!(m.as_str(), "objective" | "engagement" | "revenue")
+                        || ["exposure.", "impressions.", "spend."].iter().any(|p| m.starts_with(p)))
             })
             .collect()
     }
@@ -71,19 +77,36 @@ impl Experiment {
                 lines.push(format!("{name} cannot test this change: {why}."));
                 continue;
             }
-            let worst = headline
-                .iter()
-                .filter_map(|&k| d.relative_bias(self, k).map(|r| (r.abs(), k)))
-                .fold(None, |acc: Option<(f64, usize)>, (r, k)| if acc.is_none_or(|(a, _)| r > a) { Some((r, k)) } else { acc });
+            let worst = headline.iter().filter_map(|&k| d.relative_bias(self, k).map(|r| (r.abs(), k))).fold(None, |acc: Option<(f64, usize)>, (r, k)| {
+                if acc.is_none_or(|(a, _)| r > a) {
+                    Some((r, k))
+                } else {
+                    acc
+                }
+            });
             let target = if d.long_run.is_some() { "the long-run effect" } else { "the truth" };
+            let estimated = headline.iter().any(|&k| d.estimates[k].is_some());
             let line = match worst {
+                // A design that estimates none of the metrics that moved says nothing about them:
+                // it is not a candidate.
+                None if !headline.is_empty() && !estimated => {
+                    lines.push(format!("{name} estimates none of the headline metrics this change moves."));
+                    continue;
+                }
                 None => format!("{name}: the change moves no headline metric ({target} is 0 on all of them)."),
-                Some((r, _)) if r <= UNBIASED => format!("{name} is unbiased for this change: every headline metric's estimate equals {target}{}.", why_unbiased(d.design)),
+                Some((r, _)) if r <= UNBIASED => {
+                    format!("{name} is unbiased for this change: every headline metric's estimate equals {target}{}.", why_unbiased(d))
+                }
                 Some((r, k)) => {
                     let m = &self.metrics[k].name;
                     let (est, tgt) = (d.estimates[k].unwrap_or(0.0), d.target(self, k));
                     let why = why_biased(self, d, k);
-                    format!("{name} is biased: {m} is estimated at {} against {target} {} ({:+.1}%){why}.", fmt(est), fmt(tgt), 100.0 * r * (est - tgt).signum())
+                    format!(
+                        "{name} is biased: {m} is estimated at {} against {target} {} ({:+.1}%){why}.",
+                        fmt(est),
+                        fmt(tgt),
+                        100.0 * r * (est - tgt).signum()
+                    )
                 }
             };
             lines.push(line);
@@ -92,10 +115,26 @@ impl Experiment {
                 best = Some((score, d.design));
             }
         }
+        let tied: Vec<&str> =
+            (0..self.metrics.len()).filter(|&k| self.truth.gte(k) != 0.0 && !self.truth.identified[k]).map(|k| self.metrics[k].name.as_str()).collect();
+        if !tied.is_empty() {
+            lines.push(format!(
+                "Not judged: {} moved only by how the solver breaks ties between equally good plans (the day has several optima that split them differently), so no design can be right or wrong about {}.",
+                list(&tied, 6),
+                if tied.len() == 1 { "it" } else { "them" }
+            ));
+        }
         if let Some((score, design)) = best {
             let noisy = self.designs.iter().find(|d| d.design == design).and_then(|d| {
                 let k = *headline.first()?;
-                d.noise[k].map(|n| format!(" With the simulated impressions its {} estimate has a standard error of {} (power {:.0}% for the effect found).", self.metrics[k].name, fmt(n.std_error), 100.0 * n.power))
+                d.noise[k].map(|n| {
+                    format!(
+                        " With the simulated impressions its {} estimate has a standard error of {} (power {:.0}% for the effect found).",
+                        self.metrics[k].name,
+                        fmt(n.std_error),
+                        100.0 * n.power
+                    )
+                })
             });
             lines.push(format!(
                 "Use {}: its largest relative bias on a headline metric is {:.2}%.{}",
@@ -109,7 +148,9 @@ impl Experiment {
 
     /// The document of `experiment.json`.
     pub fn to_value(&self) -> Value {
-        let per_metric = |v: &dyn Fn(usize) -> f64| -> Value { Value::Object(self.metrics.iter().enumerate().map(|(k, m)| (m.name.clone(), json!(v(k)))).collect::<Map<_, _>>()) };
+        let per_metric = |v: &dyn Fn(usize) -> f64| -> Value {
+            Value::Object(self.metrics.iter().enumerate().map(|(k, m)| (m.name.clone(), json!(v(k)))).collect::<Map<_, _>>())
+        };
         let designs: Vec<Value> = self
             .designs
             .iter()
@@ -157,6 +198,7 @@ impl Experiment {
                 "control": per_metric(&|k| self.truth.control[k]),
                 "treatment": per_metric(&|k| self.truth.treatment[k]),
                 "effect": per_metric(&|k| self.truth.gte(k)),
+                "identified": Value::Object(self.metrics.iter().zip(&self.truth.identified).map(|(m, &i)| (m.name.clone(), json!(i))).collect::<Map<_, _>>()),
                 "seconds": self.truth_seconds,
             },
             "designs": designs,
@@ -167,13 +209,13 @@ impl Experiment {
 
     /// `experiment.csv`: one row per design and metric it estimates.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("design,metric,target,estimate,bias,relative_bias,std_error,power,treatment_arm,control_arm\n");
+        let mut out = String::from("design,metric,target,estimate,bias,relative_bias,std_error,power,treatment_arm,control_arm,identified\n");
         let opt = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
         for d in &self.designs {
             for k in 0..self.metrics.len() {
                 let Some(est) = d.estimates[k] else { continue };
                 out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{}\n",
+                    "{},{},{},{},{},{},{},{},{},{},{}\n",
                     d.design.as_str(),
                     agora_instances::csv::field(&self.metrics[k].name),
                     d.target(self, k),
@@ -184,6 +226,7 @@ impl Experiment {
                     opt(d.noise[k].map(|n| n.power)),
                     opt(d.arms[k].map(|a| a.0)),
                     opt(d.arms[k].map(|a| a.1)),
+                    self.truth.identified[k],
                 ));
             }
         }
@@ -195,11 +238,26 @@ impl Experiment {
     pub fn summary(&self) -> String {
         use std::fmt::Write as _;
         let mut s = String::new();
-        let _ = writeln!(s, "experiment of \"{}\" on \"{}\", {:.0}% treated", agora_instances::limits::excerpt(&self.change), agora_instances::limits::excerpt(&self.instance), 100.0 * self.fraction);
-        let headline = self.headline();
+        let _ = writeln!(
+            s,
+            "experiment of \"{}\" on \"{}\", {:.0}% treated",
+            agora_instances::limits::excerpt(&self.change),
+            agora_instances::limits::excerpt(&self.instance),
+            100.0 * self.fraction
+        );
+        let all = self.headline();
+        // The printed tables keep to the first rows; every metric is in experiment.json and .csv.
+        let headline = &all[..all.len().min(SUMMARY_ROWS)];
         let _ = writeln!(s, "\n{:<24} {:>14} {:>14} {:>14}", "metric", "control", "treatment", "truth (GTE)");
-        for &k in &headline {
-            let _ = writeln!(s, "{:<24} {:>14} {:>14} {:>14}", short(&self.metrics[k].name), fmt(self.truth.control[k]), fmt(self.truth.treatment[k]), fmt(self.truth.gte(k)));
+        for &k in headline {
+            let _ = writeln!(
+                s,
+                "{:<24} {:>14} {:>14} {:>14}",
+                short(&self.metrics[k].name),
+                fmt(self.truth.control[k]),
+                fmt(self.truth.treatment[k]),
+                fmt(self.truth.gte(k))
+            );
         }
         for d in &self.designs {
             let _ = writeln!(s, "\n{}{}", d.design.as_str(), if d.note.is_empty() { String::new() } else { format!(": {}", d.note) });
@@ -208,15 +266,27 @@ impl Experiment {
                 continue;
             }
             let _ = writeln!(s, "{:<24} {:>14} {:>14} {:>10} {:>12} {:>7}", "metric", "estimate", "bias", "rel. bias", "std error", "power");
-            for &k in &headline {
+            for &k in headline {
                 let Some(est) = d.estimates[k] else { continue };
                 let rel = d.relative_bias(self, k).map_or("-".into(), |r| format!("{:+.1}%", 100.0 * r));
                 let (se, pw) = d.noise[k].map_or(("-".into(), "-".into()), |n| (fmt(n.std_error), format!("{:.0}%", 100.0 * n.power)));
-                let _ = writeln!(s, "{:<24} {:>14} {:>14} {:>10} {:>12} {:>7}", short(&self.metrics[k].name), fmt(est), fmt(d.bias(self, k).unwrap_or(0.0)), rel, se, pw);
+                let _ = writeln!(
+                    s,
+                    "{:<24} {:>14} {:>14} {:>10} {:>12} {:>7}",
+                    short(&self.metrics[k].name),
+                    fmt(est),
+                    fmt(d.bias(self, k).unwrap_or(0.0)),
+                    rel,
+                    se,
+                    pw
+                );
             }
             for r in d.shared_binding.iter().take(5) {
                 let _ = writeln!(s, "  shared row binding: {} (dual {})", agora_instances::limits::excerpt(&r.name), fmt(r.dual));
             }
+        }
+        if all.len() > headline.len() {
+            let _ = writeln!(s, "\n({} more headline metrics in experiment.csv)", all.len() - headline.len());
         }
         let _ = writeln!(s);
         for line in self.guidance() {
@@ -243,7 +313,12 @@ impl Experiment {
         use crate::html::{escape, num, pointer_key, text, Fmt, Page, Table};
         let mut p = Page::new(
             &format!("agora experiment: {}", self.change),
-            &format!("<b>{}</b> tested on <b>{}</b>, {} of the units treated (agora.experiment/v1).", escape(&self.change), escape(&self.instance), num(doc, "/fraction", Fmt::Percent)),
+            &format!(
+                "<b>{}</b> tested on <b>{}</b>, {} of the units treated (agora.experiment/v1).",
+                escape(&self.change),
+                escape(&self.instance),
+                num(doc, "/fraction", Fmt::Percent)
+            ),
         );
         p.section("guidance", "Which design to run");
         p.bullets(&(0..self.guidance().len()).map(|k| text(doc, &format!("/guidance/{k}"))).collect::<Vec<_>>());
@@ -266,7 +341,8 @@ impl Experiment {
             if d.unsupported.is_some() {
                 continue;
             }
-            let mut t = Table::new(&["metric", "target", "estimate", "bias", "relative bias", "std error", "power"], &[false, true, true, true, true, true, true]);
+            let mut t =
+                Table::new(&["metric", "target", "estimate", "bias", "relative bias", "std error", "power"], &[false, true, true, true, true, true, true]);
             let rows = doc["designs"][di]["estimates"].as_array().map(|a| a.len()).unwrap_or(0);
             for r in 0..rows {
                 let at = |f: &str, fmt: Fmt| {
@@ -347,10 +423,20 @@ impl Experiment {
                     let y0 = (n - 1 - i) as f64 + 0.1 + j as f64 * width;
                     Some(Rectangle::new([(0.0, y0), (v, y0 + width * 0.9)], c.mix(0.8).filled()))
                 });
-                chart.draw_series(bars).map_err(|e| e.to_string())?.label(d.design.as_str()).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled()));
+                chart
+                    .draw_series(bars)
+                    .map_err(|e| e.to_string())?
+                    .label(d.design.as_str())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled()));
             }
             chart.draw_series(std::iter::once(PathElement::new(vec![(100.0, 0.0), (100.0, n as f64)], BLACK.stroke_width(2)))).map_err(|e| e.to_string())?;
-            chart.configure_series_labels().position(SeriesLabelPosition::LowerRight).background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(|e| e.to_string())?;
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())?;
         }
         Ok(buf)
@@ -358,10 +444,11 @@ impl Experiment {
 }
 
 /// Why a design is unbiased, when it is by construction.
-fn why_unbiased(design: Design) -> &'static str {
-    match design {
+fn why_unbiased(d: &DesignResult) -> &'static str {
+    match d.design {
         Design::BudgetSplit => " (each arm is the market at its fraction: the optimum scales with its limits)",
-        Design::UserSplit => " (no row the arms share binds: they do not compete)",
+        Design::UserSplit if d.shared_binding.is_empty() => " (no row the arms share binds: they do not compete)",
+        Design::UserSplit => " (the rows the arms share bind, but each arm takes its fraction of them)",
         _ => "",
     }
 }
@@ -382,7 +469,9 @@ fn why_biased(e: &Experiment, d: &DesignResult, k: usize) -> String {
         }
     }
     if d.design == Design::CreatorSplit {
-        why.push_str(": the treated creators' gain is partly taken from the control creators in the same segments (spillover), which the comparison counts twice");
+        why.push_str(
+            ": the treated creators' gain is partly taken from the control creators in the same segments (spillover), which the comparison counts twice",
+        );
     }
     if d.long_run.is_some() {
         why.push_str(": each block starts from the market the other rule set left (carryover); longer blocks approach the long run");

@@ -13,8 +13,8 @@ use agora_instances::Instance;
 use super::metrics::{self, Metric};
 use super::noise::{power, Noise};
 use super::{Design, DesignResult, ExperimentConfig, ExperimentError, Treatment};
-use agora_solver::Silent;
 use crate::horizon::{run_policy, DayRules, Dynamics, HorizonConfig, HorizonError};
+use agora_solver::Silent;
 
 /// The switchback's horizon.
 #[derive(Debug, Clone)]
@@ -74,6 +74,18 @@ impl DayRules for Schedule<'_> {
 }
 
 /// Runs the switchback (and both rule sets over the whole horizon, its target).
+/// Refuses a switchback that cannot run on `control`: fewer than two blocks, a burn-in that
+/// fills a block, a horizon whose catalog would outgrow the machine. Checked before any solve.
+pub fn check(control: &Instance, sb: &SwitchbackConfig) -> Result<(), ExperimentError> {
+    if sb.block == 0 || sb.days < 2 * sb.block || sb.burn_in >= sb.block {
+        return Err(ExperimentError::Config(format!(
+            "a switchback needs at least two blocks of at least one day after the burn-in: --days {} --block {} --burn-in {}",
+            sb.days, sb.block, sb.burn_in
+        )));
+    }
+    sb.dynamics.check_tractable(control, sb.warm_up + sb.days).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))
+}
+
 pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &ExperimentConfig) -> Result<DesignResult, ExperimentError> {
     let sb = &cfg.switchback;
     let Some(change) = &treatment.change else {
@@ -83,12 +95,7 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
             metrics,
         ));
     };
-    if sb.block == 0 || sb.days < 2 * sb.block || sb.burn_in >= sb.block {
-        return Err(ExperimentError::Config(format!(
-            "a switchback needs at least two blocks of at least one day after the burn-in: --days {} --block {} --burn-in {}",
-            sb.days, sb.block, sb.burn_in
-        )));
-    }
+    check(control, sb)?;
     let total = sb.warm_up + sb.days;
     let hcfg = HorizonConfig {
         days: total,
@@ -99,7 +106,6 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
         settings: cfg.settings.clone(),
         ..HorizonConfig::default()
     };
-    sb.dynamics.check_tractable(control, total).map_err(|e| ExperimentError::Horizon(HorizonError::Config(e)))?;
     // Each run's metrics per day of the experiment (the warm-up left out).
     let daily = |block: Option<usize>, name: &str| -> Result<Vec<Vec<f64>>, ExperimentError> {
         let schedule = Schedule { change, warm_up: sb.warm_up, block, name: name.into() };
@@ -119,7 +125,8 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
     let blocks: Vec<(bool, Vec<f64>)> = (0..sb.days.div_ceil(sb.block))
         .filter_map(|b| {
             let days: Vec<usize> = (b * sb.block + sb.burn_in..((b + 1) * sb.block).min(sb.days)).collect();
-            (!days.is_empty()).then(|| (b % 2 == 1, (0..metrics.len()).map(|k| days.iter().map(|&t| switched[t][k]).sum::<f64>() / days.len() as f64).collect()))
+            (!days.is_empty())
+                .then(|| (b % 2 == 1, (0..metrics.len()).map(|k| days.iter().map(|&t| switched[t][k]).sum::<f64>() / days.len() as f64).collect()))
         })
         .collect();
     let mean_of = |treated: bool, k: usize| {

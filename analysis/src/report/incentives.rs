@@ -154,7 +154,10 @@ pub fn section(p: &mut Page, doc: &Value) {
     if t.is_empty() {
         p.paragraph("<span class=\"muted\">No trial gained or lost exposure.</span>");
     } else {
-        p.paragraph(&format!("Trials that gained or lost exposure ({} trials in all; every one is in <code>report.json</code>):", escape(&arr(doc, "/incentives/trials").len().to_string())));
+        p.paragraph(&format!(
+            "Trials that gained or lost exposure ({} trials in all; every one is in <code>report.json</code>):",
+            escape(&arr(doc, "/incentives/trials").len().to_string())
+        ));
         p.table(&t);
     }
 }

@@ -78,7 +78,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
 impl Args {
     /// The format of the edges file written beside the day, when it has one.
     fn edges_format(&self) -> Option<EdgesFormat> {
-        (self.columnar || self.parquet || self.edges.is_some() || self.size == Size::Large).then_some(if self.parquet { EdgesFormat::Parquet } else { EdgesFormat::Csv })
+        (self.columnar || self.parquet || self.edges.is_some() || self.size == Size::Large).then_some(if self.parquet {
+            EdgesFormat::Parquet
+        } else {
+            EdgesFormat::Csv
+        })
     }
 }
 

@@ -89,7 +89,8 @@ pub fn memory_limit(s: &str) -> std::result::Result<MemoryLimit, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(MemoryLimit::None);
     }
-    let units: [(&str, f64); 8] = [("KiB", 1024.0), ("MiB", 1048576.0), ("GiB", 1073741824.0), ("TiB", 1099511627776.0), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+    let units: [(&str, f64); 8] =
+        [("KiB", 1024.0), ("MiB", 1048576.0), ("GiB", 1073741824.0), ("TiB", 1099511627776.0), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
     let (number, scale) = units.iter().find_map(|(u, f)| s.strip_suffix(u).map(|n| (n, *f))).unwrap_or((s, 1.0));
     match number.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(MemoryLimit::Bytes(v * scale)),

@@ -68,7 +68,8 @@ mod tests {
     use clap::{CommandFactory, Parser, ValueHint};
 
     fn is_path(arg: &clap::Arg) -> bool {
-        arg.get_value_parser().type_id() == TypeId::of::<PathBuf>() || matches!(arg.get_value_hint(), ValueHint::FilePath | ValueHint::DirPath | ValueHint::AnyPath)
+        arg.get_value_parser().type_id() == TypeId::of::<PathBuf>()
+            || matches!(arg.get_value_hint(), ValueHint::FilePath | ValueHint::DirPath | ValueHint::AnyPath)
     }
 
     /// A valid value for an argument that is not a path: its first possible value, or a number.
@@ -124,7 +125,10 @@ mod tests {
             let declared: Vec<String> = gate.paths().iter().map(|(p, _)| p.display().to_string()).collect();
             for (id, value) in &paths {
                 // A prefix (import obd's --out) declares the files named after it.
-                assert!(declared.iter().any(|d| d.starts_with(value.as_str())), "agora {name}: the path argument --{id} is not declared to the gate: {declared:?}");
+                assert!(
+                    declared.iter().any(|d| d.starts_with(value.as_str())),
+                    "agora {name}: the path argument --{id} is not declared to the gate: {declared:?}"
+                );
             }
             checked += paths.len();
         }

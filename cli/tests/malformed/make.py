@@ -303,6 +303,26 @@ case("learning-warm-start-bad-propensity", L, 1, ["l.csv", "line 2", "propensity
 case("learning-warm-start-estimator-dr", L + " --warm-start-estimator dr", 2, ["needs a reward model"], {"day.json": DAY, "l.csv": LOGS})
 case("learning-unknown-engagement", H, 1, ["p.json", "unknown variant `optimistic`", "greedy"], {"day.json": DAY, "p.json": POLICY(engagement="optimistic")})
 
+# 18. Experiments (issue 30): the change and the changed day are inputs like any other; a change
+# that names nothing, sets a key twice or trails content is refused naming the field; a changed
+# day must be the same market; the configuration is refused before any solve.
+C0 = day["constraints"][0]["name"]
+CHANGE = lambda **kw: json.dumps({"schema": "agora.change/v1", "name": "c", **kw})
+X = "experiment day.json --treatment c.json --out e"
+reordered = dict(day, segments=list(reversed(day["segments"])))
+case("experiment-out-holds-the-instance", "experiment e/day.json --treatment c.json --out e", 1, ["holds e/day.json, an input"], {"e/day.json": DAY, "c.json": CHANGE(remove=[C0])})
+case("experiment-out-holds-the-treatment", "experiment day.json --treatment e/c.json --out e", 1, ["holds e/c.json, an input"], {"day.json": DAY, "e/c.json": CHANGE(remove=[C0])})
+case("experiment-out-is-the-treatment", "experiment day.json --treatment c.json --out c.json", 1, ["is an input of this command"], {"day.json": DAY, "c.json": CHANGE(remove=[C0])})
+case("experiment-change-trailing", X, 1, ["c.json", TRAIL], {"day.json": DAY, "c.json": CHANGE(remove=[C0]) + "{}"})
+case("experiment-change-names-nothing", X, 1, ["c.json", 'field "remove"', 'no constraint "nope"'], {"day.json": DAY, "c.json": CHANGE(remove=["nope"])})
+case("experiment-change-sets-a-key-twice", X, 1, ["c.json", "is set twice"], {"day.json": DAY, "c.json": '{"schema": "agora.change/v1", "name": "c", "set": {"%s.max_share": 0.1, "%s.max_share": 0.2}}' % (C0, C0)})
+case("experiment-change-wrong-schema", X, 1, ['field "schema"', "agora.change/v1"], {"day.json": DAY, "c.json": json.dumps({"schema": "agora.change/v2", "name": "c"})})
+case("experiment-treatment-is-dev-zero", "experiment day.json --treatment /dev/zero --out e", 1, ["not a regular file"], {"day.json": DAY})
+case("experiment-treatment-day-of-other-segments", "experiment day.json --treatment t.json --out e", 1, ["t.json", 'field "segments"', "same ids, same order"], {"day.json": DAY, "t.json": json.dumps(reordered)})
+case("experiment-unknown-treated-creator", X + " --design creator-split --creators nobody", 2, ['no creator "nobody"'], {"day.json": DAY, "c.json": CHANGE(remove=[C0])})
+case("experiment-fraction-one", X + " --fraction 1", 2, ["--fraction 1 is outside (0, 1)"], {"day.json": DAY, "c.json": CHANGE(remove=[C0])})
+case("experiment-switchback-of-one-block", X + " --design switchback --days 7 --block 7", 2, ["at least two blocks"], {"day.json": DAY, "c.json": CHANGE(remove=[C0])})
+
 # Tamper one artifact file in the tampered case.
 for d in sorted(os.listdir(ROOT)):
     if d.endswith("artifact-tampered"):

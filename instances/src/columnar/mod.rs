@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use crate::file::InstanceFile;
 use crate::io::{open_input, LoadError, ReadOptions};
-use crate::output::write_atomic;
 use crate::limits::{excerpt, max_magnitude};
+use crate::output::write_atomic;
 use crate::shard::EdgeSink;
 use crate::types::{Edge, Evidence, Instance, ItemKind};
 use crate::validate::{Finding, Validated};

@@ -23,7 +23,9 @@ use crate::LoadError;
 pub(crate) fn checked_id(id: String, path: &Path, line: usize, field: &str) -> Result<String, LoadError> {
     match crate::limits::id_problem(&id) {
         None => Ok(id),
-        Some(why) => Err(LoadError::Invalid { path: path.to_path_buf(), errors: vec![Finding { entity: format!("line {line}"), field: field.into(), message: why }] }),
+        Some(why) => {
+            Err(LoadError::Invalid { path: path.to_path_buf(), errors: vec![Finding { entity: format!("line {line}"), field: field.into(), message: why }] })
+        }
     }
 }
 

@@ -245,22 +245,25 @@ pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, Lo
         },
         Constraint { name: "revenue-floor".into(), penalty: None, kind: ConstraintKind::RevenueFloor { min: (0.4 * total_budget).round() } },
     ];
-    super::validated(Instance {
-        name: "movielens-100k".into(),
-        objective: Objective {
-            engagement: 1.0,
-            quality: 0.001,
-            revenue: 20.0,
-            integrity_risk: 0.05,
-            regularization: 0.0,
-            engagement_estimate: EngagementEstimate::Point,
+    super::validated(
+        Instance {
+            name: "movielens-100k".into(),
+            objective: Objective {
+                engagement: 1.0,
+                quality: 0.001,
+                revenue: 20.0,
+                integrity_risk: 0.05,
+                regularization: 0.0,
+                engagement_estimate: EngagementEstimate::Point,
+            },
+            segments,
+            creators,
+            campaigns,
+            items,
+            edges,
+            constraints,
+            evidence: Vec::new(),
         },
-        segments,
-        creators,
-        campaigns,
-        items,
-        edges,
-        constraints,
-        evidence: Vec::new(),
-    }, dir)
+        dir,
+    )
 }

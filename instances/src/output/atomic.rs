@@ -311,8 +311,9 @@ mod tests {
         let names = ["a.json", "b.svg"];
         write_dir_atomic(&dir, &[("a.json", "old a"), ("b.svg", "old b")], ExistingDir::ReplaceIfOnly(&names)).unwrap();
         let before = listing(&dir);
-        let e = write_dir_atomic_with(&dir, &[("a.json", "new a"), ("b.svg", "new b, longer than the disk")], ExistingDir::ReplaceIfOnly(&names), full_after::<8>)
-            .unwrap_err();
+        let e =
+            write_dir_atomic_with(&dir, &[("a.json", "new a"), ("b.svg", "new b, longer than the disk")], ExistingDir::ReplaceIfOnly(&names), full_after::<8>)
+                .unwrap_err();
         assert!(e.to_string().contains("no space left"), "{e}");
         assert_eq!(listing(&dir), before);
         assert_eq!(listing(root.path()).len(), 1, "no temporary directory beside it: {:?}", listing(root.path()));

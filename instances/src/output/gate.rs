@@ -132,7 +132,11 @@ impl Gate {
             if let Ok(entries) = std::fs::read_dir(out) {
                 for entry in entries.flatten() {
                     if let Some(input) = files.iter().find(|i| same_file(&entry.path(), i)) {
-                        let why = format!("it holds {}, which is {}, an input of this command; choose another directory", entry.file_name().to_string_lossy(), input.display());
+                        let why = format!(
+                            "it holds {}, which is {}, an input of this command; choose another directory",
+                            entry.file_name().to_string_lossy(),
+                            input.display()
+                        );
                         return Err(refusal(out, ErrorKind::AlreadyExists, &why));
                     }
                 }

@@ -63,7 +63,9 @@ pub fn check_output(out: &Path, kind: OutputKind, inputs: &[&Path]) -> std::io::
     match kind {
         OutputKind::File if meta.is_dir() => return Err(refusal(out, ErrorKind::AlreadyExists, "it is a directory, and a file is written here")),
         OutputKind::File if !meta.is_file() => return Err(refusal(out, ErrorKind::AlreadyExists, "it is not a regular file (a device, fifo or socket)")),
-        OutputKind::Dir if !meta.is_dir() => return Err(refusal(out, ErrorKind::AlreadyExists, "it exists and is not a directory, and a directory is written here")),
+        OutputKind::Dir if !meta.is_dir() => {
+            return Err(refusal(out, ErrorKind::AlreadyExists, "it exists and is not a directory, and a directory is written here"))
+        }
         _ => {}
     }
     if meta.permissions().readonly() {
