@@ -197,10 +197,10 @@ impl Attempt {
     fn run(&self, settings: &ValidSettings, scaled: &Scaled) -> Result<(DefaultSolver<f64>, Status, Option<String>), SolveError> {
         let cones = [NonnegativeConeT(scaled.b.len())];
         // Clarabel's residuals are measured on its own scaling, agora's check on the model's
-        // rows, so Clarabel is asked for 1e-3 of the settings' tolerances (1e-10 by default): at
-        // 1e-2 one nudged day in a few hundred passed Clarabel's test but not agora's. Where
-        // Clarabel stalls just short of it ("almost solved", about one day in 300), it runs again
-        // at 1e-2, then 1e-1 (tiny day seed 15951 stalled at residuals 1.0e-9 and 1.1e-9, just
+        // rows, so Clarabel is asked for a fraction of the settings' tolerances (TOLERANCE_FACTORS:
+        // 1e-4 first, for the divided objective's duals): at 1e-2 one nudged day in a few hundred
+        // passed Clarabel's test but not agora's. Where Clarabel stalls just short of it ("almost
+        // solved", about one day in 300), it runs again at the next factor (tiny day seed 15951 stalled at residuals 1.0e-9 and 1.1e-9, just
         // above 1e-2's). agora's check (1e-6 by default) still judges every answer.
         let mut solver = self.once(settings, TOLERANCE_FACTORS[0], scaled, &cones)?;
         for &factor in &TOLERANCE_FACTORS[1..] {
