@@ -55,11 +55,11 @@ fn toy(extra: &[&str]) -> Instance {
 fn warm_logs(seed: u64) -> Logs {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0xabc);
     let mut logs = Logs { segments: vec!["s1".into(), "s2".into()], items: (0..5).map(|i| format!("i{i}")).collect(), rounds: Vec::new() };
-    for s in 0..2 {
-        for i in 0..5 {
+    for (s, row) in TRUE.iter().enumerate() {
+        for (i, &rate) in row.iter().enumerate() {
             let n = if i < 3 { 5000 } else { 30 };
             for _ in 0..n {
-                let reward = if rng.random::<f64>() < TRUE[s][i] { 1.0 } else { 0.0 };
+                let reward = if rng.random::<f64>() < rate { 1.0 } else { 0.0 };
                 logs.rounds.push(Round { segment: s as u32, item: i as u32, reward, propensity: n as f64 / 15_060.0, position: None });
             }
         }
@@ -168,7 +168,7 @@ fn greedy_and_lcb_regret_grows_linearly_ucb_and_thompson_learn() {
 
 #[test]
 fn an_oracle_policy_is_the_horizon_as_it_was() {
-    let inst = agora_instances::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance;
+    let inst = agora_instances::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance;
     let text = |extra: &str| format!(r#"{{"schema":"agora.policy/v1","name":"floor","set":{{"new-creator-exposure.min":100000}}{extra}}}"#);
     let plain = Policy::from_json(&text(""), std::path::Path::new("plain.json")).unwrap();
     let oracle = Policy::from_json(&text(r#","engagement":"oracle""#), std::path::Path::new("oracle.json")).unwrap();
@@ -202,7 +202,7 @@ fn no_rule_reads_engagement_so_optimism_never_breaks_one() {
     // of the model must be the same whatever the engagement: only the objective moves. A rule
     // type that read engagement (an engagement floor, revenue through click prices) would fail
     // here, and would have to be planned at its pessimistic side (docs/horizon.md).
-    let mut inst = agora_instances::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance;
+    let mut inst = agora_instances::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")).unwrap().instance;
     inst.evidence =
         inst.edges.iter().enumerate().map(|(e, edge)| Evidence { n: (e as u64 * 37) % 200, lcb: 0.5 * edge.engagement, ucb: 2.0 * edge.engagement }).collect();
     let mut text = agora_instances::to_json(&inst);
@@ -261,7 +261,7 @@ fn an_exploration_floor_rescues_greedy_and_its_price_is_reported() {
     let cfg = HorizonConfig { days: 400, replicas: 4, dynamics: Dynamics::off(), warm_start: Some(warm(&inst, 2)), ..HorizonConfig::default() };
     let greedy = Policy::builtin("greedy").unwrap();
     assert!(horizon::floorless_twin(&inst, &Policy::builtin("ecosystem").unwrap()).is_none(), "an oracle has no twin");
-    assert_eq!(horizon::days_to_solve(&inst, &[greedy.clone()], 400, 4), 3200);
+    assert_eq!(horizon::days_to_solve(&inst, std::slice::from_ref(&greedy), 400, 4), 3200);
     let h = horizon::run(&inst, &[greedy], &cfg, &Silent).unwrap();
     let p = &h.policies[0];
     let twin = p.without_floor.as_ref().expect("a learning policy with a floor has its twin");

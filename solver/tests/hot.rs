@@ -54,7 +54,7 @@ fn variants(inst: &Instance, k: usize) -> Vec<(String, Instance)> {
     v.items.push(dup);
     for e in 0..inst.edges.len() {
         if inst.edges[e].item == item {
-            let mut edge = inst.edges[e].clone();
+            let mut edge = inst.edges[e];
             edge.item = copy;
             edge.engagement *= 0.99;
             v.edges.push(edge);

@@ -350,9 +350,9 @@ pub const TIE_BREAK: f64 = 1e-6;
 pub const IDENTIFIED_WITHIN: f64 = 1e-4;
 
 /// Which metrics' effects do not depend on which optimal plan the solver returns: both days are
-/// re-solved (from their plans) with every edge's engagement and price scaled by `1 + TIE_BREAK
-/// * u`, `u` a fixed pseudo-random number in [-1, 1] per edge (the same for both days), which breaks the ties of a
-/// degenerate optimum one way; an effect that moves by more than [`IDENTIFIED_WITHIN`] of its
+/// re-solved (from their plans) with every edge's engagement and price scaled by
+/// `1 + TIE_BREAK * u`, `u` a fixed pseudo-random number in [-1, 1] per edge (the same for both
+/// days), which breaks the ties of a degenerate optimum one way; an effect that moves by more than [`IDENTIFIED_WITHIN`] of its
 /// values was a tie-break. A QP day (strictly concave: one optimum) needs no re-solve.
 fn identify(
     control: &Instance,
@@ -401,12 +401,15 @@ fn whole(day: &Instance, sol: &Solution) -> Vec<f64> {
 struct Served {
     days: Vec<Instance>,
     plans: Vec<Vec<f64>>,
-    estimator: Box<dyn Fn(&[Vec<f64>]) -> ArmsAndEstimates>,
+    estimator: Estimator,
     shared_binding: Vec<SharedRow>,
 }
 
 /// Per metric, the arms' values (treatment, control) and the naive estimate.
 type ArmsAndEstimates = (Vec<Option<(f64, f64)>>, Vec<Option<f64>>);
+
+/// How a design's arms' values and estimates follow from its days' plans.
+type Estimator = Box<dyn Fn(&[Vec<f64>]) -> ArmsAndEstimates>;
 
 impl Served {
     fn result(self, design: Design, metrics: &[Metric], cfg: &ExperimentConfig, note: String) -> DesignResult {
@@ -527,7 +530,7 @@ fn joint_design(
     }
     let aggregates: Vec<Aggregate> = metrics.iter().map(|m| m.aggregate).collect();
     let units: Vec<Units> = metrics.iter().map(|m| m.units.clone()).collect();
-    let estimator: Box<dyn Fn(&[Vec<f64>]) -> ArmsAndEstimates> = if user {
+    let estimator: Estimator = if user {
         // Each arm's own day at its share of the supply: its metrics as the joint model saw it.
         let (cd, td) = (scaled_supply(control, 1.0 - f), scaled_supply(treat, f));
         let edges = j.edges.clone();

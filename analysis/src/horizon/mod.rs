@@ -34,7 +34,7 @@ use agora_solver::Observer;
 pub use dynamics::{Dynamics, DYNAMICS_SCHEMA};
 pub use learn::{Belief, Learner, WarmCounts, WarmSummary};
 pub use policy::{DayRules, Engagement, Policy, POLICY_SCHEMA};
-pub use run::{run_policy, HorizonConfig, HorizonError, Run, LEARNING_METRICS, METRICS};
+pub use run::{run_policy, HorizonConfig, HorizonError, Run, Stopped, LEARNING_METRICS, METRICS};
 
 /// The `schema` string of horizon files.
 pub const HORIZON_SCHEMA: &str = "agora.horizon/v1";

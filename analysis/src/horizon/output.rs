@@ -81,7 +81,7 @@ impl Horizon {
                 }
                 let prices: serde_json::Map<String, Value> = prices.into_iter().map(|(k, v)| (k, json!(Stat::of(&v)))).collect();
                 let stopped: Vec<Value> =
-                    p.runs.iter().enumerate().filter_map(|(r, run)| run.stopped.map(|(d, s)| json!({"replica": r, "day": d, "status": s}))).collect();
+                    p.runs.iter().enumerate().filter_map(|(r, run)| run.stopped.as_ref().map(|st| json!({"replica": r, "day": st.day, "status": st.status, "message": st.message}))).collect();
                 let mut v = json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped});
                 if let (true, Value::Object(m)) = (self.learning, &mut v) {
                     super::regret_report::add_policy(p, m);
@@ -161,8 +161,9 @@ impl Horizon {
         }
         for p in &self.policies {
             for (r, run) in p.runs.iter().enumerate() {
-                if let Some((d, st)) = run.stopped {
-                    let _ = writeln!(s, "note: {} replica {r} stopped on day {d}: the day's solve ended {st}", p.name);
+                if let Some(st) = &run.stopped {
+                    let why = st.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
+                    let _ = writeln!(s, "note: {} replica {r} stopped on day {}: the day's solve ended {}{why}", p.name, st.day, st.status);
                 }
             }
         }

@@ -105,12 +105,16 @@ pub(super) fn summary(h: &Horizon, s: &mut String) {
     for (p, t) in &rows {
         let _ = writeln!(s, "{:<20} {:>10} {:>24} {:>20} {:>11}", p.name, p.engagement.as_str(), pm(t[0], 1), pm(t[1], 3), format!("{:.0}", t[2].mean));
     }
-    let optimum = h.policies.iter().flat_map(|p| p.runs.iter().filter_map(|r| r.learning.last().map(|l| l[0]))).next().unwrap_or(0.0);
     let learners: Vec<&(&PolicyResult, [Stat; 4])> = rows.iter().filter(|(p, _)| p.engagement.learns()).collect();
     if let Some((best, t)) = learners.iter().min_by(|a, b| a.1[0].mean.total_cmp(&b.1[0].mean)) {
+        // Its late regret against its own optimum over the same late days (the market may grow
+        // or shrink over a horizon: the last day of another run is no yardstick).
+        let late = late_days(h.days);
+        let optima: Vec<f64> = best.runs.iter().flat_map(|r| r.learning.iter().rev().take(late).map(|l| l[0])).collect();
+        let optimum = if optima.is_empty() { 0.0 } else { optima.iter().sum::<f64>() / optima.len() as f64 };
         let _ = writeln!(
             s,
-            "\"{}\" learns with the least regret: {} over {} days, {} a day at the end ({:.2}% of the last day's optimum {:.2}).",
+            "\"{}\" learns with the least regret: {} over {} days, {} a day at the end ({:.2}% of its optimum over those days, {:.2} a day).",
             best.name,
             pm(t[0], 1),
             h.days,

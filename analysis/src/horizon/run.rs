@@ -100,13 +100,37 @@ pub enum HorizonError {
     Config(String),
 }
 
+/// Solves a horizon's day by sifting from `warm` (`sifting`: the settings that force it); where
+/// the answer fails the check (a restricted LP's dual a hair off its sign: thompson's day 180 of
+/// the bundled day, replica 4, dual residual 1.6e-6), the day is solved cold on the user's own
+/// settings (`own`; under auto HiGHS, Clarabel, then the first-order methods) before a run gives
+/// up on it.
+fn solve_day(day: &Instance, model: &agora_solver::Model, sifting: &Settings, own: &Settings, warm: Option<&WarmStart>) -> Result<agora_solver::Solution, SolveError> {
+    let sol = solve_model_warm(day, model, sifting, warm)?;
+    if sol.status == Status::NumericalError {
+        return agora_solver::solve(day, own);
+    }
+    Ok(sol)
+}
+
+/// Where and why a run stopped: a day without an optimal plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stopped {
+    /// The day (0-based).
+    pub day: usize,
+    /// How its solve ended.
+    pub status: Status,
+    /// What the solver said, when it said anything.
+    pub message: Option<String>,
+}
+
 /// One policy's run of one replica.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     /// Per day, the [`METRICS`] in order.
     pub days: Vec<[f64; 15]>,
     /// The day whose solve did not end optimal (the run stops there), if any.
-    pub stopped: Option<(usize, Status)>,
+    pub stopped: Option<Stopped>,
     /// Each hard rule's shadow price (of its parameter), summed over the days.
     pub rule_prices: BTreeMap<String, f64>,
     /// Creators active on day 0 still active at the end.
@@ -176,7 +200,7 @@ pub fn run_policy(
         let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));
         let warm_used = warm.as_ref().is_some_and(|(_, m)| m.plan_matched + m.rows_matched > 0);
         let solve_err = |source| HorizonError::Solve { day: t, policy: policy.name().to_string(), source };
-        let mut sol = solve_model_warm(&day, &model, &settings, warm.as_ref().map(|(w, _)| w)).map_err(solve_err)?;
+        let mut sol = solve_day(&day, &model, &settings, &cfg.settings, warm.as_ref().map(|(w, _)| w)).map_err(solve_err)?;
         // The platform serves every day: a day whose hard rules cannot all hold (the state has
         // drifted: creators left, users tired) is served with them made soft at a steep penalty.
         let mut softened = 0;
@@ -185,11 +209,11 @@ pub fn run_policy(
                 c.penalty = Some(SOFTENED_PENALTY);
                 softened += 1;
             }
-            sol = agora_solver::solve(&day, &settings).map_err(solve_err)?;
+            sol = solve_day(&day, &formulate(&day), &settings, &cfg.settings, None).map_err(solve_err)?;
         }
         observer.advance(1);
         if sol.status != Status::Optimal {
-            out.stopped = Some((t, sol.status));
+            out.stopped = Some(Stopped { day: t, status: sol.status, message: sol.message.clone() });
             break;
         }
         let x = &sol.impressions;
@@ -230,11 +254,11 @@ pub fn run_policy(
         record[12] = if warm_used { 1.0 } else { 0.0 };
         record[14] = softened as f64;
         if let (Some(b), Some(rules)) = (bench.as_mut(), rules.as_ref()) {
-            let (optimum, earned) = match b.measure(&truth, &day, &sol, softened > 0, &settings).map_err(solve_err)? {
+            let (optimum, earned) = match b.measure(&truth, &day, &sol, softened > 0, (&settings, &cfg.settings)).map_err(solve_err)? {
                 Ok(v) => v,
                 Err(status) => {
                     // The benchmark has no optimum: the day cannot be judged, the run stops.
-                    out.stopped = Some((t, status));
+                    out.stopped = Some(Stopped { day: t, status, message: Some("the benchmark (the day at the true engagement) has no optimum".into()) });
                     break;
                 }
             };
@@ -289,7 +313,7 @@ impl Benchmark {
         day: &Instance,
         sol: &agora_solver::Solution,
         softened: bool,
-        settings: &Settings,
+        (settings, own): (&Settings, &Settings),
     ) -> Result<Result<(f64, f64), Status>, SolveError> {
         let mut bench = regret::benchmark_day(truth);
         if !softened && bench == *day {
@@ -304,13 +328,13 @@ impl Benchmark {
             }
         }
         let warm = self.last.as_ref().map(|(_, _, f)| WarmStart::from_solution_file(&bench, &model, f));
-        let mut best = solve_model_warm(&bench, &model, settings, warm.as_ref().map(|(w, _)| w))?;
+        let mut best = solve_day(&bench, &model, settings, own, warm.as_ref().map(|(w, _)| w))?;
         let mut earned = earned;
         if best.status == Status::Infeasible {
             for c in bench.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
                 c.penalty = Some(SOFTENED_PENALTY);
             }
-            best = agora_solver::solve(&bench, settings)?;
+            best = solve_day(&bench, &formulate(&bench), settings, own, None)?;
             earned = regret::plan_value(&formulate(&bench), &sol.impressions);
         }
         if best.status != Status::Optimal {
@@ -319,5 +343,25 @@ impl Benchmark {
         let optimum = best.objective;
         self.last = Some((bench.clone(), optimum, best.to_file(&bench)));
         Ok(Ok((optimum, earned)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: day 180 of thompson's replica 4 on the bundled day (365 days, 5 replicas), its
+    /// rules softened. Sifting ends numerical_error there (a restricted LP's dual 1.6e-6 off its
+    /// sign); the horizon stopped the replica. The day is now solved again on the user's settings.
+    #[test]
+    fn a_day_sifting_cannot_certify_is_solved_cold() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../solver/tests/regressions/sifting_dual_off_its_sign_on_a_thompson_day.json");
+        let day = agora_instances::load(&path).unwrap().instance;
+        let model = formulate(&day);
+        let sifting = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() };
+        let alone = solve_model_warm(&day, &model, &sifting, None).unwrap();
+        assert_eq!(alone.status, Status::NumericalError, "{:?}", alone.message);
+        let sol = solve_day(&day, &model, &sifting, &Settings::default(), None).unwrap();
+        assert_eq!(sol.status, Status::Optimal, "{:?}", sol.message);
     }
 }

@@ -244,7 +244,7 @@ pub fn duplicate_item(inst: &Instance, i: usize, copy: &str, factor: f64) -> (In
     out.items.push(Item { id: copy.to_string(), ..inst.items[i].clone() });
     let mut counterpart: Vec<usize> = (0..inst.edges.len()).collect();
     for e in (0..inst.edges.len()).filter(|&e| inst.edges[e].item == i) {
-        let mut edge = inst.edges[e].clone();
+        let mut edge = inst.edges[e];
         edge.item = new;
         edge.engagement *= factor;
         out.edges.push(edge);

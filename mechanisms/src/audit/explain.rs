@@ -135,7 +135,8 @@ fn changed_rules(day_model: &Model, day: &Solution, applied: &Applied, f: &Formu
     let day_of: Vec<Option<usize>> = f.rows().iter().map(|m| day_rows.get(m.name.as_str()).copied()).collect();
     let mut skip = vec![false; applied.day.edges.len()];
     deviating.iter().for_each(|&e| skip[e] = true);
-    let (mut before, mut after): (Vec<(usize, f64)>, Vec<(usize, f64)>) = (Vec::new(), Vec::new());
+    let mut before: Vec<(usize, f64)> = Vec::new();
+    let mut after: Vec<(usize, f64)> = Vec::new();
     for j in (0..day_model.n_edges.min(applied.day.edges.len())).filter(|&j| !skip[j]) {
         before.clear();
         after.clear();
