@@ -77,6 +77,11 @@ fn a_seed_gives_the_same_bytes_and_policies_share_their_random_numbers() {
     let a = horizon::run(&inst, &policies, &cfg, &Silent).unwrap();
     let b = horizon::run(&inst, &policies, &cfg, &Silent).unwrap();
     assert_eq!(a.to_json(), b.to_json());
+    // Replicas run at once or one after another: the same bytes.
+    let one = horizon::run(&inst, &policies, &HorizonConfig { parallelism: 1, ..cfg.clone() }, &Silent).unwrap();
+    let three = horizon::run(&inst, &policies, &HorizonConfig { parallelism: 3, ..cfg.clone() }, &Silent).unwrap();
+    assert_eq!(one.to_json(), three.to_json());
+    assert_eq!(one.to_csv(), three.to_csv());
     assert_eq!(a.to_csv(), b.to_csv());
     let c = horizon::run(&inst, &policies, &HorizonConfig { seed: 8, ..cfg.clone() }, &Silent).unwrap();
     assert_ne!(a.to_json(), c.to_json(), "another seed, another history");

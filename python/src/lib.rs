@@ -546,7 +546,7 @@ fn horizon(
             Some(w)
         }
     };
-    let cfg = HorizonConfig { days, seed, replicas, discount, dynamics, settings, warm_start, track_regret: false };
+    let cfg = HorizonConfig { days, seed, replicas, discount, dynamics, settings, warm_start, ..HorizonConfig::default() };
     // Days, replicas and the discount are checked by horizon::run (its bounds are the CLI's).
     let total = agora_analysis::horizon::days_to_solve(&inst, &pols, days, replicas);
     let h = run_watched(py, progress, total, |watch| agora_analysis::horizon::run(&inst, &pols, &cfg, watch.as_ref()))?;

@@ -111,7 +111,11 @@ pub fn run(control: &Instance, treatment: &Treatment, metrics: &[Metric], cfg: &
         let schedule = Schedule { change, warm_up: sb.warm_up, block, name: name.into() };
         let run = run_policy(control, &schedule, &hcfg, 0, true, &Silent)?;
         if let Some(st) = run.stopped {
-            return Err(ExperimentError::NotOptimal { arm: "switchback's", status: st.status, message: format!("{name}: day {}: {}", st.day, st.message.unwrap_or_default()) });
+            return Err(ExperimentError::NotOptimal {
+                arm: "switchback's",
+                status: st.status,
+                message: format!("{name}: day {}: {}", st.day, st.message.unwrap_or_default()),
+            });
         }
         Ok(run.instances.iter().zip(&run.plans).skip(sb.warm_up).map(|(d, x)| by_name(metrics, d, x)).collect())
     };

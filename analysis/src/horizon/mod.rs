@@ -134,15 +134,26 @@ pub fn run(inst: &Instance, policies: &[Policy], cfg: &HorizonConfig, observer: 
     cfg.dynamics.check_tractable(inst, cfg.days).map_err(HorizonError::Config)?;
     let learning = policies.iter().any(|p| p.engagement.learns());
     let cfg = &HorizonConfig { track_regret: learning, ..cfg.clone() };
-    let runs_of = |p: &Policy| (0..cfg.replicas).map(|r| run_policy(inst, p, cfg, r, false, observer)).collect::<Result<Vec<_>, _>>();
+    // Every (policy, replica) run is independent: they run `cfg.parallelism` at once, and are
+    // put back in order.
+    let twins: Vec<Option<Policy>> = policies.iter().map(|p| floorless_twin(inst, p)).collect();
+    let arms: Vec<&Policy> = policies.iter().chain(twins.iter().flatten()).collect();
+    let jobs: Vec<(usize, usize)> = (0..arms.len()).flat_map(|a| (0..cfg.replicas).map(move |r| (a, r))).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.parallelism.max(1))
+        .build()
+        .map_err(|e| HorizonError::Config(format!("cannot start {} threads: {e}", cfg.parallelism)))?;
+    let done: Vec<Run> = pool.install(|| {
+        use rayon::prelude::*;
+        jobs.par_iter().map(|&(a, r)| run_policy(inst, arms[a], cfg, r, false, observer)).collect::<Result<Vec<_>, _>>()
+    })?;
+    let mut runs = done.into_iter();
+    let mut take = |n: usize| -> Vec<Run> { runs.by_ref().take(n).collect() };
+    let mut own: Vec<Vec<Run>> = policies.iter().map(|_| take(cfg.replicas)).collect();
     let mut out = Vec::new();
-    for p in policies {
-        let runs = runs_of(p)?;
-        let without_floor = match floorless_twin(inst, p) {
-            Some(twin) => Some(runs_of(&twin)?),
-            None => None,
-        };
-        out.push(PolicyResult { name: p.name.clone(), engagement: p.engagement, runs, without_floor });
+    for (k, (p, twin)) in policies.iter().zip(&twins).enumerate() {
+        let without_floor = twin.as_ref().map(|_| take(cfg.replicas));
+        out.push(PolicyResult { name: p.name.clone(), engagement: p.engagement, runs: std::mem::take(&mut own[k]), without_floor });
     }
     Ok(Horizon {
         instance: inst.name.clone(),

@@ -80,8 +80,12 @@ impl Horizon {
                     }
                 }
                 let prices: serde_json::Map<String, Value> = prices.into_iter().map(|(k, v)| (k, json!(Stat::of(&v)))).collect();
-                let stopped: Vec<Value> =
-                    p.runs.iter().enumerate().filter_map(|(r, run)| run.stopped.as_ref().map(|st| json!({"replica": r, "day": st.day, "status": st.status, "message": st.message}))).collect();
+                let stopped: Vec<Value> = p
+                    .runs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(r, run)| run.stopped.as_ref().map(|st| json!({"replica": r, "day": st.day, "status": st.status, "message": st.message})))
+                    .collect();
                 let mut v = json!({"name": p.name, "days_completed": n, "series": series, "totals": tot, "rule_prices": prices, "stopped": stopped});
                 if let (true, Value::Object(m)) = (self.learning, &mut v) {
                     super::regret_report::add_policy(p, m);

@@ -62,6 +62,10 @@ pub struct HorizonConfig {
     /// Measure every policy's regret ([`LEARNING_METRICS`]), also an oracle's: [`super::run`]
     /// sets it when a policy learns. A learning policy's regret is measured whatever it says.
     pub track_regret: bool,
+    /// Replicas run at once (each a whole run of one policy; its solves use
+    /// `settings.threads`). The result is the same whatever it is: every replica has its own
+    /// seed and its own state. Default: the machine's available parallelism.
+    pub parallelism: usize,
 }
 
 impl Default for HorizonConfig {
@@ -75,6 +79,7 @@ impl Default for HorizonConfig {
             settings: Settings::default(),
             warm_start: None,
             track_regret: false,
+            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -105,7 +110,13 @@ pub enum HorizonError {
 /// the bundled day, replica 4, dual residual 1.6e-6), the day is solved cold on the user's own
 /// settings (`own`; under auto HiGHS, Clarabel, then the first-order methods) before a run gives
 /// up on it.
-fn solve_day(day: &Instance, model: &agora_solver::Model, sifting: &Settings, own: &Settings, warm: Option<&WarmStart>) -> Result<agora_solver::Solution, SolveError> {
+fn solve_day(
+    day: &Instance,
+    model: &agora_solver::Model,
+    sifting: &Settings,
+    own: &Settings,
+    warm: Option<&WarmStart>,
+) -> Result<agora_solver::Solution, SolveError> {
     let sol = solve_model_warm(day, model, sifting, warm)?;
     if sol.status == Status::NumericalError {
         return agora_solver::solve(day, own);

@@ -104,7 +104,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
             Some(w)
         }
     };
-    let cfg = HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings, warm_start, track_regret: false };
+    let cfg =
+        HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings, warm_start, ..HorizonConfig::default() };
     let bar = Progress::new(horizon::days_to_solve(&day.instance, &policies, a.days, a.replicas), "simulating days");
     let h = horizon::run(&day.instance, &policies, &cfg, &bar).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
     bar.finish();
