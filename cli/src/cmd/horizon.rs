@@ -81,8 +81,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(f) => Dynamics::load_with(Path::new(f), super::read_options()).map_err(|e| err(e.into()))?,
     };
     let day = load_validated(&a.instance)?;
-    // Each day formulates its whole matrix (and the dynamics' growth is bounded up front).
-    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
+    // Each day formulates its whole matrix (and the dynamics' growth is bounded up front);
+    // replicas run as many at once as the cores and the memory allow, one at a time at least.
+    let edges = day.instance.edges.len();
+    let path = agora_solver::memory::MemoryPath::WholeHighs;
+    let cores = HorizonConfig::default().parallelism.min(a.replicas).max(1);
+    let parallelism = if cores > 1 && super::guard_memory(&a.instance, edges.saturating_mul(cores), path).is_ok() {
+        cores
+    } else {
+        super::guard_memory(&a.instance, edges, path)?;
+        1
+    };
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
     let warm_start = match &a.warm_start {
         None => None,
@@ -104,8 +113,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
             Some(w)
         }
     };
-    let cfg =
-        HorizonConfig { days: a.days, seed: a.seed, replicas: a.replicas, discount: a.discount, dynamics, settings, warm_start, ..HorizonConfig::default() };
+    let cfg = HorizonConfig {
+        days: a.days,
+        seed: a.seed,
+        replicas: a.replicas,
+        discount: a.discount,
+        dynamics,
+        settings,
+        warm_start,
+        track_regret: false,
+        parallelism,
+    };
     let bar = Progress::new(horizon::days_to_solve(&day.instance, &policies, a.days, a.replicas), "simulating days");
     let h = horizon::run(&day.instance, &policies, &cfg, &bar).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
     bar.finish();
