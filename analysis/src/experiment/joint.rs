@@ -15,7 +15,7 @@ pub enum Arm {
 }
 
 impl Arm {
-    fn suffix(self) -> &'static str {
+    pub(super) fn suffix(self) -> &'static str {
         match self {
             Arm::Control => "#control",
             Arm::Treatment => "#treatment",
