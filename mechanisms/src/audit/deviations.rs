@@ -90,12 +90,19 @@ pub struct Applied {
     pub accounts: Vec<usize>,
     /// For each edge of `day`, the day's edge it stands for.
     pub counterpart: Vec<usize>,
+    /// The edges of the deviating accounts in `day` (found once: a trial asks several times).
+    edges: Vec<usize>,
 }
 
 impl Applied {
+    fn new(day: Instance, accounts: Vec<usize>, counterpart: Vec<usize>) -> Applied {
+        let edges = edges_of_creators(&day, &accounts);
+        Applied { day, accounts, counterpart, edges }
+    }
+
     /// The edges of the deviating accounts in the changed day.
     pub fn edges(&self) -> Vec<usize> {
-        edges_of_creators(&self.day, &self.accounts)
+        self.edges.clone()
     }
 }
 
@@ -137,7 +144,7 @@ impl Deviation {
         let c = creator_index(inst, self.creator())?;
         let same = |day: Instance, accounts: Vec<usize>| {
             let n = inst.edges.len();
-            Applied { day, accounts, counterpart: (0..n).collect() }
+            Applied::new(day, accounts, (0..n).collect())
         };
         Ok(match self {
             Deviation::RaiseEngagement { delta, .. } => same(raise_engagement(inst, c, *delta), vec![c]),
@@ -154,7 +161,7 @@ impl Deviation {
             Deviation::Duplicate { item, copy, factor, .. } => {
                 let i = item_of(inst, c, item)?;
                 let (day, counterpart) = duplicate_item(inst, i, copy, *factor);
-                Applied { day, accounts: vec![c], counterpart }
+                Applied::new(day, vec![c], counterpart)
             }
             Deviation::MoveGroup { group, .. } => {
                 let mut day = inst.clone();
