@@ -344,6 +344,15 @@ impl ValidSettings {
         v
     }
 
+    /// These settings with the backend's primal and dual tolerances divided by `factor` (the
+    /// check's tolerance unchanged): a second run asked for a more accurate answer.
+    pub fn tightened(&self, factor: f64) -> ValidSettings {
+        let mut v = self.clone();
+        v.settings.primal_tolerance /= factor;
+        v.settings.dual_tolerance /= factor;
+        v
+    }
+
     /// The same settings with at most `seconds` of wall clock (at least a millisecond, so the
     /// limit stays valid when time has all but run out).
     pub fn with_time_left(&self, seconds: Option<f64>) -> ValidSettings {
