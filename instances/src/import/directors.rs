@@ -95,14 +95,21 @@ fn read_graph(dir: &Path, opts: &crate::ReadOptions) -> Result<Graph, LoadError>
     for (k, row) in read_table(dir, "ml-100k.kg", opts)?.into_iter().enumerate() {
         let [head, relation, tail] =
             <[String; 3]>::try_from(row).map_err(|_| bad_line(dir, "ml-100k.kg", k, "", "expected head_id, relation_id, tail_id".into()))?;
+        // Directors and companies become creator and campaign ids: refused here, with their line,
+        // if they cannot be ids.
+        let id_of = |prefix: &str| super::checked_id(format!("{prefix}-{tail}"), &dir.join("ml-100k.kg"), k + 2, "tail_id");
         match relation.as_str() {
             DIRECTED_BY => {
+                id_of("director")?;
                 g.directors.entry(head).or_insert(tail);
             }
             CONTENT_RATING => {
                 g.ratings.entry(head).or_insert(tail);
             }
-            PRODUCED_BY => g.companies.entry(head).or_default().push(tail),
+            PRODUCED_BY => {
+                id_of("company")?;
+                g.companies.entry(head).or_default().push(tail)
+            }
             _ => {}
         }
     }
@@ -136,7 +143,10 @@ pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, Lo
         let age: u32 = age.trim().parse().map_err(|_| bad("ml-100k.user", k, "age", format!("not a number: \"{}\"", crate::limits::excerpt(age))))?;
         let key = (band(age), gender.trim().to_lowercase(), occupation_group(occ.trim()));
         *cohort_users.entry(key.clone()).or_default() += 1;
-        cohort_of.insert(id.clone(), key);
+        if cohort_of.insert(id.clone(), key).is_some() {
+            let first = users.iter().position(|r| r.first() == Some(id)).unwrap_or(k);
+            return Err(super::duplicate(&dir.join("ml-100k.user"), k + 2, "user_id", id, first + 2));
+        }
     }
 
     let mut entity_of: HashMap<String, String> = HashMap::new();
@@ -151,8 +161,10 @@ pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, Lo
     for (k, f) in items.iter().enumerate() {
         let Some(number) = f.first() else { return Err(bad("ml-100k.item", k, "item_id", "is missing".into())) };
         if film_index.insert(number.clone(), films.len()).is_some() {
-            return Err(bad("ml-100k.item", k, "item_id", format!("film \"{}\" is listed twice", crate::limits::excerpt(number))));
+            let first = items.iter().position(|r| r.first() == Some(number)).unwrap_or(k);
+            return Err(super::duplicate(&dir.join("ml-100k.item"), k + 2, "item_id", number, first + 2));
         }
+        super::checked_id(format!("film-{number}"), &dir.join("ml-100k.item"), k + 2, "item_id")?;
         films.push(Film {
             number: number.clone(),
             genres: f.get(3).map(|g| g.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
@@ -338,22 +350,26 @@ pub fn import_with(dir: &Path, opts: &crate::ReadOptions) -> Result<Instance, Lo
         },
         Constraint { name: "revenue-floor".into(), penalty: Some(40.0), kind: ConstraintKind::RevenueFloor { min: 0.6 * total_budget } },
     ];
-    Ok(Instance {
-        name: "movielens-100k-directors".into(),
-        objective: Objective {
-            engagement: 1.0,
-            quality: 0.02,
-            revenue: 20.0,
-            integrity_risk: 1.0,
-            regularization: 0.0,
-            engagement_estimate: EngagementEstimate::Point,
+    // What an import writes passes `agora validate`, or the import fails (issue 32).
+    super::validated(
+        Instance {
+            name: "movielens-100k-directors".into(),
+            objective: Objective {
+                engagement: 1.0,
+                quality: 0.02,
+                revenue: 20.0,
+                integrity_risk: 1.0,
+                regularization: 0.0,
+                engagement_estimate: EngagementEstimate::Point,
+            },
+            segments,
+            creators,
+            campaigns,
+            items,
+            edges,
+            constraints,
+            evidence: Vec::new(),
         },
-        segments,
-        creators,
-        campaigns,
-        items,
-        edges,
-        constraints,
-        evidence: Vec::new(),
-    })
+        dir,
+    )
 }
