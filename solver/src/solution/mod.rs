@@ -18,10 +18,6 @@ pub use file::{ConstraintEntry, PacingEntry, PlanEntry, SolutionFile};
 /// A row whose slack exceeds this share of its size is clearly off its bound: its dual is 0.
 pub const CLEARLY_SLACK: f64 = 1e-3;
 
-/// What the message of a solution the check rejected says (a backend's "optimal" that agora's
-/// independent check does not pass).
-pub(crate) const CHECK_REJECTS: &str = "agora's check rejects the answer";
-
 /// The `schema` string of solution files.
 pub const SOLUTION_SCHEMA: &str = "agora.solution/v1";
 
@@ -172,7 +168,7 @@ impl Solution {
         if !cert.passes(check_tolerance) || y.iter().any(|v| !v.is_finite()) {
             self.status = Status::NumericalError;
             self.message = Some(format!(
-                "the backend reported optimal but {CHECK_REJECTS} (tolerance {check_tolerance:e}): \
+                "the backend reported optimal but agora's check rejects the answer (tolerance {check_tolerance:e}): \
                  primal residual {:.3e}{}, dual residual {:.3e}, gap {:.3e}",
                 cert.primal_residual,
                 cert.worst_row.as_deref().map(|r| format!(" at row {r}")).unwrap_or_default(),
