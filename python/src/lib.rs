@@ -445,21 +445,10 @@ fn experiment(
     settings: Option<&str>,
     out: Option<PathBuf>,
 ) -> PyResult<(String, String)> {
-    use agora_analysis::experiment::{self, ChangeFile, Design, ExperimentConfig, NoiseConfig, SwitchbackConfig, Treatment};
+    use agora_analysis::experiment::{self, Design, ExperimentConfig, NoiseConfig, SwitchbackConfig, Treatment};
     let settings = settings_of(py, settings, None, None)?;
     let control = &instance.inner;
-    let where_ = Path::new("<treatment>");
-    let is_change = serde_json::from_str::<serde_json::Value>(treatment)
-        .ok()
-        .and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(experiment::is_change_schema))
-        .unwrap_or(false);
-    let treat = if is_change {
-        let change: ChangeFile = agora_instances::parse_json_with(treatment, where_, Ok).map_err(|e| load_error(py, e))?;
-        Treatment::of_change(control, change).map_err(|errors| load_error(py, LoadError::Invalid { path: where_.to_path_buf(), errors }))?
-    } else {
-        let day = agora_instances::parse_str(treatment, where_).map_err(|e| load_error(py, e))?.instance;
-        Treatment::of_day(control, day).map_err(|errors| load_error(py, LoadError::Invalid { path: where_.to_path_buf(), errors }))?
-    };
+    let treat = Treatment::parse(treatment, Path::new("<treatment>"), control, &ReadOptions::default()).map_err(|e| load_error(py, e))?;
     let designs = designs.iter().map(|d| Design::from_str(d)).collect::<Result<Vec<_>, _>>().map_err(|e| refused(py, "designs", e))?;
     let cfg = ExperimentConfig {
         designs,

@@ -170,17 +170,22 @@ impl Treatment {
     /// Reads a treatment for `control`: an `agora.change/v1` file, or an instance file of the
     /// same segments, items and campaigns (told apart by its `schema`).
     pub fn load(path: &Path, control: &Instance, opts: &ReadOptions) -> Result<Treatment, LoadError> {
-        let text = agora_instances::read_input(path, opts)?;
-        let schema = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(str::to_string));
+        Treatment::parse(&agora_instances::read_input(path, opts)?, path, control, opts)
+    }
+
+    /// [`Treatment::load`] of `text`, already read; `path` names it in messages and resolves a
+    /// changed day's `edges_file`.
+    pub fn parse(text: &str, path: &Path, control: &Instance, opts: &ReadOptions) -> Result<Treatment, LoadError> {
+        let invalid = |errors| LoadError::Invalid { path: path.to_path_buf(), errors };
+        let schema = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(str::to_string));
         // Any agora.change/ schema is read as a change (another version is refused by name),
         // everything else as a day.
         if schema.as_deref().is_some_and(is_change_schema) {
-            let change: ChangeFile = agora_instances::parse_json_with(&text, path, Ok)?;
-            let day = change.apply(control).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-            return Ok(Treatment { name: change.name.clone(), day, change: Some(change) });
+            let change: ChangeFile = agora_instances::parse_json_with(text, path, Ok)?;
+            return Treatment::of_change(control, change).map_err(invalid);
         }
-        let day = agora_instances::load_with(path, opts)?.instance;
-        Treatment::of_day(control, day).map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })
+        let day = agora_instances::parse_str_with(text, path, opts)?.instance;
+        Treatment::of_day(control, day).map_err(invalid)
     }
 
     /// A whole changed day as the treatment: it must have the control's segments, items and
