@@ -69,17 +69,18 @@ impl ColumnPass {
     ) -> ColumnPass {
         let row = |r: usize| row_of.map_or(r, |m| m[r]);
         let mut pass = ColumnPass { act: vec![0.0; n_rows], size: vec![0.0; n_rows], check: ColumnCheck::default() };
+        let duals = model.duals(y);
         model.visit(0..n_cols, |j| {
             let xj = x[j];
-            let (mut aty, mut mag) = (0.0, 0.0);
-            model.for_each_entry(j, |r, a| {
-                if xj != 0.0 {
+            // A plan is sparse: the entries are read for the columns it uses; every column's
+            // dual terms are read as the model reads them fastest ([`Columns::dual_terms`]).
+            if xj != 0.0 {
+                model.for_each_entry(j, |r, a| {
                     pass.act[row(r)] += a * xj;
                     pass.size[row(r)] += (a * xj).abs();
-                }
-                aty += a * y[r];
-                mag += (a * y[r]).abs();
-            });
+                });
+            }
+            let (aty, mag) = model.dual_terms(j, &duals);
             pass.check.add(id_of(j), xj, model.lower(j), model.upper(j), model.cost(j), model.quad(j), aty, mag);
             each(j);
         });

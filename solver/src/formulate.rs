@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use agora_instances::{ConstraintKind, Instance, ItemKind, Objective};
 
-use crate::ir::{Columns, Matrix, Model, ParamVec, RowKind, RowMeta, Sense};
+use crate::ir::{Columns, Duals, Matrix, Model, ParamVec, RowKind, RowMeta, Sense};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -70,6 +70,8 @@ pub struct Formulation<'a> {
     blocks: Vec<Block>,
     /// Per slack column (`n_edges + k`): its soft row and the slack's coefficient there.
     slacks: Vec<(u32, f64)>,
+    /// The length of [`Duals::sums`]: a sum per share block and segment.
+    n_sums: usize,
     qp: bool,
 }
 
@@ -79,8 +81,10 @@ pub struct Formulation<'a> {
 enum Block {
     /// Rows scoped to segments (`sum_e (pick_e - share) x_e <sense> 0`), one constraint's, so one
     /// share and one kind of pick for all (the loop over a segment's rows then branches once):
-    /// segment `s`'s rows are `rows[segment[s].0..segment[s].1]`.
-    Share { share: f64, pick: PickKind, segment: Vec<(u32, u32)>, rows: Vec<ShareRow> },
+    /// segment `s`'s rows are `rows[segment[s].0..segment[s].1]`. A pick of one row per edge
+    /// (topic, edge) keeps the same rows sorted by what they pick in `by_of` (same ranges), and
+    /// the block's sums of the duals over segment `s`'s rows are `Duals::sums[sums + s]`.
+    Share { share: f64, pick: PickKind, segment: Vec<(u32, u32)>, rows: Vec<ShareRow>, by_of: Vec<ShareRow>, sums: usize },
     /// `revenue_floor`: the price of every priced ad edge.
     Revenue { row: u32 },
     /// `exposure_floor` / `exposure_cap`: 1 on the edges of the selected items and segments
@@ -110,6 +114,7 @@ impl Bits {
 
 /// A share row of one segment: its model row, and which topic (`topic_cap`) or edge
 /// (`exploration_floor`) it picks.
+#[derive(Clone, Copy)]
 struct ShareRow {
     row: u32,
     of: usize,
@@ -136,7 +141,7 @@ impl<'a> Formulation<'a> {
             seg_edges[edge.segment].push(e);
         }
         let seg_edges: Vec<Arc<[usize]>> = seg_edges.into_iter().map(Arc::from).collect();
-        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new() };
+        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new(), n_sums: 0 };
         let (budget_row, cap_row) = b.always_present_rows();
         let blocks = inst.constraints.iter().enumerate().map(|(k, c)| b.constraint(k, &c.name, c.penalty, &c.kind)).collect();
         let rho = inst.objective.regularization;
@@ -152,7 +157,7 @@ impl<'a> Formulation<'a> {
                 fresh: item.fresh,
             })
             .collect();
-        Formulation { inst, rows: b.rows, items, budget_row, blocks, slacks: b.slacks, qp }
+        Formulation { inst, rows: b.rows, items, budget_row, blocks, slacks: b.slacks, n_sums: b.n_sums, qp }
     }
 
     /// The [`Model`] IR of the same rows and columns: every column's entries counted, then
@@ -246,71 +251,175 @@ impl Columns for Formulation<'_> {
 
     #[inline]
     fn for_each_entry(&self, j: usize, mut f: impl FnMut(usize, f64)) {
-        let inst = self.inst;
-        let Some(edge) = inst.edges.get(j) else {
-            let (row, a) = self.slacks[j - inst.edges.len()];
+        let Some(edge) = self.inst.edges.get(j) else {
+            let (row, a) = self.slacks[j - self.inst.edges.len()];
             return f(row as usize, a);
         };
-        let (s, i) = (edge.segment, edge.item);
-        let item = &self.items[i];
-        f(s, 1.0);
+        let item = &self.items[edge.item];
+        self.fixed_entries(edge, item, &mut f);
+        for block in &self.blocks {
+            match block {
+                Block::Share { share, pick, segment, rows, .. } => {
+                    let rows = &rows[segment[edge.segment].0 as usize..segment[edge.segment].1 as usize];
+                    let mut emit = |row: u32, pick: f64| {
+                        // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything
+                        // above), so that agora's check judges exactly the model the backend solved.
+                        let v = pick - share;
+                        if kept(v) {
+                            f(row as usize, v);
+                        }
+                    };
+                    match pick {
+                        PickKind::Ad | PickKind::Risk | PickKind::Fresh => rows.iter().for_each(|r| emit(r.row, pick.of_all(item))),
+                        PickKind::Topic => rows.iter().for_each(|r| emit(r.row, one_if(item.topic as usize == r.of))),
+                        PickKind::Edge => rows.iter().for_each(|r| emit(r.row, one_if(r.of == j))),
+                    }
+                }
+                block => self.block_entries(block, edge, item, &mut f),
+            }
+        }
+    }
+
+    fn duals<'y>(&self, y: &'y [f64]) -> Duals<'y> {
+        let mut sums = vec![(0.0, 0.0); self.n_sums];
+        for block in &self.blocks {
+            if let Block::Share { segment, rows, sums: at, .. } = block {
+                for (s, &(a, b)) in segment.iter().enumerate() {
+                    sums[at + s] = rows[a as usize..b as usize].iter().fold((0.0, 0.0), |(t, m), r| (t + y[r.row as usize], m + y[r.row as usize].abs()));
+                }
+            }
+        }
+        Duals { y, sums }
+    }
+
+    /// As [`Columns::for_each_entry`] would sum them, but each share block's rows read at once:
+    /// an edge enters all of its segment's rows of a block at `pick - share`, and a topic or edge
+    /// pick is 1 in one row and 0 in the others, so the block's terms are the segment's sums
+    /// scaled, plus the one row's correction.
+    #[inline]
+    fn dual_terms(&self, j: usize, duals: &Duals) -> (f64, f64) {
+        let y = duals.y;
+        let (Some(edge), true) = (self.inst.edges.get(j), duals.sums.len() == self.n_sums) else { return self.dual_terms_by_entry(j, y) };
+        let item = &self.items[edge.item];
+        let (mut aty, mut mag) = (0.0, 0.0);
+        let mut add = |r: usize, a: f64| {
+            aty += a * y[r];
+            mag += (a * y[r]).abs();
+        };
+        self.fixed_entries(edge, item, &mut add);
+        let (mut share_aty, mut share_mag) = (0.0, 0.0);
+        for block in &self.blocks {
+            match block {
+                Block::Share { share, pick, segment, by_of, sums, .. } => {
+                    let (sum, abs) = duals.sums[sums + edge.segment];
+                    match pick {
+                        PickKind::Ad | PickKind::Risk | PickKind::Fresh => {
+                            let v = pick.of_all(item) - share;
+                            if kept(v) {
+                                share_aty += v * sum;
+                                share_mag += v.abs() * abs;
+                            }
+                        }
+                        PickKind::Topic | PickKind::Edge => {
+                            let of = if *pick == PickKind::Topic { item.topic as usize } else { j };
+                            let rows = &by_of[segment[edge.segment].0 as usize..segment[edge.segment].1 as usize];
+                            let own = rows.binary_search_by_key(&of, |r| r.of).ok().map(|k| y[rows[k].row as usize]);
+                            let (other, one) = (-share, 1.0 - share);
+                            let y_own = own.unwrap_or(0.0);
+                            if kept(other) {
+                                share_aty += other * (sum - y_own);
+                                share_mag += other.abs() * (abs - y_own.abs()).max(0.0);
+                            }
+                            if let (Some(y_own), true) = (own, kept(one)) {
+                                share_aty += one * y_own;
+                                share_mag += (one * y_own).abs();
+                            }
+                        }
+                    }
+                }
+                block => self.block_entries(block, edge, item, &mut add),
+            }
+        }
+        (aty + share_aty, mag + share_mag)
+    }
+}
+
+/// Whether a share row keeps coefficient `v` ([`Columns::for_each_entry`] of a formulation).
+#[inline]
+fn kept(v: f64) -> bool {
+    v.abs() > 1e-12
+}
+
+#[inline]
+fn one_if(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+impl PickKind {
+    /// The pick of an item in every row of its segment (the kinds that pick the same in all).
+    #[inline]
+    fn of_all(self, item: &ItemFacts) -> f64 {
+        match self {
+            PickKind::Ad => one_if(item.ad),
+            PickKind::Risk => item.risk,
+            PickKind::Fresh => one_if(item.fresh),
+            PickKind::Topic | PickKind::Edge => unreachable!("a pick of one row per edge"),
+        }
+    }
+}
+
+impl Formulation<'_> {
+    /// An edge's entries outside the constraints' blocks: its supply row, its campaign's budget
+    /// (a priced ad), its item's cap.
+    #[inline]
+    fn fixed_entries(&self, edge: &agora_instances::Edge, item: &ItemFacts, f: &mut impl FnMut(usize, f64)) {
+        f(edge.segment, 1.0);
         if item.ad && edge.price != 0.0 {
             f(self.budget_row + item.owner as usize, edge.price);
         }
         if item.cap_row != u32::MAX {
             f(item.cap_row as usize, 1.0);
         }
-        for block in &self.blocks {
-            match block {
-                Block::Share { share, pick, segment, rows } => {
-                    let rows = &rows[segment[s].0 as usize..segment[s].1 as usize];
-                    let mut emit = |row: u32, pick: f64| {
-                        // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything
-                        // above), so that agora's check judges exactly the model the backend solved.
-                        let v = pick - share;
-                        if v.abs() > 1e-12 {
-                            f(row as usize, v);
-                        }
-                    };
-                    let one_if = |b: bool| if b { 1.0 } else { 0.0 };
-                    match pick {
-                        PickKind::Ad => rows.iter().for_each(|r| emit(r.row, one_if(item.ad))),
-                        PickKind::Risk => rows.iter().for_each(|r| emit(r.row, item.risk)),
-                        PickKind::Topic => rows.iter().for_each(|r| emit(r.row, one_if(item.topic as usize == r.of))),
-                        PickKind::Fresh => rows.iter().for_each(|r| emit(r.row, one_if(item.fresh))),
-                        PickKind::Edge => rows.iter().for_each(|r| emit(r.row, one_if(r.of == j))),
-                    }
+    }
+
+    /// An edge's entries in one block other than a share block.
+    #[inline]
+    fn block_entries(&self, block: &Block, edge: &agora_instances::Edge, item: &ItemFacts, f: &mut impl FnMut(usize, f64)) {
+        match block {
+            Block::Share { .. } => unreachable!("share blocks are read by the caller"),
+            Block::Revenue { row } => {
+                if item.ad && edge.price != 0.0 {
+                    f(*row as usize, edge.price);
                 }
-                Block::Revenue { row } => {
-                    if item.ad && edge.price != 0.0 {
-                        f(*row as usize, edge.price);
-                    }
+            }
+            Block::Exposure { row, items, segments } => {
+                if items.get(edge.item) && segments[edge.segment] {
+                    f(*row as usize, 1.0);
                 }
-                Block::Exposure { row, items, segments } => {
-                    if items.get(i) && segments[s] {
-                        f(*row as usize, 1.0);
-                    }
+            }
+            Block::Parity { first, group_of_creator, merit, tolerance } => {
+                if item.ad || group_of_creator[item.owner as usize] == u32::MAX {
+                    return;
                 }
-                Block::Parity { first, group_of_creator, merit, tolerance } => {
-                    if item.ad || group_of_creator[item.owner as usize] == u32::MAX {
-                        continue;
-                    }
-                    let g = group_of_creator[item.owner as usize] as usize;
-                    // Rows (a, b), a != b, a major: this edge is in (g, h) with M_h, and in
-                    // (h, g) with -(1 - tol) M_h; zero coefficients are left out.
-                    let n = merit.len();
-                    for a in 0..n {
-                        for b in (0..n).filter(|&b| b != a) {
-                            let v = if a == g {
-                                merit[b]
-                            } else if b == g {
-                                -(1.0 - tolerance) * merit[a]
-                            } else {
-                                continue;
-                            };
-                            if v != 0.0 {
-                                f(*first as usize + a * (n - 1) + if b < a { b } else { b - 1 }, v);
-                            }
+                let g = group_of_creator[item.owner as usize] as usize;
+                // Rows (a, b), a != b, a major: this edge is in (g, h) with M_h, and in
+                // (h, g) with -(1 - tol) M_h; zero coefficients are left out.
+                let n = merit.len();
+                for a in 0..n {
+                    for b in (0..n).filter(|&b| b != a) {
+                        let v = if a == g {
+                            merit[b]
+                        } else if b == g {
+                            -(1.0 - tolerance) * merit[a]
+                        } else {
+                            continue;
+                        };
+                        if v != 0.0 {
+                            f(*first as usize + a * (n - 1) + if b < a { b } else { b - 1 }, v);
                         }
                     }
                 }
@@ -328,6 +437,8 @@ struct Builder<'a> {
     slacks: Vec<(u32, f64)>,
     /// Each item's topic number, filled by the first topic cap.
     topic_of: Vec<u32>,
+    /// Sums the share blocks so far take in [`Duals::sums`].
+    n_sums: usize,
 }
 
 impl Builder<'_> {
@@ -430,7 +541,16 @@ impl Builder<'_> {
             let da = ParamVec::Uniform { cols: self.seg_edges[s].clone(), value: -1.0 };
             self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), da, 0.0, penalty);
         }
-        Block::Share { share, pick, segment, rows: out }
+        let mut by_of = Vec::new();
+        if matches!(pick, PickKind::Topic | PickKind::Edge) {
+            by_of = out.clone();
+            for &(a, b) in &segment {
+                by_of[a as usize..b as usize].sort_unstable_by_key(|r| r.of);
+            }
+        }
+        let sums = self.n_sums;
+        self.n_sums += segment.len();
+        Block::Share { share, pick, segment, rows: out, by_of, sums }
     }
 
     fn constraint(&mut self, k: usize, cname: &str, penalty: Option<f64>, kind: &ConstraintKind) -> Block {

@@ -298,6 +298,25 @@ impl Model {
     }
 }
 
+/// A dual vector (one value per row, maximisation convention) made ready by a model's
+/// [`Columns::duals`] for its [`Columns::dual_terms`]: beside `y`, sums over groups of rows
+/// that a column enters with one coefficient but one (a [`crate::Formulation`]'s share rows:
+/// an edge is in every topic row of its segment, all but one at `-share`, so its terms there
+/// are `y_own - share * sum_r y_r`, read from the segment's sums instead of a dozen entries).
+pub struct Duals<'y> {
+    /// The duals, by row.
+    pub y: &'y [f64],
+    /// The model's sums over `y` (empty for a model that reads entries one by one).
+    pub(crate) sums: Vec<(f64, f64)>,
+}
+
+impl<'y> Duals<'y> {
+    /// `y` without sums: every column's terms are read entry by entry.
+    pub fn plain(y: &'y [f64]) -> Duals<'y> {
+        Duals { y, sums: Vec::new() }
+    }
+}
+
 /// A model's columns as the methods that sweep them read them: column by column, each one's
 /// cost, quadratic diagonal, bounds and `(row, value)` entries, over the model's rows.
 ///
@@ -374,10 +393,23 @@ pub trait Columns: Sync {
         out
     }
 
+    /// `y` (one dual per row) made ready for [`Columns::dual_terms`] over many columns.
+    fn duals<'y>(&self, y: &'y [f64]) -> Duals<'y> {
+        Duals::plain(y)
+    }
+
     /// Column `j`'s `a_j . y` and `sum_r |a_rj y_r|` (the size of its terms): what a reduced cost
-    /// and its scale are made of, in pricing and in the check alike.
+    /// and its scale are made of, in pricing and in the check alike. `y` is this model's
+    /// [`Columns::duals`]; a model may read several rows' terms at once from its sums, and then
+    /// agrees with [`Columns::dual_terms_by_entry`] to rounding (tests/formulation.rs).
     #[inline]
-    fn dual_terms(&self, j: usize, y: &[f64]) -> (f64, f64) {
+    fn dual_terms(&self, j: usize, y: &Duals) -> (f64, f64) {
+        self.dual_terms_by_entry(j, y.y)
+    }
+
+    /// [`Columns::dual_terms`] summed entry by entry.
+    #[inline]
+    fn dual_terms_by_entry(&self, j: usize, y: &[f64]) -> (f64, f64) {
         let (mut aty, mut mag) = (0.0, 0.0);
         self.for_each_entry(j, |r, a| {
             aty += a * y[r];

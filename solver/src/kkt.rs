@@ -55,6 +55,7 @@ pub fn polish<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Option<Ba
         let y_scale = ys.iter().fold(1.0f64, |s, v| s.max(v.abs()));
         let tiny = 1e-9;
         let mut changed = false;
+        let duals = model.duals(&ys);
         // Columns: bounds of the free ones, reduced costs of the fixed ones (a pass over every
         // column, batched: a day's generated columns read their items ahead, Columns::visit).
         model.visit(0..n, |j| match cols[j] {
@@ -62,7 +63,7 @@ pub fn polish<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Option<Ba
             Col::Free if xs[j] > model.upper(j) + tiny * x_scale => (cols[j], changed) = (Col::AtUpper, true),
             Col::Free => {}
             fixed => {
-                let dj = model.cost(j) - model.quad(j) * xs[j] - model.dual_terms(j, &ys).0;
+                let dj = model.cost(j) - model.quad(j) * xs[j] - model.dual_terms(j, &duals).0;
                 if (fixed == Col::AtLower && dj > tiny * d_scale) || (fixed == Col::AtUpper && dj < -tiny * d_scale) {
                     (cols[j], changed) = (Col::Free, true);
                 }
@@ -107,8 +108,9 @@ fn guess<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64], (x_scale, d_scale
     let terms = crate::certificate::row_terms(model, x);
     let y_scale = y.iter().fold(1.0f64, |s, v| s.max(v.abs()));
     let mut cols = Vec::with_capacity(n);
+    let duals = model.duals(y);
     model.visit(0..n, |j| {
-        let d = model.cost(j) - model.quad(j) * x[j] - model.dual_terms(j, y).0;
+        let d = model.cost(j) - model.quad(j) * x[j] - model.dual_terms(j, &duals).0;
         let below = (x[j] - model.lower(j)) / x_scale;
         let above = if model.upper(j).is_finite() { (model.upper(j) - x[j]) / x_scale } else { f64::INFINITY };
         cols.push(if below <= (-d).max(0.0) / d_scale {

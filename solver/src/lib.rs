@@ -51,7 +51,7 @@ pub use face::{face_price, nudged_extreme, optimal_face_extreme, FaceEnd};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate, Formulation};
 pub use hot::{Resolver, Variant};
-pub use ir::{Columns, Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
+pub use ir::{Columns, Duals, Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
 pub use settings::{
     predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_CLARABEL_QP_EDGES, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES,

@@ -54,6 +54,52 @@ fn check(inst: &Instance, what: &str) {
         assert_eq!(entries, stored, "{what}: column {j}");
         assert_eq!(day.supply_row(j), Columns::supply_row(&want, j), "{what}: supply row of column {j}");
     }
+    same_dual_terms(&day, what);
+}
+
+/// A formulation's dual terms (a share block's rows read at once from the segment's sums)
+/// against the same terms summed entry by entry, at duals of both signs and many sizes, with
+/// zeros among them.
+fn same_dual_terms(day: &Formulation, what: &str) {
+    for k in 0..3u64 {
+        let y: Vec<f64> = (0..day.n_rows() as u64)
+            .map(|r| {
+                let h = (r * 2_654_435_761 + k * 40_503) % 1009;
+                if h % 5 == 0 {
+                    0.0
+                } else {
+                    (h as f64 - 504.0) * 1e-3 * 10f64.powi((h % 7) as i32 - 3)
+                }
+            })
+            .collect();
+        let duals = day.duals(&y);
+        for j in 0..day.n_cols() {
+            let (aty, mag) = day.dual_terms(j, &duals);
+            let (aty_entries, mag_entries) = day.dual_terms_by_entry(j, &y);
+            let tol = 1e-12 * (1.0 + mag_entries);
+            assert!(
+                (aty - aty_entries).abs() <= tol && (mag - mag_entries).abs() <= tol,
+                "{what}: column {j}: dual terms ({aty}, {mag}), entry by entry ({aty_entries}, {mag_entries})"
+            );
+        }
+    }
+}
+
+#[test]
+fn share_rows_at_the_edges_of_their_range_read_as_their_entries() {
+    // Shares of 0 and 1 drop a block's off-pick or on-pick coefficients (below 1e-12); a share
+    // of 1e-13 is dropped too, 1e-11 kept.
+    for share in [0.0, 1e-13, 1e-11, 0.5, 1.0 - 1e-13, 1.0] {
+        let mut day = with_every_type(generate(Size::Tiny, 3));
+        for (name, kind) in [
+            ("topics", ConstraintKind::TopicCap { segments: SegmentSelector::All, max_share: share }),
+            ("ads", ConstraintKind::AdLoad { segments: SegmentSelector::All, max_share: share }),
+            ("explore_all", ConstraintKind::ExplorationFloor { segments: SegmentSelector::All, min_share: share, max_n: 3 }),
+        ] {
+            day.constraints.push(Constraint { name: name.into(), penalty: Some(1.0), kind });
+        }
+        check(&day, &format!("tiny seed 3, shares {share}"));
+    }
 }
 
 /// `inst` with one constraint of every type the generator leaves out or rarely writes: an
@@ -139,7 +185,13 @@ fn same_answer_both_ways(inst: &Instance, settings: &Settings, what: &str) {
             s.name
         );
     }
-    assert_eq!(generated.certificate, stored.certificate, "{what}: certificate");
+    // The certificate's dual side reads a generated day's share rows from their sums
+    // (`Columns::dual_terms`), the stored matrix entry by entry: the same residuals to rounding.
+    let (g, s) = (generated.certificate.as_ref().expect("an optimum's certificate"), stored.certificate.as_ref().expect("an optimum's certificate"));
+    assert_eq!(g.primal_residual.to_bits(), s.primal_residual.to_bits(), "{what}: primal residual");
+    assert!((g.dual_residual - s.dual_residual).abs() <= 1e-14, "{what}: dual residuals {} and {}", g.dual_residual, s.dual_residual);
+    assert!((g.gap - s.gap).abs() <= 1e-14, "{what}: gaps {} and {}", g.gap, s.gap);
+    assert_eq!(g.worst_row, s.worst_row, "{what}: worst row");
     assert_eq!(generated.pacing, stored.pacing, "{what}: pacing");
 }
 

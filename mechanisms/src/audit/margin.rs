@@ -91,7 +91,8 @@ impl Margins {
         let y: Vec<f64> = base.rows.iter().map(|r| r.dual).collect();
         let n_creators = inst.creators.len();
         let exposure = agora_instances::metrics::creator_exposure(inst, &base.impressions);
-        let reduced: Vec<f64> = (0..inst.edges.len()).map(|e| model.cost(e) - model.dual_terms(e, &y).0).collect();
+        let duals = model.duals(&y);
+        let reduced: Vec<f64> = (0..inst.edges.len()).map(|e| model.cost(e) - model.dual_terms(e, &duals).0).collect();
         let organic: Vec<usize> = (0..inst.edges.len()).filter(|&e| inst.items[inst.edges[e].item].creator().is_some()).collect();
         let mean = organic.iter().map(|&e| model.cost(e)).sum::<f64>() / organic.len().max(1) as f64;
         let mean_abs = organic.iter().map(|&e| model.cost(e).abs()).sum::<f64>() / organic.len().max(1) as f64;

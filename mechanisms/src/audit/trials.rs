@@ -183,29 +183,8 @@ impl<'a> Run<'a> {
     ) -> Result<Check, AuditError> {
         let order = draw(&pool, &self.margins, first, pool.len(), true, &mut self.rng);
         let mut worst = Worst::new();
-        let (mut intended, mut losses, mut tried) = (0, 0, 0);
-        // Deviations that carry their creator across the margin first, then (when too few do:
-        // a rule may move the plan through other creators' columns, as a copy's merit does in a
-        // parity rule) the others, each list in drawing order.
-        let (mut across, mut others) = (Vec::new(), Vec::new());
-        for c in order {
-            if across.len() == self.cfg.trials || across.len() + others.len() == 4 * self.cfg.trials.max(1) + first.len() {
-                break;
-            }
-            let Some(dev) = make(self, c) else { continue };
-            let applied = dev.apply(self.inst).expect("made for this day");
-            if self.promising(&applied) {
-                across.push((c, dev, applied));
-            } else {
-                others.push((c, dev, applied));
-            }
-        }
-        for (c, dev, applied) in across.into_iter().chain(others) {
-            if tried == self.cfg.trials {
-                break;
-            }
-            tried += 1;
-            let trial = self.deviation_trial(property, c, dev, &applied)?;
+        let (mut intended, mut losses, mut tried, mut looked_at) = (0, 0, 0, 0);
+        let mut record = |run: &mut Run, trial: Trial| {
             let what = trial.deviation.describe();
             match trial.outcome {
                 Outcome::Infeasible => worst.infeasible += 1,
@@ -220,7 +199,36 @@ impl<'a> Run<'a> {
                     worst.offer(0.0, 0.0, || format!("{what}: no loophole gain"));
                 }
             }
-            self.trials.push(trial);
+            run.trials.push(trial);
+        };
+        // Deviations that carry their creator across the margin first, each tried as soon as it
+        // is found (with the formulation that judged it), then (when too few do: a rule may move
+        // the plan through other creators' columns, as a copy's merit does in a parity rule) the
+        // others, each in drawing order.
+        let mut others = Vec::new();
+        for c in order {
+            if tried == self.cfg.trials || looked_at == 4 * self.cfg.trials.max(1) + first.len() {
+                break;
+            }
+            let Some(dev) = make(self, c) else { continue };
+            looked_at += 1;
+            let applied = dev.apply(self.inst).expect("made for this day");
+            let f = Formulation::new(&applied.day);
+            if self.promising(&applied, &f) {
+                tried += 1;
+                let trial = self.deviation_trial(property, c, dev, &applied, &f)?;
+                record(self, trial);
+            } else {
+                others.push((c, dev, applied));
+            }
+        }
+        for (c, dev, applied) in others {
+            if tried == self.cfg.trials {
+                break;
+            }
+            tried += 1;
+            let trial = self.deviation_trial(property, c, dev, &applied, &Formulation::new(&applied.day))?;
+            record(self, trial);
         }
         let mut check = worst.check(property, "impressions");
         if check.verdict == Verdict::Holds && intended > 0 {
@@ -236,8 +244,7 @@ impl<'a> Run<'a> {
     /// Whether a deviation `applied` carries the creator across its margin, judged at the day's
     /// duals (rows the deviation adds at 0): it changes the reduced cost of an edge the plan
     /// serves, or gives an edge the plan does not serve a positive one (it would enter).
-    fn promising(&self, applied: &Applied) -> bool {
-        let f = Formulation::new(&applied.day);
+    fn promising(&self, applied: &Applied, f: &Formulation) -> bool {
         applied.edges().into_iter().any(|e| {
             let mut d = f.cost(e);
             f.for_each_entry(e, |r, a| d -= a * self.duals.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
@@ -252,7 +259,8 @@ impl<'a> Run<'a> {
     /// Re-solves one deviation and judges it: a gain at the plans is confirmed on the optimal
     /// faces (the least the deviating accounts get after, against the most the creator could get
     /// before), then explained and classified.
-    fn deviation_trial(&mut self, property: &'static str, c: usize, dev: Deviation, applied: &Applied) -> Result<Trial, AuditError> {
+    /// `f` is the deviated day's formulation.
+    fn deviation_trial(&mut self, property: &'static str, c: usize, dev: Deviation, applied: &Applied, f: &Formulation) -> Result<Trial, AuditError> {
         let edges = applied.edges();
         let what = dev.describe();
         let before = self.margins.exposure[c];
@@ -264,10 +272,10 @@ impl<'a> Run<'a> {
         let tol = 1e-6 * before.max(1.0) + 1e-9 * self.supply;
         let w: Vec<(usize, f64)> = edges.iter().map(|&e| (e, 1.0)).collect();
         let (sol, hot, least_after) = {
-            let mut v = self.resolver.solve(&applied.day, &edges)?;
+            let mut v = self.resolver.solve_formulated(&applied.day, f, &edges)?;
             let sol = v.solution().clone();
             let after = edges.iter().map(|&e| sol.impressions.get(e).copied().unwrap_or(0.0)).sum::<f64>();
-            let least = if sol.status == Status::Optimal && after - before > tol { v.face_extreme(&applied.day, &w, FaceEnd::Least)? } else { None };
+            let least = if sol.status == Status::Optimal && after - before > tol { v.face_extreme_formulated(f, &w, FaceEnd::Least)? } else { None };
             (sol, v.hot(), least)
         };
         match sol.status {

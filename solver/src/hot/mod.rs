@@ -153,8 +153,9 @@ impl Resolver {
         const AT_LOWER: i32 = 0;
         let mut keep: Vec<bool> = (0..base.n_cols()).map(|j| full.cols[j] != AT_LOWER || x[j] != 0.0 || j >= base.n_edges).collect();
         let mut by_segment: Vec<Vec<(f64, usize)>> = vec![Vec::new(); inst.segments.len()];
+        let duals = base.duals(&y);
         for j in (0..base.n_edges).filter(|&j| !keep[j]) {
-            let reduced = base.cost[j] - base.dual_terms(j, &y).0;
+            let reduced = base.cost[j] - base.dual_terms(j, &duals).0;
             by_segment[inst.edges[j].segment].push((reduced, j));
         }
         for mut v in by_segment {
@@ -192,11 +193,16 @@ impl Resolver {
     /// lets a floor on new columns be met without them). The edits are undone when the returned
     /// [`Variant`] is dropped.
     pub fn solve<'r>(&'r mut self, variant: &Instance, extra: &[usize]) -> Result<Variant<'r>, SolveError> {
-        let f = Formulation::new(variant);
+        self.solve_formulated(variant, &Formulation::new(variant), extra)
+    }
+
+    /// [`Resolver::solve`] with the variant's formulation `f` (of `variant`) made by a caller
+    /// that has it already.
+    pub fn solve_formulated<'r>(&'r mut self, variant: &Instance, f: &Formulation, extra: &[usize]) -> Result<Variant<'r>, SolveError> {
         if let (Some(live), false) = (self.live.as_ref(), f.is_qp()) {
-            let d = diff(&self.base, &self.rows, &live.cols, &f);
+            let d = diff(&self.base, &self.rows, &live.cols, f);
             let mut v = Variant { resolver: self, applied: Some(d), solution: None, hot: true, model: None };
-            match v.run_hot(variant, &f, extra) {
+            match v.run_hot(variant, f, extra) {
                 Ok(Some(sol)) => {
                     v.solution = Some(sol);
                     v.resolver.counts.0 += 1;
@@ -210,11 +216,11 @@ impl Resolver {
                 }
             }
             v.hot = false;
-            v.solution = Some(crate::solve_model(variant, &f, &v.resolver.settings)?);
+            v.solution = Some(crate::solve_model(variant, f, &v.resolver.settings)?);
             v.resolver.counts.1 += 1;
             return Ok(v);
         }
-        let sol = crate::solve_model(variant, &f, &self.settings)?;
+        let sol = crate::solve_model(variant, f, &self.settings)?;
         self.counts.1 += 1;
         Ok(Variant { resolver: self, applied: None, solution: Some(sol), hot: false, model: None })
     }
@@ -270,15 +276,19 @@ impl Variant<'_> {
     /// As [`Resolver::face_extreme`], over the variant's plans: `w` over the variant's columns,
     /// `inst` the variant.
     pub fn face_extreme(&mut self, inst: &Instance, w: &[(usize, f64)], end: FaceEnd) -> Result<Option<f64>, SolveError> {
+        self.face_extreme_formulated(&Formulation::new(inst), w, end)
+    }
+
+    /// [`Variant::face_extreme`] with the variant's formulation `f` made by the caller.
+    pub fn face_extreme_formulated(&mut self, f: &Formulation, w: &[(usize, f64)], end: FaceEnd) -> Result<Option<f64>, SolveError> {
         let mu = self.resolver.face_price;
         // Only a variant whose hot answer passed the check is trusted to be the live model.
         if let (true, Some(live), Some(d)) = (self.hot, self.resolver.live.as_mut(), self.applied.as_mut()) {
-            let f = Formulation::new(inst);
-            if let Ok(Some(v)) = hot_face(live, d, &f, mu, w, end) {
+            if let Ok(Some(v)) = hot_face(live, d, f, mu, w, end) {
                 return Ok(Some(v));
             }
         }
-        let model = self.model.get_or_insert_with(|| formulate(inst));
+        let model = self.model.get_or_insert_with(|| f.to_model());
         nudged_extreme(model, mu, w, end, &self.resolver.settings)
     }
 
@@ -442,9 +452,10 @@ fn run_priced<C: Columns + ?Sized>(
         let y: Vec<f64> = d.row.iter().map(|&r| -yh[r]).collect();
         let mut enter = Vec::new();
         let outside = if price { 0..cols.n_cols() } else { 0..0 };
+        let duals = cols.duals(&y);
         cols.visit(outside.filter(|&j| d.col[j] == NONE), |j| {
             let c = cost(j);
-            if c - cols.dual_terms(j, &y).0 > 1e-9 * c.abs().max(1.0) {
+            if c - cols.dual_terms(j, &duals).0 > 1e-9 * c.abs().max(1.0) {
                 enter.push(j);
             }
         });

@@ -59,7 +59,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::backends::BackendResult;
-use crate::ir::{Columns, Model, RowMeta, Sense};
+use crate::ir::{Columns, Duals, Model, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
 pub(crate) use pool::Pool;
@@ -353,7 +353,7 @@ impl<C: Columns + ?Sized> Pricing for ModelPricing<'_, C> {
 
 /// Column `j`'s reduced cost `c_j - sum_r a_rj y_r` and the size of its terms.
 #[inline]
-fn reduced_cost<C: Columns + ?Sized>(model: &C, y: &[f64], j: usize) -> (f64, f64) {
+fn reduced_cost<C: Columns + ?Sized>(model: &C, y: &Duals, j: usize) -> (f64, f64) {
     let (aty, mag) = model.dual_terms(j, y);
     let c = model.cost(j);
     (c - aty, 1.0 + c.abs() + mag)
@@ -432,6 +432,7 @@ impl Groups {
     /// edges per segment, so LP rounds keep their quotas (growing them made the small-ridge QP
     /// days slower: its LP phase carried more edges into every round).
     fn best<C: Columns + ?Sized>(&mut self, model: &C, y: &[f64], in_set: &[bool], tolerance: Option<f64>, grow: bool) -> Vec<usize> {
+        let y = &model.duals(y);
         let per_group: Vec<(Vec<usize>, bool)> = (0..self.quota.len())
             .into_par_iter()
             .map_init(Vec::new, |cand: &mut Vec<(f64, u32)>, g| {
