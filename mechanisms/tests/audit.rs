@@ -158,3 +158,36 @@ proptest! {
         prop_assert!(report.check("creator_monotonicity").unwrap().trials > 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    /// The audit changes one copy of the day per deviation and changes it back
+    /// (`Deviation::apply_to`, `Deviation::undo`): the changed copy is the day `apply` makes,
+    /// and the copy changed back is the day, for every kind of deviation.
+    #[test]
+    fn a_deviation_applied_in_place_and_undone_leaves_the_day(seed in 0u64..10_000, delta in 0.001f64..2.0) {
+        use agora_mechanisms::audit::Deviation;
+        let inst = generate_day(Size::Tiny, seed, 0.0);
+        let mut copy = inst.clone();
+        for (c, creator) in inst.creators.iter().enumerate() {
+            let items: Vec<usize> = (0..inst.items.len()).filter(|&i| inst.items[i].creator() == Some(c)).collect();
+            let Some(&i) = items.first() else { continue };
+            let other_group = if creator.group == "new" { "established" } else { "new" };
+            let deviations = [
+                Deviation::RaiseEngagement { creator: creator.id.clone(), delta },
+                Deviation::Split { creator: creator.id.clone(), clone: format!("{}~sybil", creator.id), group: other_group.into() },
+                Deviation::RelabelTopic { creator: creator.id.clone(), item: inst.items[i].id.clone(), topic: "elsewhere".into() },
+                Deviation::Duplicate { creator: creator.id.clone(), item: inst.items[i].id.clone(), copy: format!("{}~dup", inst.items[i].id), factor: 0.99 },
+                Deviation::MoveGroup { creator: creator.id.clone(), group: other_group.into() },
+            ];
+            for dev in deviations {
+                let Ok(applied) = dev.apply(&inst) else { continue };
+                let (accounts, counterpart) = dev.apply_to(&inst, &mut copy).expect("applies as apply did");
+                prop_assert_eq!(&copy, &applied.day, "{}", dev.describe());
+                prop_assert_eq!((&accounts, &counterpart), (&applied.accounts, &applied.counterpart));
+                dev.undo(&inst, &mut copy);
+                prop_assert_eq!(&copy, &inst, "{} undone", dev.describe());
+            }
+        }
+    }
+}

@@ -100,9 +100,22 @@ impl Applied {
         Applied { day, accounts, counterpart, edges }
     }
 
+    /// As [`Deviation::apply`] gives it, the deviating accounts' `edges` in `day` known (the
+    /// creator's edges in the day, then every appended edge: a deviation appends edges for the
+    /// creator's items only).
+    pub(super) fn with_edges(day: Instance, accounts: Vec<usize>, counterpart: Vec<usize>, edges: Vec<usize>) -> Applied {
+        debug_assert_eq!(edges, edges_of_creators(&day, &accounts));
+        Applied { day, accounts, counterpart, edges }
+    }
+
     /// The edges of the deviating accounts in the changed day.
     pub fn edges(&self) -> Vec<usize> {
         self.edges.clone()
+    }
+
+    /// The changed day, given back (to [`Deviation::undo`] it).
+    pub fn into_day(self) -> Instance {
+        self.day
     }
 }
 
@@ -141,34 +154,70 @@ impl Deviation {
 
     /// The changed day.
     pub fn apply(&self, inst: &Instance) -> Result<Applied, DeviationError> {
+        let mut day = inst.clone();
+        let (accounts, counterpart) = self.apply_to(inst, &mut day)?;
+        Ok(Applied::new(day, accounts, counterpart))
+    }
+
+    /// Changes `day`, a copy of `inst`, into the changed day (where a trial's day is kept and
+    /// changed back with [`Deviation::undo`], a copy costs more than the trial's formulation);
+    /// returns the deviating accounts and each edge's counterpart, as in [`Applied`]. `day` is
+    /// unchanged on an error.
+    pub fn apply_to(&self, inst: &Instance, day: &mut Instance) -> Result<(Vec<usize>, Vec<usize>), DeviationError> {
         let c = creator_index(inst, self.creator())?;
-        let same = |day: Instance, accounts: Vec<usize>| {
-            let n = inst.edges.len();
-            Applied::new(day, accounts, (0..n).collect())
-        };
+        let every_edge = || (0..inst.edges.len()).collect();
         Ok(match self {
-            Deviation::RaiseEngagement { delta, .. } => same(raise_engagement(inst, c, *delta), vec![c]),
+            Deviation::RaiseEngagement { delta, .. } => {
+                raise_in(inst, day, c, *delta);
+                (vec![c], every_edge())
+            }
             Deviation::Split { group, .. } => {
-                let (day, clone) = split_creator(inst, c, group).ok_or_else(|| DeviationError::TooFewItems(self.creator().into()))?;
-                same(day, vec![c, clone])
+                let clone = split_in(inst, day, c, group).ok_or_else(|| DeviationError::TooFewItems(self.creator().into()))?;
+                (vec![c, clone], every_edge())
             }
             Deviation::RelabelTopic { item, topic, .. } => {
                 let i = item_of(inst, c, item)?;
-                let mut day = inst.clone();
                 day.items[i].topic = topic.clone();
-                same(day, vec![c])
+                (vec![c], every_edge())
             }
             Deviation::Duplicate { item, copy, factor, .. } => {
                 let i = item_of(inst, c, item)?;
-                let (day, counterpart) = duplicate_item(inst, i, copy, *factor);
-                Applied::new(day, vec![c], counterpart)
+                (vec![c], duplicate_in(inst, day, i, copy, *factor))
             }
             Deviation::MoveGroup { group, .. } => {
-                let mut day = inst.clone();
                 day.creators[c].group = group.clone();
-                same(day, vec![c])
+                (vec![c], every_edge())
             }
         })
+    }
+
+    /// Changes `day`, this deviation applied to `inst` ([`Deviation::apply_to`]), back into
+    /// `inst`: what it appended dropped, what it changed copied back.
+    pub fn undo(&self, inst: &Instance, day: &mut Instance) {
+        day.edges.truncate(inst.edges.len());
+        day.evidence.truncate(inst.evidence.len());
+        day.items.truncate(inst.items.len());
+        day.creators.truncate(inst.creators.len());
+        day.constraints.truncate(inst.constraints.len());
+        let Ok(c) = creator_index(inst, self.creator()) else { return };
+        match self {
+            Deviation::RaiseEngagement { .. } => {
+                for e in edges_of_creators(inst, &[c]) {
+                    day.edges[e] = inst.edges[e];
+                    if let Some(v) = inst.evidence.get(e) {
+                        day.evidence[e] = *v;
+                    }
+                }
+            }
+            Deviation::Split { .. } => items_of(inst, c).into_iter().for_each(|i| day.items[i].owner = inst.items[i].owner),
+            Deviation::RelabelTopic { item, .. } => {
+                if let Ok(i) = item_of(inst, c, item) {
+                    day.items[i].topic.clone_from(&inst.items[i].topic);
+                }
+            }
+            Deviation::Duplicate { .. } => {}
+            Deviation::MoveGroup { .. } => day.creators[c].group.clone_from(&inst.creators[c].group),
+        }
     }
 }
 
@@ -197,6 +246,11 @@ pub fn edges_of_creators(inst: &Instance, creators: &[usize]) -> Vec<usize> {
 /// more engaging by the same amount.
 pub fn raise_engagement(inst: &Instance, c: usize, delta: f64) -> Instance {
     let mut out = inst.clone();
+    raise_in(inst, &mut out, c, delta);
+    out
+}
+
+fn raise_in(inst: &Instance, out: &mut Instance, c: usize, delta: f64) {
     for e in edges_of_creators(inst, &[c]) {
         out.edges[e].engagement += delta;
         if let Some(v) = out.evidence.get_mut(e) {
@@ -204,7 +258,6 @@ pub fn raise_engagement(inst: &Instance, c: usize, delta: f64) -> Instance {
             v.ucb += delta;
         }
     }
-    out
 }
 
 /// A Sybil split: creator `c` opens a second account in group `clone_group` and moves every other
@@ -212,11 +265,16 @@ pub fn raise_engagement(inst: &Instance, c: usize, delta: f64) -> Instance {
 /// whose items are `{"creator": c}`) are a per-creator policy, so the clone gets its own copy.
 /// Returns the new day and the clone's index, or `None` when `c` has fewer than two items.
 pub fn split_creator(inst: &Instance, c: usize, clone_group: &str) -> Option<(Instance, usize)> {
+    let mut out = inst.clone();
+    let clone = split_in(inst, &mut out, c, clone_group)?;
+    Some((out, clone))
+}
+
+fn split_in(inst: &Instance, out: &mut Instance, c: usize, clone_group: &str) -> Option<usize> {
     let items = items_of(inst, c);
     if items.len() < 2 {
         return None;
     }
-    let mut out = inst.clone();
     let id = clone_id(inst, c);
     let clone = out.creators.len();
     out.creators.push(Creator { id: id.clone(), group: clone_group.to_string() });
@@ -229,7 +287,7 @@ pub fn split_creator(inst: &Instance, c: usize, clone_group: &str) -> Option<(In
             out.constraints.push(Constraint { name, ..copy });
         }
     }
-    Some((out, clone))
+    Some(clone)
 }
 
 /// The id [`split_creator`] gives creator `c`'s second account.
@@ -244,9 +302,9 @@ pub fn copy_id(inst: &Instance, i: usize) -> String {
 
 /// The day with `copy`, a copy of item `i` (same owner, topic, quality, risk, freshness and
 /// cap), appended with an edge to every segment `i` reaches at `factor` times its engagement (same
-/// price and edge cap). Returns the day and, per edge, the day's edge it stands for.
-pub fn duplicate_item(inst: &Instance, i: usize, copy: &str, factor: f64) -> (Instance, Vec<usize>) {
-    let mut out = inst.clone();
+/// price and edge cap). Returns, per edge, the day's edge it stands for.
+/// (`out` is a copy of `inst`.)
+fn duplicate_in(inst: &Instance, out: &mut Instance, i: usize, copy: &str, factor: f64) -> Vec<usize> {
     let new = out.items.len();
     out.items.push(Item { id: copy.to_string(), ..inst.items[i].clone() });
     let mut counterpart: Vec<usize> = (0..inst.edges.len()).collect();
@@ -262,7 +320,7 @@ pub fn duplicate_item(inst: &Instance, i: usize, copy: &str, factor: f64) -> (In
         }
         counterpart.push(e);
     }
-    (out, counterpart)
+    counterpart
 }
 
 /// The creator ids that per-creator rules (floors and caps on `{"creator": id}`) name.

@@ -67,9 +67,9 @@ impl Intent {
 /// The rules whose prices changed for the deviating edges of `applied` (a deviation of the day
 /// whose model is `day_model` and optimal solution `day`), with the deviated day's solution
 /// `after`: at most `top`, largest first in the direction of `sign` (positive: what pays a gain;
-/// negative: what charges a loss).
-pub fn explain(day_model: &Model, day: &Solution, applied: &Applied, after: &Solution, sign: f64, top: usize) -> Vec<RulePrice> {
-    let f = Formulation::new(&applied.day);
+/// negative: what charges a loss). `f` is the deviated day's formulation.
+#[allow(clippy::too_many_arguments)]
+pub fn explain(day_model: &Model, day: &Solution, applied: &Applied, f: &Formulation, after: &Solution, sign: f64, top: usize) -> Vec<RulePrice> {
     let before: HashMap<&str, f64> = day_model.rows.iter().zip(&day.rows).map(|(m, r)| (m.name.as_str(), r.dual)).collect();
     let rows_after: HashMap<&str, usize> = f.rows().iter().enumerate().map(|(r, m)| (m.name.as_str(), r)).collect();
     let dual = |name: &str| match before.get(name) {
@@ -115,7 +115,7 @@ pub fn explain(day_model: &Model, day: &Solution, applied: &Applied, after: &Sol
         price.into_iter().filter(|(_, p)| p * sign > 0.0).map(|((rule, kind), price)| RulePrice { rule, kind, how: "price".into(), price }).collect();
     out.sort_by(|a, b| (b.price * sign).total_cmp(&(a.price * sign)).then(a.rule.cmp(&b.rule)));
     if out.is_empty() {
-        out = changed_rules(day_model, day, applied, &f, &edges);
+        out = changed_rules(day_model, day, applied, f, &edges);
     }
     out.truncate(top);
     out

@@ -36,6 +36,10 @@ pub(super) struct Run<'a> {
     duals: HashMap<String, f64>,
     pub trials: Vec<Trial>,
     supply: f64,
+    /// A copy of the day that each deviation changes and changes back ([`Run::apply`]).
+    scratch: Option<Instance>,
+    /// Each creator's edges in the day.
+    edges_of: Vec<Vec<usize>>,
 }
 
 impl<'a> Run<'a> {
@@ -59,10 +63,36 @@ impl<'a> Run<'a> {
             most_before: HashMap::new(),
             trials: Vec::new(),
             supply,
+            scratch: None,
+            edges_of: {
+                let mut of = vec![Vec::new(); inst.creators.len()];
+                for (e, edge) in inst.edges.iter().enumerate() {
+                    if let Owner::Creator(c) = inst.items[edge.item].owner {
+                        of[c].push(e);
+                    }
+                }
+                of
+            },
         };
         let base = run.base.clone();
         run.observe_budgets(inst, &base, "the day's plan");
         Ok(run)
+    }
+
+    /// `dev` applied to the copy of the day the trials share; [`Run::give_back`] changes it back.
+    fn apply(&mut self, dev: &Deviation) -> Applied {
+        let mut day = self.scratch.take().unwrap_or_else(|| self.inst.clone());
+        let (accounts, counterpart) = dev.apply_to(self.inst, &mut day).expect("made for this day");
+        let edges = self.edges_of[accounts[0]].iter().copied().chain(self.inst.edges.len()..day.edges.len()).collect();
+        Applied::with_edges(day, accounts, counterpart, edges)
+    }
+
+    /// Takes back the copy of the day [`Run::apply`] changed by `dev`, changed back.
+    fn give_back(&mut self, dev: &Deviation, applied: Applied) {
+        let mut day = applied.into_day();
+        dev.undo(self.inst, &mut day);
+        debug_assert!(day == *self.inst, "{} changed back is the day", dev.describe());
+        self.scratch = Some(day);
     }
 
     /// The largest relative overspend `(spend - budget) / max(budget, 1)` in `sol`.
@@ -114,18 +144,19 @@ impl<'a> Run<'a> {
             let raises = self.margins.raises(c, w);
             for (k, &delta) in raises.iter().enumerate() {
                 let dev = Deviation::RaiseEngagement { creator: self.inst.creators[c].id.clone(), delta };
-                let applied = dev.apply(self.inst).expect("a creator of the day");
+                let applied = self.apply(&dev);
                 let edges = applied.edges();
                 let what = dev.describe();
-                let (sol, hot) = {
-                    let v = self.resolver.solve(&applied.day, &edges)?;
-                    (v.solution().clone(), v.hot())
-                };
+                let solved = self.resolver.solve(&applied.day, &edges).map(|v| (v.solution().clone(), v.hot()));
+                self.give_back(&dev, applied);
+                let (sol, hot) = solved?;
                 if sol.status != Status::Optimal {
                     // Engagement is in the objective only: the raised day has the day's plans.
                     return Err(AuditError::NotOptimal { what, status: sol.status });
                 }
-                self.observe_budgets(&applied.day, &sol, &what);
+                // (A raise changes engagement only: the day's prices and budgets are the raised day's.)
+                let inst = self.inst;
+                self.observe_budgets(inst, &sol, &what);
                 let after: f64 = edges.iter().map(|&e| sol.impressions[e]).sum();
                 // A raise moves the plan where it moves the creator: the rest follows.
                 let moved = self.plan_moved(&sol.impressions) && (after - before).abs() > 1e-6 * before.max(1.0);
@@ -179,7 +210,7 @@ impl<'a> Run<'a> {
         property: &'static str,
         pool: Vec<usize>,
         first: &[usize],
-        make: &dyn Fn(&Run, usize) -> Option<Deviation>,
+        make: &dyn Fn(&mut Run, usize) -> Option<Deviation>,
     ) -> Result<Check, AuditError> {
         let order = draw(&pool, &self.margins, first, pool.len(), true, &mut self.rng);
         let mut worst = Worst::new();
@@ -212,23 +243,28 @@ impl<'a> Run<'a> {
             }
             let Some(dev) = make(self, c) else { continue };
             looked_at += 1;
-            let applied = dev.apply(self.inst).expect("made for this day");
+            let applied = self.apply(&dev);
             let f = Formulation::new(&applied.day);
-            if self.promising(&applied, &f) {
-                tried += 1;
-                let trial = self.deviation_trial(property, c, dev, &applied, &f)?;
-                record(self, trial);
-            } else {
-                others.push((c, dev, applied));
+            let trial = if self.promising(&applied, &f) { Some(self.deviation_trial(property, c, dev.clone(), &applied, &f)) } else { None };
+            drop(f);
+            self.give_back(&dev, applied);
+            match trial {
+                Some(trial) => {
+                    tried += 1;
+                    record(self, trial?);
+                }
+                None => others.push((c, dev)),
             }
         }
-        for (c, dev, applied) in others {
+        for (c, dev) in others {
             if tried == self.cfg.trials {
                 break;
             }
             tried += 1;
-            let trial = self.deviation_trial(property, c, dev, &applied, &Formulation::new(&applied.day))?;
-            record(self, trial);
+            let applied = self.apply(&dev);
+            let trial = self.deviation_trial(property, c, dev.clone(), &applied, &Formulation::new(&applied.day));
+            self.give_back(&dev, applied);
+            record(self, trial?);
         }
         let mut check = worst.check(property, "impressions");
         if check.verdict == Verdict::Holds && intended > 0 {
@@ -293,7 +329,7 @@ impl<'a> Run<'a> {
             let most_before = self.most_before(c)?;
             let gain = least_after - most_before;
             if gain > tol {
-                let why = explain(self.resolver.model(), &self.base, applied, &sol, 1.0, EXPLAINED);
+                let why = explain(self.resolver.model(), &self.base, applied, f, &sol, 1.0, EXPLAINED);
                 let outcome = match intent(self.inst, &dev, &why) {
                     Intent::Intended => Outcome::IntendedGain,
                     Intent::Loophole => Outcome::LoopholeGain,
@@ -303,7 +339,7 @@ impl<'a> Run<'a> {
             return Ok(Trial::new(property, self.inst, c, class, dev, before, Some(after), gain.max(0.0), moved, Outcome::Holds, Vec::new(), hot));
         }
         if after - before < -tol {
-            let why = explain(self.resolver.model(), &self.base, applied, &sol, -1.0, EXPLAINED);
+            let why = explain(self.resolver.model(), &self.base, applied, f, &sol, -1.0, EXPLAINED);
             return Ok(Trial::new(property, self.inst, c, class, dev, before, Some(after), after - before, moved, Outcome::Loss, why, hot));
         }
         Ok(Trial::new(property, self.inst, c, class, dev, before, Some(after), after - before, moved, Outcome::Holds, Vec::new(), hot))
@@ -360,23 +396,24 @@ impl<'a> Run<'a> {
 
     /// The group creator `c` is best off in, other than its own, at the day's duals: the one
     /// where its best edge's reduced cost is highest (`None` when the day has no other group).
-    pub fn favoured_group(&self, c: usize) -> Option<String> {
+    pub fn favoured_group(&mut self, c: usize) -> Option<String> {
         let own = &self.inst.creators[c].group;
-        let y: HashMap<&str, f64> = self.base.rows.iter().map(|r| (r.name.as_str(), r.dual)).collect();
         let edges = deviations::edges_of_creators(self.inst, &[c]);
         let mut best: Option<(f64, String)> = None;
         for g in deviations::groups(self.inst).into_iter().filter(|g| g != own) {
-            let mut day = self.inst.clone();
-            day.creators[c].group = g.clone();
-            let f = Formulation::new(&day);
+            let dev = Deviation::MoveGroup { creator: self.inst.creators[c].id.clone(), group: g.clone() };
+            let applied = self.apply(&dev);
+            let f = Formulation::new(&applied.day);
             let value = edges
                 .iter()
                 .map(|&e| {
                     let mut d = f.cost(e);
-                    f.for_each_entry(e, |r, a| d -= a * y.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
+                    f.for_each_entry(e, |r, a| d -= a * self.duals.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
                     d
                 })
                 .fold(f64::NEG_INFINITY, f64::max);
+            drop(f);
+            self.give_back(&dev, applied);
             if best.as_ref().is_none_or(|(v, _)| value > *v) {
                 best = Some((value, g));
             }
@@ -409,7 +446,7 @@ impl<'a> Run<'a> {
         })
     }
 
-    pub fn move_group(&self, c: usize) -> Option<Deviation> {
+    pub fn move_group(&mut self, c: usize) -> Option<Deviation> {
         let group = self.favoured_group(c)?;
         Some(Deviation::MoveGroup { creator: self.inst.creators[c].id.clone(), group })
     }

@@ -40,20 +40,20 @@ use std::time::Instant;
 use agora_instances::Instance;
 use highs::{ColProblem, Sense as HSense};
 
-use crate::backends::highs::{add_column, add_rows, apply_settings, extract, load, map_status};
+use crate::backends::highs::{add_column, add_rows, apply_settings, map_status};
 use crate::backends::highs_raw::{self, Basis, RawError};
 use crate::backends::BackendResult;
 use crate::face::{face_price, nudged_extreme, FaceEnd};
 use crate::formulate::{formulate, Formulation};
 use crate::ir::{Columns, Model};
-use crate::settings::{BackendChoice, ToValid, ValidSettings};
+use crate::settings::{BackendChoice, FirstOrderMethod, ToValid, ValidSettings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
 
 use diff::{diff, row_bounds, row_index, Diff, NONE};
 
 /// Nonbasic edges per segment the working set keeps beside the basis, those nearest to entering.
-pub const WORKING_PER_SEGMENT: usize = 32;
+pub const WORKING_PER_SEGMENT: usize = 8;
 
 /// Pricing rounds a re-solve may take before it is redone cold.
 const MAX_ROUNDS: usize = 64;
@@ -131,27 +131,23 @@ impl Resolver {
         lp && (self.settings.backend == BackendChoice::Highs || (self.settings.backend == BackendChoice::Auto && small))
     }
 
-    /// The day solved whole on HiGHS, then its working set loaded into the HiGHS model that is
-    /// kept, at the same basis; `None` when a run is inconclusive (the caller solves cold, with
-    /// the backend's retries).
+    /// The day's live model: a working set of columns solved on HiGHS to an optimum of the whole
+    /// day, its basis kept. The set starts from a sifting answer (the columns it uses, every
+    /// slack, and per segment the [`WORKING_PER_SEGMENT`] edges nearest to entering at its
+    /// duals), is solved cold, and every column outside it is priced at the new duals and those
+    /// worth adding added until none is, as sifting does. A whole-model HiGHS run from a slack
+    /// basis cost three times this on the MovieLens day (its dual phase one). `None` when a run
+    /// is inconclusive (the caller solves cold, with the backend's retries).
     fn solve_base_live(&mut self, inst: &Instance) -> Result<Option<Solution>, SolveError> {
-        let base = &self.base;
-        let mut hm = load(base, &self.settings)?;
-        hot_options(&mut hm, false)?;
         let start = Instant::now();
-        let Ok(solved) = hm.try_solve() else { return Ok(None) };
-        let raw = extract(&solved, base);
-        let Ok(Some(full)) = highs_raw::basis(&solved, base.n_cols(), base.n_rows()) else { return Ok(None) };
-        drop(solved);
-        let y = raw.row_duals.clone();
-        let x = raw.x.clone();
-        let sol = Solution::from_backend(inst, base, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
-        if sol.status != Status::Optimal {
+        let base = &self.base;
+        let sifting = self.settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting);
+        let first = crate::solve(inst, &sifting)?;
+        if first.status != Status::Optimal || first.rows.len() != base.n_rows() {
             return Ok(None);
         }
-        // The working set: what the basis uses, every slack, and per segment the nearest edges.
-        const AT_LOWER: i32 = 0;
-        let mut keep: Vec<bool> = (0..base.n_cols()).map(|j| full.cols[j] != AT_LOWER || x[j] != 0.0 || j >= base.n_edges).collect();
+        let y: Vec<f64> = first.rows.iter().map(|r| r.dual).collect();
+        let mut keep: Vec<bool> = (0..base.n_cols()).map(|j| j >= base.n_edges || first.impressions[j] != 0.0).collect();
         let mut by_segment: Vec<Vec<(f64, usize)>> = vec![Vec::new(); inst.segments.len()];
         let duals = base.duals(&y);
         for j in (0..base.n_edges).filter(|&j| !keep[j]) {
@@ -162,7 +158,7 @@ impl Resolver {
             v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             v.iter().take(WORKING_PER_SEGMENT).for_each(|&(_, j)| keep[j] = true);
         }
-        let cols: Vec<usize> = (0..base.n_cols()).filter(|&j| keep[j]).collect();
+        let mut cols: Vec<usize> = (0..base.n_cols()).filter(|&j| keep[j]).collect();
         let mut pb = ColProblem::new();
         let hrows = add_rows(&mut pb, &base.rows);
         for &j in &cols {
@@ -172,19 +168,50 @@ impl Resolver {
         hm.set_sense(HSense::Minimise);
         apply_settings(&mut hm, &self.settings)?;
         hot_options(&mut hm, true)?;
-        // Dropped columns are nonbasic at 0, so the day's basis restricted to the set is a basis.
-        let start_basis = Basis { cols: cols.iter().map(|&j| full.cols[j]).collect(), rows: full.rows };
-        if highs_raw::set_basis(&mut hm, &start_basis).is_err() {
-            return Ok(None);
+        let mut iterations = 0;
+        for _ in 0..MAX_ROUNDS {
+            let Ok(solved) = hm.try_solve() else { return Ok(None) };
+            if map_status(solved.status()) != Status::Optimal {
+                return Ok(None);
+            }
+            iterations += solved.simplex_iteration_count().max(0) as u64;
+            let (xh, y): (Vec<f64>, Vec<f64>) = {
+                let s = solved.get_solution();
+                (s.columns().to_vec(), s.dual_rows().iter().map(|&d| -d).collect())
+            };
+            let duals = base.duals(&y);
+            let enter: Vec<usize> = (0..base.n_cols())
+                .filter(|&j| !keep[j])
+                .filter(|&j| {
+                    let c = base.cost[j];
+                    c - base.dual_terms(j, &duals).0 > 1e-9 * c.abs().max(1.0)
+                })
+                .collect();
+            if enter.is_empty() {
+                let Ok(Some(basis)) = highs_raw::basis(&solved, cols.len(), base.n_rows()) else { return Ok(None) };
+                let mut x = vec![0.0; base.n_cols()];
+                cols.iter().zip(&xh).for_each(|(&j, &v)| x[j] = v);
+                let raw = BackendResult { status: Status::Optimal, objective: base.objective(&x), x, row_duals: y, iterations, detail: None };
+                let sol = Solution::from_backend(inst, base, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
+                if sol.status != Status::Optimal {
+                    return Ok(None);
+                }
+                let costs = cols.iter().map(|&j| -base.cost[j]).collect();
+                self.live = Some(Live { hm: Some(highs::Model::from(solved)), basis, cols, costs });
+                return Ok(Some(sol));
+            }
+            hm = highs::Model::from(solved);
+            for j in enter {
+                let mut entries = Vec::new();
+                base.for_each_entry(j, |r, a| entries.push((r, a)));
+                if highs_raw::add_col(&mut hm, -base.cost[j], base.lower[j], base.upper[j], &entries).is_err() {
+                    return Ok(None);
+                }
+                keep[j] = true;
+                cols.push(j);
+            }
         }
-        let Ok(solved) = hm.try_solve() else { return Ok(None) };
-        if map_status(solved.status()) != Status::Optimal {
-            return Ok(None);
-        }
-        let Ok(Some(basis)) = highs_raw::basis(&solved, cols.len(), base.n_rows()) else { return Ok(None) };
-        let costs = cols.iter().map(|&j| -base.cost[j]).collect();
-        self.live = Some(Live { hm: Some(highs::Model::from(solved)), basis, cols, costs });
-        Ok(Some(sol))
+        Ok(None)
     }
 
     /// Solves `variant`, a changed copy of the day that keeps the day's edges in order (edges may
