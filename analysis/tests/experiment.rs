@@ -256,3 +256,19 @@ fn a_switchback_approaches_the_long_run_effect_as_its_blocks_grow() {
 fn example_day() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../instances/example-day.json")
 }
+
+#[test]
+fn designs_run_at_once_answer_as_one_at_a_time() {
+    // The designs are independent models: run two or three at once, each answers as alone
+    // (every number of the experiment but the seconds it took).
+    let control = agora_instances::generate_day(agora_instances::Size::Small, 4, 0.0);
+    let t = Treatment::of_change(&control, change(r#"{"schema": "agora.change/v1", "name": "fewer ads", "set": {"ad-load.max_share": 0.1}}"#)).unwrap();
+    let run = |parallelism: usize| {
+        let cfg = ExperimentConfig { designs: vec![Design::UserSplit, Design::BudgetSplit, Design::CreatorSplit], parallelism, ..ExperimentConfig::default() };
+        let mut e = experiment::run(&control, &t, &cfg).unwrap();
+        e.truth_seconds = 0.0;
+        e.designs.iter_mut().for_each(|d| d.seconds = 0.0);
+        e.to_value().to_string()
+    };
+    assert_eq!(run(1), run(3));
+}

@@ -458,6 +458,7 @@ fn experiment(
         treated_creators: creators,
         seed,
         settings,
+        ..ExperimentConfig::default()
     };
     let e = py.detach(|| experiment::run(control, &treat, &cfg)).map_err(|e| refused(py, &instance.source, e))?;
     let files = e.files().map_err(PyRuntimeError::new_err)?;

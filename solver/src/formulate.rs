@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use agora_instances::{ConstraintKind, Instance, ItemKind, Objective};
+use agora_instances::{ConstraintKind, Instance, ItemKind, ItemSelector, Objective};
 
 use crate::ir::{Columns, Duals, Matrix, Model, ParamVec, RowKind, RowMeta, Sense};
 
@@ -90,6 +90,11 @@ enum Block {
     /// `exposure_floor` / `exposure_cap`: 1 on the edges of the selected items and segments
     /// (the items as bits: 110 KB for 883k items stays in cache, a byte each did not).
     Exposure { row: u32, items: Bits, segments: Vec<bool> },
+    /// Consecutive `exposure_floor` / `exposure_cap` rules (an experiment's joint day caps each
+    /// capped edge's total over both arms: hundreds of one-edge rules), indexed by item, so that
+    /// an edge meets only the rules of its item: item `i`'s are `rules[start[i]..start[i + 1]]`,
+    /// each a row and the index of its segments in `segments`, rows ascending.
+    Exposures { start: Vec<u32>, rules: Vec<(u32, u32)>, segments: Vec<Vec<bool>> },
     /// `exposure_parity`: row `(g, h)` is `M_h E_g - (1 - tol) M_g E_h >= 0` for every ordered
     /// pair of distinct groups, `g` major, from row `first`.
     Parity { first: u32, group_of_creator: Vec<u32>, merit: Vec<f64>, tolerance: f64 },
@@ -137,9 +142,10 @@ impl<'a> Formulation<'a> {
     /// segment's edges; a topic cap's topics) and over the items per constraint that selects them.
     pub fn new(inst: &'a Instance) -> Formulation<'a> {
         let seg_edges = edges_by_segment(inst);
-        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new(), n_sums: 0 };
+        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new(), n_sums: 0, item_ids: None };
         let (budget_row, cap_row) = b.always_present_rows();
-        let blocks = inst.constraints.iter().enumerate().map(|(k, c)| b.constraint(k, &c.name, c.penalty, &c.kind)).collect();
+        let blocks =
+            index_exposure_runs(inst.items.len(), inst.constraints.iter().enumerate().map(|(k, c)| b.constraint(k, &c.name, c.penalty, &c.kind)).collect());
         let rho = inst.objective.regularization;
         let qp = rho != 0.0 && inst.edges.iter().any(|e| rho / inst.segments[e.segment].supply != 0.0);
         let items = (inst.items.iter().enumerate())
@@ -397,6 +403,13 @@ impl Formulation<'_> {
                     f(*row as usize, 1.0);
                 }
             }
+            Block::Exposures { start, rules, segments } => {
+                for &(row, k) in &rules[start[edge.item] as usize..start[edge.item + 1] as usize] {
+                    if segments[k as usize][edge.segment] {
+                        f(row as usize, 1.0);
+                    }
+                }
+            }
             Block::Parity { first, group_of_creator, merit, tolerance } => {
                 if item.ad || group_of_creator[item.owner as usize] == u32::MAX {
                     return;
@@ -422,6 +435,49 @@ impl Formulation<'_> {
             }
         }
     }
+}
+
+/// Runs of at least [`EXPOSURE_RUN`] consecutive exposure blocks made one [`Block::Exposures`]:
+/// an edge's pass over them then costs the rules of its item, not one test per rule. (A lone
+/// rule keeps its bits: on the 10^7-edge day they stay in cache, an index by item would not.)
+fn index_exposure_runs(n_items: usize, blocks: Vec<Block>) -> Vec<Block> {
+    const EXPOSURE_RUN: usize = 8;
+    let mut out = Vec::with_capacity(blocks.len());
+    let mut run: Vec<(u32, Bits, Vec<bool>)> = Vec::new();
+    let flush = |run: &mut Vec<(u32, Bits, Vec<bool>)>, out: &mut Vec<Block>| {
+        if run.len() < EXPOSURE_RUN {
+            out.extend(run.drain(..).map(|(row, items, segments)| Block::Exposure { row, items, segments }));
+            return;
+        }
+        let mut start = vec![0u32; n_items + 1];
+        for (_, items, _) in run.iter() {
+            (0..n_items).filter(|&i| items.get(i)).for_each(|i| start[i + 1] += 1);
+        }
+        for i in 0..n_items {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut rules = vec![(0u32, 0u32); start[n_items] as usize];
+        for (k, (row, items, _)) in run.iter().enumerate() {
+            for i in (0..n_items).filter(|&i| items.get(i)) {
+                rules[next[i] as usize] = (*row, k as u32);
+                next[i] += 1;
+            }
+        }
+        let segments = run.drain(..).map(|(_, _, segments)| segments).collect();
+        out.push(Block::Exposures { start, rules, segments });
+    };
+    for block in blocks {
+        match block {
+            Block::Exposure { row, items, segments } => run.push((row, items, segments)),
+            other => {
+                flush(&mut run, &mut out);
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Each segment's edges, in edge order (counted first: one allocation per segment).
@@ -461,9 +517,23 @@ struct Builder<'a> {
     topic_of: Vec<u32>,
     /// Sums the share blocks so far take in [`Duals::sums`].
     n_sums: usize,
+    /// Item numbers by id, made for the first rule that lists items by id.
+    item_ids: Option<rustc_hash::FxHashMap<&'a str, usize>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// [`Instance::select_items`], a list of ids looked up by id (an experiment's joint day
+    /// caps each capped edge with a rule on its one or two items: comparing every item's id
+    /// with each was a tenth of an experiment on a 10^5-edge day). Ids are unique in a day.
+    fn select_items(&mut self, sel: &ItemSelector) -> Vec<bool> {
+        let inst = self.inst;
+        let ItemSelector::Ids(ids) = sel else { return inst.select_items(sel) };
+        let index = self.item_ids.get_or_insert_with(|| inst.items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect());
+        let mut picked = vec![false; inst.items.len()];
+        ids.iter().filter_map(|id| index.get(id.as_str())).for_each(|&i| picked[i] = true);
+        picked
+    }
+
     /// Appends a row; a soft row gets the next slack column, which relaxes it by its value:
     /// `a.x - v <= b`, or `a.x + v >= b`.
     #[allow(clippy::too_many_arguments)]
@@ -651,7 +721,7 @@ impl Builder<'_> {
                 }
                 let row = self.rows.len() as u32;
                 self.push(cname.to_string(), ty, Some(k), None, sense, *min, (field, *min), ParamVec::default(), 1.0, penalty);
-                Block::Exposure { row, items: Bits::of(&inst.select_items(items)), segments: seg_mask }
+                Block::Exposure { row, items: Bits::of(&self.select_items(items)), segments: seg_mask }
             }
             ConstraintKind::ExposureParity { groups, tolerance } => {
                 // E_g: organic exposure of group g; M_g: the summed quality of g's organic items.

@@ -528,3 +528,31 @@ fn finish(inst: &Instance, metas: Vec<RowMeta>, indptr: Vec<usize>, indices: Vec
     let matrix = Matrix::new_csc((metas.len(), n_cols), indptr, indices, data);
     Model { n_edges, cost, quad, lower: vec![0.0; n_cols], upper, matrix, rows: metas }
 }
+
+#[test]
+fn a_run_of_exposure_rules_formulates_as_the_reference_does() {
+    // Eight or more consecutive exposure rules are indexed by item (an experiment's joint day
+    // caps every capped edge with one): floors and caps on ids, topics, groups and segments, in
+    // a run among other rules, and a run of one-item caps at the end.
+    let mut day = with_every_type(generate(Size::Small, 2));
+    let seg = |k: usize| day.segments[k % day.segments.len()].id.clone();
+    let item = |k: usize| day.items[(k * 37) % day.items.len()].id.clone();
+    let topic = day.items[0].topic.clone();
+    let mut rules = Vec::new();
+    for k in 0..12 {
+        let (items, segments) = match k % 4 {
+            0 => (agora_instances::ItemSelector::Ids(vec![item(k), item(k + 1)]), SegmentSelector::All),
+            1 => (agora_instances::ItemSelector::Topic(topic.clone()), SegmentSelector::Ids(vec![seg(k)])),
+            2 => (agora_instances::ItemSelector::Ids(vec![item(k)]), SegmentSelector::Ids(vec![seg(k), seg(k + 3)])),
+            _ => (agora_instances::ItemSelector::CreatorGroup("new".into()), SegmentSelector::Ids(vec![seg(k)])),
+        };
+        let kind =
+            if k % 3 == 0 { ConstraintKind::ExposureFloor { items, segments, min: 1.0 } } else { ConstraintKind::ExposureCap { items, segments, max: 1e9 } };
+        rules.push(Constraint { name: format!("exposure-{k}"), penalty: (k % 2 == 0).then_some(0.5), kind });
+    }
+    let at = day.constraints.len() / 2;
+    day.constraints.splice(at..at, rules.iter().cloned());
+    check(&day, "small seed 2 with a run of exposure rules inside");
+    day.constraints.extend(rules.into_iter().map(|r| Constraint { name: format!("{}-end", r.name), ..r }));
+    check(&day, "small seed 2 with runs of exposure rules inside and at the end");
+}

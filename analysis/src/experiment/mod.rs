@@ -89,6 +89,9 @@ pub struct ExperimentConfig {
     pub seed: u64,
     /// How each day is solved.
     pub settings: Settings,
+    /// Designs simulated at once (each is its own models). Default: the machine's available
+    /// parallelism; the CLI lowers it to 1 when the memory guard refuses several at once.
+    pub parallelism: usize,
 }
 
 impl Default for ExperimentConfig {
@@ -101,6 +104,7 @@ impl Default for ExperimentConfig {
             treated_creators: None,
             seed: 1,
             settings: Settings::default(),
+            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -248,18 +252,18 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
     let c_sol = optimum(control, &cfg.settings, None, "control")?;
     let t_sol = optimum(treat, &cfg.settings, Some(c_sol.impressions.clone()), "treated")?;
     let (c_vals, t_vals) = (whole(control, &c_sol), whole(treat, &t_sol));
-    let identified = identify::identify(control, treat, (&c_sol, &t_sol), (&c_vals, &t_vals), &cfg.settings)?;
-    let truth = Truth { control: c_vals, treatment: t_vals, identified };
-    let truth_seconds = clock.elapsed().as_secs_f64();
+    let truth_solves = clock.elapsed().as_secs_f64();
     let truths = (&c_sol, &t_sol);
-    let mut designs = Vec::new();
+    // A design named twice runs once.
     let mut asked: Vec<Design> = Vec::new();
     for &design in &cfg.designs {
-        // A design named twice runs once.
-        if asked.contains(&design) {
-            continue;
+        if !asked.contains(&design) {
+            asked.push(design);
         }
-        asked.push(design);
+    }
+    // Each design is its own models: they run `cfg.parallelism` at once, in the order asked,
+    // beside the tie-broken re-solves that say which effects the truth identifies.
+    let simulate = |design: Design| -> Result<DesignResult, ExperimentError> {
         let clock = Instant::now();
         let mut result = match design {
             Design::Switchback => switchback::run(control, treatment, &metrics, cfg)?,
@@ -297,8 +301,24 @@ pub fn run(control: &Instance, treatment: &Treatment, cfg: &ExperimentConfig) ->
             }
         };
         result.seconds = clock.elapsed().as_secs_f64();
-        designs.push(result);
-    }
+        Ok(result)
+    };
+    let identify = || {
+        let clock = Instant::now();
+        identify::identify(control, treat, (&c_sol, &t_sol), (&c_vals, &t_vals), &cfg.settings).map(|id| (id, clock.elapsed().as_secs_f64()))
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.parallelism.clamp(1, asked.len() + 1))
+        .build()
+        .map_err(|e| ExperimentError::Config(format!("cannot start {} threads: {e}", cfg.parallelism)))?;
+    let (identified, designs) = pool.install(|| {
+        use rayon::prelude::*;
+        rayon::join(identify, || asked.par_iter().map(|&d| simulate(d)).collect::<Result<Vec<_>, _>>())
+    });
+    let ((identified, identify_seconds), designs) = (identified?, designs?);
+    // The truth's time: its two solves and the re-solves that break their ties.
+    let truth_seconds = truth_solves + identify_seconds;
+    let truth = Truth { control: c_vals, treatment: t_vals, identified };
     Ok(Experiment { instance: control.name.clone(), change: treatment.name.clone(), fraction: cfg.fraction, metrics, truth, designs, truth_seconds })
 }
 

@@ -103,11 +103,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(f) => Dynamics::load_with(Path::new(f), read_options()).map_err(|e| err(e.into()))?,
     };
     let day = load_validated(&a.instance)?;
-    // Every design solves the day's whole matrix at least once (the joint ones twice its size).
-    super::guard_memory(&a.instance, 2 * day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
+    // Every design solves the day's whole matrix at least once (the joint ones twice its size);
+    // designs run as many at once as the cores and the memory allow, one at a time at least.
+    let designs = if a.designs.is_empty() { vec![Design::UserSplit, Design::BudgetSplit, Design::CreatorSplit] } else { a.designs.clone() };
+    let wanted = ExperimentConfig::default().parallelism.min(designs.len());
+    let parallelism = super::parallel_within_memory(&a.instance, 2 * day.instance.edges.len(), wanted, agora_solver::memory::MemoryPath::WholeHighs)?;
     let treatment = Treatment::load(&a.treatment, &day.instance, read_options()).map_err(|e| err(e.into()))?;
     let cfg = ExperimentConfig {
-        designs: if a.designs.is_empty() { vec![Design::UserSplit, Design::BudgetSplit, Design::CreatorSplit] } else { a.designs.clone() },
+        parallelism,
+        designs,
         fraction: a.fraction,
         noise: a.arrivals.map(|arrivals| NoiseConfig { arrivals, replicas: a.replicas }),
         switchback: SwitchbackConfig { days: a.days, warm_up: a.warm_up, block: a.block, burn_in: a.burn_in, dynamics },

@@ -85,13 +85,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     // replicas run as many at once as the cores and the memory allow, one at a time at least.
     let edges = day.instance.edges.len();
     let path = agora_solver::memory::MemoryPath::WholeHighs;
-    let cores = HorizonConfig::default().parallelism.min(a.replicas).max(1);
-    let parallelism = if cores > 1 && super::guard_memory(&a.instance, edges.saturating_mul(cores), path).is_ok() {
-        cores
-    } else {
-        super::guard_memory(&a.instance, edges, path)?;
-        1
-    };
+    let parallelism = super::parallel_within_memory(&a.instance, edges, HorizonConfig::default().parallelism.min(a.replicas), path)?;
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
     let warm_start = match &a.warm_start {
         None => None,

@@ -111,6 +111,17 @@ pub fn guard_memory(day: &Path, edges: usize, path: agora_solver::memory::Memory
     check(MemoryEstimate::of(edges, path), budget.as_ref()).map_err(|e| err(anyhow::Error::new(e).context(day.display().to_string())))
 }
 
+/// How many independent jobs of `edges_each` edges each may run at once, up to `wanted`: as
+/// many as the memory guard allows, one at least (which must pass the guard itself).
+pub fn parallel_within_memory(day: &Path, edges_each: usize, wanted: usize, path: agora_solver::memory::MemoryPath) -> std::result::Result<usize, Failure> {
+    let wanted = wanted.max(1);
+    if wanted > 1 && guard_memory(day, edges_each.saturating_mul(wanted), path).is_ok() {
+        return Ok(wanted);
+    }
+    guard_memory(day, edges_each, path)?;
+    Ok(1)
+}
+
 /// A usage error (exit 2).
 pub fn usage(message: String) -> Failure {
     Failure(2, anyhow::anyhow!(message))
