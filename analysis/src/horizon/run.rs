@@ -220,7 +220,11 @@ pub fn run_policy(
                 c.penalty = Some(SOFTENED_PENALTY);
                 softened += 1;
             }
-            sol = solve_day(&day, &formulate(&day), &settings, &cfg.settings, None).map_err(solve_err)?;
+            // From yesterday's plan and duals too (most of a long run's days are softened: the
+            // bundled day's market outgrows its rules; a cold softened solve was a third of it).
+            let model = formulate(&day);
+            let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f).0);
+            sol = solve_day(&day, &model, &settings, &cfg.settings, warm.as_ref()).map_err(solve_err)?;
         }
         observer.advance(1);
         if sol.status != Status::Optimal {
@@ -345,8 +349,10 @@ impl Benchmark {
             for c in bench.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
                 c.penalty = Some(SOFTENED_PENALTY);
             }
-            best = solve_day(&bench, &formulate(&bench), settings, own, None)?;
-            earned = regret::plan_value(&formulate(&bench), &sol.impressions);
+            let model = formulate(&bench);
+            let warm = self.last.as_ref().map(|(_, _, f)| WarmStart::from_solution_file(&bench, &model, f).0);
+            best = solve_day(&bench, &model, settings, own, warm.as_ref())?;
+            earned = regret::plan_value(&model, &sol.impressions);
         }
         if best.status != Status::Optimal {
             return Ok(Err(best.status));
