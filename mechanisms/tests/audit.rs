@@ -191,3 +191,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_audit_is_the_same_on_one_worker_as_on_several() {
+    // Properties run on workers with a live model each; the creators are drawn before, so the
+    // workers change nothing but the time (every trial, check and count, for two seeds).
+    let inst = generate_day(Size::Small, 5, 0.0);
+    for seed in [1, 2] {
+        let on = |parallelism: usize| audit(&inst, &AuditConfig { trials: 4, seed, parallelism, ..AuditConfig::default() }).unwrap();
+        let (one, three) = (on(1), on(3));
+        assert_eq!(one.checks, three.checks, "seed {seed}");
+        assert_eq!(one.trials, three.trials, "seed {seed}");
+        assert_eq!((one.solves.hot, one.solves.cold), (three.solves.hot, three.solves.cold), "seed {seed}");
+    }
+}

@@ -57,7 +57,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     // Every trial re-solves the day's whole matrix with HiGHS.
     super::guard_memory(&a.instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let settings = settings_from(a.settings.as_deref(), a.backend, None).map_err(err)?;
-    let cfg = AuditConfig { trials: a.trials, seed: a.seed, settings };
+    let cfg = AuditConfig { trials: a.trials, seed: a.seed, settings, ..AuditConfig::default() };
     let report = audit(inst, &cfg).map_err(|e| match e {
         AuditError::NotOptimal { .. } => Failure(3, anyhow::Error::new(e).context(a.instance.display().to_string())),
         AuditError::Solve(_) => err(anyhow::Error::new(e).context(a.instance.display().to_string())),

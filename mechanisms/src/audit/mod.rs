@@ -31,10 +31,13 @@
 
 pub mod deviations;
 pub mod explain;
+mod jobs;
 pub mod margin;
 mod output;
 mod trials;
 
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use agora_instances::Instance;
@@ -61,11 +64,14 @@ pub struct AuditConfig {
     pub seed: u64,
     /// Solver settings of every solve.
     pub settings: Settings,
+    /// Properties audited at once, each worker with its own live model of the day. Default:
+    /// the machine's available parallelism. The audit is the same for any number.
+    pub parallelism: usize,
 }
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { trials: 8, seed: 1, settings: Settings::default() }
+        AuditConfig { trials: 8, seed: 1, settings: Settings::default(), parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()) }
     }
 }
 
@@ -322,46 +328,66 @@ impl Audit {
 /// Runs every check on `inst`. The day itself must solve to optimality. A deviation that leaves the
 /// day infeasible is counted, not judged; one that ends at a limit or numerical error is an error.
 pub fn audit(inst: &Instance, cfg: &AuditConfig) -> Result<Audit, AuditError> {
+    use jobs::{Job, Make};
     let mut run = trials::Run::new(inst, cfg)?;
-    let monotone = run.monotonicity()?;
+    // Every property's creators drawn here, in the properties' order, whoever runs them.
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut draw = |pool: &[usize], first: &[usize], n: usize, far: bool| margin::draw(pool, &run.margins, first, n, far, &mut rng);
+    let mut jobs = Vec::new();
+    jobs.push(if inst.objective.engagement > 0.0 {
+        Job::Monotonicity(draw(&run.pool(), &[], cfg.trials, false))
+    } else {
+        Job::Known(Check::not_applicable("creator_monotonicity", "the objective does not weigh engagement (w_engagement = 0): exposure cannot depend on it"))
+    });
     let own = creators_with_own_rules(inst);
-    let same = if own.is_empty() {
-        Check::without_trials(
+    let deviations = |property, pool: Vec<usize>, first: &[usize], make, draw: &mut dyn FnMut(&[usize], &[usize], usize, bool) -> Vec<usize>| Job::Deviations {
+        property,
+        order: draw(&pool, first, pool.len(), true),
+        first: first.to_vec(),
+        make,
+    };
+    jobs.push(if own.is_empty() {
+        Job::Known(Check::without_trials(
             "sybil_same_group",
             Verdict::Holds,
             "by construction: no rule is written for one creator, so a split within its group relabels the model and changes nothing",
-        )
+        ))
     } else {
         let pool: Vec<usize> = run.pool().into_iter().filter(|c| own.contains(c)).collect();
-        run.deviations("sybil_same_group", pool, &own, &|r, c| r.split(c, &r.inst.creators[c].group))?
-    };
-    let pool = run.not_new();
-    let fresh = run.deviations("sybil_new_account", pool, &own, &|r, c| r.split(c, agora_instances::metrics::NEW_CREATOR_GROUP))?;
-    let relabel = if deviations::rules_read_topics(inst) {
-        let pool = run.pool();
-        run.deviations("topic_relabel", pool, &[], &|r, c| r.relabel(c))?
+        deviations("sybil_same_group", pool, &own, Make::SplitOwnGroup, &mut draw)
+    });
+    jobs.push(deviations("sybil_new_account", run.not_new(), &own, Make::SplitNew, &mut draw));
+    jobs.push(if deviations::rules_read_topics(inst) {
+        deviations("topic_relabel", run.pool(), &[], Make::Relabel, &mut draw)
     } else {
-        Check::not_applicable("topic_relabel", "no rule reads topics (no topic cap, no topic selector): a relabel changes nothing")
-    };
-    let pool = run.pool();
-    let duplicate = run.deviations("near_duplicate", pool, &[], &|r, c| r.duplicate(c))?;
-    let group = if deviations::rules_read_groups(inst) {
-        let pool = run.pool();
-        run.deviations("group_move", pool, &[], &|r, c| r.move_group(c))?
+        Job::Known(Check::not_applicable("topic_relabel", "no rule reads topics (no topic cap, no topic selector): a relabel changes nothing"))
+    });
+    jobs.push(deviations("near_duplicate", run.pool(), &[], Make::Duplicate, &mut draw));
+    jobs.push(if deviations::rules_read_groups(inst) {
+        deviations("group_move", run.pool(), &[], Make::MoveGroup, &mut draw)
     } else {
-        Check::not_applicable("group_move", "no rule reads creator groups (no parity rule, no group selector): a move changes nothing")
-    };
-    let budgets = std::mem::replace(&mut run.budgets, trials::Worst::new()).check("budget_feasibility", "of budget");
+        Job::Known(Check::not_applicable("group_move", "no rule reads creator groups (no parity rule, no group selector): a move changes nothing"))
+    });
     let counts = run.margins.counts();
-    let (hot, cold) = run.resolver.counts();
+    let band = run.margins.band;
+    let day_budgets = std::mem::replace(&mut run.budgets, trials::Worst::new());
+    let (done, (hot, cold)) = jobs::run_all(run, inst, cfg, &jobs, cfg.parallelism)?;
+    let mut budgets = day_budgets;
+    let (mut checks, mut trials) = (Vec::new(), Vec::new());
+    for d in done {
+        budgets = budgets.then(d.budgets);
+        checks.push(d.check);
+        trials.extend(d.trials);
+    }
+    checks.insert(0, budgets.check("budget_feasibility", "of budget"));
     Ok(Audit {
         schema: AUDIT_SCHEMA.to_string(),
         instance: inst.name.clone(),
         instance_hash: agora_instances::content_hash(inst),
         seed: cfg.seed,
-        classes: Classes { exposed: counts[0].1, margin_edge: counts[1].1, margin_row: counts[2].1, far: counts[3].1, band: run.margins.band },
+        classes: Classes { exposed: counts[0].1, margin_edge: counts[1].1, margin_row: counts[2].1, far: counts[3].1, band },
         solves: Solves { hot, cold },
-        checks: vec![budgets, monotone, same, fresh, relabel, duplicate, group],
-        trials: run.trials,
+        checks,
+        trials,
     })
 }

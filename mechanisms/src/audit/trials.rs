@@ -3,15 +3,12 @@
 
 use std::collections::HashMap;
 
-use rand::rngs::StdRng;
-use rand::SeedableRng;
-
 use agora_instances::{metrics, Instance, Owner};
 use agora_solver::{Columns, FaceEnd, Formulation, Resolver, Solution, Status};
 
 use super::deviations::{self, clone_id, copy_id, Applied, Deviation};
 use super::explain::{explain, intent, Intent};
-use super::margin::{draw, Class, Margins};
+use super::margin::{Class, Margins};
 use super::{AuditConfig, AuditError, Check, Outcome, Trial, Verdict};
 use crate::format::num;
 
@@ -28,7 +25,6 @@ pub(super) struct Run<'a> {
     pub resolver: Resolver,
     pub base: Solution,
     pub margins: Margins,
-    rng: StdRng,
     pub budgets: Worst,
     /// The most exposure each creator can have on the day's optimal face, found once.
     most_before: HashMap<usize, f64>,
@@ -58,7 +54,6 @@ impl<'a> Run<'a> {
             resolver,
             base,
             margins,
-            rng: StdRng::seed_from_u64(cfg.seed),
             budgets: Worst::new(),
             most_before: HashMap::new(),
             trials: Vec::new(),
@@ -126,17 +121,12 @@ impl<'a> Run<'a> {
         (0..seen.len()).filter(|&c| seen[c]).collect()
     }
 
-    /// `creator_monotonicity`: each creator drawn raises the engagement of every one of its edges
-    /// by the amount that carries it across its margin ([`Margins::raises`]), more if the plan
-    /// does not move.
-    pub fn monotonicity(&mut self) -> Result<Check, AuditError> {
+    /// `creator_monotonicity`: each of `creators` (drawn by the caller) raises the engagement of
+    /// every one of its edges by the amount that carries it across its margin
+    /// ([`Margins::raises`]), more if the plan does not move. The objective weighs engagement.
+    pub fn monotonicity(&mut self, creators: Vec<usize>) -> Result<Check, AuditError> {
         let property = "creator_monotonicity";
         let w = self.inst.objective.engagement;
-        if w <= 0.0 {
-            return Ok(Check::not_applicable(property, "the objective does not weigh engagement (w_engagement = 0): exposure cannot depend on it"));
-        }
-        let pool = self.on_edges();
-        let creators = draw(&pool, &self.margins, &[], self.cfg.trials, false, &mut self.rng);
         let mut worst = Worst::new();
         let mut smallest: Option<f64> = None;
         for c in creators {
@@ -201,18 +191,17 @@ impl<'a> Run<'a> {
     }
 
     /// One deviation property: `make(c)` is creator `c`'s deviation (`None`: it has none), tried
-    /// for up to `trials` creators of `pool` at the margin of their deviation, drawn class by class
-    /// (`first` ahead of their class, the day's `far` creators last). Creators whose deviation
-    /// carries them across their margin at the day's duals ([`Run::promising`]) are tried first;
-    /// at most `4 * trials` deviations are looked at.
+    /// for up to `trials` creators in `order` (drawn by the caller class by class, `first` ahead
+    /// of their class, the day's `far` creators last). Creators whose deviation carries them
+    /// across their margin at the day's duals ([`Run::promising`]) are tried first; at most
+    /// `4 * trials` deviations are looked at.
     pub fn deviations(
         &mut self,
         property: &'static str,
-        pool: Vec<usize>,
+        order: Vec<usize>,
         first: &[usize],
         make: &dyn Fn(&mut Run, usize) -> Option<Deviation>,
     ) -> Result<Check, AuditError> {
-        let order = draw(&pool, &self.margins, first, pool.len(), true, &mut self.rng);
         let mut worst = Worst::new();
         let (mut intended, mut losses, mut tried, mut looked_at) = (0, 0, 0, 0);
         let mut record = |run: &mut Run, trial: Trial| {
@@ -474,6 +463,16 @@ pub(super) struct Worst {
 impl Worst {
     pub fn new() -> Worst {
         Worst { trials: 0, infeasible: 0, excess: f64::NEG_INFINITY, violation: 0.0, tolerance: 0.0, witness: None }
+    }
+
+    /// `self`, then `later`'s trials, as if they had been offered after `self`'s.
+    pub fn then(mut self, later: Worst) -> Worst {
+        self.trials += later.trials;
+        self.infeasible += later.infeasible;
+        if later.excess > self.excess {
+            (self.excess, self.violation, self.tolerance, self.witness) = (later.excess, later.violation, later.tolerance, later.witness);
+        }
+        self
     }
 
     /// Records one trial: its violation (negative when the property holds with room to spare),
