@@ -332,17 +332,17 @@ pub fn audit(inst: &Instance, cfg: &AuditConfig) -> Result<Audit, AuditError> {
     let mut run = trials::Run::new(inst, cfg)?;
     // Every property's creators drawn here, in the properties' order, whoever runs them.
     let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let mut draw = |pool: &[usize], first: &[usize], n: usize, far: bool| margin::draw(pool, &run.margins, first, n, far, &mut rng);
     let mut jobs = Vec::new();
     jobs.push(if inst.objective.engagement > 0.0 {
-        Job::Monotonicity(draw(&run.pool(), &[], cfg.trials, false))
+        Job::Monotonicity(margin::draw(&run.pool(), &run.margins, &[], cfg.trials, false, &mut rng))
     } else {
         Job::Known(Check::not_applicable("creator_monotonicity", "the objective does not weigh engagement (w_engagement = 0): exposure cannot depend on it"))
     });
     let own = creators_with_own_rules(inst);
-    let deviations = |property, pool: Vec<usize>, first: &[usize], make, draw: &mut dyn FnMut(&[usize], &[usize], usize, bool) -> Vec<usize>| Job::Deviations {
+    let margins = &run.margins;
+    let mut deviations = |property, pool: Vec<usize>, first: &[usize], make| Job::Deviations {
         property,
-        order: draw(&pool, first, pool.len(), true),
+        order: margin::draw(&pool, margins, first, pool.len(), true, &mut rng),
         first: first.to_vec(),
         make,
     };
@@ -354,17 +354,17 @@ pub fn audit(inst: &Instance, cfg: &AuditConfig) -> Result<Audit, AuditError> {
         ))
     } else {
         let pool: Vec<usize> = run.pool().into_iter().filter(|c| own.contains(c)).collect();
-        deviations("sybil_same_group", pool, &own, Make::SplitOwnGroup, &mut draw)
+        deviations("sybil_same_group", pool, &own, Make::SplitOwnGroup)
     });
-    jobs.push(deviations("sybil_new_account", run.not_new(), &own, Make::SplitNew, &mut draw));
+    jobs.push(deviations("sybil_new_account", run.not_new(), &own, Make::SplitNew));
     jobs.push(if deviations::rules_read_topics(inst) {
-        deviations("topic_relabel", run.pool(), &[], Make::Relabel, &mut draw)
+        deviations("topic_relabel", run.pool(), &[], Make::Relabel)
     } else {
         Job::Known(Check::not_applicable("topic_relabel", "no rule reads topics (no topic cap, no topic selector): a relabel changes nothing"))
     });
-    jobs.push(deviations("near_duplicate", run.pool(), &[], Make::Duplicate, &mut draw));
+    jobs.push(deviations("near_duplicate", run.pool(), &[], Make::Duplicate));
     jobs.push(if deviations::rules_read_groups(inst) {
-        deviations("group_move", run.pool(), &[], Make::MoveGroup, &mut draw)
+        deviations("group_move", run.pool(), &[], Make::MoveGroup)
     } else {
         Job::Known(Check::not_applicable("group_move", "no rule reads creator groups (no parity rule, no group selector): a move changes nothing"))
     });
