@@ -4,7 +4,7 @@
 //! because of its own segments' edges (a `topic_cap` row per topic present, an
 //! `exploration_floor` row per unproven edge). Rows are identified across processes by a key,
 //! (block, segment, ordinal within the block and segment), whose order is the day's row order
-//! (formulate.rs: supplies by segment, budgets, item caps, then each constraint's rows, segment by
+//! (formulate/builder.rs: supplies by segment, budgets, item caps, then each constraint's rows, segment by
 //! segment in instance order), so the day's rows are the keys' sorted union.
 
 use std::collections::HashMap;
