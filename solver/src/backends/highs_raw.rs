@@ -158,13 +158,16 @@ pub struct Basis {
     pub rows: Vec<HighsInt>,
 }
 
-/// The basis HiGHS ended with, or `None` when it has no valid one.
-pub fn basis(solved: &highs::SolvedModel, n_cols: usize, n_rows: usize) -> Result<Option<Basis>, RawError> {
+/// The basis HiGHS ended its last run of `hm` with, or `None` when it has no valid one.
+pub fn basis(hm: &highs::Model, n_cols: usize, n_rows: usize) -> Result<Option<Basis>, RawError> {
+    if n_cols != hm.num_cols() || n_rows != hm.num_rows() {
+        return Err(RawError { call: "getBasis", status: -2 });
+    }
     let mut b = Basis { cols: vec![0; n_cols], rows: vec![0; n_rows] };
-    // SAFETY: the pointer is the live HiGHS instance `solved` owns; HiGHS writes one status per
-    // column and per row of its model (the caller passes the model's dimensions) into the two
-    // vectors, which outlive the call.
-    let status = unsafe { Highs_getBasis(solved.as_ptr(), b.cols.as_mut_ptr(), b.rows.as_mut_ptr()) };
+    // SAFETY: the pointer is the live HiGHS instance `hm` owns; HiGHS writes one status per
+    // column and per row of its model (its dimensions, checked above) into the two vectors,
+    // which outlive the call.
+    let status = unsafe { Highs_getBasis(hm.as_ptr(), b.cols.as_mut_ptr(), b.rows.as_mut_ptr()) };
     Ok((status == STATUS_OK).then_some(b))
 }
 

@@ -161,7 +161,7 @@ impl Resolver {
             v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             v.iter().take(WORKING_PER_SEGMENT).for_each(|&(_, j)| keep[j] = true);
         }
-        let mut cols: Vec<usize> = (0..base.n_cols()).filter(|&j| keep[j]).collect();
+        let cols: Vec<usize> = (0..base.n_cols()).filter(|&j| keep[j]).collect();
         let mut pb = ColProblem::new();
         let hrows = add_rows(&mut pb, &base.rows);
         for &j in &cols {
@@ -171,50 +171,25 @@ impl Resolver {
         hm.set_sense(HSense::Minimise);
         apply_settings(&mut hm, &self.settings)?;
         hot_options(&mut hm, true)?;
-        let mut iterations = 0;
-        for _ in 0..MAX_ROUNDS {
-            let Ok(solved) = hm.try_solve() else { return Ok(None) };
-            if map_status(solved.status()) != Status::Optimal {
-                return Ok(None);
-            }
-            iterations += solved.simplex_iteration_count().max(0) as u64;
-            let (xh, y): (Vec<f64>, Vec<f64>) = {
-                let s = solved.get_solution();
-                (s.columns().to_vec(), s.dual_rows().iter().map(|&d| -d).collect())
-            };
-            let duals = base.duals(&y);
-            let enter: Vec<usize> = (0..base.n_cols())
-                .filter(|&j| !keep[j])
-                .filter(|&j| {
-                    let c = base.cost[j];
-                    c - base.dual_terms(j, &duals).0 > 1e-9 * c.abs().max(1.0)
-                })
-                .collect();
-            if enter.is_empty() {
-                let Ok(Some(basis)) = highs_raw::basis(&solved, cols.len(), base.n_rows()) else { return Ok(None) };
-                let mut x = vec![0.0; base.n_cols()];
-                cols.iter().zip(&xh).for_each(|(&j, &v)| x[j] = v);
-                let raw = BackendResult { status: Status::Optimal, objective: base.objective(&x), x, row_duals: y, iterations, detail: None };
-                let sol = Solution::from_backend(inst, base, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
-                if sol.status != Status::Optimal {
-                    return Ok(None);
-                }
-                let costs = cols.iter().map(|&j| -base.cost[j]).collect();
-                self.live = Some(Live { hm: Some(highs::Model::from(solved)), basis, cols, costs });
-                return Ok(Some(sol));
-            }
-            hm = highs::Model::from(solved);
-            for j in enter {
-                let mut entries = Vec::new();
-                base.for_each_entry(j, |r, a| entries.push((r, a)));
-                if highs_raw::add_col(&mut hm, -base.cost[j], base.lower[j], base.upper[j], &entries).is_err() {
-                    return Ok(None);
-                }
-                keep[j] = true;
-                cols.push(j);
-            }
+        // (Basis and costs are the day's once the run below ends optimal.)
+        let mut live = Live { hm: Some(hm), basis: Basis { cols: Vec::new(), rows: Vec::new() }, cols, costs: Vec::new() };
+        let mut d = identity_diff(base, &live.cols);
+        let Ok(Some((x, y, iterations))) = run_priced(&mut live, &mut d, base, &|j| base.cost[j], true) else { return Ok(None) };
+        // An artificial slack (the working set was infeasible) is no column of the day.
+        if d.var.contains(&NONE) {
+            return Ok(None);
         }
-        Ok(None)
+        let raw = BackendResult { status: Status::Optimal, objective: base.objective(&x), x, row_duals: y, iterations, detail: None };
+        let sol = Solution::from_backend(inst, base, raw, "highs", self.settings.check_tolerance, start.elapsed().as_secs_f64());
+        if sol.status != Status::Optimal {
+            return Ok(None);
+        }
+        let hm = live.hm.as_ref().expect("in place between runs");
+        let Ok(Some(basis)) = highs_raw::basis(hm, d.var.len(), base.n_rows()) else { return Ok(None) };
+        live.costs = d.var.iter().map(|&j| -base.cost[j]).collect();
+        (live.cols, live.basis) = (d.var, basis);
+        self.live = Some(live);
+        Ok(Some(sol))
     }
 
     /// Solves `variant`, a changed copy of the day that keeps the day's edges in order (edges may
@@ -259,10 +234,7 @@ impl Resolver {
     /// optimal plans ([`crate::optimal_face_extreme`]); `None` for a QP (its plan is unique).
     pub fn face_extreme(&mut self, w: &[(usize, f64)], end: FaceEnd) -> Result<Option<f64>, SolveError> {
         if let Some(live) = self.live.as_mut() {
-            let mut d = Diff { row: (0..self.base.n_rows()).collect(), col: vec![NONE; self.base.n_cols()], var: live.cols.clone(), ..Diff::default() };
-            for (k, &j) in live.cols.iter().enumerate() {
-                d.col[j] = k;
-            }
+            let mut d = identity_diff(&self.base, &live.cols);
             let hot = hot_face(live, &mut d, &self.base, self.face_price, w, end);
             let restored = match live.hm.as_mut() {
                 Some(hm) => highs_raw::truncate_cols(hm, live.cols.len())
@@ -375,6 +347,16 @@ fn hot_options(hm: &mut highs::Model, live: bool) -> Result<(), SolveError> {
         hm.try_set_option("dual_simplex_cost_perturbation_multiplier", 0.0).map_err(|_| refused("dual_simplex_cost_perturbation_multiplier"))?;
     }
     Ok(())
+}
+
+/// The diff of the day to itself over the live columns `cols`: every row in place, HiGHS column
+/// `k` the day's column `cols[k]`.
+fn identity_diff(base: &Model, cols: &[usize]) -> Diff {
+    let mut d = Diff { row: (0..base.n_rows()).collect(), col: vec![NONE; base.n_cols()], var: cols.to_vec(), ..Diff::default() };
+    for (k, &j) in cols.iter().enumerate() {
+        d.col[j] = k;
+    }
+    d
 }
 
 /// Edits the day's live model into the variant's.
