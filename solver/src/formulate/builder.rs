@@ -22,7 +22,7 @@ pub(super) fn index_exposure_runs(n_items: usize, blocks: Vec<Block>) -> Vec<Blo
         }
         let mut start = vec![0u32; n_items + 1];
         for (_, items, _) in run.iter() {
-            (0..n_items).filter(|&i| items.get(i)).for_each(|i| start[i + 1] += 1);
+            items.ones().for_each(|i| start[i + 1] += 1);
         }
         for i in 0..n_items {
             start[i + 1] += start[i];
@@ -30,7 +30,7 @@ pub(super) fn index_exposure_runs(n_items: usize, blocks: Vec<Block>) -> Vec<Blo
         let mut next = start.clone();
         let mut rules = vec![(0u32, 0u32); start[n_items] as usize];
         for (k, (row, items, _)) in run.iter().enumerate() {
-            for i in (0..n_items).filter(|&i| items.get(i)) {
+            for i in items.ones() {
                 rules[next[i] as usize] = (*row, k as u32);
                 next[i] += 1;
             }
@@ -52,7 +52,7 @@ pub(super) fn index_exposure_runs(n_items: usize, blocks: Vec<Block>) -> Vec<Blo
 }
 
 /// Each segment's edges, in edge order (counted first: one allocation per segment).
-pub(super) fn edges_by_segment(inst: &Instance) -> Vec<Arc<[usize]>> {
+fn edges_by_segment(inst: &Instance) -> Vec<Arc<[usize]>> {
     let mut count = vec![0usize; inst.segments.len()];
     inst.edges.iter().for_each(|e| count[e.segment] += 1);
     let mut out: Vec<Vec<usize>> = count.iter().map(|&n| Vec::with_capacity(n)).collect();
@@ -79,20 +79,24 @@ fn indexed_name(name: &str, index: &[&str]) -> String {
 
 /// Collects the rows' meta (names, senses, parameters and how they move) and the blocks.
 pub(super) struct Builder<'a> {
-    pub(super) inst: &'a Instance,
+    inst: &'a Instance,
     /// Edges of each segment (shared by the `da` of the segment's share rows).
-    pub(super) seg_edges: Vec<Arc<[usize]>>,
+    seg_edges: Vec<Arc<[usize]>>,
     pub(super) rows: Vec<RowMeta>,
     pub(super) slacks: Vec<(u32, f64)>,
     /// Each item's topic number, filled by the first topic cap.
     pub(super) topic_of: Vec<u32>,
-    /// Sums the share blocks so far take in [`Duals::sums`].
+    /// Sums the share blocks so far take in [`crate::ir::Duals`].
     pub(super) n_sums: usize,
     /// Item numbers by id, made for the first rule that lists items by id.
-    pub(super) item_ids: Option<rustc_hash::FxHashMap<&'a str, usize>>,
+    item_ids: Option<rustc_hash::FxHashMap<&'a str, usize>>,
 }
 
 impl<'a> Builder<'a> {
+    pub(super) fn new(inst: &'a Instance) -> Builder<'a> {
+        Builder { inst, seg_edges: edges_by_segment(inst), rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new(), n_sums: 0, item_ids: None }
+    }
+
     /// [`Instance::select_items`], a list of ids looked up by id (an experiment's joint day
     /// caps each capped edge with a rule on its one or two items: comparing every item's id
     /// with each was a tenth of an experiment on a 10^5-edge day). Ids are unique in a day.
@@ -275,7 +279,7 @@ impl<'a> Builder<'a> {
                 let rows = inst
                     .explored_edges(segments, *max_n)
                     .into_iter()
-                    .map(|(s, e)| (s, e, format!("{cname}[{},{}]", inst.segments[s].id, inst.items[inst.edges[e].item].id)))
+                    .map(|(s, e)| (s, e, indexed_name(cname, &[&inst.segments[s].id, &inst.items[inst.edges[e].item].id])))
                     .collect();
                 self.share_rows(k, ty, Sense::Ge, "min_share", *min_share, penalty, PickKind::Edge, rows)
             }

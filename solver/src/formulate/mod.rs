@@ -17,7 +17,7 @@ use crate::ir::{Columns, Duals, Matrix, Model, RowMeta};
 
 mod builder;
 
-use builder::{edges_by_segment, index_exposure_runs, Builder};
+use builder::{index_exposure_runs, Builder};
 
 /// Builds the model of spec section 3 from a validated instance.
 ///
@@ -118,6 +118,19 @@ impl Bits {
     fn get(&self, i: usize) -> bool {
         self.0[i / 64] >> (i % 64) & 1 == 1
     }
+    /// The item numbers in the set, ascending (a word at a time: empty words cost one test).
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + bit
+                })
+            })
+        })
+    }
 }
 
 /// A share row of one segment: its model row, and which topic (`topic_cap`) or edge
@@ -144,8 +157,7 @@ impl<'a> Formulation<'a> {
     /// The rows of `inst`'s model and what generates its columns: a pass over the edges (each
     /// segment's edges; a topic cap's topics) and over the items per constraint that selects them.
     pub fn new(inst: &'a Instance) -> Formulation<'a> {
-        let seg_edges = edges_by_segment(inst);
-        let mut b = Builder { inst, seg_edges, rows: Vec::new(), slacks: Vec::new(), topic_of: Vec::new(), n_sums: 0, item_ids: None };
+        let mut b = Builder::new(inst);
         let (budget_row, cap_row) = b.always_present_rows();
         let blocks =
             index_exposure_runs(inst.items.len(), inst.constraints.iter().enumerate().map(|(k, c)| b.constraint(k, &c.name, c.penalty, &c.kind)).collect());
