@@ -74,20 +74,27 @@ impl<'a> Run<'a> {
         Ok(run)
     }
 
-    /// `dev` applied to the copy of the day the trials share; [`Run::give_back`] changes it back.
-    fn apply(&mut self, dev: &Deviation) -> Applied {
+    /// `work` on `dev` applied to the copy of the day the trials share, which is changed back
+    /// after, whatever `work` returns.
+    fn with_applied<R>(&mut self, dev: &Deviation, work: impl FnOnce(&mut Self, &Applied) -> R) -> R {
         let mut day = self.scratch.take().unwrap_or_else(|| self.inst.clone());
         let (accounts, counterpart) = dev.apply_to(self.inst, &mut day).expect("made for this day");
         let edges = self.edges_of[accounts[0]].iter().copied().chain(self.inst.edges.len()..day.edges.len()).collect();
-        Applied::with_edges(day, accounts, counterpart, edges)
-    }
-
-    /// Takes back the copy of the day [`Run::apply`] changed by `dev`, changed back.
-    fn give_back(&mut self, dev: &Deviation, applied: Applied) {
+        let applied = Applied::with_edges(day, accounts, counterpart, edges);
+        let out = work(self, &applied);
         let mut day = applied.into_day();
         dev.undo(self.inst, &mut day);
         debug_assert!(day == *self.inst, "{} changed back is the day", dev.describe());
         self.scratch = Some(day);
+        out
+    }
+
+    /// Edge `e`'s reduced cost in formulation `f` (of a changed day) at the day's duals, matched
+    /// by row name (a row the day lacks at 0).
+    fn reduced_at_day_duals(&self, f: &Formulation, e: usize) -> f64 {
+        let mut d = f.cost(e);
+        f.for_each_entry(e, |r, a| d -= a * self.duals.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
+        d
     }
 
     /// The largest relative overspend `(spend - budget) / max(budget, 1)` in `sol`.
@@ -134,11 +141,12 @@ impl<'a> Run<'a> {
             let raises = self.margins.raises(c, w);
             for (k, &delta) in raises.iter().enumerate() {
                 let dev = Deviation::RaiseEngagement { creator: self.inst.creators[c].id.clone(), delta };
-                let applied = self.apply(&dev);
-                let edges = applied.edges();
                 let what = dev.describe();
-                let solved = self.resolver.solve(&applied.day, &edges).map(|v| (v.solution().clone(), v.hot()));
-                self.give_back(&dev, applied);
+                let (edges, solved) = self.with_applied(&dev, |run, applied| {
+                    let edges = applied.edges();
+                    let solved = run.resolver.solve(&applied.day, &edges).map(|v| (v.solution().clone(), v.hot()));
+                    (edges, solved)
+                });
                 let (sol, hot) = solved?;
                 if sol.status != Status::Optimal {
                     // Engagement is in the objective only: the raised day has the day's plans.
@@ -232,11 +240,10 @@ impl<'a> Run<'a> {
             }
             let Some(dev) = make(self, c) else { continue };
             looked_at += 1;
-            let applied = self.apply(&dev);
-            let f = Formulation::new(&applied.day);
-            let trial = if self.promising(&applied, &f) { Some(self.deviation_trial(property, c, dev.clone(), &applied, &f)) } else { None };
-            drop(f);
-            self.give_back(&dev, applied);
+            let trial = self.with_applied(&dev, |run, applied| {
+                let f = Formulation::new(&applied.day);
+                run.promising(applied, &f).then(|| run.deviation_trial(property, c, dev.clone(), applied, &f))
+            });
             match trial {
                 Some(trial) => {
                     tried += 1;
@@ -250,9 +257,7 @@ impl<'a> Run<'a> {
                 break;
             }
             tried += 1;
-            let applied = self.apply(&dev);
-            let trial = self.deviation_trial(property, c, dev.clone(), &applied, &Formulation::new(&applied.day));
-            self.give_back(&dev, applied);
+            let trial = self.with_applied(&dev, |run, applied| run.deviation_trial(property, c, dev.clone(), applied, &Formulation::new(&applied.day)));
             record(self, trial?);
         }
         let mut check = worst.check(property, "impressions");
@@ -271,8 +276,7 @@ impl<'a> Run<'a> {
     /// serves, or gives an edge the plan does not serve a positive one (it would enter).
     fn promising(&self, applied: &Applied, f: &Formulation) -> bool {
         applied.edges().into_iter().any(|e| {
-            let mut d = f.cost(e);
-            f.for_each_entry(e, |r, a| d -= a * self.duals.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
+            let d = self.reduced_at_day_duals(f, e);
             if e < self.inst.edges.len() && self.base.impressions[e] > 0.0 {
                 (d - self.margins.reduced[e]).abs() > 1e-6 * self.margins.band
             } else {
@@ -338,8 +342,7 @@ impl<'a> Run<'a> {
         if let Some(&v) = self.most_before.get(&c) {
             return Ok(v);
         }
-        let edges = deviations::edges_of_creators(self.inst, &[c]);
-        let w: Vec<(usize, f64)> = edges.iter().map(|&e| (e, 1.0)).collect();
+        let w: Vec<(usize, f64)> = self.edges_of[c].iter().map(|&e| (e, 1.0)).collect();
         let at_plan = self.margins.exposure[c];
         let v = self.resolver.face_extreme(&w, FaceEnd::Most)?.map_or(at_plan, |v| v.max(at_plan));
         self.most_before.insert(c, v);
@@ -351,7 +354,7 @@ impl<'a> Run<'a> {
     pub fn key_item(&self, c: usize) -> Option<usize> {
         let mut served: HashMap<usize, f64> = HashMap::new();
         let mut nearest: Option<(f64, usize)> = None;
-        for (e, edge) in self.inst.edges.iter().enumerate().filter(|(_, edge)| self.inst.items[edge.item].owner == Owner::Creator(c)) {
+        for (e, edge) in self.edges_of[c].iter().map(|&e| (e, &self.inst.edges[e])) {
             if self.base.impressions[e] > 0.0 {
                 *served.entry(edge.item).or_insert(0.0) += self.base.impressions[e];
             }
@@ -387,22 +390,13 @@ impl<'a> Run<'a> {
     /// where its best edge's reduced cost is highest (`None` when the day has no other group).
     pub fn favoured_group(&mut self, c: usize) -> Option<String> {
         let own = &self.inst.creators[c].group;
-        let edges = deviations::edges_of_creators(self.inst, &[c]);
         let mut best: Option<(f64, String)> = None;
         for g in deviations::groups(self.inst).into_iter().filter(|g| g != own) {
             let dev = Deviation::MoveGroup { creator: self.inst.creators[c].id.clone(), group: g.clone() };
-            let applied = self.apply(&dev);
-            let f = Formulation::new(&applied.day);
-            let value = edges
-                .iter()
-                .map(|&e| {
-                    let mut d = f.cost(e);
-                    f.for_each_entry(e, |r, a| d -= a * self.duals.get(f.rows()[r].name.as_str()).copied().unwrap_or(0.0));
-                    d
-                })
-                .fold(f64::NEG_INFINITY, f64::max);
-            drop(f);
-            self.give_back(&dev, applied);
+            let value = self.with_applied(&dev, |run, applied| {
+                let f = Formulation::new(&applied.day);
+                run.edges_of[c].iter().map(|&e| run.reduced_at_day_duals(&f, e)).fold(f64::NEG_INFINITY, f64::max)
+            });
             if best.as_ref().is_none_or(|(v, _)| value > *v) {
                 best = Some((value, g));
             }
