@@ -54,8 +54,8 @@ pub use hot::{Resolver, Variant};
 pub use ir::{Columns, Duals, Matrix, Model, ParamVec, ParamVecIter, RowKind, RowMeta, Sense, SparseVec};
 pub use observe::{Observer, Silent, StderrLog};
 pub use settings::{
-    predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_CLARABEL_QP_EDGES, AUTO_HIGHS_LP_EDGES, AUTO_SIFTING_EDGES,
-    AUTO_SIFTING_QP_SUPPORT,
+    available_parallelism, predicted_support, BackendChoice, FirstOrderMethod, Settings, ToValid, ValidSettings, AUTO_CLARABEL_QP_EDGES, AUTO_HIGHS_LP_EDGES,
+    AUTO_SIFTING_EDGES, AUTO_SIFTING_QP_SUPPORT,
 };
 pub use shadow::shadow_price;
 pub use solution::{edge_terms, terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};

@@ -203,6 +203,12 @@ impl std::str::FromStr for FirstOrderMethod {
     }
 }
 
+/// The machine's available parallelism (1 when it cannot be read): the default number of models
+/// the commands that solve several side by side (report, horizon, experiment, audit) run at once.
+pub fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Solver settings. Every field has a default; a settings file may give any subset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -104,7 +104,7 @@ impl Default for ExperimentConfig {
             treated_creators: None,
             seed: 1,
             settings: Settings::default(),
-            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parallelism: agora_solver::available_parallelism(),
         }
     }
 }

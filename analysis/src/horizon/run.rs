@@ -79,7 +79,7 @@ impl Default for HorizonConfig {
             settings: Settings::default(),
             warm_start: None,
             track_regret: false,
-            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parallelism: agora_solver::available_parallelism(),
         }
     }
 }
@@ -122,6 +122,28 @@ fn solve_day(
         return agora_solver::solve(day, own);
     }
     Ok(sol)
+}
+
+/// `day` with its hard rules made soft at [`SOFTENED_PENALTY`] (a day whose hard rules cannot all
+/// hold is still served), solved again from `last`'s plan and duals as its first solve was (on
+/// the bundled day most of a long run's days are softened: its market outgrows its rules; a cold
+/// softened solve was a third of the run). Returns the solution, the softened day's model and
+/// how many rules were made soft.
+fn solve_softened(
+    day: &mut Instance,
+    last: Option<&agora_solver::SolutionFile>,
+    sifting: &Settings,
+    own: &Settings,
+) -> Result<(agora_solver::Solution, agora_solver::Model, usize), SolveError> {
+    let mut softened = 0;
+    for c in day.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
+        c.penalty = Some(SOFTENED_PENALTY);
+        softened += 1;
+    }
+    let model = formulate(day);
+    let warm = last.map(|f| WarmStart::from_solution_file(day, &model, f).0);
+    let sol = solve_day(day, &model, sifting, own, warm.as_ref())?;
+    Ok((sol, model, softened))
 }
 
 /// Where and why a run stopped: a day without an optimal plan.
@@ -216,15 +238,7 @@ pub fn run_policy(
         // drifted: creators left, users tired) is served with them made soft at a steep penalty.
         let mut softened = 0;
         if sol.status == Status::Infeasible {
-            for c in day.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
-                c.penalty = Some(SOFTENED_PENALTY);
-                softened += 1;
-            }
-            // From yesterday's plan and duals too (most of a long run's days are softened: the
-            // bundled day's market outgrows its rules; a cold softened solve was a third of it).
-            let model = formulate(&day);
-            let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f).0);
-            sol = solve_day(&day, &model, &settings, &cfg.settings, warm.as_ref()).map_err(solve_err)?;
+            (sol, _, softened) = solve_softened(&mut day, yesterday.as_ref(), &settings, &cfg.settings).map_err(solve_err)?;
         }
         observer.advance(1);
         if sol.status != Status::Optimal {
@@ -346,12 +360,8 @@ impl Benchmark {
         let mut best = solve_day(&bench, &model, settings, own, warm.as_ref().map(|(w, _)| w))?;
         let mut earned = earned;
         if best.status == Status::Infeasible {
-            for c in bench.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
-                c.penalty = Some(SOFTENED_PENALTY);
-            }
-            let model = formulate(&bench);
-            let warm = self.last.as_ref().map(|(_, _, f)| WarmStart::from_solution_file(&bench, &model, f).0);
-            best = solve_day(&bench, &model, settings, own, warm.as_ref())?;
+            let model;
+            (best, model, _) = solve_softened(&mut bench, self.last.as_ref().map(|(_, _, f)| f), settings, own)?;
             earned = regret::plan_value(&model, &sol.impressions);
         }
         if best.status != Status::Optimal {

@@ -136,7 +136,7 @@ impl Default for ReportSettings {
             feasibility_tolerance: 1e-6,
             skip_constraint_prices: false,
             gap_profile: Profile::Mean,
-            parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parallelism: agora_solver::available_parallelism(),
         }
     }
 }

@@ -71,7 +71,7 @@ pub struct AuditConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { trials: 8, seed: 1, settings: Settings::default(), parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()) }
+        AuditConfig { trials: 8, seed: 1, settings: Settings::default(), parallelism: agora_solver::available_parallelism() }
     }
 }
 
