@@ -105,8 +105,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let day = load_validated(&a.instance)?;
     // Every design solves the day's whole matrix at least once (the joint ones twice its size);
     // designs run as many at once as the cores and the memory allow, one at a time at least.
-    let designs = if a.designs.is_empty() { vec![Design::UserSplit, Design::BudgetSplit, Design::CreatorSplit] } else { a.designs.clone() };
-    let wanted = ExperimentConfig::default().parallelism.min(designs.len());
+    let defaults = ExperimentConfig::default();
+    let designs = if a.designs.is_empty() { defaults.designs } else { a.designs.clone() };
+    let wanted = defaults.parallelism.min(designs.len());
     let parallelism = super::parallel_within_memory(&a.instance, 2 * day.instance.edges.len(), wanted, agora_solver::memory::MemoryPath::WholeHighs)?;
     let treatment = Treatment::load(&a.treatment, &day.instance, read_options()).map_err(|e| err(e.into()))?;
     let cfg = ExperimentConfig {
