@@ -4,12 +4,15 @@
 //! not match its own plan.
 
 use agora_solver::Columns as _;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 use agora_instances::{plan_violations, Instance};
-use agora_solver::{edge_value, formulate, RowKind, Sense, SolutionFile, Status};
+use agora_solver::{edge_value, Formulation, RowKind, Sense, SolutionFile, Status};
 
 use agora_serving::artifact::*;
+use agora_serving::Parts;
 use agora_solver::pacing;
 
 /// The relative tolerance of export's feasibility check ([`plan_violations`]).
@@ -110,13 +113,97 @@ pub enum ExportError {
     Validity(String),
 }
 
+/// A checked export: the artifact's small tables, and each edge's plan and dual adjustment, its
+/// ids and value read from the instance when a writer asks for the edge ([`EdgeRows`]): what
+/// `agora export` streams to the artifact's per-edge file without holding its rows.
+pub struct Export<'a> {
+    inst: &'a Instance,
+    /// `manifest.json` (its `files` filled in when written).
+    pub manifest: Manifest,
+    /// `pacing.csv`.
+    pub pacing: Vec<PacingRow>,
+    /// `adjustments.csv`.
+    pub adjustments: Vec<AdjustmentRow>,
+    /// `segments.csv`.
+    pub segments: Vec<SegmentRow>,
+    /// Each edge's `sum_r dual_r a_re` over every row but the budgets.
+    adjustment: Vec<f64>,
+    /// Each edge's value, `c_e`.
+    value: Vec<f64>,
+    /// Each edge's planned impressions.
+    x: Vec<f64>,
+    /// The items' ids end to end (item `i`'s ends at `item_end[i]`) and their campaigns
+    /// (`u32::MAX`: organic): what a row reads of its item, a tenth of the items' size, so that
+    /// writing edges in no item order meets fewer cache misses.
+    item_ids: String,
+    item_end: Vec<u32>,
+    item_campaign: Vec<u32>,
+}
+
+/// [`Export`]'s compact copy of the items' ids and campaigns.
+fn item_ids(inst: &Instance) -> (String, Vec<u32>, Vec<u32>) {
+    let mut ids = String::with_capacity(inst.items.iter().map(|i| i.id.len()).sum());
+    let mut end = Vec::with_capacity(inst.items.len());
+    for item in &inst.items {
+        ids.push_str(&item.id);
+        end.push(u32::try_from(ids.len()).expect("the item ids of a day fit in 4 GB"));
+    }
+    let campaign = inst.items.iter().map(|i| i.campaign().map_or(u32::MAX, |a| a as u32)).collect();
+    (ids, end, campaign)
+}
+
+impl EdgeRows for Export<'_> {
+    fn len(&self) -> usize {
+        self.inst.edges.len()
+    }
+    fn row(&self, e: usize) -> EdgeRef<'_> {
+        let inst = self.inst;
+        let edge = &inst.edges[e];
+        let start = if edge.item == 0 { 0 } else { self.item_end[edge.item - 1] as usize };
+        let campaign = self.item_campaign[edge.item];
+        EdgeRef {
+            segment: &inst.segments[edge.segment].id,
+            item: &self.item_ids[start..self.item_end[edge.item] as usize],
+            campaign: (campaign != u32::MAX).then(|| inst.campaigns[campaign as usize].id.as_str()),
+            value: self.value[e],
+            price: edge.price,
+            adjustment: self.adjustment[e],
+            rate: self.x[e] / inst.segments[edge.segment].supply,
+        }
+    }
+}
+
+impl Export<'_> {
+    /// The artifact's parts, its per-edge file written as `format` ([`agora_serving::write_parts`]).
+    pub fn parts(&self, format: EdgesFormat) -> Parts<'_, Self> {
+        Parts { manifest: &self.manifest, pacing: &self.pacing, adjustments: &self.adjustments, segments: &self.segments, edges: self, format }
+    }
+
+    /// The edges the plan serves (a positive rate).
+    pub fn planned_edges(&self) -> usize {
+        self.x.iter().filter(|&&x| x > 0.0).count()
+    }
+
+    /// The artifact in memory, its edges as rows.
+    pub fn into_artifact(self) -> Artifact {
+        let edges = (0..self.inst.edges.len()).map(|e| self.row(e).to_row()).collect();
+        Artifact { manifest: self.manifest, pacing: self.pacing, adjustments: self.adjustments, segments: self.segments, edges }
+    }
+}
+
 /// Builds the artifact of solution `sol` of instance `inst`, whose file's bytes hash to
-/// `content_hash` ([`content_hash`]).
+/// `content_hash` ([`content_hash`]), in memory ([`check`], then [`Export::into_artifact`]).
 pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &ExportOptions) -> Result<Artifact, ExportError> {
+    check(inst, content_hash, sol, opts).map(Export::into_artifact)
+}
+
+/// Checks solution `sol` of instance `inst` for export and computes what the artifact holds.
+/// The day's columns are generated from the instance ([`Formulation`]), never stored as a
+/// matrix: an export costs a pass over the edges beside loading the day.
+pub fn check<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts: &ExportOptions) -> Result<Export<'a>, ExportError> {
     if sol.status != Status::Optimal {
         return Err(ExportError::NotOptimal(sol.status));
     }
-    sol.check_instance(inst).map_err(ExportError::OtherInstance)?;
     for t in [&opts.valid_from, &opts.valid_to].into_iter().flatten() {
         if !is_utc_time(t) {
             return Err(ExportError::Validity(format!("\"{t}\" is not a UTC time written YYYY-MM-DDTHH:MM:SSZ")));
@@ -127,12 +214,21 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
             return Err(ExportError::Validity(format!("it starts at {from}, not before it ends at {to}")));
         }
     }
+    // The instance's content hash (a pass over the whole day) on one thread, the rest on the
+    // others; a solution of another instance is refused whatever else is wrong with it.
+    let (same_instance, export) = rayon::join(|| sol.check_instance(inst), || checked(inst, content_hash, sol, opts));
+    same_instance.map_err(ExportError::OtherInstance)?;
+    export
+}
 
+/// [`check`] once the solution's status and the validity window are known good.
+fn checked<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts: &ExportOptions) -> Result<Export<'a>, ExportError> {
     let x = plan_vector(inst, sol)?;
-    let model = formulate(inst);
+    let model = Formulation::new(inst);
+    let rows = model.rows();
     let entries: HashMap<&str, &agora_solver::ConstraintEntry> = sol.constraints.iter().map(|c| (c.name.as_str(), c)).collect();
-    let mut dual = Vec::with_capacity(model.rows.len());
-    for meta in &model.rows {
+    let mut dual = Vec::with_capacity(rows.len());
+    for meta in rows {
         let entry = entries.get(meta.name.as_str()).ok_or_else(|| ExportError::MissingRow(meta.name.clone()))?;
         finite(&format!("constraint row {} dual", meta.name), entry.dual)?;
         finite(&format!("constraint row {} shadow_price", meta.name), entry.shadow_price)?;
@@ -152,7 +248,7 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
     let act = model.activities(&padded);
     let mut penalties = 0.0;
     let mut soft_names = Vec::new();
-    for (r, meta) in model.rows.iter().enumerate() {
+    for (r, meta) in rows.iter().enumerate() {
         if let Some(p) = meta.penalty {
             let v = match meta.sense {
                 Sense::Le => act[r] - meta.rhs,
@@ -168,6 +264,7 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
         return Err(ExportError::Infeasible { tolerance: FEASIBILITY_TOLERANCE, violations });
     }
     let t = agora_solver::terms(inst, &model, &padded);
+    drop(padded);
     let recomputed = t.total() - penalties;
     let scale = t.engagement.abs() + t.quality.abs() + t.revenue.abs() + t.integrity_risk.abs() + t.regularization.abs() + penalties.abs();
     // Written so that a NaN objective fails too.
@@ -179,17 +276,19 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
     // Pacing, recomputed from the plan and the budget duals.
     let mut spend = vec![0.0; inst.campaigns.len()];
     let mut value = vec![0.0; inst.campaigns.len()];
-    for (e, edge) in inst.edges.iter().enumerate() {
+    // A zero adds nothing to a sum: only the planned edges are looked up.
+    for (e, edge) in inst.edges.iter().enumerate().filter(|&(e, _)| x[e] != 0.0) {
         if let Some(a) = inst.items[edge.item].campaign() {
             spend[a] += edge.price * x[e];
             value[a] += edge_value(inst, e) * x[e];
         }
     }
     let budget_dual = |id: &str| entries.get(format!("budget[{id}]").as_str()).map_or(0.0, |c| c.dual);
+    let pacing_of: HashMap<&str, &agora_solver::PacingEntry> = sol.pacing.iter().rev().map(|p| (p.campaign.as_str(), p)).collect();
     let mut multipliers = Vec::with_capacity(inst.campaigns.len());
     let mut pacing_rows = Vec::with_capacity(inst.campaigns.len());
     for (a, camp) in inst.campaigns.iter().enumerate() {
-        let entry = sol.pacing.iter().find(|p| p.campaign == camp.id).ok_or_else(|| ExportError::MissingPacing(camp.id.clone()))?;
+        let entry = pacing_of.get(camp.id.as_str()).ok_or_else(|| ExportError::MissingPacing(camp.id.clone()))?;
         let mu = budget_dual(&camp.id);
         let m = pacing::multiplier(mu, spend[a], value[a]);
         let matches = (entry.multiplier - m).abs() <= 1e-6;
@@ -200,8 +299,7 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
         pacing_rows.push(PacingRow { campaign: camp.id.clone(), multiplier: m, budget: camp.budget, planned_spend: spend[a], budget_dual: mu });
     }
 
-    let adjustments = model
-        .rows
+    let adjustments = rows
         .iter()
         .zip(&dual)
         .map(|(meta, &y)| AdjustmentRow {
@@ -215,57 +313,32 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
         })
         .collect();
 
-    // Each edge's dual adjustment: every row but the budgets (which the multiplier replaces).
-    let mut adjustment = vec![0.0; inst.edges.len()];
-    for (j, col) in model.matrix.outer_iterator().enumerate().take(model.n_edges) {
-        for (r, &a) in col.iter() {
-            if model.rows[r].kind != RowKind::Budget {
-                adjustment[j] += dual[r] * a;
-            }
+    let (adjustment, value, best, scale) = per_edge(inst, &model, &dual, &multipliers);
+    let score = |e: usize| {
+        let m = inst.items[inst.edges[e].item].campaign().map_or(1.0, |a| multipliers[a]);
+        agora_serving::score::score(value[e], adjustment[e], m)
+    };
+    // Per segment: the plan's impressions (summed in edge order) and the widest gap below the
+    // best score of a planned edge.
+    let ns = inst.segments.len();
+    let (mut served, mut gap) = (vec![0.0; ns], vec![0.0f64; ns]);
+    for (e, edge) in inst.edges.iter().enumerate().filter(|&(e, _)| x[e] != 0.0) {
+        served[edge.segment] += x[e];
+        if x[e] > 0.0 {
+            gap[edge.segment] = gap[edge.segment].max(best[edge.segment] - score(e));
         }
     }
-    let score: Vec<f64> = (0..inst.edges.len())
-        .map(|e| {
-            let m = inst.items[inst.edges[e].item].campaign().map_or(1.0, |a| multipliers[a]);
-            agora_serving::score::score(edge_value(inst, e), adjustment[e], m)
-        })
-        .collect();
-
-    let supply_dual: Vec<f64> = inst.segments.iter().map(|s| entries.get(format!("supply[{}]", s.id).as_str()).map_or(0.0, |c| c.dual)).collect();
-    let mut seg_edges = vec![Vec::new(); inst.segments.len()];
-    for (e, edge) in inst.edges.iter().enumerate() {
-        seg_edges[edge.segment].push(e);
-    }
-    let mut segments = Vec::with_capacity(inst.segments.len());
+    let mut segments = Vec::with_capacity(ns);
     for (s, seg) in inst.segments.iter().enumerate() {
-        let edges = &seg_edges[s];
-        let served: f64 = edges.iter().map(|&e| x[e]).sum();
-        let unserved_rate = (1.0 - served / seg.supply).max(0.0);
+        let unserved_rate = (1.0 - served[s] / seg.supply).max(0.0);
         let unserved_rate = if unserved_rate < 1e-12 { 0.0 } else { unserved_rate };
-        let unserved_score = -supply_dual[s];
-        let best = edges.iter().map(|&e| score[e]).fold(f64::NEG_INFINITY, f64::max);
-        let mut gap = edges.iter().filter(|&&e| x[e] > 0.0).map(|&e| best - score[e]).fold(0.0, f64::max);
-        if unserved_rate > 0.0 && best.is_finite() {
-            gap = gap.max(best - unserved_score);
+        let unserved_score = -entries.get(format!("supply[{}]", seg.id).as_str()).map_or(0.0, |c| c.dual);
+        let mut gap = gap[s];
+        if unserved_rate > 0.0 && best[s].is_finite() {
+            gap = gap.max(best[s] - unserved_score);
         }
-        let scale = edges.iter().map(|&e| edge_value(inst, e).abs()).fold(1.0, f64::max);
-        segments.push(SegmentRow { segment: seg.id.clone(), supply: seg.supply, unserved_rate, unserved_score, epsilon: gap + 1e-9 * scale });
+        segments.push(SegmentRow { segment: seg.id.clone(), supply: seg.supply, unserved_rate, unserved_score, epsilon: gap + 1e-9 * scale[s] });
     }
-
-    let edges = inst
-        .edges
-        .iter()
-        .enumerate()
-        .map(|(e, edge)| EdgeRow {
-            segment: inst.segments[edge.segment].id.clone(),
-            item: inst.items[edge.item].id.clone(),
-            campaign: inst.items[edge.item].campaign().map(|a| inst.campaigns[a].id.clone()),
-            value: edge_value(inst, e),
-            price: edge.price,
-            adjustment: adjustment[e],
-            rate: x[e] / inst.segments[edge.segment].supply,
-        })
-        .collect();
 
     let cert = sol.certificate.as_ref();
     let manifest = Manifest {
@@ -285,7 +358,53 @@ pub fn build(inst: &Instance, content_hash: &str, sol: &SolutionFile, opts: &Exp
         score_rule: SCORE_RULE.to_string(),
         files: Vec::new(),
     };
-    Ok(Artifact { manifest, pacing: pacing_rows, adjustments, segments, edges })
+    let (item_ids, item_end, item_campaign) = item_ids(inst);
+    Ok(Export { inst, manifest, pacing: pacing_rows, adjustments, segments, adjustment, value, x, item_ids, item_end, item_campaign })
+}
+
+/// Each edge's dual adjustment (`sum_r dual_r a_re` over every row but the budgets, which the
+/// multiplier replaces; its entries generated and summed in row order, as a stored column's
+/// would be) and value, and per segment the best score and the largest `|value|` (at least 1):
+/// one pass over the edges, split among rayon's threads.
+fn per_edge(inst: &Instance, model: &Formulation, dual: &[f64], multipliers: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    const CHUNK: usize = 1 << 14;
+    let counted: Vec<bool> = model.rows().iter().map(|m| m.kind != RowKind::Budget).collect();
+    let (mut adjustment, mut value) = (vec![0.0; model.n_edges()], vec![0.0; model.n_edges()]);
+    // Each chunk's runs of one segment: (segment, best score, largest |value|).
+    let runs: Vec<Vec<(usize, f64, f64)>> = adjustment
+        .par_chunks_mut(CHUNK)
+        .zip(value.par_chunks_mut(CHUNK))
+        .enumerate()
+        .map(|(c, (adj, val))| {
+            let start = c * CHUNK;
+            let mut runs: Vec<(usize, f64, f64)> = Vec::new();
+            model.visit(start..start + adj.len(), |e| {
+                let mut sum = 0.0;
+                model.for_each_entry(e, |r, a| {
+                    if counted[r] {
+                        sum += dual[r] * a;
+                    }
+                });
+                // The column's cost is the edge's value (the one formula, from the item's packed facts).
+                let v = model.cost(e);
+                let (edge, k) = (&inst.edges[e], e - start);
+                (adj[k], val[k]) = (sum, v);
+                let m = model.edge_campaign(e).map_or(1.0, |a| multipliers[a]);
+                let score = agora_serving::score::score(v, sum, m);
+                match runs.last_mut() {
+                    Some(run) if run.0 == edge.segment => (run.1, run.2) = (run.1.max(score), run.2.max(v.abs())),
+                    _ => runs.push((edge.segment, score, v.abs())),
+                }
+            });
+            runs
+        })
+        .collect();
+    let ns = inst.segments.len();
+    let (mut best, mut scale) = (vec![f64::NEG_INFINITY; ns], vec![1.0f64; ns]);
+    for (s, b, v) in runs.into_iter().flatten() {
+        (best[s], scale[s]) = (best[s].max(b), scale[s].max(v));
+    }
+    (adjustment, value, best, scale)
 }
 
 fn finite(what: &str, value: f64) -> Result<(), ExportError> {
@@ -296,24 +415,48 @@ fn finite(what: &str, value: f64) -> Result<(), ExportError> {
     }
 }
 
-/// The plan as impressions per edge, in instance edge order.
+/// The plan as impressions per edge, in instance edge order. The plan's entries are indexed (a
+/// few thousand), not the day's edges; the first bad entry in plan order is the error.
 fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportError> {
-    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
-    for (e, edge) in inst.edges.iter().enumerate() {
-        index.insert((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e);
+    let segment_of: HashMap<&str, u32> = inst.segments.iter().enumerate().map(|(s, seg)| (seg.id.as_str(), s as u32)).collect();
+    let item_of: HashMap<&str, u32> = inst.items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i as u32)).collect();
+    let unknown = |p: &agora_solver::PlanEntry| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() };
+    // Entries up to the first one that is bad on its own (unknown ids, listed twice, not finite).
+    let mut entry_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    let mut first_bad = None;
+    for (k, p) in sol.plan.iter().enumerate() {
+        let (Some(&s), Some(&i)) = (segment_of.get(p.segment.as_str()), item_of.get(p.item.as_str())) else {
+            first_bad = Some((k, unknown(p)));
+            break;
+        };
+        if entry_of.contains_key(&(s, i)) {
+            first_bad = Some((k, ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() }));
+            break;
+        }
+        entry_of.insert((s, i), k);
+        if !p.impressions.is_finite() {
+            first_bad = Some((k, ExportError::NotFinite { what: format!("plan entry {} -> {} impressions", p.segment, p.item), value: p.impressions }));
+            break;
+        }
     }
     let mut x = vec![0.0; inst.edges.len()];
-    let mut seen = vec![false; inst.edges.len()];
-    for p in &sol.plan {
-        let e =
-            *index.get(&(p.segment.as_str(), p.item.as_str())).ok_or_else(|| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() })?;
-        if std::mem::replace(&mut seen[e], true) {
-            return Err(ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() });
+    let mut found = vec![false; entry_of.len()];
+    if !entry_of.is_empty() {
+        for (e, edge) in inst.edges.iter().enumerate() {
+            if let Some(&k) = entry_of.get(&(edge.segment as u32, edge.item as u32)) {
+                x[e] = sol.plan[k].impressions;
+                found[k] = true;
+            }
         }
-        finite(&format!("plan entry {} -> {} impressions", p.segment, p.item), p.impressions)?;
-        x[e] = p.impressions;
     }
-    Ok(x)
+    // An entry of known ids with no such edge, if one comes before the first bad entry.
+    if let Some(k) = found.iter().position(|f| !f) {
+        return Err(unknown(&sol.plan[k]));
+    }
+    match first_bad {
+        Some((_, e)) => Err(e),
+        None => Ok(x),
+    }
 }
 
 /// What a row is scoped to: `segment:ID`, `campaign:ID`, `item:ID` or `day`.

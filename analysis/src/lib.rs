@@ -26,5 +26,5 @@ mod policies;
 pub mod report;
 pub mod simulate;
 
-pub use export::{build, ExportError, ExportOptions};
+pub use export::{build, check as check_export, Export, ExportError, ExportOptions};
 pub use simulate::{check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};

@@ -9,7 +9,7 @@ use std::io::BufRead;
 
 /// One field as written: quoted when it must be.
 pub fn field(f: &str) -> Cow<'_, str> {
-    if f.contains([',', '"', '\n', '\r']) {
+    if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         Cow::Owned(format!("\"{}\"", f.replace('"', "\"\"")))
     } else {
         Cow::Borrowed(f)

@@ -338,12 +338,18 @@ pub fn load(path: impl AsRef<Path>) -> Result<Validated, LoadError> {
 
 /// [`load`] under `opts` (see [`parse_str_with`] for a shard's load).
 pub fn load_with(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Validated, LoadError> {
-    let path = path.as_ref();
+    load_inspecting(path.as_ref(), opts, |_| ()).map(|(v, ())| v)
+}
+
+/// [`load_with`] that also hands the instance file's bytes to `inspect` (an export hashes them)
+/// before they are dropped.
+pub fn load_inspecting<T>(path: &Path, opts: &ReadOptions, inspect: impl FnOnce(&[u8]) -> T) -> Result<(Validated, T), LoadError> {
     let text = read_input(path, opts)?;
     let file = parse_file(&text, path, opts)?;
+    let seen = inspect(text.as_bytes());
     // The text is not needed past parsing: a 10^7-edge day's head is 150 MB of it.
     drop(text);
-    validate_file(file, path, opts)
+    Ok((validate_file(file, path, opts)?, seen))
 }
 
 /// Serialises an instance as `agora.instance/v1` JSON.

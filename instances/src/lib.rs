@@ -41,11 +41,11 @@ pub use file::*;
 pub use generate::{generate, generate_day, generate_with, generate_witnessed, GenerateConfig, Generated, Size, UnknownSize};
 pub use hash::content_hash;
 pub use io::{
-    json_end, load, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, read_input_bytes, save, to_json,
-    unique_keys, Bulleted, LoadError, ReadOptions, TrailingContent,
+    json_end, load, load_inspecting, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, read_input_bytes, save,
+    to_json, unique_keys, Bulleted, LoadError, ReadOptions, TrailingContent,
 };
 pub use metrics::{EcosystemMetrics, PlanMetrics};
-pub use output::{write_atomic, write_dir_atomic, ExistingDir};
+pub use output::{write_atomic, write_dir_atomic, write_dir_streaming, DirFiles, ExistingDir};
 pub use params::{Param, ParamError};
 pub use shard::{Shard, ShardEdges};
 pub use types::*;

@@ -12,16 +12,17 @@
 //! | `edges.csv` | `segment,item,campaign,value,price,adjustment,rate` |
 //! | `checksum.sha256` | the SHA-256 of `manifest.json` and of every data file, in `sha256sum` format |
 //!
-//! The directory is written atomically ([`write_dir`]): into a temporary directory beside the
-//! target, then renamed, so a reader never sees a partial artifact.
+//! `edges.csv` may instead be `edges.parquet` (`agora export --format parquet`): the same columns,
+//! ids as UTF-8 text, numbers as doubles, `campaign` null for organic items; the manifest lists
+//! whichever the artifact holds.
+//!
+//! The directory is written atomically ([`crate::write`]): into a temporary directory beside
+//! the target, then renamed, so a reader never sees a partial artifact.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use agora_instances::csv::write_record;
 
 /// The `schema` string of serving artifacts.
 pub const SERVING_SCHEMA: &str = "agora.serving/v1";
@@ -31,8 +32,31 @@ pub const SCORE_RULE: &str = "agora.score/v1";
 pub const MANIFEST: &str = "manifest.json";
 /// The checksum file's name.
 pub const CHECKSUMS: &str = "checksum.sha256";
-/// The data files, in the order they are listed in the manifest.
+/// The data files, in the order they are listed in the manifest (the last one `edges.csv` or
+/// [`EDGES_PARQUET`]: [`EdgesFormat::file_name`]).
 pub const DATA_FILES: [&str; 4] = ["pacing.csv", "adjustments.csv", "segments.csv", "edges.csv"];
+/// The per-edge file of an artifact written with [`EdgesFormat::Parquet`].
+pub const EDGES_PARQUET: &str = "edges.parquet";
+
+/// How an artifact's per-edge file is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EdgesFormat {
+    /// `edges.csv`, as every other data file.
+    #[default]
+    Csv,
+    /// `edges.parquet`: the same columns, typed (a tenth of the CSV's size, read without parsing).
+    Parquet,
+}
+
+impl EdgesFormat {
+    /// The per-edge file's name in the artifact.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            EdgesFormat::Csv => DATA_FILES[3],
+            EdgesFormat::Parquet => EDGES_PARQUET,
+        }
+    }
+}
 
 /// The headers of the data files, in the order of [`DATA_FILES`].
 pub(crate) const HEADERS: [&[&str]; 4] = [
@@ -177,6 +201,63 @@ pub struct EdgeRow {
     pub rate: f64,
 }
 
+/// An edge row borrowed from wherever the edges live: what the writers stream
+/// ([`crate::write`]), so an export of 10^7 edges never holds them as [`EdgeRow`]s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EdgeRef<'a> {
+    /// [`EdgeRow::segment`].
+    pub segment: &'a str,
+    /// [`EdgeRow::item`].
+    pub item: &'a str,
+    /// [`EdgeRow::campaign`].
+    pub campaign: Option<&'a str>,
+    /// [`EdgeRow::value`].
+    pub value: f64,
+    /// [`EdgeRow::price`].
+    pub price: f64,
+    /// [`EdgeRow::adjustment`].
+    pub adjustment: f64,
+    /// [`EdgeRow::rate`].
+    pub rate: f64,
+}
+
+impl EdgeRef<'_> {
+    /// The row, owned.
+    pub fn to_row(&self) -> EdgeRow {
+        EdgeRow {
+            segment: self.segment.to_string(),
+            item: self.item.to_string(),
+            campaign: self.campaign.map(str::to_string),
+            value: self.value,
+            price: self.price,
+            adjustment: self.adjustment,
+            rate: self.rate,
+        }
+    }
+}
+
+/// An artifact's edges as its writers read them: row `k` of `len()`, on demand, from any thread.
+pub trait EdgeRows: Sync {
+    /// The number of edges.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Edge `k`, `k < len()`.
+    fn row(&self, k: usize) -> EdgeRef<'_>;
+}
+
+impl EdgeRows for [EdgeRow] {
+    fn len(&self) -> usize {
+        <[EdgeRow]>::len(self)
+    }
+    fn row(&self, k: usize) -> EdgeRef<'_> {
+        let e = &self[k];
+        EdgeRef { segment: &e.segment, item: &e.item, campaign: e.campaign.as_deref(), value: e.value, price: e.price, adjustment: e.adjustment, rate: e.rate }
+    }
+}
+
 /// A loaded or freshly built artifact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
@@ -199,86 +280,16 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// `digest` in lower-case hex.
+pub(crate) fn hex(digest: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * digest.len());
     for b in digest {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-/// A number as written in the CSV files: Rust's shortest representation that reads back to the
-/// same `f64`, so the files round-trip exactly.
-fn num(x: f64) -> String {
-    format!("{x}")
-}
-
-impl Artifact {
-    /// The artifact's files, names and bytes, in the order they are written: the data files, then
-    /// `manifest.json` (with `files` filled in), then `checksum.sha256`.
-    pub fn render(&self) -> Vec<(String, Vec<u8>)> {
-        let mut texts = [String::new(), String::new(), String::new(), String::new()];
-        for (t, h) in texts.iter_mut().zip(HEADERS) {
-            write_record(t, h);
-        }
-        for p in &self.pacing {
-            write_record(&mut texts[0], &[p.campaign.clone(), num(p.multiplier), num(p.budget), num(p.planned_spend), num(p.budget_dual)]);
-        }
-        for a in &self.adjustments {
-            write_record(&mut texts[1], &[a.name.clone(), a.kind.clone(), a.sense.clone(), a.scope.clone(), num(a.dual), num(a.shadow_price), a.units.clone()]);
-        }
-        for s in &self.segments {
-            write_record(&mut texts[2], &[s.segment.clone(), num(s.supply), num(s.unserved_rate), num(s.unserved_score), num(s.epsilon)]);
-        }
-        for e in &self.edges {
-            write_record(
-                &mut texts[3],
-                &[e.segment.clone(), e.item.clone(), e.campaign.clone().unwrap_or_default(), num(e.value), num(e.price), num(e.adjustment), num(e.rate)],
-            );
-        }
-        let mut files: Vec<(String, Vec<u8>)> = DATA_FILES.iter().zip(texts).map(|(n, t)| (n.to_string(), t.into_bytes())).collect();
-        let mut manifest = self.manifest.clone();
-        manifest.files = files.iter().map(|(name, bytes)| FileEntry { name: name.clone(), sha256: sha256_hex(bytes), bytes: bytes.len() as u64 }).collect();
-        let manifest_bytes = serde_json::to_string_pretty(&manifest).expect("manifests serialise").into_bytes();
-        files.push((MANIFEST.to_string(), manifest_bytes));
-        let mut sums = String::new();
-        for (name, bytes) in &files {
-            let _ = writeln!(sums, "{}  {name}", sha256_hex(bytes));
-        }
-        files.push((CHECKSUMS.to_string(), sums.into_bytes()));
-        files
-    }
-}
-
-/// Why an artifact could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    /// The target exists and is not an empty directory.
-    #[error("{path}: already exists and is not an empty directory; remove it or choose another --out")]
-    Exists {
-        /// The target directory.
-        path: PathBuf,
-    },
-    /// Writing the directory failed.
-    #[error("{path}: cannot write: {source}")]
-    Io {
-        /// The target directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-}
-
-/// Writes `artifact` to the directory `dir` atomically ([`agora_instances::write_dir_atomic`]):
-/// on any failure `dir` is left as it was. `dir` must not exist, or be an empty directory.
-pub fn write_dir(artifact: &Artifact, dir: &Path) -> Result<(), WriteError> {
-    agora_instances::write_dir_atomic(dir, &artifact.render(), agora_instances::ExistingDir::Refuse).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            WriteError::Exists { path: dir.to_path_buf() }
-        } else {
-            WriteError::Io { path: dir.to_path_buf(), source }
-        }
-    })
 }
 
 /// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -2,10 +2,12 @@
 //!
 //! What a serving system links: the `agora.serving/v1` artifact that `agora export` writes, its
 //! validating reader, and the score rule `agora.score/v1` (docs/serving.md, "The score rule").
-//! It has no solver in it and no native code: serde, sha2 and agora's data model only.
+//! It has no solver in it and no native code: serde, sha2, rayon and agora's data model (whose
+//! Parquet is pure Rust) only.
 //!
-//! - [`artifact`]: the artifact's types (a directory of CSV files, a manifest and checksums)
-//!   and its atomic writer;
+//! - [`artifact`]: the artifact's types (a directory of CSV files, or CSV and a Parquet file of
+//!   edges, a manifest and checksums);
+//! - [`write`]: its atomic, streaming writer;
 //! - [`reader`]: loading and validating an artifact;
 //! - [`score`]: the score rule serving applies to an opportunity's candidates.
 //!
@@ -19,7 +21,9 @@
 pub mod artifact;
 pub mod reader;
 pub mod score;
+pub mod write;
 
-pub use artifact::{content_hash, write_dir, Artifact, WriteError, SERVING_SCHEMA};
+pub use artifact::{content_hash, Artifact, EdgeRef, EdgeRows, EdgesFormat, SERVING_SCHEMA};
 pub use reader::{read_dir, ReadError};
 pub use score::{Choice, ServingRule};
+pub use write::{write_dir, write_parts, Parts, WriteError};

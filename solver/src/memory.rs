@@ -21,8 +21,11 @@ pub enum MemoryPath {
     WholeHighs,
     /// Clarabel on the whole model (its KKT factorisation).
     WholeClarabel,
-    /// The whole matrix written out without a solve (export, the serving simulation).
+    /// The whole matrix written out without a solve (the serving simulation).
     WholeMatrix,
+    /// The day's columns generated, a few numbers per edge beside the loaded day, no matrix and
+    /// no solve (export).
+    GeneratedColumns,
 }
 
 impl MemoryPath {
@@ -38,6 +41,7 @@ impl MemoryPath {
             MemoryPath::WholeHighs => 1_100.0,
             MemoryPath::WholeClarabel => 3_000.0,
             MemoryPath::WholeMatrix => 550.0,
+            MemoryPath::GeneratedColumns => 180.0,
         }
     }
 
@@ -49,6 +53,7 @@ impl MemoryPath {
             MemoryPath::WholeHighs => "HiGHS on the whole matrix",
             MemoryPath::WholeClarabel => "Clarabel on the whole matrix",
             MemoryPath::WholeMatrix => "the whole matrix",
+            MemoryPath::GeneratedColumns => "generated columns",
         }
     }
 

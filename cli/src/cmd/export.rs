@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use agora_analysis::{ExportError, ExportOptions};
+use agora_serving::EdgesFormat;
 use agora_solver::SolutionFile;
 
 use super::{err, Failure};
 
-pub const AFTER_HELP: &str = "Example:\n  agora export solution.json --instance instances/example-day.json --out serving/\n\nRefuses (writing nothing) a solution that is not optimal (exit 3), names another instance,\nor whose plan fails the independent feasibility check (exit 1). The directory is written\natomically and must not exist (or be empty). See docs/serving.md, \"The score rule\".";
+pub const AFTER_HELP: &str = "Example:\n  agora export solution.json --instance instances/example-day.json --out serving/\n\nRefuses (writing nothing) a solution that is not optimal (exit 3), names another instance,\nor whose plan fails the independent feasibility check (exit 1). The directory is written\natomically and must not exist (or be empty); --format parquet writes edges.parquet in place\nof edges.csv. See docs/serving.md, \"The score rule\".";
 
 /// Arguments of `agora export`.
 #[derive(clap::Args)]
@@ -28,26 +29,57 @@ pub struct Args {
     /// End of the validity window, UTC.
     #[arg(long, value_name = "TIME")]
     valid_to: Option<String>,
+    /// The per-edge file's format: edges.csv, or edges.parquet (typed columns, a fraction of
+    /// the size; the serving reader reads either).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Print the wall time of each phase (load and validate, check, write) to standard error,
+    /// as one `timings:` line.
+    #[arg(long)]
+    timings: bool,
+}
+
+/// `--format`: how the artifact's per-edge file is written.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// edges.csv.
+    Csv,
+    /// edges.parquet.
+    Parquet,
+}
+
+impl From<Format> for EdgesFormat {
+    fn from(f: Format) -> EdgesFormat {
+        match f {
+            Format::Csv => EdgesFormat::Csv,
+            Format::Parquet => EdgesFormat::Parquet,
+        }
+    }
 }
 
 /// Writes the artifact of `solution` (a solution of `instance`) to `out`. Exit 3 when the
 /// solution is not optimal, 1 on any other refusal or error; nothing is written then.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let Args { solution, instance, out, valid_from, valid_to } = a;
+    let Args { solution, instance, out, valid_from, valid_to, format, timings } = a;
     let (solution, instance, out) = (solution.as_path(), instance.as_path(), out.as_path());
+    let mut laps = super::Laps::start();
     let (inst, hash) = load_instance_bytes(instance)?;
-    // The export formulates the day's whole matrix for its duals' rows.
-    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeMatrix)?;
+    laps.lap("load+validate");
+    // The export generates the day's columns (no matrix) and streams the per-edge file.
+    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::GeneratedColumns)?;
     let sol: SolutionFile = super::load_json(solution, Ok)?;
     let opts = ExportOptions { valid_from, valid_to, created_at: None };
-    let artifact = agora_analysis::build(&inst, &hash, &sol, &opts).map_err(|e| {
+    let export = agora_analysis::check_export(&inst, &hash, &sol, &opts).map_err(|e| {
         let code = if matches!(e, ExportError::NotOptimal(_)) { 3 } else { 1 };
         Failure(code, anyhow::Error::new(e).context(format!("{}: refusing to export", solution.display())))
     })?;
+    laps.lap("check");
     super::paths::recheck(out, agora_instances::output::OutputKind::Dir)?;
-    agora_serving::write_dir(&artifact, out).with_context(|| "export failed; nothing was written".to_string()).map_err(err)?;
+    agora_serving::write_parts(&export.parts(format.into()), out).with_context(|| "export failed; nothing was written".to_string()).map_err(err)?;
+    laps.lap("write");
+    let artifact = &export;
     let paced = artifact.pacing.iter().filter(|p| p.multiplier < 1.0).count();
-    let planned = artifact.edges.iter().filter(|e| e.rate > 0.0).count();
+    let planned = export.planned_edges();
     println!(
         "wrote {} ({}): instance \"{}\", objective {}, {} of {} edges planned, {} of {} campaigns paced",
         out.display(),
@@ -55,10 +87,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
         inst.name,
         artifact.manifest.objective,
         planned,
-        artifact.edges.len(),
+        inst.edges.len(),
         paced,
         artifact.pacing.len()
     );
+    if timings {
+        laps.print(inst.edges.len());
+    }
     Ok(())
 }
 
@@ -66,12 +101,10 @@ pub fn run(a: Args) -> Result<(), Failure> {
 /// Loads and validates an instance (its files admitted to the gate) with the hash of its file's
 /// bytes, which an artifact records.
 pub(crate) fn load_instance_bytes(path: &Path) -> Result<(agora_instances::Instance, String), Failure> {
-    let text = super::read_text(path)?;
-    let v = agora_instances::parse_str_with(&text, path, super::read_options()).map_err(|e| err(e.into()))?;
+    let (v, hash) = agora_instances::load_inspecting(path, super::read_options(), agora_serving::content_hash).map_err(|e| err(e.into()))?;
     super::paths::admit(&v.sources)?;
-    let bytes = text.into_bytes();
     super::print_warnings(path, &v.warnings);
-    Ok((v.instance, agora_serving::content_hash(&bytes)))
+    Ok((v.instance, hash))
 }
 
 impl super::paths::Declare for Args {

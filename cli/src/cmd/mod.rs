@@ -123,6 +123,32 @@ pub fn parallel_within_memory(day: &Path, edges_each: usize, wanted: usize, path
 }
 
 /// A usage error (exit 2).
+/// The wall time of a command's phases, printed by `--timings` as one `timings:` line on
+/// standard error (what benches/scripts/whole_process.sh and daily_loop.sh read).
+pub struct Laps {
+    clock: std::time::Instant,
+    since: std::time::Instant,
+    phases: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    /// Starts the clock.
+    pub fn start() -> Laps {
+        let now = std::time::Instant::now();
+        Laps { clock: now, since: now, phases: Vec::new() }
+    }
+    /// Ends phase `name` now; the next one starts.
+    pub fn lap(&mut self, name: &'static str) {
+        self.phases.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = std::time::Instant::now();
+    }
+    /// `timings: N edges, PHASE S s, ..., total S s`, on standard error.
+    pub fn print(&self, edges: usize) {
+        let cells: Vec<String> = self.phases.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
+        eprintln!("timings: {edges} edges, {}, total {:.3} s", cells.join(", "), self.clock.elapsed().as_secs_f64());
+    }
+}
+
 pub fn usage(message: String) -> Failure {
     Failure(2, anyhow::anyhow!(message))
 }

@@ -1,7 +1,6 @@
 //! `agora solve`: solve a day, print a planner's summary, write `agora.solution/v1`.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use agora_solver::memory::MemoryPath;
 use agora_solver::{BackendChoice, FirstOrderMethod};
@@ -84,15 +83,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         }
         return super::distributed::solve(&a.instance, a.out.as_deref(), &settings, a.top, a.timings);
     }
-    let clock = Instant::now();
-    let mut phases: Vec<(&str, f64)> = Vec::new();
-    let mut lap = |name: &'static str, since: &mut Instant| {
-        phases.push((name, since.elapsed().as_secs_f64()));
-        *since = Instant::now();
-    };
-    let mut since = Instant::now();
+    let mut laps = super::Laps::start();
     let day = load_validated(&a.instance)?;
-    lap("load+validate", &mut since);
+    laps.lap("load+validate");
     let inst = day.instance;
     let sol = match &a.warm_start {
         Some(w) => {
@@ -106,11 +99,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
             // the backend reads it whole (not for sifting, `auto`'s choice for large days).
             let day = agora_solver::Formulation::new(&inst);
             super::guard_memory(&a.instance, inst.edges.len(), MemoryPath::of_solve(&day, &settings))?;
-            lap("formulate", &mut since);
+            laps.lap("formulate");
             agora_solver::solve_model(&inst, &day, &settings).map_err(|e| err(e.into()))?
         }
     };
-    lap("solve", &mut since);
+    laps.lap("solve");
     // An infeasible day is explained in the file and the summary, unless turned off.
     let (file, undiagnosed) = sol.to_file_explained(&inst, &settings);
     if let Some(e) = undiagnosed {
@@ -120,12 +113,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(d) = &file.diagnosis {
         print!("\n{}", d.summary());
     }
-    lap("outputs", &mut since);
+    laps.lap("outputs");
     write_out(a.out.as_deref(), &file.to_json())?;
-    lap("write", &mut since);
+    laps.lap("write");
     if a.timings {
-        let cells: Vec<String> = phases.iter().map(|(n, s)| format!("{n} {s:.3} s")).collect();
-        eprintln!("timings: {} edges, {}, total {:.3} s", inst.edges.len(), cells.join(", "), clock.elapsed().as_secs_f64());
+        laps.print(inst.edges.len());
     }
     if !sol.status.is_optimal() {
         return Err(not_optimal(&sol));

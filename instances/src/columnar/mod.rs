@@ -12,6 +12,7 @@ mod ids;
 mod pages;
 pub mod parquet;
 mod table;
+pub mod table_writer;
 mod thrift;
 
 pub(crate) use ids::DayIds;

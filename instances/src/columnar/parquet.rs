@@ -165,6 +165,30 @@ pub(crate) fn read_records_from<T>(
     validate(&table.header(), errs, &mut next)
 }
 
+/// Reads the Parquet file in `data` (`path` names it in messages) through the typed reader and
+/// calls `row(header, number, cells)` for each row in file order, `number` counting from 1 and
+/// each cell as text (a null is an empty cell; a number prints as Rust's shortest round-trip
+/// text, so it parses back to the same `f64`). Columns for which `is_id` is true may be text
+/// or integers, the others must be numbers. A file the reader refuses is the outer error; the
+/// first error `row` returns ends the read and is the inner one.
+pub fn read_text_rows<E>(
+    data: &[u8],
+    path: &Path,
+    is_id: impl Fn(&str) -> bool,
+    mut row: impl FnMut(&[String], usize, &[String]) -> Result<(), E>,
+) -> Result<Result<(), E>, LoadError> {
+    let role = |name: &str| if is_id(name) { Role::Id } else { Role::Number };
+    read_records_from(&data, data.len() as u64, path, role, |header, _errs, next| {
+        let mut cells = Vec::new();
+        while let Some(n) = next(&mut cells)? {
+            if let Err(e) = row(header, n, &cells) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    })
+}
+
 /// Writes the edges of `inst` (and its evidence, when it has some) as Parquet to `out`: ids as
 /// dictionary-encoded UTF-8, numbers as doubles (`n` as int64), `cap` nullable, Snappy-compressed.
 pub fn write_edges_parquet(inst: &Instance, out: &Path) -> std::io::Result<()> {

@@ -161,6 +161,41 @@ pub(crate) fn write_dir_atomic_with<N: AsRef<str>, B: AsRef<[u8]>, S: Sink>(
     existing: ExistingDir,
     open: Open<S>,
 ) -> std::io::Result<()> {
+    write_dir_streaming_with(dir, existing, open, |d| files.iter().try_for_each(|(file, bytes)| d.file(file.as_ref(), |f| f.write_all(bytes.as_ref()))))
+}
+
+/// The temporary directory [`write_dir_streaming`] fills: each file is written by a closure,
+/// through a buffer, and synced when the closure returns.
+pub struct DirFiles<'a, S: Sink = File> {
+    tmp: &'a Path,
+    open: Open<S>,
+}
+
+impl<S: Sink> DirFiles<'_, S> {
+    /// Creates the file `name` in the directory and hands `write` a buffered writer to it; the
+    /// file is flushed and synced after `write` returns. What `write` returns is returned.
+    pub fn file<T>(&mut self, name: &str, write: impl FnOnce(&mut BufWriter<S>) -> std::io::Result<T>) -> std::io::Result<T> {
+        let mut f = BufWriter::with_capacity(1 << 20, (self.open)(&self.tmp.join(name))?);
+        let out = write(&mut f)?;
+        f.into_inner().map_err(|e| e.into_error())?.sync()?;
+        Ok(out)
+    }
+}
+
+/// [`write_dir_atomic`] with files written one at a time by `fill` (so that a large file is
+/// streamed, never held whole): `fill` writes them through [`DirFiles::file`], into the temporary
+/// directory that takes `dir`'s place once `fill` returns `Ok`. On any error, `fill`'s
+/// included, `dir` is left as it was and nothing else remains.
+pub fn write_dir_streaming<T>(dir: &Path, existing: ExistingDir, fill: impl FnOnce(&mut DirFiles<File>) -> std::io::Result<T>) -> std::io::Result<T> {
+    write_dir_streaming_with(dir, existing, create_file, fill)
+}
+
+pub(crate) fn write_dir_streaming_with<T, S: Sink>(
+    dir: &Path,
+    existing: ExistingDir,
+    open: Open<S>,
+    fill: impl FnOnce(&mut DirFiles<S>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     check_output(dir, OutputKind::Dir, &[])?;
     existing.check(dir)?;
     let name = dir.file_name().ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("{} is not a directory path", dir.display())))?;
@@ -172,11 +207,7 @@ pub(crate) fn write_dir_atomic_with<N: AsRef<str>, B: AsRef<[u8]>, S: Sink>(
             std::fs::remove_dir_all(&tmp)?;
         }
         std::fs::create_dir(&tmp)?;
-        for (file, bytes) in files {
-            let mut f = BufWriter::new(open(&tmp.join(file.as_ref()))?);
-            f.write_all(bytes.as_ref())?;
-            f.into_inner().map_err(|e| e.into_error())?.sync()?;
-        }
+        let out = fill(&mut DirFiles { tmp: &tmp, open })?;
         sync_dir(&tmp);
         if dir.exists() {
             // The old directory and the new one trade places in one step; the old one, now under
@@ -186,7 +217,7 @@ pub(crate) fn write_dir_atomic_with<N: AsRef<str>, B: AsRef<[u8]>, S: Sink>(
             std::fs::rename(&tmp, dir)?;
         }
         sync_dir(&parent);
-        Ok(())
+        Ok(out)
     })();
     if tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);

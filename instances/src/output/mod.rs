@@ -28,7 +28,7 @@
 mod atomic;
 mod gate;
 
-pub use atomic::{write_atomic, write_dir_atomic, AtomicFile, ExistingDir, Sink};
+pub use atomic::{write_atomic, write_dir_atomic, write_dir_streaming, AtomicFile, DirFiles, ExistingDir, Sink};
 pub use gate::{Gate, Role};
 
 use std::io::{Error, ErrorKind};

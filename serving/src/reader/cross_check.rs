@@ -5,9 +5,14 @@ use super::*;
 /// References between the files: unique keys, every edge's segment and campaign listed, every
 /// campaign's budget row and every segment's supply row present and agreeing, rates per segment
 /// adding up.
-pub(super) fn cross_check(dir: &Path, a: &Artifact) -> Result<(), ReadError> {
+pub(super) fn cross_check(dir: &Path, a: &Artifact, edges_format: EdgesFormat) -> Result<(), ReadError> {
     let field = |k: usize, line: usize, field: &'static str, message: String| ReadError::Field { path: dir.join(DATA_FILES[k]), line, field, message };
-    // Line k + 2 of a file holds its k-th record (line 1 is the header, records hold no line break).
+    // Line k + 2 of a CSV file holds its k-th record (line 1 is the header, records hold no line
+    // break); row k + 1 of edges.parquet does.
+    let edge_field = |k: usize, name: &'static str, message: String| {
+        let line = if edges_format == EdgesFormat::Parquet { k + 1 } else { k + 2 };
+        ReadError::Field { path: dir.join(edges_format.file_name()), line, field: name, message }
+    };
     let mut campaigns = HashSet::new();
     for (k, p) in a.pacing.iter().enumerate() {
         if !campaigns.insert(p.campaign.as_str()) {
@@ -43,14 +48,14 @@ pub(super) fn cross_check(dir: &Path, a: &Artifact) -> Result<(), ReadError> {
     let mut seen = HashSet::new();
     let mut rate_sum = vec![0.0; a.segments.len()];
     for (k, e) in a.edges.iter().enumerate() {
-        let s = *segments.get(e.segment.as_str()).ok_or_else(|| field(3, k + 2, "segment", format!("{} is not listed in segments.csv", e.segment)))?;
+        let s = *segments.get(e.segment.as_str()).ok_or_else(|| edge_field(k, "segment", format!("{} is not listed in segments.csv", e.segment)))?;
         if let Some(c) = &e.campaign {
             if !campaigns.contains(c.as_str()) {
-                return Err(field(3, k + 2, "campaign", format!("{c} is not listed in pacing.csv")));
+                return Err(edge_field(k, "campaign", format!("{c} is not listed in pacing.csv")));
             }
         }
         if !seen.insert((e.segment.as_str(), e.item.as_str())) {
-            return Err(field(3, k + 2, "item", format!("edge {} -> {} is listed twice", e.segment, e.item)));
+            return Err(edge_field(k, "item", format!("edge {} -> {} is listed twice", e.segment, e.item)));
         }
         rate_sum[s] += e.rate;
     }

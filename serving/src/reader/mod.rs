@@ -3,7 +3,8 @@
 //! manifest's own in `checksum.sha256`, each data file's against both the manifest and
 //! `checksum.sha256`), each CSV file's header and every field's type and range, and that every
 //! edge's segment and campaign, every campaign's budget row and every segment's supply row is
-//! listed. Any failure is an error naming the file, the line and the field.
+//! listed. Any failure is an error naming the file, the line and the field (for `edges.parquet`,
+//! the row, counted from 1).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -93,6 +94,15 @@ pub enum ReadError {
         /// What is wrong with it.
         message: String,
     },
+    /// `edges.parquet` is not a Parquet file the reader accepts (a truncated or damaged file, a
+    /// column of the wrong type); the message names the row or the column.
+    #[error("{message}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The Parquet reader's message (which names the file).
+        message: String,
+    },
     /// A CSV field is out of its type or range, or the files' references disagree (a key listed twice,
     /// an unknown segment or campaign, a missing budget or supply row, rates not adding up).
     #[error("{path}:{line}: {field}: {message}")]
@@ -140,8 +150,18 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| syntax(&manifest_path, &e))?;
     check_manifest(&manifest, &manifest_path)?;
 
-    let mut data: Vec<String> = Vec::with_capacity(DATA_FILES.len());
-    for name in DATA_FILES {
+    // The per-edge file is edges.csv or edges.parquet, whichever the manifest lists (not both).
+    let listed = |name: &str| manifest.files.iter().any(|f| f.name == name);
+    let edges_format = match (listed(DATA_FILES[3]), listed(EDGES_PARQUET)) {
+        (true, true) => {
+            return Err(ReadError::Listing { path: manifest_path, message: format!("files: lists both {} and {EDGES_PARQUET}", DATA_FILES[3]) });
+        }
+        (false, true) => EdgesFormat::Parquet,
+        _ => EdgesFormat::Csv,
+    };
+    let names = [DATA_FILES[0], DATA_FILES[1], DATA_FILES[2], edges_format.file_name()];
+    let mut data: Vec<Vec<u8>> = Vec::with_capacity(names.len());
+    for name in names {
         let path = dir.join(name);
         let entry = manifest
             .files
@@ -154,9 +174,9 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             return Err(ReadError::Checksum { path, expected: entry.sha256.clone(), found });
         }
         check_sum(&sums, &sums_path, &path, &bytes)?;
-        data.push(String::from_utf8(bytes).map_err(|_| ReadError::Csv { path: path.clone(), line: 1, message: "not UTF-8".into() })?);
+        data.push(bytes);
     }
-    if let Some(extra) = manifest.files.iter().find(|f| !DATA_FILES.contains(&f.name.as_str())) {
+    if let Some(extra) = manifest.files.iter().find(|f| !names.contains(&f.name.as_str())) {
         return Err(ReadError::Listing { path: manifest_path, message: format!("files: lists unknown file {}", extra.name) });
     }
     // Exactly the listed files: a file the manifest does not list was not checked, and a
@@ -166,7 +186,7 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         let entry = entry.map_err(|source| ReadError::Io { path: dir.to_path_buf(), source })?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name != MANIFEST && name != CHECKSUMS && !DATA_FILES.contains(&name.as_ref()) {
+        if name != MANIFEST && name != CHECKSUMS && !names.contains(&name.as_ref()) {
             return Err(ReadError::Listing {
                 path: dir.to_path_buf(),
                 message: format!(
@@ -176,6 +196,12 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             });
         }
     }
+    let edges_bytes = data.pop().expect("four data files");
+    let data: Vec<String> = data
+        .into_iter()
+        .zip(names)
+        .map(|(bytes, name)| String::from_utf8(bytes).map_err(|_| ReadError::Csv { path: dir.join(name), line: 1, message: "not UTF-8".into() }))
+        .collect::<Result<_, _>>()?;
 
     let tol = manifest.tolerances.feasibility;
     let pacing = parse_file(dir, 0, &data[0], |r| {
@@ -223,7 +249,7 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         r.check("epsilon", s.epsilon >= 0.0, "must be >= 0")?;
         Ok(s)
     })?;
-    let edges = parse_file(dir, 3, &data[3], |r| {
+    let edge = |r: &Rec| {
         let campaign = r.text("campaign");
         let e = EdgeRow {
             segment: r.id("segment")?,
@@ -237,10 +263,17 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         r.check("price", e.price >= 0.0, "must be >= 0")?;
         r.check("rate", (0.0..=1.0).contains(&e.rate), "must be in [0, 1]")?;
         Ok(e)
-    })?;
+    };
+    let edges = match edges_format {
+        EdgesFormat::Csv => {
+            let text = String::from_utf8(edges_bytes).map_err(|_| ReadError::Csv { path: dir.join(DATA_FILES[3]), line: 1, message: "not UTF-8".into() })?;
+            parse_file(dir, 3, &text, edge)?
+        }
+        EdgesFormat::Parquet => parse_parquet_edges(&dir.join(EDGES_PARQUET), &edges_bytes, edge)?,
+    };
 
     let artifact = Artifact { manifest, pacing, adjustments, segments, edges };
-    cross_check(dir, &artifact)?;
+    cross_check(dir, &artifact, edges_format)?;
     Ok(artifact)
 }
 
@@ -369,6 +402,25 @@ fn parse_file<T>(dir: &Path, k: usize, text: &str, row: impl Fn(&Rec) -> Result<
             row(&Rec { path: &path, line: r.line, header, fields: &r.fields })
         })
         .collect()
+}
+
+/// The rows of `edges.parquet` (its bytes `data`, read through the typed Parquet reader of
+/// agora-instances, which trusts nothing the file declares): the columns of `edges.csv`, in its
+/// order, each row validated by `row` as a CSV line is. Errors name the row (1-based).
+fn parse_parquet_edges(path: &Path, data: &[u8], row: impl Fn(&Rec) -> Result<EdgeRow, ReadError>) -> Result<Vec<EdgeRow>, ReadError> {
+    let header = HEADERS[3];
+    let is_id = |c: &str| matches!(c, "segment" | "item" | "campaign");
+    let mut edges = Vec::new();
+    let read = agora_instances::columnar::parquet::read_text_rows(data, path, is_id, |names, line, fields| {
+        if names != header {
+            let message = format!("{}: the columns are {}, not {}, in this order", path.display(), names.join(","), header.join(","));
+            return Err(ReadError::Parquet { path: path.to_path_buf(), message });
+        }
+        edges.push(row(&Rec { path, line, header, fields })?);
+        Ok(())
+    });
+    read.map_err(|e| ReadError::Parquet { path: path.to_path_buf(), message: e.to_string() })??;
+    Ok(edges)
 }
 
 impl Artifact {

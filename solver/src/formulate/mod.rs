@@ -154,6 +154,12 @@ enum PickKind {
 }
 
 impl<'a> Formulation<'a> {
+    /// The campaign of edge `e`'s item, if it is an ad (from the item's packed facts).
+    pub fn edge_campaign(&self, e: usize) -> Option<usize> {
+        let facts = &self.items[self.inst.edges[e].item];
+        facts.ad.then_some(facts.owner as usize)
+    }
+
     /// The rows of `inst`'s model and what generates its columns: a pass over the edges (each
     /// segment's edges; a topic cap's topics) and over the items per constraint that selects them.
     pub fn new(inst: &'a Instance) -> Formulation<'a> {
