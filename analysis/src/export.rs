@@ -415,9 +415,20 @@ fn finite(what: &str, value: f64) -> Result<(), ExportError> {
     }
 }
 
-/// The plan as impressions per edge, in instance edge order. The plan's entries are indexed (a
-/// few thousand), not the day's edges; the first bad entry in plan order is the error.
+/// The plan as impressions per edge, in instance edge order ([`plan_edges`]).
 fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportError> {
+    let mut x = vec![0.0; inst.edges.len()];
+    for (p, e) in sol.plan.iter().zip(plan_edges(inst, sol)?) {
+        x[e] = p.impressions;
+    }
+    Ok(x)
+}
+
+/// The instance edge of each of the solution's plan entries, in plan order: an error for an
+/// entry of no edge, an edge listed twice, or impressions that are not finite, the first bad
+/// entry in plan order named. The plan's entries are indexed (a few thousand), not the day's
+/// edges, which are looked up once each.
+pub fn plan_edges(inst: &Instance, sol: &SolutionFile) -> Result<Vec<usize>, ExportError> {
     let segment_of: HashMap<&str, u32> = inst.segments.iter().enumerate().map(|(s, seg)| (seg.id.as_str(), s as u32)).collect();
     let item_of: HashMap<&str, u32> = inst.items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i as u32)).collect();
     let unknown = |p: &agora_solver::PlanEntry| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() };
@@ -426,36 +437,35 @@ fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportEr
     let mut first_bad = None;
     for (k, p) in sol.plan.iter().enumerate() {
         let (Some(&s), Some(&i)) = (segment_of.get(p.segment.as_str()), item_of.get(p.item.as_str())) else {
-            first_bad = Some((k, unknown(p)));
+            first_bad = Some(unknown(p));
             break;
         };
         if entry_of.contains_key(&(s, i)) {
-            first_bad = Some((k, ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() }));
+            first_bad = Some(ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() });
             break;
         }
         entry_of.insert((s, i), k);
         if !p.impressions.is_finite() {
-            first_bad = Some((k, ExportError::NotFinite { what: format!("plan entry {} -> {} impressions", p.segment, p.item), value: p.impressions }));
+            first_bad = Some(ExportError::NotFinite { what: format!("plan entry {} -> {} impressions", p.segment, p.item), value: p.impressions });
             break;
         }
     }
-    let mut x = vec![0.0; inst.edges.len()];
-    let mut found = vec![false; entry_of.len()];
+    // Entries 0..entry_of.len() are indexed; each finds its edge or is unknown.
+    let mut edge = vec![usize::MAX; entry_of.len()];
     if !entry_of.is_empty() {
-        for (e, edge) in inst.edges.iter().enumerate() {
-            if let Some(&k) = entry_of.get(&(edge.segment as u32, edge.item as u32)) {
-                x[e] = sol.plan[k].impressions;
-                found[k] = true;
+        for (e, ed) in inst.edges.iter().enumerate() {
+            if let Some(&k) = entry_of.get(&(ed.segment as u32, ed.item as u32)) {
+                edge[k] = e;
             }
         }
     }
     // An entry of known ids with no such edge, if one comes before the first bad entry.
-    if let Some(k) = found.iter().position(|f| !f) {
+    if let Some(k) = edge.iter().position(|&e| e == usize::MAX) {
         return Err(unknown(&sol.plan[k]));
     }
     match first_bad {
-        Some((_, e)) => Err(e),
-        None => Ok(x),
+        Some(e) => Err(e),
+        None => Ok(edge),
     }
 }
 

@@ -12,7 +12,8 @@
 //! - [`frontier`]: `frontier.json`, `.csv` and `.svg` of a computed frontier;
 //! - [`horizon`]: multi-day simulations of what a policy's rules do to creators, catalog and users.
 //! - [`html`]: the self-contained pages (`index.html`) of reports, frontiers and horizons;
-//! - [`offpolicy`]: engagement estimated from logged feedback, and plans evaluated on logs.
+//! - [`offpolicy`]: engagement estimated from logged feedback, and plans evaluated on logs;
+//! - [`tables`]: a solution's plan and rows as Parquet tables for the warehouse.
 
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod offpolicy;
 mod policies;
 pub mod report;
 pub mod simulate;
+pub mod tables;
 
 pub use export::{build, check as check_export, Export, ExportError, ExportOptions};
 pub use simulate::{check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};

@@ -310,6 +310,10 @@ class Solution(_Document):
     """An ``agora.solution/v1``: status, objective and its terms, the plan, every row with its
     dual and shadow price, the pacing multipliers."""
 
+    def __init__(self, text: str, instance: Optional["Instance"] = None):
+        super().__init__(text)
+        self._instance = instance
+
     @classmethod
     def from_json(cls, path: PathLike) -> "Solution":
         with open(path, encoding="utf-8") as f:
@@ -354,6 +358,28 @@ class Solution(_Document):
     def diagnosis(self) -> Optional[Dict[str, Any]]:
         """Why an infeasible day is infeasible (``agora.diagnosis/v1``), if it is."""
         return self.raw.get("diagnosis")
+
+    def tables(self, instance: Optional[Instance] = None) -> Tuple[pd.DataFrame, pd.DataFrame]:
+        """The plan and every row as Arrow-backed DataFrames, built natively (the Parquet tables
+        of ``agora solve --out-plan --out-rows``, read by pyarrow; no per-row Python objects):
+        the plan's ``segment``, ``item``, ``impressions``, ``share``, ``reduced_cost``; the rows'
+        ``name``, ``type``, ``sense``, ``rule``, ``parameter``, ``activity``, ``bound``,
+        ``slack``, ``violation``, ``dual``, ``shadow_price``. ``instance``: the day solved
+        (default: the one :func:`solve` was given). Needs pyarrow."""
+        day = instance if instance is not None else self._instance
+        if day is None:
+            raise ValueError("tables() needs the instance this solution is of: pass instance=")
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as e:  # pragma: no cover - pyarrow is an optional dependency
+            raise ImportError("Solution.tables needs pyarrow: pip install pyarrow") from e
+        plan, rows = _agora.solution_tables(day._native, self._text)
+
+        def frame(data: bytes) -> pd.DataFrame:
+            return pq.read_table(pa.BufferReader(data)).to_pandas(types_mapper=pd.ArrowDtype)
+
+        return frame(plan), frame(rows)
 
     def __repr__(self) -> str:
         return f"<agora.Solution {self.status}, objective {self.objective}>"
@@ -519,7 +545,7 @@ def solve(
     ``clarabel`` or ``first-order``; ``settings``: the settings file's fields (docs/settings.md).
     A day without an optimum is a :class:`Solution` whose ``status`` says so (an infeasible day
     carries its ``diagnosis``); errors are exceptions."""
-    return Solution(_agora.solve(instance._native, _settings_json(settings), backend, time_limit))
+    return Solution(_agora.solve(instance._native, _settings_json(settings), backend, time_limit), instance)
 
 
 def frontier(
@@ -587,9 +613,10 @@ def diagnose(
     return json.loads(_agora.diagnose(instance._native, _settings_json(settings), backend, relax_physical))
 
 
-def export(instance: Instance, solution: Union[Solution, PathLike], out: PathLike) -> None:
-    """Writes the serving artifact of an optimal solution (``agora export``) to the directory ``out``."""
-    _agora.export(instance._native, _solution_text(solution), os.fspath(out))
+def export(instance: Instance, solution: Union[Solution, PathLike], out: PathLike, format: str = "csv") -> None:
+    """Writes the serving artifact of an optimal solution (``agora export``) to the directory
+    ``out``; ``format="parquet"`` writes its per-edge file as ``edges.parquet``."""
+    _agora.export(instance._native, _solution_text(solution), os.fspath(out), format)
 
 
 def estimate(logs: PathLike, instance: Instance, estimator: str = "snips", prior: str = "empirical-bayes") -> Instance:

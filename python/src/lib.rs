@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use agora_analysis::frontier::FrontierOutput;
 use agora_analysis::horizon::{Dynamics, HorizonConfig, HorizonError, Policy, WarmCounts};
@@ -274,6 +275,22 @@ fn file_text(files: &[(&str, String)], name: &str) -> String {
     files.iter().find(|f| f.0 == name).map(|f| f.1.clone()).unwrap_or_default()
 }
 
+/// The plan and rows tables of a solution of `instance` (its `agora.solution/v1` text), as the
+/// bytes of two Parquet files: what `agora solve --out-plan --out-rows` writes.
+#[pyfunction]
+fn solution_tables<'py>(py: Python<'py>, instance: &PyInstance, solution: &str) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let sol = solution_of(py, solution)?;
+    let inst = &instance.inner;
+    let (plan, rows) = py
+        .detach(|| {
+            let plan = agora_analysis::tables::plan_table(inst, &sol, Vec::new())?;
+            let rows = agora_analysis::tables::rows_table(&sol, Vec::new())?;
+            Ok::<_, agora_analysis::tables::TablesError>((plan, rows))
+        })
+        .map_err(|e| refused(py, "solution", e))?;
+    Ok((PyBytes::new(py, &plan), PyBytes::new(py, &rows)))
+}
+
 /// Solves a day; returns its `agora.solution/v1` text (an infeasible day explained, as the CLI does).
 #[pyfunction]
 #[pyo3(signature = (instance, settings = None, backend = None, time_limit = None))]
@@ -378,13 +395,21 @@ fn diagnose(py: Python<'_>, instance: &PyInstance, settings: Option<&str>, backe
     Ok(d.map_err(|e| solve_error(py, e))?.to_json())
 }
 
-/// Exports an optimal solution to a serving artifact directory (`agora export`).
+/// Exports an optimal solution to a serving artifact directory (`agora export`), its per-edge
+/// file `edges.csv` or (`format = "parquet"`) `edges.parquet`.
 #[pyfunction]
-fn export(py: Python<'_>, instance: &PyInstance, solution: &str, out: PathBuf) -> PyResult<()> {
+#[pyo3(signature = (instance, solution, out, format = "csv"))]
+fn export(py: Python<'_>, instance: &PyInstance, solution: &str, out: PathBuf, format: &str) -> PyResult<()> {
+    let format = match format {
+        "csv" => agora_serving::EdgesFormat::Csv,
+        "parquet" => agora_serving::EdgesFormat::Parquet,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("format \"{other}\": expected csv or parquet"))),
+    };
     let file = solution_of(py, solution)?;
-    let artifact = agora_analysis::build(&instance.inner, &instance.file_hash, &file, &agora_analysis::ExportOptions::default())
+    let export = agora_analysis::check_export(&instance.inner, &instance.file_hash, &file, &agora_analysis::ExportOptions::default())
         .map_err(|e| refused(py, "solution", e))?;
-    agora_serving::write_dir(&artifact, &out).map_err(|e| PyOSError::new_err(format!("{}: export failed, nothing was written: {e}", out.display())))
+    py.detach(|| agora_serving::write_parts(&export.parts(format), &out))
+        .map_err(|e| PyOSError::new_err(format!("{}: export failed, nothing was written: {e}", out.display())))
 }
 
 /// Per-edge engagement from logged feedback (`agora estimate`): the day with estimates.
@@ -556,6 +581,7 @@ fn horizon(
 fn _agora(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyInstance>()?;
     m.add_function(wrap_pyfunction!(solve, m)?)?;
+    m.add_function(wrap_pyfunction!(solution_tables, m)?)?;
     m.add_function(wrap_pyfunction!(frontier, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(diagnose, m)?)?;

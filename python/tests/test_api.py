@@ -342,3 +342,30 @@ def test_experiment_matches_the_cli(example, cli, tmp_path):
     # A change that names nothing of the day is a ValidationError naming the field.
     with pytest.raises(agora.ValidationError, match="no constraint"):
         agora.experiment(day, {"schema": "agora.change/v1", "name": "x", "remove": ["nope"]})
+
+
+def test_tables_are_the_clis_parquet_tables_and_the_solutions_numbers(example, cli, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    sol_path, plan_path, rows_path = tmp_path / "solution.json", tmp_path / "plan.parquet", tmp_path / "rows.parquet"
+    cli("solve", example, "--out", sol_path, "--out-plan", plan_path, "--out-rows", rows_path)
+    day = agora.Instance.from_json(example)
+    sol = agora.solve(day)
+    plan, rows = sol.tables()
+    # Arrow-backed columns, the CLI's tables exactly.
+    assert all(isinstance(t, pd.ArrowDtype) for t in plan.dtypes)
+    pd.testing.assert_frame_equal(plan, pq.read_table(plan_path).to_pandas(types_mapper=pd.ArrowDtype))
+    pd.testing.assert_frame_equal(rows, pq.read_table(rows_path).to_pandas(types_mapper=pd.ArrowDtype))
+    # The solution's own numbers: the plan and every row.
+    assert list(plan["segment"]) == list(sol.plan["segment"]) and list(plan["impressions"]) == list(sol.plan["impressions"])
+    supply = {s: v for s, v in zip(day.segments["id"], day.segments["supply"])}
+    assert list(plan["share"]) == [x / supply[s] for s, x in zip(sol.plan["segment"], sol.plan["impressions"])]
+    assert list(rows["name"]) == list(sol.constraints["name"]) and list(rows["dual"]) == list(sol.constraints["dual"])
+    # A solution read from a file needs its instance named; the export writes Parquet edges too.
+    read = agora.Solution.from_json(sol_path)
+    with pytest.raises(ValueError):
+        read.tables()
+    pd.testing.assert_frame_equal(read.tables(day)[0], plan)
+    agora.export(day, read, tmp_path / "art", format="parquet")
+    assert sorted(p.name for p in (tmp_path / "art").iterdir()) == sorted(
+        ["adjustments.csv", "checksum.sha256", "edges.parquet", "manifest.json", "pacing.csv", "segments.csv"]
+    )

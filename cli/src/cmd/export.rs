@@ -37,6 +37,8 @@ pub struct Args {
     /// as one `timings:` line.
     #[arg(long)]
     timings: bool,
+    #[command(flatten)]
+    tables: super::tables::TableArgs,
 }
 
 /// `--format`: how the artifact's per-edge file is written.
@@ -60,7 +62,7 @@ impl From<Format> for EdgesFormat {
 /// Writes the artifact of `solution` (a solution of `instance`) to `out`. Exit 3 when the
 /// solution is not optimal, 1 on any other refusal or error; nothing is written then.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let Args { solution, instance, out, valid_from, valid_to, format, timings } = a;
+    let Args { solution, instance, out, valid_from, valid_to, format, timings, tables } = a;
     let (solution, instance, out) = (solution.as_path(), instance.as_path(), out.as_path());
     let mut laps = super::Laps::start();
     let (inst, hash) = load_instance_bytes(instance)?;
@@ -76,6 +78,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     laps.lap("check");
     super::paths::recheck(out, agora_instances::output::OutputKind::Dir)?;
     agora_serving::write_parts(&export.parts(format.into()), out).with_context(|| "export failed; nothing was written".to_string()).map_err(err)?;
+    tables.write(&inst, &sol)?;
     laps.lap("write");
     let artifact = &export;
     let paced = artifact.pacing.iter().filter(|p| p.multiplier < 1.0).count();
@@ -110,5 +113,6 @@ pub(crate) fn load_instance_bytes(path: &Path) -> Result<(agora_instances::Insta
 impl super::paths::Declare for Args {
     fn declare(&self, gate: &mut agora_instances::output::Gate) {
         gate.input(&self.solution).input(&self.instance).output_dir(&self.out, agora_instances::ExistingDir::Refuse);
+        self.tables.declare(gate);
     }
 }

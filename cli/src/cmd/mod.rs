@@ -22,6 +22,7 @@ pub mod report;
 pub mod simulate;
 pub mod solve;
 mod summary;
+pub mod tables;
 pub mod validate;
 mod warm;
 

@@ -41,15 +41,19 @@ pub struct Args {
     /// Gap items' attributes: mean (plain mean of the topic's edges) or served (weighted by the plan).
     #[arg(long, default_value = "mean")]
     gap_profile: Profile,
+    #[command(flatten)]
+    tables: super::tables::TableArgs,
 }
 
 /// Runs `agora report`; every failure is an error naming the file.
-pub fn run(args: Args) -> Result<(), Failure> {
+pub fn run(mut args: Args) -> Result<(), Failure> {
     let day = load_validated(&args.instance)?;
     // The rule prices re-solve the day's whole matrix with HiGHS.
     super::guard_memory(&args.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
     let file: SolutionFile = super::load_json(&args.solution, |f: SolutionFile| Ok(f))?;
-    report(args, &day.instance, &file).map_err(err)
+    let tables = std::mem::take(&mut args.tables);
+    report(args, &day.instance, &file).map_err(err)?;
+    tables.write(&day.instance, &file)
 }
 
 fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile) -> Result<()> {
@@ -81,5 +85,6 @@ impl super::paths::Declare for Args {
         self.settings.iter().for_each(|p| _ = gate.input(p));
         self.audit.iter().for_each(|p| _ = gate.input(p));
         gate.output_dir(&self.out, ExistingDir::ReplaceIfOnly(&REPORT_FILES));
+        self.tables.declare(gate);
     }
 }

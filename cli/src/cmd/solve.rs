@@ -52,6 +52,8 @@ pub struct Args {
     /// (docs/distributed.md). Needs agora built with the cargo feature `mpi`.
     #[arg(long)]
     distributed: bool,
+    #[command(flatten)]
+    tables: super::tables::TableArgs,
 }
 
 /// Runs `agora solve`.
@@ -115,6 +117,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     laps.lap("outputs");
     write_out(a.out.as_deref(), &file.to_json())?;
+    a.tables.write(&inst, &file)?;
     laps.lap("write");
     if a.timings {
         laps.print(inst.edges.len());
@@ -130,6 +133,7 @@ impl super::paths::Declare for Args {
         gate.input(&self.instance);
         self.settings.iter().chain(&self.warm_start).for_each(|p| _ = gate.input(p));
         self.out.iter().for_each(|p| _ = gate.output_file(p));
+        self.tables.declare(gate);
     }
 }
 
