@@ -58,6 +58,7 @@ pub use settings::{
     AUTO_SIFTING_EDGES, AUTO_SIFTING_QP_SUPPORT,
 };
 pub use shadow::shadow_price;
+pub use sifting::WarmBasis;
 pub use solution::{edge_terms, terms, ConstraintEntry, PacingEntry, PlanEntry, RowReport, Solution, SolutionFile, Terms, SOLUTION_SCHEMA};
 pub use status::{SolveError, Status};
 
@@ -181,7 +182,7 @@ pub fn polish<C: Columns + ?Sized>(inst: &Instance, model: &C, settings: &ValidS
         return Ok(Solution { message: Some("the KKT system solved exactly on the answer's active set".into()), ..sol });
     }
     let y: Vec<f64> = approx.rows.iter().map(|r| r.dual).collect();
-    let warm = WarmStart { x: Some(columns_of(model, approx)), y: (y.len() == model.n_rows()).then_some(y) };
+    let warm = WarmStart { x: Some(columns_of(model, approx)), y: (y.len() == model.n_rows()).then_some(y), basis: None };
     solve_model_warm(inst, model, &settings.with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting), Some(&warm))
 }
 
@@ -237,9 +238,22 @@ pub fn solve_model_warm<C: Columns + ?Sized>(
     settings: &(impl ToValid + ?Sized),
     warm: Option<&WarmStart>,
 ) -> Result<Solution, SolveError> {
+    solve_model_warm_kept(inst, model, settings, warm).map(|(sol, _)| sol)
+}
+
+/// [`solve_model_warm`], also returning sifting's final restricted basis when it ended optimal
+/// on an LP: set as the next [`WarmStart::basis`] (with this answer's plan and duals), a
+/// neighbouring day's run starts a few pivots from this optimum (a frontier's next point).
+pub fn solve_model_warm_kept<C: Columns + ?Sized>(
+    inst: &Instance,
+    model: &C,
+    settings: &(impl ToValid + ?Sized),
+    warm: Option<&WarmStart>,
+) -> Result<(Solution, Option<WarmBasis>), SolveError> {
     let settings = settings.to_valid()?;
     let start = Instant::now();
     let out = first_order::run(model, settings.as_ref(), warm)?;
+    let basis = out.basis;
     let seconds = start.elapsed().as_secs_f64();
     // Sifting's answers are exact vertex solutions, checked like the exact backends'.
     let tol = match out.method {
@@ -254,8 +268,9 @@ pub fn solve_model_warm<C: Columns + ?Sized>(
             let said = sol.message.clone().unwrap_or_default();
             // The work was sifting's: its iterations and time, plus the polish's time.
             let message = Some(format!("{said}; polished: the KKT system solved exactly on its active set"));
-            return Ok(Solution { message, iterations: sol.iterations, solve_seconds: seconds + p.solve_seconds, ..p });
+            return Ok((Solution { message, iterations: sol.iterations, solve_seconds: seconds + p.solve_seconds, ..p }, None));
         }
     }
-    Ok(sol)
+    let basis = basis.filter(|_| sol.status == Status::Optimal);
+    Ok((sol, basis))
 }

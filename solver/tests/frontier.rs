@@ -364,3 +364,68 @@ fn a_frontier_of_more_than_max_points_is_refused_before_any_solve() {
         other => panic!("expected a refusal, got {:?}", other.map(|f| f.points.len())),
     }
 }
+
+/// A sifted sweep: every point after the first starts from its neighbour's plan, duals and
+/// final restricted basis (`WarmStart::basis`). For every kind of edit on a generated day, each
+/// point equals an independent cold solve to 1e-9, and the warm points pivot a fraction of what
+/// the same points cost sifted cold.
+#[test]
+fn sifted_sweeps_start_from_the_neighbours_basis_and_end_at_the_cold_optimum() {
+    let inst = generate(Size::Medium, 1);
+    let first_order = Settings { backend: agora_solver::BackendChoice::FirstOrder, ..Settings::default() };
+    let c = |kind: &str| inst.constraints.iter().find(|c| c.kind.type_name() == kind).unwrap().name.clone();
+    let (camp, budget) = (&inst.campaigns[0].id, inst.campaigns[0].budget);
+    let (seg, supply) = (&inst.segments[0].id, inst.segments[0].supply);
+    let specs = [
+        format!("{}.max_share=0.1..0.3", c("ad_load")),
+        format!("{}.max_share=0.15..0.4", c("topic_cap")),
+        format!("{}.min_share=0.05..0.3", c("freshness_floor")),
+        format!("{}.tolerance=0.1..0.8", c("exposure_parity")),
+        format!("budget[{camp}]={}..{}", 0.2 * budget, 2.0 * budget),
+        format!("supply[{seg}]={}..{}", 0.5 * supply, 2.0 * supply),
+        "objective.revenue=0..20".to_string(),
+    ];
+    for spec in &specs {
+        let sweep = Sweep::parse(&inst, spec, 5).unwrap();
+        let run = |hot_start: bool| {
+            let fs = FrontierSettings { solve: first_order.clone(), ..one_chain(hot_start) };
+            frontier::run(&inst, std::slice::from_ref(&sweep), &fs, &agora_solver::Silent).unwrap()
+        };
+        let (warm, cold) = (run(true), run(false));
+        for (i, (w, c)) in warm.points.iter().zip(&cold.points).enumerate() {
+            assert_eq!(w.status, c.status, "{spec} point {i}: {:?}", w.message);
+            if c.status.is_optimal() {
+                assert!(rel(w.objective.unwrap(), c.objective.unwrap()) <= 1e-9, "{spec} point {i}: warm {:?} cold {:?}", w.objective, c.objective);
+            }
+            assert_eq!(w.hot_start, i > 0, "{spec} point {i}");
+        }
+        let after_first = |f: &frontier::Frontier| f.points[1..].iter().map(|p| p.iterations).sum::<u64>();
+        assert!(3 * after_first(&warm) < after_first(&cold), "{spec}: warm points pivoted {} times, cold {}", after_first(&warm), after_first(&cold));
+    }
+}
+
+/// Solving a day again from its own final basis is its optimum in next to no pivots; the same
+/// basis starting a changed day still ends at that day's cold optimum.
+#[test]
+fn a_kept_basis_restarts_a_day_where_it_ended() {
+    let inst = generate(Size::Medium, 2);
+    let settings = Settings { backend: agora_solver::BackendChoice::FirstOrder, ..Settings::default() };
+    let model = agora_solver::Formulation::new(&inst);
+    let (first, basis) = agora_solver::solve_model_warm_kept(&inst, &model, &settings, None).unwrap();
+    assert!(first.status.is_optimal() && basis.is_some());
+    let warm = |sol: &agora_solver::Solution, basis| agora_solver::WarmStart {
+        x: Some(sol.impressions.clone()),
+        y: Some(sol.rows.iter().map(|r| r.dual).collect()),
+        basis,
+    };
+    let (again, _) = agora_solver::solve_model_warm_kept(&inst, &model, &settings, Some(&warm(&first, basis.clone()))).unwrap();
+    assert!(rel(again.objective, first.objective) <= 1e-12, "{} against {}", again.objective, first.objective);
+    assert!(again.iterations * 20 < first.iterations.max(20), "{} pivots again, {} the first time", again.iterations, first.iterations);
+    let mut changed = inst.clone();
+    Param::parse(&changed, "ad-load.max_share").unwrap().set(&mut changed, 0.15);
+    let model = agora_solver::Formulation::new(&changed);
+    let (moved, _) = agora_solver::solve_model_warm_kept(&changed, &model, &settings, Some(&warm(&first, basis))).unwrap();
+    let cold = solve(&changed, &Settings::default()).unwrap();
+    assert!(moved.status.is_optimal());
+    assert!(rel(moved.objective, cold.objective) <= 1e-9, "{} against {}", moved.objective, cold.objective);
+}

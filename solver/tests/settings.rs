@@ -91,7 +91,7 @@ fn validated_settings_are_checked_once_and_keep_their_values() {
 fn a_warm_start_of_another_shape_is_a_warm_start_error() {
     let day = agora_instances::generate(agora_instances::Size::Tiny, 1);
     let model = agora_solver::formulate(&day);
-    let warm = agora_solver::WarmStart { x: Some(vec![0.0; model.n_edges - 1]), y: None };
+    let warm = agora_solver::WarmStart { x: Some(vec![0.0; model.n_edges - 1]), y: None, basis: None };
     let settings = Settings { backend: BackendChoice::FirstOrder, ..Settings::default() };
     match agora_solver::solve_model_warm(&day, &model, &settings, Some(&warm)) {
         Err(SolveError::WarmStart { reason }) => assert!(reason.contains("values"), "{reason}"),

@@ -360,7 +360,7 @@ fn unsupported(design: Design, why: String, metrics: &[Metric]) -> DesignResult 
 
 /// Solves `day`, from the plan `warm` where the path allows, and requires an optimum.
 fn optimum(day: &Instance, settings: &Settings, warm: Option<Vec<f64>>, arm: &'static str) -> Result<Solution, ExperimentError> {
-    let sol = solve(day, settings, warm.map(|x| WarmStart { x: Some(x), y: None }))?;
+    let sol = solve(day, settings, warm.map(|x| WarmStart { x: Some(x), y: None, basis: None }))?;
     if sol.status != Status::Optimal {
         return Err(ExperimentError::NotOptimal { arm, status: sol.status, message: sol.message.unwrap_or_default() });
     }
@@ -493,7 +493,7 @@ fn joint_design(
     // Started from the truth's plans and duals: 2,437 simplex iterations instead of 5,193 (the
     // plans alone) on the 10^5-edge day of benches/RESULTS.md.
     let y = Some(joint_duals(&model, (c_sol, t_sol)));
-    let sol = solve_formulated(&j.day, &model, &cfg.settings, Some(WarmStart { x: Some(start), y }))?;
+    let sol = solve_formulated(&j.day, &model, &cfg.settings, Some(WarmStart { x: Some(start), y, basis: None }))?;
     if sol.status != Status::Optimal {
         let rules: Vec<&str> = j.day.constraints.iter().zip(&j.constraints).filter(|(_, a)| a.is_some()).map(|(c, _)| c.name.as_str()).collect();
         let whose = if user { "on its share of the traffic" } else { "on its own creators' items" };

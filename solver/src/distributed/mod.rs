@@ -143,10 +143,10 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     pool.push_slacks(&rows.rows);
     let mut stats = SiftStats::default();
     let y0 = vec![0.0; rows.n_rows];
-    let end = sift_pool(&mut pricing, &mut pool, settings, &y0, start, &mut stats);
+    let end = sift_pool(&mut pricing, &mut pool, settings, &y0, None, start, &mut stats);
     let pricing_bytes = std::mem::take(&mut pricing.bytes);
     let (cols, y) = match end {
-        Ok(End::Optimal { cols, y }) => (cols, y),
+        Ok(End::Optimal { cols, y, .. }) => (cols, y),
         Ok(End::Delegate(why)) if settings.backend == crate::settings::BackendChoice::Auto => {
             // `auto` is robust by construction: its last resort, PDHG certified at 1e-6, runs
             // over the same processes (one process would first try the whole model).

@@ -92,6 +92,9 @@ pub struct WarmStart {
     pub x: Option<Vec<f64>>,
     /// Row duals in the max-sense convention, per model row; missing: start from 0.
     pub y: Option<Vec<f64>>,
+    /// An earlier sifting run's final restricted basis (sifting only): its working set starts
+    /// this run's, and its first restricted LP starts from the basis.
+    pub basis: Option<crate::sifting::WarmBasis>,
 }
 
 /// A first-order run: the backend's answer plus what it cost.
@@ -109,6 +112,9 @@ pub struct Outcome {
     pub method: FirstOrderMethod,
     /// Sifting's counters, when it ran.
     pub sift: Option<SiftStats>,
+    /// Sifting's final restricted basis, when it ended optimal on an LP (what starts a
+    /// neighbouring day's run: [`WarmStart::basis`]).
+    pub basis: Option<crate::sifting::WarmBasis>,
 }
 
 pub(crate) const NAME: &str = "first-order";
@@ -126,13 +132,14 @@ pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), w
             certificate: None,
             method,
             sift,
+            basis: None,
         });
     }
     if model.n_edges() == 0 {
         // Only soft rows' slacks: nothing to iterate on; HiGHS settles which floors are violated.
         let result = crate::backends::highs::Highs.solve(&model.model(), settings)?;
         let (method, sift) = (FirstOrderMethod::Pdhg, None);
-        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift });
+        return Ok(Outcome { reason: TerminationReason::NoEdges, result, stats: Stats::default(), certificate: None, method, sift, basis: None });
     }
     let method = settings.first_order_method.resolve();
     if method == FirstOrderMethod::Sifting {
@@ -151,7 +158,7 @@ pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), w
     if run.reason == TerminationReason::Interrupted {
         return Err(SolveError::Interrupted);
     }
-    Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate, method, sift: None })
+    Ok(Outcome { reason: run.reason, result: run.result, stats: run.stats, certificate: run.certificate, method, sift: None, basis: None })
 }
 
 /// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
@@ -168,7 +175,8 @@ fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: O
         }
     };
     let pool = thread_pool(settings.threads)?;
-    let (mut result, sift) = pool.install(|| crate::sifting::sift(model, settings, y0, x0, start))?;
+    let basis = warm.and_then(|w| w.basis.as_ref());
+    let (mut result, sift, basis) = pool.install(|| crate::sifting::sift(model, settings, y0, x0, basis, start))?;
     let stats = Stats { n_edges: model.n_edges(), seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
     let mut certificate = None;
     let reason = match result.status {
@@ -209,7 +217,8 @@ fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: O
         Status::IterationLimit => TerminationReason::IterationLimit,
         _ => TerminationReason::Delegated,
     };
-    Ok(Outcome { reason, result, stats, certificate, method: FirstOrderMethod::Sifting, sift: Some(sift) })
+    let basis = basis.filter(|_| reason == TerminationReason::Converged);
+    Ok(Outcome { reason, result, stats, certificate, method: FirstOrderMethod::Sifting, sift: Some(sift), basis })
 }
 
 /// The warm start's plan and row duals, each checked against the model's size.

@@ -54,6 +54,6 @@ impl WarmStart {
                 _ => m.rows_unmatched += 1,
             }
         }
-        (WarmStart { x: Some(x), y: Some(y) }, m)
+        (WarmStart { x: Some(x), y: Some(y), basis: None }, m)
     }
 }

@@ -35,12 +35,35 @@ use super::{FrontierError, FrontierSettings, Point, Sweep};
 use crate::backends::highs::{extract, load};
 use crate::backends::highs_raw;
 use crate::first_order::WarmStart;
-use crate::formulate::{edge_value, formulate};
+use crate::formulate::{edge_value, Formulation};
+use crate::ir::Columns as _;
 use crate::ir::{Model, Sense};
 use crate::observe::Observer;
 use crate::settings::{BackendChoice, ValidSettings};
 use crate::solution::Solution;
 use crate::status::{SolveError, Status};
+
+/// LP sweeps of days below this many edges run on one hot-started HiGHS model per chain under
+/// `auto`; from it, each point is sifted from the previous point's plan and duals: the size from
+/// which `auto` sifts a solve. 20-point `max_share` sweeps (benches/RESULTS.md, "Daily loop"):
+/// the small day (3,882 edges) 0.08 s hot-started against 0.22 s sifted; MovieLens catalog lines
+/// (9,952) 0.99 against 0.87 s; directors (14,047) 0.38 against 0.25 s; the medium day (84k)
+/// 2.91 against 1.29 s.
+pub const HOT_CHAIN_EDGES: usize = crate::AUTO_HIGHS_LP_EDGES;
+
+/// Whether the points of `sweeps` on `inst` are sifted, each from its neighbour's plan, duals
+/// and basis (hot starts on, and the first-order backend chosen or `auto`'s choice for an LP of
+/// at least [`HOT_CHAIN_EDGES`] edges). A one-parameter sifted sweep is then one chain, its
+/// solves on every thread: a second chain's cold first point costs more than the warm points it
+/// would run beside (on the 10^6-edge day a cold point is 10^4 simplex iterations, a warm one
+/// tens), and each chain holds a copy of the day.
+pub(crate) fn sifted(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings) -> bool {
+    let day = Formulation::new(inst);
+    let swept_ridge = sweeps.iter().any(|s| s.param == Param::Objective("regularization"));
+    let choice = fs.solve.backend.resolve_for(&day);
+    let hot_chain = fs.solve.backend == BackendChoice::Auto && !day.is_qp() && day.n_edges() < HOT_CHAIN_EDGES;
+    fs.hot_start && !swept_ridge && choice == BackendChoice::FirstOrder && !hot_chain
+}
 
 /// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
 pub(crate) fn solve_grid(
@@ -48,6 +71,7 @@ pub(crate) fn solve_grid(
     sweeps: &[Sweep],
     fs: &FrontierSettings,
     settings: &ValidSettings,
+    sifted: bool,
     observer: &dyn Observer,
 ) -> Result<Vec<Point>, FrontierError> {
     let params: Vec<Param> = sweeps.iter().map(|s| s.param.clone()).collect();
@@ -56,7 +80,8 @@ pub(crate) fn solve_grid(
         axes[0].iter().map(|&a| axes[1].iter().map(|&b| vec![a, b]).collect()).collect()
     } else {
         let n = axes[0].len();
-        let wanted = fs.max_chains.unwrap_or_else(|| rayon::current_num_threads().min(n / 4)).clamp(1, n);
+        let default = if sifted { 1 } else { rayon::current_num_threads().min(n / 4) };
+        let wanted = fs.max_chains.unwrap_or(default).clamp(1, n);
         let len = n.div_ceil(wanted);
         axes[0].chunks(len).map(|c| c.iter().map(|&v| vec![v]).collect()).collect()
     };
@@ -130,30 +155,29 @@ impl<'a> Chain<'a> {
     /// starts. A point the first-order backend solves (explicitly, or `auto` on a large day)
     /// starts from the previous optimal point's plan and duals; the flag says whether one did.
     fn solve_cold(&mut self) -> Result<(Solution, Option<Live>, bool), SolveError> {
-        let model = formulate(&self.inst);
+        // The day's columns are generated (no matrix) unless a whole-model backend needs them.
+        let day = Formulation::new(&self.inst);
+        let mut choice = self.settings.backend.resolve_for(&day);
+        // A chain of LP points edits one live HiGHS model in place and re-solves it from its
+        // basis (a few pivots a point): under `auto`, LP sweeps of days below
+        // [`HOT_CHAIN_EDGES`] keep HiGHS, where its cold start is cheaper than warm sifting points.
+        if self.settings.backend == BackendChoice::Auto && self.hot_start && !day.is_qp() && day.n_edges() < HOT_CHAIN_EDGES {
+            choice = BackendChoice::Highs;
+        }
+        if choice == BackendChoice::FirstOrder && day.n_cols() > 0 {
+            let (sol, used) = sift_point(&self.inst, &day, self.settings, self.hot_start, &mut self.warm)?;
+            return Ok((sol, None, used));
+        }
+        let hot_capable =
+            self.hot_start && day.n_cols() > 0 && !day.is_qp() && choice == BackendChoice::Highs && !self.params.contains(&Param::Objective("regularization"));
+        if !hot_capable {
+            let sol = crate::solve_model(&self.inst, &day, self.settings)?;
+            return Ok((sol, None, false));
+        }
+        let mut model = day.to_model();
         if self.rows.is_empty() {
             self.rows = self.params.iter().map(|p| rows_of(&self.inst, &model, p)).collect();
         }
-        let mut choice = self.settings.backend.resolve_for(&model);
-        // A chain of LP points edits one live HiGHS model in place and re-solves it from its
-        // basis (a few pivots a point), cheaper than any cold path: under `auto`, LP sweeps keep
-        // HiGHS below the size from which sifting is always chosen.
-        if self.settings.backend == BackendChoice::Auto && self.hot_start && !model.is_qp() && model.n_edges < crate::AUTO_SIFTING_EDGES {
-            choice = BackendChoice::Highs;
-        }
-        if choice == BackendChoice::FirstOrder && model.n_cols() > 0 {
-            return self.solve_first_order(&model);
-        }
-        let hot_capable = self.hot_start
-            && model.n_cols() > 0
-            && !model.is_qp()
-            && choice == BackendChoice::Highs
-            && !self.params.contains(&Param::Objective("regularization"));
-        if !hot_capable {
-            let sol = crate::solve_model(&self.inst, &model, self.settings)?;
-            return Ok((sol, None, false));
-        }
-        let mut model = model;
         // The formulation drops coefficients that are 0 at the first point (a share of 0 or 1);
         // the chain will move them, so they are kept as explicit zeros.
         ensure_entries(&mut model, &self.rows);
@@ -170,25 +194,6 @@ impl<'a> Chain<'a> {
             return Ok((sol, keep.then_some(l), false));
         }
         Ok((sol, Some(l), false))
-    }
-
-    /// The first-order backend (sifting under `auto`), warm-started from the previous optimal
-    /// point when hot starts are on and the model has the same shape.
-    fn solve_first_order(&mut self, model: &Model) -> Result<(Solution, Option<Live>, bool), SolveError> {
-        let settings = crate::first_order_settings(self.settings);
-        let warm = self
-            .warm
-            .as_ref()
-            .filter(|w| self.hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols()));
-        let used = warm.is_some();
-        let sol = crate::solve_model_warm(&self.inst, model, &settings, warm)?;
-        if sol.status.is_optimal() {
-            let mut x = sol.impressions.clone();
-            x.resize(model.n_cols(), 0.0);
-            let y = sol.rows.iter().map(|r| r.dual).collect();
-            self.warm = Some(WarmStart { x: Some(x), y: Some(y) });
-        }
-        Ok((sol, None, used))
     }
 
     /// Runs HiGHS from its current state and checks the answer like any other.
@@ -292,6 +297,32 @@ impl<'a> Chain<'a> {
             conflict: Vec::new(),
         }
     }
+}
+
+/// A point on the first-order backend (sifting under `auto`), warm-started from the previous
+/// optimal point (`warm`, replaced by this one's when it is optimal: its plan, duals and
+/// sifting's final restricted basis, so the point starts a few pivots from its neighbour's
+/// optimum) when hot starts are on and the model has the same shape; the flag says whether it was.
+fn sift_point(
+    inst: &Instance,
+    model: &Formulation,
+    settings: &ValidSettings,
+    hot_start: bool,
+    warm: &mut Option<WarmStart>,
+) -> Result<(Solution, bool), SolveError> {
+    let settings = crate::first_order_settings(settings);
+    let start = warm
+        .as_ref()
+        .filter(|w| hot_start && w.y.as_ref().is_some_and(|y| y.len() == model.n_rows()) && w.x.as_ref().is_some_and(|x| x.len() == model.n_cols()));
+    let used = start.is_some();
+    let (sol, basis) = crate::solve_model_warm_kept(inst, model, &settings, start)?;
+    if sol.status.is_optimal() {
+        let mut x = sol.impressions.clone();
+        x.resize(model.n_cols(), 0.0);
+        let y = sol.rows.iter().map(|r| r.dual).collect();
+        *warm = Some(WarmStart { x: Some(x), y: Some(y), basis });
+    }
+    Ok((sol, used))
 }
 
 /// Makes every coefficient a swept row's `da` moves an entry of the matrix (explicit zeros).

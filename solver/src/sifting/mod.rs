@@ -83,6 +83,28 @@ pub struct SiftStats {
     pub pricing_seconds: f64,
 }
 
+/// A restricted LP's final basis, by what each of its columns and rows is in the day's model:
+/// a later run whose working set starts from these columns starts its first restricted LP from
+/// this basis (a frontier's next point: a few pivots from its neighbour's optimum, not a
+/// simplex from the slack basis). Made by a sifting run ([`crate::solve_model_warm_kept`]),
+/// used through [`crate::WarmStart::basis`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarmBasis {
+    /// Each working-set column's model column and HiGHS status.
+    pub(crate) cols: Vec<(usize, highs_sys::HighsInt)>,
+    /// Each artificial column's row and status.
+    pub(crate) artificials: Vec<(usize, highs_sys::HighsInt)>,
+    /// Each row's status.
+    pub(crate) rows: Vec<highs_sys::HighsInt>,
+}
+
+impl WarmBasis {
+    /// The model columns the basis names (the working set it ended with).
+    pub(crate) fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.cols.iter().map(|c| c.0)
+    }
+}
+
 /// The artificial cost `M` starts at this multiple of the largest edge cost ...
 const BIG_M_START: f64 = 1e4;
 /// ... grows by this factor while an artificial stays positive ...
@@ -124,8 +146,9 @@ pub(crate) fn sift<C: Columns + ?Sized>(
     settings: &ValidSettings,
     y0: &[f64],
     x0: Option<&[f64]>,
+    basis: Option<&WarmBasis>,
     start: Instant,
-) -> Result<(BackendResult, SiftStats), SolveError> {
+) -> Result<(BackendResult, SiftStats, Option<WarmBasis>), SolveError> {
     let mut pricing = ModelPricing::new(model, None, None);
     let mut pool = Pool::new();
     pool.push_slacks(model.rows());
@@ -136,18 +159,25 @@ pub(crate) fn sift<C: Columns + ?Sized>(
             }
         }
     }
+    // A warm basis brings its whole working set (those of its edges the plan left at 0 too).
+    for j in basis.iter().flat_map(|b| b.columns()).filter(|&j| j < model.n_edges()) {
+        if !pricing.in_set[j] {
+            pricing.take(j, &mut pool);
+        }
+    }
     let mut stats = SiftStats::default();
-    let end = sift_pool(&mut pricing, &mut pool, settings, y0, start, &mut stats)?;
+    let end = sift_pool(&mut pricing, &mut pool, settings, y0, basis, start, &mut stats)?;
     match end {
-        End::Optimal { cols, y } => {
+        End::Optimal { cols, y, basis } => {
             let mut x = vec![0.0; model.n_cols()];
             for (&j, &v) in pool.ids.iter().zip(&cols) {
                 x[j] = v;
             }
             let objective = model.objective(&x);
-            Ok((BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None }, stats))
+            let result = BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None };
+            Ok((result, stats, basis))
         }
-        End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats)),
+        End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats, None)),
         End::Delegate(why) => {
             // The whole model, written once for both uses (a day's generated columns).
             let whole = model.model();
@@ -156,18 +186,19 @@ pub(crate) fn sift<C: Columns + ?Sized>(
             // numerical error).
             if model.is_qp() {
                 if let Some(result) = infeasible_rows(&whole, settings, &why)? {
-                    return Ok((result, stats));
+                    return Ok((result, stats, None));
                 }
             }
-            full_model(&whole, settings, stats, &why)
+            full_model(&whole, settings, stats, &why).map(|(r, s)| (r, s, None))
         }
     }
 }
 
 /// How sifting ended.
 pub(crate) enum End {
-    /// The restricted optimum priced out: the values of the pool's columns, and row duals.
-    Optimal { cols: Vec<f64>, y: Vec<f64> },
+    /// The restricted optimum priced out: the values of the pool's columns, row duals, and
+    /// the restricted LP's final basis (an LP's, on HiGHS).
+    Optimal { cols: Vec<f64>, y: Vec<f64>, basis: Option<WarmBasis> },
     /// A limit stopped it: the status and what happened.
     Stopped(Status, String),
     /// The full model must decide, for this reason.
@@ -181,6 +212,7 @@ pub(crate) fn sift_pool(
     pool: &mut Pool,
     settings: &ValidSettings,
     y0: &[f64],
+    basis: Option<&WarmBasis>,
     start: Instant,
     stats: &mut SiftStats,
 ) -> Result<End, SolveError> {
@@ -198,15 +230,24 @@ pub(crate) fn sift_pool(
         .collect();
     let n_slacks = pricing.rows().iter().filter(|r| r.slack.is_some()).count();
 
-    // The first working set: per segment the best edges at y0.
-    let t = Instant::now();
-    pricing.price(y0, None, false, pool)?;
-    stats.pricing_passes += 1;
-    stats.pricing_seconds += t.elapsed().as_secs_f64();
+    // The first working set: per segment the best edges at y0; with a warm basis, its own
+    // working set (the first round's pricing adds what the change of day calls for).
+    if basis.is_none() {
+        let t = Instant::now();
+        pricing.price(y0, None, false, pool)?;
+        stats.pricing_passes += 1;
+        stats.pricing_seconds += t.elapsed().as_secs_f64();
+    }
 
     let cmax = pricing.cmax()?;
     let big_m = BIG_M_START * cmax;
-    let lp = Restricted::highs(pricing.rows(), settings, &artificial, pool, big_m)?;
+    let mut lp = Restricted::highs(pricing.rows(), settings, &artificial, pool, big_m)?;
+    if let Some(b) = basis {
+        let taken = lp.set_basis(b, pool, &artificial);
+        if settings.verbose {
+            settings.observer().log(format_args!("sifting: {} the warm basis", if taken { "starting from" } else { "could not use" }));
+        }
+    }
     let end = rounds(pricing, pool, settings, lp, &artificial, big_m, cmax, start, stats)?;
     let end = match end {
         End::Optimal { .. } if pricing.is_qp() => {
@@ -280,9 +321,10 @@ fn rounds(
         }
         if added == 0 {
             if !art_used {
+                let basis = restricted.basis(pool, artificial);
                 let mut cols = answer.x;
                 cols.drain(..artificial.len());
-                return Ok(End::Optimal { cols, y: answer.row_duals });
+                return Ok(End::Optimal { cols, y: answer.row_duals, basis });
             }
             if big_m >= BIG_M_LAST * cmax {
                 return Ok(End::Delegate("a floor stayed unserved at the largest artificial cost".into()));

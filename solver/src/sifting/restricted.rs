@@ -10,10 +10,14 @@ use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 use super::pool::Pool;
 use crate::backends::clarabel::Clarabel;
 use crate::backends::highs::{add_rows, apply_settings, map_status};
+use crate::backends::highs_raw::{self, Basis};
 use crate::backends::{Backend, BackendResult};
 use crate::ir::RowMeta;
 use crate::settings::ValidSettings;
 use crate::status::SolveError;
+use highs_sys::HighsInt;
+
+use super::WarmBasis;
 
 /// An artificial column: the row it relaxes and its coefficient there.
 pub(crate) type Artificial = (usize, f64);
@@ -83,6 +87,40 @@ impl Restricted {
             Restricted::Clarabel { big_m: m, .. } => *m = big_m,
         }
         Ok(())
+    }
+
+    /// The basis HiGHS ended its last run with, by model column, artificial and row (`None` for
+    /// Clarabel, or when HiGHS has none).
+    pub fn basis(&self, pool: &Pool, artificial: &[Artificial]) -> Option<WarmBasis> {
+        let Restricted::Highs { hm: Some(hm), rows, .. } = self else { return None };
+        let b = highs_raw::basis(hm, artificial.len() + pool.len(), rows.len()).ok().flatten()?;
+        let (art, cols) = b.cols.split_at(artificial.len());
+        Some(WarmBasis {
+            artificials: artificial.iter().zip(art).map(|(&(r, _), &st)| (r, st)).collect(),
+            cols: pool.ids.iter().copied().zip(cols.iter().copied()).collect(),
+            rows: b.rows,
+        })
+    }
+
+    /// Starts the next run from `warm`, an earlier run's basis, as far as it covers this
+    /// problem: columns and artificials it names take its statuses, the others start at their
+    /// lower bound. Returns whether HiGHS took it (a basis of another shape, or one it refuses,
+    /// leaves the run to start as it would have).
+    pub fn set_basis(&mut self, warm: &WarmBasis, pool: &Pool, artificial: &[Artificial]) -> bool {
+        let Restricted::Highs { hm: Some(hm), rows, .. } = self else { return false };
+        if warm.rows.len() != rows.len() {
+            return false;
+        }
+        // HiGHS' kHighsBasisStatus: 0 lower, 1 basic.
+        let of_art: std::collections::HashMap<usize, HighsInt> = warm.artificials.iter().copied().collect();
+        let of_col: std::collections::HashMap<usize, HighsInt> = warm.cols.iter().copied().collect();
+        let mut cols: Vec<HighsInt> = artificial.iter().map(|(r, _)| of_art.get(r).copied().unwrap_or(0)).collect();
+        cols.extend(pool.ids.iter().map(|id| of_col.get(id).copied().unwrap_or(0)));
+        let basic = cols.iter().chain(&warm.rows).filter(|&&st| st == 1).count();
+        if basic != rows.len() {
+            return false;
+        }
+        highs_raw::set_basis(hm, &Basis { cols, rows: warm.rows.clone() }).is_ok()
     }
 
     /// Solves the restricted problem within `time_left` seconds: `x` holds the restricted
