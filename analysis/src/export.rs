@@ -247,7 +247,6 @@ fn checked<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts:
     padded.resize(model.n_cols(), 0.0);
     let act = model.activities(&padded);
     let mut penalties = 0.0;
-    let mut soft_names = Vec::new();
     for (r, meta) in rows.iter().enumerate() {
         if let Some(p) = meta.penalty {
             let v = match meta.sense {
@@ -255,11 +254,9 @@ fn checked<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts:
                 Sense::Ge => meta.rhs - act[r],
             };
             penalties += p * v.max(0.0);
-            soft_names.push(format!("{}: ", meta.name));
         }
     }
-    let violations: Vec<String> =
-        plan_violations(inst, &x, FEASIBILITY_TOLERANCE).into_iter().filter(|v| !soft_names.iter().any(|n| v.starts_with(n.as_str()))).collect();
+    let violations = hard_violations(inst, rows, &x, FEASIBILITY_TOLERANCE);
     if !violations.is_empty() {
         return Err(ExportError::Infeasible { tolerance: FEASIBILITY_TOLERANCE, violations });
     }
@@ -360,6 +357,13 @@ fn checked<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts:
     };
     let (item_ids, item_end, item_campaign) = item_ids(inst);
     Ok(Export { inst, manifest, pacing: pacing_rows, adjustments, segments, adjustment, value, x, item_ids, item_end, item_campaign })
+}
+
+/// The independent feasibility check's violations of plan `x` ([`plan_violations`]) on the
+/// hard rows: a soft row of `rows` (the day's model's) may be violated, at its penalty.
+pub(crate) fn hard_violations(inst: &Instance, rows: &[agora_solver::RowMeta], x: &[f64], tolerance: f64) -> Vec<String> {
+    let soft: Vec<String> = rows.iter().filter(|m| m.penalty.is_some()).map(|m| format!("{}: ", m.name)).collect();
+    plan_violations(inst, x, tolerance).into_iter().filter(|v| !soft.iter().any(|n| v.starts_with(n.as_str()))).collect()
 }
 
 /// Each edge's dual adjustment (`sum_r dual_r a_re` over every row but the budgets, which the

@@ -206,6 +206,13 @@ impl Table {
     /// One row per element of the array at `list` in `doc`, one cell per column: numbers
     /// tagged with their pointer (`LIST/K/FIELD`), text escaped.
     pub fn of_list(doc: &Value, list: &str, cols: &[Col<'_>]) -> Table {
+        let n = lookup(doc, list).and_then(Value::as_array).map_or(0, Vec::len);
+        Table::of_list_rows(doc, list, cols, 0..n)
+    }
+
+    /// [`Table::of_list`] over the elements `rows` of the array only, in that order (a long
+    /// list's top rows on a page).
+    pub fn of_list_rows(doc: &Value, list: &str, cols: &[Col<'_>], rows: impl IntoIterator<Item = usize>) -> Table {
         let header: Vec<&str> = cols
             .iter()
             .map(|c| match c {
@@ -214,8 +221,7 @@ impl Table {
             .collect();
         let numeric: Vec<bool> = cols.iter().map(|c| matches!(c, Col::Num(..))).collect();
         let mut t = Table::new(&header, &numeric);
-        let n = lookup(doc, list).and_then(Value::as_array).map_or(0, Vec::len);
-        for k in 0..n {
+        for k in rows {
             t.row(
                 cols.iter()
                     .map(|c| match c {

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+mod common;
+use agora_analysis::report::constraint_prices::Start;
 use agora_analysis::report::{self, gaps, Gap, Profile, ReportError, ReportSettings};
 use agora_instances::{generate, parse_str, Creator, EcosystemMetrics, Edge, Instance, Item, Owner, Size};
 use agora_solver::{solve, Settings, SolutionFile, Status};
@@ -508,9 +510,40 @@ fn report_of_a_day_without_rules_or_ads() {
 fn rule_prices_do_not_depend_on_how_many_run_at_once() {
     let inst = example();
     let sol = solve(&inst, &Settings::default()).unwrap();
-    let one = report::constraint_prices::constraint_prices(&inst, sol.objective, &Settings::default(), 1).unwrap();
-    let two = report::constraint_prices::constraint_prices(&inst, sol.objective, &Settings::default(), 2).unwrap();
+    let file = sol.to_file(&inst);
+    let prices = |parallelism| {
+        let mut p = report::constraint_prices::constraint_prices(&inst, &file, &Settings::default(), parallelism, Start::FromSolution).unwrap();
+        p.iter_mut().for_each(|p| p.seconds = 0.0);
+        p
+    };
+    let (one, two) = (prices(1), prices(2));
     assert_eq!(one, two);
     assert_eq!(one.len(), inst.constraints.len());
     assert!(one.iter().zip(&inst.constraints).all(|(p, c)| p.name == c.name), "constraint order");
+}
+
+/// Rule prices re-solved from the day's solution (sifting, warm) equal those re-solved from
+/// scratch to 1e-9, on days with every constraint type, hard and soft.
+#[test]
+fn warm_started_rule_prices_equal_cold_ones() {
+    let sifting = Settings { backend: agora_solver::BackendChoice::FirstOrder, ..Settings::default() };
+    let mut checked = 0;
+    for (name, inst, _) in common::solved_days() {
+        let sol = solve(&inst, &sifting).unwrap();
+        if !sol.status.is_optimal() {
+            continue;
+        }
+        let file = sol.to_file(&inst);
+        let run = |start| report::constraint_prices::constraint_prices(&inst, &file, &sifting, 1, start).unwrap();
+        let (warm, cold) = (run(Start::FromSolution), run(Start::Cold));
+        for (w, c) in warm.iter().zip(&cold) {
+            assert_eq!((w.name.as_str(), w.status), (c.name.as_str(), c.status), "{name}");
+            assert!(w.warm_start && !c.warm_start, "{name}: {}", w.name);
+            if let (Some(a), Some(b)) = (w.objective_without, c.objective_without) {
+                assert!((a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0), "{name}: {} warm {a} cold {b}", w.name);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} days checked");
 }

@@ -31,7 +31,7 @@ use agora_solver::Columns as _;
 use std::collections::{HashMap, HashSet};
 
 use agora_instances::{Creator, Edge, Instance, Item, ItemKind, Owner};
-use agora_solver::{formulate, Sense};
+use agora_solver::{Formulation, Sense};
 
 /// Where a hypothetical item's attributes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,10 +198,10 @@ pub fn hypothetical_items(inst: &Instance, x: &[f64], profile: Profile) -> Vec<H
 }
 
 /// A name not in `taken`: `base`, else `base~2`, `base~3`, ...
-fn fresh_name(base: String, taken: &HashSet<&str>) -> String {
+fn fresh_name(base: String, taken: impl Fn(&str) -> bool) -> String {
     let mut name = base.clone();
     let mut k = 2;
-    while taken.contains(name.as_str()) {
+    while taken(name.as_str()) {
         name = format!("{base}~{k}");
         k += 1;
     }
@@ -219,18 +219,20 @@ pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
             taken.extend(groups.iter().map(String::as_str));
         }
     }
-    let group = fresh_name("hypothetical".into(), &taken);
+    let group = fresh_name("hypothetical".into(), |n| taken.contains(n));
     let creator_ids: HashSet<&str> = inst.creators.iter().map(|c| c.id.as_str()).collect();
     let creator = out.creators.len();
-    out.creators.push(Creator { id: fresh_name("hypothetical-creator".into(), &creator_ids), group });
-    let mut item_ids: HashSet<String> = inst.items.iter().map(|i| i.id.clone()).collect();
+    out.creators.push(Creator { id: fresh_name("hypothetical-creator".into(), |n| creator_ids.contains(n)), group });
+    // The day's ids are indexed once; each new id is taken as it is made.
+    let day_ids: HashSet<&str> = inst.items.iter().map(|i| i.id.as_str()).collect();
+    let mut made: HashSet<String> = HashSet::new();
+    let mut names = Vec::with_capacity(items.len());
     for h in items {
-        let base = format!("hypothetical:{}:{}", inst.segments[h.segment].id, h.topic);
-        let id = {
-            let taken: HashSet<&str> = item_ids.iter().map(String::as_str).collect();
-            fresh_name(base, &taken)
-        };
-        item_ids.insert(id.clone());
+        let id = fresh_name(format!("hypothetical:{}:{}", inst.segments[h.segment].id, h.topic), |n| day_ids.contains(n) || made.contains(n));
+        made.insert(id.clone());
+        names.push(id);
+    }
+    for (h, id) in items.iter().zip(names) {
         let item = out.items.len();
         out.items.push(Item { id, owner: Owner::Creator(creator), topic: h.topic.clone(), quality: h.quality, risk: h.risk, fresh: h.fresh, cap: None });
         out.edges.push(Edge { segment: h.segment, item, engagement: h.engagement, price: 0.0, cap: None });
@@ -243,7 +245,8 @@ pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
 pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: Profile) -> Vec<Gap> {
     let items = hypothetical_items(inst, x, profile);
     let aug = with_hypotheticals(inst, &items);
-    let model = formulate(&aug);
+    // The columns generated, not the whole matrix written (a 10^7-edge day's is 4 GB).
+    let model = Formulation::new(&aug);
     let n0 = inst.edges.len();
     // Row activities at the plan, the new items and every soft slack at 0.
     let mut x_ext = vec![0.0; model.n_cols()];
@@ -262,11 +265,10 @@ pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: P
         .enumerate()
         .map(|(k, h)| {
             let j = n0 + k;
-            let col = model.matrix.outer_view(j).expect("column exists");
             let mut priced = Vec::new();
             let mut caveat = None;
-            for (r, &a) in col.iter() {
-                let meta = &model.rows[r];
+            model.for_each_entry(j, |r, a| {
+                let meta = &model.rows()[r];
                 match duals.get(&meta.name) {
                     Some(&y) if y * a != 0.0 => priced.push((meta.name.clone(), y * a)),
                     Some(_) => {}
@@ -280,8 +282,8 @@ pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: P
                         }
                     }
                 }
-            }
-            let c = model.cost[j];
+            });
+            let c = model.cost(j);
             let value = c - priced.iter().map(|p| p.1).sum::<f64>();
             priced.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
             priced.truncate(3);

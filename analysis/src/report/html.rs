@@ -99,7 +99,14 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     }
 
     section_with_chart(&mut p, "shadow", "Shadow prices of binding rows", "shadow_prices.svg", "d(optimum)/d(parameter) of each row with a non-zero dual: objective units per impression (supply, caps, exposure bounds), per currency unit (budgets, revenue floor), per percentage point (shares, tolerances).");
-    let t = Table::of_list(
+    // A large day binds thousands of rows: the page shows the largest shadow prices.
+    let binding = arr(doc, "/binding_rules");
+    let mut order: Vec<usize> = (0..binding.len()).collect();
+    let price = |k: &usize| binding[*k].get("shadow_price").and_then(Value::as_f64).unwrap_or(0.0).abs();
+    order.sort_by(|a, b| price(b).total_cmp(&price(a)).then(a.cmp(b)));
+    order.truncate(PAGE_ROWS);
+    shown_of(&mut p, order.len(), binding.len(), "rows with a non-zero dual, largest shadow price first", "binding_rules.csv");
+    let t = Table::of_list_rows(
         doc,
         "/binding_rules",
         &[
@@ -109,6 +116,7 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
             Col::Num("dual", "dual", Fmt::Number),
             Col::Num("shadow price", "shadow_price", Fmt::Number),
         ],
+        order,
     );
     p.table(&t);
 
@@ -145,7 +153,9 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
         &["segment", "impressions", "supply", "ad load", "fresh", "integrity rate", "integrity cap", "topic entropy (bits)", "largest topic", "mix"],
         &[false, true, true, true, true, true, true, true, false, false],
     );
-    for (k, s) in arr(doc, "/segments").iter().enumerate() {
+    let segments = arr(doc, "/segments");
+    shown_of(&mut p, segments.len().min(PAGE_ROWS), segments.len(), "segments", "report.json");
+    for (k, s) in segments.iter().enumerate().take(PAGE_ROWS) {
         let mut mix = String::from("<div class=\"mix\">");
         if let Some(Value::Object(m)) = s.get("topic_mix") {
             for (topic, share) in m {
@@ -213,7 +223,9 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
         &["rank", "segment", "topic", "value per impression", "objective coefficient", "engagement", "quality", "existing edges", "basis", "held back most by"],
         &[true, false, false, true, true, true, true, true, false, false],
     );
-    for (k, g) in arr(doc, "/gaps").iter().enumerate() {
+    let gaps = arr(doc, "/gaps");
+    shown_of(&mut p, gaps.len().min(PAGE_ROWS), gaps.len(), "gaps, best first", "gaps.csv");
+    for (k, g) in gaps.iter().enumerate().take(PAGE_ROWS) {
         let held = g
             .get("priced_rows")
             .and_then(Value::as_array)
@@ -238,6 +250,17 @@ pub fn page(doc: &Value, charts: &[(&str, String)]) -> String {
     p.table(&t);
     super::incentives::section(&mut p, doc);
     p.finish()
+}
+
+/// Rows a long table shows on the page; every row is in `report.json` (and the CSV files).
+pub const PAGE_ROWS: usize = 100;
+
+/// Says that a table shows `shown` of `total` `what` when it does not show them all, and where
+/// the rest are.
+fn shown_of(p: &mut Page, shown: usize, total: usize, what: &str, file: &str) {
+    if shown < total {
+        p.paragraph(&format!("<span class=\"muted\">The {shown} first of {total} {what}; every one is in report.json and {file}.</span>"));
+    }
 }
 
 /// "What binds", in sentences: the costliest rules, the rules that cost nothing, the tightest

@@ -24,9 +24,12 @@ pub mod tables;
 
 use std::collections::HashMap;
 
+use agora_instances::csv;
 use agora_instances::metrics::creator_exposure;
-use agora_instances::{plan_violations, EcosystemMetrics, Instance};
-use agora_solver::{formulate, RowKind, Settings, SolutionFile, SolveError, Status, SOLUTION_SCHEMA};
+use agora_instances::{EcosystemMetrics, Instance};
+use agora_solver::{Columns as _, Formulation, RowKind, Settings, SolutionFile, SolveError, Status, SOLUTION_SCHEMA};
+
+use crate::export::ExportError;
 use serde_json::{json, Value};
 
 use agora_mechanisms::format::round;
@@ -163,29 +166,30 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
     if !file.status.is_optimal() {
         return Err(ReportError::NotOptimal(file.status));
     }
-    let edge_of: HashMap<(&str, &str), usize> =
-        inst.edges.iter().enumerate().map(|(e, edge)| ((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e)).collect();
-    let mut x = vec![0.0; inst.edges.len()];
-    let mut seen = vec![false; inst.edges.len()];
-    for (index, p) in file.plan.iter().enumerate() {
-        let e = *edge_of.get(&(p.segment.as_str(), p.item.as_str())).ok_or_else(|| ReportError::UnknownEdge {
-            index,
-            segment: p.segment.clone(),
-            item: p.item.clone(),
-        })?;
-        if seen[e] {
-            return Err(ReportError::DuplicateEdge { index, segment: p.segment.clone(), item: p.item.clone() });
+    // The plan's entries are indexed, not the day's edges (export's reading of a plan).
+    let position = |segment: &str, item: &str| file.plan.iter().position(|p| p.segment == segment && p.item == item).unwrap_or(0);
+    let edges = crate::export::plan_edges(inst, file).map_err(|e| match e {
+        ExportError::UnknownEdge { segment, item } => ReportError::UnknownEdge { index: position(&segment, &item), segment, item },
+        ExportError::DuplicateEdge { segment, item } => {
+            // The second listing is the one at fault.
+            let index = file.plan.iter().enumerate().filter(|(_, p)| p.segment == segment && p.item == item).nth(1).map_or(0, |(k, _)| k);
+            ReportError::DuplicateEdge { index, segment, item }
         }
-        if !(p.impressions.is_finite() && p.impressions >= 0.0) {
+        ExportError::NotFinite { value, .. } => {
+            ReportError::BadImpressions { index: file.plan.iter().position(|p| !p.impressions.is_finite()).unwrap_or(0), value }
+        }
+        other => ReportError::OtherInstance(other.to_string()),
+    })?;
+    let mut x = vec![0.0; inst.edges.len()];
+    for (index, (p, e)) in file.plan.iter().zip(edges).enumerate() {
+        if p.impressions < 0.0 {
             return Err(ReportError::BadImpressions { index, value: p.impressions });
         }
-        seen[e] = true;
         x[e] = p.impressions;
     }
     // Soft rules may be violated by design (the objective pays for it): check the hard ones.
-    let mut hard = inst.clone();
-    hard.constraints.retain(|c| c.penalty.is_none());
-    let violations = plan_violations(&hard, &x, feasibility_tolerance);
+    let model = Formulation::new(inst);
+    let violations = crate::export::hard_violations(inst, model.rows(), &x, feasibility_tolerance);
     if let Some(first) = violations.first() {
         return Err(ReportError::Infeasible { count: violations.len(), first: first.clone() });
     }
@@ -199,7 +203,7 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
         }
         duals.insert(c.name.clone(), c.dual);
     }
-    for row in &formulate(inst).rows {
+    for row in model.rows() {
         if !duals.contains_key(&row.name) {
             return Err(ReportError::MissingRow(row.name.clone()));
         }
@@ -291,7 +295,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
     let constraint_prices = if settings.skip_constraint_prices {
         Vec::new()
     } else {
-        constraint_prices::constraint_prices(inst, plan.objective, &settings.solve, settings.parallelism)?
+        constraint_prices::constraint_prices(inst, file, &settings.solve, settings.parallelism, constraint_prices::Start::FromSolution)?
     };
     let gaps = gaps::gaps(inst, &plan.x, &plan.duals, settings.gap_profile);
     Ok(Report {
@@ -311,9 +315,11 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
 pub const CHART_FILES: [&str; 4] = ["lorenz.svg", "topic_mix.svg", "shadow_prices.svg", "rule_prices.svg"];
 
 /// Every file of a report directory, in the order [`Report::files`] writes them: `report.json`,
-/// the charts ([`CHART_FILES`]), `index.html`. An existing directory is replaced only when it
+/// the charts ([`CHART_FILES`]), `index.html`, and the two long tables whole as CSV
+/// (`binding_rules.csv`, `gaps.csv`: the page shows their top rows). An existing directory is replaced only when it
 /// holds nothing else.
-pub const REPORT_FILES: [&str; 6] = ["report.json", CHART_FILES[0], CHART_FILES[1], CHART_FILES[2], CHART_FILES[3], "index.html"];
+pub const REPORT_FILES: [&str; 8] =
+    ["report.json", CHART_FILES[0], CHART_FILES[1], CHART_FILES[2], CHART_FILES[3], "index.html", "binding_rules.csv", "gaps.csv"];
 
 impl Report {
     /// The report with `audit`, an `agora.audit/v2` of `inst` (the same instance, by name and
@@ -380,7 +386,10 @@ impl Report {
         let prices: Vec<Value> = self
             .constraint_prices
             .iter()
-            .map(|c| json!({"name": c.name, "type": c.kind, "status": c.status.as_str(), "objective_without": opt(c.objective_without), "price": opt(c.price)}))
+            .map(|c| {
+                json!({"name": c.name, "type": c.kind, "status": c.status.as_str(), "objective_without": opt(c.objective_without), "price": opt(c.price),
+                       "seconds": r(c.seconds), "warm_start": c.warm_start})
+            })
             .collect();
         let gaps: Vec<Value> = self
             .gaps
@@ -435,7 +444,40 @@ impl Report {
         let mut files = vec![(REPORT_FILES[0], serde_json::to_string_pretty(&value).expect("reports serialise"))];
         files.extend(charts);
         files.push((REPORT_FILES[5], page));
+        files.push((REPORT_FILES[6], self.binding_rules_csv()));
+        files.push((REPORT_FILES[7], self.gaps_csv()));
         Ok(files)
+    }
+
+    /// `binding_rules.csv`: every row with a non-zero dual, in solution order.
+    fn binding_rules_csv(&self) -> String {
+        let mut out = String::new();
+        csv::write_record(&mut out, &["name", "type", "parameter", "dual", "shadow_price"]);
+        for b in &self.binding_rules {
+            csv::write_record(&mut out, &[b.name.clone(), b.kind.to_string(), b.parameter.clone(), format!("{}", b.dual), format!("{}", b.shadow_price)]);
+        }
+        out
+    }
+
+    /// `gaps.csv`: every gap, best first.
+    fn gaps_csv(&self) -> String {
+        let mut out = String::new();
+        csv::write_record(&mut out, &["rank", "segment", "topic", "value", "objective_coefficient", "existing_edges", "held_back_most_by", "caveat"]);
+        for (k, g) in self.gaps.iter().enumerate() {
+            let held = g.priced_rows.first().map(|r| r.0.clone()).unwrap_or_default();
+            let row = [
+                (k + 1).to_string(),
+                g.segment.clone(),
+                g.topic.clone(),
+                format!("{}", g.value),
+                format!("{}", g.objective_coefficient),
+                g.existing_edges.to_string(),
+                held,
+                g.caveat.clone().unwrap_or_default(),
+            ];
+            csv::write_record(&mut out, &row);
+        }
+        out
     }
 
     /// Every chart as `(file name, SVG text)`, in the order of [`CHART_FILES`].

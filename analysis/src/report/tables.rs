@@ -68,7 +68,7 @@ pub fn render(report: &Report, top: usize) -> String {
         out.push_str("\nPrice of each rule (re-solved without it; objective units)\n");
         let mut prices: Vec<_> = report.constraint_prices.iter().collect();
         prices.sort_by(|a, b| b.price.unwrap_or(f64::INFINITY).total_cmp(&a.price.unwrap_or(f64::INFINITY)));
-        let mut rows = vec![["rule", "type", "without it", "price", "re-solve"].map(String::from).to_vec()];
+        let mut rows = vec![["rule", "type", "without it", "price", "re-solve", "seconds"].map(String::from).to_vec()];
         for p in prices.into_iter().take(top) {
             rows.push(vec![
                 p.name.clone(),
@@ -76,6 +76,7 @@ pub fn render(report: &Report, top: usize) -> String {
                 p.objective_without.map(num).unwrap_or_else(|| "-".into()),
                 p.price.map(num).unwrap_or_else(|| "-".into()),
                 p.status.to_string(),
+                format!("{:.2}{}", p.seconds, if p.warm_start { " (warm)" } else { "" }),
             ]);
         }
         out.push_str(&table(&rows));

@@ -48,17 +48,19 @@ pub struct Args {
 /// Runs `agora report`; every failure is an error naming the file.
 pub fn run(mut args: Args) -> Result<(), Failure> {
     let day = load_validated(&args.instance)?;
-    // The rule prices re-solve the day's whole matrix with HiGHS.
-    super::guard_memory(&args.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
+    let solve = settings_from(args.settings.as_deref(), args.backend, None).map_err(err)?;
+    // The rule prices re-solve the day on the path a solve takes (sifted from the day's
+    // solution on a large day), as many at once as the memory allows.
+    let path = agora_solver::memory::MemoryPath::of_solve(&agora_solver::Formulation::new(&day.instance), &solve);
+    let parallelism = super::parallel_within_memory(&args.instance, day.instance.edges.len(), agora_solver::available_parallelism(), path)?;
     let file: SolutionFile = super::load_json(&args.solution, |f: SolutionFile| Ok(f))?;
     let tables = std::mem::take(&mut args.tables);
-    report(args, &day.instance, &file).map_err(err)?;
+    let settings = ReportSettings { solve, gap_profile: args.gap_profile, parallelism, ..ReportSettings::default() };
+    report(args, &day.instance, &file, &settings).map_err(err)?;
     tables.write(&day.instance, &file)
 }
 
-fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile) -> Result<()> {
-    let solve = settings_from(args.settings.as_deref(), args.backend, None)?;
-    let settings = ReportSettings { solve, gap_profile: args.gap_profile, ..ReportSettings::default() };
+fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<()> {
     let audit = match &args.audit {
         Some(path) => {
             let text = agora_instances::read_input(path, super::read_options())?;
@@ -67,7 +69,7 @@ fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile) -> 
         }
         None => None,
     };
-    let mut rep = report::build(inst, file, &settings).with_context(|| format!("{}", args.solution.display()))?;
+    let mut rep = report::build(inst, file, settings).with_context(|| format!("{}", args.solution.display()))?;
     if let Some((path, audit)) = audit {
         rep = rep.with_audit(inst, audit).with_context(|| format!("{}", path.display()))?;
     }
