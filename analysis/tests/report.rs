@@ -547,3 +547,20 @@ fn warm_started_rule_prices_equal_cold_ones() {
     }
     assert!(checked >= 6, "{checked} days checked");
 }
+
+/// A report made on the day itself (rules taken out and put back one at a time, gaps' items
+/// added and removed) is the report made on copies, and leaves the day as it was.
+#[test]
+fn a_report_in_place_is_the_report_on_copies_and_leaves_the_day() {
+    for (name, inst, file) in common::solved_days().into_iter().take(4) {
+        let on_copies = ReportSettings { parallelism: 2, ..ReportSettings::default() };
+        let mut day = inst.clone();
+        let mut a = report::build_in_place(&mut day, &file, &ReportSettings { parallelism: 1, ..on_copies.clone() }).unwrap();
+        assert_eq!(day, inst, "{name}: the day changed");
+        let mut b = report::build(&inst, &file, &on_copies).unwrap();
+        for p in a.constraint_prices.iter_mut().chain(b.constraint_prices.iter_mut()) {
+            p.seconds = 0.0;
+        }
+        assert_eq!(a, b, "{name}");
+    }
+}

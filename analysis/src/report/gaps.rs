@@ -213,47 +213,79 @@ fn fresh_name(base: String, taken: impl Fn(&str) -> bool) -> String {
 /// `items[k]` is `inst.edges.len() + k`.
 pub fn with_hypotheticals(inst: &Instance, items: &[Hypothetical]) -> Instance {
     let mut out = inst.clone();
-    let mut taken: HashSet<&str> = inst.creators.iter().map(|c| c.group.as_str()).collect();
-    for c in &inst.constraints {
-        if let agora_instances::ConstraintKind::ExposureParity { groups, .. } = &c.kind {
-            taken.extend(groups.iter().map(String::as_str));
+    add_hypotheticals(&mut out, items);
+    out
+}
+
+/// Adds the hypothetical `items` to `out` in place, as [`with_hypotheticals`] adds them to a
+/// copy; [`remove_hypotheticals`] takes them out again.
+fn add_hypotheticals(out: &mut Instance, items: &[Hypothetical]) {
+    let (creator_id, group, names) = {
+        let inst = &*out;
+        let mut taken: HashSet<&str> = inst.creators.iter().map(|c| c.group.as_str()).collect();
+        for c in &inst.constraints {
+            if let agora_instances::ConstraintKind::ExposureParity { groups, .. } = &c.kind {
+                taken.extend(groups.iter().map(String::as_str));
+            }
         }
-    }
-    let group = fresh_name("hypothetical".into(), |n| taken.contains(n));
-    let creator_ids: HashSet<&str> = inst.creators.iter().map(|c| c.id.as_str()).collect();
+        let group = fresh_name("hypothetical".into(), |n| taken.contains(n));
+        let creator_ids: HashSet<&str> = inst.creators.iter().map(|c| c.id.as_str()).collect();
+        let creator_id = fresh_name("hypothetical-creator".into(), |n| creator_ids.contains(n));
+        // The day's ids are indexed once; each new id is taken as it is made.
+        let day_ids: HashSet<&str> = inst.items.iter().map(|i| i.id.as_str()).collect();
+        let mut made: HashSet<String> = HashSet::new();
+        let mut names = Vec::with_capacity(items.len());
+        for h in items {
+            let id = fresh_name(format!("hypothetical:{}:{}", inst.segments[h.segment].id, h.topic), |n| day_ids.contains(n) || made.contains(n));
+            made.insert(id.clone());
+            names.push(id);
+        }
+        (creator_id, group, names)
+    };
     let creator = out.creators.len();
-    out.creators.push(Creator { id: fresh_name("hypothetical-creator".into(), |n| creator_ids.contains(n)), group });
-    // The day's ids are indexed once; each new id is taken as it is made.
-    let day_ids: HashSet<&str> = inst.items.iter().map(|i| i.id.as_str()).collect();
-    let mut made: HashSet<String> = HashSet::new();
-    let mut names = Vec::with_capacity(items.len());
-    for h in items {
-        let id = fresh_name(format!("hypothetical:{}:{}", inst.segments[h.segment].id, h.topic), |n| day_ids.contains(n) || made.contains(n));
-        made.insert(id.clone());
-        names.push(id);
-    }
+    out.creators.push(Creator { id: creator_id, group });
     for (h, id) in items.iter().zip(names) {
         let item = out.items.len();
         out.items.push(Item { id, owner: Owner::Creator(creator), topic: h.topic.clone(), quality: h.quality, risk: h.risk, fresh: h.fresh, cap: None });
         out.edges.push(Edge { segment: h.segment, item, engagement: h.engagement, price: 0.0, cap: None });
     }
-    out
+}
+
+/// Takes the day's hypothetical items out again: `n` is the day's (creators, items, edges)
+/// before [`add_hypotheticals`].
+fn remove_hypotheticals(inst: &mut Instance, n: (usize, usize, usize)) {
+    inst.creators.truncate(n.0);
+    inst.items.truncate(n.1);
+    inst.edges.truncate(n.2);
 }
 
 /// Every segment x topic gap of plan `x` (impressions per edge of `inst`) at the row duals
 /// `duals` (by row name, maximisation convention), items profiled by `profile`, best first.
 pub fn gaps(inst: &Instance, x: &[f64], duals: &HashMap<String, f64>, profile: Profile) -> Vec<Gap> {
+    gaps_in_place(&mut inst.clone(), x, duals, profile)
+}
+
+/// [`gaps`] with the hypothetical items added to `inst` itself and taken out again (no copy of
+/// the day: a 10^7-edge day's is 0.7 GB); `inst` is left as it was.
+pub fn gaps_in_place(inst: &mut Instance, x: &[f64], duals: &HashMap<String, f64>, profile: Profile) -> Vec<Gap> {
+    let n = (inst.creators.len(), inst.items.len(), inst.edges.len());
     let items = hypothetical_items(inst, x, profile);
-    let aug = with_hypotheticals(inst, &items);
+    add_hypotheticals(inst, &items);
+    let out = gaps_of(inst, n.2, items, x, duals);
+    remove_hypotheticals(inst, n);
+    out
+}
+
+/// The gaps of `items`, added to the day `inst` after its first `n0` edges.
+fn gaps_of(inst: &Instance, n0: usize, items: Vec<Hypothetical>, x: &[f64], duals: &HashMap<String, f64>) -> Vec<Gap> {
     // The columns generated, not the whole matrix written (a 10^7-edge day's is 4 GB).
-    let model = Formulation::new(&aug);
-    let n0 = inst.edges.len();
+    let model = Formulation::new(inst);
     // Row activities at the plan, the new items and every soft slack at 0.
     let mut x_ext = vec![0.0; model.n_cols()];
     x_ext[..n0].copy_from_slice(&x[..n0]);
     let act = model.activities(&x_ext);
     let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
-    for e in &inst.edges {
+    for e in &inst.edges[..n0] {
         let item = &inst.items[e.item];
         if item.kind() == ItemKind::Organic {
             *counts.entry((e.segment, item.topic.as_str())).or_default() += 1;

@@ -278,6 +278,13 @@ pub struct Report {
 
 /// Makes the report of `file`, an `agora.solution/v1` of `inst`.
 pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<Report, ReportError> {
+    build_in_place(&mut inst.clone(), file, settings)
+}
+
+/// [`build`] on `inst` itself: the rule prices (one at a time when `settings.parallelism` is
+/// 1) and the gaps change the day in place and change it back, so the report holds no copy of
+/// it (`agora report` on a day too large for two); `inst` is left as it was.
+pub fn build_in_place(inst: &mut Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<Report, ReportError> {
     let plan = check_solution(inst, file, settings.feasibility_tolerance)?;
     let metrics = EcosystemMetrics::of(inst, &plan.x);
     let binding_rules = file
@@ -292,12 +299,15 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
             shadow_price: c.shadow_price,
         })
         .collect();
+    let start = constraint_prices::Start::FromSolution;
     let constraint_prices = if settings.skip_constraint_prices {
         Vec::new()
+    } else if settings.parallelism <= 1 {
+        constraint_prices::constraint_prices_in_place(inst, file, &settings.solve, start)?
     } else {
-        constraint_prices::constraint_prices(inst, file, &settings.solve, settings.parallelism, constraint_prices::Start::FromSolution)?
+        constraint_prices::constraint_prices(inst, file, &settings.solve, settings.parallelism, start)?
     };
-    let gaps = gaps::gaps(inst, &plan.x, &plan.duals, settings.gap_profile);
+    let gaps = gaps::gaps_in_place(inst, &plan.x, &plan.duals, settings.gap_profile);
     Ok(Report {
         instance: inst.name.clone(),
         objective: plan.objective,

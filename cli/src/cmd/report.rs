@@ -50,17 +50,26 @@ pub fn run(mut args: Args) -> Result<(), Failure> {
     let day = load_validated(&args.instance)?;
     let solve = settings_from(args.settings.as_deref(), args.backend, None).map_err(err)?;
     // The rule prices re-solve the day on the path a solve takes (sifted from the day's
-    // solution on a large day), as many at once as the memory allows.
+    // solution on a large day). Below AUTO_SIFTING_EDGES edges, as many at once as the memory
+    // allows, each on a copy of the day; from there on one at a time on the day itself, so the
+    // report peaks near a solve (on the 10^7-edge day two at a time took 3.0 GB).
     let path = agora_solver::memory::MemoryPath::of_solve(&agora_solver::Formulation::new(&day.instance), &solve);
-    let parallelism = super::parallel_within_memory(&args.instance, day.instance.edges.len(), agora_solver::available_parallelism(), path)?;
+    let edges = day.instance.edges.len();
+    let parallelism = if edges < agora_solver::AUTO_SIFTING_EDGES {
+        super::parallel_within_memory(&args.instance, edges, agora_solver::available_parallelism(), path)?
+    } else {
+        super::guard_memory(&args.instance, edges, path)?;
+        1
+    };
     let file: SolutionFile = super::load_json(&args.solution, |f: SolutionFile| Ok(f))?;
     let tables = std::mem::take(&mut args.tables);
     let settings = ReportSettings { solve, gap_profile: args.gap_profile, parallelism, ..ReportSettings::default() };
-    report(args, &day.instance, &file, &settings).map_err(err)?;
-    tables.write(&day.instance, &file)
+    let mut inst = day.instance;
+    report(args, &mut inst, &file, &settings).map_err(err)?;
+    tables.write(&inst, &file)
 }
 
-fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<()> {
+fn report(args: Args, inst: &mut agora_instances::Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<()> {
     let audit = match &args.audit {
         Some(path) => {
             let text = agora_instances::read_input(path, super::read_options())?;
@@ -69,7 +78,7 @@ fn report(args: Args, inst: &agora_instances::Instance, file: &SolutionFile, set
         }
         None => None,
     };
-    let mut rep = report::build(inst, file, settings).with_context(|| format!("{}", args.solution.display()))?;
+    let mut rep = report::build_in_place(inst, file, settings).with_context(|| format!("{}", args.solution.display()))?;
     if let Some((path, audit)) = audit {
         rep = rep.with_audit(inst, audit).with_context(|| format!("{}", path.display()))?;
     }
