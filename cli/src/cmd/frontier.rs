@@ -6,6 +6,7 @@ use anyhow::{anyhow, Context};
 
 use agora_analysis::frontier as output;
 use agora_solver::frontier::{self, FrontierSettings, Sweep, MAX_POINTS};
+use agora_solver::memory::MemoryPath;
 use agora_solver::BackendChoice;
 
 use agora_instances::output::{ExistingDir, Gate, OutputKind};
@@ -61,9 +62,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         )));
     }
     let day = load_validated(&a.instance)?;
-    // The points re-solve a kept-alive HiGHS model of the whole matrix.
-    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
-    let inst = day.instance;
+    let mut inst = day.instance;
     let sweeps = a
         .sweeps
         .iter()
@@ -75,7 +74,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
 
     let bar = Progress::new(total as u64, "solving points");
     let settings = FrontierSettings { solve, hot_start: !a.no_hot_start, ..FrontierSettings::default() };
-    let f = frontier::run(&inst, &sweeps, &settings, &bar).map_err(|e| err(e.into()))?;
+    // Sifted points hold what a sifted solve holds (the day moved in place); otherwise the points
+    // re-solve a kept-alive HiGHS model of the whole matrix.
+    let path = if frontier::is_sifted(&inst, &sweeps, &settings) { MemoryPath::Sifting } else { MemoryPath::WholeHighs };
+    super::guard_memory(&a.instance, inst.edges.len(), path)?;
+    let f = frontier::run_in_place(&mut inst, &sweeps, &settings, &bar).map_err(|e| err(e.into()))?;
     bar.finish();
 
     print!("{}", summary(&f));

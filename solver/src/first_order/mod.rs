@@ -121,6 +121,26 @@ pub(crate) const NAME: &str = "first-order";
 
 /// Solves `model` from `warm` (or from zero), returning the answer and the run's counters.
 pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+    run_with(model, settings, warm, Certify::Here)
+}
+
+/// Who checks a sifting run's optimal answer against agora's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Certify {
+    /// [`run`] does, and reports the residuals in the answer's detail.
+    Here,
+    /// The caller does ([`crate::Solution::from_backend`], at `check_tolerance`): a second pass
+    /// over every column would only repeat it (a second a solve on a 10^7-edge day).
+    ByCaller,
+}
+
+/// [`run`], a sifting answer certified where `certify` says.
+pub(crate) fn run_with<C: Columns + ?Sized>(
+    model: &C,
+    settings: &(impl ToValid + ?Sized),
+    warm: Option<&WarmStart>,
+    certify: Certify,
+) -> Result<Outcome, SolveError> {
     let settings = settings.to_valid()?;
     let settings = settings.as_ref();
     if model.n_cols() == 0 {
@@ -143,7 +163,7 @@ pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), w
     }
     let method = settings.first_order_method.resolve();
     if method == FirstOrderMethod::Sifting {
-        return run_sifting(model, settings, warm);
+        return run_sifting(model, settings, warm, certify);
     }
     // The time limit counts from here: building the store is part of the solve.
     let start = std::time::Instant::now();
@@ -163,7 +183,7 @@ pub fn run<C: Columns + ?Sized>(model: &C, settings: &(impl ToValid + ?Sized), w
 
 /// Sifting from the warm start's duals and plan (or from zero duals): an exact answer, checked by
 /// agora's certificate on the full model at `first_order_tolerance` like PDHG's.
-fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: Option<&WarmStart>) -> Result<Outcome, SolveError> {
+fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: Option<&WarmStart>, certify_at: Certify) -> Result<Outcome, SolveError> {
     let start = std::time::Instant::now();
     let (x0, y0) = warm_parts(model, warm)?;
     let zeros;
@@ -181,6 +201,19 @@ fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: O
     let mut certificate = None;
     let reason = match result.status {
         Status::Optimal if result.detail.is_some() => TerminationReason::Delegated,
+        Status::Optimal if certify_at == Certify::ByCaller => {
+            result.detail = Some(format!(
+                "sifting: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes",
+                sift.rounds,
+                if model.is_qp() { "LPs, then QPs," } else { "LPs" },
+                sift.working_set,
+                model.n_edges(),
+                sift.restricted_iterations,
+                if model.is_qp() { "simplex and interior-point" } else { "simplex" },
+                sift.pricing_passes,
+            ));
+            TerminationReason::Converged
+        }
         Status::Optimal => {
             let cert = certify(model, &result.x, &result.row_duals);
             if cert.passes(settings.first_order_tolerance) {

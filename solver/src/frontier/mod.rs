@@ -198,6 +198,19 @@ pub const MAX_POINTS: usize = 100_000;
 /// Runs the frontier of `sweeps` (one or two, at most [`MAX_POINTS`] points) on `inst`. `observer` advances by one per solved
 /// point, from any thread.
 pub fn run(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings, observer: &dyn Observer) -> Result<Frontier, FrontierError> {
+    run_in_place(&mut inst.clone(), sweeps, settings, observer)
+}
+
+/// Whether the points of `sweeps` on `inst` are sifted, each from its neighbour (see
+/// docs/frontiers.md, "Reusing work"): what a caller guarding memory needs to know.
+pub fn is_sifted(inst: &Instance, sweeps: &[Sweep], settings: &FrontierSettings) -> bool {
+    sweep::sifted(inst, sweeps, settings)
+}
+
+/// [`run`] on `inst` itself: a sweep of one chain (a sifted curve) moves the day's parameters
+/// point by point and puts them back, so no copy of the day is made (`agora frontier` on a large
+/// day); `inst` is left as it was.
+pub fn run_in_place(inst: &mut Instance, sweeps: &[Sweep], settings: &FrontierSettings, observer: &dyn Observer) -> Result<Frontier, FrontierError> {
     if sweeps.is_empty() || sweeps.len() > 2 {
         return Err(FrontierError::Sweeps(format!("give one or two sweeps, got {}", sweeps.len())));
     }

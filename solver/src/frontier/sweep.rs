@@ -67,7 +67,7 @@ pub(crate) fn sifted(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings) -
 
 /// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
 pub(crate) fn solve_grid(
-    inst: &Instance,
+    inst: &mut Instance,
     sweeps: &[Sweep],
     fs: &FrontierSettings,
     settings: &ValidSettings,
@@ -85,9 +85,45 @@ pub(crate) fn solve_grid(
         let len = n.div_ceil(wanted);
         axes[0].chunks(len).map(|c| c.iter().map(|&v| vec![v]).collect()).collect()
     };
+    if let [chain] = &chains[..] {
+        // One chain moves the day itself and puts its parameters back: no copy of the day.
+        let originals: Vec<f64> = params.iter().map(|p| p.get(inst)).collect();
+        let solved = Chain::new(Day::Borrowed(inst), &params, settings, fs.hot_start).run(chain, observer);
+        for (p, v) in params.iter().zip(originals) {
+            p.set(inst, v);
+        }
+        return Ok(solved?);
+    }
+    let shared: &Instance = inst;
     let solved: Result<Vec<Vec<Point>>, SolveError> =
-        chains.into_par_iter().map(|chain| Chain::new(inst, &params, settings, fs.hot_start).run(&chain, observer)).collect();
+        chains.into_par_iter().map(|chain| Chain::new(Day::Owned(shared.clone()), &params, settings, fs.hot_start).run(&chain, observer)).collect();
     Ok(solved?.into_iter().flatten().collect())
+}
+
+/// The day a chain moves from point to point: its own copy (chains side by side), or the
+/// caller's day, whose parameters are put back after.
+enum Day<'a> {
+    Owned(Instance),
+    Borrowed(&'a mut Instance),
+}
+
+impl std::ops::Deref for Day<'_> {
+    type Target = Instance;
+    fn deref(&self) -> &Instance {
+        match self {
+            Day::Owned(i) => i,
+            Day::Borrowed(i) => i,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Day<'_> {
+    fn deref_mut(&mut self) -> &mut Instance {
+        match self {
+            Day::Owned(i) => i,
+            Day::Borrowed(i) => i,
+        }
+    }
 }
 
 /// A HiGHS instance kept alive along a chain, with the IR it holds.
@@ -101,7 +137,7 @@ struct Live {
 }
 
 struct Chain<'a> {
-    inst: Instance,
+    inst: Day<'a>,
     params: &'a [Param],
     settings: &'a ValidSettings,
     hot_start: bool,
@@ -114,9 +150,9 @@ struct Chain<'a> {
 }
 
 impl<'a> Chain<'a> {
-    fn new(inst: &Instance, params: &'a [Param], settings: &'a ValidSettings, hot_start: bool) -> Self {
+    fn new(inst: Day<'a>, params: &'a [Param], settings: &'a ValidSettings, hot_start: bool) -> Self {
         let soft = inst.constraints.iter().any(|c| c.penalty.is_some());
-        Chain { inst: inst.clone(), params, settings, hot_start, rows: Vec::new(), soft, warm: None }
+        Chain { inst, params, settings, hot_start, rows: Vec::new(), soft, warm: None }
     }
 
     fn run(mut self, values: &[Vec<f64>], observer: &dyn Observer) -> Result<Vec<Point>, SolveError> {
