@@ -282,7 +282,7 @@ pub fn build(inst: &Instance, file: &SolutionFile, settings: &ReportSettings) ->
 }
 
 /// [`build`] on `inst` itself: the rule prices (one at a time when `settings.parallelism` is
-/// 1) and the gaps change the day in place and change it back, so the report holds no copy of
+/// one) and the gaps change the day in place and change it back, so the report holds no copy of
 /// it (`agora report` on a day too large for two); `inst` is left as it was.
 pub fn build_in_place(inst: &mut Instance, file: &SolutionFile, settings: &ReportSettings) -> Result<Report, ReportError> {
     let plan = check_solution(inst, file, settings.feasibility_tolerance)?;

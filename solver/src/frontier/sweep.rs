@@ -96,14 +96,14 @@ pub(crate) fn solve_grid(
     }
     let shared: &Instance = inst;
     let solved: Result<Vec<Vec<Point>>, SolveError> =
-        chains.into_par_iter().map(|chain| Chain::new(Day::Owned(shared.clone()), &params, settings, fs.hot_start).run(&chain, observer)).collect();
+        chains.into_par_iter().map(|chain| Chain::new(Day::Owned(Box::new(shared.clone())), &params, settings, fs.hot_start).run(&chain, observer)).collect();
     Ok(solved?.into_iter().flatten().collect())
 }
 
 /// The day a chain moves from point to point: its own copy (chains side by side), or the
 /// caller's day, whose parameters are put back after.
 enum Day<'a> {
-    Owned(Instance),
+    Owned(Box<Instance>),
     Borrowed(&'a mut Instance),
 }
 
