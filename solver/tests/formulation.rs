@@ -105,22 +105,8 @@ fn share_rows_at_the_edges_of_their_range_read_as_their_entries() {
 /// `inst` with one constraint of every type the generator leaves out or rarely writes: an
 /// exploration floor over two segments (every edge is unproven on a generated day), soft and
 /// hard exposure rules, a soft share row, a parity constraint over the day's creator groups.
-fn with_every_type(mut inst: Instance) -> Instance {
-    let seg = |k: usize| inst.segments[k % inst.segments.len()].id.clone();
-    let mut groups: Vec<String> = inst.creators.iter().map(|c| c.group.clone()).collect();
-    groups.sort();
-    groups.dedup();
-    let (s0, s1) = (seg(0), seg(1));
-    let extra = [
-        ("explore", None, ConstraintKind::ExplorationFloor { segments: SegmentSelector::Ids(vec![s0.clone(), s1]), min_share: 0.001, max_n: 5 }),
-        ("parity_soft", Some(3.0), ConstraintKind::ExposureParity { groups, tolerance: 0.2 }),
-        ("fresh_soft", Some(2.0), ConstraintKind::FreshnessFloor { segments: SegmentSelector::All, min_share: 0.3 }),
-        ("ads_here", None, ConstraintKind::AdLoad { segments: SegmentSelector::Ids(vec![s0]), max_share: 0.25 }),
-    ];
-    for (name, penalty, kind) in extra {
-        inst.constraints.push(Constraint { name: name.into(), penalty, kind });
-    }
-    inst
+fn with_every_type(inst: Instance) -> Instance {
+    agora_instances::with_every_rule_kind(inst)
 }
 
 #[test]

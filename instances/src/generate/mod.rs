@@ -276,6 +276,28 @@ pub struct Generated {
     pub witness: Vec<f64>,
 }
 
+/// `inst` with the rule variants the generator does not write: an exploration floor on two
+/// segments, a soft exposure-parity rule over every creator group, a soft freshness floor and an
+/// ad-load cap on one segment. What the tests that must meet every kind of row add to a
+/// generated day (each a row kind, a soft row's slack, a segment-scoped selector).
+pub fn with_every_rule_kind(mut inst: Instance) -> Instance {
+    let seg = |k: usize| inst.segments[k % inst.segments.len()].id.clone();
+    let mut groups: Vec<String> = inst.creators.iter().map(|c| c.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    let (s0, s1) = (seg(0), seg(1));
+    let extra = [
+        ("explore", None, ConstraintKind::ExplorationFloor { segments: SegmentSelector::Ids(vec![s0.clone(), s1]), min_share: 0.001, max_n: 5 }),
+        ("parity_soft", Some(3.0), ConstraintKind::ExposureParity { groups, tolerance: 0.2 }),
+        ("fresh_soft", Some(2.0), ConstraintKind::FreshnessFloor { segments: SegmentSelector::All, min_share: 0.3 }),
+        ("ads_here", None, ConstraintKind::AdLoad { segments: SegmentSelector::Ids(vec![s0]), max_share: 0.25 }),
+    ];
+    for (name, penalty, kind) in extra {
+        inst.constraints.push(Constraint { name: name.into(), penalty, kind });
+    }
+    inst
+}
+
 /// Generates a day of the preset `size`; the instance is named `generated-{size}-seed{seed}`.
 ///
 /// ```
