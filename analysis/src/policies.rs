@@ -2,7 +2,7 @@
 //! baselines `no_pacing` and `online_dual`.
 
 use agora_instances::Instance;
-use agora_solver::{edge_value, Model, RowKind, Sense};
+use agora_solver::{edge_value, Columns as _, Formulation, RowKind, Sense};
 
 use crate::simulate::World;
 use agora_serving::{Choice, ServingRule};
@@ -85,39 +85,38 @@ pub(crate) struct OnlineDual {
 }
 
 impl OnlineDual {
-    pub fn new(inst: &Instance, model: &Model, arrivals: usize, k: f64) -> Self {
+    pub fn new(inst: &Instance, model: &Formulation, arrivals: usize, k: f64) -> Self {
         let n = arrivals as f64;
-        let rows: Vec<usize> = (0..model.rows.len()).filter(|&r| model.rows[r].kind != RowKind::Supply).collect();
-        let mut dual_of = vec![usize::MAX; model.rows.len()];
+        let meta = model.rows();
+        let rows: Vec<usize> = (0..meta.len()).filter(|&r| meta[r].kind != RowKind::Supply).collect();
+        let mut dual_of = vec![usize::MAX; meta.len()];
         for (d, &r) in rows.iter().enumerate() {
             dual_of[r] = d;
         }
-        let sigma: Vec<f64> = rows.iter().map(|&r| if model.rows[r].sense == Sense::Le { 1.0 } else { -1.0 }).collect();
-        let mut per_edge: Vec<Vec<(usize, f64)>> = vec![Vec::new(); model.n_edges];
+        let sigma: Vec<f64> = rows.iter().map(|&r| if meta[r].sense == Sense::Le { 1.0 } else { -1.0 }).collect();
         let mut s_max = vec![0.0f64; rows.len()];
-        for (j, col) in model.matrix.outer_iterator().enumerate().take(model.n_edges) {
-            for (r, &a) in col.iter() {
+        // Each edge's rows, its column's entries generated in row order (as a stored column's).
+        let mut edge_start = vec![0];
+        let mut edge_rows = Vec::new();
+        for j in 0..model.n_edges() {
+            model.for_each_entry(j, |r, a| {
                 let d = dual_of[r];
                 if d != usize::MAX {
-                    per_edge[j].push((d, sigma[d] * a));
+                    edge_rows.push((d, sigma[d] * a));
                     s_max[d] = s_max[d].max(a.abs() * k);
                 }
-            }
+            });
+            edge_start.push(edge_rows.len());
         }
         let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
         let vbar = value.iter().fold(0.0f64, |m, v| m.max(v.abs())) * k;
         let eta = 1.0 / n.sqrt();
         let step: Vec<f64> = s_max.iter().map(|&s| if s > 0.0 { eta * vbar / (s * s) } else { 0.0 }).collect();
-        let allowance: Vec<f64> = rows.iter().zip(&sigma).map(|(&r, sg)| sg * model.rows[r].rhs / n).collect();
-        let cap: Vec<f64> = rows.iter().map(|&r| model.rows[r].penalty.unwrap_or(f64::INFINITY)).collect();
+        let allowance: Vec<f64> = rows.iter().zip(&sigma).map(|(&r, sg)| sg * meta[r].rhs / n).collect();
+        let cap: Vec<f64> = rows.iter().map(|&r| meta[r].penalty.unwrap_or(f64::INFINITY)).collect();
         let dense = (0..rows.len()).filter(|&d| allowance[d] != 0.0 && step[d] > 0.0).collect();
-        let mut edge_start = vec![0];
-        let mut edge_rows = Vec::new();
-        for list in per_edge {
-            edge_rows.extend(list);
-            edge_start.push(edge_rows.len());
-        }
-        OnlineDual { value, quad: model.quad[..model.n_edges].to_vec(), edge_start, edge_rows, step, allowance, cap, mu: vec![0.0; rows.len()], dense, k }
+        let quad = (0..model.n_edges()).map(|j| model.quad(j)).collect();
+        OnlineDual { value, quad, edge_start, edge_rows, step, allowance, cap, mu: vec![0.0; rows.len()], dense, k }
     }
 
     fn score(&self, e: usize, x: f64) -> f64 {

@@ -10,7 +10,7 @@ use agora_solver::Columns as _;
 use std::collections::HashMap;
 
 use agora_instances::Instance;
-use agora_solver::{edge_value, formulate, Model, RowKind, Sense};
+use agora_solver::{edge_value, Formulation, RowKind, Sense};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -208,7 +208,8 @@ pub fn simulate(inst: &Instance, artifact: &Artifact, config: &SimulationConfig)
         return Err(SimulateError::NoArrivals);
     }
     let exported = exported_policy(inst, artifact)?;
-    let model = formulate(inst);
+    // The day's columns generated, never its whole matrix.
+    let model = Formulation::new(inst);
     let total: f64 = inst.segments.iter().map(|s| s.supply).sum();
     let k = total / config.arrivals as f64;
     let plan = artifact.manifest.objective;
@@ -233,12 +234,18 @@ fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, Sim
         .iter()
         .map(|s| rule.segment(&s.id).ok_or_else(|| SimulateError::Mismatch(format!("segment {} is not in the artifact", s.id))))
         .collect::<Result<Vec<_>, _>>()?;
+    if artifact.edges.len() != inst.edges.len() {
+        return Err(SimulateError::Mismatch(format!("{} edges in the artifact, {} in the instance", artifact.edges.len(), inst.edges.len())));
+    }
+    // An export writes the edges in the instance's order: then edge k is edge k, and no index of
+    // every edge's ids is needed.
+    let same_order = artifact.edges.iter().zip(&inst.edges).all(|(a, e)| a.segment == inst.segments[e.segment].id && a.item == inst.items[e.item].id);
+    if same_order {
+        return Ok(Exported { rule, segment, edge: (0..inst.edges.len()).collect() });
+    }
     let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
     for (e, edge) in inst.edges.iter().enumerate() {
         index.insert((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e);
-    }
-    if artifact.edges.len() != inst.edges.len() {
-        return Err(SimulateError::Mismatch(format!("{} edges in the artifact, {} in the instance", artifact.edges.len(), inst.edges.len())));
     }
     let edge = artifact
         .edges
@@ -277,13 +284,13 @@ fn replay(inst: &Instance, config: &SimulationConfig, k: f64, policy: &mut dyn P
 }
 
 /// The objective, spend and rows of served impressions `x`.
-fn report(inst: &Instance, model: &Model, plan: f64, x: &[f64]) -> PolicyReport {
+fn report(inst: &Instance, model: &Formulation, plan: f64, x: &[f64]) -> PolicyReport {
     let mut padded = x.to_vec();
     padded.resize(model.n_cols(), 0.0);
     let act = model.activities(&padded);
     let mut objective = agora_solver::terms(inst, model, &padded).total();
-    let mut rows = Vec::with_capacity(model.rows.len());
-    for (r, meta) in model.rows.iter().enumerate() {
+    let mut rows = Vec::with_capacity(model.rows().len());
+    for (r, meta) in model.rows().iter().enumerate() {
         let over = match meta.sense {
             Sense::Le => act[r] - meta.rhs,
             Sense::Ge => meta.rhs - act[r],

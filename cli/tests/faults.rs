@@ -248,7 +248,9 @@ fn an_allocation_the_system_refuses_is_an_error_never_an_abort() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = agora().args(["generate", "--size", "medium", "--seed", "2", "--out", s(&dir.path().join("medium.json"))]).output().unwrap();
+    // A day large enough that its solve needs more than the smallest limit (the medium day's
+    // sifted solve, checked once, fits in 90 MB of address space).
+    let o = agora().args(["generate", "--size", "large", "--edges", "300000", "--seed", "2", "--out", s(&dir.path().join("large.json"))]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     // Limits that stop the process at different places: while it loads, formulates, solves
     // (below about 80 MB the dynamic loader itself fails, before agora runs). With
@@ -258,7 +260,7 @@ fn an_allocation_the_system_refuses_is_an_error_never_an_abort() {
         let o = Command::new("prlimit")
             .arg(format!("--as={}", mb << 20))
             .arg(env!("CARGO_BIN_EXE_agora"))
-            .args(["solve", s(&dir.path().join("medium.json")), "--memory-limit", "none", "--out", s(&dir.path().join("sol.json"))])
+            .args(["solve", s(&dir.path().join("large.json")), "--memory-limit", "none", "--out", s(&dir.path().join("sol.json"))])
             .stdin(Stdio::null())
             .output()
             .unwrap();
