@@ -5,7 +5,7 @@
 
 use agora_solver::Columns as _;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHashSet;
 use std::collections::HashMap;
 
 use agora_instances::{plan_violations, Instance};
@@ -428,49 +428,24 @@ fn plan_vector(inst: &Instance, sol: &SolutionFile) -> Result<Vec<f64>, ExportEr
     Ok(x)
 }
 
-/// The instance edge of each of the solution's plan entries, in plan order: an error for an
-/// entry of no edge, an edge listed twice, or impressions that are not finite, the first bad
-/// entry in plan order named. The plan's entries are indexed (a few thousand), not the day's
-/// edges, which are looked up once each.
+/// The instance edge of each of the solution's plan entries, in plan order
+/// ([`Instance::edges_of`]): an error for an entry of no edge, an edge listed twice, or
+/// impressions that are not finite, the first bad entry in plan order named.
 pub fn plan_edges(inst: &Instance, sol: &SolutionFile) -> Result<Vec<usize>, ExportError> {
-    let segment_of: HashMap<&str, u32> = inst.segments.iter().enumerate().map(|(s, seg)| (seg.id.as_str(), s as u32)).collect();
-    let item_of: HashMap<&str, u32> = inst.items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i as u32)).collect();
-    let unknown = |p: &agora_solver::PlanEntry| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() };
-    // Entries up to the first one that is bad on its own (unknown ids, listed twice, not finite).
-    let mut entry_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
-    let mut first_bad = None;
-    for (k, p) in sol.plan.iter().enumerate() {
-        let (Some(&s), Some(&i)) = (segment_of.get(p.segment.as_str()), item_of.get(p.item.as_str())) else {
-            first_bad = Some(unknown(p));
-            break;
-        };
-        if entry_of.contains_key(&(s, i)) {
-            first_bad = Some(ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() });
-            break;
-        }
-        entry_of.insert((s, i), k);
-        if !p.impressions.is_finite() {
-            first_bad = Some(ExportError::NotFinite { what: format!("plan entry {} -> {} impressions", p.segment, p.item), value: p.impressions });
-            break;
-        }
-    }
-    // Entries 0..entry_of.len() are indexed; each finds its edge or is unknown.
-    let mut edge = vec![usize::MAX; entry_of.len()];
-    if !entry_of.is_empty() {
-        for (e, ed) in inst.edges.iter().enumerate() {
-            if let Some(&k) = entry_of.get(&(ed.segment as u32, ed.item as u32)) {
-                edge[k] = e;
+    let pairs: Vec<(&str, &str)> = sol.plan.iter().map(|p| (p.segment.as_str(), p.item.as_str())).collect();
+    let mut seen = FxHashSet::default();
+    sol.plan
+        .iter()
+        .zip(inst.edges_of(&pairs))
+        .map(|(p, e)| {
+            let e = e.ok_or_else(|| ExportError::UnknownEdge { segment: p.segment.clone(), item: p.item.clone() })?;
+            if !seen.insert(e) {
+                return Err(ExportError::DuplicateEdge { segment: p.segment.clone(), item: p.item.clone() });
             }
-        }
-    }
-    // An entry of known ids with no such edge, if one comes before the first bad entry.
-    if let Some(k) = edge.iter().position(|&e| e == usize::MAX) {
-        return Err(unknown(&sol.plan[k]));
-    }
-    match first_bad {
-        Some(e) => Err(e),
-        None => Ok(edge),
-    }
+            finite(&format!("plan entry {} -> {} impressions", p.segment, p.item), p.impressions)?;
+            Ok(e)
+        })
+        .collect()
 }
 
 /// What a row is scoped to: `segment:ID`, `campaign:ID`, `item:ID` or `day`.

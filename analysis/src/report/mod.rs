@@ -29,7 +29,6 @@ use agora_instances::metrics::creator_exposure;
 use agora_instances::{EcosystemMetrics, Instance};
 use agora_solver::{Columns as _, Formulation, RowKind, Settings, SolutionFile, SolveError, Status, SOLUTION_SCHEMA};
 
-use crate::export::ExportError;
 use serde_json::{json, Value};
 
 use agora_mechanisms::format::round;
@@ -166,25 +165,19 @@ pub fn check_solution(inst: &Instance, file: &SolutionFile, feasibility_toleranc
     if !file.status.is_optimal() {
         return Err(ReportError::NotOptimal(file.status));
     }
-    // The plan's entries are indexed, not the day's edges (export's reading of a plan).
-    let position = |segment: &str, item: &str| file.plan.iter().position(|p| p.segment == segment && p.item == item).unwrap_or(0);
-    let edges = crate::export::plan_edges(inst, file).map_err(|e| match e {
-        ExportError::UnknownEdge { segment, item } => ReportError::UnknownEdge { index: position(&segment, &item), segment, item },
-        ExportError::DuplicateEdge { segment, item } => {
-            // The second listing is the one at fault.
-            let index = file.plan.iter().enumerate().filter(|(_, p)| p.segment == segment && p.item == item).nth(1).map_or(0, |(k, _)| k);
-            ReportError::DuplicateEdge { index, segment, item }
-        }
-        ExportError::NotFinite { value, .. } => {
-            ReportError::BadImpressions { index: file.plan.iter().position(|p| !p.impressions.is_finite()).unwrap_or(0), value }
-        }
-        other => ReportError::OtherInstance(other.to_string()),
-    })?;
+    // The plan's entries found in the day (no index of the day's edges).
+    let pairs: Vec<(&str, &str)> = file.plan.iter().map(|p| (p.segment.as_str(), p.item.as_str())).collect();
     let mut x = vec![0.0; inst.edges.len()];
-    for (index, (p, e)) in file.plan.iter().zip(edges).enumerate() {
-        if p.impressions < 0.0 {
+    let mut seen = vec![false; inst.edges.len()];
+    for (index, (p, e)) in file.plan.iter().zip(inst.edges_of(&pairs)).enumerate() {
+        let e = e.ok_or_else(|| ReportError::UnknownEdge { index, segment: p.segment.clone(), item: p.item.clone() })?;
+        if seen[e] {
+            return Err(ReportError::DuplicateEdge { index, segment: p.segment.clone(), item: p.item.clone() });
+        }
+        if !(p.impressions.is_finite() && p.impressions >= 0.0) {
             return Err(ReportError::BadImpressions { index, value: p.impressions });
         }
+        seen[e] = true;
         x[e] = p.impressions;
     }
     // Soft rules may be violated by design (the objective pays for it): check the hard ones.

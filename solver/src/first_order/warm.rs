@@ -29,31 +29,18 @@ impl WarmStart {
     /// the file that match nothing are counted, not errors (a day's edges change).
     pub fn from_solution_file<C: Columns + ?Sized>(inst: &Instance, model: &C, file: &SolutionFile) -> (WarmStart, WarmMatch) {
         let mut m = WarmMatch::default();
-        // The plan's entries are indexed (a few thousand), then the day's edges looked up once
-        // each: no index of 10^7 edges' ids.
-        let segment_of: HashMap<&str, usize> = inst.segments.iter().enumerate().map(|(s, seg)| (seg.id.as_str(), s)).collect();
-        let item_of: HashMap<&str, usize> = inst.items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
-        let mut entry_of: HashMap<(usize, usize), f64> = HashMap::with_capacity(file.plan.len());
-        for p in &file.plan {
-            let key = segment_of.get(p.segment.as_str()).zip(item_of.get(p.item.as_str()));
-            match key {
-                Some((&s, &i)) if p.impressions.is_finite() => {
-                    entry_of.insert((s, i), p.impressions.max(0.0));
+        // The plan's entries found in the day (no index of the day's edges).
+        let pairs: Vec<(&str, &str)> = file.plan.iter().map(|p| (p.segment.as_str(), p.item.as_str())).collect();
+        let mut x = vec![0.0; model.n_cols()];
+        for (p, e) in file.plan.iter().zip(inst.edges_of(&pairs)) {
+            match e {
+                Some(e) if p.impressions.is_finite() => {
+                    x[e] = p.impressions.max(0.0);
+                    m.plan_matched += 1;
                 }
                 _ => m.plan_unmatched += 1,
             }
         }
-        let mut x = vec![0.0; model.n_cols()];
-        if !entry_of.is_empty() {
-            for (e, edge) in inst.edges.iter().enumerate() {
-                if let Some(&v) = entry_of.get(&(edge.segment, edge.item)) {
-                    x[e] = v;
-                    m.plan_matched += 1;
-                }
-            }
-        }
-        // Known ids without an edge between them (or listed twice) matched nothing.
-        m.plan_unmatched += file.plan.len() - m.plan_unmatched - m.plan_matched;
         let row_of: HashMap<&str, usize> = model.rows().iter().enumerate().map(|(r, meta)| (meta.name.as_str(), r)).collect();
         let mut y = vec![0.0; model.n_rows()];
         for c in &file.constraints {
