@@ -312,7 +312,7 @@ fn checked<'a>(inst: &'a Instance, content_hash: &str, sol: &SolutionFile, opts:
 
     let (adjustment, value, best, scale) = per_edge(inst, &model, &dual, &multipliers);
     let score = |e: usize| {
-        let m = inst.items[inst.edges[e].item].campaign().map_or(1.0, |a| multipliers[a]);
+        let m = model.edge_campaign(e).map_or(1.0, |a| multipliers[a]);
         agora_serving::score::score(value[e], adjustment[e], m)
     };
     // Per segment: the plan's impressions (summed in edge order) and the widest gap below the
