@@ -58,11 +58,19 @@ pub const HOT_CHAIN_EDGES: usize = crate::AUTO_HIGHS_LP_EDGES;
 /// would run beside (on the 10^6-edge day a cold point is 10^4 simplex iterations, a warm one
 /// tens), and each chain holds a copy of the day.
 pub(crate) fn sifted(inst: &Instance, sweeps: &[Sweep], fs: &FrontierSettings) -> bool {
-    let day = Formulation::new(inst);
     let swept_ridge = sweeps.iter().any(|s| s.param == Param::Objective("regularization"));
-    let choice = fs.solve.backend.resolve_for(&day);
-    let hot_chain = fs.solve.backend == BackendChoice::Auto && !day.is_qp() && day.n_edges() < HOT_CHAIN_EDGES;
-    fs.hot_start && !swept_ridge && choice == BackendChoice::FirstOrder && !hot_chain
+    fs.hot_start && !swept_ridge && point_backend(fs.solve.backend, fs.hot_start, &Formulation::new(inst)) == BackendChoice::FirstOrder
+}
+
+/// The backend a point of `day` is solved with under `backend`: its choice for the day, except
+/// that under `auto` with hot starts on, LP sweeps of days below [`HOT_CHAIN_EDGES`] keep one
+/// HiGHS model alive and re-solve it from its basis (a few pivots a point), where its cold start
+/// is cheaper than warm sifting points.
+fn point_backend(backend: BackendChoice, hot_start: bool, day: &Formulation) -> BackendChoice {
+    if backend == BackendChoice::Auto && hot_start && !day.is_qp() && day.n_edges() < HOT_CHAIN_EDGES {
+        return BackendChoice::Highs;
+    }
+    backend.resolve_for(day)
 }
 
 /// Solves every point of the grid of `sweeps`, row-major (the last sweep varies fastest).
@@ -193,13 +201,7 @@ impl<'a> Chain<'a> {
     fn solve_cold(&mut self) -> Result<(Solution, Option<Live>, bool), SolveError> {
         // The day's columns are generated (no matrix) unless a whole-model backend needs them.
         let day = Formulation::new(&self.inst);
-        let mut choice = self.settings.backend.resolve_for(&day);
-        // A chain of LP points edits one live HiGHS model in place and re-solves it from its
-        // basis (a few pivots a point): under `auto`, LP sweeps of days below
-        // [`HOT_CHAIN_EDGES`] keep HiGHS, where its cold start is cheaper than warm sifting points.
-        if self.settings.backend == BackendChoice::Auto && self.hot_start && !day.is_qp() && day.n_edges() < HOT_CHAIN_EDGES {
-            choice = BackendChoice::Highs;
-        }
+        let choice = point_backend(self.settings.backend, self.hot_start, &day);
         if choice == BackendChoice::FirstOrder && day.n_cols() > 0 {
             let (sol, used) = sift_point(&self.inst, &day, self.settings, self.hot_start, &mut self.warm)?;
             return Ok((sol, None, used));
