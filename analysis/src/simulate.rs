@@ -7,7 +7,6 @@
 //! ([`super::policies`]).
 
 use agora_solver::Columns as _;
-use std::collections::HashMap;
 
 use agora_instances::Instance;
 use agora_solver::{edge_value, Formulation, RowKind, Sense};
@@ -243,19 +242,12 @@ fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, Sim
     if same_order {
         return Ok(Exported { rule, segment, edge: (0..inst.edges.len()).collect() });
     }
-    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(inst.edges.len());
-    for (e, edge) in inst.edges.iter().enumerate() {
-        index.insert((inst.segments[edge.segment].id.as_str(), inst.items[edge.item].id.as_str()), e);
-    }
+    let pairs: Vec<(&str, &str)> = artifact.edges.iter().map(|a| (a.segment.as_str(), a.item.as_str())).collect();
     let edge = artifact
         .edges
         .iter()
-        .map(|a| {
-            index
-                .get(&(a.segment.as_str(), a.item.as_str()))
-                .copied()
-                .ok_or_else(|| SimulateError::Mismatch(format!("edge {} -> {} is not in the instance", a.segment, a.item)))
-        })
+        .zip(inst.edges_of(&pairs))
+        .map(|(a, e)| e.ok_or_else(|| SimulateError::Mismatch(format!("edge {} -> {} is not in the instance", a.segment, a.item))))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Exported { rule, segment, edge })
 }

@@ -451,3 +451,18 @@ fn the_baselines_behave_as_documented() {
     assert!(over(od) < over(np), "online_dual {} vs no_pacing {}", over(od), over(np));
     assert_eq!(over(&r.exported), 0);
 }
+
+/// The simulation finds an artifact's edges in the day by position when they are in the day's
+/// order and by their ids otherwise; an edge the day lacks is refused by name.
+#[test]
+fn the_simulation_finds_artifact_edges_in_any_order_and_refuses_unknown_ones() {
+    let (_tmp, dir, _, inst, _) = exported();
+    let config = SimulationConfig { arrivals: 2_000, seed: 5 };
+    let mut a = read_dir(&dir).unwrap();
+    a.edges.reverse();
+    let reordered = simulate(&inst, &a, &config).unwrap();
+    assert!(reordered.exported.objective > 0.0, "{reordered:?}");
+    a.edges[0].item = "no-such-item".into();
+    let e = simulate(&inst, &a, &config).unwrap_err();
+    assert!(e.to_string().contains("no-such-item") && e.to_string().contains("is not in the instance"), "{e}");
+}
