@@ -196,7 +196,8 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             });
         }
     }
-    let edges_bytes = data.pop().expect("four data files");
+    // The CSV files as text (edges.parquet stays bytes).
+    let parquet_edges = (edges_format == EdgesFormat::Parquet).then(|| data.pop().expect("four data files"));
     let data: Vec<String> = data
         .into_iter()
         .zip(names)
@@ -264,12 +265,9 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         r.check("rate", (0.0..=1.0).contains(&e.rate), "must be in [0, 1]")?;
         Ok(e)
     };
-    let edges = match edges_format {
-        EdgesFormat::Csv => {
-            let text = String::from_utf8(edges_bytes).map_err(|_| ReadError::Csv { path: dir.join(DATA_FILES[3]), line: 1, message: "not UTF-8".into() })?;
-            parse_file(dir, 3, &text, edge)?
-        }
-        EdgesFormat::Parquet => parse_parquet_edges(&dir.join(EDGES_PARQUET), &edges_bytes, edge)?,
+    let edges = match parquet_edges {
+        None => parse_file(dir, 3, &data[3], edge)?,
+        Some(bytes) => parse_parquet_edges(&dir.join(EDGES_PARQUET), &bytes, edge)?,
     };
 
     let artifact = Artifact { manifest, pacing, adjustments, segments, edges };
