@@ -182,14 +182,27 @@ fn write_edges_csv<E: EdgeRows + ?Sized>(edges: &E, out: &mut (impl Write + Send
             })
             .collect()
     };
-    let mut ready = format(0);
+    pipelined(edges.len(), batch, format, |lines| lines.iter().try_for_each(|s| out.write_all(s.as_bytes())))
+}
+
+/// Consumes the batches `produce(0)`, `produce(step)`, ... up to `len`, in order, each produced
+/// (on rayon's threads) while the one before is consumed.
+fn pipelined<B: Send>(
+    len: usize,
+    step: usize,
+    produce: impl Fn(usize) -> B + Sync,
+    mut consume: impl FnMut(B) -> std::io::Result<()> + Send,
+) -> std::io::Result<()> {
+    let mut ready = produce(0);
     let mut start = 0;
-    while start < edges.len() {
-        start += batch;
-        let (next, written) =
-            rayon::join(|| if start < edges.len() { format(start) } else { Vec::new() }, || ready.iter().try_for_each(|s| out.write_all(s.as_bytes())));
-        written?;
-        ready = next;
+    while start < len {
+        start += step;
+        let (next, consumed) = rayon::join(|| (start < len).then(|| produce(start)), || consume(ready));
+        consumed?;
+        match next {
+            Some(batch) => ready = batch,
+            None => break,
+        }
     }
     Ok(())
 }
@@ -221,28 +234,18 @@ fn write_edges_parquet<E: EdgeRows + ?Sized, W: Write + Send>(edges: &E, out: W)
     let mut table = TableWriter::new(out, &columns)?;
     // Each group's rows are gathered on the other threads while the one before is encoded.
     let gather = |start: usize| -> Vec<EdgeRef> { (start..(start + ROW_GROUP).min(edges.len())).into_par_iter().map(|k| edges.row(k)).collect() };
-    let mut rows = gather(0);
-    let mut start = 0;
-    while start < edges.len() {
-        start += ROW_GROUP;
-        let (next, written) = rayon::join(
-            || if start < edges.len() { gather(start) } else { Vec::new() },
-            || {
-                let number = |f: fn(&EdgeRef) -> f64| Column::Number(rows.iter().map(f).collect());
-                table.write_group(&[
-                    Column::Text(rows.iter().map(|e| e.segment).collect()),
-                    Column::Text(rows.iter().map(|e| e.item).collect()),
-                    Column::OptionalText(rows.iter().map(|e| e.campaign).collect()),
-                    number(|e| e.value),
-                    number(|e| e.price),
-                    number(|e| e.adjustment),
-                    number(|e| e.rate),
-                ])
-            },
-        );
-        written?;
-        rows = next;
-    }
+    pipelined(edges.len(), ROW_GROUP, gather, |rows| {
+        let number = |f: fn(&EdgeRef) -> f64| Column::Number(rows.iter().map(f).collect());
+        table.write_group(&[
+            Column::Text(rows.iter().map(|e| e.segment).collect()),
+            Column::Text(rows.iter().map(|e| e.item).collect()),
+            Column::OptionalText(rows.iter().map(|e| e.campaign).collect()),
+            number(|e| e.value),
+            number(|e| e.price),
+            number(|e| e.adjustment),
+            number(|e| e.rate),
+        ])
+    })?;
     table.finish()
 }
 
@@ -278,6 +281,41 @@ impl<W: Write> Write for Hashing<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every batch is consumed once, in order, whatever the length and step; a consumer's error
+    /// ends the run.
+    #[test]
+    fn pipelined_batches_are_consumed_in_order() {
+        for (len, step) in [(0, 4), (3, 4), (4, 4), (10, 4), (1000, 7)] {
+            let mut seen = Vec::new();
+            pipelined(
+                len,
+                step,
+                |start| (start..(start + step).min(len)).collect::<Vec<usize>>(),
+                |b| {
+                    seen.extend(b);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(seen, (0..len).collect::<Vec<_>>(), "len {len} step {step}");
+        }
+        let mut calls = 0;
+        let e = pipelined(
+            100,
+            10,
+            |s| s,
+            |_| {
+                calls += 1;
+                if calls == 3 {
+                    Err(std::io::Error::other("full"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert!(e.is_err() && calls == 3);
+    }
 
     #[test]
     fn a_hashing_writer_hashes_what_it_writes() {
