@@ -115,11 +115,17 @@ pub fn rows_table<W: Write + Send>(sol: &SolutionFile, out: W) -> std::io::Resul
 /// atomically: a failure leaves the target as it was.
 pub fn write_tables(inst: &Instance, sol: &SolutionFile, plan: Option<&Path>, rows: Option<&Path>) -> Result<(), TablesError> {
     if let Some(path) = plan {
-        let file = plan_table(inst, sol, agora_instances::output::AtomicFile::create(path)?)?;
-        file.commit()?;
+        let file = plan_table(inst, sol, agora_instances::output::AtomicFile::create(path).map_err(named(path))?)?;
+        file.commit().map_err(named(path))?;
     }
     if let Some(path) = rows {
-        rows_table(sol, agora_instances::output::AtomicFile::create(path)?)?.commit()?;
+        let file = agora_instances::output::AtomicFile::create(path).map_err(named(path))?;
+        rows_table(sol, file).map_err(named(path))?.commit().map_err(named(path))?;
     }
     Ok(())
+}
+
+/// An I/O error of writing `path`, naming it.
+fn named(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }

@@ -45,11 +45,20 @@ pub enum OutputKind {
 
 /// Checks `out` against the output rules that concern it alone and the files the command read
 /// (`inputs`, compared by inode); the [`Gate`] adds the rules between paths. The error (kind
-/// `AlreadyExists` or `PermissionDenied`) says which rule refused it.
+/// `AlreadyExists`, `PermissionDenied`, or `NotFound` for a directory that does not exist to
+/// hold it) says which rule refused it.
 pub fn check_output(out: &Path, kind: OutputKind, inputs: &[&Path]) -> std::io::Result<()> {
     let meta = match std::fs::symlink_metadata(out) {
         Ok(m) => m,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            // The writers create no directories (a mistyped path must not create a tree): a
+            // missing one is refused here, before any work, not when the output is written.
+            let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            if !parent.is_dir() {
+                return Err(refusal(out, ErrorKind::NotFound, &format!("its directory {} does not exist", parent.display())));
+            }
+            return Ok(());
+        }
         Err(e) => return Err(e),
     };
     if meta.file_type().is_symlink() {
@@ -124,6 +133,19 @@ fn same_node(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// An output whose directory does not exist is refused before any work, naming it.
+    #[test]
+    fn an_output_in_a_missing_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("no/such/out.json");
+        let e = check_output(&out, OutputKind::File, &[]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("does not exist") && e.to_string().contains("no/such"), "{e}");
+        assert!(check_output(&dir.path().join("out.json"), OutputKind::File, &[]).is_ok());
+        assert!(check_output(Path::new("relative-out.json"), OutputKind::File, &[]).is_ok());
+    }
+
     use super::*;
 
     #[test]
