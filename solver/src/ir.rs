@@ -357,6 +357,28 @@ pub trait Columns: Sync {
     /// whole-model solve needs: HiGHS or Clarabel on every column, PDHG's store, a KKT polish).
     fn model(&self) -> std::borrow::Cow<'_, Model>;
 
+    /// The size of cost that sifting's big-M artificials are measured against, when it is not
+    /// the largest edge cost: a model whose edges cost nothing and whose other columns carry the
+    /// objective (a diagnosis' elastic LP, `crate::diagnose`) says how large those costs are.
+    fn cost_scale(&self) -> Option<f64> {
+        None
+    }
+
+    /// Whether the rows and bounds admit a plan, by a phase one sifted over these columns, for
+    /// columns that can say (a day's formulation: `crate::diagnose::sifted::admits_plan`);
+    /// `None` otherwise. What a sifted solve that could not serve a floor asks before handing
+    /// the whole matrix to HiGHS.
+    fn admits_plan(&self, _settings: &crate::settings::ValidSettings) -> Result<Option<bool>, crate::status::SolveError> {
+        Ok(None)
+    }
+
+    /// An upper bound on the objective that some plans may reach (a phase one's 0: no row
+    /// violated), when the model knows one: a restricted optimum that reaches it is optimal
+    /// without pricing the other columns.
+    fn objective_bound(&self) -> Option<f64> {
+        None
+    }
+
     /// Brings what columns `cols` read into the cache ahead of a pass over them (stored columns:
     /// nothing to do; see [`Columns::visit`]).
     fn touch(&self, _cols: &[usize]) {}
@@ -422,6 +444,34 @@ pub trait Columns: Sync {
     fn objective(&self, x: &[f64]) -> f64 {
         x.iter().enumerate().take(self.n_cols()).map(|(j, &x)| self.cost(j) * x - 0.5 * self.quad(j) * x * x).sum()
     }
+}
+
+/// The [`Model`] IR of any columns: every column's entries counted, then written with its cost
+/// and bounds in column order (sequential writes into arrays allocated once).
+pub fn model_of<C: Columns + ?Sized>(c: &C) -> Model {
+    let n_cols = c.n_cols();
+    let mut indptr = Vec::with_capacity(n_cols + 1);
+    indptr.push(0usize);
+    let mut nnz = 0usize;
+    c.visit(0..n_cols, |j| {
+        c.for_each_entry(j, |_, _| nnz += 1);
+        indptr.push(nnz);
+    });
+    let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+    let (mut cost, mut quad, mut lower, mut upper) =
+        (Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols));
+    c.visit(0..n_cols, |j| {
+        c.for_each_entry(j, |r, a| {
+            indices.push(r as u32);
+            data.push(a);
+        });
+        cost.push(c.cost(j));
+        quad.push(c.quad(j));
+        lower.push(c.lower(j));
+        upper.push(c.upper(j));
+    });
+    let matrix = Matrix::new_csc((c.n_rows(), n_cols), indptr, indices, data);
+    Model { n_edges: c.n_edges(), cost, quad, lower, upper, matrix, rows: c.rows().to_vec() }
 }
 
 impl Columns for Model {

@@ -46,7 +46,7 @@ pub use backends::clarabel::Clarabel;
 pub use backends::highs::{solve_with_method as highs_with_method, Highs};
 pub use backends::{Backend, BackendResult};
 pub use certificate::{certify, Certificate};
-pub use diagnose::{conflict_of, diagnose, DiagnoseSettings, Diagnosis, DIAGNOSIS_SCHEMA};
+pub use diagnose::{conflict_of, diagnose, diagnose_in_place, DiagnoseSettings, Diagnosis, DIAGNOSIS_SCHEMA};
 pub use face::{face_price, nudged_extreme, optimal_face_extreme, FaceEnd};
 pub use first_order::{FirstOrder, WarmStart};
 pub use formulate::{edge_value, formulate, Formulation};

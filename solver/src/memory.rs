@@ -16,8 +16,8 @@ pub enum MemoryPath {
     /// PDHG (`--method pdhg`), its store built from generated columns.
     Pdhg,
     /// HiGHS on the whole model (the matrix written out, and HiGHS' own copy and factor);
-    /// also what the commands that formulate the whole matrix and re-solve it take (report,
-    /// frontier, diagnose, export, the audit).
+    /// also what the commands that formulate the whole matrix and re-solve it take (a report,
+    /// a frontier or a diagnosis of a small day, the audit).
     WholeHighs,
     /// Clarabel on the whole model (its KKT factorisation).
     WholeClarabel,

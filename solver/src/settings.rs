@@ -350,6 +350,13 @@ impl ValidSettings {
         v
     }
 
+    /// The same settings with `threads` threads (kept within the valid 1..=1024).
+    pub fn with_threads(&self, threads: usize) -> ValidSettings {
+        let mut v = self.clone();
+        v.settings.threads = threads.clamp(1, 1024);
+        v
+    }
+
     /// These settings with the backend's primal and dual tolerances divided by `factor` (the
     /// check's tolerance unchanged): a second run asked for a more accurate answer.
     pub fn tightened(&self, factor: f64) -> ValidSettings {

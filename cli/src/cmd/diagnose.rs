@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use agora_instances::output::Gate;
-use agora_solver::{diagnose, BackendChoice, DiagnoseSettings};
+use agora_solver::diagnose::TestPath;
+use agora_solver::memory::MemoryPath;
+use agora_solver::{diagnose_in_place, BackendChoice, DiagnoseSettings};
 
 use super::{err, load_validated, settings_from, write_out, Failure};
 
@@ -18,7 +20,7 @@ pub struct Args {
     /// Where to write the agora.diagnosis/v1 file (written atomically).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Backend of the relaxed day's solve: highs, clarabel, auto or first-order (feasibility tests use HiGHS).
+    /// Backend: highs (feasibility tests on the whole matrix), first-order (sifted over generated columns), clarabel or auto (sifted from 5,000 edges); also the relaxed day's solve.
     #[arg(long)]
     backend: Option<BackendChoice>,
     /// A JSON settings file (docs/settings.md).
@@ -31,12 +33,18 @@ pub struct Args {
 
 /// Runs `agora diagnose`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let day = load_validated(&a.instance)?;
-    // The feasibility tests run HiGHS on the whole matrix.
-    super::guard_memory(&a.instance, day.instance.edges.len(), agora_solver::memory::MemoryPath::WholeHighs)?;
+    let mut day = load_validated(&a.instance)?;
     let solve = settings_from(a.settings.as_deref(), a.backend, None).map_err(err)?;
+    let valid = solve.clone().validated().map_err(|e| err(e.into()))?;
+    // The feasibility tests run HiGHS on the whole matrix below AUTO_HIGHS_LP_EDGES edges (or
+    // when asked), sifted phase ones over generated columns from there.
+    let path = match TestPath::for_day(day.instance.edges.len(), &valid) {
+        TestPath::WholeMatrix => MemoryPath::WholeHighs,
+        TestPath::Sifted => MemoryPath::Sifting,
+    };
+    super::guard_memory(&a.instance, day.instance.edges.len(), path)?;
     let settings = DiagnoseSettings { solve, relax_physical: a.relax_physical, ..DiagnoseSettings::default() };
-    let d = diagnose(&day.instance, &settings).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
+    let d = diagnose_in_place(&mut day.instance, &settings).map_err(|e| err(anyhow::Error::new(e).context(a.instance.display().to_string())))?;
     print!("{}", d.summary());
     write_out(a.out.as_deref(), &d.to_json())
 }

@@ -8,7 +8,7 @@
 //! alone (upper bounds on non-negative impressions) always admit the empty plan, so every
 //! conflict holds at least one instance constraint.
 
-use super::rules::Live;
+use super::rules::Tests;
 use crate::status::SolveError;
 
 /// A conflict found.
@@ -33,7 +33,7 @@ pub struct Found {
 /// the others in blocks from the lightest. Every step leaves the rules still on infeasible, so the
 /// members and the untested rules together are infeasible on their own, and relaxing any tested
 /// member makes them feasible.
-pub fn find(live: &mut Live, max_builtin_checks: usize) -> Result<Found, SolveError> {
+pub fn find(live: &mut impl Tests, max_builtin_checks: usize) -> Result<Found, SolveError> {
     let n = live.rules().len();
     let constraints: Vec<usize> = (0..n).filter(|&k| live.rules()[k].constraint.is_some()).collect();
     let builtins: Vec<usize> = (0..n).filter(|&k| live.rules()[k].constraint.is_none()).collect();
@@ -47,11 +47,11 @@ pub fn find(live: &mut Live, max_builtin_checks: usize) -> Result<Found, SolveEr
     // The certificate of the remaining system weighs the rules that take part in it.
     if live.feasible()? {
         return Err(SolveError::Backend {
-            backend: "highs",
+            backend: live.backend(),
             reason: "the conflict's constraints turned out feasible together (a solver inconsistency)".into(),
         });
     }
-    let weights = live.ray().map(|ray| builtin_weights(live, ray));
+    let weights = live.weights();
     let mut candidates: Vec<(f64, usize)> = builtins.iter().map(|&k| (weights.as_ref().map_or(1.0, |w| w[k]), k)).filter(|&(w, _)| w > 0.0).collect();
     let top = candidates.iter().map(|c| c.0).fold(0.0, f64::max);
     candidates.retain(|&(w, _)| w > 1e-9 * top);
@@ -107,19 +107,4 @@ pub fn find(live: &mut Live, max_builtin_checks: usize) -> Result<Found, SolveEr
         live.set(k, true)?;
     }
     Ok(Found { members, untested })
-}
-
-/// How much each built-in rule weighs in the certificate `ray`: its row's entry, or for an edge
-/// cap the edge's entry of `A' ray` (the cap binds where that is non-zero).
-fn builtin_weights(live: &Live, ray: &[f64]) -> Vec<f64> {
-    let model = live.model();
-    live.rules()
-        .iter()
-        .map(|rule| {
-            let rows = rule.rows.iter().map(|&r| ray[r].abs()).fold(0.0, f64::max);
-            let cols =
-                rule.cols.iter().map(|&j| model.matrix.outer_view(j).map_or(0.0, |c| c.iter().map(|(r, a)| a * ray[r]).sum::<f64>().abs())).fold(0.0, f64::max);
-            rows.max(cols)
-        })
-        .collect()
 }

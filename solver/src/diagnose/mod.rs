@@ -15,16 +15,19 @@
 //! Statuses are data here too: an infeasible day is a successful diagnosis; only a failure to
 //! solve at all is an error. See docs/diagnose.md for the definitions and a worked example.
 
+pub mod columns;
 pub mod conflict;
 pub mod relax;
 pub mod rules;
+pub mod sifted;
 
 use agora_instances::Instance;
 use serde::{Deserialize, Serialize};
 
-use crate::formulate::formulate;
-use crate::settings::{Settings, ToValid};
+use crate::formulate::{formulate, Formulation};
+use crate::settings::{BackendChoice, Settings, ToValid, ValidSettings, AUTO_HIGHS_LP_EDGES};
 use crate::status::{SolveError, Status};
+use rules::Tests;
 
 /// The `schema` string of diagnosis files.
 pub const DIAGNOSIS_SCHEMA: &str = "agora.diagnosis/v1";
@@ -194,35 +197,129 @@ impl Default for DiagnoseSettings {
     }
 }
 
+/// How a diagnosis tests feasibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestPath {
+    /// A live HiGHS model of the whole matrix, hot-started ([`rules::Live`]).
+    WholeMatrix,
+    /// Phase-one LPs sifted over generated columns, warm-started ([`sifted::Sifted`]).
+    Sifted,
+}
+
+impl TestPath {
+    /// The path for a day of `n_edges` edges under `settings`: sifted where the solve sifts (the
+    /// first-order backend; `auto` from [`AUTO_HIGHS_LP_EDGES`] edges, since every feasibility
+    /// test is an LP whatever the day's objective), the whole matrix otherwise.
+    pub fn for_day(n_edges: usize, settings: &ValidSettings) -> TestPath {
+        match settings.backend {
+            BackendChoice::FirstOrder => TestPath::Sifted,
+            BackendChoice::Auto if n_edges >= AUTO_HIGHS_LP_EDGES => TestPath::Sifted,
+            _ => TestPath::WholeMatrix,
+        }
+    }
+}
+
 /// Diagnoses `inst`: on an infeasible day its conflict and smallest relaxation, on a feasible
-/// one the soft rules that pay penalties.
+/// one the soft rules that pay penalties. The feasibility tests take the path
+/// [`TestPath::for_day`] chooses; the relaxed day is solved on a copy of `inst`
+/// ([`diagnose_in_place`] needs none).
 pub fn diagnose(inst: &Instance, settings: &DiagnoseSettings) -> Result<Diagnosis, SolveError> {
     let solve = settings.solve.to_valid()?;
-    let model = formulate(inst);
-    let mut live = rules::Live::new(inst, &model, &solve)?;
-    let base = Diagnosis {
+    let explored = explore(inst, settings, &solve)?;
+    let relaxed_settings = relaxed_day_settings(inst, &solve);
+    finish(inst.name.clone(), settings, explored, |b| relax::solve_relaxed(&mut inst.clone(), b, &relaxed_settings))
+}
+
+/// [`diagnose`], solving the relaxed day in `inst` itself and putting it back as it was: a
+/// 10^7-edge day is diagnosed without a second copy of its edges (what `agora diagnose` does).
+pub fn diagnose_in_place(inst: &mut Instance, settings: &DiagnoseSettings) -> Result<Diagnosis, SolveError> {
+    let solve = settings.solve.to_valid()?;
+    let explored = explore(inst, settings, &solve)?;
+    let relaxed_settings = relaxed_day_settings(inst, &solve);
+    let name = inst.name.clone();
+    finish(name, settings, explored, |b| relax::solve_relaxed(inst, b, &relaxed_settings))
+}
+
+/// The settings the relaxed day is solved with: on the sifted path, with every core for pricing
+/// (as the tests before it had: the diagnosis is one chain of solves).
+fn relaxed_day_settings(inst: &Instance, solve: &ValidSettings) -> ValidSettings {
+    match TestPath::for_day(inst.edges.len(), solve) {
+        TestPath::Sifted => sifted::chain_settings(solve),
+        TestPath::WholeMatrix => solve.clone(),
+    }
+}
+
+/// What the feasibility tests found: a feasible day's diagnosis, or an infeasible day's conflict
+/// and the boundary of its smallest relaxation (the relaxed day not yet solved).
+enum Explored {
+    Feasible(Diagnosis),
+    Infeasible { conflict: Vec<ConflictRule>, boundary: Option<relax::Boundary> },
+}
+
+/// The feasibility tests of `inst` on the path [`TestPath::for_day`] chooses.
+fn explore(inst: &Instance, settings: &DiagnoseSettings, solve: &ValidSettings) -> Result<Explored, SolveError> {
+    match TestPath::for_day(inst.edges.len(), solve) {
+        TestPath::WholeMatrix => {
+            let model = formulate(inst);
+            let live = rules::Live::new(inst, &model, solve)?;
+            explore_with(inst, settings, solve, live, |s| crate::solve_model(inst, &model, s))
+        }
+        TestPath::Sifted => explore_with(inst, settings, solve, sifted::Sifted::new(inst, solve), |s| crate::solve_model(inst, &Formulation::new(inst), s)),
+    }
+}
+
+/// The diagnosis without a name: the schema and the instance's name, nothing found yet.
+fn blank(instance: String) -> Diagnosis {
+    Diagnosis {
         schema: DIAGNOSIS_SCHEMA.to_string(),
-        instance: inst.name.clone(),
+        instance,
         feasible: true,
         conflict: Vec::new(),
         relaxation: Vec::new(),
         relaxed_objective: None,
         penalties: Vec::new(),
         message: String::new(),
-    };
-    if live.feasible()? {
-        let sol = crate::solve_model(inst, &model, solve.as_ref())?;
+    }
+}
+
+/// [`explore`] with the feasibility tests `tests` of `inst`; `solve_day` solves the day itself
+/// (when it is feasible).
+fn explore_with(
+    inst: &Instance,
+    settings: &DiagnoseSettings,
+    solve: &ValidSettings,
+    mut tests: impl Tests,
+    solve_day: impl FnOnce(&ValidSettings) -> Result<crate::Solution, SolveError>,
+) -> Result<Explored, SolveError> {
+    if tests.feasible()? {
+        let sol = solve_day(solve)?;
         let penalties = if sol.status == Status::Optimal { penalties_paid(inst, &sol) } else { Vec::new() };
         let message = match sol.status {
             Status::Optimal if penalties.is_empty() => "the day is feasible and no soft rule pays a penalty".to_string(),
             Status::Optimal => format!("the day is feasible; {} soft rule(s) pay penalties at the optimum", penalties.len()),
             other => format!("the day is feasible, but its solve ended {other}"),
         };
-        return Ok(Diagnosis { penalties, message, ..base });
+        return Ok(Explored::Feasible(Diagnosis { penalties, message, ..blank(inst.name.clone()) }));
     }
-    let found = conflict::find(&mut live, settings.max_builtin_checks)?;
-    let members = conflict_rules(&live, &found);
-    let relaxation = relax::smallest(inst, &model, &solve, settings.relax_physical, &mut live)?;
+    let found = conflict::find(&mut tests, settings.max_builtin_checks)?;
+    let conflict = conflict_rules(&tests, &found);
+    let boundary = relax::smallest(inst, settings.relax_physical, &mut tests)?;
+    Ok(Explored::Infeasible { conflict, boundary })
+}
+
+/// The diagnosis of what [`explore`] found for the instance named `instance`, the relaxed day
+/// solved by `relaxed`.
+fn finish(
+    instance: String,
+    settings: &DiagnoseSettings,
+    explored: Explored,
+    relaxed: impl FnOnce(&relax::Boundary) -> Result<relax::Relaxation, SolveError>,
+) -> Result<Diagnosis, SolveError> {
+    let (members, boundary) = match explored {
+        Explored::Feasible(d) => return Ok(d),
+        Explored::Infeasible { conflict, boundary } => (conflict, boundary),
+    };
+    let relaxation = boundary.as_ref().map(relaxed).transpose()?;
     let mut names: Vec<String> = members.iter().filter(|c| c.tested).map(|c| c.rule.clone()).collect();
     names.extend(untested_summary(&members));
     let message = match &relaxation {
@@ -244,7 +341,7 @@ pub fn diagnose(inst: &Instance, settings: &DiagnoseSettings) -> Result<Diagnosi
         relaxation: relaxation.as_ref().map(|r| r.changes.clone()).unwrap_or_default(),
         relaxed_objective: relaxation.and_then(|r| r.objective),
         message,
-        ..base
+        ..blank(instance)
     })
 }
 
@@ -252,17 +349,21 @@ pub fn diagnose(inst: &Instance, settings: &DiagnoseSettings) -> Result<Diagnosi
 /// (past `max_builtin_checks`) last. What a frontier reports for its infeasible points.
 pub fn conflict_of(inst: &Instance, settings: &(impl ToValid + ?Sized), max_builtin_checks: usize) -> Result<Vec<ConflictRule>, SolveError> {
     let solve = settings.to_valid()?;
-    let model = formulate(inst);
-    let mut live = rules::Live::new(inst, &model, &solve)?;
-    if live.feasible()? {
-        return Ok(Vec::new());
+    fn of(mut tests: impl Tests, max_builtin_checks: usize) -> Result<Vec<ConflictRule>, SolveError> {
+        if tests.feasible()? {
+            return Ok(Vec::new());
+        }
+        let found = conflict::find(&mut tests, max_builtin_checks)?;
+        Ok(conflict_rules(&tests, &found))
     }
-    let found = conflict::find(&mut live, max_builtin_checks)?;
-    Ok(conflict_rules(&live, &found))
+    match TestPath::for_day(inst.edges.len(), &solve) {
+        TestPath::WholeMatrix => of(rules::Live::new(inst, &formulate(inst), &solve)?, max_builtin_checks),
+        TestPath::Sifted => of(sifted::Sifted::new(inst, &solve), max_builtin_checks),
+    }
 }
 
 /// The whole conflict in the planner's words: the tested members, then the untested rules.
-fn conflict_rules(live: &rules::Live, found: &conflict::Found) -> Vec<ConflictRule> {
+fn conflict_rules(live: &impl Tests, found: &conflict::Found) -> Vec<ConflictRule> {
     let rules = live.rules();
     let rule = |k: usize, tested: bool| ConflictRule { rule: rules[k].name.clone(), kind: rules[k].kind.clone(), tested };
     found.members.iter().map(|&k| rule(k, true)).chain(found.untested.iter().map(|&k| rule(k, false))).collect()

@@ -22,13 +22,12 @@ use std::collections::HashMap;
 
 use agora_instances::{Instance, Param};
 
-use super::rules::Live;
+use super::columns::Extra;
+use super::rules::{ElasticOptimum, Tests};
 use super::ParamChange;
-use crate::backends::highs::Highs;
-use crate::backends::Backend;
-use crate::formulate::formulate;
-use crate::ir::{Model, RowKind, Sense};
-use crate::settings::ValidSettings;
+use crate::formulate::Formulation;
+use crate::ir::{Columns, RowKind, RowMeta, Sense};
+use crate::settings::{BackendChoice, ValidSettings};
 use crate::status::{SolveError, Status};
 
 /// How far inside the feasible side the reported relaxation sits, relative to its move.
@@ -61,12 +60,12 @@ fn is_share(field: &str) -> bool {
     matches!(field, "max_share" | "min_share" | "tolerance")
 }
 
-fn knobs(inst: &Instance, model: &Model, relax_physical: bool) -> Vec<Knob> {
+fn knobs(inst: &Instance, rows: &[RowMeta], relax_physical: bool) -> Vec<Knob> {
     let campaign: HashMap<String, usize> = inst.campaigns.iter().enumerate().map(|(a, c)| (format!("budget[{}]", c.id), a)).collect();
     let item: HashMap<String, usize> = inst.items.iter().enumerate().map(|(i, it)| (format!("item_cap[{}]", it.id), i)).collect();
     let mut out: Vec<Knob> = Vec::new();
     let mut index: HashMap<Param, usize> = HashMap::new();
-    for (r, meta) in model.rows.iter().enumerate() {
+    for (r, meta) in rows.iter().enumerate() {
         let param = match (meta.kind, meta.constraint) {
             (RowKind::Supply, _) if relax_physical => meta.segment.map(Param::Supply),
             (RowKind::Budget, _) => campaign.get(&meta.name).map(|&a| Param::Budget(a)),
@@ -99,36 +98,54 @@ fn knobs(inst: &Instance, model: &Model, relax_physical: bool) -> Vec<Knob> {
 
 /// The reference plan the first elastic LP estimates `da . x` at: each segment's supply spread
 /// evenly over its edges (within their caps).
-fn spread_plan(inst: &Instance, model: &Model) -> Vec<f64> {
+fn spread_plan(inst: &Instance, tests: &impl Tests) -> Vec<f64> {
     let mut count = vec![0usize; inst.segments.len()];
     for e in &inst.edges {
         count[e.segment] += 1;
     }
-    inst.edges.iter().enumerate().map(|(j, e)| (inst.segments[e.segment].supply / count[e.segment] as f64).min(model.upper[j])).collect()
+    inst.edges.iter().enumerate().map(|(j, e)| (inst.segments[e.segment].supply / count[e.segment] as f64).min(tests.edge_upper(j))).collect()
 }
 
-/// The elastic LP: the day's rows with one elastic column per knob, minimising the weighted sum
-/// of the knobs' moves; `x` is the plan at which share and parity rows' `da . x` is estimated.
-fn elastic(model: &Model, knobs: &[Knob], x: &[f64]) -> Model {
-    model.feasibility().with_columns(knobs.iter().map(|k| {
-        let mut entries: Vec<(u32, f64)> = Vec::new();
-        for &r in &k.rows {
-            let meta = &model.rows[r];
-            let dax: f64 = meta.da.iter().map(|(j, v)| v * x.get(j).copied().unwrap_or(0.0)).sum();
-            // Moving theta by sigma t moves the row's activity minus its bound by sigma t (da.x - db).
-            let c = k.sigma * (dax - meta.db);
-            // Only the loosening side counts: a `<=` row needs a negative entry, a `>=` row a positive one.
-            let loosens = match meta.sense {
-                Sense::Le => c < 0.0,
-                Sense::Ge => c > 0.0,
-            };
-            if loosens && c.abs() > 1e-12 {
-                entries.push((r as u32, c));
+/// The elastic LP's columns: one per knob, minimising the weighted sum of the knobs' moves; `x`
+/// is the plan at which share and parity rows' `da . x` is estimated.
+fn elastic_columns(rows: &[RowMeta], knobs: &[Knob], x: &[f64]) -> Vec<Extra> {
+    let mut extra: Vec<Extra> = knobs
+        .iter()
+        .map(|k| {
+            let mut entries: Vec<(u32, f64)> = Vec::new();
+            for &r in &k.rows {
+                let meta = &rows[r];
+                let dax: f64 = meta.da.iter().map(|(j, v)| v * x.get(j).copied().unwrap_or(0.0)).sum();
+                // Moving theta by sigma t moves the row's activity minus its bound by sigma t (da.x - db).
+                let c = k.sigma * (dax - meta.db);
+                // Only the loosening side counts: a `<=` row needs a negative entry, a `>=` row a positive one.
+                let loosens = match meta.sense {
+                    Sense::Le => c < 0.0,
+                    Sense::Ge => c > 0.0,
+                };
+                if loosens && c.abs() > 1e-12 {
+                    entries.push((r as u32, c));
+                }
             }
-        }
-        entries.sort_by_key(|&(r, _)| r);
-        (entries, -1.0 / k.scale, 0.0, k.max_delta)
-    }))
+            entries.sort_by_key(|&(r, _)| r);
+            Extra { entries, cost: -1.0 / k.scale, upper: k.max_delta }
+        })
+        .collect();
+    // The rows' duals at the optimum are the knobs' prices per unit of row they relax, from
+    // 5e-8 up (a floor of 1.8e9 moved at 1% of it per unit): below the simplex's dual tolerance
+    // (1e-7), where sifting's restricted LPs stopped 3% short of the smallest move (the 10^5-edge
+    // day with its floor raised fiftyfold). The objective is scaled, the optimum unchanged, so
+    // that the cheapest price is 1.
+    let cheapest = (extra.iter())
+        .filter_map(|c| {
+            let size = c.entries.iter().map(|e| e.1.abs()).fold(0.0, f64::max);
+            (size > 0.0).then(|| c.cost.abs() / size)
+        })
+        .fold(f64::INFINITY, f64::min);
+    if cheapest.is_finite() && cheapest > 0.0 {
+        extra.iter_mut().for_each(|c| c.cost /= cheapest);
+    }
+    extra
 }
 
 /// `inst` with every knob moved by `t` times its elastic move (within its range).
@@ -143,66 +160,62 @@ fn relaxed(inst: &Instance, knobs: &[Knob], delta: &[f64], t: f64) -> Instance {
 }
 
 /// Whether some knob with a non-zero move is on a row whose coefficients move with it.
-fn moves_coefficients(model: &Model, knobs: &[Knob], delta: &[f64]) -> bool {
-    knobs.iter().zip(delta).any(|(k, &d)| d > 0.0 && k.rows.iter().any(|&r| !model.rows[r].da.is_empty()))
-}
-
-/// Whether a day has a feasible plan (its rows and bounds only, no objective).
-fn feasible_day(inst: &Instance, settings: &ValidSettings) -> Result<bool, SolveError> {
-    super::rules::phase_one(&formulate(inst), settings)
+fn moves_coefficients(rows: &[RowMeta], knobs: &[Knob], delta: &[f64]) -> bool {
+    knobs.iter().zip(delta).any(|(k, &d)| d > 0.0 && k.rows.iter().any(|&r| !rows[r].da.is_empty()))
 }
 
 /// The smallest relaxation of `inst`'s relaxable parameters that makes it feasible, or `None`
 /// when no change of them can.
 ///
-/// `live` is the day's feasibility model (every rule switched back on here): when the relaxation
-/// moves only right-hand sides (no share or parity parameter), its feasibility tests are
-/// hot-started re-solves of it instead of cold solves of the relaxed day.
-pub fn smallest(inst: &Instance, model: &Model, settings: &ValidSettings, relax_physical: bool, live: &mut Live) -> Result<Option<Relaxation>, SolveError> {
-    let knobs = knobs(inst, model, relax_physical);
+/// `tests` are the day's feasibility tests (every rule switched back on here): when the
+/// relaxation moves only right-hand sides (no share or parity parameter), its feasibility tests
+/// are re-solves of them with moved right-hand sides instead of solves of the relaxed day.
+pub fn smallest(inst: &Instance, relax_physical: bool, tests: &mut impl Tests) -> Result<Option<Boundary>, SolveError> {
+    let knobs = knobs(inst, tests.day_rows(), relax_physical);
     if knobs.is_empty() {
         return Ok(None);
     }
-    let mut x = spread_plan(inst, model);
+    let mut x = spread_plan(inst, tests);
     let mut delta = vec![0.0; knobs.len()];
     // Two rounds: the second estimates share rows' da.x at the first round's plan (needed only
     // when the first moved a share or parity parameter).
     for round in 0..2 {
-        if round == 1 && !moves_coefficients(model, &knobs, &delta) {
+        if round == 1 && !moves_coefficients(tests.day_rows(), &knobs, &delta) {
             break;
         }
-        let e = elastic(model, &knobs, &x);
-        let r = Highs.solve(&e, settings)?;
-        match r.status {
-            Status::Optimal => {}
-            Status::Infeasible if round == 0 => return Ok(None),
-            Status::Infeasible => break,
-            other => return Err(SolveError::Backend { backend: "highs", reason: format!("the elastic LP ended {other}") }),
-        }
-        let n = model.n_cols();
-        delta = r.x[n..].iter().map(|&d| if d > 1e-9 { d } else { 0.0 }).collect();
-        x = r.x[..model.n_edges].to_vec();
+        let answer = tests.elastic(elastic_columns(tests.day_rows(), &knobs, &x))?;
+        let Some(ElasticOptimum { plan, extra: moves }) = answer else {
+            if round == 0 {
+                return Ok(None);
+            }
+            break;
+        };
+        delta = moves.iter().map(|&d| if d > 1e-9 { d } else { 0.0 }).collect();
+        x = plan;
     }
-    for k in 0..live.rules().len() {
-        live.set(k, true)?;
+    for k in 0..tests.rules().len() {
+        tests.set(k, true)?;
     }
-    let hot = !moves_coefficients(model, &knobs, &delta);
+    let hot = !moves_coefficients(tests.day_rows(), &knobs, &delta);
     let mut feasible = |t: f64| -> Result<bool, SolveError> {
         if !hot {
-            return feasible_day(&relaxed(inst, &knobs, &delta, t), settings);
+            return tests.feasible_day(&relaxed(inst, &knobs, &delta, t));
         }
-        // Only right-hand sides move: the live model, hot-started.
-        live.reset_rhs()?;
+        // Only right-hand sides move: the day's tests, with the rows moved.
+        tests.reset_rhs()?;
+        let mut moves: Vec<(usize, f64)> = Vec::new();
         for (k, &d) in knobs.iter().zip(&delta) {
             if d > 0.0 {
                 let step = k.sigma * (t * d).min(k.max_delta);
-                for &r in &k.rows {
-                    live.set_rhs(r, model.rows[r].rhs + step * model.rows[r].db)?;
-                }
+                let rows = tests.day_rows();
+                moves.extend(k.rows.iter().map(|&r| (r, rows[r].rhs + step * rows[r].db)));
             }
         }
-        let f = live.feasible();
-        live.reset_rhs()?;
+        for (r, rhs) in moves {
+            tests.set_rhs(r, rhs)?;
+        }
+        let f = tests.feasible();
+        tests.reset_rhs()?;
         f
     };
     // The boundary along the elastic answer: the smallest t with the day feasible at t delta.
@@ -232,23 +245,73 @@ pub fn smallest(inst: &Instance, model: &Model, settings: &ValidSettings, relax_
         }
         t = hi * (1.0 + MARGIN);
     }
-    let mut day = relaxed(inst, &knobs, &delta, t);
-    let mut sol = crate::solve(&day, settings)?;
+    let moves = knobs.into_iter().zip(delta).filter(|(_, d)| *d > 0.0).map(|(knob, delta)| Move { knob, delta }).collect();
+    // The last feasible test was at most this relaxed: its plan is feasible at `t`.
+    Ok(Some(Boundary { moves, t, plan: tests.feasible_plan() }))
+}
+
+/// A knob and its move in the elastic answer.
+#[derive(Debug, Clone)]
+struct Move {
+    knob: Knob,
+    delta: f64,
+}
+
+/// The smallest relaxation found, at the boundary of feasibility: the knobs' moves and how far
+/// along them (`t`); [`solve_relaxed`] solves the relaxed day.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    moves: Vec<Move>,
+    t: f64,
+    /// A plan of the relaxed day, when the tests kept one: (edge, impressions) of its positive
+    /// edges.
+    plan: Option<Vec<(u32, f64)>>,
+}
+
+impl Boundary {
+    /// Sets every knob of `inst` `t` times along its move (within its range).
+    fn set(&self, inst: &mut Instance, t: f64) {
+        for m in &self.moves {
+            m.knob.param.set(inst, m.knob.from + m.knob.sigma * (t * m.delta).min(m.knob.max_delta));
+        }
+    }
+}
+
+/// The relaxed day's optimum: `inst` is relaxed in place, solved (sifting over generated columns
+/// where the settings sift: no copy of a 10^7-edge day), and put back as it was.
+pub fn solve_relaxed(inst: &mut Instance, boundary: &Boundary, settings: &ValidSettings) -> Result<Relaxation, SolveError> {
+    let from: Vec<f64> = boundary.moves.iter().map(|m| m.knob.param.get(inst)).collect();
+    let mut t = boundary.t;
+    boundary.set(inst, t);
+    let solve = |inst: &Instance| {
+        let f = Formulation::new(inst);
+        match &boundary.plan {
+            // Sifting starts from a plan the feasibility tests found: its first working set
+            // serves every floor, with no artificial to price out.
+            Some(plan) if settings.backend.resolve_for(&f) == BackendChoice::FirstOrder => {
+                let mut x = vec![0.0; f.n_cols()];
+                plan.iter().for_each(|&(e, v)| x[e as usize] = v);
+                let warm = crate::WarmStart { x: Some(x), y: None, basis: None };
+                crate::solve_model_warm(inst, &f, &crate::first_order_settings(settings), Some(&warm))
+            }
+            _ => crate::solve_model(inst, &f, settings),
+        }
+    };
+    let mut sol = solve(inst);
     // At the boundary a full solve may still read the day as infeasible by its tolerances: step
     // a little further in (1e-4 of the move at most, thrice).
     for _ in 0..3 {
-        if sol.status == Status::Optimal {
+        if !matches!(&sol, Ok(s) if s.status != Status::Optimal) {
             break;
         }
         t *= 1.0 + 1e-4;
-        day = relaxed(inst, &knobs, &delta, t);
-        sol = crate::solve(&day, settings)?;
+        boundary.set(inst, t);
+        sol = solve(inst);
     }
-    let changes = knobs
-        .iter()
-        .zip(&delta)
-        .filter(|(_, &d)| d > 0.0)
-        .map(|(k, _)| ParamChange { param: k.param.name(inst), from: k.from, to: k.param.get(&day) })
-        .collect();
-    Ok(Some(Relaxation { changes, objective: (sol.status == Status::Optimal).then_some(sol.objective) }))
+    let changes = boundary.moves.iter().map(|m| ParamChange { param: m.knob.param.name(inst), from: m.knob.from, to: m.knob.param.get(inst) }).collect();
+    for (m, &v) in boundary.moves.iter().zip(&from) {
+        m.knob.param.set(inst, v);
+    }
+    let sol = sol?;
+    Ok(Relaxation { changes, objective: (sol.status == Status::Optimal).then_some(sol.objective) })
 }

@@ -1,13 +1,15 @@
-//! The day's hard rules in the planner's vocabulary, and a live feasibility model on which any
-//! of them can be switched off (its bounds set to infinity) and on again between hot-started
-//! HiGHS re-solves.
+//! The day's hard rules in the planner's vocabulary, and the feasibility tests a diagnosis runs
+//! with some of them switched off ([`Tests`]): on a live HiGHS model of the whole matrix
+//! ([`Live`], hot-started re-solves) or by sifting over generated columns
+//! ([`super::sifted::Sifted`], warm-started phase-one LPs).
 
 use agora_instances::Instance;
 
+use super::columns::{off_rhs, Extra};
 use crate::backends::highs::{load, map_status, Highs};
 use crate::backends::highs_raw;
 use crate::backends::Backend;
-use crate::ir::{Model, RowKind, Sense};
+use crate::ir::{Columns, Model, RowKind, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
 
@@ -30,7 +32,7 @@ pub struct Rule {
 /// The hard rules of `model` (formulated from `inst`): instance constraints without a penalty
 /// first, in instance order, then supplies, budgets, item caps and edge caps. Soft rules are not
 /// rules here: their slack always lets them hold.
-pub fn hard_rules(inst: &Instance, model: &Model) -> Vec<Rule> {
+pub fn hard_rules<C: Columns + ?Sized>(inst: &Instance, model: &C) -> Vec<Rule> {
     let mut rules: Vec<Rule> = inst
         .constraints
         .iter()
@@ -38,7 +40,7 @@ pub fn hard_rules(inst: &Instance, model: &Model) -> Vec<Rule> {
         .filter(|(_, c)| c.penalty.is_none())
         .map(|(k, c)| Rule { name: c.name.clone(), kind: c.kind.type_name().to_string(), rows: Vec::new(), cols: Vec::new(), constraint: Some(k) })
         .collect();
-    for (r, meta) in model.rows.iter().enumerate() {
+    for (r, meta) in model.rows().iter().enumerate() {
         match (meta.kind, meta.constraint) {
             (RowKind::Supply | RowKind::Budget | RowKind::ItemCap, _) => {
                 rules.push(Rule { name: meta.name.clone(), kind: meta.kind.as_str().to_string(), rows: vec![r], cols: Vec::new(), constraint: None })
@@ -52,12 +54,59 @@ pub fn hard_rules(inst: &Instance, model: &Model) -> Vec<Rule> {
         }
     }
     for (e, edge) in inst.edges.iter().enumerate() {
-        if model.upper[e].is_finite() {
+        if model.upper(e).is_finite() {
             let name = format!("cap[{},{}]", inst.segments[edge.segment].id, inst.items[edge.item].id);
             rules.push(Rule { name, kind: "cap".into(), rows: Vec::new(), cols: vec![e], constraint: None });
         }
     }
     rules
+}
+
+/// The optimum of an elastic LP ([`Tests::elastic`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElasticOptimum {
+    /// Each edge's impressions.
+    pub plan: Vec<f64>,
+    /// Each extra column's value, in the order given.
+    pub extra: Vec<f64>,
+}
+
+/// Feasibility tests of a day whose hard rules are each on or off: what a conflict's deletion
+/// filter and a relaxation's boundary search ask, whichever way the day is solved.
+pub trait Tests {
+    /// The hard rules, indexed as [`Tests::set`] takes them.
+    fn rules(&self) -> &[Rule];
+    /// The day's rows, with their parameter derivatives.
+    fn day_rows(&self) -> &[RowMeta];
+    /// Edge `e`'s cap in the day.
+    fn edge_upper(&self, e: usize) -> f64;
+    /// Whether rule `k` is on.
+    fn is_on(&self, k: usize) -> bool;
+    /// Switches rule `k` on (its bounds as the day has them) or off (to infinity).
+    fn set(&mut self, k: usize, on: bool) -> Result<(), SolveError>;
+    /// Whether the rules now on admit a plan.
+    fn feasible(&mut self) -> Result<bool, SolveError>;
+    /// How much each rule weighs in the certificate of the last test that found the rules on
+    /// infeasible (`None` without one): which built-in rules take part in the conflict.
+    fn weights(&self) -> Option<Vec<f64>>;
+    /// Sets row `r`'s right-hand side to `rhs`, until [`Tests::reset_rhs`].
+    fn set_rhs(&mut self, r: usize, rhs: f64) -> Result<(), SolveError>;
+    /// Puts back every right-hand side [`Tests::set_rhs`] moved.
+    fn reset_rhs(&mut self) -> Result<(), SolveError>;
+    /// The elastic LP of the smallest relaxation: the day's rows with every rule on (soft rows
+    /// free) and the `extra` columns, maximised; its optimum, or `None` when it is infeasible.
+    fn elastic(&self, extra: Vec<Extra>) -> Result<Option<ElasticOptimum>, SolveError>;
+    /// Whether `inst` (the day with some parameters moved) admits a plan, tested the same way.
+    fn feasible_day(&self, inst: &Instance) -> Result<bool, SolveError>;
+    /// Feasibility tests run so far.
+    fn solves(&self) -> usize;
+    /// The plan of the last test that found the rules on feasible, as (edge, impressions) for
+    /// its positive edges, where the tests keep one: a start for the relaxed day's solve.
+    fn feasible_plan(&self) -> Option<Vec<(u32, f64)>> {
+        None
+    }
+    /// The name of the backend that runs the tests (for errors).
+    fn backend(&self) -> &'static str;
 }
 
 /// A feasibility model (the day's rows and bounds, no objective) kept alive in HiGHS, with each
@@ -72,7 +121,7 @@ pub struct Live {
     /// The dual ray of the last infeasible solve, when HiGHS gave one.
     ray: Option<Vec<f64>>,
     /// Feasibility solves run so far.
-    pub solves: usize,
+    solves: usize,
     /// Right-hand sides moved by [`Live::set_rhs`], with their day values, last first.
     moved: Vec<(usize, f64)>,
 }
@@ -90,23 +139,44 @@ impl Live {
         Ok(Live { model: feas, rules, off, hm: Some(hm), settings: settings.clone(), ray: None, solves: 0, moved: Vec::new() })
     }
 
-    /// The hard rules, indexed as [`Live::set`] takes them.
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
-    }
-
     /// The feasibility model (every rule on).
     pub fn model(&self) -> &Model {
         &self.model
     }
 
-    /// Whether rule `k` is on.
-    pub fn is_on(&self, k: usize) -> bool {
+    /// The feasibility model as it now is (rules off at infinity), for a cold solve.
+    fn current(&self) -> Model {
+        let mut m = self.model.clone();
+        for (rule, _) in self.rules.iter().zip(&self.off).filter(|(_, &off)| off) {
+            for &r in &rule.rows {
+                m.rows[r].rhs = off_rhs(m.rows[r].sense);
+            }
+            for &j in &rule.cols {
+                m.upper[j] = f64::INFINITY;
+            }
+        }
+        m
+    }
+}
+
+impl Tests for Live {
+    fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    fn day_rows(&self) -> &[RowMeta] {
+        &self.model.rows
+    }
+
+    fn edge_upper(&self, e: usize) -> f64 {
+        self.model.upper[e]
+    }
+
+    fn is_on(&self, k: usize) -> bool {
         !self.off[k]
     }
 
-    /// Switches rule `k` on (its bounds as the day has them) or off (to infinity).
-    pub fn set(&mut self, k: usize, on: bool) -> Result<(), SolveError> {
+    fn set(&mut self, k: usize, on: bool) -> Result<(), SolveError> {
         if self.off[k] != on {
             return Ok(());
         }
@@ -125,9 +195,9 @@ impl Live {
         Ok(())
     }
 
-    /// Whether the rules now on admit a plan. A run HiGHS does not settle is decided by a
-    /// phase-one LP ([`phase_one`]); a model neither settles is an error.
-    pub fn feasible(&mut self) -> Result<bool, SolveError> {
+    /// A run HiGHS does not settle is decided by a phase-one LP ([`phase_one`]); a model neither
+    /// settles is an error.
+    fn feasible(&mut self) -> Result<bool, SolveError> {
         self.solves += 1;
         let mut hm = self.hm.take().expect("the live model is present between solves");
         let _ = hm.try_set_option("presolve", "off");
@@ -153,10 +223,15 @@ impl Live {
         }
     }
 
-    /// Sets row `r`'s right-hand side to `rhs` (in the live model and the mirror), for a
-    /// relaxation whose parameters move only right-hand sides. `Live::set` restores the day's
-    /// value only through [`Live::reset_rhs`].
-    pub fn set_rhs(&mut self, r: usize, rhs: f64) -> Result<(), SolveError> {
+    /// A rule's weight is its rows' largest entry in HiGHS' dual ray, or for an edge cap the
+    /// edge's entry of `A' ray` (the cap binds where that is non-zero).
+    fn weights(&self) -> Option<Vec<f64>> {
+        let ray = self.ray.as_deref()?;
+        let m = &self.model;
+        Some(rule_weights(&self.rules, |r| ray[r], |j| m.matrix.outer_view(j).map_or(0.0, |c| c.iter().map(|(r, a)| a * ray[r]).sum::<f64>())))
+    }
+
+    fn set_rhs(&mut self, r: usize, rhs: f64) -> Result<(), SolveError> {
         let (lo, hi) = row_bounds(self.model.rows[r].sense, rhs);
         self.moved.push((r, self.model.rows[r].rhs));
         self.model.rows[r].rhs = rhs;
@@ -164,8 +239,7 @@ impl Live {
         highs_raw::change_row_bounds(hm, r, lo, hi).map_err(|e| SolveError::Backend { backend: "highs", reason: e.to_string() })
     }
 
-    /// Puts back every right-hand side [`Live::set_rhs`] moved.
-    pub fn reset_rhs(&mut self) -> Result<(), SolveError> {
+    fn reset_rhs(&mut self) -> Result<(), SolveError> {
         while let Some((r, rhs)) = self.moved.pop() {
             let (lo, hi) = row_bounds(self.model.rows[r].sense, rhs);
             self.model.rows[r].rhs = rhs;
@@ -175,27 +249,41 @@ impl Live {
         Ok(())
     }
 
-    /// The last infeasible solve's dual ray (one value per row), if HiGHS gave one.
-    pub fn ray(&self) -> Option<&[f64]> {
-        self.ray.as_deref()
+    fn elastic(&self, extra: Vec<Extra>) -> Result<Option<ElasticOptimum>, SolveError> {
+        let e = self.model.with_columns(extra.into_iter().map(|c| (c.entries, c.cost, 0.0, c.upper)));
+        let r = Highs.solve(&e, &self.settings)?;
+        match r.status {
+            // The extra columns follow the edges and the soft rows' slacks.
+            Status::Optimal => Ok(Some(ElasticOptimum { plan: r.x[..self.model.n_edges].to_vec(), extra: r.x[self.model.n_cols()..].to_vec() })),
+            Status::Infeasible => Ok(None),
+            other => Err(SolveError::Backend { backend: "highs", reason: format!("the elastic LP ended {other}") }),
+        }
     }
 
-    /// The feasibility model as it now is (rules off at infinity), for a cold solve.
-    fn current(&self) -> Model {
-        let mut m = self.model.clone();
-        for (rule, _) in self.rules.iter().zip(&self.off).filter(|(_, &off)| off) {
-            for &r in &rule.rows {
-                m.rows[r].rhs = match m.rows[r].sense {
-                    Sense::Le => f64::INFINITY,
-                    Sense::Ge => f64::NEG_INFINITY,
-                };
-            }
-            for &j in &rule.cols {
-                m.upper[j] = f64::INFINITY;
-            }
-        }
-        m
+    fn feasible_day(&self, inst: &Instance) -> Result<bool, SolveError> {
+        phase_one(&crate::formulate::formulate(inst), &self.settings)
     }
+
+    fn solves(&self) -> usize {
+        self.solves
+    }
+
+    fn backend(&self) -> &'static str {
+        "highs"
+    }
+}
+
+/// Each rule's weight in a certificate: the largest `|value|` over its rows (`row(r)`) and its
+/// capped columns (`col(j)`, a column's reduced-cost term `a_j . y`).
+pub(crate) fn rule_weights(rules: &[Rule], row: impl Fn(usize) -> f64, col: impl Fn(usize) -> f64) -> Vec<f64> {
+    rules
+        .iter()
+        .map(|rule| {
+            let rows = rule.rows.iter().map(|&r| row(r).abs()).fold(0.0, f64::max);
+            let cols = rule.cols.iter().map(|&j| col(j).abs()).fold(0.0, f64::max);
+            rows.max(cols)
+        })
+        .collect()
 }
 
 /// A row's bounds in HiGHS' form: `<=` rows bounded above by `rhs`, `>=` rows below.

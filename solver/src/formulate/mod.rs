@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use agora_instances::{Instance, ItemKind, Objective};
 
-use crate::ir::{Columns, Duals, Matrix, Model, RowMeta};
+use crate::ir::{Columns, Duals, Model, RowMeta};
 
 mod builder;
 
@@ -183,33 +183,9 @@ impl<'a> Formulation<'a> {
         Formulation { inst, rows: b.rows, items, budget_row, blocks, slacks: b.slacks, n_sums: b.n_sums, qp }
     }
 
-    /// The [`Model`] IR of the same rows and columns: every column's entries counted, then
-    /// written with its cost and bounds in column order (sequential writes into arrays
-    /// allocated once).
+    /// The [`Model`] IR of the same rows and columns ([`crate::ir::model_of`]).
     pub fn to_model(&self) -> Model {
-        let n_cols = self.n_cols();
-        let mut indptr = Vec::with_capacity(n_cols + 1);
-        indptr.push(0usize);
-        let mut nnz = 0usize;
-        self.visit(0..n_cols, |j| {
-            self.for_each_entry(j, |_, _| nnz += 1);
-            indptr.push(nnz);
-        });
-        let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
-        let (mut cost, mut quad, mut lower, mut upper) =
-            (Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols), Vec::with_capacity(n_cols));
-        self.visit(0..n_cols, |j| {
-            self.for_each_entry(j, |r, a| {
-                indices.push(r as u32);
-                data.push(a);
-            });
-            cost.push(self.cost(j));
-            quad.push(self.quad(j));
-            lower.push(self.lower(j));
-            upper.push(self.upper(j));
-        });
-        let matrix = Matrix::new_csc((self.rows.len(), n_cols), indptr, indices, data);
-        Model { n_edges: self.n_edges(), cost, quad, lower, upper, matrix, rows: self.rows.clone() }
+        crate::ir::model_of(self)
     }
 }
 
@@ -256,6 +232,9 @@ impl Columns for Formulation<'_> {
     }
     fn model(&self) -> Cow<'_, Model> {
         Cow::Owned(self.to_model())
+    }
+    fn admits_plan(&self, settings: &crate::settings::ValidSettings) -> Result<Option<bool>, crate::status::SolveError> {
+        crate::diagnose::sifted::admits_plan(self, settings).map(Some)
     }
     /// Reads the columns' items in one tight loop: the item table is read in no useful order (a
     /// segment's edges jump through it), and a loop that does nothing else keeps many of those
