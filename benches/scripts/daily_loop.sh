@@ -8,7 +8,9 @@
 # Environment:
 #   AGORA     the binary to measure (default: this tree's release build, built first)
 #   BEFORE    another binary to run beside it on the same days (an older commit's), or empty
-#   COMMANDS  which commands (default: "solve export export-parquet report frontier diagnose simulate")
+#   COMMANDS  which commands (default: "solve export export-parquet report frontier diagnose
+#             solve-infeasible simulate"; solve-infeasible is `agora solve` of the diagnose day)
+#   LIMIT     stop a run after this many seconds (default: none); its row says "stopped"
 #   OUT       where the days and outputs go (default target/daily-loop)
 #
 # Each day is `agora generate --size large --edges N --seed 1 --parquet`, generated once and
@@ -19,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-target/daily-loop}
-COMMANDS=${COMMANDS:-solve export export-parquet report frontier diagnose simulate}
+COMMANDS=${COMMANDS:-solve export export-parquet report frontier diagnose solve-infeasible simulate}
 if [ -z "${AGORA:-}" ]; then
   cargo build --release -q -p agora-cli
   AGORA=${CARGO_TARGET_DIR:-target}/release/agora
@@ -30,7 +32,12 @@ mkdir -p "$OUT"
 run() {
   local name=$1 bin=$2 n=$3; shift 3
   local err="$OUT/stderr-$n-$name-$(basename "$bin").txt"
-  if /usr/bin/time -f "TIME %e %M" "$bin" "$@" > /dev/null 2> "$err"; then status=ok; else status="exit $?"; fi
+  local limit=()
+  [ -z "${LIMIT:-}" ] || limit=(timeout "$LIMIT")
+  if /usr/bin/time -f "TIME %e %M" "${limit[@]}" "$bin" "$@" > /dev/null 2> "$err"; then status=ok; else status="exit $?"; fi
+  [ "$status" != "exit 124" ] || status="stopped at ${LIMIT} s"
+  # `agora solve` of an infeasible day exits 3 having written its diagnosis: what is asked.
+  [ "$name" != solve-infeasible ] || [ "$status" != "exit 3" ] || status="ok (infeasible, exit 3)"
   python3 - "$err" "$name" "$n" "$(basename "$bin")" "$status" <<'PY'
 import re, sys
 err, name, n, binary, status = sys.argv[1:]
@@ -70,6 +77,7 @@ PY
         report) run report "$bin" "$n" report "$day" "$sol" --out "$OUT/report-$n-$tag" ;;
         frontier) run frontier "$bin" "$n" frontier "$day" --sweep ad-load.max_share=0.1..0.3 --points 20 --out "$OUT/frontier-$n-$tag" ;;
         diagnose) run diagnose "$bin" "$n" diagnose "$infeasible" --out "$OUT/diagnosis-$n-$tag.json" ;;
+        solve-infeasible) run solve-infeasible "$bin" "$n" solve "$infeasible" --out "$OUT/solution-infeasible-$n-$tag.json" --timings ;;
         simulate) [ -d "$OUT/art-$n-$tag" ] && run simulate "$bin" "$n" simulate "$day" "$OUT/art-$n-$tag" --arrivals 100000 --out "$OUT/simulation-$n-$tag.json" ;;
       esac
     done

@@ -429,3 +429,22 @@ fn a_kept_basis_restarts_a_day_where_it_ended() {
     assert!(moved.status.is_optimal());
     assert!(rel(moved.objective, cold.objective) <= 1e-9, "{} against {}", moved.objective, cold.objective);
 }
+
+/// A frontier run in place names each infeasible point's conflict on the day itself with the
+/// point's value set, and leaves the day as it was (no copy of a large day is made for it).
+#[test]
+fn infeasible_points_are_explained_in_place_and_the_day_is_put_back() {
+    let mut day = example();
+    let before = day.clone();
+    let sweep = Sweep::parse(&day, "new-creator-exposure.min=100000..2000000", 3).unwrap();
+    let f = frontier::run_in_place(&mut day, &[sweep], &FrontierSettings::default(), &agora_solver::observe::Silent).unwrap();
+    assert_eq!(day, before);
+    let last = &f.points[2];
+    assert_eq!(last.status, Status::Infeasible);
+    assert!(last.conflict.iter().any(|c| c == "new-creator-exposure"), "{:?}", last.conflict);
+    // The same conflict as a copy of the day with the value set gives.
+    let mut copy = before.clone();
+    Param::parse(&copy, "new-creator-exposure.min").unwrap().set(&mut copy, 2_000_000.0);
+    let direct: Vec<String> = agora_solver::conflict_of(&copy, &Settings::default(), 16).unwrap().into_iter().map(|c| c.rule).collect();
+    assert_eq!(last.conflict, direct);
+}

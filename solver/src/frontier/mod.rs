@@ -228,12 +228,18 @@ pub fn run_in_place(inst: &mut Instance, sweeps: &[Sweep], settings: &FrontierSe
     let solve = Settings { threads, ..settings.solve.clone() }.validated()?;
     let mut points = sweep::solve_grid(inst, sweeps, settings, &solve, sifted, observer)?;
     if solve.diagnose_infeasible {
+        // Each infeasible point's day is the caller's with the point's values set, and put back
+        // (no copy of a large day: its conflict is sifted over generated columns).
         for p in points.iter_mut().filter(|p| p.status == Status::Infeasible) {
-            let mut day = inst.clone();
+            let day_values: Vec<f64> = sweeps.iter().map(|s| s.param.get(inst)).collect();
             for (s, &v) in sweeps.iter().zip(&p.values) {
-                s.param.set(&mut day, v);
+                s.param.set(inst, v);
             }
-            p.conflict = crate::diagnose::conflict_of(&day, &solve, 16)?.into_iter().map(|c| c.rule).collect();
+            let conflict = crate::diagnose::conflict_of(inst, &solve, 16);
+            for (s, &v) in sweeps.iter().zip(&day_values) {
+                s.param.set(inst, v);
+            }
+            p.conflict = conflict?.into_iter().map(|c| c.rule).collect();
         }
     }
     pareto::mark_efficient(&mut points);
