@@ -88,7 +88,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let mut laps = super::Laps::start();
     let day = load_validated(&a.instance)?;
     laps.lap("load+validate");
-    let inst = day.instance;
+    let mut inst = day.instance;
     let sol = match &a.warm_start {
         Some(w) => {
             // A warm start runs the first-order backend.
@@ -107,7 +107,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     };
     laps.lap("solve");
     // An infeasible day is explained in the file and the summary, unless turned off.
-    let (file, undiagnosed) = sol.to_file_explained(&inst, &settings);
+    let (file, undiagnosed) = sol.to_file_explained_in_place(&mut inst, &settings);
     if let Some(e) = undiagnosed {
         eprintln!("warning: the day is infeasible and could not be diagnosed: {e}");
     }

@@ -45,8 +45,10 @@
 //! Every such hard row gets an *artificial* column, the row's slack at a cost `M` per unit (a
 //! big-M phase one), so a restricted LP always has a plan and duals; pricing at those duals
 //! pulls in the edges that serve the floor. An answer with an artificial still positive once
-//! pricing finds nothing is not an answer: `M` grows and the loop goes on, and past its last
-//! value the full model goes to HiGHS, which proves infeasibility or finds what sifting missed.
+//! pricing finds nothing is not an answer: `M` grows and the loop goes on. Past its last value a
+//! day's phase one, sifted over the same columns (`crate::diagnose::sifted`), proves the day
+//! infeasible without its matrix; only if it finds a plan does the full model go to HiGHS, to
+//! settle what sifting missed.
 
 // Pricing and the working set index several parallel arrays (plan, costs, flags) by column.
 #![allow(clippy::needless_range_loop)]

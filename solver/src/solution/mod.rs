@@ -274,12 +274,29 @@ impl Solution {
     /// `agora solve` writes) unless `settings.diagnose_infeasible` is off. A diagnosis that
     /// cannot be made leaves the file without one and is returned beside it, for a warning.
     pub fn to_file_explained(&self, inst: &Instance, settings: &crate::Settings) -> (SolutionFile, Option<crate::SolveError>) {
-        let mut file = self.to_file(inst);
+        self.explained(self.to_file(inst), settings, |ds| crate::diagnose(inst, ds))
+    }
+
+    /// [`Solution::to_file_explained`], the relaxed day of the diagnosis solved in `inst` itself
+    /// and put back ([`crate::diagnose_in_place`]): no copy of a large day.
+    pub fn to_file_explained_in_place(&self, inst: &mut Instance, settings: &crate::Settings) -> (SolutionFile, Option<crate::SolveError>) {
+        let file = self.to_file(inst);
+        self.explained(file, settings, |ds| crate::diagnose_in_place(inst, ds))
+    }
+
+    /// `file` with the diagnosis `diagnose` makes of an infeasible day, as
+    /// [`Solution::to_file_explained`] says.
+    fn explained(
+        &self,
+        mut file: SolutionFile,
+        settings: &crate::Settings,
+        diagnose: impl FnOnce(&crate::DiagnoseSettings) -> Result<crate::Diagnosis, crate::SolveError>,
+    ) -> (SolutionFile, Option<crate::SolveError>) {
         if self.status != Status::Infeasible || !settings.diagnose_infeasible {
             return (file, None);
         }
         let ds = crate::DiagnoseSettings { solve: settings.clone(), ..Default::default() };
-        match crate::diagnose(inst, &ds) {
+        match diagnose(&ds) {
             Ok(d) if !d.feasible => {
                 file.diagnosis = Some(d);
                 (file, None)
