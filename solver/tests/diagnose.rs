@@ -134,6 +134,15 @@ fn assert_irreducible(inst: &Instance, conflict: &[ConflictRule]) {
     }
 }
 
+/// `inst` with every change of `relaxation` applied `scale` of the way.
+fn relaxed_by(inst: &Instance, relaxation: &[agora_solver::diagnose::ParamChange], scale: f64) -> Instance {
+    let mut day = inst.clone();
+    for r in relaxation {
+        Param::parse(&day, &r.param).unwrap().set(&mut day, r.from + scale * (r.to - r.from));
+    }
+    day
+}
+
 /// Tightens a generated day until it is (most likely) infeasible: a floor raised, a share cap
 /// lowered, or a freshness floor raised, all hard.
 fn tightened(seed: u64, pick: usize, factor: f64) -> Instance {
@@ -167,13 +176,7 @@ proptest! {
         prop_assert!(!names.is_empty(), "a conflict holds an instance constraint: {:?}", d.conflict);
         assert_irreducible(&inst, &d.conflict);
         if !d.relaxation.is_empty() {
-            let apply = |scale: f64| {
-                let mut day = inst.clone();
-                for r in &d.relaxation {
-                    Param::parse(&day, &r.param).unwrap().set(&mut day, r.from + scale * (r.to - r.from));
-                }
-                day
-            };
+            let apply = |scale: f64| relaxed_by(&inst, &d.relaxation, scale);
             prop_assert!(feasible(&apply(1.0)), "the relaxation restores feasibility: {:?}", d.relaxation);
             prop_assert!(!feasible(&apply(0.99)), "0.99 of it does not: {:?}", d.relaxation);
             prop_assert_eq!(status(&apply(1.0)), Status::Optimal, "the relaxed day solves: {:?}", d.relaxation);
@@ -302,13 +305,7 @@ proptest! {
         }
         prop_assert_eq!(whole.relaxation.is_empty(), sifted.relaxation.is_empty());
         if !sifted.relaxation.is_empty() {
-            let apply = |scale: f64| {
-                let mut day = inst.clone();
-                for r in &sifted.relaxation {
-                    Param::parse(&day, &r.param).unwrap().set(&mut day, r.from + scale * (r.to - r.from));
-                }
-                day
-            };
+            let apply = |scale: f64| relaxed_by(&inst, &sifted.relaxation, scale);
             prop_assert!(feasible(&apply(1.0)), "the relaxation restores feasibility: {:?}", sifted.relaxation);
             prop_assert!(!feasible(&apply(0.99)), "0.99 of it does not: {:?}", sifted.relaxation);
             // (Its optimum moves with the floor's last digits near the boundary: not compared.)

@@ -222,7 +222,10 @@ pub fn smallest(inst: &Instance, relax_physical: bool, tests: &mut impl Tests) -
     // Start a hair inside the feasible side: exactly at the boundary a simplex run may end
     // without a verdict.
     let mut hi = 1.0 + MARGIN;
-    let t_max = knobs.iter().zip(&delta).filter(|(_, &d)| d > 0.0).map(|(k, &d)| k.max_delta / d).fold(f64::INFINITY, f64::min).max(1.0);
+    // Each knob stops at the end of its range and the others go on, so the search may go as far
+    // as the knob that ends last (the first to end once stopped it all: an elastic answer that
+    // moved `explore.min_share` to 0 and missed the boundary by its estimate found no relaxation).
+    let t_max = knobs.iter().zip(&delta).filter(|(_, &d)| d > 0.0).map(|(k, &d)| k.max_delta / d).fold(0.0, f64::max).max(1.0);
     while !feasible(hi)? {
         if hi >= t_max {
             return Ok(None);
