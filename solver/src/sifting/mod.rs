@@ -53,6 +53,7 @@
 // Pricing and the working set index several parallel arrays (plan, costs, flags) by column.
 #![allow(clippy::needless_range_loop)]
 
+mod handoff;
 mod pool;
 mod restricted;
 
@@ -61,9 +62,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::backends::BackendResult;
-use crate::ir::{Columns, Duals, Model, RowMeta, Sense};
+use crate::ir::{Columns, Duals, RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::{SolveError, Status};
+pub(crate) use handoff::Delegated;
+use handoff::{full_model, infeasible_rows, no_plan};
 pub(crate) use pool::Pool;
 use restricted::{Artificial, Restricted};
 
@@ -187,22 +190,14 @@ pub(crate) fn sift<C: Columns + ?Sized>(
             let result = BackendResult { status: Status::Optimal, x, row_duals: y, objective, iterations: stats.restricted_iterations, detail: None };
             Ok((result, stats, basis))
         }
-        End::Stopped(status, detail) => Ok((limit_result(model, status, detail, &stats), stats, None)),
+        End::Stopped(status, detail) => Ok((no_plan(model, status, detail, &stats), stats, None)),
         End::Delegate(why) => {
             // A floor no working set served: a phase one sifted over the same columns proves
             // the day infeasible without its matrix (a 10^5-edge day with a floor beyond reach
             // took 31 s through HiGHS on the whole model, and a 10^6-edge one over 10 minutes).
             if matches!(why, Delegated::Unserved) && model.admits_plan(settings)? == Some(false) {
                 let detail = format!("{why}; a phase one sifted over the columns proved that no plan satisfies the rows");
-                let result = BackendResult {
-                    status: Status::Infeasible,
-                    x: vec![0.0; model.n_cols()],
-                    row_duals: vec![0.0; model.n_rows()],
-                    objective: 0.0,
-                    iterations: stats.restricted_iterations,
-                    detail: Some(detail),
-                };
-                return Ok((result, stats, None));
+                return Ok((no_plan(model, Status::Infeasible, detail, &stats), stats, None));
             }
             let why = why.to_string();
             // The whole model, written once for both uses (a day's generated columns).
@@ -229,23 +224,6 @@ pub(crate) enum End {
     Stopped(Status, String),
     /// The full model must decide, for this reason.
     Delegate(Delegated),
-}
-
-/// Why sifting hands a model on.
-pub(crate) enum Delegated {
-    /// An artificial stayed positive at the largest cost: most likely no plan serves the floors.
-    Unserved,
-    /// A restricted problem ended without an answer: this one.
-    Trouble(String),
-}
-
-impl std::fmt::Display for Delegated {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Delegated::Unserved => f.write_str("a floor stayed unserved at the largest artificial cost"),
-            Delegated::Trouble(why) => f.write_str(why),
-        }
-    }
 }
 
 /// Sifting over `pricing`'s edges from duals `y0`, the pool holding the slacks and any warm
@@ -565,46 +543,4 @@ impl Groups {
         out.sort_unstable();
         out
     }
-}
-
-/// The answer when a limit ends sifting: no plan.
-fn limit_result<C: Columns + ?Sized>(model: &C, status: Status, detail: String, stats: &SiftStats) -> BackendResult {
-    BackendResult {
-        status,
-        x: vec![0.0; model.n_cols()],
-        row_duals: vec![0.0; model.n_rows()],
-        objective: 0.0,
-        iterations: stats.restricted_iterations,
-        detail: Some(detail),
-    }
-}
-
-/// `Some(infeasible result)` when HiGHS proves that no plan satisfies `model`'s rows (its linear
-/// part solved as a whole); `None` when one does or HiGHS cannot say.
-fn infeasible_rows(model: &Model, settings: &ValidSettings, why: &str) -> Result<Option<BackendResult>, SolveError> {
-    use crate::backends::highs::{load_linear, map_status};
-    let solved = load_linear(model, settings)?
-        .try_solve()
-        .map_err(|s| SolveError::Backend { backend: crate::first_order::NAME, reason: format!("HiGHS run failed: {s:?}") })?;
-    if map_status(solved.status()) != Status::Infeasible {
-        return Ok(None);
-    }
-    let iterations = solved.simplex_iteration_count().max(0) as u64;
-    Ok(Some(BackendResult {
-        status: Status::Infeasible,
-        x: vec![0.0; model.n_cols()],
-        row_duals: vec![0.0; model.n_rows()],
-        objective: 0.0,
-        iterations,
-        detail: Some(format!("{why}; HiGHS proved that no plan satisfies the rows (the linear part, solved as a whole)")),
-    }))
-}
-
-/// Hands the whole model to the exact backend `auto` would pick by class (HiGHS for LPs,
-/// Clarabel for QPs) when sifting cannot settle it.
-fn full_model(model: &Model, settings: &ValidSettings, stats: SiftStats, why: &str) -> Result<(BackendResult, SiftStats), SolveError> {
-    let backend = crate::exact_backend(crate::BackendChoice::Auto.resolve(model.is_qp()));
-    let mut result = backend.solve(model, settings)?;
-    result.detail = Some(format!("{why}; solved as a whole by {}{}", backend.name(), result.detail.map(|d| format!(" ({d})")).unwrap_or_default()));
-    Ok((result, stats))
 }
