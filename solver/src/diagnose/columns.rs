@@ -27,7 +27,6 @@ pub(crate) struct Altered<'a, C: Columns + ?Sized> {
     /// The edges whose cap is lifted, ascending.
     caps_off: &'a [usize],
     extra: Vec<Extra>,
-    cost_scale: f64,
     /// What no plan's objective exceeds, if known ([`Columns::objective_bound`]).
     bound: Option<f64>,
 }
@@ -38,8 +37,7 @@ impl<'a, C: Columns + ?Sized> Altered<'a, C> {
     /// that row's `slack` and `penalty`, so that sifting gives the row no artificial.
     pub fn new(inner: &'a C, rows: Vec<RowMeta>, caps_off: &'a [usize], extra: Vec<Extra>) -> Self {
         debug_assert_eq!(rows.len(), inner.n_rows());
-        let cost_scale = extra.iter().map(|e| e.cost.abs()).fold(0.0, f64::max);
-        Altered { inner, rows, caps_off, extra, cost_scale, bound: None }
+        Altered { inner, rows, caps_off, extra, bound: None }
     }
 
     /// The same LP, known never to exceed `bound` (a phase one: 0).
@@ -100,8 +98,9 @@ impl<C: Columns + ?Sized> Columns for Altered<'_, C> {
     fn model(&self) -> Cow<'_, Model> {
         Cow::Owned(model_of(self))
     }
+    /// The extra columns carry the objective: their largest cost.
     fn cost_scale(&self) -> Option<f64> {
-        Some(self.cost_scale.max(1e-12))
+        Some(self.extra.iter().map(|e| e.cost.abs()).fold(1e-12, f64::max))
     }
     fn objective_bound(&self) -> Option<f64> {
         self.bound

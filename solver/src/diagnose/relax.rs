@@ -55,6 +55,14 @@ struct Knob {
     max_delta: f64,
 }
 
+impl Knob {
+    /// How far the parameter moves, signed, at `t` times its elastic move `delta` (within its
+    /// valid range).
+    fn step(&self, delta: f64, t: f64) -> f64 {
+        self.sigma * (t * delta).min(self.max_delta)
+    }
+}
+
 /// Share-like fields live in [0, 1]; their unit of change is a percentage point.
 fn is_share(field: &str) -> bool {
     matches!(field, "max_share" | "min_share" | "tolerance")
@@ -153,7 +161,7 @@ fn relaxed(inst: &Instance, knobs: &[Knob], delta: &[f64], t: f64) -> Instance {
     let mut out = inst.clone();
     for (k, &d) in knobs.iter().zip(delta) {
         if d > 0.0 {
-            k.param.set(&mut out, k.from + k.sigma * (t * d).min(k.max_delta));
+            k.param.set(&mut out, k.from + k.step(d, t));
         }
     }
     out
@@ -206,7 +214,7 @@ pub fn smallest(inst: &Instance, relax_physical: bool, tests: &mut impl Tests) -
         let mut moves: Vec<(usize, f64)> = Vec::new();
         for (k, &d) in knobs.iter().zip(&delta) {
             if d > 0.0 {
-                let step = k.sigma * (t * d).min(k.max_delta);
+                let step = k.step(d, t);
                 let rows = tests.day_rows();
                 moves.extend(k.rows.iter().map(|&r| (r, rows[r].rhs + step * rows[r].db)));
             }
@@ -275,7 +283,7 @@ impl Boundary {
     /// Sets every knob of `inst` `t` times along its move (within its range).
     fn set(&self, inst: &mut Instance, t: f64) {
         for m in &self.moves {
-            m.knob.param.set(inst, m.knob.from + m.knob.sigma * (t * m.delta).min(m.knob.max_delta));
+            m.knob.param.set(inst, m.knob.from + m.knob.step(m.delta, t));
         }
     }
 }
@@ -283,7 +291,6 @@ impl Boundary {
 /// The relaxed day's optimum: `inst` is relaxed in place, solved (sifting over generated columns
 /// where the settings sift: no copy of a 10^7-edge day), and put back as it was.
 pub fn solve_relaxed(inst: &mut Instance, boundary: &Boundary, settings: &ValidSettings) -> Result<Relaxation, SolveError> {
-    let from: Vec<f64> = boundary.moves.iter().map(|m| m.knob.param.get(inst)).collect();
     let mut t = boundary.t;
     boundary.set(inst, t);
     let solve = |inst: &Instance| {
@@ -312,9 +319,8 @@ pub fn solve_relaxed(inst: &mut Instance, boundary: &Boundary, settings: &ValidS
         sol = solve(inst);
     }
     let changes = boundary.moves.iter().map(|m| ParamChange { param: m.knob.param.name(inst), from: m.knob.from, to: m.knob.param.get(inst) }).collect();
-    for (m, &v) in boundary.moves.iter().zip(&from) {
-        m.knob.param.set(inst, v);
-    }
+    // Each knob's `from` is its value in the day.
+    boundary.moves.iter().for_each(|m| m.knob.param.set(inst, m.knob.from));
     let sol = sol?;
     Ok(Relaxation { changes, objective: (sol.status == Status::Optimal).then_some(sol.objective) })
 }

@@ -98,8 +98,6 @@ pub trait Tests {
     fn elastic(&self, extra: Vec<Extra>) -> Result<Option<ElasticOptimum>, SolveError>;
     /// Whether `inst` (the day with some parameters moved) admits a plan, tested the same way.
     fn feasible_day(&self, inst: &Instance) -> Result<bool, SolveError>;
-    /// Feasibility tests run so far.
-    fn solves(&self) -> usize;
     /// The plan of the last test that found the rules on feasible, as (edge, impressions) for
     /// its positive edges, where the tests keep one: a start for the relaxed day's solve.
     fn feasible_plan(&self) -> Option<Vec<(u32, f64)>> {
@@ -120,8 +118,6 @@ pub struct Live {
     settings: ValidSettings,
     /// The dual ray of the last infeasible solve, when HiGHS gave one.
     ray: Option<Vec<f64>>,
-    /// Feasibility solves run so far.
-    solves: usize,
     /// Right-hand sides moved by [`Live::set_rhs`], with their day values, last first.
     moved: Vec<(usize, f64)>,
 }
@@ -136,12 +132,7 @@ impl Live {
         hm.try_set_option("presolve", "off").map_err(|_| SolveError::Backend { backend: "highs", reason: "HiGHS refused presolve = off".into() })?;
         let rules = hard_rules(inst, model);
         let off = vec![false; rules.len()];
-        Ok(Live { model: feas, rules, off, hm: Some(hm), settings: settings.clone(), ray: None, solves: 0, moved: Vec::new() })
-    }
-
-    /// The feasibility model (every rule on).
-    pub fn model(&self) -> &Model {
-        &self.model
+        Ok(Live { model: feas, rules, off, hm: Some(hm), settings: settings.clone(), ray: None, moved: Vec::new() })
     }
 
     /// The feasibility model as it now is (rules off at infinity), for a cold solve.
@@ -198,7 +189,6 @@ impl Tests for Live {
     /// A run HiGHS does not settle is decided by a phase-one LP ([`phase_one`]); a model neither
     /// settles is an error.
     fn feasible(&mut self) -> Result<bool, SolveError> {
-        self.solves += 1;
         let mut hm = self.hm.take().expect("the live model is present between solves");
         let _ = hm.try_set_option("presolve", "off");
         let mut solved = hm.solve();
@@ -262,10 +252,6 @@ impl Tests for Live {
 
     fn feasible_day(&self, inst: &Instance) -> Result<bool, SolveError> {
         phase_one(&crate::formulate::formulate(inst), &self.settings)
-    }
-
-    fn solves(&self) -> usize {
-        self.solves
     }
 
     fn backend(&self) -> &'static str {

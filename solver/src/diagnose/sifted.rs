@@ -47,7 +47,6 @@ pub struct Sifted<'a> {
     certificate: Option<Vec<f64>>,
     /// The positive edges of the last test that found the rules on feasible.
     feasible_plan: Option<Vec<(u32, f64)>>,
-    solves: usize,
 }
 
 /// A violation this small against its row's size counts as none (the whole-matrix phase one's
@@ -63,12 +62,11 @@ impl<'a> Sifted<'a> {
         let rhs = f.rows().iter().map(|m| m.rhs).collect();
         let elastic_rows = elastic_rows(f.rows());
         let settings = chain_settings(settings).with_backend(BackendChoice::FirstOrder, FirstOrderMethod::Sifting);
-        Sifted { f, rules, off, rhs, moved: Vec::new(), elastic_rows, settings, warm: None, certificate: None, feasible_plan: None, solves: 0 }
+        Sifted { f, rules, off, rhs, moved: Vec::new(), elastic_rows, settings, warm: None, certificate: None, feasible_plan: None }
     }
 
-    /// The day's rows as an LP of the diagnosis has them: soft rows free (their slack makes
-    /// them hold whatever the plan), the rows of rules switched off free, the others at their
-    /// right-hand side now; no slack columns of the day's own.
+    /// The day's rows as an LP of the diagnosis has them ([`lp_rows`]): with `with_off`, the
+    /// rows of rules switched off free; the others at their right-hand side now.
     fn rows(&self, with_off: bool) -> Vec<RowMeta> {
         let mut free = vec![false; self.f.n_rows()];
         if with_off {
@@ -76,15 +74,7 @@ impl<'a> Sifted<'a> {
                 rule.rows.iter().for_each(|&r| free[r] = true);
             }
         }
-        (self.f.rows().iter().enumerate())
-            .map(|(r, meta)| {
-                let mut m = meta.without_vectors();
-                m.rhs = if free[r] || meta.slack.is_some() { off_rhs(meta.sense) } else { self.rhs[r] };
-                m.slack = None;
-                m.penalty = None;
-                m
-            })
-            .collect()
+        lp_rows(self.f.rows(), |r| (!free[r]).then_some(self.rhs[r]))
     }
 }
 
@@ -111,7 +101,6 @@ impl Tests for Sifted<'_> {
     }
 
     fn feasible(&mut self) -> Result<bool, SolveError> {
-        self.solves += 1;
         let mut caps_off: Vec<usize> = self.rules.iter().zip(&self.off).filter(|(_, &off)| off).flat_map(|(r, _)| r.cols.iter().copied()).collect();
         caps_off.sort_unstable();
         let rows = self.rows(true);
@@ -160,10 +149,6 @@ impl Tests for Sifted<'_> {
         Sifted::new(inst, &self.settings).feasible()
     }
 
-    fn solves(&self) -> usize {
-        self.solves
-    }
-
     fn backend(&self) -> &'static str {
         crate::first_order::NAME
     }
@@ -177,6 +162,21 @@ impl Tests for Sifted<'_> {
 /// core (as a sifted frontier's chain does).
 pub(crate) fn chain_settings(settings: &ValidSettings) -> ValidSettings {
     settings.with_threads(settings.threads.max(crate::available_parallelism()))
+}
+
+/// `day`'s rows as an LP of the diagnosis has them: soft rows free (their slack makes them hold
+/// whatever the plan), row `r` at right-hand side `rhs(r)` or free where that is `None`; no slack
+/// columns of the day's own.
+fn lp_rows(day: &[RowMeta], rhs: impl Fn(usize) -> Option<f64>) -> Vec<RowMeta> {
+    (day.iter().enumerate())
+        .map(|(r, meta)| {
+            let mut m = meta.without_vectors();
+            m.rhs = rhs(r).filter(|_| meta.slack.is_none()).unwrap_or_else(|| off_rhs(meta.sense));
+            m.slack = None;
+            m.penalty = None;
+            m
+        })
+        .collect()
 }
 
 /// The rows a phase one of `rows` makes elastic: every hard row of an instance constraint, and
@@ -231,17 +231,7 @@ fn phase_one<C: Columns + ?Sized>(
 /// [`Columns::admits_plan`]). A [`Formulation`] only: over any columns, the phase one's own
 /// sifting would instantiate this for its columns, and those for theirs, without end.
 pub(crate) fn admits_plan(day: &Formulation, settings: &ValidSettings) -> Result<bool, SolveError> {
-    let rows: Vec<RowMeta> = (day.rows().iter())
-        .map(|meta| {
-            let mut m = meta.without_vectors();
-            if meta.slack.is_some() {
-                m.rhs = off_rhs(meta.sense);
-            }
-            m.slack = None;
-            m.penalty = None;
-            m
-        })
-        .collect();
+    let rows = lp_rows(day.rows(), |r| Some(day.rows()[r].rhs));
     let elastic = elastic_rows(day.rows());
     Ok(phase_one(day, rows, &elastic, &[], settings, None)?.0)
 }

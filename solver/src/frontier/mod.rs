@@ -230,15 +230,12 @@ pub fn run_in_place(inst: &mut Instance, sweeps: &[Sweep], settings: &FrontierSe
     if solve.diagnose_infeasible {
         // Each infeasible point's day is the caller's with the point's values set, and put back
         // (no copy of a large day: its conflict is sifted over generated columns).
+        let params: Vec<Param> = sweeps.iter().map(|s| s.param.clone()).collect();
         for p in points.iter_mut().filter(|p| p.status == Status::Infeasible) {
-            let day_values: Vec<f64> = sweeps.iter().map(|s| s.param.get(inst)).collect();
-            for (s, &v) in sweeps.iter().zip(&p.values) {
-                s.param.set(inst, v);
-            }
-            let conflict = crate::diagnose::conflict_of(inst, &solve, 16);
-            for (s, &v) in sweeps.iter().zip(&day_values) {
-                s.param.set(inst, v);
-            }
+            let conflict = sweep::put_back(inst, &params, |day| {
+                params.iter().zip(&p.values).for_each(|(param, &v)| param.set(day, v));
+                crate::diagnose::conflict_of(day, &solve, 16)
+            });
             p.conflict = conflict?.into_iter().map(|c| c.rule).collect();
         }
     }

@@ -95,17 +95,22 @@ pub(crate) fn solve_grid(
     };
     if let [chain] = &chains[..] {
         // One chain moves the day itself and puts its parameters back: no copy of the day.
-        let originals: Vec<f64> = params.iter().map(|p| p.get(inst)).collect();
-        let solved = Chain::new(Day::Borrowed(inst), &params, settings, fs.hot_start).run(chain, observer);
-        for (p, v) in params.iter().zip(originals) {
-            p.set(inst, v);
-        }
-        return Ok(solved?);
+        return Ok(put_back(inst, &params, |day| Chain::new(Day::Borrowed(day), &params, settings, fs.hot_start).run(chain, observer))?);
     }
     let shared: &Instance = inst;
     let solved: Result<Vec<Vec<Point>>, SolveError> =
         chains.into_par_iter().map(|chain| Chain::new(Day::Owned(Box::new(shared.clone())), &params, settings, fs.hot_start).run(&chain, observer)).collect();
     Ok(solved?.into_iter().flatten().collect())
+}
+
+/// `f` run on `inst`, whose `params` may move, then put back to their values before it.
+pub(super) fn put_back<T>(inst: &mut Instance, params: &[Param], f: impl FnOnce(&mut Instance) -> T) -> T {
+    let originals: Vec<f64> = params.iter().map(|p| p.get(inst)).collect();
+    let out = f(inst);
+    for (p, v) in params.iter().zip(originals) {
+        p.set(inst, v);
+    }
+    out
 }
 
 /// The day a chain moves from point to point: its own copy (chains side by side), or the
