@@ -124,11 +124,12 @@ impl<R: BufRead> Reader<R> {
         Reader { input, line: 0, buf: Vec::new(), field: Vec::new() }
     }
 
-    /// Reads the next record into `out` (cleared first). `Ok(None)` at the end of the input,
-    /// otherwise the 1-based line the record starts on. An empty line is a record of one empty
-    /// field.
+    /// Reads the next record into `out` (its fields replaced; their strings are reused, so a
+    /// file read a record at a time into the same `out` allocates nothing per field). `Ok(None)`
+    /// at the end of the input, otherwise the 1-based line the record starts on. An empty line is
+    /// a record of one empty field.
     pub fn read(&mut self, out: &mut Vec<String>) -> Result<Option<usize>, ReadError> {
-        out.clear();
+        let mut filled = 0;
         self.field.clear();
         let start = self.line + 1;
         let (mut quoted, mut in_quotes) = (false, false);
@@ -142,7 +143,8 @@ impl<R: BufRead> Reader<R> {
                 if in_quotes {
                     return Err(ReadError::Syntax { line: start, message: "a quoted field is never closed".into() });
                 }
-                out.push(self.take_field(start)?);
+                put_field(&mut self.field, out, &mut filled, start)?;
+                out.truncate(filled);
                 return Ok(Some(start));
             }
             self.line += 1;
@@ -169,13 +171,13 @@ impl<R: BufRead> Reader<R> {
                     }
                     b'"' => return Err(ReadError::Syntax { line: self.line, message: "a quote inside an unquoted field".into() }),
                     b',' => {
-                        let f = std::mem::take(&mut self.field);
-                        out.push(utf8(f, self.line)?);
+                        put_field(&mut self.field, out, &mut filled, self.line)?;
                         quoted = false;
                     }
                     b'\r' if bytes.get(k) == Some(&b'\n') => {}
                     b'\n' => {
-                        out.push(self.take_field(start)?);
+                        put_field(&mut self.field, out, &mut filled, start)?;
+                        out.truncate(filled);
                         return Ok(Some(start));
                     }
                     _ if quoted => return Err(ReadError::Syntax { line: self.line, message: "text after a closing quote".into() }),
@@ -185,13 +187,26 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn take_field(&mut self, line: usize) -> Result<String, ReadError> {
-        utf8(std::mem::take(&mut self.field), line)
+    /// The input, read up to the end of the last record returned.
+    pub fn into_inner(self) -> R {
+        self.input
     }
 }
 
-fn utf8(bytes: Vec<u8>, line: usize) -> Result<String, ReadError> {
-    String::from_utf8(bytes).map_err(|_| ReadError::Syntax { line, message: "is not valid UTF-8".into() })
+/// Ends the field being read (`field`, then emptied): it becomes `out[*filled]` (in that
+/// string's allocation when there is one) and `filled` counts it.
+fn put_field(field: &mut Vec<u8>, out: &mut Vec<String>, filled: &mut usize, line: usize) -> Result<(), ReadError> {
+    let text = std::str::from_utf8(field).map_err(|_| ReadError::Syntax { line, message: "is not valid UTF-8".into() })?;
+    match out.get_mut(*filled) {
+        Some(s) => {
+            s.clear();
+            s.push_str(text);
+        }
+        None => out.push(text.to_string()),
+    }
+    *filled += 1;
+    field.clear();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -24,6 +24,6 @@ pub mod score;
 pub mod write;
 
 pub use artifact::{content_hash, Artifact, EdgeRef, EdgeRows, EdgesFormat, SERVING_SCHEMA};
-pub use reader::{read_dir, ReadError};
-pub use score::{Choice, ServingRule};
+pub use reader::{read_dir, read_dir_with, ArtifactHead, ReadError, Visit};
+pub use score::{Choice, Ranking, RuleBuilder, ServingRule};
 pub use write::{write_dir, write_parts, Parts, WriteError};

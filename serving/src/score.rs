@@ -26,14 +26,90 @@
 //! within about one opportunity of the plan's. The dual adjustments and multipliers decide
 //! everything the plan did not foresee (step 4, and candidates scoring above the band).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, EdgeRef, EdgeRow, EdgeRows as _, PacingRow, SegmentRow};
 
 /// The score of an edge of value `value` (objective units per impression), dual adjustment
 /// `adjustment` and multiplier `multiplier` (1 for organic items).
 pub fn score(value: f64, adjustment: f64, multiplier: f64) -> f64 {
     multiplier * value - adjustment
+}
+
+/// A [`ServingRule`] built an edge at a time, as [`crate::reader::read_dir_with`] hands them on,
+/// so that the artifact's edges need never be held as rows: per edge it keeps the segment, the
+/// score and the planned rate.
+#[derive(Debug, Clone)]
+pub struct RuleBuilder {
+    segment_index: HashMap<String, usize>,
+    multiplier: HashMap<String, f64>,
+    segment_of: Vec<u32>,
+    score: Vec<f64>,
+    rate: Vec<f64>,
+    epsilon: Vec<f64>,
+    unserved_rate: Vec<f64>,
+    unserved_score: Vec<f64>,
+}
+
+impl RuleBuilder {
+    /// A rule over the campaigns of `pacing` and the segments of `segments`, with no edge yet.
+    pub fn new(pacing: &[PacingRow], segments: &[SegmentRow]) -> Self {
+        RuleBuilder {
+            segment_index: segments.iter().enumerate().map(|(s, r)| (r.segment.clone(), s)).collect(),
+            multiplier: pacing.iter().map(|p| (p.campaign.clone(), p.multiplier)).collect(),
+            segment_of: Vec::new(),
+            score: Vec::new(),
+            rate: Vec::new(),
+            epsilon: segments.iter().map(|s| s.epsilon).collect(),
+            unserved_rate: segments.iter().map(|s| s.unserved_rate).collect(),
+            unserved_score: segments.iter().map(|s| s.unserved_score).collect(),
+        }
+    }
+
+    /// Adds the artifact's next edge.
+    ///
+    /// # Panics
+    /// If it names a segment or campaign the artifact does not list, or is the 2^32-th edge of a
+    /// segment.
+    pub fn push(&mut self, e: &EdgeRef) {
+        let s = self.segment_index[e.segment];
+        self.segment_of.push(u32::try_from(s).expect("at most 2^32 segments"));
+        self.score.push(score(e.value, e.adjustment, e.campaign.map_or(1.0, |c| self.multiplier[c])));
+        self.rate.push(e.rate);
+    }
+
+    /// The rule over the edges added.
+    pub fn finish(self) -> ServingRule {
+        let RuleBuilder { segment_index, segment_of, score, rate, epsilon, unserved_rate, unserved_score, .. } = self;
+        let segments = epsilon.len();
+        let mut start = vec![0; segments + 1];
+        for &s in &segment_of {
+            start[s as usize + 1] += 1;
+        }
+        for s in 0..segments {
+            start[s + 1] += start[s];
+        }
+        let mut fill = start.clone();
+        let mut order = vec![0; segment_of.len()];
+        for (j, &s) in segment_of.iter().enumerate() {
+            order[fill[s as usize]] = j;
+            fill[s as usize] += 1;
+        }
+        drop(segment_of);
+        let edges = score.len();
+        ServingRule {
+            segment_index,
+            start,
+            order,
+            score,
+            rate,
+            credits: Credits { edge: vec![0.0; edges], unserved: vec![0.0; segments] },
+            epsilon,
+            unserved_rate,
+            unserved_score,
+            band: Vec::new(),
+        }
+    }
 }
 
 /// A choice of the score rule.
@@ -57,46 +133,22 @@ pub struct ServingRule {
     epsilon: Vec<f64>,
     unserved_rate: Vec<f64>,
     unserved_score: Vec<f64>,
-    credit: Vec<f64>,
-    unserved_credit: Vec<f64>,
+    credits: Credits,
+    /// The band of [`Self::choose_monotone`]'s current choice (reused).
+    band: Vec<usize>,
 }
 
 impl ServingRule {
     /// The rule over a validated artifact ([`crate::read_dir`] checks that every edge's
-    /// segment and campaign is known).
+    /// segment and campaign is listed).
     ///
     /// # Panics
     /// If an edge names a segment or campaign the artifact does not list.
     pub fn new(a: &Artifact) -> Self {
-        let segment_index: HashMap<String, usize> = a.segments.iter().enumerate().map(|(s, r)| (r.segment.clone(), s)).collect();
-        let multiplier: HashMap<&str, f64> = a.pacing.iter().map(|p| (p.campaign.as_str(), p.multiplier)).collect();
-        let seg_of: Vec<usize> = a.edges.iter().map(|e| segment_index[&e.segment]).collect();
-        let mut start = vec![0; a.segments.len() + 1];
-        for &s in &seg_of {
-            start[s + 1] += 1;
-        }
-        for s in 0..a.segments.len() {
-            start[s + 1] += start[s];
-        }
-        let mut fill = start.clone();
-        let mut order = vec![0; a.edges.len()];
-        for (j, &s) in seg_of.iter().enumerate() {
-            order[fill[s]] = j;
-            fill[s] += 1;
-        }
-        let score = a.edges.iter().map(|e| score(e.value, e.adjustment, e.campaign.as_deref().map_or(1.0, |c| multiplier[c]))).collect();
-        ServingRule {
-            segment_index,
-            start,
-            order,
-            score,
-            rate: a.edges.iter().map(|e| e.rate).collect(),
-            epsilon: a.segments.iter().map(|s| s.epsilon).collect(),
-            unserved_rate: a.segments.iter().map(|s| s.unserved_rate).collect(),
-            unserved_score: a.segments.iter().map(|s| s.unserved_score).collect(),
-            credit: vec![0.0; a.edges.len()],
-            unserved_credit: vec![0.0; a.segments.len()],
-        }
+        let mut rule = RuleBuilder::new(&a.pacing, &a.segments);
+        let edges: &[EdgeRow] = &a.edges;
+        (0..edges.len()).for_each(|k| rule.push(&edges.row(k)));
+        rule.finish()
     }
 
     /// The index of segment `id` in the artifact's `segments`.
@@ -130,36 +182,160 @@ impl ServingRule {
             return Choice::Unserved;
         };
         let floor = best - self.epsilon[s];
-        let unserved_in = self.unserved_rate[s] > 0.0 && self.unserved_score[s] >= floor;
-        let mut total = if unserved_in { self.unserved_rate[s] } else { 0.0 };
-        for &e in &self.order[lo..hi] {
-            if self.rate[e] > 0.0 && self.score[e] >= floor && eligible(e) {
-                total += self.rate[e];
+        let (rate, score, eligible) = (&self.rate, &self.score, &eligible);
+        let band = self.order[lo..hi].iter().copied().filter(move |&e| rate[e] > 0.0 && score[e] >= floor && eligible(e));
+        self.credits.decide(s, Best { edge: best_edge, score: best, floor }, (self.unserved_rate[s], self.unserved_score[s]), rate, band)
+    }
+
+    /// Every segment's edges ranked by score, for [`Self::choose_monotone`].
+    pub fn ranking(&self) -> Ranking {
+        Ranking::new(&self.start, &self.order, |e| self.score[e])
+    }
+
+    /// The choice of [`Self::choose`], with the same round-robin state, for a caller whose
+    /// eligibility only ever turns false: a simulated day, where caps and budgets only fill up.
+    /// Edges found ineligible are never looked at again, so a choice costs the band, not the
+    /// segment. `ranking` is [`Self::ranking`] of this rule, kept between calls.
+    pub fn choose_monotone(&mut self, s: usize, ranking: &mut Ranking, eligible: impl Fn(usize) -> bool) -> Choice {
+        let Some(best_edge) = ranking.first_eligible(s, &eligible) else {
+            return Choice::Unserved;
+        };
+        let best = self.score[best_edge];
+        let floor = best - self.epsilon[s];
+        let mut band = std::mem::take(&mut self.band);
+        band.clear();
+        for e in ranking.from_first(s) {
+            if !(self.score[e] >= floor) {
+                break;
+            }
+            if self.rate[e] > 0.0 && eligible(e) {
+                band.push(e);
             }
         }
+        // In file order, as `choose` walks the band: the same sums, the same ties.
+        band.sort_unstable();
+        let choice = self.credits.decide(
+            s,
+            Best { edge: best_edge, score: best, floor },
+            (self.unserved_rate[s], self.unserved_score[s]),
+            &self.rate,
+            band.iter().copied(),
+        );
+        self.band = band;
+        choice
+    }
+}
+
+/// Groups of indices (a segment's edges), each ranked by a key, highest first, ties by index
+/// (as an argmax over the group in index order with `>` breaks them), and how far into each
+/// group's ranking every member is known to be ineligible for good. For callers whose
+/// eligibility only ever turns false (a simulated day: caps and budgets only fill up), the best
+/// eligible member then costs the members that dropped out since the last call, not the group.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    ranked: Vec<u32>,
+    /// Per group, the position in `ranked` before which every member is ineligible for good.
+    first: Vec<usize>,
+    /// Per group, the end of its members whose key is above minus infinity: those after it are
+    /// never picked (`key > best` from minus infinity is false for them).
+    end: Vec<usize>,
+}
+
+impl Ranking {
+    /// Group `g` holds `members[start[g]..start[g + 1]]`; each is ranked by `key`.
+    ///
+    /// # Panics
+    /// If a member is 2^32 or more.
+    pub fn new(start: &[usize], members: &[usize], key: impl Fn(usize) -> f64) -> Self {
+        // -0 ranks as 0 (they compare equal under `>`, so the lower index wins between them);
+        // NaN ranks with minus infinity, past the usable end.
+        let rank_key = |e: usize| {
+            let v = key(e);
+            if v.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                v + 0.0
+            }
+        };
+        let mut ranked: Vec<u32> = Vec::with_capacity(members.len());
+        let groups = start.len().saturating_sub(1);
+        let (mut first, mut end) = (Vec::with_capacity(groups), Vec::with_capacity(groups));
+        // Each group sorted on its keys read once (a comparator reading them would miss the
+        // cache at every comparison of a 10^7-edge day's groups).
+        let mut keyed: Vec<(f64, u32)> = Vec::new();
+        for g in 0..groups {
+            keyed.clear();
+            keyed.extend(members[start[g]..start[g + 1]].iter().map(|&e| (rank_key(e), u32::try_from(e).expect("at most 2^32 members"))));
+            keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            first.push(start[g]);
+            end.push(start[g] + keyed.partition_point(|&(key, _)| key > f64::NEG_INFINITY));
+            ranked.extend(keyed.iter().map(|&(_, e)| e));
+        }
+        Ranking { ranked, first, end }
+    }
+
+    /// The best-ranked member of group `g` that is `eligible`; the members ranked above it are
+    /// skipped for good.
+    pub fn first_eligible(&mut self, g: usize, eligible: impl Fn(usize) -> bool) -> Option<usize> {
+        let mut p = self.first[g];
+        while p < self.end[g] && !eligible(self.ranked[p] as usize) {
+            p += 1;
+        }
+        self.first[g] = p;
+        (p < self.end[g]).then(|| self.ranked[p] as usize)
+    }
+
+    /// Group `g`'s members from its first not known to be ineligible, in rank order.
+    pub fn from_first(&self, g: usize) -> impl Iterator<Item = usize> + '_ {
+        self.ranked[self.first[g]..self.end[g]].iter().map(|&e| e as usize)
+    }
+}
+
+/// The best eligible edge of a choice and the band's lower end.
+struct Best {
+    edge: usize,
+    score: f64,
+    floor: f64,
+}
+
+/// The round-robin credits: per edge, and per segment for "unserved".
+#[derive(Debug, Clone)]
+struct Credits {
+    edge: Vec<f64>,
+    unserved: Vec<f64>,
+}
+
+impl Credits {
+    /// Steps 2-4 of the rule for segment `s`, given its best eligible edge and the band's
+    /// eligible planned edges `band` in file order; `unserved` is the segment's (rate, score).
+    fn decide(&mut self, s: usize, best: Best, unserved: (f64, f64), rate: &[f64], band: impl Iterator<Item = usize> + Clone) -> Choice {
+        let (unserved_rate, unserved_score) = unserved;
+        let unserved_in = unserved_rate > 0.0 && unserved_score >= best.floor;
+        let mut total = if unserved_in { unserved_rate } else { 0.0 };
+        for e in band.clone() {
+            total += rate[e];
+        }
         if total <= 0.0 {
-            return if best < self.unserved_score[s] { Choice::Unserved } else { Choice::Edge(best_edge) };
+            return if best.score < unserved_score { Choice::Unserved } else { Choice::Edge(best.edge) };
         }
         let mut pick = Choice::Unserved;
         let mut most = f64::NEG_INFINITY;
-        for &e in &self.order[lo..hi] {
-            if self.rate[e] > 0.0 && self.score[e] >= floor && eligible(e) {
-                self.credit[e] += self.rate[e];
-                if self.credit[e] > most {
-                    most = self.credit[e];
-                    pick = Choice::Edge(e);
-                }
+        for e in band {
+            self.edge[e] += rate[e];
+            if self.edge[e] > most {
+                most = self.edge[e];
+                pick = Choice::Edge(e);
             }
         }
         if unserved_in {
-            self.unserved_credit[s] += self.unserved_rate[s];
-            if self.unserved_credit[s] > most {
+            self.unserved[s] += unserved_rate;
+            if self.unserved[s] > most {
                 pick = Choice::Unserved;
             }
         }
         match pick {
-            Choice::Edge(e) => self.credit[e] -= total,
-            Choice::Unserved => self.unserved_credit[s] -= total,
+            Choice::Edge(e) => self.edge[e] -= total,
+            Choice::Unserved => self.unserved[s] -= total,
         }
         pick
     }

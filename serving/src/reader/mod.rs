@@ -6,14 +6,15 @@
 //! listed. Any failure is an error naming the file, the line and the field (for `edges.parquet`,
 //! the row, counted from 1).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::*;
 use agora_instances::csv;
 
 mod cross_check;
-use cross_check::cross_check;
+mod edges;
 
 /// Why an artifact was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -118,8 +119,51 @@ pub enum ReadError {
     },
 }
 
+/// An artifact's files but its edges: what [`read_dir_with`] returns, having handed the edges
+/// to its visitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactHead {
+    /// `manifest.json`.
+    pub manifest: Manifest,
+    /// The lines of `pacing.csv`, one per campaign.
+    pub pacing: Vec<PacingRow>,
+    /// The lines of `adjustments.csv`, one per constraint row.
+    pub adjustments: Vec<AdjustmentRow>,
+    /// The lines of `segments.csv`, one per segment.
+    pub segments: Vec<SegmentRow>,
+}
+
+/// What [`read_dir_with`] hands an artifact to: first everything but the edges, then each edge
+/// in file order.
+pub trait Visit {
+    /// The artifact's files but its edges, validated; called once, before any edge.
+    fn head(&mut self, _head: &ArtifactHead) {}
+    /// The next edge, validated.
+    fn edge(&mut self, edge: EdgeRef<'_>);
+}
+
+/// Keeps every edge as an [`EdgeRow`].
+struct Rows(Vec<EdgeRow>);
+
+impl Visit for Rows {
+    fn edge(&mut self, edge: EdgeRef<'_>) {
+        self.0.push(edge.to_row());
+    }
+}
+
 /// Reads and validates the artifact in directory `dir`.
 pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
+    let mut rows = Rows(Vec::new());
+    let ArtifactHead { manifest, pacing, adjustments, segments } = read_dir_with(dir, &mut rows)?;
+    Ok(Artifact { manifest, pacing, adjustments, segments, edges: rows.0 })
+}
+
+/// Reads and validates the artifact in directory `dir` as [`read_dir`] does, handing it to
+/// `visit` instead of keeping its edges: `edges.csv` is streamed, never held whole, so a caller
+/// that keeps only what it needs of an edge reads a 10^7-edge artifact in a fraction of
+/// [`read_dir`]'s memory. Every check but those of the edges themselves runs before the first
+/// edge is handed on; on an error, what `visit` was given is to be discarded.
+pub fn read_dir_with(dir: &Path, visit: &mut impl Visit) -> Result<ArtifactHead, ReadError> {
     let manifest_path = dir.join(MANIFEST);
     let manifest_bytes = read(&manifest_path)?;
     let text = String::from_utf8(manifest_bytes.clone()).map_err(|_| ReadError::Manifest {
@@ -145,7 +189,7 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             .ok_or_else(|| ReadError::Csv { path: sums_path.clone(), line: k + 1, message: "expected \"SHA256  FILE\"".into() })?;
         sums.insert(name.to_string(), hash.to_ascii_lowercase());
     }
-    check_sum(&sums, &sums_path, &manifest_path, &manifest_bytes)?;
+    check_sum(&sums, &sums_path, &manifest_path, &sha256_hex(&manifest_bytes))?;
 
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| syntax(&manifest_path, &e))?;
     check_manifest(&manifest, &manifest_path)?;
@@ -168,12 +212,19 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             .iter()
             .find(|f| f.name == name)
             .ok_or_else(|| ReadError::Listing { path: manifest_path.clone(), message: format!("files: does not list {name}") })?;
-        let bytes = read(&path)?;
-        let found = sha256_hex(&bytes);
-        if found != entry.sha256.to_ascii_lowercase() || bytes.len() as u64 != entry.bytes {
+        // edges.csv is hashed streaming here and parsed streaming below.
+        let csv_edges = name == DATA_FILES[3];
+        let (bytes, (found, size)) = if csv_edges {
+            (Vec::new(), edges::hash_file(&path)?)
+        } else {
+            let bytes = read(&path)?;
+            let found = (sha256_hex(&bytes), bytes.len() as u64);
+            (bytes, found)
+        };
+        if found != entry.sha256.to_ascii_lowercase() || size != entry.bytes {
             return Err(ReadError::Checksum { path, expected: entry.sha256.clone(), found });
         }
-        check_sum(&sums, &sums_path, &path, &bytes)?;
+        check_sum(&sums, &sums_path, &path, &found)?;
         data.push(bytes);
     }
     if let Some(extra) = manifest.files.iter().find(|f| !names.contains(&f.name.as_str())) {
@@ -196,11 +247,11 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
             });
         }
     }
-    // The CSV files as text (edges.parquet stays bytes).
-    let parquet_edges = (edges_format == EdgesFormat::Parquet).then(|| data.pop().expect("four data files"));
+    // The small CSV files as text; edges.parquet stays bytes, edges.csv is streamed.
+    let parquet_edges = data.pop().expect("four data files");
     let data: Vec<String> = data
         .into_iter()
-        .zip(names)
+        .zip(&names)
         .map(|(bytes, name)| String::from_utf8(bytes).map_err(|_| ReadError::Csv { path: dir.join(name), line: 1, message: "not UTF-8".into() }))
         .collect::<Result<_, _>>()?;
 
@@ -250,12 +301,16 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         r.check("epsilon", s.epsilon >= 0.0, "must be >= 0")?;
         Ok(s)
     })?;
-    let edge = |r: &Rec| {
-        let campaign = r.text("campaign");
-        let e = EdgeRow {
-            segment: r.id("segment")?,
-            item: r.id("item")?,
-            campaign: if campaign.is_empty() { None } else { Some(campaign) },
+    let head = ArtifactHead { manifest, pacing, adjustments, segments };
+    let mut checks = cross_check::head(dir, &head.pacing, &head.adjustments, &head.segments, edges_format)?;
+    visit.head(&head);
+    let mut k = 0;
+    let mut edge = |r: &Rec| {
+        let campaign = r.str("campaign");
+        let e = EdgeRef {
+            segment: r.id_str("segment")?,
+            item: r.id_str("item")?,
+            campaign: (!campaign.is_empty()).then_some(campaign),
             value: r.num("value")?,
             price: r.num("price")?,
             adjustment: r.num("adjustment")?,
@@ -263,32 +318,39 @@ pub fn read_dir(dir: &Path) -> Result<Artifact, ReadError> {
         };
         r.check("price", e.price >= 0.0, "must be >= 0")?;
         r.check("rate", (0.0..=1.0).contains(&e.rate), "must be in [0, 1]")?;
-        Ok(e)
+        checks.edge(k, &e)?;
+        k += 1;
+        visit.edge(e);
+        Ok(())
     };
-    let edges = match parquet_edges {
-        None => parse_file(dir, 3, &data[3], edge)?,
-        Some(bytes) => parse_parquet_edges(&dir.join(EDGES_PARQUET), &bytes, edge)?,
+    let edges_path = dir.join(names[3]);
+    let edges_sha = head.manifest.files.iter().find(|f| f.name == names[3]).expect("listed: checked above").sha256.to_ascii_lowercase();
+    let stream = |row: &mut dyn FnMut(&Rec) -> Result<(), ReadError>| match edges_format {
+        EdgesFormat::Csv => edges::stream_csv(&edges_path, &edges_sha, row),
+        EdgesFormat::Parquet => parse_parquet_edges(&edges_path, &parquet_edges, row),
     };
-
-    let artifact = Artifact { manifest, pacing, adjustments, segments, edges };
-    cross_check(dir, &artifact, edges_format)?;
-    Ok(artifact)
+    stream(&mut edge)?;
+    // Rows that may repeat an edge are read again, with their ids (in a valid artifact, none).
+    let suspects = checks.suspects();
+    if !suspects.is_empty() {
+        let (mut k, mut found) = (0u32, Vec::new());
+        stream(&mut |r: &Rec| {
+            if suspects.binary_search(&k).is_ok() {
+                found.push((k, r.text("segment"), r.text("item")));
+            }
+            k += 1;
+            Ok(())
+        })?;
+        checks.duplicates(&found)?;
+    }
+    checks.finish(&head.segments)?;
+    Ok(head)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
-    // Only regular files: a fifo or device named like an artifact file would block or never end.
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            return Err(ReadError::Io { path: path.to_path_buf(), source: std::io::Error::other("not a regular file") });
-        }
-    }
-    std::fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ReadError::Missing { path: path.to_path_buf() }
-        } else {
-            ReadError::Io { path: path.to_path_buf(), source }
-        }
-    })
+    let mut bytes = Vec::new();
+    edges::open(path)?.read_to_end(&mut bytes).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    Ok(bytes)
 }
 
 fn syntax(path: &Path, e: &serde_json::Error) -> ReadError {
@@ -300,12 +362,12 @@ fn syntax(path: &Path, e: &serde_json::Error) -> ReadError {
     }
 }
 
-fn check_sum(sums: &HashMap<String, String>, sums_path: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
+/// Checks the hex SHA-256 `found` of the file at `path` against `checksum.sha256`'s.
+fn check_sum(sums: &HashMap<String, String>, sums_path: &Path, path: &Path, found: &str) -> Result<(), ReadError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let expected = sums.get(&name).ok_or_else(|| ReadError::Listing { path: sums_path.to_path_buf(), message: format!("does not list {name}") })?;
-    let found = sha256_hex(bytes);
-    if *expected != found {
-        return Err(ReadError::Checksum { path: path.to_path_buf(), expected: expected.clone(), found });
+    if expected != found {
+        return Err(ReadError::Checksum { path: path.to_path_buf(), expected: expected.clone(), found: found.to_string() });
     }
     Ok(())
 }
@@ -353,18 +415,24 @@ struct Rec<'a> {
     fields: &'a [String],
 }
 
-impl Rec<'_> {
-    fn text(&self, field: &'static str) -> String {
+impl<'a> Rec<'a> {
+    fn str(&self, field: &'static str) -> &'a str {
         let k = self.header.iter().position(|h| *h == field).expect("a header field");
-        self.fields[k].clone()
+        &self.fields[k]
     }
-    fn id(&self, field: &'static str) -> Result<String, ReadError> {
-        let t = self.text(field);
+    fn text(&self, field: &'static str) -> String {
+        self.str(field).to_string()
+    }
+    fn id_str(&self, field: &'static str) -> Result<&'a str, ReadError> {
+        let t = self.str(field);
         self.check(field, !t.is_empty(), "must not be empty")?;
         Ok(t)
     }
+    fn id(&self, field: &'static str) -> Result<String, ReadError> {
+        self.id_str(field).map(str::to_string)
+    }
     fn num(&self, field: &'static str) -> Result<f64, ReadError> {
-        let t = self.text(field);
+        let t = self.str(field);
         match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
             _ => Err(self.err(field, format!("\"{t}\" is not a finite number"))),
@@ -404,21 +472,19 @@ fn parse_file<T>(dir: &Path, k: usize, text: &str, row: impl Fn(&Rec) -> Result<
 
 /// The rows of `edges.parquet` (its bytes `data`, read through the typed Parquet reader of
 /// agora-instances, which trusts nothing the file declares): the columns of `edges.csv`, in its
-/// order, each row validated by `row` as a CSV line is. Errors name the row (1-based).
-fn parse_parquet_edges(path: &Path, data: &[u8], row: impl Fn(&Rec) -> Result<EdgeRow, ReadError>) -> Result<Vec<EdgeRow>, ReadError> {
+/// order, each row validated and handed on by `row` as a CSV line is. Errors name the row
+/// (1-based).
+fn parse_parquet_edges(path: &Path, data: &[u8], mut row: impl FnMut(&Rec) -> Result<(), ReadError>) -> Result<(), ReadError> {
     let header = HEADERS[3];
     let is_id = |c: &str| matches!(c, "segment" | "item" | "campaign");
-    let mut edges = Vec::new();
     let read = agora_instances::columnar::parquet::read_text_rows(data, path, is_id, |names, line, fields| {
         if names != header {
             let message = format!("{}: the columns are {}, not {}, in this order", path.display(), names.join(","), header.join(","));
             return Err(ReadError::Parquet { path: path.to_path_buf(), message });
         }
-        edges.push(row(&Rec { path, line, header, fields })?);
-        Ok(())
+        row(&Rec { path, line, header, fields })
     });
-    read.map_err(|e| ReadError::Parquet { path: path.to_path_buf(), message: e.to_string() })??;
-    Ok(edges)
+    read.map_err(|e| ReadError::Parquet { path: path.to_path_buf(), message: e.to_string() })?
 }
 
 impl Artifact {
