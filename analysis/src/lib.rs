@@ -29,4 +29,4 @@ pub mod simulate;
 pub mod tables;
 
 pub use export::{build, check as check_export, Export, ExportError, ExportOptions};
-pub use simulate::{check_instance, simulate, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};
+pub use simulate::{check_instance, simulate, simulate_dir, SimulateError, SimulationConfig, SimulationReport, SIMULATION_SCHEMA};

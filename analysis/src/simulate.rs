@@ -15,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::policies::{Exported, NoPacing, OnlineDual, Policy};
-use agora_serving::Artifact;
-use agora_serving::ServingRule;
+use agora_serving::artifact::Manifest;
+use agora_serving::{Artifact, ArtifactHead, EdgeRef, EdgeRows as _, RuleBuilder, Visit};
 
 /// The `schema` string of simulation reports.
 pub const SIMULATION_SCHEMA: &str = "agora.simulation/v1";
@@ -142,12 +142,15 @@ pub enum SimulateError {
     /// The number of arrivals is 0.
     #[error("--arrivals must be at least 1")]
     NoArrivals,
+    /// The artifact directory could not be read, or is not a valid artifact.
+    #[error(transparent)]
+    Artifact(#[from] agora_serving::ReadError),
 }
 
-/// Checks that `artifact` was exported for the instance file whose name is `name` and whose
-/// content hash is `content_hash`.
-pub fn check_instance(artifact: &Artifact, name: &str, content_hash: &str) -> Result<(), SimulateError> {
-    let i = &artifact.manifest.instance;
+/// Checks that the artifact of `manifest` was exported for the instance file whose name is
+/// `name` and whose content hash is `content_hash`.
+pub fn check_instance(manifest: &Manifest, name: &str, content_hash: &str) -> Result<(), SimulateError> {
+    let i = &manifest.instance;
     if i.name != name || i.content_hash != content_hash {
         return Err(SimulateError::WrongInstance {
             artifact: i.name.clone(),
@@ -164,19 +167,43 @@ pub(crate) struct World<'a> {
     inst: &'a Instance,
     /// Impressions per opportunity.
     pub k: f64,
-    pub seg_edges: Vec<Vec<usize>>,
+    /// Segment `s`'s edges, in instance order: `segment_edges[segment_start[s]..segment_start[s + 1]]`.
+    pub segment_start: Vec<usize>,
+    pub segment_edges: Vec<usize>,
     pub x: Vec<f64>,
     spend: Vec<f64>,
     item_total: Vec<f64>,
 }
 
 impl<'a> World<'a> {
-    fn new(inst: &'a Instance, k: f64) -> Self {
-        let mut seg_edges = vec![Vec::new(); inst.segments.len()];
-        for (e, edge) in inst.edges.iter().enumerate() {
-            seg_edges[edge.segment].push(e);
+    pub(crate) fn new(inst: &'a Instance, k: f64) -> Self {
+        let mut segment_start = vec![0; inst.segments.len() + 1];
+        for edge in &inst.edges {
+            segment_start[edge.segment + 1] += 1;
         }
-        World { inst, k, seg_edges, x: vec![0.0; inst.edges.len()], spend: vec![0.0; inst.campaigns.len()], item_total: vec![0.0; inst.items.len()] }
+        for s in 0..inst.segments.len() {
+            segment_start[s + 1] += segment_start[s];
+        }
+        let mut fill = segment_start.clone();
+        let mut segment_edges = vec![0; inst.edges.len()];
+        for (e, edge) in inst.edges.iter().enumerate() {
+            segment_edges[fill[edge.segment]] = e;
+            fill[edge.segment] += 1;
+        }
+        World {
+            inst,
+            k,
+            segment_start,
+            segment_edges,
+            x: vec![0.0; inst.edges.len()],
+            spend: vec![0.0; inst.campaigns.len()],
+            item_total: vec![0.0; inst.items.len()],
+        }
+    }
+
+    /// Segment `s`'s edges, in instance order.
+    pub fn edges_of(&self, s: usize) -> &[usize] {
+        &self.segment_edges[self.segment_start[s]..self.segment_start[s + 1]]
     }
 
     /// Whether one more opportunity's impressions of edge `e` fit its caps and its budget.
@@ -206,17 +233,68 @@ pub fn simulate(inst: &Instance, artifact: &Artifact, config: &SimulationConfig)
     if config.arrivals == 0 {
         return Err(SimulateError::NoArrivals);
     }
-    let exported = exported_policy(inst, artifact)?;
+    run(inst, exported_policy(inst, artifact)?, artifact.manifest.objective, config, &mut |_| {})
+}
+
+/// The exported policy of `artifact` over `inst`'s edges.
+pub(crate) fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, SimulateError> {
+    let mut reading = Reading::new(inst, Some(RuleBuilder::new(&artifact.pacing, &artifact.segments)));
+    let edges: &[agora_serving::artifact::EdgeRow] = &artifact.edges;
+    (0..edges.len()).for_each(|k| reading.edge(edges.row(k)));
+    reading.finish()
+}
+
+/// Simulates a day of `inst` served from the artifact in directory `dir`, which must have been
+/// exported for the instance file whose content hash is `content_hash`. The artifact is read
+/// streaming ([`agora_serving::read_dir_with`]): of each edge only what the score rule needs is
+/// kept, never its ids. `lap(phase)` is called as each phase ends: `read artifact`, then each
+/// policy's name (its setup, its replay and its report).
+pub fn simulate_dir(
+    inst: &Instance,
+    dir: &std::path::Path,
+    content_hash: &str,
+    config: &SimulationConfig,
+    lap: &mut dyn FnMut(&'static str),
+) -> Result<SimulationReport, SimulateError> {
+    if config.arrivals == 0 {
+        return Err(SimulateError::NoArrivals);
+    }
+    let mut reading = Reading::new(inst, None);
+    let head = agora_serving::read_dir_with(dir, &mut reading)?;
+    check_instance(&head.manifest, &inst.name, content_hash)?;
+    let exported = reading.finish()?;
+    lap("read artifact");
+    run(inst, exported, head.manifest.objective, config, lap)
+}
+
+/// The three policies over the same stream; `plan` is the plan's objective.
+fn run(
+    inst: &Instance,
+    exported: Exported,
+    plan: f64,
+    config: &SimulationConfig,
+    lap: &mut dyn FnMut(&'static str),
+) -> Result<SimulationReport, SimulateError> {
     // The day's columns generated, never its whole matrix.
     let model = Formulation::new(inst);
     let total: f64 = inst.segments.iter().map(|s| s.supply).sum();
     let k = total / config.arrivals as f64;
-    let plan = artifact.manifest.objective;
+    // One world, reset for each policy in turn.
+    let mut world = World::new(inst, k);
+    let run = |world: &mut World, policy: &mut dyn Policy| {
+        replay(config, world, policy);
+        report(inst, &model, plan, &mut world.x)
+    };
+    let exported = run(&mut world, &mut { exported });
+    lap("exported");
     let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
-    let run = |policy: &mut dyn Policy| report(inst, &model, plan, &replay(inst, config, k, policy));
-    let exported = run(&mut { exported });
-    let no_pacing = run(&mut NoPacing { value });
-    let online_dual = run(&mut OnlineDual::new(inst, &model, config.arrivals, k));
+    let mut no_pacing = NoPacing::new(&world, &value);
+    drop(value);
+    let no_pacing = run(&mut world, &mut no_pacing);
+    lap("no_pacing");
+    let mut online_dual = OnlineDual::new(inst, &model, &world, config.arrivals, k);
+    let online_dual = run(&mut world, &mut online_dual);
+    lap("online_dual");
     Ok(SimulationReport {
         schema: SIMULATION_SCHEMA.to_string(),
         arrivals: config.arrivals,
@@ -226,35 +304,77 @@ pub fn simulate(inst: &Instance, artifact: &Artifact, config: &SimulationConfig)
     })
 }
 
-fn exported_policy(inst: &Instance, artifact: &Artifact) -> Result<Exported, SimulateError> {
-    let rule = ServingRule::new(artifact);
-    let segment = inst
-        .segments
-        .iter()
-        .map(|s| rule.segment(&s.id).ok_or_else(|| SimulateError::Mismatch(format!("segment {} is not in the artifact", s.id))))
-        .collect::<Result<Vec<_>, _>>()?;
-    if artifact.edges.len() != inst.edges.len() {
-        return Err(SimulateError::Mismatch(format!("{} edges in the artifact, {} in the instance", artifact.edges.len(), inst.edges.len())));
-    }
-    // An export writes the edges in the instance's order: then edge k is edge k, and no index of
-    // every edge's ids is needed.
-    let same_order = artifact.edges.iter().zip(&inst.edges).all(|(a, e)| a.segment == inst.segments[e.segment].id && a.item == inst.items[e.item].id);
-    if same_order {
-        return Ok(Exported { rule, segment, edge: (0..inst.edges.len()).collect() });
-    }
-    let pairs: Vec<(&str, &str)> = artifact.edges.iter().map(|a| (a.segment.as_str(), a.item.as_str())).collect();
-    let edge = artifact
-        .edges
-        .iter()
-        .zip(inst.edges_of(&pairs))
-        .map(|(a, e)| e.ok_or_else(|| SimulateError::Mismatch(format!("edge {} -> {} is not in the instance", a.segment, a.item))))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Exported { rule, segment, edge })
+/// An artifact's edges read for the exported policy: the score rule built an edge at a time, and
+/// each edge matched to the instance's. An export writes the edges in the instance's order, and
+/// then edge k is edge k, matched by position; from the first edge out of place on, the ids of
+/// the rest are kept and looked up at the end.
+struct Reading<'a> {
+    inst: &'a Instance,
+    rule: Option<RuleBuilder>,
+    /// Edges read.
+    count: usize,
+    /// The ids of the edges from the first out of place on (`out_from`), if any.
+    out_from: Option<usize>,
+    out_of_place: Vec<(String, String)>,
 }
 
-/// Replays the seeded stream of opportunities under `policy`; returns the served impressions
-/// per edge.
-fn replay(inst: &Instance, config: &SimulationConfig, k: f64, policy: &mut dyn Policy) -> Vec<f64> {
+impl<'a> Reading<'a> {
+    fn new(inst: &'a Instance, rule: Option<RuleBuilder>) -> Self {
+        Reading { inst, rule, count: 0, out_from: None, out_of_place: Vec::new() }
+    }
+
+    /// The exported policy, or why the artifact does not fit the instance.
+    fn finish(self) -> Result<Exported, SimulateError> {
+        let Reading { inst, rule, count, out_from, out_of_place } = self;
+        let rule = rule.expect("the head is read before any edge").finish();
+        let segment = inst
+            .segments
+            .iter()
+            .map(|s| rule.segment(&s.id).ok_or_else(|| SimulateError::Mismatch(format!("segment {} is not in the artifact", s.id))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if count != inst.edges.len() {
+            return Err(SimulateError::Mismatch(format!("{count} edges in the artifact, {} in the instance", inst.edges.len())));
+        }
+        let ranking = rule.ranking();
+        let Some(from) = out_from else {
+            return Ok(Exported { rule, ranking, segment, edge: None });
+        };
+        let pairs: Vec<(&str, &str)> = out_of_place.iter().map(|(s, i)| (s.as_str(), i.as_str())).collect();
+        let found = inst.edges_of(&pairs);
+        let mut edge: Vec<usize> = (0..from).collect();
+        for ((s, i), e) in pairs.iter().zip(found) {
+            edge.push(e.ok_or_else(|| SimulateError::Mismatch(format!("edge {s} -> {i} is not in the instance")))?);
+        }
+        Ok(Exported { rule, ranking, segment, edge: Some(edge) })
+    }
+}
+
+impl Visit for Reading<'_> {
+    fn head(&mut self, head: &ArtifactHead) {
+        self.rule = Some(RuleBuilder::new(&head.pacing, &head.segments));
+    }
+
+    fn edge(&mut self, e: EdgeRef<'_>) {
+        self.rule.as_mut().expect("the head is read before any edge").push(&e);
+        let k = self.count;
+        self.count += 1;
+        let inst = self.inst;
+        let in_place = || inst.edges.get(k).is_some_and(|own| inst.segments[own.segment].id == e.segment && inst.items[own.item].id == e.item);
+        if self.out_from.is_none() && in_place() {
+            return;
+        }
+        self.out_from.get_or_insert(k);
+        self.out_of_place.push((e.segment.to_string(), e.item.to_string()));
+    }
+}
+
+/// Replays the seeded stream of opportunities under `policy` from an empty `world`, which ends
+/// holding the served impressions per edge.
+pub(crate) fn replay(config: &SimulationConfig, world: &mut World, policy: &mut dyn Policy) {
+    let inst = world.inst;
+    world.x.fill(0.0);
+    world.spend.fill(0.0);
+    world.item_total.fill(0.0);
     let mut cumulative = Vec::with_capacity(inst.segments.len());
     let mut acc = 0.0;
     for s in &inst.segments {
@@ -262,25 +382,25 @@ fn replay(inst: &Instance, config: &SimulationConfig, k: f64, policy: &mut dyn P
         cumulative.push(acc);
     }
     let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut world = World::new(inst, k);
     for _ in 0..config.arrivals {
         let u = rng.random::<f64>() * acc;
         let s = cumulative.partition_point(|&c| c <= u).min(inst.segments.len() - 1);
-        let e = policy.choose(s, &world);
+        let e = policy.choose(s, world);
         if let Some(e) = e {
             world.serve(e);
         }
-        policy.served(e, &world);
+        policy.served(e, world);
     }
-    world.x
 }
 
-/// The objective, spend and rows of served impressions `x`.
-fn report(inst: &Instance, model: &Formulation, plan: f64, x: &[f64]) -> PolicyReport {
-    let mut padded = x.to_vec();
-    padded.resize(model.n_cols(), 0.0);
-    let act = model.activities(&padded);
-    let mut objective = agora_solver::terms(inst, model, &padded).total();
+/// The objective, spend and rows of served impressions `x` (padded with the model's slack
+/// columns at 0 while the rows are computed, then cut back: no copy of a 10^7-edge plan).
+fn report(inst: &Instance, model: &Formulation, plan: f64, x: &mut Vec<f64>) -> PolicyReport {
+    let edges = x.len();
+    x.resize(model.n_cols(), 0.0);
+    let padded = &x[..];
+    let act = model.activities(padded);
+    let mut objective = agora_solver::terms(inst, model, padded).total();
     let mut rows = Vec::with_capacity(model.rows().len());
     for (r, meta) in model.rows().iter().enumerate() {
         let over = match meta.sense {
@@ -312,6 +432,7 @@ fn report(inst: &Instance, model: &Formulation, plan: f64, x: &[f64]) -> PolicyR
             spend[a] += edge.price * x[e];
         }
     }
+    x.truncate(edges);
     let campaigns = inst.campaigns.iter().zip(spend).map(|(c, spend)| CampaignSpend { campaign: c.id.clone(), budget: c.budget, spend }).collect();
     PolicyReport { objective, retention: if plan != 0.0 { objective / plan } else { 0.0 }, campaigns, rows }
 }

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use agora_analysis::simulate::{overspends, worst_hard_row};
-use agora_analysis::{build, check_instance, simulate, ExportError, ExportOptions, SimulationConfig};
+use agora_analysis::{build, check_instance, simulate, simulate_dir, ExportError, ExportOptions, SimulationConfig};
 use agora_instances::{generate, Instance, Size};
 use agora_serving::artifact::*;
-use agora_serving::{read_dir, write_dir, Choice, ReadError, ServingRule};
+use agora_serving::{read_dir, read_dir_with, write_dir, ArtifactHead, Choice, EdgeRef, EdgesFormat, ReadError, ServingRule, Visit};
 use agora_solver::{solve, Settings, SolutionFile, Status};
 use proptest::prelude::*;
 
@@ -371,10 +371,10 @@ fn simulate_refuses_an_artifact_of_another_instance() {
     let a = read_dir(&dir).unwrap();
     let other = generate(Size::Tiny, 3);
     let bytes = agora_instances::to_json(&other).into_bytes();
-    let e = check_instance(&a, &other.name, &content_hash(&bytes)).unwrap_err();
+    let e = check_instance(&a.manifest, &other.name, &content_hash(&bytes)).unwrap_err();
     assert!(e.to_string().contains("made for instance \"example-day\""), "{e}");
     // Same name, other content.
-    assert!(check_instance(&a, "example-day", &content_hash(b"{}")).is_err());
+    assert!(check_instance(&a.manifest, "example-day", &content_hash(b"{}")).is_err());
     assert!(simulate(&other, &a, &SimulationConfig { arrivals: 10, seed: 1 }).is_err());
 }
 
@@ -465,4 +465,57 @@ fn the_simulation_finds_artifact_edges_in_any_order_and_refuses_unknown_ones() {
     a.edges[0].item = "no-such-item".into();
     let e = simulate(&inst, &a, &config).unwrap_err();
     assert!(e.to_string().contains("no-such-item") && e.to_string().contains("is not in the instance"), "{e}");
+}
+
+/// Keeps what [`read_dir_with`] hands on.
+#[derive(Default)]
+struct Seen {
+    heads: usize,
+    edges: Vec<EdgeRow>,
+}
+
+impl Visit for Seen {
+    fn head(&mut self, _head: &ArtifactHead) {
+        assert!(self.edges.is_empty(), "the head comes before the edges");
+        self.heads += 1;
+    }
+    fn edge(&mut self, edge: EdgeRef<'_>) {
+        self.edges.push(edge.to_row());
+    }
+}
+
+/// The streamed reader hands on exactly what `read_dir` loads, from CSV and Parquet edges, and
+/// the simulation read streaming from the directory reports what the one over the loaded
+/// artifact does, byte for byte, with the edges in the day's order or not.
+#[test]
+fn an_artifact_read_streaming_is_the_artifact_read_whole() {
+    let (inst, bytes) = example();
+    let sol = solved(&inst);
+    let hash = content_hash(&bytes);
+    let config = SimulationConfig { arrivals: 5_000, seed: 3 };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut reversed = build(&inst, &hash, &sol, &opts()).unwrap();
+    reversed.edges.reverse();
+    for (k, (format, edges_reversed)) in [(EdgesFormat::Csv, false), (EdgesFormat::Parquet, false), (EdgesFormat::Csv, true)].into_iter().enumerate() {
+        let artifact = if edges_reversed { reversed.clone() } else { build(&inst, &hash, &sol, &opts()).unwrap() };
+        let dir = tmp.path().join(format!("serving-{k}"));
+        agora_serving::write_parts(&artifact.parts(format), &dir).unwrap();
+        let whole = read_dir(&dir).unwrap();
+        let mut seen = Seen::default();
+        let head = read_dir_with(&dir, &mut seen).unwrap();
+        assert_eq!(seen.heads, 1);
+        assert_eq!((&head.manifest, &head.pacing, &head.adjustments, &head.segments), (&whole.manifest, &whole.pacing, &whole.adjustments, &whole.segments));
+        assert_eq!(seen.edges, whole.edges);
+        assert_eq!(whole.edges, artifact.edges, "{format:?}");
+        let streamed = serde_json::to_string(&simulate_dir(&inst, &dir, &hash, &config, &mut |_| {}).unwrap()).unwrap();
+        let loaded = serde_json::to_string(&simulate(&inst, &whole, &config).unwrap()).unwrap();
+        assert_eq!(streamed, loaded, "{format:?}, reversed: {edges_reversed}");
+    }
+    // The streaming simulation refuses another instance's artifact, and a corrupted one.
+    let dir = tmp.path().join("serving-0");
+    let e = simulate_dir(&inst, &dir, &content_hash(b"{}"), &config, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("made for instance"), "{e}");
+    tamper(&dir, "edges.csv", |t| t.replacen('1', "2", 1), false);
+    let e = simulate_dir(&inst, &dir, &hash, &config, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("edges.csv") && e.to_string().contains("checksum"), "{e}");
 }

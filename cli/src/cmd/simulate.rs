@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use agora_analysis::simulate::{overspends, worst_hard_row, PolicyReport};
 use agora_analysis::SimulationConfig;
 
@@ -33,12 +31,16 @@ pub struct Args {
     /// Where to write the agora.simulation/v1 report (written atomically).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the wall time of each phase (load and validate, read the artifact, each policy's
+    /// setup, replay and report) to standard error, as one `timings:` line.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Simulates `arrivals` opportunities of `instance` served from the artifact in `dir`; prints a
 /// table and writes the `agora.simulation/v1` report to `out`.
 pub fn run(a: Args) -> Result<(), Failure> {
-    let Args { instance, dir, arrivals, seed, out } = a;
+    let Args { instance, dir, arrivals, seed, out, timings } = a;
     let (instance, dir, out) = (instance.as_path(), dir.as_path(), out.as_deref());
     if arrivals == 0 || arrivals > MAX_ARRIVALS {
         return Err(usage(format!(
@@ -46,11 +48,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
             3 * arrivals as u128
         )));
     }
+    let mut laps = super::Laps::start();
     let (inst, hash) = load_instance_bytes(instance)?;
-    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::WholeMatrix)?;
-    let artifact = agora_serving::read_dir(dir).map_err(|e| err(e.into()))?;
-    agora_analysis::check_instance(&artifact, &inst.name, &hash).with_context(|| format!("{}", dir.display())).map_err(err)?;
-    let report = agora_analysis::simulate(&inst, &artifact, &SimulationConfig { arrivals, seed }).map_err(|e| err(e.into()))?;
+    laps.lap("load+validate");
+    super::guard_memory(instance, inst.edges.len(), agora_solver::memory::MemoryPath::GeneratedColumns)?;
+    let report = agora_analysis::simulate_dir(&inst, dir, &hash, &SimulationConfig { arrivals, seed }, &mut |phase| laps.lap(phase)).map_err(|e| match e {
+        agora_analysis::SimulateError::WrongInstance { .. } => err(anyhow::Error::from(e).context(dir.display().to_string())),
+        e => err(e.into()),
+    })?;
     println!("{} opportunities of {} impressions each, seed {seed}; plan objective {:.6}", arrivals, fmt_k(&inst, arrivals), report.plan.objective);
     println!("{:<12} {:>16} {:>10} {:>10} {:>28}", "policy", "objective", "retention", "overspend", "worst hard row (excess)");
     let policies: [(&str, &PolicyReport); 3] =
@@ -61,7 +66,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
         println!("{name:<12} {:>16.6} {:>9.2}% {:>10} {:>28}", p.objective, 100.0 * p.retention, if overspends(p) { "YES" } else { "no" }, row);
     }
     let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    write_out(out, &json)
+    write_out(out, &json)?;
+    if timings {
+        laps.lap("write");
+        laps.print(inst.edges.len());
+    }
+    Ok(())
 }
 
 fn fmt_k(inst: &agora_instances::Instance, arrivals: usize) -> String {
