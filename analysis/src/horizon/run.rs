@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use agora_instances::metrics::{creator_exposure, effective_number, gini, item_exposure};
 use agora_instances::{Instance, ItemKind, Param};
-use agora_solver::{formulate, solve_model_warm, BackendChoice, FirstOrderMethod, Observer, Settings, SolveError, Status, WarmStart};
+use agora_solver::{solve_model_warm, BackendChoice, Columns, FirstOrderMethod, Formulation, Observer, Settings, SolveError, Status, WarmStart};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -110,9 +110,9 @@ pub enum HorizonError {
 /// the bundled day, replica 4, dual residual 1.6e-6), the day is solved cold on the user's own
 /// settings (`own`; under auto HiGHS, Clarabel, then the first-order methods) before a run gives
 /// up on it.
-fn solve_day(
+fn solve_day<C: Columns + ?Sized>(
     day: &Instance,
-    model: &agora_solver::Model,
+    model: &C,
     sifting: &Settings,
     own: &Settings,
     warm: Option<&WarmStart>,
@@ -127,23 +127,23 @@ fn solve_day(
 /// `day` with its hard rules made soft at [`SOFTENED_PENALTY`] (a day whose hard rules cannot all
 /// hold is still served), solved again from `last`'s plan and duals as its first solve was (on
 /// the bundled day most of a long run's days are softened: its market outgrows its rules; a cold
-/// softened solve was a third of the run). Returns the solution, the softened day's model and
-/// how many rules were made soft.
+/// softened solve was a third of the run). Returns the solution and how many rules were made
+/// soft.
 fn solve_softened(
     day: &mut Instance,
     last: Option<&agora_solver::SolutionFile>,
     sifting: &Settings,
     own: &Settings,
-) -> Result<(agora_solver::Solution, agora_solver::Model, usize), SolveError> {
+) -> Result<(agora_solver::Solution, usize), SolveError> {
     let mut softened = 0;
     for c in day.constraints.iter_mut().filter(|c| c.penalty.is_none()) {
         c.penalty = Some(SOFTENED_PENALTY);
         softened += 1;
     }
-    let model = formulate(day);
+    let model = Formulation::new(day);
     let warm = last.map(|f| WarmStart::from_solution_file(day, &model, f).0);
     let sol = solve_day(day, &model, sifting, own, warm.as_ref())?;
-    Ok((sol, model, softened))
+    Ok((sol, softened))
 }
 
 /// Where and why a run stopped: a day without an optimal plan.
@@ -229,16 +229,18 @@ pub fn run_policy(
             None => truth.clone(),
         };
         let rules = bench.is_some().then(|| day.clone());
-        let model = formulate(&day);
+        // The day's columns generated, never its whole matrix (sifting reads them as it prices).
+        let model = Formulation::new(&day);
         let warm = yesterday.as_ref().map(|f| WarmStart::from_solution_file(&day, &model, f));
         let warm_used = warm.as_ref().is_some_and(|(_, m)| m.plan_matched + m.rows_matched > 0);
         let solve_err = |source| HorizonError::Solve { day: t, policy: policy.name().to_string(), source };
         let mut sol = solve_day(&day, &model, &settings, &cfg.settings, warm.as_ref().map(|(w, _)| w)).map_err(solve_err)?;
+        drop((model, warm));
         // The platform serves every day: a day whose hard rules cannot all hold (the state has
         // drifted: creators left, users tired) is served with them made soft at a steep penalty.
         let mut softened = 0;
         if sol.status == Status::Infeasible {
-            (sol, _, softened) = solve_softened(&mut day, yesterday.as_ref(), &settings, &cfg.settings).map_err(solve_err)?;
+            (sol, softened) = solve_softened(&mut day, yesterday.as_ref(), &settings, &cfg.settings).map_err(solve_err)?;
         }
         observer.advance(1);
         if sol.status != Status::Optimal {
@@ -349,7 +351,7 @@ impl Benchmark {
             // The plan was solved on the benchmark itself: it is the optimum.
             return Ok(Ok((sol.objective, sol.objective)));
         }
-        let model = formulate(&bench);
+        let model = Formulation::new(&bench);
         let earned = regret::plan_value(&model, &sol.impressions);
         if let Some((last, optimum, _)) = &self.last {
             if *last == bench {
@@ -358,11 +360,11 @@ impl Benchmark {
         }
         let warm = self.last.as_ref().map(|(_, _, f)| WarmStart::from_solution_file(&bench, &model, f));
         let mut best = solve_day(&bench, &model, settings, own, warm.as_ref().map(|(w, _)| w))?;
+        drop(model);
         let mut earned = earned;
         if best.status == Status::Infeasible {
-            let model;
-            (best, model, _) = solve_softened(&mut bench, self.last.as_ref().map(|(_, _, f)| f), settings, own)?;
-            earned = regret::plan_value(&model, &sol.impressions);
+            (best, _) = solve_softened(&mut bench, self.last.as_ref().map(|(_, _, f)| f), settings, own)?;
+            earned = regret::plan_value(&Formulation::new(&bench), &sol.impressions);
         }
         if best.status != Status::Optimal {
             return Ok(Err(best.status));
@@ -384,7 +386,7 @@ mod tests {
     fn a_day_sifting_cannot_certify_is_solved_cold() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../solver/tests/regressions/sifting_dual_off_its_sign_on_a_thompson_day.json");
         let day = agora_instances::load(&path).unwrap().instance;
-        let model = formulate(&day);
+        let model = Formulation::new(&day);
         let sifting = Settings { backend: BackendChoice::FirstOrder, first_order_method: FirstOrderMethod::Sifting, ..Settings::default() };
         let alone = solve_model_warm(&day, &model, &sifting, None).unwrap();
         assert_eq!(alone.status, Status::NumericalError, "{:?}", alone.message);

@@ -8,6 +8,8 @@ use agora_analysis::offpolicy::{EstimateSettings, Estimator, Prior};
 use agora_instances::logs::Logs;
 use agora_instances::output::{ExistingDir, Gate};
 
+use agora_solver::memory::MemoryPath;
+
 use super::{err, load_validated, settings_from, usage, write_dir_out, Failure, Progress};
 
 pub const AFTER_HELP: &str = "Examples:\n  agora horizon instances/example-day.json --days 90 --policy engagement-only --policy ecosystem --replicas 5 --seed 1 --out horizon\n  agora horizon obd.json --days 90 --dynamics off --policy ecosystem --policy greedy --policy ucb --policy thompson \\\n    --warm-start obd.logs.csv --replicas 12 --out obd-horizon\n\nPolicies: engagement-only, ecosystem, greedy, lcb, ucb, thompson (built in), or an agora.policy/v1 file; the last four\n(and a file's `engagement`) plan on engagement learnt from what they serve, from --warm-start's logs if given, and\nthe horizon then measures every policy's regret. Dynamics: defaults, an agora.dynamics/v1 file, or `off`.\nWrites DIR/horizon.json (agora.horizon/v1), horizon.csv, active_creators.svg, engagement.svg, catalog.svg,\ncumulative_regret.svg (when a policy learns), index.html. See docs/horizon.md.";
@@ -81,12 +83,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(f) => Dynamics::load_with(Path::new(f), super::read_options()).map_err(|e| err(e.into()))?,
     };
     let day = load_validated(&a.instance)?;
-    // Each day formulates its whole matrix (and the dynamics' growth is bounded up front);
-    // replicas run as many at once as the cores and the memory allow, one at a time at least.
-    let edges = day.instance.edges.len();
-    let path = agora_solver::memory::MemoryPath::WholeHighs;
-    let parallelism = super::parallel_within_memory(&a.instance, edges, HorizonConfig::default().parallelism.min(a.replicas), path)?;
     let settings = settings_from(a.settings.as_deref(), None, None).map_err(err)?;
+    // Each day is sifted over its generated columns; a day sifting cannot certify is solved
+    // cold on the user's settings, which may take the whole matrix: the guard takes the larger
+    // (the dynamics' growth is bounded up front). Replicas run as many at once as the cores and
+    // the memory allow, one at a time at least.
+    let edges = day.instance.edges.len();
+    let own = MemoryPath::of_solve(&agora_solver::Formulation::new(&day.instance), &settings);
+    let path = if own.bytes_per_edge() > MemoryPath::Sifting.bytes_per_edge() { own } else { MemoryPath::Sifting };
+    let parallelism = super::parallel_within_memory(&a.instance, edges, HorizonConfig::default().parallelism.min(a.replicas), path)?;
     let warm_start = match &a.warm_start {
         None => None,
         Some(path) => {
