@@ -12,10 +12,11 @@
 #             solve-infeasible simulate"; solve-infeasible is `agora solve` of the diagnose day)
 #   LIMIT     stop a run after this many seconds (default: none); its row says "stopped"
 #   OUT       where the days and outputs go (default target/daily-loop)
+#   ARRIVALS  the simulation's opportunities (default 100000)
 #
 # Each day is `agora generate --size large --edges N --seed 1 --parquet`, generated once and
 # reused; its infeasible variant (for diagnose) has the new-creator floor raised fifty-fold. The
-# frontier is 20 points of ad-load.max_share over 0.1..0.3; the simulation 100,000 arrivals.
+# frontier is 20 points of ad-load.max_share over 0.1..0.3; the simulation ARRIVALS arrivals.
 # Prints one Markdown row per day, binary and command: seconds, peak GB, and the command's own
 # phase timings where it prints them (--timings).
 set -euo pipefail
@@ -78,7 +79,7 @@ PY
         frontier) run frontier "$bin" "$n" frontier "$day" --sweep ad-load.max_share=0.1..0.3 --points 20 --out "$OUT/frontier-$n-$tag" ;;
         diagnose) run diagnose "$bin" "$n" diagnose "$infeasible" --out "$OUT/diagnosis-$n-$tag.json" ;;
         solve-infeasible) run solve-infeasible "$bin" "$n" solve "$infeasible" --out "$OUT/solution-infeasible-$n-$tag.json" --timings ;;
-        simulate) [ -d "$OUT/art-$n-$tag" ] && run simulate "$bin" "$n" simulate "$day" "$OUT/art-$n-$tag" --arrivals 100000 --out "$OUT/simulation-$n-$tag.json" ;;
+        simulate) [ -d "$OUT/art-$n-$tag" ] && run simulate "$bin" "$n" simulate "$day" "$OUT/art-$n-$tag" --arrivals "${ARRIVALS:-100000}" --out "$OUT/simulation-$n-$tag.json" ${new:+--timings} ;;
       esac
     done
   done

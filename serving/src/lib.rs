@@ -2,13 +2,14 @@
 //!
 //! What a serving system links: the `agora.serving/v1` artifact that `agora export` writes, its
 //! validating reader, and the score rule `agora.score/v1` (docs/serving.md, "The score rule").
-//! It has no solver in it and no native code: serde, sha2, rayon and agora's data model (whose
+//! It has no solver in it and no native code: serde, sha2, rayon, rustc-hash and agora's data model (whose
 //! Parquet is pure Rust) only.
 //!
 //! - [`artifact`]: the artifact's types (a directory of CSV files, or CSV and a Parquet file of
 //!   edges, a manifest and checksums);
 //! - [`write`]: its atomic, streaming writer;
-//! - [`reader`]: loading and validating an artifact;
+//! - [`reader`]: loading and validating an artifact, whole ([`read_dir`]) or streaming its
+//!   edges to a [`Visit`] ([`read_dir_with`]);
 //! - [`score`]: the score rule serving applies to an opportunity's candidates.
 //!
 //! ```no_run

@@ -205,7 +205,8 @@ impl ServingRule {
         let mut band = std::mem::take(&mut self.band);
         band.clear();
         for e in ranking.from_first(s) {
-            if !(self.score[e] >= floor) {
+            // Below the band (or NaN, never in it): so is every edge ranked after.
+            if matches!(self.score[e].partial_cmp(&floor), Some(std::cmp::Ordering::Less) | None) {
                 break;
             }
             if self.rate[e] > 0.0 && eligible(e) {
