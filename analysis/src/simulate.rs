@@ -233,7 +233,7 @@ pub fn simulate(inst: &Instance, artifact: &Artifact, config: &SimulationConfig)
     if config.arrivals == 0 {
         return Err(SimulateError::NoArrivals);
     }
-    run(inst, exported_policy(inst, artifact)?, artifact.manifest.objective, config, &mut |_| {})
+    Ok(run(inst, exported_policy(inst, artifact)?, artifact.manifest.objective, config, &mut |_| {}))
 }
 
 /// The exported policy of `artifact` over `inst`'s edges.
@@ -264,17 +264,11 @@ pub fn simulate_dir(
     check_instance(&head.manifest, &inst.name, content_hash)?;
     let exported = reading.finish()?;
     lap("read artifact");
-    run(inst, exported, head.manifest.objective, config, lap)
+    Ok(run(inst, exported, head.manifest.objective, config, lap))
 }
 
 /// The three policies over the same stream; `plan` is the plan's objective.
-fn run(
-    inst: &Instance,
-    exported: Exported,
-    plan: f64,
-    config: &SimulationConfig,
-    lap: &mut dyn FnMut(&'static str),
-) -> Result<SimulationReport, SimulateError> {
+fn run(inst: &Instance, exported: Exported, plan: f64, config: &SimulationConfig, lap: &mut dyn FnMut(&'static str)) -> SimulationReport {
     // The day's columns generated, never its whole matrix.
     let model = Formulation::new(inst);
     let total: f64 = inst.segments.iter().map(|s| s.supply).sum();
@@ -295,13 +289,13 @@ fn run(
     let mut online_dual = OnlineDual::new(inst, &model, &world, config.arrivals, k);
     let online_dual = run(&mut world, &mut online_dual);
     lap("online_dual");
-    Ok(SimulationReport {
+    SimulationReport {
         schema: SIMULATION_SCHEMA.to_string(),
         arrivals: config.arrivals,
         plan: PlanObjective { objective: plan },
         exported,
         baselines: Baselines { no_pacing, online_dual },
-    })
+    }
 }
 
 /// An artifact's edges read for the exported policy: the score rule built an edge at a time, and

@@ -408,16 +408,7 @@ proptest! {
     /// above a campaign's budget.
     #[test]
     fn no_policy_overspends(day in 0u64..10_000, tightness in 0.0f64..1.0, arrivals in 1usize..4000, seed in any::<u64>()) {
-        let mut inst = generate(Size::Tiny, day);
-        for c in &mut inst.campaigns {
-            c.budget *= tightness;
-        }
-        // The revenue floor shrinks with the budgets, so that the day stays feasible.
-        for c in &mut inst.constraints {
-            if let agora_instances::ConstraintKind::RevenueFloor { min } = &mut c.kind {
-                *min *= tightness;
-            }
-        }
+        let inst = agora_instances::with_budgets_scaled(generate(Size::Tiny, day), tightness);
         let sol = solve(&inst, &Settings::default()).unwrap();
         prop_assume!(sol.status == Status::Optimal);
         let file = sol.to_file(&inst);

@@ -38,7 +38,9 @@ pub mod strategies;
 
 pub use feasibility::plan_violations;
 pub use file::*;
-pub use generate::{generate, generate_day, generate_with, generate_witnessed, with_every_rule_kind, GenerateConfig, Generated, Size, UnknownSize};
+pub use generate::{
+    generate, generate_day, generate_with, generate_witnessed, with_budgets_scaled, with_every_rule_kind, GenerateConfig, Generated, Size, UnknownSize,
+};
 pub use hash::content_hash;
 pub use io::{
     json_end, load, load_inspecting, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, read_input_bytes, save,

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use agora_instances::{generate, with_every_rule_kind, Size};
+use agora_instances::{generate, with_budgets_scaled, with_every_rule_kind, Size};
 use agora_solver::{edge_value, solve, Formulation, Settings, Status};
 
 use super::*;
@@ -87,19 +87,11 @@ proptest! {
         arrivals in 1usize..3000,
         seed in any::<u64>(),
     ) {
-        let mut inst = generate(if small { Size::Small } else { Size::Tiny }, day);
+        let mut inst = with_budgets_scaled(generate(if small { Size::Small } else { Size::Tiny }, day), tightness);
         if every_kind {
             inst = with_every_rule_kind(inst);
         }
         inst.objective.regularization = rho;
-        for c in &mut inst.campaigns {
-            c.budget *= tightness;
-        }
-        for c in &mut inst.constraints {
-            if let agora_instances::ConstraintKind::RevenueFloor { min } = &mut c.kind {
-                *min *= tightness;
-            }
-        }
         let sol = solve(&inst, &Settings::default()).unwrap();
         prop_assume!(sol.status == Status::Optimal);
         let artifact = build(&inst, &agora_serving::content_hash(b"day"), &sol.to_file(&inst), &ExportOptions::default()).unwrap();

@@ -276,6 +276,21 @@ pub struct Generated {
     pub witness: Vec<f64>,
 }
 
+/// `inst` with every campaign's budget and the revenue floor scaled by `factor` (the floor
+/// shrinks with the budgets, so that a day that was feasible stays so): the budget-tight days of
+/// the serving tests.
+pub fn with_budgets_scaled(mut inst: Instance, factor: f64) -> Instance {
+    for c in &mut inst.campaigns {
+        c.budget *= factor;
+    }
+    for c in &mut inst.constraints {
+        if let crate::ConstraintKind::RevenueFloor { min } = &mut c.kind {
+            *min *= factor;
+        }
+    }
+    inst
+}
+
 /// `inst` with the rule variants the generator does not write: an exploration floor on two
 /// segments, a soft exposure-parity rule over every creator group, a soft freshness floor and an
 /// ad-load cap on one segment. What the tests that must meet every kind of row add to a
