@@ -177,19 +177,7 @@ pub(crate) struct World<'a> {
 
 impl<'a> World<'a> {
     pub(crate) fn new(inst: &'a Instance, k: f64) -> Self {
-        let mut segment_start = vec![0; inst.segments.len() + 1];
-        for edge in &inst.edges {
-            segment_start[edge.segment + 1] += 1;
-        }
-        for s in 0..inst.segments.len() {
-            segment_start[s + 1] += segment_start[s];
-        }
-        let mut fill = segment_start.clone();
-        let mut segment_edges = vec![0; inst.edges.len()];
-        for (e, edge) in inst.edges.iter().enumerate() {
-            segment_edges[fill[edge.segment]] = e;
-            fill[edge.segment] += 1;
-        }
+        let (segment_start, segment_edges) = agora_instances::grouping::group_by(inst.segments.len(), inst.edges.len(), |e| inst.edges[e].segment);
         World {
             inst,
             k,
@@ -283,10 +271,9 @@ fn run(inst: &Instance, exported: Exported, plan: f64, config: &SimulationConfig
     lap("exported");
     let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
     let mut no_pacing = NoPacing::new(&world, &value);
-    drop(value);
     let no_pacing = run(&mut world, &mut no_pacing);
     lap("no_pacing");
-    let mut online_dual = OnlineDual::new(inst, &model, &world, config.arrivals, k);
+    let mut online_dual = OnlineDual::new(&model, value, &world, config.arrivals, k);
     let online_dual = run(&mut world, &mut online_dual);
     lap("online_dual");
     SimulationReport {

@@ -21,6 +21,7 @@ pub mod csv;
 mod feasibility;
 mod file;
 mod generate;
+pub mod grouping;
 mod hash;
 pub mod import;
 mod io;

@@ -69,8 +69,8 @@ impl RuleBuilder {
     /// Adds the artifact's next edge.
     ///
     /// # Panics
-    /// If it names a segment or campaign the artifact does not list, or is the 2^32-th edge of a
-    /// segment.
+    /// If it names a segment or campaign the artifact does not list, or a segment past the
+    /// 2^32-th.
     pub fn push(&mut self, e: &EdgeRef) {
         let s = self.segment_index[e.segment];
         self.segment_of.push(u32::try_from(s).expect("at most 2^32 segments"));
@@ -82,19 +82,7 @@ impl RuleBuilder {
     pub fn finish(self) -> ServingRule {
         let RuleBuilder { segment_index, segment_of, score, rate, epsilon, unserved_rate, unserved_score, .. } = self;
         let segments = epsilon.len();
-        let mut start = vec![0; segments + 1];
-        for &s in &segment_of {
-            start[s as usize + 1] += 1;
-        }
-        for s in 0..segments {
-            start[s + 1] += start[s];
-        }
-        let mut fill = start.clone();
-        let mut order = vec![0; segment_of.len()];
-        for (j, &s) in segment_of.iter().enumerate() {
-            order[fill[s as usize]] = j;
-            fill[s as usize] += 1;
-        }
+        let (start, order) = agora_instances::grouping::group_by(segments, segment_of.len(), |j| segment_of[j] as usize);
         drop(segment_of);
         let edges = score.len();
         ServingRule {

@@ -1,8 +1,7 @@
 //! The `online_dual` baseline: dual mirror descent, with an argmax that does not read a
 //! segment's every edge at every opportunity.
 
-use agora_instances::Instance;
-use agora_solver::{edge_value, Columns as _, Formulation, RowKind, Sense};
+use agora_solver::{Columns as _, Formulation, RowKind, Sense};
 
 use super::Policy;
 use crate::simulate::World;
@@ -98,7 +97,8 @@ impl Exclusive {
 }
 
 impl<'a> OnlineDual<'a> {
-    pub fn new(inst: &Instance, model: &'a Formulation<'a>, world: &World, arrivals: usize, k: f64) -> Self {
+    /// The policy over `model`'s day, whose edges' values (`agora_solver::edge_value`) are `value`.
+    pub fn new(model: &'a Formulation<'a>, value: Vec<f64>, world: &World, arrivals: usize, k: f64) -> Self {
         let n = arrivals as f64;
         let meta = model.rows();
         let rows: Vec<usize> = (0..meta.len()).filter(|&r| meta[r].kind != RowKind::Supply).collect();
@@ -112,7 +112,8 @@ impl<'a> OnlineDual<'a> {
         // dual's place in the segment's list while the segment is read.
         let (mut row_start, mut seg_rows) = (vec![0], Vec::new());
         let mut at = vec![usize::MAX; rows.len()];
-        for s in 0..inst.segments.len() {
+        let segments = world.segment_start.len() - 1;
+        for s in 0..segments {
             let from = seg_rows.len();
             for &e in world.edges_of(s) {
                 model.for_each_entry(e, |r, a| {
@@ -133,7 +134,6 @@ impl<'a> OnlineDual<'a> {
             seg_rows[from..].iter().for_each(|&(d, ..)| at[d] = usize::MAX);
             row_start.push(seg_rows.len());
         }
-        let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(inst, e)).collect();
         let vbar = value.iter().fold(0.0f64, |m, v| m.max(v.abs())) * k;
         let eta = 1.0 / n.sqrt();
         let step: Vec<f64> = s_max.iter().map(|&s| if s > 0.0 { eta * vbar / (s * s) } else { 0.0 }).collect();
@@ -144,7 +144,6 @@ impl<'a> OnlineDual<'a> {
         let mut is_moving = vec![false; rows.len()];
         moving.iter().for_each(|&d| is_moving[d] = true);
         let quad = (0..model.n_edges()).map(|j| model.quad(j)).collect();
-        let segments = inst.segments.len();
         let scores = Scores {
             start: world.segment_start[..segments].to_vec(),
             len: (0..segments).map(|s| world.edges_of(s).len()).collect(),

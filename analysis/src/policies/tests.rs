@@ -108,10 +108,10 @@ proptest! {
         let value: Vec<f64> = (0..inst.edges.len()).map(|e| edge_value(&inst, e)).collect();
         let mut no_pacing = NoPacing::new(&world, &value);
         let ranked = served(&mut world, &config, &mut no_pacing);
-        let scanned = served(&mut world, &config, &mut ScanNoPacing(value));
+        let scanned = served(&mut world, &config, &mut ScanNoPacing(value.clone()));
         prop_assert_eq!(ranked, scanned, "no_pacing");
 
-        let (mut lazy, mut scan) = (OnlineDual::new(&inst, &model, &world, arrivals, k), ScanOnlineDual(OnlineDual::new(&inst, &model, &world, arrivals, k)));
+        let (mut lazy, mut scan) = (OnlineDual::new(&model, value.clone(), &world, arrivals, k), ScanOnlineDual(OnlineDual::new(&model, value, &world, arrivals, k)));
         let ranked = served(&mut world, &config, &mut lazy);
         let scanned = served(&mut world, &config, &mut scan);
         prop_assert_eq!(ranked, scanned, "online_dual");

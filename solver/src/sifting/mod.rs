@@ -479,19 +479,7 @@ impl Groups {
             }
         });
         let n_groups = n_groups.max(1);
-        let mut start = vec![0usize; n_groups + 1];
-        for &g in &group {
-            start[g as usize + 1] += 1;
-        }
-        for g in 0..n_groups {
-            start[g + 1] += start[g];
-        }
-        let mut fill = start.clone();
-        let mut cols = vec![0u32; n];
-        for (j, &g) in group.iter().enumerate() {
-            cols[fill[g as usize]] = j as u32;
-            fill[g as usize] += 1;
-        }
+        let (start, cols) = agora_instances::grouping::group_by::<u32>(n_groups, n, |j| group[j] as usize);
         let quota = (0..n_groups).map(|g| SEED_PER_SEGMENT + 2 * scoped.get(g).copied().unwrap_or(0)).collect();
         Groups { cols, start, quota }
     }
