@@ -339,9 +339,11 @@ fn rounds(
         stats.pricing_seconds += t.elapsed().as_secs_f64();
         if settings.verbose {
             settings.observer().log(format_args!(
-                "sifting round {}: {} working edges, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
+                "sifting round {}: {} working edges, {} of {} rows, objective {:.9e}, {} priced in, artificials {}, {:.1} s",
                 stats.rounds,
                 before,
+                restricted.held_rows(),
+                pricing.rows().len(),
                 answer.objective,
                 added,
                 if art_used { "in use" } else { "0" },

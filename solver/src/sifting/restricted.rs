@@ -4,29 +4,84 @@
 //! start, and HiGHS' QP solver stalls on agora's tiny Hessian diagonal: docs/backends.md).
 //!
 //! Column order in a restricted problem: the artificials, then the pool's columns in order.
+//!
+//! Rows: a restricted LP holds only the rows some column of it enters, and those that a plan of
+//! zeros would violate; the others join when the first column entering them does (HiGHS makes
+//! a joining row's slack basic, so the basis stays valid and the next run hot-starts). A row left
+//! out is satisfied by every restricted plan, and its dual is 0, which is a dual of the
+//! restricted LP with the row (no column of it enters the row). On the 10^7-edge day 16,000 of
+//! the 29,071 rows are item caps of items no working edge serves: kept out, every simplex
+//! iteration works over half the rows.
 
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 
 use super::pool::Pool;
 use crate::backends::clarabel::Clarabel;
-use crate::backends::highs::{add_rows, apply_settings, map_status};
+use crate::backends::highs::{apply_settings, map_status};
 use crate::backends::highs_raw::{self, Basis};
 use crate::backends::{Backend, BackendResult};
-use crate::ir::RowMeta;
+use crate::ir::{RowMeta, Sense};
 use crate::settings::ValidSettings;
 use crate::status::SolveError;
 use highs_sys::HighsInt;
 
 use super::WarmBasis;
 
+/// HiGHS' basis status of a basic column or row (`kHighsBasisStatus`).
+const BASIC: HighsInt = 1;
+
 /// An artificial column: the row it relaxes and its coefficient there.
 pub(crate) type Artificial = (usize, f64);
 
 pub(crate) enum Restricted {
     /// HiGHS' model, its rows, its artificials' count, and how many pool columns it holds.
-    Highs { hm: Option<highs::Model>, rows: Vec<highs::Row>, n_artificial: usize, loaded: usize },
+    Highs { hm: Option<highs::Model>, rows: Rows, n_artificial: usize, loaded: usize },
     /// The rows (meta only), the artificials and their cost.
     Clarabel { rows: Vec<RowMeta>, artificial: Vec<Artificial>, big_m: f64 },
+}
+
+/// The model's rows in a restricted LP: those it holds, by HiGHS row, and the others' bounds.
+pub(crate) struct Rows {
+    /// HiGHS' row of each model row it holds.
+    of: Vec<Option<highs::Row>>,
+    /// The model row of each HiGHS row, in HiGHS' order.
+    model_row: Vec<usize>,
+    /// Each model row's bounds, as HiGHS takes them.
+    bounds: Vec<(f64, f64)>,
+}
+
+impl Rows {
+    /// The rows a plan of zeros violates, in model order, as rows of `pb`.
+    fn new(pb: &mut ColProblem, meta: &[RowMeta], entered: impl Fn(usize) -> bool) -> Rows {
+        let bounds: Vec<(f64, f64)> = meta
+            .iter()
+            .map(|r| match r.sense {
+                Sense::Le => (f64::NEG_INFINITY, r.rhs),
+                Sense::Ge => (r.rhs, f64::INFINITY),
+            })
+            .collect();
+        let mut rows = Rows { of: vec![None; meta.len()], model_row: Vec::new(), bounds };
+        for r in 0..meta.len() {
+            let (lower, upper) = rows.bounds[r];
+            if entered(r) || lower > 0.0 || upper < 0.0 {
+                rows.of[r] = Some(pb.add_row(lower..=upper));
+                rows.model_row.push(r);
+            }
+        }
+        rows
+    }
+
+    /// HiGHS' row of model row `r`, added to `hm` (empty) when it is not there yet.
+    fn get_or_add(&mut self, hm: &mut highs::Model, r: usize) -> Result<highs::Row, SolveError> {
+        if let Some(row) = self.of[r] {
+            return Ok(row);
+        }
+        let (lower, upper) = self.bounds[r];
+        let row = hm.try_add_row(lower..=upper, std::iter::empty()).map_err(|s| backend_error(format!("HiGHS refused a row: {s:?}")))?;
+        self.of[r] = Some(row);
+        self.model_row.push(r);
+        Ok(row)
+    }
 }
 
 fn backend_error(reason: impl Into<String>) -> SolveError {
@@ -38,14 +93,18 @@ impl Restricted {
     /// HiGHS. A QP's ridge is left out: this is its linear part.
     pub fn highs(rows: &[RowMeta], settings: &ValidSettings, artificial: &[Artificial], pool: &Pool, big_m: f64) -> Result<Self, SolveError> {
         let mut pb = ColProblem::new();
-        let hrows = add_rows(&mut pb, rows);
+        let mut entered = vec![false; rows.len()];
+        artificial.iter().for_each(|&(r, _)| entered[r] = true);
+        (0..pool.len()).for_each(|k| pool.entries(k).0.iter().for_each(|&r| entered[r as usize] = true));
+        let hrows = Rows::new(&mut pb, rows, |r| entered[r]);
+        let row = |r: usize| hrows.of[r].expect("a row a column enters is held");
         // HiGHS minimises -objective: an artificial costs +M.
         for &(r, a) in artificial {
-            pb.add_column(big_m, 0.0.., [(hrows[r], a)]);
+            pb.add_column(big_m, 0.0.., [(row(r), a)]);
         }
         for k in 0..pool.len() {
             let (ix, vals) = pool.entries(k);
-            pb.add_column(-pool.cost[k], pool.lower[k]..=pool.upper[k], ix.iter().zip(vals).map(|(&r, &a)| (hrows[r as usize], a)));
+            pb.add_column(-pool.cost[k], pool.lower[k]..=pool.upper[k], ix.iter().zip(vals).map(|(&r, &a)| (row(r as usize), a)));
         }
         let mut hm = highs::Model::try_new(pb).map_err(|s| backend_error(format!("HiGHS rejected the restricted model: {s:?}")))?;
         hm.set_sense(HSense::Minimise);
@@ -64,14 +123,27 @@ impl Restricted {
     pub fn add(&mut self, pool: &Pool) -> Result<(), SolveError> {
         if let Restricted::Highs { hm, rows, loaded, .. } = self {
             let m = hm.as_mut().expect("the HiGHS model is kept between rounds");
+            let mut factors = Vec::new();
             for k in *loaded..pool.len() {
                 let (ix, vals) = pool.entries(k);
-                let factors = ix.iter().zip(vals).map(|(&r, &a)| (rows[r as usize], a));
-                m.try_add_column(-pool.cost[k], pool.lower[k]..=pool.upper[k], factors).map_err(|s| backend_error(format!("HiGHS refused a column: {s:?}")))?;
+                factors.clear();
+                for (&r, &a) in ix.iter().zip(vals) {
+                    factors.push((rows.get_or_add(m, r as usize)?, a));
+                }
+                m.try_add_column(-pool.cost[k], pool.lower[k]..=pool.upper[k], factors.iter().copied())
+                    .map_err(|s| backend_error(format!("HiGHS refused a column: {s:?}")))?;
             }
             *loaded = pool.len();
         }
         Ok(())
+    }
+
+    /// The rows the restricted problem holds (a QP's: all).
+    pub fn held_rows(&self) -> usize {
+        match self {
+            Restricted::Highs { rows, .. } => rows.model_row.len(),
+            Restricted::Clarabel { rows, .. } => rows.len(),
+        }
     }
 
     /// Sets every artificial's cost to `big_m`.
@@ -93,12 +165,15 @@ impl Restricted {
     /// Clarabel, or when HiGHS has none).
     pub fn basis(&self, pool: &Pool, artificial: &[Artificial]) -> Option<WarmBasis> {
         let Restricted::Highs { hm: Some(hm), rows, .. } = self else { return None };
-        let b = highs_raw::basis(hm, artificial.len() + pool.len(), rows.len()).ok().flatten()?;
+        let b = highs_raw::basis(hm, artificial.len() + pool.len(), rows.model_row.len()).ok().flatten()?;
         let (art, cols) = b.cols.split_at(artificial.len());
+        // By model row; a row the LP does not hold is as its slack would be: basic.
+        let mut by_row = vec![BASIC; rows.of.len()];
+        rows.model_row.iter().zip(&b.rows).for_each(|(&r, &st)| by_row[r] = st);
         Some(WarmBasis {
             artificials: artificial.iter().zip(art).map(|(&(r, _), &st)| (r, st)).collect(),
             cols: pool.ids.iter().copied().zip(cols.iter().copied()).collect(),
-            rows: b.rows,
+            rows: by_row,
         })
     }
 
@@ -108,7 +183,7 @@ impl Restricted {
     /// leaves the run to start as it would have).
     pub fn set_basis(&mut self, warm: &WarmBasis, pool: &Pool, artificial: &[Artificial]) -> bool {
         let Restricted::Highs { hm: Some(hm), rows, .. } = self else { return false };
-        if warm.rows.len() != rows.len() {
+        if warm.rows.len() != rows.of.len() {
             return false;
         }
         // HiGHS' kHighsBasisStatus: 0 lower, 1 basic.
@@ -116,18 +191,19 @@ impl Restricted {
         let of_col: std::collections::HashMap<usize, HighsInt> = warm.cols.iter().copied().collect();
         let mut cols: Vec<HighsInt> = artificial.iter().map(|(r, _)| of_art.get(r).copied().unwrap_or(0)).collect();
         cols.extend(pool.ids.iter().map(|id| of_col.get(id).copied().unwrap_or(0)));
-        let basic = cols.iter().chain(&warm.rows).filter(|&&st| st == 1).count();
-        if basic != rows.len() {
+        let held: Vec<HighsInt> = rows.model_row.iter().map(|&r| warm.rows[r]).collect();
+        let basic = cols.iter().chain(&held).filter(|&&st| st == BASIC).count();
+        if basic != held.len() {
             return false;
         }
-        highs_raw::set_basis(hm, &Basis { cols, rows: warm.rows.clone() }).is_ok()
+        highs_raw::set_basis(hm, &Basis { cols, rows: held }).is_ok()
     }
 
     /// Solves the restricted problem within `time_left` seconds: `x` holds the restricted
     /// columns' values (artificials first, then the pool's), `row_duals` one dual per row.
     pub fn solve(&mut self, settings: &ValidSettings, time_left: Option<f64>, pool: &Pool) -> Result<BackendResult, SolveError> {
         match self {
-            Restricted::Highs { hm, .. } => {
+            Restricted::Highs { hm, rows, .. } => {
                 let mut m = hm.take().expect("the HiGHS model is kept between rounds");
                 if let Some(t) = time_left {
                     m.try_set_option("time_limit", t).map_err(|_| backend_error("HiGHS refused option time_limit"))?;
@@ -138,7 +214,12 @@ impl Restricted {
                 let answer = BackendResult {
                     status: map_status(hs),
                     x: sol.columns().to_vec(),
-                    row_duals: sol.dual_rows().iter().map(|&v| -v).collect(),
+                    row_duals: {
+                        // By model row; a row the LP does not hold has dual 0.
+                        let mut y = vec![0.0; rows.of.len()];
+                        rows.model_row.iter().zip(sol.dual_rows()).for_each(|(&r, &v)| y[r] = -v);
+                        y
+                    },
                     objective: -solved.objective_value(),
                     iterations: solved.simplex_iteration_count().max(0) as u64,
                     detail: (hs != HighsModelStatus::Optimal).then(|| format!("HiGHS model status {hs:?}")),
