@@ -9,9 +9,9 @@
 //! zeros would violate; the others join when the first column entering them does (HiGHS makes
 //! a joining row's slack basic, so the basis stays valid and the next run hot-starts). A row left
 //! out is satisfied by every restricted plan, and its dual is 0, which is a dual of the
-//! restricted LP with the row (no column of it enters the row). On the 10^7-edge day 16,000 of
-//! the 29,071 rows are item caps of items no working edge serves: kept out, every simplex
-//! iteration works over half the rows.
+//! restricted LP with the row (no column of it enters the row). On the 10^7-edge day the
+//! restricted LPs hold 11,291 of the 29,071 rows: nearly all of the rest are item caps of items
+//! no working edge serves, which every simplex iteration would otherwise carry.
 
 use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 
@@ -51,7 +51,8 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    /// The rows a plan of zeros violates, in model order, as rows of `pb`.
+    /// The rows `entered` names (some column enters them) and those a plan of zeros violates, in
+    /// model order, as rows of `pb`.
     fn new(pb: &mut ColProblem, meta: &[RowMeta], entered: impl Fn(usize) -> bool) -> Rows {
         let bounds: Vec<(f64, f64)> = meta
             .iter()
