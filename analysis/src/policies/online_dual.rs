@@ -82,7 +82,8 @@ struct Scores {
     row_start: Vec<usize>,
     rows: Vec<(usize, f64, f64, Exclusive)>,
     made_at: Vec<f64>,
-    /// Scores computed since the list was made; past the list's length, it is remade.
+    /// Scores computed since the list was made; past `1 / REMAKE_AT` of the list's length, it
+    /// is remade.
     spent: Vec<usize>,
     /// The largest size of a score's terms (`|c_e| + q_e x_e + sum_r |mu_r a_re|`) when the
     /// list was made: the scale of their rounding.

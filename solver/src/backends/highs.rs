@@ -17,12 +17,20 @@ fn backend_error(reason: impl Into<String>) -> SolveError {
     SolveError::Backend { backend: NAME, reason: reason.into() }
 }
 
+/// Row `r`'s bounds as HiGHS takes them, `(lower, upper)`, infinite where it has none.
+pub(crate) fn row_bounds(r: &RowMeta) -> (f64, f64) {
+    match r.sense {
+        Sense::Le => (f64::NEG_INFINITY, r.rhs),
+        Sense::Ge => (r.rhs, f64::INFINITY),
+    }
+}
+
 /// Every row of `rows`, in order, as rows of `pb`.
 pub(crate) fn add_rows(pb: &mut ColProblem, rows: &[RowMeta]) -> Vec<highs::Row> {
     rows.iter()
-        .map(|r| match r.sense {
-            Sense::Le => pb.add_row(..=r.rhs),
-            Sense::Ge => pb.add_row(r.rhs..),
+        .map(|r| {
+            let (lower, upper) = row_bounds(r);
+            pb.add_row(lower..=upper)
         })
         .collect()
 }

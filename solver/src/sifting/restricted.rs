@@ -17,10 +17,10 @@ use highs::{ColProblem, HighsModelStatus, Sense as HSense};
 
 use super::pool::Pool;
 use crate::backends::clarabel::Clarabel;
-use crate::backends::highs::{apply_settings, map_status};
+use crate::backends::highs::{apply_settings, map_status, row_bounds};
 use crate::backends::highs_raw::{self, Basis};
 use crate::backends::{Backend, BackendResult};
-use crate::ir::{RowMeta, Sense};
+use crate::ir::RowMeta;
 use crate::settings::ValidSettings;
 use crate::status::SolveError;
 use highs_sys::HighsInt;
@@ -54,13 +54,7 @@ impl Rows {
     /// The rows `entered` names (some column enters them) and those a plan of zeros violates, in
     /// model order, as rows of `pb`.
     fn new(pb: &mut ColProblem, meta: &[RowMeta], entered: impl Fn(usize) -> bool) -> Rows {
-        let bounds: Vec<(f64, f64)> = meta
-            .iter()
-            .map(|r| match r.sense {
-                Sense::Le => (f64::NEG_INFINITY, r.rhs),
-                Sense::Ge => (r.rhs, f64::INFINITY),
-            })
-            .collect();
+        let bounds: Vec<(f64, f64)> = meta.iter().map(row_bounds).collect();
         let mut rows = Rows { of: vec![None; meta.len()], model_row: Vec::new(), bounds };
         for r in 0..meta.len() {
             let (lower, upper) = rows.bounds[r];
