@@ -9,16 +9,18 @@
 #   benches/scripts/distributed.sh [EDGES ...]     default: 1000000 10000000
 #
 # Environment: PROCESSES (default "1 2 4"), OUT (default target/whole-process; days are shared
-# with whole_process.sh: `agora generate --size large --edges N --seed 1 --parquet`).
+# with whole_process.sh: `agora generate --size large --edges N --seed 1 --parquet`), AGORA (a
+# binary to measure instead of this checkout's, which is then not built; a binary from before
+# row groups were dealt prints no row-group figure: it decoded every group).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROCESSES=${PROCESSES:-1 2 4}
 OUT=${OUT:-target/whole-process}
-BIN=${CARGO_TARGET_DIR:-target}/release/agora
+BIN=${AGORA:-${CARGO_TARGET_DIR:-target}/release/agora}
 mkdir -p "$OUT"
-cargo build --release -q -p agora-cli --features mpi
-echo "| edges | processes | wall | solve | peak resident per process | max / single-process peak | MB per pricing round | rounds | objective vs one process | same plan |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+[ -n "${AGORA:-}" ] || cargo build --release -q -p agora-cli --features mpi
+echo "| edges | processes | wall | load | solve | row groups decoded per process | peak resident per process | max / single-process peak | MB per pricing round | rounds | objective vs one process | same plan |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in ${@:-1000000 10000000}; do
   day="$OUT/day-$n-parquet.json"
   [ -f "$day" ] || "$BIN" generate --size large --edges "$n" --seed 1 --parquet --out "$day" > /dev/null
@@ -33,13 +35,15 @@ one_wall = float(re.search(r"total ([0-9.]+) s", one_err).group(1))
 line = err.split("timings:")[1].splitlines()[0]
 edges = int(re.search(r"(\d+) edges", line).group(1))
 solve = float(re.search(r"solve ([0-9.]+) s", line).group(1))
+load = float(re.search(r"load\+validate ([0-9.]+) s", line).group(1))
+groups = line.split("row groups decoded per process ")[1].split(";")[0] if "row groups decoded" in line else "every group"
 peaks = [float(v) for v in re.findall(r"([0-9.]+) MB", line.split("peak memory per process")[1].split(" (after loading")[0])]
 rounds = [float(v) for v in line.split("MB per pricing round")[1].split(";")[0].split()]
 wall = float(re.search(r"wall ([0-9.]+)", err).group(1))
 assert sol["status"] == "optimal" and one_sol["status"] == "optimal", (sol["status"], one_sol["status"])
 rel = abs(sol["objective"] - one_sol["objective"]) / abs(one_sol["objective"])
 assert rel <= 1e-9, rel
-print(f"| {edges:,} | {p} (one: {one_wall:.1f} s, {one_kb / 1e3:,.0f} MB) | {wall:.1f} s | {solve:.1f} s | {' / '.join(f'{v:,.0f}' for v in peaks)} MB | "
+print(f"| {edges:,} | {p} (one: {one_wall:.1f} s, {one_kb / 1e3:,.0f} MB) | {wall:.1f} s | {load:.1f} s | {solve:.1f} s | {groups} | {' / '.join(f'{v:,.0f}' for v in peaks)} MB | "
       f"{max(peaks) * 1e3 / one_kb:.2f} | {' '.join(f'{v:.1f}' for v in rounds)} | {len(rounds)} | {rel:.1e} | {'yes' if sol['plan'] == one_sol['plan'] else 'no'} |")
 PY
   done

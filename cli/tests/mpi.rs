@@ -97,6 +97,42 @@ fn one_two_and_four_processes_give_the_single_process_answer() {
     same_answers(&small, dir.path());
 }
 
+/// The row groups each process decoded, from `--timings` (`row groups decoded per process 3/11 9/11`).
+fn groups_decoded(stderr: &str) -> Vec<(usize, usize)> {
+    let list = stderr.split("row groups decoded per process ").nth(1).and_then(|r| r.split(';').next()).unwrap_or_else(|| panic!("{stderr}"));
+    list.split_whitespace()
+        .map(|p| {
+            let (a, b) = p.split_once('/').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect()
+}
+
+/// A Parquet day sorted by segment, in row groups of 4,096 edges: each process decodes only the
+/// groups that hold its segments (a group where one process's segments end and the next's
+/// begin is decoded by both), and the answer is still the single-process one, content hash
+/// included.
+#[test]
+fn each_process_decodes_only_the_row_groups_of_its_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let med = dir.path().join("med.json");
+    assert!(agora(&["generate", "--size", "medium", "--seed", "3", "--parquet", "--out", s(&med)]).status.success());
+    let day = agora_instances::load(&med).unwrap().instance;
+    agora_instances::columnar::parquet::write_edges_parquet_grouped(&day, &dir.path().join("med.edges.parquet"), 4096).unwrap();
+    let groups = day.edges.len().div_ceil(4096);
+    for n in [1, 2, 4] {
+        let o = mpirun(n, &["solve", s(&med), "--distributed", "--timings"]);
+        assert!(o.status.success(), "{n} processes: {}", text(&o.stderr));
+        let decoded = groups_decoded(&text(&o.stderr));
+        assert_eq!(decoded.len(), n);
+        assert!(decoded.iter().all(|&(_, of)| of == groups), "{decoded:?} of {groups}");
+        let total: usize = decoded.iter().map(|d| d.0).sum();
+        assert!(total <= groups + n - 1, "{n} processes decoded {decoded:?} of {groups} groups");
+        assert!(n == 1 || decoded.iter().all(|&(k, _)| 0 < k && k < groups), "{decoded:?}");
+    }
+    same_answers(&med, dir.path());
+}
+
 /// Distributed PDHG on `day` over each of `counts` processes against the single-process PDHG.
 fn same_pdhg(day: &Path, dir: &Path, counts: &[usize]) {
     let one = dir.join("pdhg-one.json");

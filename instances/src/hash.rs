@@ -34,15 +34,36 @@ pub fn content_hash(inst: &Instance) -> String {
     h.finish()
 }
 
-/// [`content_hash`] fed piece by piece, for a reader that sees a day's edges once and keeps only
-/// some of them (a sharded load): the head, then every edge in day order, then, when the day has
-/// evidence, every edge's evidence in day order. Fed in any other order it hashes another day.
-pub(crate) struct ContentHasher(Sha256);
+/// [`content_hash`] fed piece by piece, for whoever sees a day's edges as pieces (a distributed
+/// solve gathers them from its processes): the head, then every edge in day order, then, when
+/// the day has evidence, every edge's evidence in day order. Fed in any other order it hashes
+/// another day.
+pub struct ContentHasher(Sha256);
+
+/// The bytes an edge adds to the hash: its segment and item index and the bits of its numbers.
+pub fn edge_bytes(e: &Edge) -> [u8; 40] {
+    let mut b = [0u8; 40];
+    b[0..8].copy_from_slice(&(e.segment as u64).to_le_bytes());
+    b[8..16].copy_from_slice(&(e.item as u64).to_le_bytes());
+    b[16..24].copy_from_slice(&e.engagement.to_bits().to_le_bytes());
+    b[24..32].copy_from_slice(&e.price.to_bits().to_le_bytes());
+    b[32..40].copy_from_slice(&e.cap.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+    b
+}
+
+/// The bytes an edge's evidence adds to the hash, after every edge.
+pub fn evidence_bytes(v: &Evidence) -> [u8; 24] {
+    let mut b = [0u8; 24];
+    b[0..8].copy_from_slice(&v.n.to_le_bytes());
+    b[8..16].copy_from_slice(&v.lcb.to_bits().to_le_bytes());
+    b[16..24].copy_from_slice(&v.ucb.to_bits().to_le_bytes());
+    b
+}
 
 impl ContentHasher {
     /// Starts with everything of `inst` but its edges and evidence (which are ignored: feed them
     /// with [`ContentHasher::edge`] and [`ContentHasher::evidence`]).
-    pub(crate) fn head(inst: &Instance) -> ContentHasher {
+    pub fn head(inst: &Instance) -> ContentHasher {
         let mut h = ContentHasher(Sha256::new());
         // Streamed into the hash: the head's JSON of a 10^7-edge day is 100 MB.
         serde_json::to_writer(&mut h, &InstanceFile::of(inst, false)).expect("instance files serialise");
@@ -50,25 +71,23 @@ impl ContentHasher {
     }
 
     /// The next edge, in day order.
-    pub(crate) fn edge(&mut self, e: &Edge) {
-        let h = &mut self.0;
-        h.update((e.segment as u64).to_le_bytes());
-        h.update((e.item as u64).to_le_bytes());
-        h.update(e.engagement.to_bits().to_le_bytes());
-        h.update(e.price.to_bits().to_le_bytes());
-        h.update(e.cap.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+    pub fn edge(&mut self, e: &Edge) {
+        self.0.update(edge_bytes(e));
     }
 
     /// The next edge's evidence, in day order, after every edge.
-    pub(crate) fn evidence(&mut self, v: &Evidence) {
-        let h = &mut self.0;
-        h.update(v.n.to_le_bytes());
-        h.update(v.lcb.to_bits().to_le_bytes());
-        h.update(v.ucb.to_bits().to_le_bytes());
+    pub fn evidence(&mut self, v: &Evidence) {
+        self.0.update(evidence_bytes(v));
+    }
+
+    /// The next bytes, as [`edge_bytes`] and [`evidence_bytes`] give them (edges or evidence
+    /// gathered from elsewhere).
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.0.update(b);
     }
 
     /// `sha256:HEX` of everything fed.
-    pub(crate) fn finish(self) -> String {
+    pub fn finish(self) -> String {
         let digest = self.0.finalize();
         let mut out = String::with_capacity(71);
         out.push_str("sha256:");

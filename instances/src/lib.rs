@@ -42,7 +42,7 @@ pub use file::*;
 pub use generate::{
     generate, generate_day, generate_with, generate_witnessed, with_budgets_scaled, with_every_rule_kind, GenerateConfig, Generated, Size, UnknownSize,
 };
-pub use hash::content_hash;
+pub use hash::{content_hash, edge_bytes, evidence_bytes, ContentHasher};
 pub use io::{
     json_end, load, load_inspecting, load_json_with, load_with, open_input, parse_json_with, parse_str, parse_str_with, read_input, read_input_bytes, save,
     to_json, unique_keys, Bulleted, LoadError, ReadOptions, TrailingContent,
@@ -50,6 +50,6 @@ pub use io::{
 pub use metrics::{EcosystemMetrics, PlanMetrics};
 pub use output::{write_atomic, write_dir_atomic, write_dir_streaming, DirFiles, ExistingDir};
 pub use params::{Param, ParamError};
-pub use shard::{Shard, ShardEdges};
+pub use shard::{Deal, Shard, ShardEdges};
 pub use types::*;
 pub use validate::{Finding, Validated};

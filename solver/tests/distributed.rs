@@ -8,7 +8,7 @@ use agora_solver::distributed::{solve_sharded, Solo};
 use agora_solver::{BackendChoice, FirstOrderMethod, Settings, Status};
 
 fn whole(inst: &Instance) -> ShardEdges {
-    ShardEdges { ids: (0..inst.edges.len()).collect(), day_edges: inst.edges.len(), content_hash: None }
+    ShardEdges::whole(inst)
 }
 
 fn sifting() -> Settings {

@@ -48,12 +48,16 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
     };
     let fits = super::guard_memory(instance, day.instance.edges.len(), path).map_err(|Failure(_, e)| format!("process {}: {e:#}", comm.rank()));
     agree(&comm, fits).map_err(fail)?;
+    let shard = day.shard.as_ref().ok_or_else(|| fail("the load kept every edge, not a shard".into()))?;
+    let inst = &day.instance;
+    // No process read every edge: the root hashes them as the others send them.
+    let hash = agora_solver::distributed::day_hash(&comm, inst, shard).map_err(fail)?;
     let load_seconds = clock.elapsed().as_secs_f64();
     // Every process's peak so far: what loading its shard cost (the rest is the solve's).
     let load_peaks = comm.gather(&peak_resident_bytes().to_le_bytes());
+    // The row groups of a Parquet edges file each process decoded (each decodes those holding its segments).
+    let groups_read = comm.gather(&(shard.groups_read as u64).to_le_bytes());
 
-    let shard = day.shard.as_ref().ok_or_else(|| fail("the load kept every edge, not a shard".into()))?;
-    let inst = &day.instance;
     let answer = solve_sharded(inst, shard, &comm, settings).map_err(|e| e.to_string());
     let answer = agree(&comm, answer).map_err(fail)?;
     let solve_seconds = clock.elapsed().as_secs_f64() - load_seconds;
@@ -63,7 +67,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
         return Ok(());
     };
     let sol = &d.solution;
-    let hash = shard.content_hash.clone().unwrap_or_default();
+    let hash = hash.unwrap_or_default();
     let file = sol.file_with(inst, d.plan.clone(), hash);
     print!("{}", summary::render(inst, shard.day_edges, sol, &file, top));
     write_out(out, &file.to_json())?;
@@ -72,14 +76,17 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
             peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect()
         };
         let (peaks, load_peaks) = (mb(&peaks), mb(&load_peaks));
+        let groups_read: Vec<String> =
+            groups_read.iter().map(|b| format!("{}/{}", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])), shard.groups)).collect();
         let rounds: Vec<String> = d.stats.pricing_bytes.iter().map(|b| format!("{:.1}", *b as f64 / 1e6)).collect();
         eprintln!(
-            "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {} (after loading {}); MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
+            "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {} (after loading {}); row groups decoded per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
             shard.day_edges,
             comm.size(),
             clock.elapsed().as_secs_f64(),
             peaks.join(" "),
             load_peaks.join(" "),
+            groups_read.join(" "),
             rounds.join(" "),
             d.stats.setup_bytes as f64 / 1e6,
             d.stats.finish_bytes as f64 / 1e6

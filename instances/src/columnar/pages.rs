@@ -217,6 +217,28 @@ impl Pages {
         Ok(Pages { chunk, pages, next: 0, codec, byte_array: leaf.physical == Physical::BYTE_ARRAY, optional: leaf.optional })
     }
 
+    /// Every value of the chunk, when it is a `BYTE_ARRAY` chunk whose data pages are all
+    /// dictionary-encoded: the dictionary page's values (a superset of the chunk's; a chunk of
+    /// another kind, or one that fell back to PLAIN pages, says `None`). The data pages are not
+    /// decoded.
+    pub(crate) fn dictionary_byte_arrays(&self) -> Result<Option<Vec<Bytes>>, String> {
+        let dictionary_encoded = |p: &PageInfo| matches!(p.encoding, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY);
+        let Some((first, data)) = self.pages.split_first() else { return Ok(Some(Vec::new())) };
+        if !self.byte_array || !matches!(first.kind, Kind::Dictionary { .. }) || !data.iter().all(dictionary_encoded) {
+            return Ok(None);
+        }
+        // Walked by `bytes`: every value's length is inside the page.
+        let buf = self.bytes(0)?;
+        let mut values = Vec::with_capacity(first.values as usize);
+        let mut at = 0usize;
+        for _ in 0..first.values {
+            let len = u32::from_le_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
+            values.push(buf.slice(at + 4..at + 4 + len));
+            at += 4 + len;
+        }
+        Ok(Some(values))
+    }
+
     /// Page `k`'s bytes, decompressed, its PLAIN byte arrays (if any) walked.
     fn bytes(&self, k: usize) -> Result<Bytes, String> {
         let buf = self.decompressed(k)?;

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use super::table::{Role, Row, Source, Table, CHUNK};
 use super::{check_duplicates, edge_records, DayIds, EdgeColumns, Errors, EDGE_COLUMNS};
 use crate::io::{open_input, LoadError, ReadOptions};
-use crate::shard::EdgeSink;
+use crate::shard::{Deal, EdgeSink, Shard};
 use crate::types::{Edge, Evidence, Instance};
 
 /// Rows per row group when writing: 262,144 edges (about 2 MB compressed), so that a day of 10^6
@@ -87,6 +87,17 @@ fn read_edges_source(source: &dyn Source, len: u64, path: &Path, inst: &Instance
     let sizes = table.group_rows();
     // The footer check added the groups' rows without overflow: these sums fit.
     let firsts: Vec<u64> = sizes.iter().scan(0u64, |acc, &n| Some(std::mem::replace(acc, *acc + n))).collect();
+    let read = match sink.shard() {
+        Some(shard) => {
+            let (deal, read) = deal_groups(&table, cols.seg, &ids, inst.segments.len(), &sizes, shard)?;
+            sink.deal(deal, sizes.len());
+            read
+        }
+        None => vec![true; sizes.len()],
+    };
+    if cols.with_evidence() {
+        sink.day_has_evidence();
+    }
     let read_group = |g: usize| -> Result<GroupEdges, LoadError> {
         let mut rows = table.group(g, firsts[g], chunk)?;
         let mut group_errs = row_errors();
@@ -100,17 +111,60 @@ fn read_edges_source(source: &dyn Source, len: u64, path: &Path, inst: &Instance
     sink.reserve(table.rows().min(len / 4) as usize);
     // As many groups at once as there are threads, each joined as soon as its batch is done: the
     // edges are held about once (plus a group per thread), not twice.
-    let groups: Vec<usize> = (0..sizes.len()).collect();
+    // A group not read is skipped where it comes, so that the edges after it keep their day
+    // indices.
+    let groups: Vec<usize> = (0..sizes.len()).filter(|&g| read[g]).collect();
+    let mut next = 0usize;
     for batch in groups.chunks(rayon::current_num_threads().max(1)) {
         let parts: Vec<Result<GroupEdges, LoadError>> = batch.par_iter().map(|&g| read_group(g)).collect();
-        for part in parts {
+        for (&g, part) in batch.iter().zip(parts) {
             let (group, x) = part?;
+            sink.skip(sizes[next..g].iter().sum::<u64>() as usize);
+            next = g + 1;
             sink.append(group);
             errs.append(x);
         }
     }
+    sink.skip(sizes[next..].iter().sum::<u64>() as usize);
     check_duplicates(inst, sink, &mut errs);
     errs.into_result(path)
+}
+
+/// How `shard`'s load deals the day's `segments` segments, and which row groups it decodes, from
+/// each group's segment column (`column`) without decoding a group: its dictionary page lists
+/// the ids its rows take. When every group has one, segments are dealt in runs of the file
+/// ([`Deal::by_groups`]) and the shard decodes the groups holding one of its segments, or an id
+/// that is no segment's (so that every rank reports it). A group without a dictionary (PLAIN
+/// ids, integer ids) leaves the deal round-robin and every group decoded, and so does a file not
+/// sorted by segment: once the groups' dictionaries hold more than four entries per segment and
+/// group (a sorted file holds about one), reading further ones would cost time and memory that
+/// no group skipped repays.
+fn deal_groups(table: &Table, column: usize, ids: &DayIds, segments: usize, sizes: &[u64], shard: Shard) -> Result<(Deal, Vec<bool>), LoadError> {
+    let every = || (Deal::RoundRobin, vec![true; sizes.len()]);
+    // Each group's segments, and whether it names an id that is no segment's.
+    let mut held: Vec<(u64, Vec<usize>)> = Vec::with_capacity(sizes.len());
+    let mut unknown = vec![false; sizes.len()];
+    let (mut entries, most) = (0usize, 4 * (segments + sizes.len()));
+    for g in 0..sizes.len() {
+        let Some(values) = table.group_dictionary(g, column)? else { return Ok(every()) };
+        entries += values.len();
+        if entries > most {
+            return Ok(every());
+        }
+        let mut segs = Vec::with_capacity(values.len());
+        for v in &values {
+            match std::str::from_utf8(v).ok().and_then(|id| ids.segments.get(id)) {
+                Some(s) => segs.push(s),
+                None => unknown[g] = true,
+            }
+        }
+        segs.sort_unstable();
+        segs.dedup();
+        held.push((sizes[g], segs));
+    }
+    let deal = Deal::by_groups(&held, segments, shard.ranks);
+    let read = held.iter().zip(&unknown).map(|((_, segs), &unknown)| unknown || segs.iter().any(|&s| deal.rank_of(s, shard.ranks) == shard.rank)).collect();
+    Ok((deal, read))
 }
 
 /// A validator of records: the column names, the errors so far (counting `row`s), and the
@@ -195,8 +249,9 @@ pub fn write_edges_parquet(inst: &Instance, out: &Path) -> std::io::Result<()> {
     write_edges_parquet_grouped(inst, out, ROW_GROUP)
 }
 
-/// [`write_edges_parquet`] with `group` rows per row group.
-fn write_edges_parquet_grouped(inst: &Instance, out: &Path, group: usize) -> std::io::Result<()> {
+/// [`write_edges_parquet`] with `group` rows per row group (at least 1). Smaller groups let a
+/// distributed load skip more of a file: each process decodes only the groups of its segments.
+pub fn write_edges_parquet_grouped(inst: &Instance, out: &Path, group: usize) -> std::io::Result<()> {
     let with_evidence = !inst.evidence.is_empty();
     let schema = format!(
         "message edges {{ required binary segment (UTF8); required binary item (UTF8); required double engagement; required double price; optional double cap; {} }}",
@@ -206,6 +261,7 @@ fn write_edges_parquet_grouped(inst: &Instance, out: &Path, group: usize) -> std
     let schema = Arc::new(parse_message_type(&schema).map_err(to_io)?);
     let props = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).set_dictionary_enabled(true).build());
     let mut writer = SerializedFileWriter::new(File::create(out)?, schema, props).map_err(to_io)?;
+    let group = group.max(1);
     for start in (0..inst.edges.len()).step_by(group) {
         let range = start..(start + group).min(inst.edges.len());
         let edges = &inst.edges[range.clone()];
@@ -273,28 +329,56 @@ mod tests {
         }
     }
 
-    /// A shard of a file of many row groups, read in parallel batches, keeps its segments' edges
-    /// in day order with their day indices, and rank 0 hashes the whole day at the join.
+    /// A shard of a segment-sorted file of many row groups, read in parallel batches, keeps the
+    /// segments its deal gives it in day order with their day indices, decoding only the groups
+    /// that hold them; a shuffled file is dealt round-robin and decoded whole.
     #[test]
-    fn a_shard_of_many_row_groups_is_filtered_and_hashed_in_file_order() {
+    fn a_shard_of_many_row_groups_decodes_only_the_groups_of_its_segments() {
         let dir = tempfile::tempdir().unwrap();
         let mut day = crate::generate(crate::Size::Small, 4);
         day.evidence = (0..day.edges.len()).map(|e| Evidence { n: e as u64, lcb: 0.0, ucb: day.edges[e].engagement + 1.0 }).collect();
+        assert!(day.edges.windows(2).all(|w| w[0].segment <= w[1].segment), "generated days are sorted by segment");
         let path = dir.path().join("e.parquet");
-        write_edges_parquet_grouped(&day, &path, 97).unwrap();
         let head = day.without_edges();
-        for (rank, ranks) in [(0, 3), (1, 3), (2, 3)] {
-            let shard = crate::Shard { rank, ranks };
-            let mut sink = EdgeSink::new(Some(shard), &head);
-            read_edges_chunked(&path, &head, &ReadOptions::default(), 13, &mut sink).unwrap();
-            let (edges, evidence, kept) = sink.finish();
-            let kept = kept.unwrap();
-            let ids: Vec<usize> = (0..day.edges.len()).filter(|&k| shard.owns(day.edges[k].segment)).collect();
-            assert_eq!(kept.ids, ids);
-            assert_eq!(kept.day_edges, day.edges.len());
-            assert_eq!(edges, ids.iter().map(|&k| day.edges[k]).collect::<Vec<_>>());
-            assert_eq!(evidence, ids.iter().map(|&k| day.evidence[k]).collect::<Vec<_>>());
-            assert_eq!(kept.content_hash, (rank == 0).then(|| crate::content_hash(&day)));
+        let groups = day.edges.len().div_ceil(97);
+        for sorted in [true, false] {
+            if !sorted {
+                // Segments interleaved: every group holds nearly every segment.
+                let n = day.edges.len();
+                let order: Vec<usize> = (0..n).map(|k| (k * 7919) % n).collect();
+                assert!(n % 7919 != 0);
+                day.edges = order.iter().map(|&k| day.edges[k]).collect();
+                day.evidence = order.iter().map(|&k| day.evidence[k]).collect();
+            }
+            write_edges_parquet_grouped(&day, &path, 97).unwrap();
+            for ranks in 1..=3 {
+                let mut decoded = 0;
+                let mut deals = Vec::new();
+                for rank in 0..ranks {
+                    let shard = crate::Shard { rank, ranks };
+                    let mut sink = EdgeSink::new(Some(shard));
+                    read_edges_chunked(&path, &head, &ReadOptions::default(), 13, &mut sink).unwrap();
+                    let (edges, evidence, kept) = sink.finish();
+                    let kept = kept.unwrap();
+                    assert_eq!(matches!(kept.deal, Deal::Runs(_)), sorted, "a sorted file's groups say which segments they hold");
+                    let ids: Vec<usize> = (0..day.edges.len()).filter(|&k| kept.rank_of(day.edges[k].segment, ranks) == rank).collect();
+                    assert_eq!(kept.ids, ids);
+                    assert_eq!(kept.day_edges, day.edges.len());
+                    assert!(kept.has_evidence);
+                    assert_eq!(edges, ids.iter().map(|&k| day.edges[k]).collect::<Vec<_>>());
+                    assert_eq!(evidence, ids.iter().map(|&k| day.evidence[k]).collect::<Vec<_>>());
+                    assert_eq!(kept.groups, groups);
+                    decoded += kept.groups_read;
+                    deals.push(kept.deal);
+                }
+                assert!(deals.windows(2).all(|w| w[0] == w[1]), "every rank deals alike");
+                if sorted {
+                    // A group is decoded twice only where one rank's run of segments ends.
+                    assert!(decoded <= groups + ranks - 1, "{ranks} ranks decoded {decoded} of {groups} groups");
+                } else {
+                    assert_eq!(decoded, groups * ranks, "every rank decodes every group of a shuffled file");
+                }
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parquet::basic::{Repetition, Type as Physical};
 use parquet::column::reader::{get_column_reader, ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
@@ -111,6 +112,19 @@ impl<'s> Table<'s> {
     /// Every row group's rows, added.
     pub(crate) fn rows(&self) -> u64 {
         self.footer.rows
+    }
+
+    /// The values column `c` takes in row group `g`, from its dictionary page alone, when its
+    /// chunk is text whose every data page is dictionary-encoded (`None` otherwise): what a reader
+    /// asks before deciding whether to decode the group. The chunk's page headers are checked.
+    pub(crate) fn group_dictionary(&self, g: usize, c: usize) -> Result<Option<Vec<Bytes>>, LoadError> {
+        let group = &self.footer.groups[g];
+        let (chunk, leaf) = (&group.chunks[c], &self.footer.leaves[c]);
+        let entity = format!("row group {}", g + 1);
+        let mut bytes = vec![0u8; chunk.len as usize];
+        self.source.read_at(chunk.start, &mut bytes).map_err(|e| invalid(self.path, &entity, &leaf.name, format!("cannot be read: {e}")))?;
+        let pages = Pages::scan(bytes.into(), leaf, chunk.codec, group.rows).map_err(|m| invalid(self.path, &entity, &leaf.name, m))?;
+        pages.dictionary_byte_arrays().map_err(|m| invalid(self.path, &entity, &leaf.name, m))
     }
 
     /// The rows of row group `g`, decoded `chunk` rows of every column at a time and numbered

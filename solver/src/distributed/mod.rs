@@ -3,8 +3,9 @@
 //!
 //! # How
 //!
-//! Every process loads the small tables whole and the edges of its segments (dealt round-robin,
-//! rank 0 taking three quarters of a share: `agora_instances::Shard`), and formulates the model of its shard. The root (rank
+//! Every process loads the small tables whole and the edges of its segments (dealt in runs of a
+//! segment-sorted Parquet file or round-robin, rank 0 taking three quarters of a share:
+//! `agora_instances::Deal`), and formulates the model of its shard. The root (rank
 //! 0) assembles the day's rows from the shards' ([`rows`]) and runs sifting's rounds
 //! ([`crate::sifting::sift_pool`]) with a [`Pricing`] that broadcasts the duals and gathers each
 //! process's best columns: every process prices its own edges with the single-process code at the
@@ -27,6 +28,7 @@
 //! nothing.
 
 pub mod comm;
+mod hash;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod pdhg;
@@ -39,6 +41,7 @@ use agora_instances::{Instance, ShardEdges};
 use crate::wire::{Reader, Writer};
 use comm::Counted;
 pub use comm::{agree, Comm, Solo};
+pub use hash::day_hash;
 use rows::{cluster, day_rows, DayRows};
 
 use crate::certificate::clip_duals;
@@ -118,7 +121,7 @@ pub fn solve_sharded(inst: &Instance, shard: &ShardEdges, comm: &dyn Comm, setti
     // The shard's columns are generated when priced or stored into PDHG's store, as on one
     // machine (crate::Formulation): no process holds its shard's matrix.
     let model = Formulation::new(inst);
-    let owns = |s: usize| agora_instances::Shard::rank_of(s, comm.size()) == comm.rank();
+    let owns = |s: usize| shard.rank_of(s, comm.size()) == comm.rank();
     let counted = Counted::new(comm);
     let rows = day_rows(&counted, model.rows(), owns, shard.day_edges)?;
     let base =
