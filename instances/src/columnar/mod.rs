@@ -7,6 +7,7 @@
 //! containing a comma, a quote or a line break are quoted (RFC 4180). Every error names the
 //! edges file, the line and the column; at most [`MAX_ERRORS`] are listed.
 
+mod duplicates;
 mod footer;
 mod ids;
 mod pages;
@@ -25,10 +26,11 @@ use std::path::{Path, PathBuf};
 use crate::file::InstanceFile;
 use crate::io::{open_input, LoadError, ReadOptions};
 use crate::limits::{excerpt, max_magnitude};
-use crate::output::write_atomic;
+use crate::output::AtomicFile;
 use crate::shard::EdgeSink;
 use crate::types::{Edge, Evidence, Instance, ItemKind};
 use crate::validate::{Finding, Validated};
+pub(crate) use duplicates::check_duplicates;
 
 /// Errors listed before the rest are summarised.
 pub const MAX_ERRORS: usize = 50;
@@ -106,7 +108,7 @@ pub fn validate_with_edges_file(file: InstanceFile, path: &Path, opts: &ReadOpti
     }
     let csv = confined_edges_path(path, &rel, opts).map_err(|m| invalid("edges_file", m))?;
     let mut validated = file.validate().map_err(|errors| LoadError::Invalid { path: path.to_path_buf(), errors })?;
-    let mut sink = EdgeSink::new(opts.shard, &validated.instance);
+    let mut sink = EdgeSink::new(opts.shard);
     if csv.extension().is_some_and(|x| x == "parquet") {
         parquet::read_edges_into(&csv, &validated.instance, opts, &mut sink)?;
     } else {
@@ -288,7 +290,7 @@ impl EdgeColumns {
         })
     }
 
-    fn with_evidence(&self) -> bool {
+    pub(crate) fn with_evidence(&self) -> bool {
         self.n.is_some() || self.lcb.is_some() || self.ucb.is_some()
     }
 }
@@ -354,22 +356,6 @@ pub(crate) fn edge_records<C: Cells>(
         }
     }
     Ok(())
-}
-
-/// Reports every (segment, item) pair listed twice among the edges `sink` kept, by sorting keys
-/// rather than hashing 10^7 pairs, naming the edges by their index in the day. A shard's edges
-/// are enough: a duplicate pair shares its segment, hence its shard.
-pub(crate) fn check_duplicates(inst: &Instance, sink: &EdgeSink, errs: &mut Errors) {
-    let edges = &sink.edges;
-    let mut keys: Vec<(u64, u32)> = edges.iter().enumerate().map(|(k, e)| (((e.segment as u64) << 32) | e.item as u64, k as u32)).collect();
-    keys.sort_unstable();
-    for w in keys.windows(2) {
-        if w[0].0 == w[1].0 {
-            let e = &edges[w[1].1 as usize];
-            let (first, second) = (sink.day_index(w[0].1 as usize), sink.day_index(w[1].1 as usize));
-            errs.add(0, "", format!("duplicate edge {} -> {} (edges #{first} and #{second})", inst.segments[e.segment].id, inst.items[e.item].id));
-        }
-    }
 }
 
 /// One row's evidence cells (`Some(None)` would mean none; here always `Some(Some(..))` unless a
@@ -524,10 +510,12 @@ pub fn save_columnar_as(inst: &Instance, path: &Path, format: EdgesFormat) -> st
         let _ = std::fs::remove_file(&tmp);
     }
     result?;
-    let head = inst.without_edges();
-    let mut file = InstanceFile::from(&head);
+    // The head streamed to its file, the day's tables borrowed: at 10^8 edges the head's JSON is
+    // 1.5 GB, which a copy of the head and a string of it would add to the day in memory.
+    let mut file = InstanceFile::of(inst, false);
     file.edges_file = Some(rel);
-    let json = serde_json::to_string_pretty(&file).expect("instance files serialise");
-    write_atomic(path, json.as_bytes())?;
+    let mut out = AtomicFile::create(path)?;
+    serde_json::to_writer_pretty(&mut out, &file).map_err(std::io::Error::other)?;
+    out.commit()?;
     Ok(csv)
 }
