@@ -103,12 +103,25 @@ pub struct MemoryBudget {
 }
 
 impl MemoryBudget {
-    /// What this machine offers now: the smallest of the cgroup's limit less its usage (v2
-    /// `memory.max`, v1 `memory.limit_in_bytes`), the kernel's `MemAvailable` and the process's
-    /// address-space limit (`ulimit -v`) less its size; `None` where none can be read (not
-    /// Linux).
+    /// What this process may use in all, as the machine stands now: what it holds already (its
+    /// resident memory, the loaded day) plus the smallest room left: the cgroup's limit less its
+    /// usage (v2 `memory.max`, v1 `memory.limit_in_bytes`), the kernel's `MemAvailable` and the
+    /// address-space limit (`ulimit -v`) less the process's size. An estimate counts the whole
+    /// process, loading included, so the room alone would count the loaded day twice. `None`
+    /// where none can be read (not Linux).
     pub fn detected() -> Option<MemoryBudget> {
-        let read = |p: &str| std::fs::read_to_string(p).ok();
+        Self::detected_from(|p: &str| std::fs::read_to_string(p).ok())
+    }
+
+    /// [`MemoryBudget::detected`] with `read` giving a file's text.
+    fn detected_from(read: impl Fn(&str) -> Option<String>) -> Option<MemoryBudget> {
+        let resident = read("/proc/self/status").as_deref().and_then(vm_rss).unwrap_or(0.0);
+        let room = Self::smallest_room(read)?;
+        Some(MemoryBudget { bytes: room.bytes + resident, source: format!("{} plus this process's resident memory", room.source) })
+    }
+
+    /// The smallest room left (see [`MemoryBudget::detected`]), `read` giving a file's text.
+    fn smallest_room(read: impl Fn(&str) -> Option<String>) -> Option<MemoryBudget> {
         let available = read("/proc/meminfo").as_deref().and_then(meminfo_available).map(|b| MemoryBudget { bytes: b, source: "MemAvailable".into() });
         let cgroup = cgroup_room(read("/sys/fs/cgroup/memory.max"), read("/sys/fs/cgroup/memory.current"))
             .map(|b| MemoryBudget { bytes: b, source: "the cgroup's memory.max less its usage".into() })
@@ -120,6 +133,12 @@ impl MemoryBudget {
             .map(|b| MemoryBudget { bytes: b, source: "the address-space limit (ulimit -v) less the process's size".into() });
         [available, cgroup, address_space].into_iter().flatten().min_by(|a, b| a.bytes.total_cmp(&b.bytes))
     }
+}
+
+/// `VmRSS` of /proc/self/status, in bytes.
+fn vm_rss(text: &str) -> Option<f64> {
+    let kb: f64 = text.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
 }
 
 /// `MemAvailable` of /proc/meminfo, in bytes.
@@ -208,6 +227,22 @@ mod tests {
         };
         assert_eq!(address_space_room(limits("unlimited"), Some("VmSize:\t  1000 kB\n".into())), None);
         assert_eq!(address_space_room(limits("4096000"), Some("VmSize:\t  1000 kB\n".into())), Some(4096000.0 - 1024000.0));
+    }
+
+    /// An estimate counts the whole process, the loaded day included: so does the budget, the
+    /// room left plus what the process holds (10^8 edges loaded in 9 GB were refused against the
+    /// 15 GB left of 24).
+    #[test]
+    fn the_budget_counts_what_the_process_holds_already() {
+        let files = |p: &str| match p {
+            "/proc/meminfo" => Some("MemTotal: 9000 kB\nMemAvailable:   2048 kB\n".to_string()),
+            "/proc/self/status" => Some("VmSize:\t  5000 kB\nVmRSS:\t  1000 kB\n".to_string()),
+            _ => None,
+        };
+        let b = MemoryBudget::detected_from(files).unwrap();
+        assert_eq!(b.bytes, (2048.0 + 1000.0) * 1024.0);
+        assert_eq!(b.source, "MemAvailable plus this process's resident memory");
+        assert_eq!(MemoryBudget::detected_from(|_| None), None, "nothing known");
     }
 
     #[test]
