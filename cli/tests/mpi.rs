@@ -131,6 +131,18 @@ fn each_process_decodes_only_the_row_groups_of_its_segments() {
         assert!(n == 1 || decoded.iter().all(|&(k, _)| 0 < k && k < groups), "{decoded:?}");
     }
     same_answers(&med, dir.path());
+    // With evidence columns, which the content hash takes after every edge: gathered from 2
+    // processes, the hash is still the one a single process computes.
+    let mut day = day;
+    day.evidence = day.edges.iter().map(|e| agora_instances::Evidence { n: 4, lcb: e.engagement / 2.0, ucb: e.engagement * 2.0 }).collect();
+    agora_instances::columnar::parquet::write_edges_parquet_grouped(&day, &dir.path().join("med.edges.parquet"), 4096).unwrap();
+    let one = dir.path().join("ev-one.json");
+    assert!(agora(&["solve", s(&med), "--out", s(&one)]).status.success());
+    let two = dir.path().join("ev-two.json");
+    let o = mpirun(2, &["solve", s(&med), "--distributed", "--out", s(&two)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(json(&two)["instance_hash"], json(&one)["instance_hash"]);
+    assert_ne!(json(&one)["instance_hash"], json(&dir.path().join("one.json"))["instance_hash"], "the evidence is hashed");
 }
 
 /// Distributed PDHG on `day` over each of `counts` processes against the single-process PDHG.

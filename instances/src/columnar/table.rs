@@ -118,13 +118,19 @@ impl<'s> Table<'s> {
     /// chunk is text whose every data page is dictionary-encoded (`None` otherwise): what a reader
     /// asks before deciding whether to decode the group. The chunk's page headers are checked.
     pub(crate) fn group_dictionary(&self, g: usize, c: usize) -> Result<Option<Vec<Bytes>>, LoadError> {
+        let pages = self.chunk_pages(g, c)?;
+        pages.dictionary_byte_arrays().map_err(|m| invalid(self.path, &format!("row group {}", g + 1), &self.footer.leaves[c].name, m))
+    }
+
+    /// The checked pages of column `c`'s chunk in row group `g`, read from the file.
+    fn chunk_pages(&self, g: usize, c: usize) -> Result<Pages, LoadError> {
         let group = &self.footer.groups[g];
         let (chunk, leaf) = (&group.chunks[c], &self.footer.leaves[c]);
         let entity = format!("row group {}", g + 1);
+        // The footer check kept the chunk inside the file: its size is bounded by the file's.
         let mut bytes = vec![0u8; chunk.len as usize];
         self.source.read_at(chunk.start, &mut bytes).map_err(|e| invalid(self.path, &entity, &leaf.name, format!("cannot be read: {e}")))?;
-        let pages = Pages::scan(bytes.into(), leaf, chunk.codec, group.rows).map_err(|m| invalid(self.path, &entity, &leaf.name, m))?;
-        pages.dictionary_byte_arrays().map_err(|m| invalid(self.path, &entity, &leaf.name, m))
+        Pages::scan(bytes.into(), leaf, chunk.codec, group.rows).map_err(|m| invalid(self.path, &entity, &leaf.name, m))
     }
 
     /// The rows of row group `g`, decoded `chunk` rows of every column at a time and numbered
@@ -134,12 +140,8 @@ impl<'s> Table<'s> {
         let group = &self.footer.groups[g];
         let entity = format!("row group {}", g + 1);
         let mut readers = Vec::with_capacity(group.chunks.len());
-        for ((c, leaf), descr) in group.chunks.iter().zip(&self.footer.leaves).zip(&self.descriptors) {
-            // The footer check kept the chunk inside the file: its size is bounded by the file's.
-            let mut bytes = vec![0u8; c.len as usize];
-            self.source.read_at(c.start, &mut bytes).map_err(|e| invalid(self.path, &entity, &leaf.name, format!("cannot be read: {e}")))?;
-            let pages = Pages::scan(bytes.into(), leaf, c.codec, group.rows).map_err(|m| invalid(self.path, &entity, &leaf.name, m))?;
-            readers.push(get_column_reader(descr.clone(), Box::new(pages)));
+        for (c, descr) in self.descriptors.iter().enumerate() {
+            readers.push(get_column_reader(descr.clone(), Box::new(self.chunk_pages(g, c)?)));
         }
         Ok(GroupRows { table: self, entity, readers, columns: Vec::new(), left: group.rows, len: 0, at: 0, row_number: first, chunk: chunk.max(1) })
     }
