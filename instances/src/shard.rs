@@ -138,10 +138,9 @@ pub struct ShardEdges {
     pub day_edges: usize,
     /// How the day's segments were dealt: which rank keeps which segment's edges.
     pub deal: Deal,
-    /// Row groups of a Parquet edges file this rank decoded, and the file's row groups (0 and 0
-    /// for other edges).
+    /// The row groups of a Parquet edges file this rank decoded (0 for other edges).
     pub groups_read: usize,
-    /// The row groups of the Parquet edges file.
+    /// The row groups of the Parquet edges file (0 for other edges).
     pub groups: usize,
     /// Whether the day has evidence (then every kept edge has its own): a rank that kept no edge
     /// knows it too.

@@ -135,17 +135,28 @@ impl MemoryBudget {
     }
 }
 
+/// The `field:` line of a /proc file that counts in kB (/proc/meminfo, /proc/self/status), in
+/// bytes.
+fn kb_field(text: &str, field: &str) -> Option<f64> {
+    let line = text.lines().find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
 /// `VmRSS` of /proc/self/status, in bytes.
 fn vm_rss(text: &str) -> Option<f64> {
-    let kb: f64 = text.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0)
+    kb_field(text, "VmRSS")
 }
 
 /// `MemAvailable` of /proc/meminfo, in bytes.
 fn meminfo_available(text: &str) -> Option<f64> {
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0)
+    kb_field(text, "MemAvailable")
+}
+
+/// This process's peak resident memory in bytes (`VmHWM` of /proc/self/status; 0 where there is
+/// none), for a command's `--timings`.
+pub fn peak_resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status").ok().as_deref().and_then(|s| kb_field(s, "VmHWM")).map_or(0, |b| b as u64)
 }
 
 /// A cgroup's limit less its usage; `None` without a limit (`max`, or v1's huge sentinel).
@@ -164,8 +175,8 @@ fn address_space_room(limits: Option<String>, status: Option<String>) -> Option<
     let limits = limits?;
     let line = limits.lines().find(|l| l.starts_with("Max address space"))?;
     let soft: f64 = line.trim_start_matches("Max address space").split_whitespace().next()?.parse().ok()?;
-    let size_kb: f64 = status?.lines().find(|l| l.starts_with("VmSize:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some((soft - size_kb * 1024.0).max(0.0))
+    let size = kb_field(&status?, "VmSize")?;
+    Some((soft - size).max(0.0))
 }
 
 /// A day whose estimated peak on its path exceeds what the machine offers.

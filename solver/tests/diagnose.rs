@@ -188,22 +188,20 @@ fn oracle_decides_a_relaxation_at_a_degenerate_share_boundary() {
 
 /// [`conflicts_are_irreducible_and_relaxations_exact`] for one tightened day.
 fn irreducible_and_exact(seed: u64, pick: usize, factor: f64) -> Result<(), TestCaseError> {
-    {
-        let inst = tightened(seed, pick, factor);
-        prop_assume!(!feasible(&inst));
-        let d = diagnose(&inst, &DiagnoseSettings::default()).unwrap();
-        prop_assert!(!d.feasible);
-        let names: Vec<String> =
-            d.conflict.iter().filter(|c| !matches!(c.kind.as_str(), "supply" | "budget" | "item_cap" | "cap")).map(|c| c.rule.clone()).collect();
-        prop_assert!(!names.is_empty(), "a conflict holds an instance constraint: {:?}", d.conflict);
-        assert_irreducible(&inst, &d.conflict);
-        if !d.relaxation.is_empty() {
-            let apply = |scale: f64| relaxed_by(&inst, &d.relaxation, scale);
-            prop_assert!(feasible(&apply(1.0)), "the relaxation restores feasibility: {:?}", d.relaxation);
-            prop_assert!(!feasible(&apply(0.99)), "0.99 of it does not: {:?}", d.relaxation);
-            prop_assert_eq!(status(&apply(1.0)), Status::Optimal, "the relaxed day solves: {:?}", d.relaxation);
-            prop_assert!(d.relaxed_objective.is_some());
-        }
+    let inst = tightened(seed, pick, factor);
+    prop_assume!(!feasible(&inst));
+    let d = diagnose(&inst, &DiagnoseSettings::default()).unwrap();
+    prop_assert!(!d.feasible);
+    let names: Vec<String> =
+        d.conflict.iter().filter(|c| !matches!(c.kind.as_str(), "supply" | "budget" | "item_cap" | "cap")).map(|c| c.rule.clone()).collect();
+    prop_assert!(!names.is_empty(), "a conflict holds an instance constraint: {:?}", d.conflict);
+    assert_irreducible(&inst, &d.conflict);
+    if !d.relaxation.is_empty() {
+        let apply = |scale: f64| relaxed_by(&inst, &d.relaxation, scale);
+        prop_assert!(feasible(&apply(1.0)), "the relaxation restores feasibility: {:?}", d.relaxation);
+        prop_assert!(!feasible(&apply(0.99)), "0.99 of it does not: {:?}", d.relaxation);
+        prop_assert_eq!(status(&apply(1.0)), Status::Optimal, "the relaxed day solves: {:?}", d.relaxation);
+        prop_assert!(d.relaxed_objective.is_some());
     }
     Ok(())
 }

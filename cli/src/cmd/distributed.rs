@@ -22,6 +22,7 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
 
     use agora_instances::{load_with, ReadOptions, Shard};
     use agora_solver::distributed::{agree, mpi, solve_sharded, Comm};
+    use agora_solver::memory::peak_resident_bytes;
 
     use super::{err, read_options, summary, write_out, Reported};
 
@@ -72,12 +73,11 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
     print!("{}", summary::render(inst, shard.day_edges, sol, &file, top));
     write_out(out, &file.to_json())?;
     if timings {
-        let mb = |peaks: &[Vec<u8>]| -> Vec<String> {
-            peaks.iter().map(|b| format!("{:.0} MB", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as f64 / 1e6)).collect()
-        };
+        // Each process's figure, as the `u64` it sent.
+        let value = |b: &Vec<u8>| b.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+        let mb = |peaks: &[Vec<u8>]| -> Vec<String> { peaks.iter().map(|b| format!("{:.0} MB", value(b) as f64 / 1e6)).collect() };
         let (peaks, load_peaks) = (mb(&peaks), mb(&load_peaks));
-        let groups_read: Vec<String> =
-            groups_read.iter().map(|b| format!("{}/{}", u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])), shard.groups)).collect();
+        let groups_read: Vec<String> = groups_read.iter().map(|b| format!("{}/{}", value(b), shard.groups)).collect();
         let rounds: Vec<String> = d.stats.pricing_bytes.iter().map(|b| format!("{:.1}", *b as f64 / 1e6)).collect();
         eprintln!(
             "timings: {} edges, processes: {}, load+validate {load_seconds:.3} s, solve {solve_seconds:.3} s, total {:.3} s; peak memory per process {} (after loading {}); row groups decoded per process {}; MB per pricing round {}; setup {:.1} MB, finish {:.1} MB",
@@ -96,14 +96,4 @@ pub fn solve(instance: &Path, out: Option<&Path>, settings: &Settings, top: usiz
         return Err(super::solve::not_optimal(sol));
     }
     Ok(())
-}
-
-/// This process's peak resident memory in bytes (`VmHWM` of /proc/self/status; 0 where there is
-/// none).
-#[cfg(feature = "mpi")]
-fn peak_resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
-        .map_or(0, |kb| kb * 1024)
 }

@@ -15,7 +15,6 @@ use crate::types::{Edge, Instance};
 /// The same duplicates are reported in the same order either way.
 pub(crate) fn check_duplicates(inst: &Instance, sink: &EdgeSink, errs: &mut Errors) {
     let edges = &sink.edges;
-    let key = |e: &Edge| ((e.segment as u64) << 32) | e.item as u64;
     if edges.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
         return;
     }
@@ -39,6 +38,11 @@ pub(crate) fn check_duplicates(inst: &Instance, sink: &EdgeSink, errs: &mut Erro
     }
 }
 
+/// An edge's (segment, item) pair as one sortable number.
+fn key(e: &Edge) -> u64 {
+    ((e.segment as u64) << 32) | e.item as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,7 +50,7 @@ mod tests {
 
     /// Every key of the edges sorted at once: the check before runs were taken one at a time.
     fn all_at_once(inst: &Instance, sink: &EdgeSink) -> Vec<String> {
-        let mut keys: Vec<(u64, u32)> = sink.edges.iter().enumerate().map(|(k, e)| (((e.segment as u64) << 32) | e.item as u64, k as u32)).collect();
+        let mut keys: Vec<(u64, u32)> = sink.edges.iter().enumerate().map(|(k, e)| (key(e), k as u32)).collect();
         keys.sort_unstable();
         let mut out = Vec::new();
         for w in keys.windows(2) {
