@@ -417,17 +417,10 @@ fn finish<C: Columns + ?Sized>(
     let (mut sol, plan) = root_solution(inst, shard, rows, &parts, &x_slack, y, settings.check_tolerance, base)?;
     if let (Status::Optimal, Some(cert)) = (sol.status, &sol.certificate) {
         sol.message = Some(format!(
-            "sifting over {} process{}: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes; \
-             relative primal residual {:.3e}, dual residual {:.3e}, gap {:.3e}",
+            "sifting over {} process{}: {}; relative primal residual {:.3e}, dual residual {:.3e}, gap {:.3e}",
             comm.comm.size(),
             if comm.comm.size() == 1 { "" } else { "es" },
-            stats.rounds,
-            if qp { "LPs, then QPs," } else { "LPs" },
-            stats.working_set,
-            shard.day_edges,
-            stats.restricted_iterations,
-            if qp { "simplex and interior-point" } else { "simplex" },
-            stats.pricing_passes,
+            stats.describe(shard.day_edges, qp),
             cert.primal_residual,
             cert.dual_residual,
             cert.gap

@@ -199,16 +199,7 @@ fn run_sifting<C: Columns + ?Sized>(model: &C, settings: &ValidSettings, warm: O
     let (mut result, sift, basis) = pool.install(|| crate::sifting::sift(model, settings, y0, x0, basis, start))?;
     let stats = Stats { n_edges: model.n_edges(), seconds: start.elapsed().as_secs_f64(), passes: sift.pricing_passes, ..Stats::default() };
     let mut certificate = None;
-    let summary = format!(
-        "sifting: {} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes",
-        sift.rounds,
-        if model.is_qp() { "LPs, then QPs," } else { "LPs" },
-        sift.working_set,
-        model.n_edges(),
-        sift.restricted_iterations,
-        if model.is_qp() { "simplex and interior-point" } else { "simplex" },
-        sift.pricing_passes,
-    );
+    let summary = format!("sifting: {}", sift.describe(model.n_edges(), model.is_qp()));
     let reason = match result.status {
         Status::Optimal if result.detail.is_some() => TerminationReason::Delegated,
         Status::Optimal if certify_at == Certify::ByCaller => {

@@ -86,6 +86,30 @@ pub struct SiftStats {
     pub restricted_seconds: f64,
     /// Seconds pricing.
     pub pricing_seconds: f64,
+    /// Columns found resting on the box their supply row implies, and given their own bound
+    /// back (`Restricted::lift_boxes`).
+    pub boxes_lifted: u64,
+}
+
+impl SiftStats {
+    /// What the run did, for a solution's message: rounds, working set of `n_edges`,
+    /// iterations, pricing passes, and any boxes lifted.
+    pub fn describe(&self, n_edges: usize, qp: bool) -> String {
+        let mut s = format!(
+            "{} restricted {} over {} of {} edges ({} {} iterations), {} pricing passes",
+            self.rounds,
+            if qp { "LPs, then QPs," } else { "LPs" },
+            self.working_set,
+            n_edges,
+            self.restricted_iterations,
+            if qp { "simplex and interior-point" } else { "simplex" },
+            self.pricing_passes,
+        );
+        if self.boxes_lifted > 0 {
+            s += &format!(", {} columns lifted off their supply box", self.boxes_lifted);
+        }
+        s
+    }
 }
 
 /// A restricted LP's final basis, by what each of its columns and rows is in the day's model:
@@ -327,6 +351,9 @@ fn rounds(
         // A restricted optimum at the model's bound cannot be improved on: no pricing pass (a
         // diagnosis' phase one that finds the rules on feasible).
         if !art_used && pricing.objective_bound().is_some_and(|b| answer.objective >= b) {
+            if lifted(&mut restricted, pool, settings, stats)? {
+                continue;
+            }
             let basis = restricted.basis(pool, artificial);
             let mut cols = answer.x;
             cols.drain(..artificial.len());
@@ -352,6 +379,9 @@ fn rounds(
         }
         if added == 0 {
             if !art_used {
+                if lifted(&mut restricted, pool, settings, stats)? {
+                    continue;
+                }
                 let basis = restricted.basis(pool, artificial);
                 let mut cols = answer.x;
                 cols.drain(..artificial.len());
@@ -366,6 +396,17 @@ fn rounds(
         }
         restricted.add(pool)?;
     }
+}
+
+/// Lifts the boxes columns rest on at `restricted`'s optimum (counted in `stats`); whether there
+/// were any, so that the restricted problem must be solved again.
+fn lifted(restricted: &mut Restricted, pool: &Pool, settings: &ValidSettings, stats: &mut SiftStats) -> Result<bool, SolveError> {
+    let n = restricted.lift_boxes(pool)?;
+    stats.boxes_lifted += n as u64;
+    if n > 0 && settings.verbose {
+        settings.observer().log(format_args!("sifting: {n} columns rest on their supply box; lifted, solving again"));
+    }
+    Ok(n > 0)
 }
 
 /// A column prices in when its reduced cost exceeds this times `1 + |c_j| + sum_r |a_rj y_r|`
