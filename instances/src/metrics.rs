@@ -4,7 +4,7 @@
 //! Every metric here is a function of the instance and the plan alone, so a frontier point, a
 //! report and a simulation compute them the same way. Formulas are in docs/model.md ("Plan metrics").
 
-use crate::types::{ConstraintKind, Instance, ItemKind};
+use crate::types::{ConstraintKind, Edge, Instance, ItemKind};
 
 /// The creator group whose share of organic exposure `new_creator_share` measures.
 pub const NEW_CREATOR_GROUP: &str = "new";
@@ -32,7 +32,7 @@ impl PlanMetrics {
     pub fn of(inst: &Instance, x: &[f64]) -> PlanMetrics {
         assert!(x.len() >= inst.edges.len(), "plan has {} entries for {} edges", x.len(), inst.edges.len());
         let (mut total, mut ads, mut revenue) = (0.0, 0.0, 0.0);
-        for (edge, &xe) in inst.edges.iter().zip(x) {
+        for (edge, &xe) in served(inst, x) {
             total += xe;
             if inst.items[edge.item].kind() == ItemKind::Ad {
                 ads += xe;
@@ -46,10 +46,18 @@ impl PlanMetrics {
     }
 }
 
+/// The edges a plan serves (`x > 0`), with their impressions. The metrics are sums weighted by
+/// impressions, so the unserved edges add nothing; skipping them skips reading their items,
+/// a cache miss per edge of a large day's mostly unserved edges (a frontier point's metrics at
+/// 10^7 edges read every edge's item three times).
+fn served<'a>(inst: &'a Instance, x: &'a [f64]) -> impl Iterator<Item = (&'a Edge, &'a f64)> {
+    inst.edges.iter().zip(x).filter(|(_, &xe)| xe != 0.0)
+}
+
 /// Organic impressions per creator, in the instance's creator order.
 pub fn creator_exposure(inst: &Instance, x: &[f64]) -> Vec<f64> {
     let mut exposure = vec![0.0; inst.creators.len()];
-    for (edge, &xe) in inst.edges.iter().zip(x) {
+    for (edge, &xe) in served(inst, x) {
         if let Some(c) = inst.items[edge.item].creator() {
             exposure[c] += xe;
         }
@@ -115,7 +123,7 @@ pub fn effective_number(values: &[f64]) -> f64 {
 /// Organic impressions per item, in the instance's item order (0 for ads).
 pub fn item_exposure(inst: &Instance, x: &[f64]) -> Vec<f64> {
     let mut exposure = vec![0.0; inst.items.len()];
-    for (edge, &xe) in inst.edges.iter().zip(x) {
+    for (edge, &xe) in served(inst, x) {
         if inst.items[edge.item].kind() == ItemKind::Organic {
             exposure[edge.item] += xe;
         }
@@ -239,7 +247,7 @@ impl EcosystemMetrics {
         let mut seg = vec![[0.0; 4]; ns]; // impressions, ads, fresh, risk
         let mut seg_topic = vec![vec![0.0; topic_names.len()]; ns];
         let mut spend = vec![0.0; inst.campaigns.len()];
-        for (edge, &xe) in inst.edges.iter().zip(x) {
+        for (edge, &xe) in served(inst, x) {
             let item = &inst.items[edge.item];
             engagement += edge.engagement * xe;
             quality += item.quality * xe;

@@ -37,7 +37,7 @@ impl Certificate {
 /// sign convention.
 pub fn certify<C: Columns + ?Sized>(model: &C, x: &[f64], y: &[f64]) -> Certificate {
     let (y_clipped, _) = clip_duals(model.rows(), y);
-    let pass = ColumnPass::over(model, x, &y_clipped, model.n_rows(), None, |j| j, model.n_cols().min(x.len()), |_| {});
+    let pass = ColumnPass::over(model, x, &y_clipped, model.n_rows(), None, |j| j, 0..model.n_cols().min(x.len()), |_| {});
     certify_parts(model.rows(), y, &pass.act, &pass.size, &pass.check)
 }
 
@@ -52,7 +52,7 @@ pub(crate) struct ColumnPass {
 }
 
 impl ColumnPass {
-    /// The pass over columns `0..n_cols` of `model` at `x`, with `y` the clipped duals in the
+    /// The pass over columns `cols` of `model` at `x`, with `y` the clipped duals in the
     /// model's row numbers; `row_of[r]` numbers model row `r` among the `n_rows` of the result
     /// (None: the same), `id_of(j)` names column `j` in the check, and `each(j)` is called for
     /// every column in order (a solution adds its edges' terms there).
@@ -64,13 +64,13 @@ impl ColumnPass {
         n_rows: usize,
         row_of: Option<&[usize]>,
         id_of: impl Fn(usize) -> usize,
-        n_cols: usize,
+        cols: std::ops::Range<usize>,
         mut each: impl FnMut(usize),
     ) -> ColumnPass {
         let row = |r: usize| row_of.map_or(r, |m| m[r]);
         let mut pass = ColumnPass { act: vec![0.0; n_rows], size: vec![0.0; n_rows], check: ColumnCheck::default() };
         let duals = model.duals(y);
-        model.visit(0..n_cols, |j| {
+        model.visit(cols, |j| {
             let xj = x[j];
             // A plan is sparse: the entries are read for the columns it uses; every column's
             // dual terms are read as the model reads them fastest ([`Columns::dual_terms`]).
