@@ -136,6 +136,7 @@ fn declared(command: &Command) -> agora_instances::output::Gate {
 }
 
 fn main() -> ExitCode {
+    oom::return_large_blocks();
     let cli = Cli::parse();
     cmd::set_read_options(agora_instances::ReadOptions { max_input_bytes: cli.max_input_bytes, allow_outside_edges: cli.allow_outside_edges, shard: None });
     cmd::set_memory_limit(cli.memory_limit.unwrap_or(cmd::MemoryLimit::Detected));

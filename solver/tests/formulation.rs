@@ -214,9 +214,9 @@ pub fn reference_formulate(inst: &Instance) -> Model {
     // copy) would double the formulation's peak: 2.6 GB more on the 10^7-edge day.
     let mut seg_edges = vec![Vec::new(); inst.segments.len()];
     for (e, edge) in inst.edges.iter().enumerate() {
-        seg_edges[edge.segment].push(e);
+        seg_edges[edge.segment].push(e as u32);
     }
-    let seg_edges: Vec<Arc<[usize]>> = seg_edges.into_iter().map(Arc::from).collect();
+    let seg_edges: Vec<Arc<[u32]>> = seg_edges.into_iter().map(Arc::from).collect();
     let n_edges = inst.edges.len();
     let mut count = Builder::new(inst, seg_edges.clone(), Pass::Count { counts: vec![0; n_edges + 1], metas: Vec::new() });
     count.all_rows();
@@ -245,13 +245,13 @@ enum Pass {
 struct Builder<'a> {
     inst: &'a Instance,
     /// Edges of each segment (shared by the `da` of the segment's share rows).
-    seg_edges: Vec<Arc<[usize]>>,
+    seg_edges: Vec<Arc<[u32]>>,
     pass: Pass,
     n_slacks: usize,
 }
 
 impl<'a> Builder<'a> {
-    fn new(inst: &'a Instance, seg_edges: Vec<Arc<[usize]>>, pass: Pass) -> Self {
+    fn new(inst: &'a Instance, seg_edges: Vec<Arc<[u32]>>, pass: Pass) -> Self {
         Builder { inst, seg_edges, pass, n_slacks: 0 }
     }
 
@@ -310,7 +310,7 @@ impl<'a> Builder<'a> {
         let inst = self.inst;
         let rho = inst.objective.regularization;
         for (s, seg) in inst.segments.iter().enumerate() {
-            let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e, 1.0)).collect();
+            let coefs: SparseVec = self.seg_edges[s].iter().map(|&e| (e as usize, 1.0)).collect();
             let name = format!("supply[{}]", seg.id);
             self.push(name, RowKind::Supply, None, Some(s), Sense::Le, seg.supply, ("supply", seg.supply), coefs, ParamVec::default(), 1.0, None);
             if rho > 0.0 {
@@ -361,7 +361,7 @@ impl<'a> Builder<'a> {
         let edges = &self.seg_edges[s];
         // Coefficients below 1e-12 are dropped (HiGHS is told to keep everything above), so that
         // agora's check judges exactly the model the backend solved.
-        let coefs: SparseVec = edges.iter().map(|&e| (e, pick(e) - share)).filter(|&(_, v)| v.abs() > 1e-12).collect();
+        let coefs: SparseVec = edges.iter().map(|&e| e as usize).map(|e| (e, pick(e) - share)).filter(|&(_, v)| v.abs() > 1e-12).collect();
         let da = ParamVec::Uniform { cols: edges.clone(), value: -1.0 };
         self.push(name, kind, Some(k), Some(s), sense, 0.0, (field, share), coefs, da, 0.0, penalty);
     }
@@ -403,7 +403,7 @@ impl<'a> Builder<'a> {
                     // Topics with an edge in this segment, in first-seen order for stable names.
                     let mut topics: Vec<usize> = Vec::new();
                     for &e in self.seg_edges[s].iter() {
-                        let t = topic_of[inst.edges[e].item];
+                        let t = topic_of[inst.edges[e as usize].item];
                         if !topics.contains(&t) {
                             topics.push(t);
                         }

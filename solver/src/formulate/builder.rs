@@ -52,12 +52,21 @@ pub(super) fn index_exposure_runs(n_items: usize, blocks: Vec<Block>) -> Vec<Blo
 }
 
 /// Each segment's edges, in edge order (counted first: one allocation per segment).
-fn edges_by_segment(inst: &Instance) -> Vec<Arc<[usize]>> {
-    let mut count = vec![0usize; inst.segments.len()];
-    inst.edges.iter().for_each(|e| count[e.segment] += 1);
-    let mut out: Vec<Vec<usize>> = count.iter().map(|&n| Vec::with_capacity(n)).collect();
-    for (e, edge) in inst.edges.iter().enumerate() {
-        out[edge.segment].push(e);
+fn edges_by_segment(inst: &Instance) -> Vec<Arc<[u32]>> {
+    edges_by_class(inst.segments.len(), inst.edges.iter().map(|e| Some(e.segment)))
+}
+
+/// The edges of each of `n` classes, in edge order, from each edge's class (`None`: none). The
+/// classes are counted first, so each list is allocated once at its size (a list grown by
+/// doubling, then copied into its `Arc`, held up to three times its size).
+fn edges_by_class(n: usize, class: impl Iterator<Item = Option<usize>> + Clone) -> Vec<Arc<[u32]>> {
+    let mut count = vec![0usize; n];
+    class.clone().flatten().for_each(|c| count[c] += 1);
+    let mut out: Vec<Vec<u32>> = count.iter().map(|&k| Vec::with_capacity(k)).collect();
+    for (e, c) in class.enumerate() {
+        if let Some(c) = c {
+            out[c].push(e as u32);
+        }
     }
     out.into_iter().map(Arc::from).collect()
 }
@@ -81,7 +90,7 @@ fn indexed_name(name: &str, index: &[&str]) -> String {
 pub(super) struct Builder<'a> {
     inst: &'a Instance,
     /// Edges of each segment (shared by the `da` of the segment's share rows).
-    seg_edges: Vec<Arc<[usize]>>,
+    seg_edges: Vec<Arc<[u32]>>,
     pub(super) rows: Vec<RowMeta>,
     pub(super) slacks: Vec<(u32, f64)>,
     /// Each item's topic number, filled by the first topic cap.
@@ -258,7 +267,7 @@ impl<'a> Builder<'a> {
                     // Topics with an edge in this segment, in first-seen order for stable names.
                     let mut topics: Vec<u32> = Vec::new();
                     for &e in self.seg_edges[s].iter() {
-                        let t = topic_of[inst.edges[e].item];
+                        let t = topic_of[inst.edges[e as usize].item];
                         if !seen[t as usize] {
                             seen[t as usize] = true;
                             topics.push(t);
@@ -308,13 +317,9 @@ impl<'a> Builder<'a> {
                         merit[g as usize] += item.quality;
                     }
                 }
-                let mut group_edges: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-                for (e, edge) in inst.edges.iter().enumerate() {
-                    if let Some(g) = inst.items[edge.item].creator().map(|c| group_of_creator[c]).filter(|&g| g != u32::MAX) {
-                        group_edges[g as usize].push(e);
-                    }
-                }
-                let group_edges: Vec<Arc<[usize]>> = group_edges.into_iter().map(Arc::from).collect();
+                let group_of_edge =
+                    inst.edges.iter().map(|edge| inst.items[edge.item].creator().map(|c| group_of_creator[c]).filter(|&g| g != u32::MAX).map(|g| g as usize));
+                let group_edges = edges_by_class(groups.len(), group_of_edge);
                 let first = self.rows.len() as u32;
                 for g in 0..groups.len() {
                     for h in (0..groups.len()).filter(|&h| h != g) {
