@@ -124,12 +124,27 @@ fn backend_error(reason: impl Into<String>) -> SolveError {
 impl Restricted {
     /// The LP of `rows` over the pool's columns with `artificial` columns at cost `big_m`, on
     /// HiGHS. A QP's ridge is left out: this is its linear part.
-    pub fn highs(rows: &[RowMeta], settings: &ValidSettings, artificial: &[Artificial], pool: &Pool, big_m: f64) -> Result<Self, SolveError> {
+    /// `boxes`: whether edge columns are boxed by their supply rows (module docs).
+    pub fn highs(rows: &[RowMeta], settings: &ValidSettings, artificial: &[Artificial], pool: &Pool, big_m: f64, boxes: bool) -> Result<Self, SolveError> {
         let mut pb = ColProblem::new();
         let mut entered = vec![false; rows.len()];
         artificial.iter().for_each(|&(r, _)| entered[r] = true);
         (0..pool.len()).for_each(|k| pool.entries(k).0.iter().for_each(|&r| entered[r as usize] = true));
-        let hrows = Rows::new(&mut pb, rows, |r| entered[r]);
+        let mut hrows = Rows::new(&mut pb, rows, |r| entered[r]);
+        // A supply row bounds its columns only when none of them can take it below 0: a
+        // diagnosis' elastic column (coefficient -1 in every hard row, in the pool from the
+        // start, as every column past the edges is) lifts the bound, and the row boxes nothing.
+        for k in 0..pool.len() {
+            let (ix, vals) = pool.entries(k);
+            for (&r, &a) in ix.iter().zip(vals) {
+                if a < 0.0 || pool.lower[k] < 0.0 {
+                    hrows.supply[r as usize] = f64::INFINITY;
+                }
+            }
+        }
+        if !boxes {
+            hrows.supply.iter_mut().for_each(|b| *b = f64::INFINITY);
+        }
         let row = |r: usize| hrows.of[r].expect("a row a column enters is held");
         // HiGHS minimises -objective: an artificial costs +M.
         for &(r, a) in artificial {
