@@ -49,7 +49,7 @@ use crate::formulate::Formulation;
 use crate::ir::{Columns, RowMeta};
 use crate::settings::{ToValid, ValidSettings};
 use crate::sifting::{sift_pool, End, ModelPricing, Pool, Pricing, SiftStats};
-use crate::solution::{clean_plan, PlanEntry, PlanSums, Solution, Terms};
+use crate::solution::{clean_plan, PlanEntry, PlanSums, Solution, Terms, SUMS_BLOCK};
 use crate::status::{SolveError, Status};
 
 /// What the root knows at the end of a distributed solve.
@@ -335,7 +335,7 @@ fn read_support(rd: &mut Reader<'_>) -> Option<Vec<(usize, f64)>> {
 /// `(edge id, segment, item, impressions)`, as bytes.
 fn local_sums<C: Columns + ?Sized>(inst: &Instance, model: &C, shard: &ShardEdges, rows: &DayRows, mut x: Vec<f64>, y_clipped: &[f64]) -> Writer {
     clean_plan(inst, model, &mut x, |j| j);
-    let sums = PlanSums::of_model(inst, model, &x, y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges());
+    let sums = PlanSums::of_model(inst, model, &x, y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges(), SUMS_BLOCK);
     let mut w = Writer::default();
     write_sums(&mut w, &sums);
     let plan: Vec<usize> = (0..model.n_edges()).filter(|&j| x[j] > 0.0).collect();
@@ -365,7 +365,7 @@ fn slack_sums(inst: &Instance, rows: &[RowMeta], x_slack: &[f64], y_clipped: &[f
     slacks.push_slacks(rows);
     let mut model = slacks.to_model(rows.to_vec(), &[], 0..slacks.len());
     model.n_edges = 0;
-    PlanSums::of_model(inst, &model, x_slack, y_clipped, None, |k| slacks.ids[k], slacks.len())
+    PlanSums::of_model(inst, &model, x_slack, y_clipped, None, |k| slacks.ids[k], slacks.len(), SUMS_BLOCK)
 }
 
 /// A process's sums on the wire: [`PlanSums::to_flat`] and the worst bound's column.

@@ -25,7 +25,7 @@ use crate::pdhg::state::State;
 use crate::pdhg::termination::TerminationReason;
 use crate::pdhg::{dual_rows, execute, plan_of, slacks_of, supply_duals, Checked, Reduce, Side};
 use crate::settings::ValidSettings;
-use crate::solution::PlanSums;
+use crate::solution::{PlanSums, SUMS_BLOCK};
 use crate::status::{SolveError, Status};
 use crate::wire::{Reader, Writer};
 
@@ -98,7 +98,7 @@ pub(crate) fn solve<C: Columns + ?Sized>(
     let check = |store: &Store, st: &State| -> Checked {
         let (x, y, x_slack) = candidate(model, store, st, rows, shard.day_edges, n_slacks, &red);
         let (y_clipped, _) = clip_duals(&rows.rows, &y);
-        let mut sums = PlanSums::of_model(inst, model, &x, &y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges());
+        let mut sums = PlanSums::of_model(inst, model, &x, &y_clipped, Some(&rows.row_of), |j| shard.ids[j], model.n_edges(), SUMS_BLOCK);
         reduce_sums(&mut sums, &red);
         sums.add(&slack_sums(inst, &rows.rows, &x_slack, &y_clipped));
         let certificate = certify_parts(&rows.rows, &y, &sums.act, &sums.size, &sums.check);

@@ -15,7 +15,7 @@ use crate::{solve, Settings, Status};
 fn sums(day: &agora_instances::Instance, x: &[f64], y: &[f64], block: usize, threads: usize) -> PlanSums {
     let model = Formulation::new(day);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
-    pool.install(|| PlanSums::of_model_in_blocks(day, &model, x, y, None, |j| j, model.n_cols(), block))
+    pool.install(|| PlanSums::of_model(day, &model, x, y, None, |j| j, model.n_cols(), block))
 }
 
 /// Equal to rounding at `scale`, the size of what was added up.

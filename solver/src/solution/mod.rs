@@ -140,7 +140,7 @@ impl Solution {
         let mut x = raw.x;
         clean_plan(inst, model, &mut x, |e| e);
         let (y_clipped, _) = clip_duals(model.rows(), &raw.row_duals);
-        let sums = PlanSums::of_model(inst, model, &x, &y_clipped, None, |j| j, model.n_cols());
+        let sums = PlanSums::of_model(inst, model, &x, &y_clipped, None, |j| j, model.n_cols(), SUMS_BLOCK);
         // A non-finite plan value makes the sums' objective, hence the check's gap, NaN: the
         // check rejects it.
         let sol = sol.assemble(inst, model.rows(), |c| x[c], &raw.row_duals, &sums, check_tolerance);
@@ -408,7 +408,7 @@ pub(crate) fn clean_plan<C: Columns + ?Sized>(inst: &Instance, model: &C, x: &mu
 }
 
 /// Columns per block of [`PlanSums::of_model`]'s parallel pass.
-const SUMS_BLOCK: usize = 1 << 20;
+pub(crate) const SUMS_BLOCK: usize = 1 << 20;
 
 #[cfg(test)]
 mod blocks_test;
@@ -479,21 +479,9 @@ impl PlanSums {
     /// columns follow) at plan `x` and clipped duals `y` (indexed by the rows' numbers in the
     /// sums). `row_of[r]` numbers model row `r` in the sums (None: the same) and `id_of(j)`
     /// names column `j` in the check; the sums have `y.len()` rows.
-    pub fn of_model<C: Columns + ?Sized>(
-        inst: &Instance,
-        model: &C,
-        x: &[f64],
-        y: &[f64],
-        row_of: Option<&[usize]>,
-        id_of: impl Fn(usize) -> usize + Sync,
-        n_cols: usize,
-    ) -> PlanSums {
-        PlanSums::of_model_in_blocks(inst, model, x, y, row_of, id_of, n_cols, SUMS_BLOCK)
-    }
-
-    /// [`PlanSums::of_model`] over blocks of `block` columns.
+    /// The columns are summed in blocks of `block` ([`SUMS_BLOCK`] but in tests).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn of_model_in_blocks<C: Columns + ?Sized>(
+    pub fn of_model<C: Columns + ?Sized>(
         inst: &Instance,
         model: &C,
         x: &[f64],
