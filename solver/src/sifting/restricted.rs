@@ -131,18 +131,19 @@ impl Restricted {
         artificial.iter().for_each(|&(r, _)| entered[r] = true);
         (0..pool.len()).for_each(|k| pool.entries(k).0.iter().for_each(|&r| entered[r as usize] = true));
         let mut hrows = Rows::new(&mut pb, rows, |r| entered[r]);
-        // A supply row bounds its columns only when none of them can take it below 0: a
-        // diagnosis' elastic column (coefficient -1 in every hard row, in the pool from the
-        // start, as every column past the edges is) lifts the bound, and the row boxes nothing.
-        for k in 0..pool.len() {
-            let (ix, vals) = pool.entries(k);
-            for (&r, &a) in ix.iter().zip(vals) {
-                if a < 0.0 || pool.lower[k] < 0.0 {
-                    hrows.supply[r as usize] = f64::INFINITY;
+        if boxes {
+            // A supply row bounds its columns only when none of them can take it below 0: a
+            // diagnosis' elastic column (coefficient -1 in every hard row, in the pool from the
+            // start, as every column past the edges is) lifts the bound, and the row boxes nothing.
+            for k in 0..pool.len() {
+                let (ix, vals) = pool.entries(k);
+                for (&r, &a) in ix.iter().zip(vals) {
+                    if a < 0.0 || pool.lower[k] < 0.0 {
+                        hrows.supply[r as usize] = f64::INFINITY;
+                    }
                 }
             }
-        }
-        if !boxes {
+        } else {
             hrows.supply.iter_mut().for_each(|b| *b = f64::INFINITY);
         }
         let row = |r: usize| hrows.of[r].expect("a row a column enters is held");
